@@ -1,0 +1,53 @@
+# One target set for developers and CI. Every target installs what it needs first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PY_STAMP  := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+DATA   ?= data/demo
+FUZZ_SECONDS ?= 60
+
+.PHONY: setup demo test lint bench fuzz system-deps test-deps clean
+
+setup: $(PY_STAMP) $(NPM_STAMP)
+
+# Debian packages: Node.js/npm for the front-end packages; Chromium (browser tests) and bgpdump
+# (the MRT reference) only for tests. apt-get runs only when something is missing.
+system-deps:
+	@missing=""; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; fi
+
+test-deps: system-deps
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v bgpdump >/dev/null || missing="$$missing bgpdump"; \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; fi
+
+$(PY_STAMP): requirements/dev.txt pyproject.toml | system-deps
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements/dev.txt
+	touch $@
+
+$(NPM_STAMP): package.json package-lock.json | system-deps
+	npm ci --no-audit --no-fund
+	touch $@
+
+demo: setup
+	$(BIN)/nethealth --data-dir $(DATA) demo
+
+test: setup test-deps lint
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+bench: setup test-deps
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

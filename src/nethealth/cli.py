@@ -1,0 +1,232 @@
+"""The `nethealth` command line. Every command has --help; long steps show progress."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from nethealth.errors import ConfigError, NethealthError
+from nethealth.lake.build import StepOutcome
+from nethealth.settings import Settings, load_settings
+
+app = typer.Typer(
+    name="nethealth",
+    help="Open Internet health observatory: fetch public data, build indicators, serve them.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data directory (default ./data, or NETHEALTH_DATA_DIR)"),
+]
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings = ctx.obj
+    assert isinstance(settings, Settings)
+    return settings
+
+
+@app.callback()
+def _root(ctx: typer.Context, data_dir: DataDir = None) -> None:
+    ctx.obj = load_settings(data_dir=data_dir)
+
+
+def _day(text: str | None) -> date | None:
+    if text is None or text == "latest":
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(
+            f"--date {text!r} is not a date", hint="use YYYY-MM-DD or latest"
+        ) from None
+
+
+@app.command()
+def fetch(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="ipdb, rir or peeringdb")],
+    day: Annotated[
+        str | None,
+        typer.Option(
+            "--date", help="Snapshot date YYYY-MM-DD (rir, peeringdb archive); default latest"
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="Override the publisher URL (a mirror, or file:///path)"),
+    ] = None,
+    rir: Annotated[
+        list[str] | None, typer.Option("--rir", help="Only these RIRs (repeatable)")
+    ] = None,
+) -> None:
+    """Download one source from its real publisher into data/raw, with provenance."""
+    from nethealth.lake.raw import RawStore
+    from nethealth.progress import progress_bar
+    from nethealth.sources import ipdb, peeringdb
+    from nethealth.sources import rir as rir_source
+
+    settings = _settings(ctx)
+    store = RawStore(settings.raw_dir)
+    when = _day(day)
+    with progress_bar(err, bytes_mode=True) as bar:
+        if source == "ipdb":
+            files = ipdb.fetch(settings, store, base_url=base_url, progress=bar)
+        elif source == "rir":
+            if base_url is not None:
+                settings = settings.model_copy(
+                    update={
+                        "rir_base_urls": {r: f"{base_url.rstrip('/')}/{r}" for r in rir_source.RIRS}
+                    }
+                )
+            files = rir_source.fetch(
+                settings, store, day=when, rirs=rir or rir_source.RIRS, progress=bar
+            )
+        elif source == "peeringdb":
+            if base_url is not None:
+                key = "peeringdb_archive_base_url" if when else "peeringdb_base_url"
+                settings = settings.model_copy(update={key: base_url})
+            files = peeringdb.fetch(settings, store, day=when, progress=bar)
+        else:
+            raise ConfigError(f"unknown source {source!r}", hint="choose ipdb, rir or peeringdb")
+    for f in files:
+        p = f.provenance
+        out.print(f"{p.source_id} {p.snapshot} {p.name} {p.size:,} bytes sha256 {p.sha256[:12]}…")
+
+
+@app.command()
+def build(
+    ctx: typer.Context,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Only this step (repeatable)")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild even if inputs are unchanged")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be built")] = False,
+) -> None:
+    """Parse raw files into the lake and compute the indicators (incremental)."""
+    from nethealth import pipeline
+    from nethealth.progress import progress_bar
+
+    settings = _settings(ctx)
+
+    def say(o: StepOutcome) -> None:
+        secs = f" in {o.seconds:.1f}s" if o.seconds else ""
+        err.print(f"[bold]{o.step_id}[/bold]: {o.status}{secs} {o.detail}".rstrip())
+
+    with progress_bar(err) as bar:
+        pipeline.build(
+            settings, only=only or (), force=force, dry_run=dry_run, progress=bar, on_step=say
+        )
+    if not dry_run:
+        err.print(f"catalog: {settings.catalog_path}")
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port")] = None,
+) -> None:
+    """Serve the dashboard and the API (http://127.0.0.1:8000 by default)."""
+    import uvicorn
+
+    from nethealth.api.app import create_app
+
+    settings = _settings(ctx)
+    if host is not None or port is not None:
+        settings = settings.model_copy(
+            update={k: v for k, v in (("host", host), ("port", port)) if v is not None}
+        )
+    err.print(f"serving on http://{settings.host}:{settings.port}/")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command()
+def sim(
+    out: Annotated[Path, typer.Option("--out", help="Output directory")],
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same bytes")] = 1,
+    scale: Annotated[str, typer.Option(help="tiny, small or full")] = "small",
+    days: Annotated[int, typer.Option(help="Days of 5-minute BGP updates")] = 1,
+    start: Annotated[str, typer.Option(help="First day YYYY-MM-DD")] = "2025-06-01",
+) -> None:
+    """Generate a simulated Internet in the publishers' real formats, with ground-truth labels."""
+    from nethealth.progress import progress_bar
+    from nethealth.sim import run as run_sim
+    from nethealth.sim.config import SCALES, SimConfig
+
+    if scale not in SCALES:
+        raise ConfigError(f"unknown scale {scale!r}", hint=f"choose among {', '.join(SCALES)}")
+    first = _day(start) or date(2025, 6, 1)
+    config = SimConfig(out=out, seed=seed, scale=scale, days=days, start=first)  # type: ignore[arg-type]
+    with progress_bar(err) as bar:
+        result = run_sim(config, lambda m, d, t: bar(f"sim {m}", d, t))
+    out.mkdir(parents=True, exist_ok=True)
+    err.print(f"wrote {len(result.files)} files under {out}; manifest {result.manifest}")
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated world")] = 7,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve when built")
+    ] = True,
+) -> None:
+    """Build the offline demo (real npm registry data + a simulated world) and serve it."""
+    from nethealth import demo as demo_mod
+    from nethealth.progress import progress_bar
+
+    settings = _settings(ctx)
+    with progress_bar(err) as bar:
+        demo_mod.prepare(settings, seed=seed, progress=bar, log=lambda m: err.print(m))
+    err.print(f"demo lake ready: {settings.catalog_path}")
+    if serve_after:
+        ctx.invoke(serve, ctx=ctx)
+
+
+@app.command()
+def indicators() -> None:
+    """List the registered indicators with their units and method versions."""
+    from nethealth.indicators.registry import all_indicators
+
+    table = Table("id", "title", "unit", "version", "sources")
+    for i in all_indicators():
+        table.add_row(i.id, i.title, i.unit, i.version, ", ".join(i.sources))
+    out.print(table)
+
+
+@app.command()
+def sources() -> None:
+    """List the data sources with publisher and licence."""
+    from nethealth.sources.catalog import all_sources
+
+    table = Table("id", "title", "licence", "fetch")
+    for s in all_sources():
+        table.add_row(s.id, s.title, s.licence, "yes" if s.fetchable else "package")
+    out.print(table)
+
+
+def main() -> None:
+    try:
+        app()
+    except NethealthError as exc:
+        err.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        if exc.hint:
+            err.print(f"  hint: {exc.hint}", highlight=False)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""The offline demo: real registry data from installed npm packages plus a simulated world.
+
+The simulator writes its files in the publishers' own layouts, so the demo fetches them with the
+same fetchers (through file:// URLs) and builds them with the same pipeline as real data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from nethealth import pipeline
+from nethealth.lake.build import StepOutcome
+from nethealth.lake.raw import RawStore
+from nethealth.settings import Settings
+from nethealth.sim.config import GENERATOR_VERSION, SimConfig
+from nethealth.sources import ipdb, peeringdb, rir
+
+Progress = Callable[[str, int, int], None]
+DEMO_START = date(2026, 6, 1)  # fixed, so the demo is the same on every machine
+
+
+def sim_dir(settings: Settings) -> Path:
+    return settings.data_dir / "sim"
+
+
+def _sim_is_current(config: SimConfig) -> bool:
+    manifest = config.out / "sim.json"
+    if not manifest.is_file():
+        return False
+    doc = json.loads(manifest.read_text())
+    return bool(
+        doc.get("seed") == config.seed
+        and doc.get("scale") == config.scale
+        and doc.get("start") == config.start.isoformat()
+        and doc.get("generator_version") == GENERATOR_VERSION
+    )
+
+
+def prepare(
+    settings: Settings,
+    *,
+    seed: int = 7,
+    scale: str = "small",
+    progress: Progress | None = None,
+    on_step: Callable[[StepOutcome], None] | None = None,
+    log: Callable[[str], None] = lambda _m: None,
+) -> list[StepOutcome]:
+    """Simulate (if needed), fetch everything from local sources, and build the lake."""
+    from nethealth.sim import run as run_sim
+
+    config = SimConfig(out=sim_dir(settings), seed=seed, scale=scale, days=1, start=DEMO_START)  # type: ignore[arg-type]
+    if _sim_is_current(config):
+        log(f"simulated world in {config.out} is current (seed {seed})")
+    else:
+        log(f"simulating a {scale} world (seed {seed}) into {config.out}")
+        run_sim(config, progress)
+    snapshots = [
+        date.fromisoformat(d)
+        for d in json.loads((config.out / "sim.json").read_text())["snapshots"]
+    ]
+    store = RawStore(settings.raw_dir)
+    log(f"reading real ip-location-db data from {settings.assets_dir}")
+    ipdb.fetch(settings, store, base_url=settings.assets_dir.resolve().as_uri(), progress=progress)
+    mirror = (config.out / "mirror").resolve()
+    local = settings.model_copy(update={
+        "rir_base_urls": {r: (mirror / "rir" / r).as_uri() for r in rir.RIRS},
+        "peeringdb_archive_base_url": (mirror / "peeringdb").as_uri(),
+    })  # fmt: skip
+    log(f"reading {len(snapshots)} simulated monthly snapshots of RIR and PeeringDB data")
+    for day in snapshots:
+        rir.fetch(local, store, day=day)
+        peeringdb.fetch(local, store, day=day)
+    return pipeline.build(settings, progress=progress, on_step=on_step)

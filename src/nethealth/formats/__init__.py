@@ -1,0 +1,1 @@
+"""Pure parsers of wire and file formats. No network, no lake policy: bytes in, tables out."""

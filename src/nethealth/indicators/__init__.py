@@ -1,0 +1,1 @@
+"""Indicators: registered, versioned definitions. The methodology pages are generated from here."""

@@ -1,0 +1,229 @@
+"""Incremental, restartable build of the lake.
+
+Each step declares a version, the raw sources it reads and the datasets of other steps it reads.
+Its fingerprint hashes all of that; a step whose fingerprint and outputs are unchanged is skipped.
+Outputs are written atomically one by one and the state file is rewritten after every step, so an
+interrupted build leaves every dataset readable (old or new, never half) and a rerun finishes it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from nethealth.errors import BuildError, NethealthError
+from nethealth.lake.raw import RawFile, RawStore
+from nethealth.lake.storage import (
+    sha256_file,
+    sha256_text,
+    write_bytes_atomic,
+    write_parquet_atomic,
+)
+from nethealth.settings import Settings
+
+STATE_FILE = "_state.json"
+
+
+@dataclass
+class StepContext:
+    """What a running step may use: settings, raw inputs and the dataset reader/writer."""
+
+    settings: Settings
+    step_id: str
+    raw: RawStore
+    lake_dir: Path
+    progress: Callable[[str, int, int], None]
+    written: dict[str, str] = field(default_factory=dict)
+    staged: dict[str, Path] = field(default_factory=dict)
+
+    def raw_files(self, source_id: str) -> list[RawFile]:
+        return self.raw.files(source_id)
+
+    def dataset_path(self, name: str) -> Path:
+        return self.lake_dir / f"{name}.parquet"
+
+    def write_dataset(self, name: str, table: pa.Table) -> None:
+        """Stage a dataset; all staged outputs replace the old ones only when the step succeeds."""
+        staged = self.lake_dir / f".{name}.parquet.staged"
+        write_parquet_atomic(staged, table)
+        self.staged[name] = staged
+        self.written[name] = sha256_file(staged)
+
+    def commit(self) -> None:
+        for name, staged in self.staged.items():
+            staged.replace(self.dataset_path(name))
+        self.staged.clear()
+
+    def discard(self) -> None:
+        for staged in self.staged.values():
+            staged.unlink(missing_ok=True)
+        self.staged.clear()
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    version: str
+    description: str
+    run: Callable[[StepContext], None]
+    outputs: tuple[str, ...]
+    sources: tuple[str, ...] = ()
+    depends: tuple[str, ...] = ()
+    # Extra fingerprint input, e.g. the version of an npm package read directly from disk.
+    extra_fingerprint: Callable[[Settings], str] | None = None
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    step_id: str
+    status: str  # "built", "skipped", "would-build", "failed"
+    seconds: float = 0.0
+    detail: str = ""
+
+
+def _load_state(lake_dir: Path) -> dict[str, dict[str, object]]:
+    path = lake_dir / STATE_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return {}  # a damaged state only costs a full rebuild
+    return data if isinstance(data, dict) else {}
+
+
+def _save_state(lake_dir: Path, state: dict[str, dict[str, object]]) -> None:
+    write_bytes_atomic(lake_dir / STATE_FILE, json.dumps(state, indent=2, sort_keys=True).encode())
+
+
+def fingerprint(
+    step: Step, settings: Settings, raw: RawStore, state: dict[str, dict[str, object]]
+) -> str:
+    parts = [f"step={step.id}", f"version={step.version}"]
+    for source in step.sources:
+        for f in raw.files(source):
+            parts.append(
+                f"raw={source}/{f.provenance.snapshot}/{f.provenance.name}:{f.provenance.sha256}"
+            )
+    for dep in step.depends:
+        outputs = state.get(dep, {}).get("outputs", {})
+        parts.append(f"dep={dep}:{json.dumps(outputs, sort_keys=True)}")
+    if step.extra_fingerprint is not None:
+        parts.append(f"extra={step.extra_fingerprint(settings)}")
+    return sha256_text("\n".join(parts))
+
+
+def order_steps(steps: Sequence[Step]) -> list[Step]:
+    """Topological order; raises on unknown or cyclic dependencies."""
+    by_id = {s.id: s for s in steps}
+    done: list[Step] = []
+    seen: set[str] = set()
+
+    def visit(step: Step, trail: tuple[str, ...]) -> None:
+        if step.id in seen:
+            return
+        if step.id in trail:
+            raise BuildError(f"build steps depend on each other in a cycle: {' -> '.join(trail)}")
+        for dep in step.depends:
+            if dep not in by_id:
+                raise BuildError(f"step {step.id!r} depends on unknown step {dep!r}")
+            visit(by_id[dep], (*trail, step.id))
+        seen.add(step.id)
+        done.append(step)
+
+    for s in steps:
+        visit(s, ())
+    return done
+
+
+def run_build(
+    steps: Sequence[Step],
+    settings: Settings,
+    *,
+    only: Sequence[str] = (),
+    force: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+    on_step: Callable[[StepOutcome], None] | None = None,
+) -> list[StepOutcome]:
+    """Run the steps in dependency order. `only` limits to those steps (their inputs must exist)."""
+    ordered = order_steps(steps)
+    known = {s.id for s in ordered}
+    unknown = [o for o in only if o not in known]
+    if unknown:
+        raise BuildError(
+            f"unknown build step(s): {', '.join(unknown)}",
+            hint=f"choose among: {', '.join(sorted(known))}",
+        )
+    lake_dir = settings.lake_dir
+    lake_dir.mkdir(parents=True, exist_ok=True)
+    raw = RawStore(settings.raw_dir)
+    state = _load_state(lake_dir)
+    report = progress or (lambda _m, _d, _t: None)
+    outcomes: list[StepOutcome] = []
+    pending: set[str] = set()  # steps a dry run would rebuild; their dependants would follow
+    for step in ordered:
+        if only and step.id not in only:
+            continue
+        fp = fingerprint(step, settings, raw, state)
+        prev = state.get(step.id, {})
+        outputs_ok = all((lake_dir / f"{o}.parquet").is_file() for o in step.outputs)
+        upstream_pending = any(d in pending for d in step.depends)
+        if not force and prev.get("fingerprint") == fp and outputs_ok and not upstream_pending:
+            outcome = StepOutcome(step.id, "skipped", detail="inputs unchanged")
+        elif dry_run:
+            pending.add(step.id)
+            why = "an input step would be rebuilt" if upstream_pending else "inputs changed"
+            outcome = StepOutcome(step.id, "would-build", detail=why)
+        else:
+            outcome = _run_step(step, settings, raw, lake_dir, state, fp, report)
+        outcomes.append(outcome)
+        if on_step is not None:
+            on_step(outcome)
+    return outcomes
+
+
+def _run_step(
+    step: Step,
+    settings: Settings,
+    raw: RawStore,
+    lake_dir: Path,
+    state: dict[str, dict[str, object]],
+    fp: str,
+    report: Callable[[str, int, int], None],
+) -> StepOutcome:
+    ctx = StepContext(settings, step.id, raw, lake_dir, report)
+    start = time.monotonic()
+    try:
+        step.run(ctx)
+        missing = [o for o in step.outputs if o not in ctx.written]
+        if missing:
+            raise BuildError(f"build step {step.id!r} did not write {', '.join(missing)}")
+    except NethealthError:
+        ctx.discard()
+        raise
+    except Exception as exc:  # an unexpected failure still names the step
+        ctx.discard()
+        raise BuildError(
+            f"build step {step.id!r} failed: {type(exc).__name__}: {exc}",
+            hint="the previous datasets of this step are unchanged; fix the cause and rerun",
+        ) from exc
+    ctx.commit()
+    state[step.id] = {
+        "fingerprint": fp,
+        "version": step.version,
+        "outputs": ctx.written,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    _save_state(lake_dir, state)
+    return StepOutcome(step.id, "built", time.monotonic() - start)
+
+
+def load_state(settings: Settings) -> dict[str, dict[str, object]]:
+    return _load_state(settings.lake_dir)

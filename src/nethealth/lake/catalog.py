@@ -1,0 +1,84 @@
+"""The DuckDB catalog: one view per Parquet dataset plus provenance tables, rebuilt atomically."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from nethealth.errors import NotFoundError
+from nethealth.lake.raw import Provenance
+from nethealth.lake.storage import atomic_path
+from nethealth.settings import Settings
+
+PROVENANCE_SCHEMA = pa.schema(
+    [
+        ("source_id", pa.string()),
+        ("snapshot", pa.string()),
+        ("name", pa.string()),
+        ("url", pa.string()),
+        ("licence", pa.string()),
+        ("fetched_at", pa.string()),
+        ("upstream_modified", pa.string()),
+        ("sha256", pa.string()),
+        ("size", pa.int64()),
+        ("simulated", pa.bool_()),
+    ]
+)
+
+
+def _quote_ident(name: str) -> str:
+    # Dataset names come from our own step definitions; quoting still guards odd characters.
+    return '"' + name.replace('"', '""') + '"'
+
+
+def write_catalog(
+    settings: Settings, provenance: list[Provenance], state: dict[str, dict[str, object]]
+) -> Path:
+    """Create catalog.duckdb beside the lake: views over every dataset, provenance, build state."""
+    dest = settings.catalog_path
+    datasets = sorted(p for p in settings.lake_dir.glob("*.parquet") if not p.name.startswith("."))
+    with atomic_path(dest) as tmp:
+        tmp.unlink()  # duckdb wants to create the file itself
+        con = duckdb.connect(str(tmp))
+        try:
+            for path in datasets:
+                # DDL cannot bind parameters; the path is ours and quoted as a SQL string literal.
+                literal = "'" + str(path.resolve()).replace("'", "''") + "'"
+                con.execute(
+                    f"CREATE VIEW {_quote_ident(path.stem)} AS SELECT * FROM read_parquet({literal})"
+                )
+            rows = [{f.name: getattr(p, f.name) for f in PROVENANCE_SCHEMA} for p in provenance]
+            prov_table = pa.Table.from_pylist(rows, schema=PROVENANCE_SCHEMA)
+            con.register("prov_in", prov_table)
+            con.execute("CREATE TABLE _provenance AS SELECT * FROM prov_in")
+            steps = [
+                {
+                    "step_id": k,
+                    "version": str(v.get("version", "")),
+                    "built_at": str(v.get("built_at", "")),
+                    "outputs": json.dumps(v.get("outputs", {}), sort_keys=True),
+                }
+                for k, v in sorted(state.items())
+            ]
+            step_schema = pa.schema(
+                [(n, pa.string()) for n in ("step_id", "version", "built_at", "outputs")]
+            )
+            con.register("steps_in", pa.Table.from_pylist(steps, schema=step_schema))
+            con.execute("CREATE TABLE _build_steps AS SELECT * FROM steps_in")
+        finally:
+            con.close()
+    return dest
+
+
+def open_catalog(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """A read-only connection; raises a helpful error when nothing was built yet."""
+    path = settings.catalog_path
+    if not path.is_file():
+        raise NotFoundError(
+            f"no lake catalog at {path}",
+            hint="run `nethealth build` (or `nethealth demo` for the offline demo) first",
+        )
+    return duckdb.connect(str(path), read_only=True)

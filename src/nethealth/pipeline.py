@@ -1,0 +1,38 @@
+"""The build graph: sources → datasets → indicators → catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from nethealth.indicators.build import STEP as INDICATORS
+from nethealth.lake.build import Step, StepOutcome, load_state, run_build
+from nethealth.lake.catalog import write_catalog
+from nethealth.lake.raw import RawStore
+from nethealth.settings import Settings
+from nethealth.sources import countries, ipdb, peeringdb, rir
+
+RAW_SOURCES = ("ipdb", "rir", "peeringdb")
+
+
+def steps() -> list[Step]:
+    return [countries.STEP, ipdb.STEP, rir.STEP, peeringdb.STEP, INDICATORS]
+
+
+def build(
+    settings: Settings,
+    *,
+    only: Sequence[str] = (),
+    force: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+    on_step: Callable[[StepOutcome], None] | None = None,
+) -> list[StepOutcome]:
+    """Run the build, then rewrite the catalog so readers see the new datasets."""
+    outcomes = run_build(
+        steps(), settings, only=only, force=force, dry_run=dry_run, progress=progress,
+        on_step=on_step,
+    )  # fmt: skip
+    if not dry_run:
+        prov = RawStore(settings.raw_dir).all_provenance(RAW_SOURCES)
+        write_catalog(settings, prov, load_state(settings))
+    return outcomes

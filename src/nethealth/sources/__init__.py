@@ -1,0 +1,1 @@
+"""One module per publisher or dataset: an online fetcher and the step that parses it."""

