@@ -208,6 +208,14 @@ def indicators() -> None:
 
 
 @app.command()
+def methodology() -> None:
+    """Print the methodology of every indicator as Markdown (docs/methodology.md is this)."""
+    from nethealth.indicators.docs import methodology_markdown
+
+    sys.stdout.write(methodology_markdown())
+
+
+@app.command()
 def sources() -> None:
     """List the data sources with publisher and licence."""
     from nethealth.sources.catalog import all_sources
