@@ -1,0 +1,143 @@
+"""The application factory: API v1, the dashboard pages, their JSON twins and static files.
+
+Nothing happens at import time; `create_app(settings)` builds everything from the settings.
+Run with `uvicorn --factory nethealth.api.app:app_from_env` or `create_app(load_settings())`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from nethealth import __version__ as nethealth_version
+from nethealth.api import countries, indicators
+from nethealth.api.context import AppContext, IndicatorProvider, SourceProvider
+from nethealth.api.errors import install_error_handlers
+from nethealth.api.lake import LakeReader
+from nethealth.indicators.registry import all_indicators
+from nethealth.settings import Settings, load_settings
+from nethealth.sources.catalog import all_sources
+from nethealth.web import pages
+from nethealth.web.render import render_error
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
+OPENAPI_URL = "/api/v1/openapi.json"
+
+# No CDN, no inline script: everything comes from this server. SVG presentation attributes are
+# not styles, so no 'unsafe-inline' is needed either.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+DESCRIPTION = """\
+nethealth's read-only API. Every error has the body
+`{"error": {"status", "code", "message", "hint"}}` with the real HTTP status. Add `?format=csv`
+(or send `Accept: text/csv`) for CSV. Every value carries `simulated`.
+Stability promise: v1 fields are only added, never renamed or removed.
+"""
+
+
+def create_app(
+    settings: Settings,
+    *,
+    indicators_provider: IndicatorProvider | None = None,
+    sources_provider: SourceProvider | None = None,
+) -> FastAPI:
+    """Build the app. The providers default to the real registry and source catalogue."""
+    context = AppContext(
+        settings=settings,
+        lake=LakeReader(settings),
+        indicator_provider=indicators_provider or all_indicators,
+        source_provider=sources_provider or all_sources,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        context.lake.close()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="nethealth API",
+        version=nethealth_version,
+        description=DESCRIPTION,
+        openapi_url=OPENAPI_URL,
+        docs_url=None,  # Swagger UI and ReDoc load from a CDN: not served (see docs/api.md)
+        redoc_url=None,
+    )
+    app.state.nethealth = context
+    install_error_handlers(app, html=render_error)
+    app.include_router(countries.router)
+    app.include_router(indicators.router)
+    app.include_router(pages.twins)  # before the pages: /country/{cc}.json must win
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    app.add_middleware(HeadAsGet)  # last added = outermost
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+class HeadAsGet:
+    """Answer HEAD like GET without the body (FastAPI routes accept GET only)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app(dict(scope, method="GET"), receive, send_headers_only)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema without its 422 responses: validation errors are served as 400."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                operation.get("responses", {}).pop("422", None)
+        components = schema.get("components", {}).get("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+def app_from_env() -> FastAPI:
+    """For `uvicorn --factory nethealth.api.app:app_from_env`: settings from NETHEALTH_*."""
+    return create_app(load_settings())

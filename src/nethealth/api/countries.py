@@ -1,0 +1,73 @@
+"""`/api/v1/countries` and `/api/v1/countries/{cc}`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from nethealth.api import service
+from nethealth.api.context import AppContext, get_context
+from nethealth.api.errors import ERROR_RESPONSES
+from nethealth.api.formats import OutputFormat, csv_response, wants_csv
+from nethealth.api.models import CountryDetail, CountryList
+
+router = APIRouter(prefix="/api/v1", tags=["countries"], responses=ERROR_RESPONSES)
+
+Ctx = Annotated[AppContext, Depends(get_context)]
+Format = Annotated[
+    OutputFormat | None,
+    Query(description="json (default) or csv; `Accept: text/csv` also selects CSV"),
+]
+_CSV = {"text/csv": {"schema": {"type": "string"}}}
+
+COUNTRY_LIST_CSV = (
+    "cc", "alpha3", "numeric", "name", "region", "subregion",
+    "indicator_id", "date", "value", "simulated", "method_version",
+)  # fmt: skip
+SERIES_CSV = ("indicator_id", "country", "date", "value", "simulated", "method_version")
+
+
+@router.get(
+    "/countries",
+    response_model=CountryList,
+    summary="Every country with the latest value of every indicator",
+    responses={200: {"content": _CSV}},
+)
+def list_countries(request: Request, response: Response, ctx: Ctx, format: Format = None) -> object:
+    """CSV has one row per country and indicator; a country without any value has one row with
+    empty indicator columns, so the list of countries is complete in both formats."""
+    data = service.country_list(ctx)
+    if not wants_csv(request, format):
+        response.headers["Vary"] = "Accept"
+        return data
+    rows: list[tuple[object, ...]] = []
+    for c in data.countries:
+        head = (c.cc, c.alpha3, c.numeric, c.name, c.region, c.subregion)
+        if not c.latest:
+            rows.append((*head, None, None, None, None, None))
+        for ind_id, v in c.latest.items():
+            rows.append((*head, ind_id, v.date.isoformat(), v.value, v.simulated, v.method_version))
+    return csv_response("nethealth-countries.csv", COUNTRY_LIST_CSV, rows)
+
+
+@router.get(
+    "/countries/{cc}",
+    response_model=CountryDetail,
+    summary="One country: metadata, every indicator's series, provenance of the sources",
+    responses={200: {"content": _CSV}},
+)
+def get_country(
+    cc: str, request: Request, response: Response, ctx: Ctx, format: Format = None
+) -> object:
+    """`cc` is ISO 3166-1 alpha-2, case-insensitive. CSV has the series only, one row per value."""
+    data = service.country_detail(ctx, cc)
+    if not wants_csv(request, format):
+        response.headers["Vary"] = "Accept"
+        return data
+    rows = [
+        (s.id, data.country.cc, v.date.isoformat(), v.value, v.simulated, v.method_version)
+        for s in data.indicators
+        for v in s.series
+    ]
+    return csv_response(f"nethealth-country-{data.country.cc}.csv", SERIES_CSV, rows)

@@ -1,0 +1,93 @@
+"""`/api/v1/indicators` (the registry) and `/api/v1/indicators/{id}` (values)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from nethealth.api import service
+from nethealth.api.context import AppContext, get_context
+from nethealth.api.countries import SERIES_CSV, Format
+from nethealth.api.errors import ERROR_RESPONSES
+from nethealth.api.formats import csv_response, wants_csv
+from nethealth.api.models import IndicatorList, IndicatorValues
+
+router = APIRouter(prefix="/api/v1", tags=["indicators"], responses=ERROR_RESPONSES)
+
+Ctx = Annotated[AppContext, Depends(get_context)]
+_CSV = {"text/csv": {"schema": {"type": "string"}}}
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+INDICATOR_LIST_CSV = (
+    "id", "title", "unit", "area", "version", "higher_is", "sources", "licences",
+)  # fmt: skip
+
+
+@router.get(
+    "/indicators",
+    response_model=IndicatorList,
+    summary="The indicator registry: definitions, method versions, sources and licences",
+    responses={200: {"content": _CSV}},
+)
+def list_indicators(
+    request: Request, response: Response, ctx: Ctx, format: Format = None
+) -> object:
+    data = service.indicator_list(ctx)
+    if not wants_csv(request, format):
+        response.headers["Vary"] = "Accept"
+        return data
+    rows = [
+        (
+            i.id,
+            i.title,
+            i.unit,
+            i.area,
+            i.version,
+            i.higher_is,
+            ";".join(s.id for s in i.sources),
+            ";".join(dict.fromkeys(s.licence or "unknown" for s in i.sources)),
+        )
+        for i in data.indicators
+    ]
+    return csv_response("nethealth-indicators.csv", INDICATOR_LIST_CSV, rows)
+
+
+@router.get(
+    "/indicators/{indicator_id}",
+    response_model=IndicatorValues,
+    summary="Values of one indicator, optionally for some countries and a date range",
+    responses={200: {"content": _CSV}},
+)
+def get_indicator_values(
+    indicator_id: str,
+    request: Request,
+    response: Response,
+    ctx: Ctx,
+    country: Annotated[
+        list[str] | None,
+        Query(description="ISO alpha-2 codes; repeat the parameter or separate with commas"),
+    ] = None,
+    from_: Annotated[
+        date | None,
+        Query(alias="from", description="First date (YYYY-MM-DD); default `to` − max range"),
+    ] = None,
+    to: Annotated[
+        date | None, Query(description="Last date (YYYY-MM-DD); default the latest data")
+    ] = None,
+    format: Format = None,
+) -> object:
+    """The range is inclusive and bounded: `to` − `from` may not exceed the server's
+    `max_range_days` (3660 by default) and `from` may not be after `to` (else 400)."""
+    data = service.indicator_values(ctx, indicator_id, country, from_, to)
+    if not wants_csv(request, format):
+        response.headers["Vary"] = "Accept"
+        return data
+    rows = [
+        (data.indicator.id, v.country, v.date.isoformat(), v.value, v.simulated, v.method_version)
+        for v in data.values
+    ]
+    name = _UNSAFE.sub("_", data.indicator.id)
+    return csv_response(f"nethealth-{name}.csv", SERIES_CSV, rows)

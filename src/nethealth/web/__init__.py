@@ -1,0 +1,1 @@
+"""Server-rendered dashboard pages, their JSON twins, the SVG map and charts."""

@@ -1,0 +1,177 @@
+"""Server-side SVG line charts and the sentence that says what each chart shows.
+
+Geometry only: the template draws it, so every text in the SVG goes through Jinja's escaping.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from nethealth.web.formatting import fmt_change, fmt_number, fmt_value
+
+LEFT, RIGHT, TOP, BOTTOM = 56.0, 24.0, 14.0, 30.0
+MAX_MARKERS = 60  # beyond this, point markers turn the line into a smudge
+
+
+@dataclass(frozen=True)
+class Size:
+    """SVG text scales with the chart, so narrow screens get their own, narrower geometry."""
+
+    name: str
+    width: float
+    height: float
+    x_ticks: int
+
+
+WIDE = Size("wide", 760.0, 250.0, 6)
+NARROW = Size("narrow", 360.0, 220.0, 3)
+
+
+@dataclass(frozen=True)
+class Point:
+    date: date
+    value: float
+
+
+@dataclass(frozen=True)
+class Tick:
+    pos: float
+    label: str
+    anchor: str = "middle"  # SVG text-anchor: labels at the right edge end there
+
+
+@dataclass(frozen=True)
+class Marker:
+    x: float
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class LineChart:
+    name: str
+    width: float
+    height: float
+    left: float
+    right: float  # x of the plot's right edge
+    top: float
+    bottom: float  # y of the plot's bottom edge
+    path: str
+    markers: tuple[Marker, ...]
+    last: Marker
+    y_ticks: tuple[Tick, ...]
+    x_ticks: tuple[Tick, ...]
+
+
+def nice_ticks(lo: float, hi: float, target: int = 4) -> list[float]:
+    """Round tick values from at or below `lo` to at or above `hi` (steps 1, 2 or 5 × 10^n)."""
+    if hi <= lo:
+        pad = abs(lo) * 0.1 or 1.0
+        lo, hi = lo - pad, hi + pad
+    raw = (hi - lo) / target
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first = math.floor(lo / step)
+    ticks = [round(first * step, 10)]
+    while ticks[-1] < hi:
+        ticks.append(round((first + len(ticks)) * step, 10))
+    return ticks
+
+
+def _add_months(d: date, months: int) -> date:
+    index = d.year * 12 + d.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def date_ticks(first: date, last: date, most: int) -> list[tuple[date, str]]:
+    """Calendar ticks: years, else months, else the end dates; never more than `most`."""
+    if first == last:
+        return [(first, first.isoformat())]
+    years = last.year - first.year
+    if years >= 2:
+        step = math.ceil((years + 1) / most)
+        start = first.year if first == date(first.year, 1, 1) else first.year + 1
+        return [(date(y, 1, 1), str(y)) for y in range(start, last.year + 1, step)]
+    months = (last.year - first.year) * 12 + last.month - first.month
+    if months >= 2:
+        step = math.ceil((months + 1) / most)
+        tick = first if first.day == 1 else _add_months(first, 1)
+        out = []
+        while tick <= last:
+            out.append((tick, tick.strftime("%Y-%m")))
+            tick = _add_months(tick, step)
+        return out
+    return [(first, first.isoformat()), (last, last.isoformat())]
+
+
+def line_chart(points: Sequence[Point], unit: str, size: Size = WIDE) -> LineChart | None:
+    """Scales and paths for a series in date order; None when there is nothing to draw."""
+    if not points:
+        return None
+    right, bottom = size.width - RIGHT, size.height - BOTTOM
+    values = [p.value for p in points]
+    lo, hi = min(values), max(values)
+    if lo >= 0 and hi > 0 and lo < hi * 0.5:
+        lo = 0.0  # a baseline at zero when the data are near it anyway: honest proportions
+    y_ticks = nice_ticks(lo, hi)
+    y_lo, y_hi = y_ticks[0], y_ticks[-1]
+    first, last = points[0].date.toordinal(), points[-1].date.toordinal()
+    span = float(last - first)
+
+    def sx(d: date) -> float:
+        frac = 0.5 if span == 0 else (d.toordinal() - first) / span
+        return round(LEFT + frac * (right - LEFT), 1)
+
+    def sy(v: float) -> float:
+        return round(bottom - (v - y_lo) / (y_hi - y_lo) * (bottom - TOP), 1)
+
+    coords = [(sx(p.date), sy(p.value)) for p in points]
+    path = "M" + " L".join(f"{x},{y}" for x, y in coords)
+    labelled = [
+        Marker(x, y, f"{p.date.isoformat()}: {fmt_value(p.value, unit)}")
+        for (x, y), p in zip(coords, points, strict=True)
+    ]
+    y_axis = tuple(Tick(sy(v), fmt_number(v), "end") for v in y_ticks)
+    x_axis = tuple(
+        Tick(sx(d), label, "end" if sx(d) > right - 30 else "middle")
+        for d, label in date_ticks(points[0].date, points[-1].date, size.x_ticks)
+    )
+    return LineChart(
+        name=size.name,
+        width=size.width,
+        height=size.height,
+        left=LEFT,
+        right=right,
+        top=TOP,
+        bottom=bottom,
+        path=path,
+        markers=tuple(labelled) if len(labelled) <= MAX_MARKERS else (),
+        last=labelled[-1],
+        y_ticks=y_axis,
+        x_ticks=x_axis,
+    )
+
+
+def summarise(points: Sequence[Point], unit: str) -> str:
+    """Latest value, change since the first date, minimum and maximum, in one or two sentences."""
+    if not points:
+        return "No data."
+    latest = points[-1]
+    text = f"Latest value {fmt_value(latest.value, unit)} on {latest.date.isoformat()}"
+    if len(points) == 1:
+        return text + " (a single measurement)."
+    first = points[0]
+    delta = latest.value - first.value
+    change = "unchanged" if delta == 0 else fmt_change(delta, unit)
+    low = min(points, key=lambda p: p.value)
+    high = max(points, key=lambda p: p.value)
+    return (
+        f"{text}; {change} since {first.date.isoformat()} "
+        f"({fmt_value(first.value, unit)}). "
+        f"Lowest {fmt_value(low.value, unit)} on {low.date.isoformat()}, "
+        f"highest {fmt_value(high.value, unit)} on {high.date.isoformat()}; "
+        f"{len(points)} values."
+    )
