@@ -226,6 +226,18 @@ def sources() -> None:
     out.print(table)
 
 
+def _mount_areas() -> None:
+    """Each area brings its own sub-commands; importing them has no side effects."""
+    from nethealth.rpki.cli import app as rpki_app
+    from nethealth.shutdowns.cli import app as shutdowns_app
+
+    app.add_typer(rpki_app, name="rpki")
+    app.add_typer(shutdowns_app, name="shutdowns")
+
+
+_mount_areas()
+
+
 def main() -> None:
     try:
         app()

@@ -14,7 +14,10 @@ from pathlib import Path
 from nethealth import pipeline
 from nethealth.lake.build import StepOutcome
 from nethealth.lake.raw import RawStore
+from nethealth.rpki import source as rpki_source
+from nethealth.rpki.config import rpki_config
 from nethealth.settings import Settings
+from nethealth.shutdowns.importer import import_file
 from nethealth.sim.config import GENERATOR_VERSION, SimConfig
 from nethealth.sources import ipdb, peeringdb, rir
 
@@ -73,4 +76,8 @@ def prepare(
     for day in snapshots:
         rir.fetch(local, store, day=day)
         peeringdb.fetch(local, store, day=day)
+    log("reading the simulated RPKI validator export and shutdown sheet")
+    vrps = rpki_config(settings, vrp_archive_url=mirror.as_uri() + "/rpki/{ymd}/vrps.json")
+    rpki_source.fetch(settings, store, vrps, day=config.start)
+    import_file(settings, mirror / "accessnow" / "keepiton-stop-combined.csv", actor="demo")
     return pipeline.build(settings, progress=progress, on_step=on_step)

@@ -8,14 +8,19 @@ from nethealth.indicators.build import STEP as INDICATORS
 from nethealth.lake.build import Step, StepOutcome, load_state, run_build
 from nethealth.lake.catalog import write_catalog
 from nethealth.lake.raw import RawStore
+from nethealth.rpki import build as rpki
 from nethealth.settings import Settings
+from nethealth.shutdowns import lake as shutdowns
 from nethealth.sources import countries, ipdb, peeringdb, rir
 
-RAW_SOURCES = ("ipdb", "rir", "peeringdb")
+RAW_SOURCES = ("ipdb", "rir", "peeringdb", "rpki", "access-now", "worldbank")
 
 
 def steps() -> list[Step]:
-    return [countries.STEP, ipdb.STEP, rir.STEP, peeringdb.STEP, INDICATORS]
+    return [
+        countries.STEP, ipdb.STEP, rir.STEP, peeringdb.STEP, rpki.STEP, *shutdowns.STEPS,
+        INDICATORS,
+    ]  # fmt: skip
 
 
 def build(

@@ -37,6 +37,20 @@ class Settings(BaseSettings):
     peeringdb_archive_base_url: str = "https://publicdata.caida.org/datasets/peeringdb"
     rir_base_urls: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_RIR_BASES))
 
+    rpki_vrp_url: str = "https://console.rpki-client.org/vrps.json"
+    rpki_vrp_archive_url: str | None = Field(
+        default=None, description="Template for dated VRP exports with {y} {m} {d} {ymd}"
+    )
+    rpki_slurm: str = Field(default="", description="SLURM files applied at build, ':'-separated")
+
+    shutdowns_stop_url: str = (
+        "https://docs.google.com/spreadsheets/d/1DvPAuHNLp5BXGb0nnZDGNoiIwEeu2ogdXEIDvT4Hyfk/"
+        "export?format=csv"
+    )
+    worldbank_base_url: str = "https://api.worldbank.org"
+    shutdowns_curators: str = Field(default="", description="name=token pairs, comma-separated")
+    shutdowns_api_token: str = Field(default="", description="One curation token (curator 'api')")
+
     max_range_days: int = Field(default=3660, description="Largest date range one API call may ask")
 
     @property

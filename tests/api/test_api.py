@@ -333,7 +333,11 @@ def test_openapi_schema_is_served_and_valid(client: TestClient) -> None:
     assert {"country", "from", "to", "format"} <= params
     text = json.dumps(schema)
     assert '"422"' not in text  # validation errors are documented and served as 400
-    for op in (o for p in paths.values() for o in p.values()):
+    # Lake-backed reads document the lake's errors; the shutdown tracker keeps its own store.
+    lake_ops = (
+        o for k, p in paths.items() if not k.startswith("/api/v1/shutdowns") for o in p.values()
+    )
+    for op in lake_ops:
         assert {"400", "404", "503"} <= set(op["responses"])
     # Every $ref resolves inside the document.
     components = schema["components"]["schemas"]

@@ -36,7 +36,12 @@ def test_demo_builds_real_and_simulated_indicators_and_reruns_incrementally(
     ).fetchall()
     assert us[0][0] > 10_000  # real: tens of thousands of US networks
     prov = con.execute("SELECT count(*), count(DISTINCT source_id) FROM _provenance").fetchall()
-    assert prov[0][1] == 3 and prov[0][0] > 10
+    assert prov[0][1] == 5 and prov[0][0] > 10  # ipdb, rir, peeringdb, rpki, access-now
+    for dataset in ("rpki_vrps", "shutdowns"):
+        rows = con.execute(
+            f"SELECT count(*), bool_and(simulated) FROM {dataset}"  # our own dataset names
+        ).fetchall()
+        assert rows[0][0] > 0 and rows[0][1] is True, dataset
     con.close()
     again = demo.prepare(settings, seed=3, scale="tiny")
     assert {o.status for o in again} == {"skipped"}

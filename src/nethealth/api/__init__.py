@@ -1,1 +1,1 @@
-"""FastAPI application: the read-only JSON/CSV API v1 (see docs/api.md)."""
+"""FastAPI application: the JSON/CSV API v1 (see docs/api.md)."""

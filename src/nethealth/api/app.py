@@ -24,6 +24,7 @@ from nethealth.api.errors import install_error_handlers
 from nethealth.api.lake import LakeReader
 from nethealth.indicators.registry import all_indicators
 from nethealth.settings import Settings, load_settings
+from nethealth.shutdowns import api as shutdowns_api
 from nethealth.sources.catalog import all_sources
 from nethealth.web import pages
 from nethealth.web.render import render_error
@@ -42,7 +43,7 @@ SECURITY_HEADERS = {
 }
 
 DESCRIPTION = """\
-nethealth's read-only API. Every error has the body
+nethealth's API: reads are open; curation (shutdown events) needs a bearer token. Every error has the body
 `{"error": {"status", "code", "message", "hint"}}` with the real HTTP status. Add `?format=csv`
 (or send `Accept: text/csv`) for CSV. Every value carries `simulated`.
 Stability promise: v1 fields are only added, never renamed or removed.
@@ -81,6 +82,7 @@ def create_app(
     install_error_handlers(app, html=render_error)
     app.include_router(countries.router)
     app.include_router(indicators.router)
+    app.include_router(shutdowns_api.router)
     app.include_router(pages.twins)  # before the pages: /country/{cc}.json must win
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -111,10 +111,16 @@ def _http_detail(exc: StarletteHTTPException) -> ErrorDetail:
             status=405,
             code="method_not_allowed",
             message="this address does not accept that HTTP method",
-            hint="nethealth's API is read-only: use GET",
+            hint="the Allow header lists the methods this address accepts (most are GET only)",
         )
     message = str(exc.detail) if exc.detail else "request failed"
     return ErrorDetail(status=status, code=_CODES.get(status, "error"), message=message)
+
+
+def _allow_headers(exc: Exception) -> dict[str, str]:
+    """The router's own Allow header (write endpoints accept more than GET)."""
+    given = getattr(exc, "headers", None) or {}
+    return {"Allow": given.get("Allow") or given.get("allow") or "GET, HEAD"}
 
 
 def wants_json(request: Request) -> bool:
@@ -135,7 +141,7 @@ def install_error_handlers(app: FastAPI, html: HtmlErrorRenderer | None = None) 
         detail = detail_for(exc)
         if detail.status >= 500 and not isinstance(exc, LakeUnavailableError):
             log.error("error serving %s", request.url.path, exc_info=exc)
-        headers = {"Allow": "GET, HEAD"} if detail.status == 405 else None
+        headers = _allow_headers(exc) if detail.status == 405 else None
         if html is not None and not wants_json(request):
             response = html(request, detail)
             if headers:

@@ -74,11 +74,15 @@ SOURCES: tuple[SourceInfo, ...] = (
 
 
 def all_sources() -> tuple[SourceInfo, ...]:
-    return SOURCES
+    # Area packages declare their own sources; imported here, lazily, to keep one list.
+    from nethealth.rpki.source import SOURCE as RPKI
+    from nethealth.shutdowns.sources import SOURCES as SHUTDOWN_SOURCES
+
+    return (*SOURCES, RPKI, *SHUTDOWN_SOURCES)
 
 
 def get_source(source_id: str) -> SourceInfo:
-    for s in SOURCES:
+    for s in all_sources():
         if s.id == source_id:
             return s
     known = ", ".join(s.id for s in SOURCES)

@@ -1,0 +1,449 @@
+"""`/api/v1/shutdowns`: the shutdown tracker over HTTP.
+
+Read: list with filters (JSON or CSV), one event with its history, the audit log, an Atom feed.
+Write (curators, `Authorization: Bearer <token>`): add, edit, retract. No token → 401; a token
+that is not a curator's (or curation closed) → 403. Errors use the API's one body
+`{"error": {"status", "code", "message", "hint"}}` with the real status, rendered here so the
+router behaves the same inside any app.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, ParamSpec
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from nethealth.errors import ConfigError, InputError, NethealthError, NotFoundError
+from nethealth.settings import Settings, load_settings
+from nethealth.shutdowns.config import ShutdownSettings
+from nethealth.shutdowns.curation import add_event, edit_event, retract_event
+from nethealth.shutdowns.feed import MEDIA_TYPE as ATOM_MEDIA_TYPE
+from nethealth.shutdowns.feed import atom_feed
+from nethealth.shutdowns.model import CRITERIA, CRITERIA_TEXT, FIELDS, SCOPES, SOURCES, TYPES
+from nethealth.shutdowns.query import EventFilter, select, to_csv
+from nethealth.shutdowns.store import LogEntry, ShutdownStore
+
+P = ParamSpec("P")
+MAX_LIMIT = 5000
+MAX_CSV = 10000
+MAX_LOG = 1000
+MAX_BODY = 64 * 1024
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    413: "too_large",
+    500: "internal_error",
+    503: "unavailable",
+}
+_ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "status": {"type": "integer"},
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "hint": {"type": ["string", "null"]},
+            },
+        }
+    },
+}
+_ERR = {"content": {"application/json": {"schema": _ERROR_SCHEMA}}}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Bad parameter", **_ERR},
+    404: {"description": "No such event", **_ERR},
+}
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **RESPONSES,
+    401: {"description": "No bearer token", **_ERR},
+    403: {"description": "Not a curator's token, or curation is closed", **_ERR},
+}
+
+router = APIRouter(prefix="/api/v1/shutdowns", tags=["shutdowns"])
+
+
+class HttpError(Exception):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        hint: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.message, self.hint, self.headers = status, message, hint, headers
+
+
+def error_response(
+    status: int, message: str, hint: str | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = {
+        "error": {
+            "status": status,
+            "code": _CODES.get(status, "error"),
+            "message": message,
+            "hint": hint,
+        }
+    }
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _to_response(exc: Exception) -> JSONResponse:
+    if isinstance(exc, HttpError):
+        return error_response(exc.status, exc.message, exc.hint, exc.headers)
+    if isinstance(exc, NotFoundError):
+        return error_response(404, exc.message, exc.hint)
+    if isinstance(exc, InputError):
+        return error_response(400, str(exc).split("\n  hint:")[0], exc.hint)
+    if isinstance(exc, ConfigError):
+        return error_response(503, exc.message, exc.hint)
+    if isinstance(exc, NethealthError):
+        return error_response(500, exc.message, exc.hint)
+    raise exc
+
+
+def guarded(fn: Callable[P, Any]) -> Callable[P, Any]:
+    """Render our errors as the API error body, whatever app the router is mounted in."""
+
+    @functools.wraps(fn)
+    def sync_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (HttpError, NethealthError) as exc:
+            return _to_response(exc)
+
+    return sync_wrapper
+
+
+def guarded_async(fn: Callable[P, Awaitable[Any]]) -> Callable[P, Awaitable[Any]]:
+    @functools.wraps(fn)
+    async def async_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
+        try:
+            return await fn(*args, **kwargs)
+        except (HttpError, NethealthError) as exc:
+            return _to_response(exc)
+
+    return async_wrapper
+
+
+def _settings(request: Request) -> Settings:
+    """The app's settings: the lead's AppContext, a plain `app.state.settings`, else the env."""
+    state = request.app.state
+    ctx = getattr(state, "nethealth", None)
+    settings = getattr(ctx, "settings", None) or getattr(state, "settings", None)
+    if not isinstance(settings, Settings):
+        settings = load_settings()
+        state.settings = settings
+    return settings
+
+
+def _store(request: Request) -> ShutdownStore:
+    """One store per app and data directory, so its parsed state is cached between requests."""
+    settings = _settings(request)
+    store = getattr(request.app.state, "shutdown_store", None)
+    if (
+        not isinstance(store, ShutdownStore)
+        or store.root != ShutdownStore.for_settings(settings).root
+    ):
+        store = ShutdownStore.for_settings(settings)
+        request.app.state.shutdown_store = store
+    return store
+
+
+def _curator(request: Request) -> str:
+    """The curator's name for a valid bearer token, else 401/403."""
+    conf = getattr(request.app.state, "shutdown_settings", None)
+    if not isinstance(conf, ShutdownSettings):
+        conf = ShutdownSettings.from_settings(_settings(request))
+        request.app.state.shutdown_settings = conf
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    challenge = {"WWW-Authenticate": 'Bearer realm="nethealth curation"'}
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HttpError(
+            401,
+            "curation needs a bearer token",
+            "send `Authorization: Bearer <token>`; tokens are set with NETHEALTH_SHUTDOWNS_CURATORS",
+            challenge,
+        )
+    if not conf.curators:
+        raise HttpError(
+            403,
+            "curation through the API is closed on this server",
+            "the operator enables it with NETHEALTH_SHUTDOWNS_CURATORS=name=token,…",
+        )
+    given = token.strip().encode()
+    for known, name in conf.curators.items():
+        if hmac.compare_digest(given, known.encode()):
+            return f"api:{name}"
+    raise HttpError(403, "this token is not a curator's", "ask the operator for a token")
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise HttpError(413, f"the body is larger than {MAX_BODY} bytes", "send fewer fields")
+    try:
+        data = json.loads(raw or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise HttpError(400, f"the body is not JSON: {exc}", "send a JSON object") from None
+    if not isinstance(data, dict):
+        raise HttpError(400, "the body must be a JSON object", 'e.g. {"fields": {…}}')
+    return data
+
+
+def _fields(body: dict[str, Any]) -> dict[str, Any]:
+    fields = body.get("fields")
+    if not isinstance(fields, dict):
+        raise HttpError(400, "the body needs a `fields` object", 'e.g. {"fields": {"scope": …}}')
+    return fields
+
+
+def _reason(body: dict[str, Any], required: bool = False) -> str | None:
+    reason = body.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise HttpError(400, "`reason` must be text")
+    if required and not (reason or "").strip():
+        raise HttpError(400, "a reason is required", "say why, in a sentence")
+    return reason
+
+
+def _entry(e: LogEntry) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "at": e.at,
+        "actor": e.actor,
+        "op": e.op,
+        "event_id": e.event_id,
+        "source": e.source,
+        "reason": e.reason,
+        "batch": e.batch,
+        "changes": {k: {"old": v[0], "new": v[1]} for k, v in sorted(e.changes.items())},
+        "provenance": e.provenance,
+        "simulated": bool(e.provenance and e.provenance.get("simulated") is True),
+    }
+
+
+def _bounded(value: int | None, default: int, top: int, name: str) -> int:
+    if value is None:
+        return default
+    if not 1 <= value <= top:
+        raise HttpError(400, f"{name} must be between 1 and {top}", "page with offset")
+    return value
+
+
+def _wants_csv(request: Request, fmt: str | None) -> bool:
+    if fmt is not None:
+        if fmt not in ("json", "csv"):
+            raise HttpError(400, f"unknown format {fmt!r}", "json or csv")
+        return fmt == "csv"
+    accept = request.headers.get("accept", "")
+    return "text/csv" in accept and "application/json" not in accept
+
+
+Country = Annotated[str | None, Query(description="ISO 3166-1 alpha-2 (or a country name)")]
+Year = Annotated[str | None, Query(description="count year, e.g. 2024")]
+Type = Annotated[str | None, Query(description=" | ".join(TYPES))]
+Scope = Annotated[str | None, Query(description=" | ".join(SCOPES))]
+Source = Annotated[str | None, Query(description=" | ".join(SOURCES))]
+Retracted = Annotated[str | None, Query(description="false (default: the tracker), only, or all")]
+Limit = Annotated[int | None, Query(description=f"page size, 1–{MAX_LIMIT} (CSV: {MAX_CSV})")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="skip this many")]
+Format = Annotated[str | None, Query(description="json (default) or csv")]
+
+
+@router.get(
+    "",
+    summary="Shutdown events, filtered (JSON or CSV)",
+    responses={**RESPONSES, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+@guarded
+def list_events(
+    request: Request,
+    country: Country = None,
+    year: Year = None,
+    type: Type = None,
+    scope: Scope = None,
+    source: Source = None,
+    retracted: Retracted = None,
+    limit: Limit = None,
+    offset: Offset = 0,
+    format: Format = None,
+) -> Any:
+    """Newest first. `year` is the year an event is counted in (an event running over a new
+    year is listed again in that year by Access Now, as a separate record)."""
+    flt = EventFilter.parse(
+        country=country,
+        year=year,
+        type=type,
+        scope=scope,
+        source=source,
+        retracted=retracted if retracted is not None else False,
+    )
+    found = select(_store(request).state(), flt)
+    csv_out = _wants_csv(request, format)
+    size = _bounded(limit, MAX_CSV if csv_out else 100, MAX_CSV if csv_out else MAX_LIMIT, "limit")
+    page = [ev.as_record() for ev in found[offset : offset + size]]
+    if csv_out:
+        return Response(
+            to_csv(page),
+            media_type=CSV_MEDIA_TYPE,
+            headers={
+                "Content-Disposition": 'attachment; filename="nethealth-shutdowns.csv"',
+                "Vary": "Accept",
+            },
+        )
+    body = {"total": len(found), "offset": offset, "limit": size, "count": len(page)}
+    return JSONResponse({**body, "events": page}, headers={"Vary": "Accept"})
+
+
+@router.get("/criteria", summary="The inclusion criteria every event meets")
+def criteria() -> dict[str, Any]:
+    return {
+        "criteria": [{"id": c, "text": CRITERIA_TEXT[c]} for c in CRITERIA],
+        "fields": [
+            {
+                "name": f.name,
+                "kind": f.kind,
+                "description": f.description,
+                "choices": list(f.choices),
+                "editable": f.editable,
+            }
+            for f in FIELDS
+        ],
+    }
+
+
+@router.get(
+    "/log",
+    summary="The audit log: who changed what, when (old and new values)",
+    responses=RESPONSES,
+)
+@guarded
+def audit_log(
+    request: Request,
+    event_id: Annotated[str | None, Query(max_length=64, description="one event only")] = None,
+    limit: Annotated[int | None, Query(description=f"1–{MAX_LOG}, default 100")] = None,
+    offset: Offset = 0,
+) -> Any:
+    """Newest first."""
+    store = _store(request)
+    if event_id is not None:
+        store.get(event_id)  # 404 for an unknown event rather than an empty list
+    entries = list(reversed(store.history(event_id)))
+    size = _bounded(limit, 100, MAX_LOG, "limit")
+    page = entries[offset : offset + size]
+    return {
+        "total": len(entries),
+        "offset": offset,
+        "limit": size,
+        "entries": [_entry(e) for e in page],
+    }
+
+
+@router.get(
+    "/feed.atom",
+    summary="Atom feed of the events most recently added",
+    response_class=Response,
+    responses={200: {"content": {"application/atom+xml": {"schema": {"type": "string"}}}}},
+)
+@guarded
+def feed(
+    request: Request,
+    limit: Annotated[int | None, Query(description="entries, 1–200, default 50")] = None,
+) -> Any:
+    size = _bounded(limit, 50, 200, "limit")
+    body = atom_feed(_store(request).state(), base_url=str(request.base_url), limit=size)
+    return Response(body, media_type=ATOM_MEDIA_TYPE)
+
+
+@router.get("/{event_id}", summary="One event, its provenance and its history", responses=RESPONSES)
+@guarded
+def get_event(request: Request, event_id: str) -> Any:
+    store = _store(request)
+    ev = store.get(event_id)
+    return {
+        "event": ev.as_record(),
+        "provenance": ev.provenance,
+        "simulated": ev.simulated,
+        "history": [_entry(e) for e in store.history(event_id)],
+    }
+
+
+_WRITE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "fields": {"type": "object", "description": "see GET …/criteria"},
+                        "reason": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Add a curated event (curators)",
+    responses=WRITE_RESPONSES,
+    openapi_extra=_WRITE_BODY,
+)
+@guarded_async
+async def add(request: Request) -> Any:
+    actor = _curator(request)
+    body = await _body(request)
+    fields, reason = _fields(body), _reason(body)
+    settings = _settings(request)
+    ev = await run_in_threadpool(add_event, settings, fields, actor=actor, reason=reason)
+    return JSONResponse({"event": ev.as_record()}, status_code=201)
+
+
+@router.patch(
+    "/{event_id}",
+    summary="Edit an event (curators)",
+    responses=WRITE_RESPONSES,
+    openapi_extra=_WRITE_BODY,
+)
+@guarded_async
+async def edit(request: Request, event_id: str) -> Any:
+    actor = _curator(request)
+    body = await _body(request)
+    fields, reason = _fields(body), _reason(body)
+    settings = _settings(request)
+    ev, entry = await run_in_threadpool(
+        edit_event, settings, event_id, fields, actor=actor, reason=reason
+    )
+    return {"event": ev.as_record(), "change": _entry(entry) if entry else None}
+
+
+@router.post(
+    "/{event_id}/retract",
+    summary="Retract an event (curators)",
+    responses=WRITE_RESPONSES,
+    openapi_extra=_WRITE_BODY,
+)
+@guarded_async
+async def retract(request: Request, event_id: str) -> Any:
+    actor = _curator(request)
+    body = await _body(request)
+    reason = _reason(body, required=True) or ""
+    settings = _settings(request)
+    ev = await run_in_threadpool(retract_event, settings, event_id, actor=actor, reason=reason)
+    return {"event": ev.as_record()}

@@ -1,0 +1,495 @@
+"""`nethealth shutdowns …`: import, curate and query the shutdown tracker; estimate costs.
+
+Mounted by the lead as `app.add_typer(shutdowns.cli.app, name="shutdowns")`; it reads the root's
+Settings from the click context, or the NETHEALTH_* environment when run on its own.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from nethealth.errors import ConfigError, InputError
+from nethealth.settings import Settings, load_settings
+
+app = typer.Typer(
+    name="shutdowns",
+    help="The shutdown tracker: import Access Now STOP sheets, curate events, query, costs.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json or csv")]
+Curator = Annotated[
+    str | None,
+    typer.Option("--curator", help="Who makes the change (default: your login name)"),
+]
+Reason = Annotated[str | None, typer.Option("--reason", help="Why (kept in the audit log)")]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="field=value (repeatable; lists comma-separated, empty = unset)"),
+]
+WdiOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--wdi",
+        help="World Bank file (API JSON, bulk CSV/ZIP, long CSV), or FILE=INDICATOR for a wide "
+        "CSV without indicator code; repeatable, later files win. Default: fetched raw files",
+    ),
+]
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj
+    if isinstance(obj, Settings):
+        return obj
+    settings = load_settings()
+    ctx.find_root().obj = settings
+    return settings
+
+
+def _actor(curator: str | None) -> str:
+    name = (curator or "").strip() or getpass.getuser()
+    return f"cli:{name}"
+
+
+def _pairs(items: list[str] | None) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"--set {item!r} is not field=value", hint="e.g. --set scope=regional")
+        fields[name.strip()] = value
+    return fields
+
+
+def _check_format(fmt: str, allowed: tuple[str, ...]) -> str:
+    if fmt not in allowed:
+        raise ConfigError(f"unknown format {fmt!r}", hint=f"choose {', '.join(allowed)}")
+    return fmt
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="STOP sheet: CSV (.gz ok) or XLSX, any year")],
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="XLSX sheet (default: the Combined one)")
+    ] = None,
+    lenient: Annotated[
+        bool, typer.Option("--lenient", help="Skip bad rows (listed) instead of stopping")
+    ] = False,
+    snapshot: Annotated[
+        str | None,
+        typer.Option(
+            "--snapshot",
+            help="Date of the data, YYYY-MM-DD (default: from the file name, else today)",
+        ),
+    ] = None,
+    curator: Curator = None,
+) -> None:
+    """Import a STOP sheet. Re-importing the same content changes nothing (and says so)."""
+    from nethealth.progress import progress_bar
+    from nethealth.shutdowns.importer import import_file
+
+    settings = _settings(ctx)
+    with progress_bar(err) as bar:
+        report = import_file(
+            settings,
+            file,
+            sheet=sheet,
+            lenient=lenient,
+            actor=_actor(curator),
+            snapshot=snapshot,
+            progress=bar,
+        )
+    for line in report.lines():
+        out.print(line, highlight=False)
+
+
+@app.command()
+def fetch(
+    ctx: typer.Context,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="CSV export URL (default NETHEALTH_SHUTDOWNS_STOP_URL)"),
+    ] = None,
+    lenient: Annotated[bool, typer.Option("--lenient", help="Skip bad rows")] = False,
+) -> None:
+    """Download the STOP sheet from the publisher's CSV export, keep it raw, import it."""
+    from nethealth.progress import progress_bar
+    from nethealth.shutdowns.fetch import fetch_and_import
+
+    settings = _settings(ctx)
+    with progress_bar(err, bytes_mode=True) as bar:
+        report = fetch_and_import(settings, url=url, lenient=lenient, progress=bar)
+    for line in report.lines():
+        out.print(line, highlight=False)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    country: Annotated[str | None, typer.Option(help="ISO alpha-2 or a name")] = None,
+    year: Annotated[int | None, typer.Option(help="Count year")] = None,
+    type: Annotated[
+        str | None, typer.Option("--type", help="shutdown, throttling, service-blocking")
+    ] = None,
+    scope: Annotated[str | None, typer.Option(help="national, regional, local, unknown")] = None,
+    source: Annotated[str | None, typer.Option(help="access-now or curated")] = None,
+    retracted: Annotated[str, typer.Option(help="false (default), only or all")] = "false",
+    limit: Annotated[int | None, typer.Option(help="At most this many (newest first)")] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """List events, newest first."""
+    from nethealth.shutdowns.query import TABLE_COLUMNS, EventFilter, flat, select, to_csv
+    from nethealth.shutdowns.store import ShutdownStore
+
+    _check_format(fmt, ("table", "json", "csv"))
+    flt = EventFilter.parse(
+        country=country, year=year, type=type, scope=scope, source=source, retracted=retracted
+    )
+    events = select(ShutdownStore.for_settings(_settings(ctx)).state(), flt)
+    records = [ev.as_record() for ev in events[:limit]]
+    if fmt == "json":
+        typer.echo(json.dumps(records, ensure_ascii=False, indent=1))
+    elif fmt == "csv":
+        typer.echo(to_csv(records), nl=False)
+    else:
+        table = Table(*TABLE_COLUMNS, title=f"{len(events):,} events")
+        for rec in records:
+            row = flat(rec)
+            table.add_row(*(str(row.get(c) or "") for c in TABLE_COLUMNS))
+        out.print(table)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    event_id: Annotated[str, typer.Argument(help="Event id (an-… or cu-…)")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
+) -> None:
+    """One event with its provenance and history."""
+    from nethealth.shutdowns.store import ShutdownStore, describe_changes
+
+    _check_format(fmt, ("text", "json"))
+    store = ShutdownStore.for_settings(_settings(ctx))
+    ev = store.get(event_id)
+    if fmt == "json":
+        doc = {"event": ev.as_record(), "provenance": ev.provenance}
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=1))
+        return
+    for name, value in ev.as_record().items():
+        if value not in (None, [], ""):
+            out.print(f"[bold]{name}[/bold]: {value}", highlight=False)
+    if ev.provenance:
+        out.print(f"[bold]provenance[/bold]: {ev.provenance}", highlight=False)
+    for e in store.history(event_id):
+        out.print(f"#{e.seq} {e.at} {e.actor} {e.op}: {e.reason or ''}", highlight=False)
+        if e.op != "create":
+            out.print(f"    {describe_changes(e.changes)}", highlight=False)
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    country: Annotated[list[str], typer.Option(help="ISO alpha-2 or name (repeatable)")],
+    start: Annotated[str, typer.Option(help="Start date YYYY-MM-DD")],
+    type: Annotated[str, typer.Option("--type", help="shutdown, throttling, service-blocking")],
+    scope: Annotated[str, typer.Option(help="national, regional, local")],
+    source_link: Annotated[
+        list[str], typer.Option("--source-link", help="Evidence URL (repeatable, at least one)")
+    ],
+    end: Annotated[str | None, typer.Option(help="End date YYYY-MM-DD (omit if ongoing)")] = None,
+    area: Annotated[str | None, typer.Option(help="Areas affected, as text")] = None,
+    network: Annotated[
+        list[str] | None, typer.Option(help="broadband, mobile (repeatable)")
+    ] = None,
+    service: Annotated[list[str] | None, typer.Option(help="Service blocked (repeatable)")] = None,
+    cause: Annotated[str | None, typer.Option(help="Actual cause")] = None,
+    justification: Annotated[str | None, typer.Option(help="Official justification")] = None,
+    description: Annotated[str | None, typer.Option(help="What happened")] = None,
+    artificially_induced: Annotated[
+        bool, typer.Option("--artificially-induced", help="Criterion: ordered or done on purpose")
+    ] = False,
+    removes_access: Annotated[
+        bool, typer.Option("--removes-access", help="Criterion: removed/throttled access")
+    ] = False,
+    affects_group: Annotated[
+        bool, typer.Option("--affects-group", help="Criterion: affected a group of people")
+    ] = False,
+    criteria_basis: Annotated[
+        str | None, typer.Option(help="Why it meets the criteria (recorded)")
+    ] = None,
+    set_: SetOpt = None,
+    curator: Curator = None,
+    reason: Reason = None,
+) -> None:
+    """Add a curated event. All three inclusion criteria must be confirmed."""
+    from nethealth.shutdowns.curation import add_event
+
+    fields: dict[str, Any] = {
+        "countries": list(country),
+        "start_date": start,
+        "end_date": end,
+        "type": type,
+        "scope": scope,
+        "sources": list(source_link),
+        "area_name": area,
+        "networks": list(network or []),
+        "services": list(service or []),
+        "cause": cause,
+        "justification": justification,
+        "description": description,
+        "artificially_induced": artificially_induced,
+        "removes_access": removes_access,
+        "affects_group": affects_group,
+        "criteria_basis": criteria_basis,
+    }
+    fields.update(_pairs(set_))
+    ev = add_event(_settings(ctx), fields, actor=_actor(curator), reason=reason)
+    out.print(f"added {ev.event_id}", highlight=False)
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    event_id: Annotated[str, typer.Argument(help="Event id")],
+    set_: SetOpt = None,
+    curator: Curator = None,
+    reason: Reason = None,
+) -> None:
+    """Change fields of an event (imported or curated); old and new values are logged."""
+    from nethealth.shutdowns.curation import edit_event
+    from nethealth.shutdowns.store import describe_changes
+
+    ev, entry = edit_event(
+        _settings(ctx), event_id, _pairs(set_), actor=_actor(curator), reason=reason
+    )
+    if entry is None:
+        out.print(f"{ev.event_id}: nothing changed (the values were already so)")
+    else:
+        out.print(f"{ev.event_id}: {describe_changes(entry.changes)}", highlight=False)
+
+
+@app.command()
+def retract(
+    ctx: typer.Context,
+    event_id: Annotated[str, typer.Argument(help="Event id")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is withdrawn (required)")],
+    curator: Curator = None,
+) -> None:
+    """Withdraw an event. It is kept (retracted=true) with the reason; nothing is deleted."""
+    from nethealth.shutdowns.curation import retract_event
+
+    ev = retract_event(_settings(ctx), event_id, actor=_actor(curator), reason=reason)
+    out.print(f"retracted {ev.event_id}", highlight=False)
+
+
+@app.command()
+def log(
+    ctx: typer.Context,
+    event: Annotated[str | None, typer.Option("--event", help="Only this event")] = None,
+    limit: Annotated[int, typer.Option(help="Newest N entries")] = 50,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+) -> None:
+    """The audit log: who changed what and when, with old and new values."""
+    from dataclasses import asdict
+
+    from nethealth.shutdowns.store import ShutdownStore, describe_changes
+
+    _check_format(fmt, ("table", "json"))
+    store = ShutdownStore.for_settings(_settings(ctx))
+    if event is not None:
+        store.get(event)
+    entries = list(reversed(store.history(event)))[:limit]
+    if fmt == "json":
+        typer.echo(json.dumps([asdict(e) for e in entries], ensure_ascii=False, indent=1))
+        return
+    table = Table("seq", "at", "actor", "op", "event", "changes", "reason")
+    for e in entries:
+        what = f"{len(e.changes)} fields" if e.op == "create" else describe_changes(e.changes)
+        table.add_row(str(e.seq), e.at, e.actor, e.op, e.event_id, what, e.reason or "")
+    out.print(table)
+
+
+@app.command("fetch-worldbank")
+def fetch_worldbank(
+    ctx: typer.Context,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Default NETHEALTH_WORLDBANK_BASE_URL")
+    ] = None,
+    indicator: Annotated[
+        list[str] | None, typer.Option("--indicator", help="WDI code (repeatable)")
+    ] = None,
+    layout: Annotated[str, typer.Option(help="api (JSON) or bulk (CSV in ZIP)")] = "api",
+    first_year: Annotated[int, typer.Option(help="First year")] = 2010,
+    last_year: Annotated[int, typer.Option(help="Last year")] = 2025,
+) -> None:
+    """Download GDP, population and Internet users (World Bank WDI) for the cost model."""
+    from nethealth.economics import worldbank
+    from nethealth.economics.wdi import INDICATORS
+    from nethealth.progress import progress_bar
+
+    settings = _settings(ctx)
+    with progress_bar(err, bytes_mode=True) as bar:
+        files = worldbank.fetch(
+            settings,
+            indicators=indicator or INDICATORS,
+            years=(first_year, last_year),
+            layout=layout,
+            base_url=base_url,
+            progress=bar,
+        )
+    for f in files:
+        p = f.provenance
+        out.print(f"{p.source_id} {p.snapshot} {p.name} {p.size:,} bytes", highlight=False)
+
+
+def _wdi_panel(settings: Settings, items: list[str] | None) -> Any:
+    from nethealth.economics.worldbank import panel_from_files, panel_from_raw
+
+    if not items:
+        panel = panel_from_raw(settings)
+        if not len(panel):
+            raise ConfigError(
+                "no World Bank data",
+                hint="run `nethealth shutdowns fetch-worldbank`, or give files with --wdi",
+            )
+        return panel
+    paths: list[Path | tuple[Path, str]] = []
+    for item in items:
+        m = re.fullmatch(r"(.+)=([A-Z0-9.]+)", item)
+        paths.append((Path(m[1]), m[2]) if m else Path(item))
+    return panel_from_files(paths)
+
+
+@app.command()
+def cost(
+    ctx: typer.Context,
+    event_id: Annotated[str, typer.Argument(help="Event id")],
+    wdi: WdiOpt = None,
+) -> None:
+    """The cost estimate of one event, with every input and assumption."""
+    from nethealth.economics.compare import usd
+    from nethealth.economics.cost_model import estimate
+    from nethealth.shutdowns.store import ShutdownStore
+
+    settings = _settings(ctx)
+    store = ShutdownStore.for_settings(settings)
+    ev = store.get(event_id)
+    as_of = store.state().as_of()
+    est = estimate(
+        ev.as_record(),
+        _wdi_panel(settings, wdi),
+        as_of=date.fromisoformat(as_of) if as_of else None,
+    )
+    if est.cost is None:
+        out.print(f"{event_id}: no estimate ({'; '.join(est.notes)})", highlight=False)
+        return
+    c = est.cost
+    out.print(
+        f"{event_id} ({est.year}): {usd(c.central)} (range {usd(c.low)} – {usd(c.high)})",
+        highlight=False,
+    )
+    if est.days and est.service:
+        out.print(
+            f"  days (low / central / high) {est.days}; service factor {est.service}",
+            highlight=False,
+        )
+    for part in est.parts:
+        out.print(
+            f"  {part.cc}: GDP {usd(part.gdp_usd)} ({part.gdp_year}), online "
+            f"{part.internet_share:.0%} ({part.internet_year}), area share {part.area_share}, "
+            f"cost {usd(part.cost.central)}",
+            highlight=False,
+        )
+    for note in est.notes:
+        out.print(f"  note: {note}", highlight=False)
+
+
+BEGIN = "<!-- cost-compare:begin -->"
+END = "<!-- cost-compare:end -->"
+
+
+@app.command("cost-compare")
+def cost_compare(
+    ctx: typer.Context,
+    top10vpn: Annotated[list[Path], typer.Option("--top10vpn", help="Top10VPN CSV (repeatable)")],
+    wdi: WdiOpt = None,
+    stop: Annotated[
+        Path | None,
+        typer.Option("--stop", help="Estimate the events of this STOP sheet (default: the store)"),
+    ] = None,
+    write_doc: Annotated[
+        Path | None,
+        typer.Option("--write-doc", help="Replace the figures between the cost-compare markers"),
+    ] = None,
+) -> None:
+    """Compare our cost estimates with Top10VPN's per country and year; print Markdown."""
+    from nethealth.economics.compare import compare, estimate_all, render_markdown
+    from nethealth.economics.top10vpn import read_top10vpn
+    from nethealth.progress import progress_bar
+
+    settings = _settings(ctx)
+    with progress_bar(err) as bar:
+        bar("cost-compare load", 0, 3)
+        records, as_of = _records(settings, stop)
+        bar("cost-compare load", 1, 3)
+        panel = _wdi_panel(settings, wdi)
+        bar("cost-compare load", 2, 3)
+        theirs = read_top10vpn(top10vpn)
+        bar("cost-compare load", 3, 3)
+        estimates = estimate_all(records, panel, as_of=date.fromisoformat(as_of) if as_of else None)
+    command = "nethealth shutdowns cost-compare " + " ".join(
+        [f"--top10vpn {p}" for p in top10vpn]
+        + [f"--wdi {w}" for w in wdi or []]
+        + ([f"--stop {stop}"] if stop else [])
+    )
+    text = render_markdown(compare(estimates, theirs, as_of=as_of), command=command)
+    typer.echo(text, nl=False)
+    if write_doc is not None:
+        _replace_section(write_doc, text)
+        err.print(f"updated {write_doc}")
+
+
+def _records(settings: Settings, stop: Path | None) -> tuple[list[dict[str, Any]], str | None]:
+    from nethealth.shutdowns.store import ShutdownStore
+
+    if stop is None:
+        state = ShutdownStore.for_settings(settings).state()
+        if not state.events:
+            raise ConfigError(
+                "the tracker is empty", hint="import a STOP sheet first, or give --stop FILE"
+            )
+        return [ev.as_record() for ev in state.events.values() if not ev.retracted], state.as_of()
+    from nethealth.formats.stop_sheet import read_stop_sheet
+    from nethealth.shutdowns.importer import snapshot_of
+    from nethealth.shutdowns.normalise import normalise_rows
+
+    sheet = read_stop_sheet(stop)
+    records = [{"event_id": n.event_id, **n.fields} for n in normalise_rows(sheet.rows)]
+    return records, snapshot_of(stop)
+
+
+def _replace_section(path: Path, text: str) -> None:
+    from nethealth.lake.storage import write_bytes_atomic
+
+    doc = path.read_text(encoding="utf-8")
+    if BEGIN not in doc or END not in doc:
+        raise InputError(
+            f"the document has no {BEGIN} … {END} section", path=path, hint="add the two markers"
+        )
+    head, rest = doc.split(BEGIN, 1)
+    _old, tail = rest.split(END, 1)
+    write_bytes_atomic(path, f"{head}{BEGIN}\n{text}{END}{tail}".encode())

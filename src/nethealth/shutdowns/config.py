@@ -1,0 +1,60 @@
+"""The shutdown tracker's part of `nethealth.settings.Settings`, with the curators parsed:
+shutdowns_stop_url      the publisher's CSV export of the STOP sheet
+worldbank_base_url      World Bank API base (a mirror or file:// in tests)
+shutdowns_curators      name=token pairs, comma-separated, for the write API
+shutdowns_api_token     one token (curator name "api") when names are not needed
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from nethealth.errors import ConfigError
+from nethealth.settings import Settings
+
+# The #KeepItOn STOP workbook (Google Sheets) exported as CSV; `gid` selects a tab.
+DEFAULT_STOP_URL = (
+    "https://docs.google.com/spreadsheets/d/1DvPAuHNLp5BXGb0nnZDGNoiIwEeu2ogdXEIDvT4Hyfk/"
+    "export?format=csv"
+)
+DEFAULT_WORLDBANK_BASE_URL = "https://api.worldbank.org"
+
+
+@dataclass(frozen=True)
+class ShutdownSettings:
+    stop_url: str = DEFAULT_STOP_URL
+    worldbank_base_url: str = DEFAULT_WORLDBANK_BASE_URL
+    # token → curator name; empty means the write API is closed.
+    curators: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ShutdownSettings:
+        curators = _parse_curators(settings.shutdowns_curators)
+        single = settings.shutdowns_api_token.strip()
+        if single:
+            curators.setdefault(single, "api")
+        return cls(
+            stop_url=settings.shutdowns_stop_url.strip() or DEFAULT_STOP_URL,
+            worldbank_base_url=settings.worldbank_base_url.strip() or DEFAULT_WORLDBANK_BASE_URL,
+            curators=curators,
+        )
+
+
+MIN_TOKEN_LENGTH = 16
+
+
+def _parse_curators(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in (p.strip() for p in text.split(",")):
+        if not item:
+            continue
+        name, sep, token = item.partition("=")
+        if not sep or not name.strip() or len(token.strip()) < MIN_TOKEN_LENGTH:
+            raise ConfigError(
+                "NETHEALTH_SHUTDOWNS_CURATORS must be name=token pairs separated by commas, "
+                f"each token at least {MIN_TOKEN_LENGTH} characters",
+                hint="e.g. alice=$(openssl rand -hex 24),bob=$(openssl rand -hex 24)",
+            )
+        out[token.strip()] = name.strip()
+    return out

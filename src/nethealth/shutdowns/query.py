@@ -1,0 +1,145 @@
+"""Select events from the store's current state, and write them as CSV or JSON rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from nethealth.errors import InputError
+from nethealth.shutdowns.countries import is_alpha2, to_alpha2
+from nethealth.shutdowns.model import FIELDS, SCOPES, SOURCES, TYPES, Json
+from nethealth.shutdowns.store import EventState, StoreState
+
+# Column order of CSV exports and of the lake dataset's text columns.
+COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "source",
+    *(f.name for f in FIELDS if f.name not in ("retracted",)),
+    "retracted",
+    "created_at",
+    "updated_at",
+)
+TABLE_COLUMNS = ("event_id", "countries", "start_date", "end_date", "type", "scope", "area_name")
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    country: str | None = None  # alpha-2
+    year: int | None = None
+    type: str | None = None
+    scope: str | None = None
+    source: str | None = None
+    retracted: bool | None = False  # None: both; False: current tracker (default); True: only
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        country: str | None = None,
+        year: str | int | None = None,
+        type: str | None = None,
+        scope: str | None = None,
+        source: str | None = None,
+        retracted: str | bool | None = False,
+    ) -> EventFilter:
+        """Validate user input (CLI options, query parameters) into a filter."""
+        return cls(
+            country=_country(country),
+            year=_year(year),
+            type=_choice("type", type, TYPES),
+            scope=_choice("scope", scope, SCOPES),
+            source=_choice("source", source, SOURCES),
+            retracted=_retracted(retracted),
+        )
+
+    def matches(self, ev: EventState) -> bool:
+        f = ev.fields
+        if self.retracted is not None and ev.retracted != self.retracted:
+            return False
+        if self.country and self.country not in (f.get("countries") or []):
+            return False
+        if self.year is not None and f.get("year") != self.year:
+            return False
+        if self.type and self.type not in (f.get("types") or [f.get("type")]):
+            return False
+        if self.scope and f.get("scope") != self.scope:
+            return False
+        return not (self.source and ev.source != self.source)
+
+
+def _country(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    code = text.upper() if len(text) == 2 and is_alpha2(text) else to_alpha2(text)
+    if code is None:
+        raise InputError(
+            f"{value!r} is not an ISO 3166 country", field="country", hint="use alpha-2, e.g. IN"
+        )
+    return code
+
+
+def _year(value: str | int | None) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        year = int(value)
+    except ValueError:
+        year = -1
+    if not 1990 <= year <= 2100:
+        raise InputError(f"{value!r} is not a year", field="year", hint="e.g. 2024")
+    return year
+
+
+def _choice(name: str, value: str | None, choices: Sequence[str]) -> str | None:
+    if value is None or not value.strip():
+        return None
+    key = value.strip().lower()
+    if key not in choices:
+        raise InputError(
+            f"{value!r} is not a {name}", field=name, hint=f"choose one of: {', '.join(choices)}"
+        )
+    return key
+
+
+def _retracted(value: str | bool | None) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    key = value.strip().lower()
+    table = {"false": False, "no": False, "true": True, "only": True, "yes": True, "all": None}
+    if key not in table:
+        raise InputError(
+            f"{value!r} is not a retracted choice",
+            field="retracted",
+            hint="false (default: the tracker), only, or all",
+        )
+    return table[key]
+
+
+def select(state: StoreState, flt: EventFilter) -> list[EventState]:
+    """Matching events, newest start first (then id, for a stable order)."""
+    found = [ev for ev in state.events.values() if flt.matches(ev)]
+    found.sort(key=lambda ev: ev.event_id)
+    found.sort(key=lambda ev: str(ev.fields.get("start_date") or ""), reverse=True)
+    return found
+
+
+def flat(record: dict[str, Json]) -> dict[str, Json]:
+    """Lists joined with "; " for CSV and tables; every column present."""
+    out: dict[str, Json] = {}
+    for col in COLUMNS:
+        value = record.get(col)
+        out[col] = "; ".join(str(v) for v in value) if isinstance(value, list) else value
+    return out
+
+
+def to_csv(records: Iterable[dict[str, Json]]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    for rec in records:
+        row = flat(rec)
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buf.getvalue()
