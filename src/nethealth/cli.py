@@ -160,6 +160,7 @@ def sim(
     scale: Annotated[str, typer.Option(help="tiny, small or full")] = "small",
     days: Annotated[int, typer.Option(help="Days of 5-minute BGP updates")] = 1,
     start: Annotated[str, typer.Option(help="First day YYYY-MM-DD")] = "2025-06-01",
+    workers: Annotated[int, typer.Option(help="Processes for the output stage (same bytes)")] = 1,
 ) -> None:
     """Generate a simulated Internet in the publishers' real formats, with ground-truth labels."""
     from nethealth.progress import progress_bar
@@ -169,7 +170,14 @@ def sim(
     if scale not in SCALES:
         raise ConfigError(f"unknown scale {scale!r}", hint=f"choose among {', '.join(SCALES)}")
     first = _day(start) or date(2025, 6, 1)
-    config = SimConfig(out=out, seed=seed, scale=scale, days=days, start=first)  # type: ignore[arg-type]
+    config = SimConfig(
+        out=out,
+        seed=seed,
+        scale=scale,
+        days=days,
+        start=first,
+        workers=workers,  # type: ignore[arg-type]
+    )
     with progress_bar(err) as bar:
         result = run_sim(config, lambda m, d, t: bar(f"sim {m}", d, t))
     out.mkdir(parents=True, exist_ok=True)
