@@ -236,10 +236,12 @@ def sources() -> None:
 
 def _mount_areas() -> None:
     """Each area brings its own sub-commands; importing them has no side effects."""
+    from nethealth.routing.cli import app as routing_app
     from nethealth.rpki.cli import app as rpki_app
     from nethealth.shutdowns.cli import app as shutdowns_app
 
     app.add_typer(rpki_app, name="rpki")
+    app.add_typer(routing_app, name="routing")
     app.add_typer(shutdowns_app, name="shutdowns")
 
 

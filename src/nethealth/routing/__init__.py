@@ -1,0 +1,1 @@
+"""Routing security (MANRS-class): ROV indicators, incidents, relationships, scorecards."""

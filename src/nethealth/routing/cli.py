@@ -1,0 +1,157 @@
+"""`nethealth routing …`: ROV coverage, incidents, AS relationships and their evaluation.
+
+Mounted by the main CLI with `app.add_typer(nethealth.routing.cli.app, name="routing")`.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import pyarrow as pa
+import typer
+from rich.console import Console
+
+from nethealth.formats.vrp import read_vrps
+from nethealth.lake.storage import write_parquet_atomic
+from nethealth.progress import progress_bar
+
+app = typer.Typer(
+    name="routing",
+    help="Routing security: RPKI ROV coverage, incidents (hijacks, leaks, bogons), AS "
+    "relationships, and the detectors' evaluation on simulated data.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+err = Console(stderr=True)
+Files = Annotated[list[Path], typer.Argument(help="MRT RIB files", exists=True, dir_okay=False)]
+Vrps = Annotated[
+    Path,
+    typer.Option(
+        "--vrps", help="VRP export (rpki-client JSON or CSV)", exists=True, dir_okay=False
+    ),
+]
+
+
+def _asn_country(path: Path | None) -> pa.Table | None:
+    if path is None:
+        return None
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return pa.table(
+        {"asn": pa.array([int(r["asn"]) for r in rows], pa.uint32()), "cc": [r["cc"] for r in rows]}
+    )  # a CSV of a few thousand ASNs, read once
+
+
+@app.command()
+def coverage(
+    ribs: Files,
+    vrps: Vrps,
+    out: Annotated[Path, typer.Option("--out", help="directory for routing_*.parquet")],
+    snapshot: Annotated[
+        str | None, typer.Option(help="snapshot date YYYY-MM-DD (default: RIB time)")
+    ] = None,
+    asn_country: Annotated[
+        Path | None, typer.Option(help="CSV asn,cc for the country roll-up")
+    ] = None,
+) -> None:
+    """ROA coverage and valid/invalid/not-found shares per ASN and country, invalid routes
+    propagated per transit AS and the ROV-filtering estimate per collector peer."""
+    from nethealth.routing import snapshot as snap
+    from nethealth.routing.routes import read_routes
+
+    with progress_bar(err) as progress:
+        parts = []
+        for i, rib in enumerate(ribs):
+            progress("reading RIBs", i, len(ribs))
+            parts.append(read_routes([(rib, None)], date(1970, 1, 1)))
+        progress("reading RIBs", len(ribs), len(ribs))
+    routes = pa.concat_tables(parts)
+    day = date.fromisoformat(snapshot) if snapshot else routes["timestamp"][0].as_py().date()
+    tables = snap.compute(routes, read_vrps(vrps).vrps, day, _asn_country(asn_country))
+    snap.write(out, tables)
+    asn = tables["routing_rov_asn"]
+    err.print(f"{routes.num_rows:,} RIB entries, {tables['routing_route_states'].num_rows:,} "
+              f"routes, {asn.num_rows:,} (ASN, family) rows -> {out}")  # fmt: skip
+    st = tables["routing_route_states"]["state"].value_counts().to_pylist()
+    typer.echo(" ".join(f"{x['values']}={x['counts']}" for x in st))
+
+
+@app.command()
+def incidents(
+    ribs: Annotated[
+        list[Path],
+        typer.Option("--rib", help="RIB at the window start (one per collector)", exists=True),
+    ],
+    updates: Annotated[
+        list[Path], typer.Option("--updates", help="update files of the window", exists=True)
+    ],
+    start: Annotated[str, typer.Option(help="window start, ISO 8601 UTC")],
+    end: Annotated[str, typer.Option(help="window end, ISO 8601 UTC")],
+    out: Annotated[Path, typer.Option("--out", help="Parquet file for the incidents")],
+    vrps: Annotated[
+        Path | None, typer.Option("--vrps", help="VRPs: suppress RPKI-valid origins")
+    ] = None,
+    relationships: Annotated[
+        Path | None, typer.Option(help="CAIDA as-rel file (default: infer, Gao 2001)")
+    ] = None,
+) -> None:
+    """Bogons, MOAS, sub-prefix hijacks and route leaks with start, end, peers and paths."""
+    from nethealth.routing import relationships as rel
+    from nethealth.routing.detect import Window, detect_all, intervals_of
+
+    t0 = datetime.fromisoformat(start).astimezone(UTC)
+    t1 = datetime.fromisoformat(end).astimezone(UTC)
+    with progress_bar(err) as progress:
+        iv = intervals_of(
+            Window([(r, None) for r in ribs], [(u, None) for u in updates], t0, t1), progress
+        )
+    found, _ = detect_all(
+        iv,
+        read_vrps(vrps).vrps if vrps else None,
+        rel.read_caida(relationships) if relationships else None,
+    )
+    write_parquet_atomic(out, found)
+    for r in found.to_pylist():
+        typer.echo(f"{r['type']}\t{r['prefix']}\tAS{r['culprit_asn']}\t{r['start']}\t{r['end']}\t"
+                   f"{r['peer_count']} peers\t{r['confidence']}")  # fmt: skip
+
+
+@app.command("relationships")
+def relationships_cmd(
+    ribs: Files,
+    out: Annotated[Path, typer.Option("--out", help="serial-1 output file")],
+    truth: Annotated[Path | None, typer.Option(help="CAIDA as-rel file to score against")] = None,
+) -> None:
+    """Infer AS relationships from RIB paths (Gao 2001); optionally score against a CAIDA file."""
+    from nethealth.routing import relationships as rel
+    from nethealth.routing.routes import read_routes
+
+    routes = read_routes([(r, None) for r in ribs], date(1970, 1, 1))
+    inferred = rel.infer_gao(routes["as_path"].combine_chunks())
+    rel.write_caida(inferred, out)
+    typer.echo(f"{inferred.num_rows:,} relationships -> {out}")
+    if truth is not None:
+        for k, v in rel.score(inferred, rel.read_caida(truth)).items():
+            typer.echo(f"{k}\t{v:.4f}")
+
+
+@app.command()
+def evaluate(
+    seed: Annotated[int, typer.Option(help="first simulator seed")] = 1,
+    runs: Annotated[
+        int, typer.Option(help="simulated worlds (seeds seed..seed+runs-1)", min=1, max=100)
+    ] = 10,
+    days: Annotated[int, typer.Option(help="days per world", min=1, max=30)] = 2,
+    caida: Annotated[
+        bool, typer.Option(help="use the simulator's as-rel.txt instead of inferring")
+    ] = False,
+) -> None:
+    """Precision and recall of each incident detector against the simulator's labels."""
+    from nethealth.routing.evaluate import evaluate as run_eval
+
+    with progress_bar(err) as progress:
+        ev = run_eval(seed, runs, days, progress=progress, caida=caida)
+    typer.echo(ev.table())

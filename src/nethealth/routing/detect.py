@@ -1,0 +1,59 @@
+"""The incident pipeline over one window: initial RIBs + updates -> intervals -> detectors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from nethealth.routing.incidents import bogon, leaks, moas, subprefix
+from nethealth.routing.incidents.model import INCIDENT_SCHEMA
+from nethealth.routing.relationships import Relations, infer_gao
+from nethealth.routing.routes import read_routes
+from nethealth.routing.timeline import route_intervals
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Window:
+    ribs: Sequence[tuple[Path, str | None]]  # (file, collector): the state at `start`
+    updates: Sequence[tuple[Path, str | None]]
+    start: datetime
+    end: datetime
+
+
+def intervals_of(window: Window, progress: Progress | None = None) -> pa.Table:
+    say = progress or (lambda _m, _d, _t: None)
+    files = [*window.ribs, *window.updates]
+    parts = []
+    for i, f in enumerate(files):
+        say("reading MRT", i, len(files))
+        parts.append(read_routes([f], window.start.date()))
+    say("reading MRT", len(files), len(files))
+    routes = pa.concat_tables(parts) if parts else pa.table({})
+    return route_intervals(routes, window.start, window.end)
+
+
+def detect_all(
+    intervals: pa.Table, vrps: pa.Table | None, relations: pa.Table | None = None
+) -> tuple[pa.Table, pa.Table]:
+    """All incidents (INCIDENT_SCHEMA) and the relationships used (inferred from the initial
+    RIB's paths with Gao's algorithm unless given)."""
+    if relations is None:
+        base = intervals.filter(intervals["baseline"])
+        relations = infer_gao(base["as_path"].combine_chunks())
+    found = [
+        moas.detect(intervals, vrps),
+        subprefix.detect(intervals, vrps),
+        leaks.detect(intervals, Relations.from_table(relations)),
+        bogon.detect(intervals),
+    ]
+    return pa.concat_tables([t.cast(INCIDENT_SCHEMA) for t in found]), relations
+
+
+def snapshot_day(window: Window) -> date:
+    return window.start.date()

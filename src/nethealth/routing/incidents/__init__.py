@@ -1,0 +1,1 @@
+"""Routing incident detectors, one module per incident type."""
