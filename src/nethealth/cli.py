@@ -11,9 +11,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from nethealth.errors import ConfigError, NethealthError
+from nethealth.cli_common import parse_day, run, settings_of
+from nethealth.errors import ConfigError
 from nethealth.lake.build import StepOutcome
-from nethealth.settings import Settings, load_settings
+from nethealth.settings import load_settings
 
 app = typer.Typer(
     name="nethealth",
@@ -30,26 +31,9 @@ DataDir = Annotated[
 ]
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    settings = ctx.obj
-    assert isinstance(settings, Settings)
-    return settings
-
-
 @app.callback()
 def _root(ctx: typer.Context, data_dir: DataDir = None) -> None:
     ctx.obj = load_settings(data_dir=data_dir)
-
-
-def _day(text: str | None) -> date | None:
-    if text is None or text == "latest":
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(
-            f"--date {text!r} is not a date", hint="use YYYY-MM-DD or latest"
-        ) from None
 
 
 @app.command()
@@ -76,9 +60,9 @@ def fetch(
     from nethealth.sources import ipdb, peeringdb
     from nethealth.sources import rir as rir_source
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     store = RawStore(settings.raw_dir)
-    when = _day(day)
+    when = parse_day(day)
     with progress_bar(err, bytes_mode=True) as bar:
         if source == "ipdb":
             files = ipdb.fetch(settings, store, base_url=base_url, progress=bar)
@@ -119,7 +103,7 @@ def build(
     from nethealth import pipeline
     from nethealth.progress import progress_bar
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
 
     def say(o: StepOutcome) -> None:
         secs = f" in {o.seconds:.1f}s" if o.seconds else ""
@@ -144,7 +128,7 @@ def serve(
 
     from nethealth.api.app import create_app
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if host is not None or port is not None:
         settings = settings.model_copy(
             update={k: v for k, v in (("host", host), ("port", port)) if v is not None}
@@ -169,7 +153,7 @@ def sim(
 
     if scale not in SCALES:
         raise ConfigError(f"unknown scale {scale!r}", hint=f"choose among {', '.join(SCALES)}")
-    first = _day(start) or date(2025, 6, 1)
+    first = parse_day(start) or date(2025, 6, 1)
     config = SimConfig(
         out=out,
         seed=seed,
@@ -196,7 +180,7 @@ def demo(
     from nethealth import demo as demo_mod
     from nethealth.progress import progress_bar
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     with progress_bar(err) as bar:
         demo_mod.prepare(settings, seed=seed, progress=bar, log=lambda m: err.print(m))
     err.print(f"demo lake ready: {settings.catalog_path}")
@@ -249,13 +233,7 @@ _mount_areas()
 
 
 def main() -> None:
-    try:
-        app()
-    except NethealthError as exc:
-        err.print(f"[red]error:[/red] {exc.message}", highlight=False)
-        if exc.hint:
-            err.print(f"  hint: {exc.hint}", highlight=False)
-        sys.exit(exc.exit_code)
+    run(app)
 
 
 if __name__ == "__main__":

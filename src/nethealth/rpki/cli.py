@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -16,8 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from nethealth.errors import ConfigError, NethealthError
-from nethealth.settings import Settings, load_settings
+from nethealth.cli_common import parse_day, run, settings_of
 
 app = typer.Typer(
     name="rpki",
@@ -36,11 +34,6 @@ SlurmOpt = Annotated[
     typer.Option("--slurm", help="SLURM file (RFC 8416) to apply to the VRPs (repeatable)"),
 ]
 FormatOpt = Annotated[str, typer.Option("--format", help="VRP file format: auto, json or csv")]
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    # Mounted under `nethealth`, the root callback has already read the settings.
-    return ctx.obj if isinstance(ctx.obj, Settings) else load_settings()
 
 
 @app.command()
@@ -151,33 +144,18 @@ def fetch(
     from nethealth.rpki.config import rpki_config
     from nethealth.rpki.source import fetch as fetch_export
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     config = rpki_config(settings, vrp_url=url)
-    when = _day(day)
+    when = parse_day(day)
     with progress_bar(err, bytes_mode=True) as bar:
         got = fetch_export(settings, RawStore(settings.raw_dir), config, day=when, progress=bar)
     p = got.provenance
     Console().print(f"{p.source_id} {p.snapshot} {p.name} {p.size:,} bytes sha256 {p.sha256[:12]}…")
 
 
-def _day(text: str | None) -> date | None:
-    if text is None or text == "latest":
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(f"--date {text!r} is not a date", hint="use YYYY-MM-DD") from None
-
-
 def main() -> None:
     """Run the sub-app on its own (the main CLI mounts it as `nethealth rpki`)."""
-    try:
-        app()
-    except NethealthError as exc:
-        err.print(f"[red]error:[/red] {exc.message}", highlight=False)
-        if exc.hint:
-            err.print(f"  hint: {exc.hint}", highlight=False)
-        sys.exit(exc.exit_code)
+    run(app)
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from nethealth.cli_common import settings_of
 from nethealth.errors import ConfigError, InputError
-from nethealth.settings import Settings, load_settings
+from nethealth.settings import Settings
 
 app = typer.Typer(
     name="shutdowns",
@@ -47,15 +48,6 @@ WdiOpt = Annotated[
         "CSV without indicator code; repeatable, later files win. Default: fetched raw files",
     ),
 ]
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    obj = ctx.find_root().obj
-    if isinstance(obj, Settings):
-        return obj
-    settings = load_settings()
-    ctx.find_root().obj = settings
-    return settings
 
 
 def _actor(curator: str | None) -> str:
@@ -102,7 +94,7 @@ def import_(
     from nethealth.progress import progress_bar
     from nethealth.shutdowns.importer import import_file
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     with progress_bar(err) as bar:
         report = import_file(
             settings,
@@ -130,7 +122,7 @@ def fetch(
     from nethealth.progress import progress_bar
     from nethealth.shutdowns.fetch import fetch_and_import
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     with progress_bar(err, bytes_mode=True) as bar:
         report = fetch_and_import(settings, url=url, lenient=lenient, progress=bar)
     for line in report.lines():
@@ -159,7 +151,7 @@ def list_(
     flt = EventFilter.parse(
         country=country, year=year, type=type, scope=scope, source=source, retracted=retracted
     )
-    events = select(ShutdownStore.for_settings(_settings(ctx)).state(), flt)
+    events = select(ShutdownStore.for_settings(settings_of(ctx)).state(), flt)
     records = [ev.as_record() for ev in events[:limit]]
     if fmt == "json":
         typer.echo(json.dumps(records, ensure_ascii=False, indent=1))
@@ -183,7 +175,7 @@ def show(
     from nethealth.shutdowns.store import ShutdownStore, describe_changes
 
     _check_format(fmt, ("text", "json"))
-    store = ShutdownStore.for_settings(_settings(ctx))
+    store = ShutdownStore.for_settings(settings_of(ctx))
     ev = store.get(event_id)
     if fmt == "json":
         doc = {"event": ev.as_record(), "provenance": ev.provenance}
@@ -257,7 +249,7 @@ def add(
         "criteria_basis": criteria_basis,
     }
     fields.update(_pairs(set_))
-    ev = add_event(_settings(ctx), fields, actor=_actor(curator), reason=reason)
+    ev = add_event(settings_of(ctx), fields, actor=_actor(curator), reason=reason)
     out.print(f"added {ev.event_id}", highlight=False)
 
 
@@ -274,7 +266,7 @@ def edit(
     from nethealth.shutdowns.store import describe_changes
 
     ev, entry = edit_event(
-        _settings(ctx), event_id, _pairs(set_), actor=_actor(curator), reason=reason
+        settings_of(ctx), event_id, _pairs(set_), actor=_actor(curator), reason=reason
     )
     if entry is None:
         out.print(f"{ev.event_id}: nothing changed (the values were already so)")
@@ -292,7 +284,7 @@ def retract(
     """Withdraw an event. It is kept (retracted=true) with the reason; nothing is deleted."""
     from nethealth.shutdowns.curation import retract_event
 
-    ev = retract_event(_settings(ctx), event_id, actor=_actor(curator), reason=reason)
+    ev = retract_event(settings_of(ctx), event_id, actor=_actor(curator), reason=reason)
     out.print(f"retracted {ev.event_id}", highlight=False)
 
 
@@ -309,7 +301,7 @@ def log(
     from nethealth.shutdowns.store import ShutdownStore, describe_changes
 
     _check_format(fmt, ("table", "json"))
-    store = ShutdownStore.for_settings(_settings(ctx))
+    store = ShutdownStore.for_settings(settings_of(ctx))
     if event is not None:
         store.get(event)
     entries = list(reversed(store.history(event)))[:limit]
@@ -341,7 +333,7 @@ def fetch_worldbank(
     from nethealth.economics.wdi import INDICATORS
     from nethealth.progress import progress_bar
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     with progress_bar(err, bytes_mode=True) as bar:
         files = worldbank.fetch(
             settings,
@@ -385,7 +377,7 @@ def cost(
     from nethealth.economics.cost_model import estimate
     from nethealth.shutdowns.store import ShutdownStore
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     store = ShutdownStore.for_settings(settings)
     ev = store.get(event_id)
     as_of = store.state().as_of()
@@ -441,7 +433,7 @@ def cost_compare(
     from nethealth.economics.top10vpn import read_top10vpn
     from nethealth.progress import progress_bar
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     with progress_bar(err) as bar:
         bar("cost-compare load", 0, 3)
         records, as_of = _records(settings, stop)

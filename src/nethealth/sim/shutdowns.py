@@ -10,61 +10,15 @@ from typing import Any
 
 import numpy as np
 
+from nethealth.formats.stop_sheet import CANONICAL_COLUMNS
 from nethealth.sim.events import Event
 from nethealth.sim.geo import Country
 from nethealth.sim.output import OutputTree
 from nethealth.sim.rng import stream
 from nethealth.sim.world import World
 
-COLUMNS = [
-    "start_date_type",
-    "start_date",
-    "country",
-    "geo_scope",
-    "area_name",
-    "shutdown_type",
-    "affected_network",
-    "shutdown_extent",
-    "ordered_by",
-    "decision_maker",
-    "actual_cause",
-    "actual_cause_details",
-    "info_source",
-    "info_source_link",
-    "shutdown_status",
-    "end_date",
-    "duration",
-    "gov_justification",
-    "gov_just_details",
-    "gov_ack",
-    "legal_just",
-    "legal_method",
-    "gov_ack_source",
-    "gov_ack_quote",
-    "facebook_affected",
-    "twitter_affected",
-    "whatsapp_affected",
-    "instagram_affected",
-    "telegram_affected",
-    "other_affected",
-    "sms_affected",
-    "phonecall_affected",
-    "telcos_involved",
-    "telco_ack",
-    "telco_ack_source",
-    "telco_ack_quote",
-    "election",
-    "violence",
-    "hr_abuse_reported",
-    "users_targeted",
-    "users_target_detail",
-    "users_notified",
-    "econ_impact",
-    "event",
-    "an_link",
-    "region",
-    "count_year",
-]
+# The real sheet's 47 columns in the publisher's order: the parser's own list, so they agree.
+COLUMNS = list(CANONICAL_COLUMNS)
 PATH = "mirror/accessnow/keepiton-stop-combined.csv"
 
 NATIONWIDE = "It affected locations in more than one state, province, or region"
