@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 
 from nethealth.settings import Settings
 from tests.api.conftest import ASSETS, client, empty_client, fixture_app, lake_settings  # noqa: F401  (shared fixtures)
-from tests.api.fixture_lake import build_fixture_lake, make_settings
+from tests.web.shutdown_fixture import ShutdownFixture, build_shutdown_lake
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ASSETS / "axe-core" / "axe.min.js"
@@ -66,9 +67,20 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    settings = build_fixture_lake(make_settings(tmp_path_factory.mktemp("weblake"), ASSETS))
-    server = LiveServer(settings).start()
+def shutdown_lake(tmp_path_factory: pytest.TempPathFactory) -> ShutdownFixture:
+    """The fixture lake plus a small shutdown tracker with cost estimates."""
+    return build_shutdown_lake(tmp_path_factory.mktemp("shutdownlake"))
+
+
+@pytest.fixture(scope="session")
+def shutdown_client(shutdown_lake: ShutdownFixture) -> Iterator[TestClient]:
+    with TestClient(fixture_app(shutdown_lake.settings)) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def live_server(shutdown_lake: ShutdownFixture) -> Iterator[LiveServer]:
+    server = LiveServer(shutdown_lake.settings).start()
     yield server
     server.stop()
 

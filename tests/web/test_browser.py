@@ -10,18 +10,42 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.web.conftest import AXE, LiveServer
+from tests.web.shutdown_fixture import ShutdownFixture
 
 pytestmark = pytest.mark.browser
 
+# Event ids of the shutdown fixture fill the {placeholders}.
 PAGES = {
     "home": "/",
     "home-other-indicator": "/?indicator=fixture_ixps&sort=name&order=asc",
+    "home-shutdown-layer": "/?indicator=shutdowns-12m",
     "country": "/country/NL",
     "country-lowercase": "/country/ke",
+    "country-with-shutdowns": "/country/IN",
     "methodology": "/methodology",
     "about": "/about",
+    "shutdowns": "/shutdowns",
+    "shutdowns-filtered-paged": "/shutdowns?country=IN&order=asc&per_page=1&page=2",
+    "shutdown-published": "/shutdowns/{national_in}",
+    "shutdown-curated-edited": "/shutdowns/{edited}",
+    "shutdown-ongoing": "/shutdowns/{ongoing}",
+    "shutdown-retracted": "/shutdowns/{retracted}",
+    "shutdown-simulated": "/shutdowns/{simulated_et}",
     "not-found": "/country/XX",
+    "shutdown-not-found": "/shutdowns/an-0000",
 }
+
+
+def _path(name: str, fx: ShutdownFixture) -> str:
+    return PAGES[name].format(
+        national_in=fx.national_in,
+        edited=fx.edited,
+        ongoing=fx.ongoing,
+        retracted=fx.retracted,
+        simulated_et=fx.simulated_et,
+    )
+
+
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
@@ -60,12 +84,12 @@ def _record_hosts(page: Any) -> list[str]:
 
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_has_no_axe_violations_and_stays_local(
-    live_server: LiveServer, page: Any, name: str
+    live_server: LiveServer, shutdown_lake: ShutdownFixture, page: Any, name: str
 ) -> None:
     hosts = _record_hosts(page)
-    response = page.goto(live_server.url + PAGES[name])
+    response = page.goto(live_server.url + _path(name, shutdown_lake))
     assert response is not None
-    assert response.status == (404 if name == "not-found" else 200)
+    assert response.status == (404 if name.endswith("not-found") else 200)
     assert set(hosts) == {"127.0.0.1"}, "a page requested another host"
     # The country page's data tables are inside <details>: open them so axe checks them too.
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
@@ -73,7 +97,7 @@ def test_page_has_no_axe_violations_and_stays_local(
 
 
 def test_pages_obey_their_content_security_policy(
-    live_server: LiveServer, strict_page: Any
+    live_server: LiveServer, shutdown_lake: ShutdownFixture, strict_page: Any
 ) -> None:
     """Under the real CSP nothing is refused (no inline script or style) and nothing external."""
     hosts = _record_hosts(strict_page)
@@ -82,19 +106,21 @@ def test_pages_obey_their_content_security_policy(
         "console",
         lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
     )
-    for path in PAGES.values():
-        response = strict_page.goto(live_server.url + path)
+    for name in PAGES:
+        response = strict_page.goto(live_server.url + _path(name, shutdown_lake))
         assert response is not None
         assert "default-src 'self'" in response.headers["content-security-policy"]
     assert set(hosts) == {"127.0.0.1"}
     assert refused == []
 
 
-def test_every_page_links_to_its_json_twin(live_server: LiveServer, strict_page: Any) -> None:
-    for name, path in PAGES.items():
-        if name == "not-found":
+def test_every_page_links_to_its_json_twin(
+    live_server: LiveServer, shutdown_lake: ShutdownFixture, strict_page: Any
+) -> None:
+    for name in PAGES:
+        if name.endswith("not-found"):
             continue
-        strict_page.goto(live_server.url + path)
+        strict_page.goto(live_server.url + _path(name, shutdown_lake))
         twin = strict_page.get_attribute('link[rel="alternate"][type="application/json"]', "href")
         assert twin is not None and ".json" in twin
         assert strict_page.locator(f'main a[href="{twin}"]').count() >= 1
@@ -165,3 +191,66 @@ def test_javascript_autosubmits_indicator_choice(live_server: LiveServer, strict
     strict_page.select_option("#indicator", "fixture_ixps")
     strict_page.wait_for_url("**indicator=fixture_ixps**")
     assert "Internet exchange points" in strict_page.locator("#map-title").inner_text()
+
+
+def test_shutdown_tracker_works_without_javascript(
+    live_server: LiveServer, shutdown_lake: ShutdownFixture, browser: Any
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/")
+        page.click('.site-nav a:text-is("Shutdowns")')
+        page.wait_for_url("**/shutdowns")
+        assert page.locator("#events tbody tr").count() == 6
+        # The plain GET form filters without any script.
+        page.select_option("#f-country", "IN")
+        page.select_option("#f-type", "shutdown")
+        page.click("text=Apply filters")
+        page.wait_for_url("**country=IN**")
+        assert "type=shutdown" in page.url
+        assert page.locator("#events tbody tr").count() == 2
+        # The Start heading reverses the order; the filters stay.
+        first = page.locator("#events tbody time").first.inner_text()
+        page.click("#events thead >> text=Start")
+        page.wait_for_url("**order=asc**")
+        assert "country=IN" in page.url
+        assert page.locator("#events tbody time").first.inner_text() < first
+        # Pages: two events a page; Next goes to the second.
+        page.goto(live_server.url + "/shutdowns?per_page=2")
+        page.click("nav.pagination >> text=Next")
+        page.wait_for_url("**page=2**")
+        assert page.locator('nav.pagination a[aria-current="page"]').inner_text().endswith("2")
+        # A row opens its event page; its country links to the country page.
+        page.goto(live_server.url + "/shutdowns?country=IN&year=2019")
+        page.click("#events tbody th a")
+        page.wait_for_url(f"**/shutdowns/{shutdown_lake.national_in}")
+        assert "India, 2019-08-05" in page.locator("h1").inner_text()
+        page.click('#where a:text-is("India")')
+        page.wait_for_url("**/country/IN")
+        assert page.locator("#shutdowns .timeline-events li").count() == 2
+        # The home map's choice of the shutdown layer, submitted without script.
+        page.goto(live_server.url + "/")
+        page.select_option("#indicator", "shutdowns-12m")
+        page.click("text=Show on map")
+        page.wait_for_url("**indicator=shutdowns-12m**")
+        assert page.locator("svg.worldmap g.highlights path").count() == 2
+        assert page.locator("#data tbody tr").count() == 3
+    finally:
+        context.close()
+
+
+def test_keyboard_reaches_the_filters_and_the_events(
+    live_server: LiveServer, strict_page: Any
+) -> None:
+    strict_page.goto(live_server.url + "/shutdowns")
+    reached: list[str] = []
+    for _ in range(40):
+        strict_page.keyboard.press("Tab")
+        reached.append(
+            strict_page.evaluate(
+                "document.activeElement.id || document.activeElement.getAttribute('href') || ''"
+            )
+        )
+    assert "f-country" in reached and "f-per-page" in reached
+    assert any(r.startswith("/shutdowns/") for r in reached), reached

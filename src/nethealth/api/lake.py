@@ -164,7 +164,8 @@ class LakeReader:
             self._con = None
             self._stamp = None
 
-    def _fetch(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """Rows of one read-only query with bound parameters; a missing dataset is a 503."""
         cur = self._acquire()
         try:
             return cur.execute(sql, list(params)).fetchall()
@@ -185,18 +186,18 @@ class LakeReader:
     # Countries ---------------------------------------------------------------------------------
 
     def countries(self) -> list[CountryRow]:
-        rows = self._fetch(f"SELECT {_COUNTRY_COLS} FROM countries ORDER BY name, cc")
+        rows = self.query(f"SELECT {_COUNTRY_COLS} FROM countries ORDER BY name, cc")
         return [CountryRow(*r) for r in rows]
 
     def country(self, cc: str) -> CountryRow | None:
-        rows = self._fetch(f"SELECT {_COUNTRY_COLS} FROM countries WHERE cc = ?", [cc])
+        rows = self.query(f"SELECT {_COUNTRY_COLS} FROM countries WHERE cc = ?", [cc])
         return CountryRow(*rows[0]) if rows else None
 
     # Indicator values --------------------------------------------------------------------------
 
     def latest_values(self, indicator_id: str | None = None) -> list[ValueRow]:
         """The most recent non-missing value per indicator and country."""
-        rows = self._fetch(
+        rows = self.query(
             f"""
             SELECT {_VALUE_COLS} FROM indicator_values
             WHERE {_HAS_VALUE} AND (CAST(? AS VARCHAR) IS NULL OR indicator_id = ?)
@@ -219,7 +220,7 @@ class LakeReader:
     ) -> list[ValueRow]:
         """Values in date order; every filter is optional."""
         country_list = list(countries) if countries else None
-        rows = self._fetch(
+        rows = self.query(
             f"""
             SELECT {_VALUE_COLS} FROM indicator_values
             WHERE (CAST(? AS VARCHAR) IS NULL OR indicator_id = ?)
@@ -233,7 +234,7 @@ class LakeReader:
         return [_value_row(r) for r in rows]
 
     def last_date(self, indicator_id: str) -> date | None:
-        rows = self._fetch(
+        rows = self.query(
             "SELECT max(date) FROM indicator_values WHERE indicator_id = ?", [indicator_id]
         )
         value: date | None = rows[0][0] if rows else None
@@ -243,7 +244,7 @@ class LakeReader:
 
     def provenance(self, source_ids: Sequence[str] | None = None) -> list[ProvenanceRow]:
         ids = list(source_ids) if source_ids is not None else None
-        rows = self._fetch(
+        rows = self.query(
             """
             SELECT source_id, snapshot, name, url, licence, fetched_at, upstream_modified,
                    sha256, size, simulated
@@ -270,5 +271,5 @@ class LakeReader:
         ]
 
     def build_steps(self) -> list[BuildStepRow]:
-        rows = self._fetch("SELECT step_id, version, built_at FROM _build_steps ORDER BY step_id")
+        rows = self.query("SELECT step_id, version, built_at FROM _build_steps ORDER BY step_id")
         return [BuildStepRow(*r) for r in rows]

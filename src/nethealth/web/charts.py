@@ -175,3 +175,80 @@ def summarise(points: Sequence[Point], unit: str) -> str:
         f"highest {fmt_value(high.value, unit)} on {high.date.isoformat()}; "
         f"{len(points)} values."
     )
+
+
+# Bar charts of counts (events per year) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str  # the category, e.g. a year
+    value: int
+    highlight: bool  # the category the page is filtered on
+
+
+@dataclass(frozen=True)
+class BarChart:
+    name: str
+    width: float
+    height: float
+    left: float
+    right: float
+    top: float
+    bottom: float
+    bars: tuple[Bar, ...]
+    y_ticks: tuple[Tick, ...]
+    x_ticks: tuple[Tick, ...]
+    value_labels: bool  # room for each bar's count above it
+
+
+def count_ticks(top: int) -> list[int]:
+    """Whole-number ticks from 0 to at least `top`: counts have no fractions."""
+    ticks = [t for t in nice_ticks(0.0, float(max(top, 1))) if t == int(t)]
+    if len(ticks) < 2:  # nice_ticks chose a step under one: count one by one
+        return list(range(0, max(top, 1) + 1))
+    return [int(t) for t in ticks]
+
+
+def bar_chart(
+    counts: Sequence[tuple[str, int]], size: Size = WIDE, highlight: str | None = None
+) -> BarChart | None:
+    """Bars in the given order (categories evenly spaced); None when there is nothing to draw."""
+    if not counts:
+        return None
+    right, bottom = size.width - RIGHT, size.height - BOTTOM
+    top_tick = count_ticks(max(v for _, v in counts))
+    y_hi = top_tick[-1]
+    band = (right - LEFT) / len(counts)
+    width = round(min(band * 0.7, 56.0), 1)
+
+    def sy(v: float) -> float:
+        return round(bottom - v / y_hi * (bottom - TOP), 1)
+
+    bars = []
+    for i, (label, value) in enumerate(counts):
+        x = round(LEFT + band * i + (band - width) / 2, 1)
+        bars.append(Bar(x, sy(value), width, round(bottom - sy(value), 1), label, value,
+                        label == highlight))  # fmt: skip
+    # Category labels at the centre of their bar; every k-th when they would collide (~40px).
+    step = math.ceil(len(counts) / max(1, int((right - LEFT) // 40)))
+    x_ticks = tuple(
+        Tick(round(b.x + b.width / 2, 1), b.label) for i, b in enumerate(bars) if i % step == 0
+    )
+    return BarChart(
+        name=size.name,
+        width=size.width,
+        height=size.height,
+        left=LEFT,
+        right=right,
+        top=TOP,
+        bottom=bottom,
+        bars=tuple(bars),
+        y_ticks=tuple(Tick(sy(v), f"{v:,}", "end") for v in top_tick),
+        x_ticks=x_ticks,
+        value_labels=band >= 22,
+    )

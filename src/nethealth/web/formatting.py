@@ -37,3 +37,21 @@ def fmt_change(delta: float, unit: str) -> str:
     if unit == "%":
         return f"{sign}{fmt_number(abs(delta))} percentage points"
     return sign + fmt_value(abs(delta), unit)
+
+
+def fmt_count(n: int, singular: str, plural: str | None = None) -> str:
+    """`1 event`, `2 events`, `1,204 events`."""
+    word = singular if n == 1 else (plural or singular + "s")
+    return f"{n:,} {word}"
+
+
+def fmt_usd(value: float) -> str:
+    """Money at the precision a cost model supports: two or three significant digits, in words
+    for millions and billions (`US$ 4.2 million`)."""
+    magnitude = abs(value)
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if magnitude >= size:
+            return f"US$ {fmt_number(float(f'{value / size:.3g}'))} {word}"
+    if magnitude >= 1000:
+        return f"US$ {float(f'{value:.3g}'):,.0f}"
+    return f"US$ {fmt_number(float(f'{value:.2g}'))}"

@@ -24,6 +24,8 @@ SKIPPED_IDS = frozenset({"010"})
 # ColorBrewer YlGnBu without its palest step, so every class stands out from the page background.
 PALETTE = ("#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494")
 NO_DATA_FILL = "url(#nodata)"
+# Counts of events: a country without one has data (zero), so it is not hatched as "no data".
+NONE_FILL = "#dde3ea"
 
 
 @dataclass(frozen=True)
@@ -263,6 +265,7 @@ class PaintedShape:
     fill: str
     href: str | None  # None: an area without an ISO code or a page (drawn, not focusable)
     label: str | None
+    highlight: bool = False  # outlined on top of the map (an ongoing shutdown)
 
 
 @dataclass(frozen=True)
@@ -271,6 +274,7 @@ class MapCountry:
     name: str
     colour: str | None  # None: no data
     value_text: str | None
+    highlight: bool = False
 
 
 def paint(outline: WorldOutline, by_numeric: Mapping[str, MapCountry]) -> list[PaintedShape]:
@@ -288,6 +292,7 @@ def paint(outline: WorldOutline, by_numeric: Mapping[str, MapCountry]) -> list[P
                 fill=country.colour or NO_DATA_FILL,
                 href=f"/country/{country.cc}",
                 label=f"{country.name}: {value}",
+                highlight=country.highlight,
             )
         )
     return painted

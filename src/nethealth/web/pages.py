@@ -9,17 +9,33 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from nethealth.api.context import AppContext, get_context
 from nethealth.api.errors import ERROR_RESPONSES
+from nethealth.shutdowns.store import ShutdownStore
 from nethealth.web import views
 from nethealth.web.charts import NARROW, WIDE, Point, line_chart
-from nethealth.web.map import MapCountry, load_outline, paint
+from nethealth.web.map import NONE_FILL, MapCountry, load_outline, paint
 from nethealth.web.render import render
+from nethealth.web.shutdown_country import (
+    SHUTDOWN_LAYER,
+    CountryPageView,
+    country_shutdowns,
+    shutdown_map_view,
+)
+from nethealth.web.shutdown_data import get_store, today_utc
+from nethealth.web.shutdown_pages import names_for, year_charts
 from nethealth.web.views import SortKey, SortOrder
 
 router = APIRouter(responses=ERROR_RESPONSES)
 twins = APIRouter(tags=["pages (JSON twins)"], responses=ERROR_RESPONSES)
 
 Ctx = Annotated[AppContext, Depends(get_context)]
-IndicatorParam = Annotated[str | None, Query(description="Indicator id; default the first")]
+Store = Annotated[ShutdownStore, Depends(get_store)]
+IndicatorParam = Annotated[
+    str | None,
+    Query(
+        description=f"Indicator id (default the first), or {SHUTDOWN_LAYER} for the map of "
+        "shutdown events in the last 12 months"
+    ),
+]
 SortParam = Annotated[SortKey, Query(description="Table column to sort by")]
 OrderParam = Annotated[SortOrder, Query(description="asc or desc")]
 TABLE_ROWS = 366  # a year of daily values; the full series is one link away (CSV, JSON)
@@ -28,40 +44,72 @@ TABLE_ROWS = 366  # a year of daily values; the full series is one link away (CS
 # Home ------------------------------------------------------------------------------------------
 
 
+def _home_view(
+    ctx: AppContext,
+    store: ShutdownStore,
+    indicator: str | None,
+    sort: SortKey,
+    order: SortOrder,
+) -> views.HomeView:
+    if indicator == SHUTDOWN_LAYER:  # the tracker's map layer: not an indicator
+        return shutdown_map_view(ctx, store.state(), sort, order, today_utc())
+    return views.home_view(ctx, indicator, sort, order)
+
+
 @twins.get("/index.json", response_model=views.HomeView, summary="JSON twin of the world map")
 def home_json(
     ctx: Ctx,
+    store: Store,
     indicator: IndicatorParam = None,
     sort: SortParam = views.DEFAULT_SORT,
     order: OrderParam = views.DEFAULT_ORDER,
 ) -> views.HomeView:
-    return views.home_view(ctx, indicator, sort, order)
+    return _home_view(ctx, store, indicator, sort, order)
+
+
+def _map_country(row: views.MapRow | None, cc: str, name: str, layer: bool) -> MapCountry:
+    if layer:  # no event is a count of zero, not missing data
+        return MapCountry(
+            cc=cc,
+            name=name,
+            colour=row.colour if row else NONE_FILL,
+            value_text=f"{row.value_text} (latest began {row.date.isoformat()})"
+            if row
+            else "no event recorded",
+            highlight=bool(row and row.ongoing),
+        )
+    return MapCountry(
+        cc=cc,
+        name=name,
+        colour=row.colour if row else None,
+        value_text=f"{row.value_text} ({row.date.isoformat()})" if row else None,
+    )
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def home(
     request: Request,
     ctx: Ctx,
+    store: Store,
     indicator: IndicatorParam = None,
     sort: SortParam = views.DEFAULT_SORT,
     order: OrderParam = views.DEFAULT_ORDER,
 ) -> HTMLResponse:
-    view = views.home_view(ctx, indicator, sort, order)
+    view = _home_view(ctx, store, indicator, sort, order)
+    layer = view.window is not None
     by_cc = {r.cc: r for r in view.rows}
     countries = ctx.lake.countries()
-    by_numeric = {}
-    for c in countries:
-        if not c.numeric:
-            continue
-        row = by_cc.get(c.cc)
-        by_numeric[c.numeric] = MapCountry(
-            cc=c.cc,
-            name=c.name,
-            colour=row.colour if row else None,
-            value_text=f"{row.value_text} ({row.date.isoformat()})" if row else None,
-        )
+    by_numeric = {
+        c.numeric: _map_country(by_cc.get(c.cc), c.cc, c.name, layer)
+        for c in countries
+        if c.numeric
+    }
     outline = load_outline(ctx.settings.assets_dir)
-    ind_id = view.indicator.id if view.indicator else None
+    ind_id = SHUTDOWN_LAYER if layer else view.indicator.id if view.indicator else None
+    if view.window:
+        title = view.window.title
+    else:
+        title = view.indicator.title if view.indicator else "World map"
 
     def sort_link(key: SortKey) -> str:
         # Clicking the sorted column flips the order; a new column starts with its natural order.
@@ -75,7 +123,7 @@ def home(
     return render(
         request,
         "home.html",
-        title=view.indicator.title if view.indicator else "World map",
+        title=title,
         json_url=view.links.json_,
         view=view,
         outline=outline,
@@ -83,6 +131,7 @@ def home(
         countries=countries,
         sort_link=sort_link,
         SortKey=SortKey,
+        shutdown_layer=SHUTDOWN_LAYER,
     )
 
 
@@ -95,16 +144,24 @@ def country_picker(ctx: Ctx, cc: str | None = None) -> RedirectResponse:
     return RedirectResponse(views.country_redirect_target(ctx, cc), status_code=303)
 
 
+def _country_view(ctx: AppContext, store: ShutdownStore, cc: str) -> CountryPageView:
+    base = views.country_view(ctx, cc)
+    events = country_shutdowns(
+        store.state(), names_for(ctx), base.country.cc, base.country.name, today_utc()
+    )
+    return CountryPageView(**dict(base), shutdowns=events)
+
+
 @twins.get(
-    "/country/{cc}.json", response_model=views.CountryView, summary="JSON twin of a country page"
+    "/country/{cc}.json", response_model=CountryPageView, summary="JSON twin of a country page"
 )
-def country_json(cc: str, ctx: Ctx) -> views.CountryView:
-    return views.country_view(ctx, cc)
+def country_json(cc: str, ctx: Ctx, store: Store) -> CountryPageView:
+    return _country_view(ctx, store, cc)
 
 
 @router.get("/country/{cc}", response_class=HTMLResponse, include_in_schema=False)
-def country(cc: str, request: Request, ctx: Ctx) -> HTMLResponse:
-    view = views.country_view(ctx, cc)
+def country(cc: str, request: Request, ctx: Ctx, store: Store) -> HTMLResponse:
+    view = _country_view(ctx, store, cc)
     charts = {}
     for p in view.indicators:
         points = [Point(v.date, v.value) for v in p.series if v.value is not None]
@@ -119,6 +176,7 @@ def country(cc: str, request: Request, ctx: Ctx) -> HTMLResponse:
         view=view,
         charts=charts,
         table_rows=TABLE_ROWS,
+        shutdown_charts=year_charts(view.shutdowns.per_year),
     )
 
 

@@ -12,10 +12,15 @@ from markupsafe import Markup, escape
 
 from nethealth.api.context import AppContext
 from nethealth.api.models import ErrorDetail
-from nethealth.web.formatting import fmt_number, fmt_value
+from nethealth.web.formatting import fmt_number, fmt_usd, fmt_value
 from nethealth.web.views import SIMULATED_NOTICE
 
-NAV = (("/", "World map"), ("/methodology", "Methodology"), ("/about", "About & sources"))
+NAV = (
+    ("/", "World map"),
+    ("/shutdowns", "Shutdowns"),
+    ("/methodology", "Methodology"),
+    ("/about", "About & sources"),
+)
 
 
 def code_spans(text: str) -> Markup:
@@ -39,6 +44,7 @@ def environment() -> Environment:
     )
     env.filters["number"] = fmt_number
     env.filters["value"] = fmt_value
+    env.filters["usd"] = fmt_usd
     env.filters["code_spans"] = code_spans
     env.globals["nav"] = NAV
     env.globals["simulated_notice"] = SIMULATED_NOTICE
