@@ -220,6 +220,8 @@ def sources() -> None:
 
 def _mount_areas() -> None:
     """Each area brings its own sub-commands; importing them has no side effects."""
+    from nethealth.outages.cli import app as outages_app
+    from nethealth.outages.cli import events_app
     from nethealth.routing.cli import app as routing_app
     from nethealth.rpki.cli import app as rpki_app
     from nethealth.shutdowns.cli import app as shutdowns_app
@@ -227,6 +229,8 @@ def _mount_areas() -> None:
     app.add_typer(rpki_app, name="rpki")
     app.add_typer(routing_app, name="routing")
     app.add_typer(shutdowns_app, name="shutdowns")
+    app.add_typer(outages_app, name="outages")
+    app.add_typer(events_app, name="events")
 
 
 _mount_areas()

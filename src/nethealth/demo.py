@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from nethealth import pipeline
+from nethealth.bgp.collectors import Collector, fetch_dumps
 from nethealth.lake.build import StepOutcome
 from nethealth.lake.raw import RawStore
 from nethealth.rpki import source as rpki_source
@@ -40,6 +41,27 @@ def _sim_is_current(config: SimConfig) -> bool:
         and doc.get("start") == config.start.isoformat()
         and doc.get("generator_version") == GENERATOR_VERSION
     )
+
+
+def _fetch_ribs(
+    settings: Settings, store: RawStore, config: SimConfig, mirror: Path, log: Callable[[str], None]
+) -> None:
+    """The first RIB dump of the start day from every simulated collector."""
+    manifest = json.loads((config.out / "sim.json").read_text())
+    t0 = datetime.combine(config.start, time(0), tzinfo=UTC)
+    t1 = t0 + timedelta(hours=1)
+    log(f"reading simulated RIB dumps of {len(manifest['collectors'])} route collectors")
+    for c in manifest["collectors"]:
+        collector = Collector(c["project"], c["name"])
+        # The simulator keeps route-views2 in a directory of its own; the real archive (and
+        # archive_url) has it at the root, the other RouteViews collectors below it.
+        if c["project"] == "ris":
+            base = mirror / "ris"
+        elif c["name"] == "route-views2":
+            base = mirror / "routeviews" / "route-views2"
+        else:
+            base = mirror / "routeviews"
+        fetch_dumps(settings, store, [collector], "rib", t0, t1, base_url=base.as_uri())
 
 
 def prepare(
@@ -80,4 +102,30 @@ def prepare(
     vrps = rpki_config(settings, vrp_archive_url=mirror.as_uri() + "/rpki/{ymd}/vrps.json")
     rpki_source.fetch(settings, store, vrps, day=config.start)
     import_file(settings, mirror / "accessnow" / "keepiton-stop-combined.csv", actor="demo")
-    return pipeline.build(settings, progress=progress, on_step=on_step)
+    _fetch_ribs(settings, store, config, mirror, log)
+    outcomes = pipeline.build(settings, progress=progress, on_step=on_step)
+    _detect_outages(settings, mirror, progress, log)
+    pipeline.build(settings)  # nothing to rebuild: refreshes the catalog with the events
+    return outcomes
+
+
+def _detect_outages(
+    settings: Settings, mirror: Path, progress: Progress | None, log: Callable[[str], None]
+) -> None:
+    """Detected events from the simulated BGP updates and Atlas results, beside curated ones."""
+    from nethealth.outages import lake as outage_lake
+    from nethealth.outages.config import load_outage_settings
+
+    result = outage_lake.detect(
+        settings,
+        start=None,
+        end=None,
+        config=load_outage_settings(),
+        detector="nethealth",
+        extra_bgp=[mirror / "ris", mirror / "routeviews"],
+        extra_atlas=[mirror / "atlas"],
+        progress=progress or (lambda _m, _d, _t: None),
+        strict=True,
+    )
+    outage_lake.write(settings, result)
+    log(f"detected {result.events.num_rows} outage events in the simulated BGP and Atlas data")

@@ -8,17 +8,21 @@ from nethealth.indicators.build import STEP as INDICATORS
 from nethealth.lake.build import Step, StepOutcome, load_state, run_build
 from nethealth.lake.catalog import write_catalog
 from nethealth.lake.raw import RawStore
+from nethealth.routing import step as routing_step
 from nethealth.rpki import build as rpki
 from nethealth.settings import Settings
 from nethealth.shutdowns import lake as shutdowns
 from nethealth.sources import countries, ipdb, peeringdb, rir
 
-RAW_SOURCES = ("ipdb", "rir", "peeringdb", "rpki", "access-now", "worldbank")
+RAW_SOURCES = (
+    "ipdb", "rir", "peeringdb", "rpki", "access-now", "worldbank", "bgp-ris", "bgp-routeviews", "irr",
+)  # fmt: skip
 
 
 def steps() -> list[Step]:
     return [
         countries.STEP, ipdb.STEP, rir.STEP, peeringdb.STEP, rpki.STEP, *shutdowns.STEPS,
+        routing_step.STEP,
         INDICATORS,
     ]  # fmt: skip
 

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.web.conftest import AXE, LiveServer
+from tests.web.routing_fixture import RoutingFixture, build_routing
 from tests.web.shutdown_fixture import ShutdownFixture
 
 pytestmark = pytest.mark.browser
@@ -33,11 +34,31 @@ PAGES = {
     "shutdown-simulated": "/shutdowns/{simulated_et}",
     "not-found": "/country/XX",
     "shutdown-not-found": "/shutdowns/an-0000",
+    "asn-with-invalids": "/asn/{asn_invalid}",
+    "asn-valid": "/asn/{asn_valid}",
+    "routing-incidents": "/routing/incidents",
+    "routing-incidents-filtered": "/routing/incidents?type=moas&from=2025-06-01&to=2025-06-02",
+    "routing-incident": "/routing/incidents/{incident}",
+    "country-with-routing": "/country/{routing_cc}",
+    "asn-not-found": "/asn/64511",
+    "routing-incident-not-found": "/routing/incidents/nope",
 }
 
 
-def _path(name: str, fx: ShutdownFixture) -> str:
+@pytest.fixture(scope="session")
+def routing_world(
+    shutdown_lake: ShutdownFixture, tmp_path_factory: pytest.TempPathFactory
+) -> RoutingFixture:
+    """Routing datasets of a tiny simulated world, in the served lake (the routing API's dir)."""
+    return build_routing(tmp_path_factory.mktemp("routingsim"), shutdown_lake.settings.lake_dir)
+
+
+def _path(name: str, fx: ShutdownFixture, rf: RoutingFixture) -> str:
     return PAGES[name].format(
+        asn_invalid=rf.asn_invalid,
+        asn_valid=rf.asn_valid,
+        incident=rf.incident,
+        routing_cc=rf.cc,
         national_in=fx.national_in,
         edited=fx.edited,
         ongoing=fx.ongoing,
@@ -84,10 +105,14 @@ def _record_hosts(page: Any) -> list[str]:
 
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_has_no_axe_violations_and_stays_local(
-    live_server: LiveServer, shutdown_lake: ShutdownFixture, page: Any, name: str
+    live_server: LiveServer,
+    shutdown_lake: ShutdownFixture,
+    routing_world: RoutingFixture,
+    page: Any,
+    name: str,
 ) -> None:
     hosts = _record_hosts(page)
-    response = page.goto(live_server.url + _path(name, shutdown_lake))
+    response = page.goto(live_server.url + _path(name, shutdown_lake, routing_world))
     assert response is not None
     assert response.status == (404 if name.endswith("not-found") else 200)
     assert set(hosts) == {"127.0.0.1"}, "a page requested another host"
@@ -97,7 +122,10 @@ def test_page_has_no_axe_violations_and_stays_local(
 
 
 def test_pages_obey_their_content_security_policy(
-    live_server: LiveServer, shutdown_lake: ShutdownFixture, strict_page: Any
+    live_server: LiveServer,
+    shutdown_lake: ShutdownFixture,
+    routing_world: RoutingFixture,
+    strict_page: Any,
 ) -> None:
     """Under the real CSP nothing is refused (no inline script or style) and nothing external."""
     hosts = _record_hosts(strict_page)
@@ -107,7 +135,7 @@ def test_pages_obey_their_content_security_policy(
         lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
     )
     for name in PAGES:
-        response = strict_page.goto(live_server.url + _path(name, shutdown_lake))
+        response = strict_page.goto(live_server.url + _path(name, shutdown_lake, routing_world))
         assert response is not None
         assert "default-src 'self'" in response.headers["content-security-policy"]
     assert set(hosts) == {"127.0.0.1"}
@@ -115,12 +143,15 @@ def test_pages_obey_their_content_security_policy(
 
 
 def test_every_page_links_to_its_json_twin(
-    live_server: LiveServer, shutdown_lake: ShutdownFixture, strict_page: Any
+    live_server: LiveServer,
+    shutdown_lake: ShutdownFixture,
+    routing_world: RoutingFixture,
+    strict_page: Any,
 ) -> None:
     for name in PAGES:
         if name.endswith("not-found"):
             continue
-        strict_page.goto(live_server.url + _path(name, shutdown_lake))
+        strict_page.goto(live_server.url + _path(name, shutdown_lake, routing_world))
         twin = strict_page.get_attribute('link[rel="alternate"][type="application/json"]', "href")
         assert twin is not None and ".json" in twin
         assert strict_page.locator(f'main a[href="{twin}"]').count() >= 1
@@ -254,3 +285,27 @@ def test_keyboard_reaches_the_filters_and_the_events(
         )
     assert "f-country" in reached and "f-per-page" in reached
     assert any(r.startswith("/shutdowns/") for r in reached), reached
+
+
+def test_routing_pages_work_without_javascript(
+    live_server: LiveServer, routing_world: RoutingFixture, browser: Any
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/routing/incidents")
+        total = page.locator("#incidents tbody tr").count()
+        assert total >= 2
+        # The plain GET form filters by type without any script.
+        page.select_option("#f-type", "moas")
+        page.click("text=Apply filters")
+        page.wait_for_url("**type=moas**")
+        assert 0 < page.locator("#incidents tbody tr").count() < total
+        page.click("#incidents tbody tr th a >> nth=0")
+        page.wait_for_url("**/routing/incidents/moas-*")
+        assert page.locator("#paths tbody tr").count() >= 1
+        page.goto(live_server.url + f"/asn/{routing_world.asn_invalid}")
+        assert page.locator("#states figure.chart svg[role=img]").count() >= 1
+        assert page.locator("#prefixes tbody tr").count() >= 1
+    finally:
+        context.close()

@@ -23,11 +23,12 @@ from nethealth.api.context import AppContext, IndicatorProvider, SourceProvider
 from nethealth.api.errors import install_error_handlers
 from nethealth.api.lake import LakeReader
 from nethealth.indicators.registry import all_indicators
+from nethealth.outages import api as outages_api
 from nethealth.routing import api as routing_api
 from nethealth.settings import Settings, load_settings
 from nethealth.shutdowns import api as shutdowns_api
 from nethealth.sources.catalog import all_sources
-from nethealth.web import pages, shutdown_pages
+from nethealth.web import pages, routing_pages, shutdown_pages
 from nethealth.web.render import render_error
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -85,10 +86,13 @@ def create_app(
     app.include_router(indicators.router)
     app.include_router(shutdowns_api.router)
     app.include_router(routing_api.router)
+    app.include_router(outages_api.router)
     app.include_router(pages.twins)  # before the pages: /country/{cc}.json must win
     app.include_router(shutdown_pages.twins)  # likewise /shutdowns/{event_id}.json
+    app.include_router(routing_pages.twins)  # likewise /asn/{asn}.json, /routing/incidents/….json
     app.include_router(pages.router)
     app.include_router(shutdown_pages.router)
+    app.include_router(routing_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=1024)
 

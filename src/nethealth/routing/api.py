@@ -178,3 +178,28 @@ def incident_view(request: Request, incident_id: str, format: str = "json") -> R
         return _respond(rows[0], fmt, rows)
     except RoutingApiError as e:
         return _error(e)
+
+
+@router.get("/asns/{asn}/scorecard")
+def asn_scorecard(request: Request, asn: int, month: str, format: str = "json") -> Response:
+    """MANRS-style readiness per action for one AS and month (`nethealth.routing.scorecard`)."""
+    from nethealth.errors import InputError
+    from nethealth.routing import scorecard
+
+    try:
+        fmt = _fmt(format)
+        if not 0 <= asn < 2**32:
+            raise RoutingApiError(400, "bad_request", f"AS number out of range: {asn}")
+        try:
+            scorecard.month_bounds(month)
+            inputs, _cc = scorecard.load_inputs(_dir(request), month, asn)
+        except InputError as exc:
+            status, code = (400, "bad_request") if exc.field == "month" else (404, "not_found")
+            raise RoutingApiError(status, code, exc.message, exc.hint) from None
+        rows = scorecard.scorecards(inputs, month).to_pylist()
+        if not rows:
+            raise RoutingApiError(404, "not_found", f"AS{asn} originates no route in {month}")
+        card = {**rows[0], "method_version": scorecard.METHOD_VERSION}
+        return _respond(card, fmt, [card])
+    except RoutingApiError as e:
+        return _error(e)

@@ -155,3 +155,34 @@ def evaluate(
     with progress_bar(err) as progress:
         ev = run_eval(seed, runs, days, progress=progress, caida=caida)
     typer.echo(ev.table())
+
+
+@app.command()
+def scorecard(
+    asn: Annotated[int, typer.Option("--asn", help="AS number", min=0, max=2**32 - 1)],
+    month: Annotated[str, typer.Option("--month", help="month, YYYY-MM")],
+    lake: Annotated[
+        Path | None, typer.Option(help="lake directory (default: the configured one)")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """MANRS-style readiness (Filtering, RPKI, IRR, Coordination) of one AS for one month."""
+    import json
+
+    from nethealth.routing import scorecard as sc
+    from nethealth.settings import load_settings
+
+    lake_dir = lake if lake is not None else load_settings().lake_dir
+    inputs, _cc = sc.load_inputs(lake_dir, month, asn)
+    rows = sc.scorecards(inputs, month).to_pylist()
+    if not rows:
+        err.print(f"AS{asn} originates no route in the {month} data")
+        raise typer.Exit(1)
+    card = rows[0]
+    if json_out:
+        typer.echo(json.dumps(card, default=str))
+        return
+    for action in sc.ACTIONS:
+        value = card[action]
+        typer.echo(f"{action}\t{'no data' if value is None else f'{value:.1f} %'}")
+    typer.echo(f"routes\t{card['routes']}\tincidents\t{card['filtering_incidents']}")

@@ -75,15 +75,17 @@ SOURCES: tuple[SourceInfo, ...] = (
 
 def all_sources() -> tuple[SourceInfo, ...]:
     # Area packages declare their own sources; imported here, lazily, to keep one list.
+    from nethealth.bgp.source import RIS, ROUTEVIEWS
+    from nethealth.routing.irr import SOURCE as IRR
     from nethealth.rpki.source import SOURCE as RPKI
     from nethealth.shutdowns.sources import SOURCES as SHUTDOWN_SOURCES
 
-    return (*SOURCES, RPKI, *SHUTDOWN_SOURCES)
+    return (*SOURCES, RIS, ROUTEVIEWS, RPKI, IRR, *SHUTDOWN_SOURCES)
 
 
 def get_source(source_id: str) -> SourceInfo:
     for s in all_sources():
         if s.id == source_id:
             return s
-    known = ", ".join(s.id for s in SOURCES)
+    known = ", ".join(s.id for s in all_sources())
     raise NotFoundError(f"unknown source {source_id!r}", hint=f"known sources: {known}")

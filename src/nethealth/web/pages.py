@@ -14,6 +14,9 @@ from nethealth.web import views
 from nethealth.web.charts import NARROW, WIDE, Point, line_chart
 from nethealth.web.map import NONE_FILL, MapCountry, load_outline, paint
 from nethealth.web.render import render
+from nethealth.web.routing_data import RoutingData, get_routing
+from nethealth.web.routing_pages import state_charts
+from nethealth.web.routing_views import CountryWithRouting, country_routing
 from nethealth.web.shutdown_country import (
     SHUTDOWN_LAYER,
     CountryPageView,
@@ -29,6 +32,7 @@ twins = APIRouter(tags=["pages (JSON twins)"], responses=ERROR_RESPONSES)
 
 Ctx = Annotated[AppContext, Depends(get_context)]
 Store = Annotated[ShutdownStore, Depends(get_store)]
+Routing = Annotated[RoutingData, Depends(get_routing)]
 IndicatorParam = Annotated[
     str | None,
     Query(
@@ -144,24 +148,27 @@ def country_picker(ctx: Ctx, cc: str | None = None) -> RedirectResponse:
     return RedirectResponse(views.country_redirect_target(ctx, cc), status_code=303)
 
 
-def _country_view(ctx: AppContext, store: ShutdownStore, cc: str) -> CountryPageView:
+def _country_view(
+    ctx: AppContext, store: ShutdownStore, routing: RoutingData, cc: str
+) -> CountryWithRouting:
     base = views.country_view(ctx, cc)
     events = country_shutdowns(
         store.state(), names_for(ctx), base.country.cc, base.country.name, today_utc()
     )
-    return CountryPageView(**dict(base), shutdowns=events)
+    page = CountryPageView(**dict(base), shutdowns=events)
+    return CountryWithRouting(**dict(page), routing=country_routing(routing, base.country.cc))
 
 
 @twins.get(
-    "/country/{cc}.json", response_model=CountryPageView, summary="JSON twin of a country page"
+    "/country/{cc}.json", response_model=CountryWithRouting, summary="JSON twin of a country page"
 )
-def country_json(cc: str, ctx: Ctx, store: Store) -> CountryPageView:
-    return _country_view(ctx, store, cc)
+def country_json(cc: str, ctx: Ctx, store: Store, routing: Routing) -> CountryWithRouting:
+    return _country_view(ctx, store, routing, cc)
 
 
 @router.get("/country/{cc}", response_class=HTMLResponse, include_in_schema=False)
-def country(cc: str, request: Request, ctx: Ctx, store: Store) -> HTMLResponse:
-    view = _country_view(ctx, store, cc)
+def country(cc: str, request: Request, ctx: Ctx, store: Store, routing: Routing) -> HTMLResponse:
+    view = _country_view(ctx, store, routing, cc)
     charts = {}
     for p in view.indicators:
         points = [Point(v.date, v.value) for v in p.series if v.value is not None]
@@ -177,6 +184,7 @@ def country(cc: str, request: Request, ctx: Ctx, store: Store) -> HTMLResponse:
         charts=charts,
         table_rows=TABLE_ROWS,
         shutdown_charts=year_charts(view.shutdowns.per_year),
+        routing_charts=state_charts(view.routing.states) if view.routing else [],
     )
 
 

@@ -1,0 +1,178 @@
+"""`/api/v1/events`: detected outage events over HTTP (JSON, or CSV with `format=csv`).
+
+    GET /api/v1/events?country=ET&from=2025-06-01&to=2025-06-08&scope=&asn=&status=&limit=
+    GET /api/v1/events/{event_id}?series=true
+
+Errors use the API's one body `{"error": {"status", "code", "message", "hint"}}` with the real
+status (400 bad parameter, 404 unknown event, 503 nothing detected yet), rendered here so the
+router behaves the same inside any app. Date ranges are bounded by `Settings.max_range_days`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from nethealth.errors import InputError, NethealthError, NotFoundError
+from nethealth.outages.query import MAX_LIMIT, EventFilter, evidence_series, get_event, to_csv
+from nethealth.outages.query import list_events as query_events
+from nethealth.settings import Settings, load_settings
+
+router = APIRouter(prefix="/api/v1/events", tags=["outage events"])
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+_CODES = {400: "bad_request", 404: "not_found", 500: "internal_error", 503: "unavailable"}
+_ERROR = {
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "properties": {
+                            "status": {"type": "integer"},
+                            "code": {"type": "string"},
+                            "message": {"type": "string"},
+                            "hint": {"type": ["string", "null"]},
+                        },
+                    }
+                },
+            }
+        }
+    }
+}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Bad parameter (date, range, country, limit…)", **_ERROR},
+    404: {"description": "No such event", **_ERROR},
+    503: {"description": "No outage detection has run yet", **_ERROR},
+}
+
+
+def error_response(status: int, message: str, hint: str | None = None) -> JSONResponse:
+    body = {
+        "error": {
+            "status": status,
+            "code": _CODES.get(status, "error"),
+            "message": message,
+            "hint": hint,
+        }
+    }
+    return JSONResponse(body, status_code=status)
+
+
+def _settings(request: Request) -> Settings:
+    """The app's settings: the lead's AppContext, a plain `app.state.settings`, else the env."""
+    state = request.app.state
+    ctx = getattr(state, "nethealth", None)
+    settings = getattr(ctx, "settings", None) or getattr(state, "settings", None)
+    if not isinstance(settings, Settings):
+        settings = load_settings()
+        state.settings = settings
+    return settings
+
+
+def _when(text: str | None, name: str) -> datetime | None:
+    if text is None or text == "":
+        return None
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(
+            f"{text!r} is not a date or time",
+            field=name,
+            hint="use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ",
+        ) from None
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def _int(text: str | None, name: str, lo: int, hi: int) -> int | None:
+    if text is None or text == "":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError(f"{text!r} is not a whole number", field=name) from None
+    if not lo <= value <= hi:
+        raise InputError(f"{value} is out of range", field=name, hint=f"give {lo} to {hi}")
+    return value
+
+
+def _render(exc: NethealthError) -> JSONResponse:
+    if isinstance(exc, InputError):
+        return error_response(400, str(exc).split("\n  hint:")[0], exc.hint)
+    if isinstance(exc, NotFoundError):
+        missing = "no outage events in the lake" in exc.message
+        return error_response(503 if missing else 404, exc.message, exc.hint)
+    return error_response(500, exc.message, exc.hint)
+
+
+@router.get("", responses=RESPONSES, summary="List detected outage events")
+def list_events(
+    request: Request,
+    country: Annotated[str | None, Query(description="ISO 3166-1 alpha-2 code")] = None,
+    start: Annotated[
+        str | None,
+        Query(alias="from", description="Events ending after this (YYYY-MM-DD or ISO 8601, UTC)"),
+    ] = None,
+    end: Annotated[str | None, Query(alias="to", description="Events starting before this")] = None,
+    scope: Annotated[str | None, Query(description="country, region or asn")] = None,
+    asn: Annotated[str | None, Query(description="Events involving this AS number")] = None,
+    status: Annotated[str | None, Query(description="ongoing or ended")] = None,
+    limit: Annotated[
+        str | None, Query(description=f"Page size, 1-{MAX_LIMIT} (default 1000)")
+    ] = None,
+    offset: Annotated[str | None, Query(description="Skip this many")] = None,
+    fmt: Annotated[str | None, Query(alias="format", description="json (default) or csv")] = None,
+) -> Response:
+    try:
+        if fmt not in (None, "json", "csv"):
+            raise InputError(f"unknown format {fmt!r}", field="format", hint="use json or csv")
+        settings = _settings(request)
+        flt = EventFilter(
+            country=country.upper() if country else None,
+            scope=scope,
+            asn=_int(asn, "asn", 0, 2**32 - 1),
+            status=status,
+            start=_when(start, "from"),
+            end=_when(end, "to"),
+            limit=_int(limit, "limit", 1, MAX_LIMIT) or 1000,
+            offset=_int(offset, "offset", 0, 10**9) or 0,
+        ).check(settings.max_range_days)
+        rows = query_events(settings, flt)
+    except NethealthError as exc:
+        return _render(exc)
+    if fmt == "csv":
+        return Response(
+            to_csv(rows),
+            media_type=CSV_MEDIA_TYPE,
+            headers={"Content-Disposition": 'attachment; filename="outage-events.csv"'},
+        )
+    return JSONResponse({
+        "events": rows, "count": len(rows), "limit": flt.limit, "offset": flt.offset,
+        "simulated": any(r.get("simulated") for r in rows),
+    })  # fmt: skip
+
+
+@router.get("/{event_id}", responses=RESPONSES, summary="One outage event with its evidence")
+def one_event(
+    request: Request,
+    event_id: str,
+    series: Annotated[
+        bool, Query(description="Include the binned signals around the event")
+    ] = True,
+) -> Response:
+    try:
+        if not event_id.startswith("out-") or len(event_id) > 40:
+            raise NotFoundError(
+                f"no outage event {event_id!r}", hint="event ids look like out-0123456789ab"
+            )
+        settings = _settings(request)
+        event = get_event(settings, event_id)
+        if series:
+            event["series"] = evidence_series(settings, event)
+    except NethealthError as exc:
+        return _render(exc)
+    return JSONResponse(event)

@@ -1,0 +1,320 @@
+"""`nethealth outages …` (detect, evaluate, load signals, fetch inputs) and `nethealth events …`.
+
+Mounted by the lead as `app.add_typer(outages.cli.app, name="outages")` and
+`app.add_typer(outages.cli.events_app, name="events")`; both read the root's Settings from the
+click context, or the NETHEALTH_* environment when run on their own.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from nethealth.cli_common import settings_of
+from nethealth.errors import ConfigError, InputError
+
+app = typer.Typer(
+    name="outages",
+    help="Outage detection: BGP visibility, RIPE Atlas and loaded signals; IODA baseline and "
+    "nethealth detector; evaluation on simulated ground truth.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+events_app = typer.Typer(
+    name="events",
+    help="Detected outage events: list them, show one with its evidence.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+FromOpt = Annotated[str | None, typer.Option("--from", help="Start, YYYY-MM-DD or ISO 8601 (UTC)")]
+ToOpt = Annotated[str | None, typer.Option("--to", help="End (exclusive), YYYY-MM-DD or ISO 8601")]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json or csv")]
+
+
+def _iso(ts: int | None) -> str:
+    return "—" if ts is None else datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%MZ")
+
+
+def _day(text: str, name: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{text!r} is not a date", field=name, hint="use YYYY-MM-DD") from None
+
+
+@app.command()
+def detect(
+    ctx: typer.Context,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    detector: Annotated[str, typer.Option(help="nethealth (default) or ioda")] = "nethealth",
+    bgp: Annotated[
+        list[Path] | None,
+        typer.Option("--bgp", help="Also read MRT files (or directories) from here; repeatable"),
+    ] = None,
+    atlas: Annotated[
+        list[Path] | None,
+        typer.Option("--atlas", help="Also read RIPE Atlas dumps / probe archives from here"),
+    ] = None,
+    history_hours: Annotated[
+        int | None, typer.Option(help="Hours of signal history computed before --from")
+    ] = None,
+    geo: Annotated[str | None, typer.Option(help="Country map: auto, rir or ipdb")] = None,
+    lenient: Annotated[
+        bool, typer.Option("--lenient", help="Skip damaged records and files' bad lines")
+    ] = False,
+) -> None:
+    """Detect outages in the lake's BGP and Atlas data; write outage_events and outage_signals."""
+    from nethealth.outages import lake
+    from nethealth.outages.config import load_outage_settings
+    from nethealth.progress import progress_bar
+
+    settings = settings_of(ctx)
+    cfg = load_outage_settings(history_hours=history_hours, geo=geo)
+    with progress_bar(err) as bar:
+        result = lake.detect(
+            settings,
+            start=lake.check_window(start, "from"),
+            end=lake.check_window(end, "to"),
+            config=cfg,
+            detector=detector,
+            extra_bgp=bgp or [],
+            extra_atlas=atlas or [],
+            progress=bar,
+            strict=not lenient,
+        )
+    events_path, signals_path = lake.write(settings, result)
+    ongoing = sum(s == "ongoing" for s in result.events["status"].to_pylist())
+    err.print(
+        f"{result.events.num_rows} events ({ongoing} ongoing) from {result.series} series, "
+        f"{_iso(result.start)} to {_iso(result.end)}; country map: {result.geo_source}"
+        + (" [SIMULATED DATA]" if result.simulated else ""),
+        highlight=False,
+    )
+    for note in result.notes:
+        err.print(f"note: {note}", highlight=False)
+    err.print(f"wrote {events_path} and {signals_path}", highlight=False)
+
+
+@app.command()
+def evaluate(
+    seed: Annotated[int, typer.Option(help="Seed of the simulated world")] = 1,
+    scale: Annotated[str, typer.Option(help="tiny or small")] = "small",
+    days: Annotated[int, typer.Option(help="Days of simulated data (>= 2 gives history)")] = 3,
+    keep: Annotated[
+        Path | None,
+        typer.Option(
+            "--keep", help="Simulate into (or reuse) this directory instead of a temporary one"
+        ),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="markdown or json")] = "markdown",
+    workers: Annotated[int, typer.Option(help="Processes for parsing Atlas dumps")] = 2,
+) -> None:
+    """Score the IODA baseline and the nethealth detector on a simulated world in one run."""
+    from nethealth.outages.simeval import evaluate_sim
+    from nethealth.progress import progress_bar
+
+    if scale not in ("tiny", "small"):
+        raise ConfigError(f"unknown scale {scale!r}", hint="choose tiny or small")
+    if not 1 <= days <= 14:
+        raise ConfigError(f"--days {days} is out of range", hint="give 1 to 14 days")
+    if fmt not in ("markdown", "json"):
+        raise ConfigError(f"unknown format {fmt!r}", hint="choose markdown or json")
+    with progress_bar(err) as bar:
+        ev = evaluate_sim(seed, scale, days, workdir=keep, progress=bar, workers=max(1, workers))
+    if fmt == "json":
+        typer.echo(json.dumps(_score_doc(ev), indent=2))
+    else:
+        typer.echo(ev.markdown())
+    err.print(
+        "timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in ev.seconds.items()), highlight=False
+    )
+
+
+def _score_doc(ev: Any) -> dict[str, Any]:
+    return {
+        "seed": ev.seed, "scale": ev.scale, "days": ev.days,
+        "scores": [{
+            "detector": s.detector, "precision": s.precision, "recall": s.recall, "f1": s.f1,
+            "onset_delay_median_s": s.delay(50), "onset_delay_p90_s": s.delay(90),
+            "false_alarms_per_week": s.false_per_week, "true_alarms": s.true_alarms,
+            "false_alarms": s.false_alarms, "explained": s.explained,
+            "by_type": {t: {"events": r.events, "detected": r.detected, "recall": r.recall}
+                        for t, r in s.by_type.items()},
+        } for s in ev.scores],
+    }  # fmt: skip
+
+
+@app.command("load-signal")
+def load_signal(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="CSV with a header: time, value", exists=True, dir_okay=False)
+    ],
+    name: Annotated[str, typer.Option("--name", help="Signal name, e.g. traffic")],
+    entity: Annotated[str, typer.Option("--entity", help="country:XX, asn:NNN or region:XX-YYY")],
+    time_column: Annotated[str | None, typer.Option(help="Time column (default: first)")] = None,
+    value_column: Annotated[str | None, typer.Option(help="Value column (default: second)")] = None,
+    step: Annotated[
+        int | None, typer.Option(help="Bin length in seconds (default: the usual interval)")
+    ] = None,
+) -> None:
+    """Load a time series (e.g. traffic) as signal `user:NAME` of one entity."""
+    import numpy as np
+
+    from nethealth.outages.lake import load_user_series
+    from nethealth.outages.signals.user import series_from_csv
+
+    settings = settings_of(ctx)
+    series = series_from_csv(
+        file,
+        name=name,
+        entity=entity,
+        time_column=time_column,
+        value_column=value_column,
+        step=step,
+    )
+    rows = load_user_series(settings, series)
+    n = int((~np.isnan(series.values)).sum())
+    err.print(
+        f"{series.signal} for {series.entity}: {n} values every {series.step} s, "
+        f"{_iso(series.start)} to {_iso(series.end)}; {rows} rows of loaded signals "
+        "in the lake",
+        highlight=False,
+    )
+
+
+@app.command()
+def fetch(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD")],
+    end: Annotated[str | None, typer.Option("--to", help="Last day (default: --from)")] = None,
+    collector: Annotated[
+        list[str] | None,
+        typer.Option("--collector", help="rrcNN or route-views*; repeatable (default rrc00)"),
+    ] = None,
+    atlas: Annotated[
+        bool, typer.Option("--atlas/--no-atlas", help="Also fetch Atlas dumps")
+    ] = True,
+    ris_base_url: Annotated[str | None, typer.Option(help="RIS archive (or mirror) URL")] = None,
+    routeviews_base_url: Annotated[str | None, typer.Option(help="RouteViews archive URL")] = None,
+    atlas_dumps_base_url: Annotated[str | None, typer.Option(help="Atlas daily dumps URL")] = None,
+    atlas_probes_base_url: Annotated[
+        str | None, typer.Option(help="Atlas probe archive URL")
+    ] = None,
+) -> None:
+    """Download MRT RIB/UPDATES files and Atlas dumps for some days into the raw store."""
+    from nethealth.lake.raw import RawStore
+    from nethealth.outages.config import load_outage_settings
+    from nethealth.outages.fetch import fetch_atlas, fetch_mrt
+    from nethealth.progress import progress_bar
+
+    settings = settings_of(ctx)
+    cfg = load_outage_settings(
+        ris_base_url=ris_base_url,
+        routeviews_base_url=routeviews_base_url,
+        atlas_dumps_base_url=atlas_dumps_base_url,
+        atlas_probes_base_url=atlas_probes_base_url,
+    )
+    first = _day(start, "from")
+    last = _day(end, "to") if end else first
+    store = RawStore(settings.raw_dir)
+    with progress_bar(err) as bar:
+        reports = [
+            fetch_mrt(
+                settings,
+                store,
+                cfg,
+                collectors=collector or ["rrc00"],
+                first=first,
+                last=last,
+                progress=bar,
+            )
+        ]
+        if atlas:
+            reports.append(fetch_atlas(settings, store, cfg, first=first, last=last, progress=bar))
+    stored = sum(len(r.stored) for r in reports)
+    missing = [u for r in reports for u in r.missing]
+    err.print(f"stored {stored} files; {len(missing)} not published", highlight=False)
+    for u in missing[:10]:
+        err.print(f"  missing: {u}", highlight=False)
+
+
+@events_app.command("list")
+def list_events(
+    ctx: typer.Context,
+    country: Annotated[str | None, typer.Option(help="ISO 3166-1 alpha-2 code")] = None,
+    scope: Annotated[str | None, typer.Option(help="country, region or asn")] = None,
+    asn: Annotated[int | None, typer.Option(help="Events involving this ASN")] = None,
+    status: Annotated[str | None, typer.Option(help="ongoing or ended")] = None,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    limit: Annotated[int, typer.Option(help="At most this many (newest first)")] = 100,
+    fmt: FormatOpt = "table",
+) -> None:
+    """List detected outage events, newest first."""
+    from nethealth.outages.lake import check_window
+    from nethealth.outages.query import EventFilter, list_events, to_csv
+
+    if fmt not in ("table", "json", "csv"):
+        raise ConfigError(f"unknown format {fmt!r}", hint="choose table, json or csv")
+    settings = settings_of(ctx)
+    lo, hi = check_window(start, "from"), check_window(end, "to")
+    flt = EventFilter(
+        country=country.upper() if country else None, scope=scope, asn=asn, status=status,
+        start=datetime.fromtimestamp(lo, UTC) if lo is not None else None,
+        end=datetime.fromtimestamp(hi, UTC) if hi is not None else None, limit=limit,
+    ).check()  # fmt: skip
+    rows = list_events(settings, flt)
+    if fmt == "json":
+        typer.echo(json.dumps(rows, indent=2))
+    elif fmt == "csv":
+        typer.echo(to_csv(rows), nl=False)
+    else:
+        table = Table(
+            "id", "start", "end", "scope", "where", "severity", "signals", "confidence", "curated"
+        )
+        for r in rows:
+            where = r["region"] or (f"AS{r['asn']}" if r["asn"] is not None else "") or ""
+            where = f"{r['country'] or '?'} {where}".strip()
+            table.add_row(
+                r["event_id"],
+                r["start"],
+                r["end"] or "ongoing",
+                r["scope"],
+                where,
+                r["severity"],
+                ", ".join(r["signals"] or []),
+                f"{r['confidence']:.2f}",
+                ", ".join(r["shutdown_ids"] or []),
+            )
+        out.print(table)
+        if rows and rows[0].get("simulated"):
+            err.print("these events were detected in SIMULATED data", highlight=False)
+
+
+@events_app.command("show")
+def show_event(
+    ctx: typer.Context,
+    event_id: Annotated[str, typer.Argument(help="Event id (out-…)")],
+    series: Annotated[
+        bool, typer.Option("--series/--no-series", help="Include the evidence series")
+    ] = False,
+) -> None:
+    """One event as JSON, with its evidence (and, with --series, the binned signals)."""
+    from nethealth.outages.query import evidence_series, get_event
+
+    settings = settings_of(ctx)
+    event = get_event(settings, event_id)
+    if series:
+        event["series"] = evidence_series(settings, event)
+    typer.echo(json.dumps(event, indent=2))

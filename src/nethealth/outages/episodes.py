@@ -1,0 +1,118 @@
+"""What a detector reports: episodes (an entity's signal below normal from `start` to `end`),
+and the helpers every detector shares (runs of flagged bins, trailing-window statistics)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+CHUNK_ROWS = 2048  # windows materialised at once: bounds memory for long series
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One alert episode of one signal of one entity.
+
+    `start` is the start of the first anomalous bin; `end` the start of the first bin back to
+    normal, or None while ongoing (the data end inside it). `known_at` is when a detector
+    running live would have raised it (the end of the bin that confirmed it): onset delay is
+    measured from there.
+    """
+
+    detector: str
+    signal: str
+    entity: str
+    start: int
+    end: int | None
+    known_at: int
+    severity: str  # "warning" or "critical"
+    max_drop: float  # largest relative drop below the reference, 0..1
+    reference: float  # the reference (history / baseline) value at onset
+    minimum: float  # the lowest value seen in the episode
+    alert_area: float  # IODA's: sum over bins of relative drop (%) times minutes
+    score: float  # strength of the evidence, 0..1 (detector-specific)
+    evidence: dict[str, float] = field(default_factory=dict)
+
+    def end_or(self, data_end: int) -> int:
+        return data_end if self.end is None else self.end
+
+
+def runs(mask: np.ndarray) -> np.ndarray:
+    """(k, 2) array of [first, last+1) index pairs of the runs of True in a 1-D mask."""
+    m = np.concatenate([[False], mask.astype(bool), [False]])
+    edges = np.flatnonzero(m[1:] != m[:-1])
+    return edges.reshape(-1, 2)
+
+
+def close_gaps(mask: np.ndarray, gap: int) -> np.ndarray:
+    """Fill runs of False shorter than `gap` that lie between two True runs (hysteresis)."""
+    if gap <= 1 or not mask.any():
+        return mask.copy()
+    out = mask.copy()
+    holes = runs(~mask)
+    for a, b in holes:
+        if a > 0 and b < len(mask) and b - a < gap:
+            out[a:b] = True
+    return out
+
+
+def _windows(values: np.ndarray, width: int) -> np.ndarray:
+    """View whose row i is values[i-width : i] (NaN before the series starts)."""
+    padded = np.concatenate([np.full(width, np.nan), values])
+    return sliding_window_view(padded, width)[: len(values)]
+
+
+def trailing_max(values: np.ndarray, width: int) -> np.ndarray:
+    """Max of the `width` bins before each bin (NaN ignored; -inf when none)."""
+    clean = np.where(np.isnan(values), -np.inf, values)
+    padded = np.concatenate([np.full(width, -np.inf), clean])
+    view = sliding_window_view(padded, width)[: len(values)]
+    out = np.empty(len(values))
+    for lo in range(0, len(values), CHUNK_ROWS):
+        out[lo : lo + CHUNK_ROWS] = view[lo : lo + CHUNK_ROWS].max(axis=1)
+    return out
+
+
+def trailing_stats(
+    values: np.ndarray,
+    width: int,
+    at: np.ndarray,
+    min_count: int,
+    *,
+    mad: bool = False,
+    quantile: float | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median, MAD and a low quantile of the `width` bins before each index in `at`, NaN
+    ignored (MAD and quantile only when asked for; the quantile q only with 1/q values).
+
+    Returns full-length arrays, NaN where not computed or with fewer than `min_count` values.
+    Evaluating only at candidate bins keeps the cost proportional to the bins that matter.
+    """
+    med = np.full(len(values), np.nan)
+    dev = np.full(len(values), np.nan)
+    low = np.full(len(values), np.nan)
+    if len(at) == 0:
+        return med, dev, low
+    view = _windows(values, width)
+    for lo in range(0, len(at), CHUNK_ROWS):
+        idx = at[lo : lo + CHUNK_ROWS]
+        win = view[idx]
+        count = np.count_nonzero(~np.isnan(win), axis=1)
+        ok = count >= max(1, min_count)
+        if not ok.any():
+            continue
+        rows = win[ok]
+        m = np.nanmedian(rows, axis=1)
+        med[idx[ok]] = m
+        if mad:
+            dev[idx[ok]] = np.nanmedian(np.abs(rows - m[:, None]), axis=1)
+        if quantile is not None:
+            # A q-quantile means something only with at least 1/q values.
+            enough = count[ok] >= int(np.ceil(1.0 / quantile))
+            if enough.any():
+                low[idx[ok][enough]] = np.nanquantile(
+                    rows[enough], quantile, axis=1, method="lower"
+                )
+    return med, dev, low

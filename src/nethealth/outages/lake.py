@@ -1,0 +1,394 @@
+"""Detection over whatever BGP and Atlas data the lake holds, and the datasets it writes.
+
+Inputs: raw sources `mrt` and `atlas` (see outages.fetch; any other directories may be added),
+the country map (`rir_delegations`, else `ipdb_country`), user series loaded with
+`nethealth outages load-signal` (`outage_user_signals`) and, for linking, `shutdowns`.
+
+Outputs, written together (temp files, then renamed; a failed run leaves the old pair):
+`outage_events` (events.EVENT_SCHEMA) and `outage_signals` (series.SIGNAL_SCHEMA: every
+country and region series of the window, and the ASN series of the ASNs in events).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from nethealth.errors import ConfigError, InputError, NotFoundError
+from nethealth.lake.build import Step, StepContext
+from nethealth.lake.raw import RawStore
+from nethealth.lake.storage import write_parquet_atomic
+from nethealth.outages import geo, ioda, robust
+from nethealth.outages.config import OutageSettings, load_outage_settings
+from nethealth.outages.events import EVENT_SCHEMA, events_table
+from nethealth.outages.fetch import ATLAS_SOURCE, MRT_SOURCE
+from nethealth.outages.fusion import run_detector
+from nethealth.outages.inputs import (
+    atlas_coverage,
+    coverage,
+    find_atlas,
+    find_mrt,
+    read_atlas,
+    read_bgp,
+    select_mrt,
+)
+from nethealth.outages.linking import link
+from nethealth.outages.series import SIGNAL_SCHEMA, Series, from_table, to_table
+from nethealth.outages.signals import atlas as atlas_signal
+from nethealth.outages.signals import bgp as bgp_signal
+from nethealth.settings import Settings
+
+EVENTS = "outage_events"
+SIGNALS = "outage_signals"
+USER_SIGNALS = "outage_user_signals"
+VERSIONS = {robust.NAME: robust.METHOD_VERSION, ioda.NAME: ioda.METHOD_VERSION}
+Progress = Callable[[str, int, int], None]
+
+
+def _noop(_m: str, _d: int, _t: int) -> None:
+    return None
+
+
+def dataset_path(settings: Settings, name: str) -> Path:
+    return settings.lake_dir / f"{name}.parquet"
+
+
+def read_dataset(settings: Settings, name: str) -> pa.Table | None:
+    path = dataset_path(settings, name)
+    if not path.is_file():
+        return None
+    return pq.read_table(path)
+
+
+@dataclass
+class Inputs:
+    mrt: list[Path] = field(default_factory=list)
+    atlas: list[Path] = field(default_factory=list)
+    simulated: bool = False
+
+
+def lake_inputs(
+    settings: Settings, extra_bgp: Sequence[Path] = (), extra_atlas: Sequence[Path] = ()
+) -> Inputs:
+    store = RawStore(settings.raw_dir)
+    mrt = store.files(MRT_SOURCE)
+    atl = store.files(ATLAS_SOURCE)
+    simulated = any(f.provenance.simulated for f in (*mrt, *atl)) or any(
+        _under_sim(p) for p in (*extra_bgp, *extra_atlas)
+    )
+    return Inputs(
+        [f.path for f in mrt] + list(extra_bgp),
+        [f.path for f in atl] + list(extra_atlas),
+        simulated,
+    )
+
+
+def _under_sim(path: Path) -> bool:
+    for parent in [path.resolve(), *path.resolve().parents]:
+        marker = parent / "sim.json"
+        if marker.is_file():
+            try:
+                return bool(json.loads(marker.read_text()).get("generator") == "nethealth.sim")
+            except (OSError, json.JSONDecodeError):
+                return False
+    return False
+
+
+def country_ranges(settings: Settings, config: OutageSettings, at: int) -> tuple[pa.Table, str]:
+    """(ranges, which dataset) for the country map on the day of `at`."""
+    day = datetime.fromtimestamp(at, UTC).date()
+    choice = config.geo
+    if choice not in ("auto", "rir", "ipdb"):
+        raise ConfigError(f"unknown country map {choice!r}", hint="choose auto, rir or ipdb")
+    if choice in ("auto", "rir"):
+        rir = read_dataset(settings, "rir_delegations")
+        if rir is not None and rir.num_rows:
+            return geo.ranges_from_delegations(rir, day), "rir_delegations"
+        if choice == "rir":
+            raise NotFoundError(
+                "no rir_delegations dataset in the lake",
+                hint="run `nethealth fetch rir` and `nethealth build`",
+            )
+    ipdb = read_dataset(settings, "ipdb_country")
+    if ipdb is not None and ipdb.num_rows:
+        return geo.ranges_from_ipdb(ipdb, day), "ipdb_country"
+    if choice == "ipdb":
+        raise NotFoundError(
+            "no ipdb_country dataset in the lake",
+            hint="run `nethealth fetch ipdb` and `nethealth build`",
+        )
+    return geo.RANGE_SCHEMA.empty_table(), "none"
+
+
+def asn_countries(settings: Settings, asns: Sequence[int]) -> dict[int, str]:
+    """Registration country of each ASN from the delegated stats (latest snapshot)."""
+    rir = read_dataset(settings, "rir_delegations")
+    if rir is None or rir.num_rows == 0 or not asns:
+        return {}
+    t = rir.filter(pc.and_(pc.equal(rir["type"], "asn"), pc.is_valid(rir["cc"])))
+    if "snapshot" in t.column_names and t.num_rows:
+        t = t.filter(pc.equal(t["snapshot"], pc.max(t["snapshot"])))
+    starts = np.asarray([int(s) for s in t["start"].to_pylist()], dtype=np.int64)
+    counts = t["value"].to_numpy(zero_copy_only=False).astype(np.int64)
+    ccs = np.asarray(t["cc"].to_pylist(), dtype=object)
+    order = np.argsort(starts)
+    starts, counts, ccs = starts[order], counts[order], ccs[order]
+    q = np.asarray(list(asns), dtype=np.int64)
+    i = np.searchsorted(starts, q, side="right") - 1
+    ok = (i >= 0) & (q < starts[np.clip(i, 0, None)] + counts[np.clip(i, 0, None)])
+    return {int(a): str(ccs[j]).upper() for a, j, good in zip(q, i, ok, strict=True) if good}
+
+
+def data_span(inputs: Inputs, user: pa.Table | None = None) -> tuple[int, int]:
+    """The time span the inputs cover: the publishers' file names, and loaded series."""
+    times: list[int] = []
+    if user is not None and user.num_rows:
+        secs = pc.cast(user["bin_start"], pa.timestamp("s", tz="UTC")).cast(pa.int64())
+        last = pc.max(pc.add(secs, pc.cast(user["step_seconds"], pa.int64()))).as_py()
+        times += [int(pc.min(secs).as_py()), int(last)]
+    files = find_mrt(inputs.mrt) if inputs.mrt else None
+    if files is not None:
+        for group in (*files.ribs.values(), *files.updates.values()):
+            times += [f.time for f in group]
+        times += [f.time + 900 for g in files.updates.values() for f in g[-1:]]
+    if inputs.atlas:
+        from nethealth.outages.inputs import _dump_hour
+
+        hours = [h for p in find_atlas(inputs.atlas).results if (h := _dump_hour(p)) is not None]
+        times += hours + [h + 3600 for h in hours]
+    if not times:
+        raise NotFoundError(
+            "no BGP (MRT) or RIPE Atlas files, nor loaded signals, to detect outages from",
+            hint="run `nethealth outages fetch` (or give --bgp / --atlas directories, or "
+            "`nethealth outages load-signal`)",
+        )
+    return min(times), max(times)
+
+
+def _user_signals(settings: Settings) -> pa.Table | None:
+    """Loaded series (Parquet keeps seconds as milliseconds: cast back to the schema)."""
+    table = read_dataset(settings, USER_SIGNALS)
+    return None if table is None else table.cast(SIGNAL_SCHEMA)
+
+
+@dataclass
+class DetectResult:
+    events: pa.Table
+    signals: pa.Table
+    start: int
+    end: int
+    history_start: int
+    detector: str
+    geo_source: str
+    simulated: bool
+    series: int
+    notes: list[str] = field(default_factory=list)
+
+
+def compute_series(
+    settings: Settings,
+    inputs: Inputs,
+    ranges: pa.Table,
+    *,
+    start: int,
+    end: int,
+    progress: Progress = _noop,
+    strict: bool = True,
+) -> list[Series]:
+    series: list[Series] = []
+    if inputs.mrt:
+        files = select_mrt(find_mrt(inputs.mrt), start, end)
+        tables = read_bgp(files, strict=strict, progress=progress)
+        progress("bgp visibility", 0, 1)
+        series += bgp_signal.visibility(
+            tables, ranges, start=start, end=end, coverage=coverage(files)
+        ).series
+        progress("bgp visibility", 1, 1)
+    if inputs.atlas:
+        found = find_atlas(inputs.atlas)
+        results, probes, _ = read_atlas(
+            found, start=start, end=end, strict=strict, progress=progress
+        )
+        series += atlas_signal.signals(
+            results,
+            start=start,
+            end=end,
+            probes=probes,
+            ranges=ranges,
+            data_span=atlas_coverage(found),
+        )
+    user = _user_signals(settings)
+    if user is not None and user.num_rows:
+        lo = pa.scalar(datetime.fromtimestamp(start, UTC), pa.timestamp("s", tz="UTC"))
+        hi = pa.scalar(datetime.fromtimestamp(end, UTC), pa.timestamp("s", tz="UTC"))
+        part = user.filter(
+            pc.and_(pc.greater_equal(user["bin_start"], lo), pc.less(user["bin_start"], hi))
+        )
+        series += from_table(part, start=start, end=end)
+    return series
+
+
+def detect(
+    settings: Settings,
+    *,
+    start: int | None = None,
+    end: int | None = None,
+    config: OutageSettings | None = None,
+    detector: str = robust.NAME,
+    extra_bgp: Sequence[Path] = (),
+    extra_atlas: Sequence[Path] = (),
+    progress: Progress = _noop,
+    strict: bool = True,
+) -> DetectResult:
+    """Signals and events for [start, end) (default: the span of the data)."""
+    cfg = config or load_outage_settings()
+    if detector not in VERSIONS:
+        raise ConfigError(f"unknown detector {detector!r}", hint="choose nethealth or ioda")
+    inputs = lake_inputs(settings, extra_bgp, extra_atlas)
+    lo, hi = data_span(inputs, _user_signals(settings))
+    first = lo if start is None else max(start - cfg.history_hours * 3600, lo)
+    stop = hi if end is None else end
+    shown = first if start is None else start
+    if stop <= shown:
+        raise ConfigError(
+            "the window is empty",
+            hint=f"--to must be after --from, and inside the data ({_iso(lo)} to {_iso(hi)})",
+        )
+    if (stop - first) // bgp_signal.BIN_SECONDS > cfg.max_bins:
+        raise ConfigError(
+            f"the window spans more than {cfg.max_bins} 5-minute bins",
+            hint="detect over a shorter range (--from/--to) and repeat",
+        )
+    ranges, geo_source = country_ranges(settings, cfg, first)
+    series = compute_series(
+        settings, inputs, ranges, start=first, end=stop, progress=progress, strict=strict
+    )
+    dets = [
+        d
+        for d in run_detector(detector, series, progress)
+        if (d.end is None or d.end > shown) and d.start < stop
+    ]
+    asn_cc = asn_countries(
+        settings, sorted({int(d.entity[4:]) for d in dets if d.entity.startswith("asn:")})
+    )
+    events = events_table(
+        dets,
+        method_version=VERSIONS[detector],
+        asn_country=asn_cc,
+        data_end=stop,
+        simulated=inputs.simulated,
+    )
+    notes = []
+    shutdowns = read_dataset(settings, "shutdowns")
+    if shutdowns is not None and events.num_rows:
+        links = link(events, shutdowns)
+        events = events_table(
+            dets,
+            method_version=VERSIONS[detector],
+            asn_country=asn_cc,
+            data_end=stop,
+            simulated=inputs.simulated,
+            links=links,
+        )
+    elif shutdowns is None:
+        notes.append("no shutdowns dataset: events are not linked to curated records")
+    if geo_source == "none":
+        notes.append("no country map in the lake: only ASN-level signals were computed")
+    keep = _kept_entities(events)
+    stored = [s for s in series if not s.entity.startswith("asn:") or s.entity in keep]
+    return DetectResult(
+        events,
+        to_table(stored),
+        shown,
+        stop,
+        first,
+        detector,
+        geo_source,
+        inputs.simulated,
+        len(series),
+        notes,
+    )
+
+
+def _kept_entities(events: pa.Table) -> set[str]:
+    return {e for lst in events["entities"].to_pylist() for e in (lst or [])} | {
+        f"asn:{a}" for lst in events["asns"].to_pylist() for a in (lst or [])
+    }
+
+
+def _iso(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def write(settings: Settings, result: DetectResult) -> tuple[Path, Path]:
+    """Write both datasets; either both are replaced or neither."""
+    lake = settings.lake_dir
+    lake.mkdir(parents=True, exist_ok=True)
+    staged = {name: lake / f".{name}.parquet.{os.getpid()}.staged" for name in (EVENTS, SIGNALS)}
+    try:
+        write_parquet_atomic(staged[EVENTS], result.events.cast(EVENT_SCHEMA))
+        write_parquet_atomic(staged[SIGNALS], result.signals.cast(SIGNAL_SCHEMA))
+        for name, path in staged.items():
+            path.replace(dataset_path(settings, name))
+    finally:
+        for path in staged.values():
+            path.unlink(missing_ok=True)
+    return dataset_path(settings, EVENTS), dataset_path(settings, SIGNALS)
+
+
+def load_user_series(settings: Settings, series: Series) -> int:
+    """Add (or replace) one user series in `outage_user_signals`; returns the rows stored."""
+    from nethealth.outages.signals.user import merge_user_table
+
+    table = merge_user_table(read_dataset(settings, USER_SIGNALS), series)
+    write_parquet_atomic(dataset_path(settings, USER_SIGNALS), table.cast(SIGNAL_SCHEMA))
+    return int(table.num_rows)
+
+
+def _build(ctx: StepContext) -> None:
+    try:
+        result = detect(ctx.settings, progress=ctx.progress)
+    except NotFoundError:
+        # No BGP or Atlas data yet: empty datasets keep the catalog and the API consistent.
+        ctx.write_dataset(EVENTS, EVENT_SCHEMA.empty_table())
+        ctx.write_dataset(SIGNALS, SIGNAL_SCHEMA.empty_table())
+        return
+    ctx.write_dataset(EVENTS, result.events)
+    ctx.write_dataset(SIGNALS, result.signals)
+
+
+STEP = Step(
+    id="outages",
+    version=f"1;{robust.METHOD_VERSION}",
+    description="Detect outages in the BGP and Atlas data (outage_events, outage_signals)",
+    run=_build,
+    outputs=(EVENTS, SIGNALS),
+    sources=(MRT_SOURCE, ATLAS_SOURCE),
+    depends=("ipdb", "rir"),
+)
+
+
+def check_window(text: str | None, name: str) -> int | None:
+    """Epoch seconds of a --from/--to value (YYYY-MM-DD or ISO 8601; naive = UTC)."""
+    if text is None:
+        return None
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(
+            f"{text!r} is not a date or time",
+            field=name,
+            hint="use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z]",
+        ) from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return int(dt.timestamp())

@@ -1,0 +1,204 @@
+"""Reading outage events and their evidence series back from the lake (CLI and API).
+
+Every filter is a bound parameter; the file path is the only text put into the SQL, quoted
+as a string literal (DuckDB cannot bind a table function's file name in every version).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from nethealth.errors import InputError, NotFoundError
+from nethealth.outages.events import EVENT_SCHEMA
+from nethealth.outages.lake import EVENTS, SIGNALS, dataset_path
+from nethealth.settings import Settings
+
+COLUMNS = [f.name for f in EVENT_SCHEMA]
+CSV_COLUMNS = [c for c in COLUMNS if c != "evidence"]
+MAX_LIMIT = 5000
+SCOPES = ("country", "region", "asn")
+EVIDENCE_MARGIN = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    country: str | None = None
+    scope: str | None = None
+    asn: int | None = None
+    start: datetime | None = None  # events that end after this
+    end: datetime | None = None  # events that start before this
+    status: str | None = None
+    limit: int = 1000
+    offset: int = 0
+
+    def check(self, max_days: int | None = None) -> EventFilter:
+        if self.country is not None and (len(self.country) != 2 or not self.country.isalpha()):
+            raise InputError(
+                f"{self.country!r} is not a country code",
+                field="country",
+                hint="use an ISO 3166-1 alpha-2 code such as ET",
+            )
+        if self.scope is not None and self.scope not in SCOPES:
+            raise InputError(
+                f"unknown scope {self.scope!r}",
+                field="scope",
+                hint=f"choose among {', '.join(SCOPES)}",
+            )
+        if self.status is not None and self.status not in ("ongoing", "ended"):
+            raise InputError(
+                f"unknown status {self.status!r}", field="status", hint="choose ongoing or ended"
+            )
+        if not 1 <= self.limit <= MAX_LIMIT:
+            raise InputError(
+                f"limit {self.limit} is out of range", field="limit", hint=f"give 1 to {MAX_LIMIT}"
+            )
+        if self.offset < 0:
+            raise InputError("offset must not be negative", field="offset")
+        if self.start and self.end:
+            if self.end <= self.start:
+                raise InputError(
+                    "'to' is not after 'from'", field="to", hint="give a 'to' later than 'from'"
+                )
+            if max_days is not None and self.end - self.start > timedelta(days=max_days):
+                raise InputError(
+                    f"the range is longer than {max_days} days",
+                    field="to",
+                    hint="ask for a shorter range and page through it",
+                )
+        return self
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path.resolve()).replace("'", "''") + "'"
+
+
+def _events_path(settings: Settings) -> Path:
+    path = dataset_path(settings, EVENTS)
+    if not path.is_file():
+        raise NotFoundError(
+            "no outage events in the lake yet", hint="run `nethealth outages detect` first"
+        )
+    return path
+
+
+def list_events(settings: Settings, flt: EventFilter) -> list[dict[str, Any]]:
+    where = ["TRUE"]
+    params: list[Any] = []
+    if flt.country:
+        where.append("country = ?")
+        params.append(flt.country.upper())
+    if flt.scope:
+        where.append("scope = ?")
+        params.append(flt.scope)
+    if flt.asn is not None:
+        where.append("(asn = ? OR list_contains(asns, ?))")
+        params += [flt.asn, flt.asn]
+    if flt.status:
+        where.append("status = ?")
+        params.append(flt.status)
+    if flt.start:
+        where.append('coalesce("end", data_end) > ?')
+        params.append(flt.start)
+    if flt.end:
+        where.append('"start" < ?')
+        params.append(flt.end)
+    sql = (
+        f"SELECT * FROM read_parquet({_literal(_events_path(settings))}) "
+        f'WHERE {" AND ".join(where)} ORDER BY "start" DESC, event_id LIMIT ? OFFSET ?'
+    )
+    return _rows(sql, [*params, flt.limit, flt.offset])
+
+
+def _rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        cur = con.execute(sql, params)
+        names = [d[0] for d in cur.description]
+        return [_clean(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
+    finally:
+        con.close()
+
+
+def _clean(row: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in row.items():
+        if isinstance(v, datetime):
+            v = v.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        elif k == "evidence" and isinstance(v, str):
+            v = json.loads(v)
+        out[k] = v
+    return out
+
+
+def get_event(settings: Settings, event_id: str) -> dict[str, Any]:
+    rows = _rows(
+        f"SELECT * FROM read_parquet({_literal(_events_path(settings))}) WHERE event_id = ?",
+        [event_id],
+    )
+    if not rows:
+        raise NotFoundError(
+            f"no outage event {event_id!r}", hint="list events with `nethealth events list`"
+        )
+    return rows[0]
+
+
+def evidence_series(settings: Settings, event: dict[str, Any]) -> list[dict[str, Any]]:
+    """The binned series of the event's entities around it (for evidence charts)."""
+    path = dataset_path(settings, SIGNALS)
+    if not path.is_file():
+        return []
+    start = datetime.fromisoformat(event["start"].replace("Z", "+00:00")) - EVIDENCE_MARGIN
+    stop = (
+        datetime.fromisoformat((event["end"] or event["data_end"]).replace("Z", "+00:00"))
+        + EVIDENCE_MARGIN
+    )
+    entities = list(event.get("entities") or [])
+    if not entities:
+        return []
+    rows = _rows(
+        f"SELECT signal, entity, step_seconds, list(bin_start ORDER BY bin_start) AS t, "
+        f"list(value ORDER BY bin_start) AS v FROM read_parquet({_literal(path)}) "
+        "WHERE list_contains(?, entity) AND bin_start >= ? AND bin_start < ? "
+        "GROUP BY signal, entity, step_seconds ORDER BY entity, signal",
+        [entities, start, stop],
+    )
+    out = []
+    for r in rows:
+        times = [t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for t in r["t"]]
+        out.append(
+            {
+                "signal": r["signal"],
+                "entity": r["entity"],
+                "step_seconds": r["step_seconds"],
+                "points": [[t, v] for t, v in zip(times, r["v"], strict=True)],
+            }
+        )
+    return out
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(CSV_COLUMNS)
+    for r in rows:
+        w.writerow([_cell(r.get(c)) for c in CSV_COLUMNS])
+    return buf.getvalue()
+
+
+def _cell(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return ";".join(str(x) for x in v)
+    return v

@@ -1,0 +1,238 @@
+"""nethealth's own detector: a seasonal, robust baseline with persistence and corroboration.
+
+Per bin the *reference* is the median of the same time of day (± `season_halfwidth_bins`) on
+the previous `season_days` days when at least `min_season_days` of them have data (diurnal
+signals such as active probing are compared with like), else the median of the trailing
+`window_seconds`. The noise scale is the MAD of that reference set (×1.4826), floored by a
+share of the reference and an absolute amount, so a flat series is not infinitely sensitive.
+A bin is anomalous when it is `min_drop` below the reference and `z` noise scales below it;
+an anomaly must moreover *start* below the `low_quantile` of the trailing window (lower than
+the series has recently been), when that window holds enough values to define it.
+
+Long anomalies (an hour or more) are removed from the history and the reference recomputed,
+so a long outage cannot drag its own baseline down (IODA's moving median absorbs an outage
+after half a window). Runs of anomalous bins (gaps shorter than `recover_bins` closed) become episodes
+only when *confirmed*: `persist_bins` anomalous bins in a row, or one bin with a drop of at
+least `strong_drop`, or a bin where another signal of the same entity is anomalous too
+(corroboration). A signal counted in few independent units (Atlas probes) may confirm on its
+own only when at least `min_lost` units are gone; otherwise it needs corroboration.
+Confirmation, not the first bin, is when the episode is known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from nethealth.outages.episodes import Episode, close_gaps, runs, trailing_max, trailing_stats
+from nethealth.outages.series import Series, signal_family
+
+NAME = "nethealth"
+METHOD_VERSION = "nethealth-robust/1"
+MAD_TO_SIGMA = 1.4826
+MAX_PASSES = 4
+
+
+@dataclass(frozen=True)
+class RobustParams:
+    min_drop: float  # relative drop below the reference for a bin to be anomalous
+    rel_floor: float  # noise floor as a share of the reference
+    abs_floor: float  # noise floor in the signal's unit
+    z: float = 3.0
+    window_seconds: int = 24 * 3600
+    season_days: int = 7
+    season_halfwidth_bins: int = 1
+    min_season_days: int = 3
+    min_history_bins: int = 12
+    persist_bins: int = 2
+    strong_drop: float = 0.5
+    recover_bins: int = 2
+    critical_drop: float = 0.5
+    # Fewest units (probes, targets) that must be lost before this signal alone may confirm
+    # an episode: one silent Atlas probe is evidence about the probe, not its network.
+    min_lost: float = 0.0
+    # A bin must also lie below this quantile of the trailing window: dips that recur in the
+    # recent history (two of forty probes offline now and then) are not anomalies.
+    low_quantile: float = 0.01
+    freeze_bins: int = 12  # anomalies this long leave the history (the baseline is frozen)
+
+
+BGP = RobustParams(min_drop=0.01, rel_floor=0.002, abs_floor=0.25)
+ACTIVE = RobustParams(min_drop=0.10, rel_floor=0.02, abs_floor=0.3, min_lost=3.0)
+PARAMS: dict[str, RobustParams] = {
+    "bgp": BGP,
+    "bgp6": BGP,
+    "atlas": ACTIVE,
+    "atlas_targets": ACTIVE,
+    "user": replace(ACTIVE, abs_floor=0.0, min_lost=0.0),
+}
+
+
+def params_for(signal: str) -> RobustParams:
+    return PARAMS.get(signal_family(signal), ACTIVE)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Per-bin evidence of one series."""
+
+    reference: np.ndarray
+    noise: np.ndarray
+    drop: np.ndarray
+    z: np.ndarray
+    anomalous: np.ndarray
+
+
+def _seasonal(values: np.ndarray, step: int, p: RobustParams) -> tuple[np.ndarray, ...]:
+    """(median, MAD, no quantile) of the same time of day on previous days; NaN where fewer
+    than `min_season_days` days have data."""
+    n = len(values)
+    per_day = 86400 // step
+    hw = p.season_halfwidth_bins
+    nan = np.full(n, np.nan)
+    if n == 0 or per_day * p.min_season_days >= n:
+        return nan, nan.copy(), nan.copy()
+    days = np.arange(1, p.season_days + 1)
+    offsets = (days[:, None] * per_day + np.arange(-hw, hw + 1)[None, :]).ravel()
+    idx = np.arange(n)[:, None] - offsets[None, :]
+    gathered = np.where(idx >= 0, values[np.clip(idx, 0, n - 1)], np.nan)
+    per = gathered.reshape(n, p.season_days, 2 * hw + 1)
+    days_with = np.count_nonzero(np.any(~np.isnan(per), axis=2), axis=1)
+    use = days_with >= p.min_season_days
+    med, mad = nan, nan.copy()
+    if use.any():
+        rows = gathered[use]
+        m = np.nanmedian(rows, axis=1)
+        med[use] = m
+        mad[use] = np.nanmedian(np.abs(rows - m[:, None]), axis=1)
+    # Too few values at one time of day for a low quantile: the MAD speaks for the spread.
+    return med, mad, np.full(n, np.nan)
+
+
+def _reference(
+    history: np.ndarray, values: np.ndarray, step: int, p: RobustParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reference, MAD and low quantile for the bins of `values`, from `history` (earlier
+    bins): of the same time on previous days where there are enough, else of the trailing
+    window."""
+    med, mad, low = _seasonal(history, step, p)
+    need = np.isnan(med) & ~np.isnan(values)
+    width = max(1, p.window_seconds // step)
+    upper = trailing_max(history, width)
+    # A bin can only be anomalous below (1 - min_drop) * reference <= that share of the max.
+    cand = np.flatnonzero(need & (values < (1.0 - p.min_drop) * upper))
+    rmed, rmad, rlow = trailing_stats(
+        history, width, cand, p.min_history_bins, mad=True, quantile=p.low_quantile
+    )
+    return (np.where(need, rmed, med), np.where(need, rmad, mad), np.where(need, rlow, low))
+
+
+def _score(
+    values: np.ndarray, ref: np.ndarray, mad: np.ndarray, low: np.ndarray | None, p: RobustParams
+) -> Scores:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        noise = np.fmax(np.fmax(MAD_TO_SIGMA * mad, p.rel_floor * ref), p.abs_floor)
+        noise = np.where(noise > 0, noise, np.nan)
+        gap = ref - values
+        drop = np.where(ref > 0, gap / ref, np.nan)
+        z = gap / noise
+        anomalous = np.nan_to_num((ref > 0) & (drop >= p.min_drop) & (z >= p.z), nan=0)
+        anomalous = anomalous.astype(bool)
+        if low is not None:
+            # An anomaly must *start* lower than the recent history went (an unknown
+            # quantile does not block); once started it lasts while below the reference.
+            onset = anomalous & ~(values >= low)
+            for a, b in runs(anomalous):
+                first = np.flatnonzero(onset[a:b])
+                anomalous[a : b if not len(first) else a + int(first[0])] = False
+    return Scores(ref, noise, drop, z, anomalous)
+
+
+def score(series: Series, params: RobustParams | None = None) -> Scores:
+    """Bins scored against a history without long anomalies.
+
+    The first pass, on the raw history and without the quantile test, finds long anomalies
+    (at least `freeze_bins`); their bins leave the history and the series is scored again,
+    quantile test included, until no new long anomaly appears (a few passes at most). Short
+    dips stay in the history, so dips that recur are judged normal.
+    """
+    p = params or params_for(series.signal)
+    v = series.values.astype(np.float64)
+    ref = _reference(v, v, series.step, p)
+    current = _score(v, ref[0], ref[1], None, p)
+    frozen = np.zeros(len(v), dtype=bool)
+    for _ in range(MAX_PASSES):
+        grown = frozen.copy()
+        for a, b in runs(close_gaps(current.anomalous, p.recover_bins)):
+            if b - a >= p.freeze_bins:
+                grown[a:b] = True
+        if (grown == frozen).all() and _ > 0:
+            break
+        frozen = grown
+        ref = _reference(np.where(frozen, np.nan, v), v, series.step, p) if frozen.any() else ref
+        current = _score(v, *ref, p)
+    return current
+
+
+def episodes(
+    series: Series,
+    scores: Scores,
+    params: RobustParams | None = None,
+    support: np.ndarray | None = None,
+) -> list[Episode]:
+    """Confirmed episodes; `support[i]` = another signal of the entity is anomalous in bin i."""
+    p = params or params_for(series.signal)
+    v = series.values
+    n = len(v)
+    merged = close_gaps(scores.anomalous, p.recover_bins)
+    out: list[Episode] = []
+    for a, b in runs(merged):
+        a, b = int(a), int(b)
+        anom = scores.anomalous[a:b]
+        lost = scores.reference[a:b] - v[a:b]
+        alone = anom & (lost >= p.min_lost)  # bins that may confirm without support
+        run_ok = np.convolve(alone, np.ones(p.persist_bins, dtype=int), "valid") >= p.persist_bins
+        confirm = [a + int(np.argmax(run_ok)) + p.persist_bins - 1] if run_ok.any() else []
+        strong = np.flatnonzero(alone & (scores.drop[a:b] >= p.strong_drop))
+        if len(strong):
+            confirm.append(a + int(strong[0]))
+        if support is not None:
+            backed = np.flatnonzero(anom & support[a:b])
+            if len(backed):
+                confirm.append(a + int(backed[0]))
+        if not confirm:
+            continue
+        c = min(confirm)
+        drop = np.where(anom, scores.drop[a:b], 0.0)
+        zmax = float(np.nanmax(np.where(anom, scores.z[a:b], 0.0)))
+        max_drop = float(np.nanmax(drop))
+        ongoing = n - b < p.recover_bins
+        out.append(
+            Episode(
+                detector=NAME,
+                signal=series.signal,
+                entity=series.entity,
+                start=series.start + a * series.step,
+                end=None if ongoing else series.start + b * series.step,
+                known_at=series.start + (c + 1) * series.step,
+                severity="critical" if max_drop >= p.critical_drop else "warning",
+                max_drop=max_drop,
+                reference=float(scores.reference[a]),
+                minimum=float(np.nanmin(v[a:b])) if np.isfinite(v[a:b]).any() else 0.0,
+                alert_area=float(np.nansum(drop) * 100.0 * series.step / 60.0),
+                score=evidence_strength(zmax, p.z),
+                evidence={"max_drop": max_drop, "max_z": zmax},
+            )
+        )
+    return out
+
+
+def evidence_strength(zmax: float, z: float) -> float:
+    """0..0.99: 0.63 at the threshold, 0.86 at twice it, 0.95 at three times."""
+    return float(min(0.99, 1.0 - np.exp(-max(zmax, 0.0) / z)))
+
+
+def detect(series: Series, params: RobustParams | None = None) -> list[Episode]:
+    """Episodes of one series on its own (no corroboration from other signals)."""
+    return episodes(series, score(series, params), params)

@@ -1,0 +1,1 @@
+"""One module per signal: each turns its input into binned series per country and per ASN."""

@@ -1,0 +1,525 @@
+"""BGP visibility per country and per ASN in 5-minute bins (IODA's BGP signal).
+
+IODA: "every 5 minutes we calculate the number of full-feed peers that observe each prefix
+... a prefix is visible if more than 50 % of the full-feed peers observe it", aggregated per
+country, region and ASN as the number of /24 blocks covered (here also IPv6, in /48s).
+
+How it is computed, all with numpy over whole columns (no per-element Python):
+
+1. The routing state of every peer is replayed: the first RIB dump of each collector, then the
+   updates after it (announce, withdraw; a session leaving Established withdraws all its
+   routes). Each (peer, prefix) gets intervals during which it has a route, with its origin.
+2. Full-feed peers: a peer whose RIB holds at least `full_feed_share` of the largest table
+   of its address family. In each bin a full-feed peer is *up* while its table still holds
+   `up_share` of its RIB size; the visibility threshold is `visible_share` of the peers up.
+3. The state is sampled at the end of each bin. A prefix is visible in a bin when more than
+   the threshold of full-feed peers have it (for a country: with any origin; for an ASN: with
+   that ASN as origin, so an exact-prefix hijack takes the space away from the victim).
+4. Visible address space is counted without double counting nested prefixes: space is cut
+   into disjoint *atoms* at every prefix and country-range boundary, and each atom counts once
+   per entity and bin, whatever number of visible prefixes cover it.
+
+Prefixes longer than /24 (IPv4) or /48 (IPv6) are left out, as they are commonly filtered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from nethealth.outages import geo
+from nethealth.outages.series import BIN_SECONDS, Series
+
+__all__ = ["BIN_SECONDS", "VisibilityConfig", "VisibilityResult", "reduce_elements", "visibility"]
+
+RIB, ANNOUNCE, WITHDRAW, STATE = 0, 1, 2, 3
+_KINDS = {"rib": RIB, "announce": ANNOUNCE, "withdraw": WITHDRAW, "state": STATE}
+ESTABLISHED = 6
+US = 1_000_000
+SIGNALS = {4: "bgp", 6: "bgp6"}
+UNIT_SHIFT = {4: 8, 6: 16}  # address number >> shift = /24 (v4) or /48 (v6, top 64 bits)
+UNIT_BITS = {4: 24, 6: 48}
+
+ROUTE_COLUMNS = pa.schema(
+    [
+        ("peer", pa.string()),  # "collector|peer_ip"
+        ("kind", pa.int8()),
+        ("t_us", pa.int64()),
+        ("af", pa.int8()),
+        ("plen", pa.int16()),
+        ("start", pa.uint64()),
+        ("origin", pa.int64()),  # -1: none (withdrawal, state)
+        ("new_state", pa.int32()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class VisibilityConfig:
+    step: int = BIN_SECONDS
+    full_feed_share: float = 0.8
+    visible_share: float = 0.5
+    up_share: float = 0.5
+    max_len_v4: int = 24
+    max_len_v6: int = 48
+    rib_span_seconds: int = 900  # rows of one RIB dump carry timestamps within this span
+
+
+@dataclass
+class VisibilityResult:
+    series: list[Series]
+    start: int
+    bins: int
+    step: int
+    full_feed: dict[int, list[str]] = field(default_factory=dict)  # af → peers
+    peers_up: dict[int, np.ndarray] = field(default_factory=dict)  # af → full-feed peers up
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def reduce_elements(batch: pa.RecordBatch | pa.Table) -> pa.Table:
+    """The columns visibility needs from decoded elements (bgp.schema.SCHEMA), filtered."""
+    t = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+    coll = pc.fill_null(pc.cast(t["collector"], pa.string()), "")
+    peer = pc.binary_join_element_wise(coll, pc.cast(t["peer_ip"], pa.string()), "|")
+    kind_text = pc.cast(t["elem_type"], pa.string())
+    kind = pc.cast(pc.index_in(kind_text, pa.array(list(_KINDS))), pa.int8())
+    first_origin = _first_origin(t)
+    is_route = pc.is_in(kind_text, pa.array(["rib", "announce"]))
+    origin = pc.if_else(
+        is_route,
+        pc.coalesce(first_origin, pc.cast(t["peer_asn"], pa.int64())),
+        pa.scalar(-1, pa.int64()),
+    )
+    out = pa.table({
+        "peer": peer,
+        "kind": kind,
+        "t_us": pc.cast(t["timestamp"], pa.int64()),
+        "af": pc.fill_null(t["af"], 0).cast(pa.int8()),
+        "plen": pc.fill_null(t["prefix_len"], 0).cast(pa.int16()),
+        "start": pc.fill_null(t["range_start"], 0).cast(pa.uint64()),
+        "origin": origin,
+        "new_state": pc.fill_null(pc.cast(t["new_state"], pa.int32()), 0),
+    }, schema=ROUTE_COLUMNS)  # fmt: skip
+    return out
+
+
+def _reduced(batch: pa.Table | pa.RecordBatch) -> pa.Table:
+    """Accept decoded elements or tables already reduced by `reduce_elements`."""
+    if batch.schema.equals(ROUTE_COLUMNS):
+        return batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+    return reduce_elements(batch)
+
+
+def _first_origin(t: pa.Table) -> pa.ChunkedArray:
+    """First origin ASN of each row (null when the path is empty or absent)."""
+    col = t["origin_asns"]
+    chunks = []
+    for chunk in col.chunks:
+        lens = pc.fill_null(pc.list_value_length(chunk), 0)
+        offsets = chunk.offsets.to_numpy()[:-1]
+        values = chunk.values.to_numpy(zero_copy_only=False).astype(np.int64)
+        has = (lens.to_numpy(zero_copy_only=False) > 0) & chunk.is_valid().to_numpy(
+            zero_copy_only=False
+        )
+        first = np.full(len(chunk), -1, dtype=np.int64)
+        first[has] = values[offsets[has]]
+        chunks.append(pa.array(first, pa.int64(), mask=~has))
+    return pa.chunked_array(chunks, pa.int64())
+
+
+def _keep(t: pa.Table, cfg: VisibilityConfig) -> pa.Table:
+    af, plen, kind = t["af"], t["plen"], t["kind"]
+    ok_len = pc.or_(
+        pc.and_(pc.equal(af, 4), pc.less_equal(plen, cfg.max_len_v4)),
+        pc.and_(pc.equal(af, 6), pc.less_equal(plen, cfg.max_len_v6)),
+    )
+    return t.filter(pc.or_(pc.equal(kind, STATE), ok_len))
+
+
+def _ids(*cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dense ids of the distinct value tuples, and the row index of each id's first row."""
+    order = np.lexsort(cols[::-1])
+    diff = np.zeros(len(order), dtype=bool)
+    if len(order):
+        diff[0] = True
+        for c in cols:
+            s = c[order]
+            diff[1:] |= s[1:] != s[:-1]
+    gid_sorted = np.cumsum(diff) - 1
+    ids = np.empty(len(order), dtype=np.int64)
+    ids[order] = gid_sorted
+    return ids, order[diff]
+
+
+@dataclass
+class _Rows:
+    peer: np.ndarray
+    kind: np.ndarray
+    t: np.ndarray
+    af: np.ndarray
+    plen: np.ndarray
+    start: np.ndarray
+    origin: np.ndarray
+    new_state: np.ndarray
+    seq: np.ndarray
+
+    def take(self, idx: np.ndarray) -> _Rows:
+        return _Rows(*(getattr(self, f)[idx] for f in self.__dataclass_fields__))
+
+
+def _rows(table: pa.Table) -> tuple[_Rows, list[str]]:
+    enc = pc.dictionary_encode(table["peer"]).combine_chunks()
+    names = [str(x) for x in enc.dictionary.to_pylist()]
+    col = {
+        n: table[n].to_numpy()
+        for n in ("kind", "t_us", "af", "plen", "start", "origin", "new_state")
+    }
+    rows = _Rows(
+        enc.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+        col["kind"],
+        col["t_us"],
+        col["af"],
+        col["plen"].astype(np.int64),
+        col["start"].astype(np.uint64),
+        col["origin"],
+        col["new_state"],
+        np.arange(table.num_rows, dtype=np.int64),
+    )
+    return rows, names
+
+
+def _first_rib_only(r: _Rows, names: list[str], cfg: VisibilityConfig) -> _Rows:
+    """Keep each collector's first RIB dump and the updates after it."""
+    collector = np.asarray([n.split("|", 1)[0] for n in names], dtype=str)
+    _, coll_ids = np.unique(collector, return_inverse=True)
+    coll = coll_ids[r.peer]
+    n_coll = int(coll_ids.max()) + 1 if len(coll_ids) else 0
+    first_rib = np.full(n_coll, np.iinfo(np.int64).max, dtype=np.int64)
+    is_rib = r.kind == RIB
+    np.minimum.at(first_rib, coll[is_rib], r.t[is_rib])
+    t0 = first_rib[coll]
+    keep = np.where(is_rib, r.t <= t0 + cfg.rib_span_seconds * US, r.t >= t0)
+    return r.take(np.flatnonzero(keep))
+
+
+def _session_resets(r: _Rows) -> _Rows:
+    """Replace state rows by withdrawals of every prefix the peer had rows for."""
+    down = np.flatnonzero((r.kind == STATE) & (r.new_state != ESTABLISHED))
+    routes = r.kind != STATE
+    base = r.take(np.flatnonzero(routes))
+    if len(down) == 0:
+        return base
+    _, first = _ids(base.peer, base.af.astype(np.int64), base.plen, base.start)
+    keys = base.take(first)
+    order = np.argsort(keys.peer, kind="stable")
+    keys = keys.take(order)
+    bounds = np.searchsorted(keys.peer, np.arange(int(keys.peer.max(initial=-1)) + 2))
+    extra = []
+    for i in down:  # state changes are few; each expands to one withdrawal per prefix
+        p = int(r.peer[i])
+        if p + 1 >= len(bounds):
+            continue
+        sl = np.arange(bounds[p], bounds[p + 1])
+        w = keys.take(sl)
+        w.kind = np.full(len(sl), WITHDRAW, dtype=w.kind.dtype)
+        w.t = np.full(len(sl), r.t[i])
+        w.origin = np.full(len(sl), -1, dtype=np.int64)
+        w.seq = np.full(len(sl), r.seq[i])
+        extra.append(w)
+    return _Rows(
+        *(
+            np.concatenate([getattr(base, f), *(getattr(e, f) for e in extra)])
+            for f in base.__dataclass_fields__
+        )
+    )
+
+
+@dataclass
+class _Intervals:
+    peer: np.ndarray
+    prefix: np.ndarray
+    origin: np.ndarray
+    b0: np.ndarray
+    b1: np.ndarray
+
+
+def _intervals(r: _Rows, prefix: np.ndarray, t0_us: int, step: int, n: int) -> _Intervals:
+    """Bin ranges [b0, b1) during which a peer has a route to a prefix (state at bin end)."""
+    order = np.lexsort((r.seq, r.t, prefix, r.peer))
+    peer, pfx, t = r.peer[order], prefix[order], r.t[order]
+    same_next = np.zeros(len(order), dtype=bool)
+    same_next[:-1] = (peer[1:] == peer[:-1]) & (pfx[1:] == pfx[:-1])
+    t_next = np.empty(len(order), dtype=np.int64)
+    t_next[:-1] = t[1:]
+    step_us = step * US
+    b0 = np.floor_divide(t - t0_us, step_us)
+    b1 = np.where(same_next, np.floor_divide(t_next - t0_us, step_us), n)
+    present = r.kind[order] <= ANNOUNCE
+    b0, b1 = np.clip(b0, 0, n), np.clip(b1, 0, n)
+    keep = present & (b1 > b0)
+    return _Intervals(
+        peer[keep],
+        pfx[keep],
+        r.origin[order][keep],
+        b0[keep],
+        b1[keep],
+    )
+
+
+def _segments(
+    key: np.ndarray, b0: np.ndarray, b1: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per key, piecewise-constant counts of overlapping intervals: (key, s, e, count)."""
+    k = np.concatenate([key, key])
+    b = np.concatenate([b0, b1])
+    d = np.concatenate([np.ones(len(b0), np.int64), -np.ones(len(b1), np.int64)])
+    order = np.lexsort((b, k))
+    k, b, d = k[order], b[order], d[order]
+    new = np.ones(len(k), dtype=bool)
+    new[1:] = (k[1:] != k[:-1]) | (b[1:] != b[:-1])
+    idx = np.flatnonzero(new)
+    k, b = k[idx], b[idx]
+    d = np.add.reduceat(d, idx) if len(idx) else d[:0]
+    c = np.cumsum(d)
+    key_start = np.ones(len(k), dtype=bool)
+    key_start[1:] = k[1:] != k[:-1]
+    base = np.maximum.accumulate(np.where(key_start, np.arange(len(k)), 0))
+    offset = np.where(base > 0, c[base - 1], 0)
+    count = c - offset
+    e = np.empty(len(k), dtype=np.int64)
+    e[:-1] = b[1:]
+    if len(k):
+        e[-1] = n
+    last = np.ones(len(k), dtype=bool)
+    last[:-1] = key_start[1:]
+    e = np.where(last, n, e)
+    keep = (count > 0) & (e > b)
+    return k[keep], b[keep], e[keep], count[keep]
+
+
+def _visible(
+    key: np.ndarray, s: np.ndarray, e: np.ndarray, count: np.ndarray, threshold: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sub-segments where count > threshold[bin] (threshold changes at few bins)."""
+    cp = np.flatnonzero(threshold[1:] != threshold[:-1]) + 1  # bins where it changes
+    lo = np.searchsorted(cp, s, side="right")
+    hi = np.searchsorted(cp, e, side="left")
+    pieces = hi - lo + 1
+    rep = np.repeat(np.arange(len(s)), pieces)
+    within = np.arange(len(rep)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    cut = np.concatenate([cp, [np.iinfo(np.int64).max]])
+    start = np.where(within == 0, s[rep], cut[np.clip(lo[rep] + within - 1, 0, len(cp))])
+    stop = np.where(within == pieces[rep] - 1, e[rep], cut[np.clip(lo[rep] + within, 0, len(cp))])
+    ok = count[rep] > threshold[np.clip(start, 0, len(threshold) - 1)]
+    return key[rep][ok], start[ok], stop[ok]
+
+
+def _union_sum(
+    key: np.ndarray, s: np.ndarray, e: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge overlapping [s, e) per key: (key, s, e) of disjoint segments."""
+    if len(key) == 0:
+        return key, s, e
+    order = np.lexsort((s, key))
+    key, s, e = key[order], s[order], e[order]
+    rank = np.cumsum(np.r_[True, key[1:] != key[:-1]]) - 1
+    big = int(e.max()) + 2
+    cm = np.maximum.accumulate(rank * big + e) - rank * big
+    start_new = np.ones(len(key), dtype=bool)
+    start_new[1:] = (key[1:] != key[:-1]) | (s[1:] > cm[:-1])
+    first = np.flatnonzero(start_new)
+    last = np.r_[first[1:] - 1, len(key) - 1]
+    return key[first], s[first], cm[last]
+
+
+def _atoms(
+    af: int, pfx_start: np.ndarray, pfx_plen: np.ndarray, ranges: pa.Table
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Disjoint atoms (in /24 or /48 units) of the prefixes' space, split at country ranges.
+
+    Returns (atom size, atom country, per prefix first atom, per prefix atom count, bp).
+    """
+    shift, bits = UNIT_SHIFT[af], UNIT_BITS[af]
+    us = pfx_start >> np.uint64(shift)
+    size = np.left_shift(np.uint64(1), (bits - pfx_plen).astype(np.uint64))
+    ue = us + size  # exclusive
+    r = ranges.filter(pc.equal(ranges["af"], af))
+    rs = r["start"].to_numpy(zero_copy_only=False).astype(np.uint64) >> np.uint64(shift)
+    re_ = (
+        r["end"].to_numpy(zero_copy_only=False).astype(np.uint64) >> np.uint64(shift)
+    ) + np.uint64(1)
+    lo, hi = (us.min(), ue.max()) if len(us) else (np.uint64(0), np.uint64(0))
+    # Country boundaries matter only inside the prefixes' span.
+    cuts = np.concatenate([rs, re_])
+    cuts = cuts[(cuts > lo) & (cuts < hi)]
+    bp = np.unique(np.concatenate([us, ue, cuts]))
+    ia = np.searchsorted(bp, us)
+    ib = np.searchsorted(bp, ue)
+    atom_size = (bp[1:] - bp[:-1]).astype(np.float64)
+    cc = geo.lookup(ranges, af, bp[:-1] << np.uint64(shift))
+    return atom_size, cc, ia, ib - ia, bp
+
+
+def _expand(
+    owner: np.ndarray, s: np.ndarray, e: np.ndarray, first_atom: np.ndarray, n_atoms: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each segment of a prefix repeated for each atom it covers: (row, atom, s, e)."""
+    reps = n_atoms[owner]
+    row = np.repeat(np.arange(len(owner)), reps)
+    within = np.arange(len(row)) - np.repeat(np.cumsum(reps) - reps, reps)
+    atom = first_atom[owner][row] + within
+    return row, atom, s[row], e[row]
+
+
+def _accumulate(
+    entity: np.ndarray, s: np.ndarray, e: np.ndarray, weight: np.ndarray, n_entities: int, n: int
+) -> np.ndarray:
+    diff = np.zeros((n_entities, n + 1), dtype=np.float64)
+    np.add.at(diff, (entity, s), weight)
+    np.add.at(diff, (entity, e), -weight)
+    out: np.ndarray = np.cumsum(diff, axis=1)[:, :n]
+    return out
+
+
+def _no_data(values: np.ndarray, n_up: np.ndarray) -> np.ndarray:
+    return np.where(n_up > 0, values, np.nan)
+
+
+def visibility(
+    elements: Iterable[pa.Table | pa.RecordBatch],
+    ranges: pa.Table,
+    *,
+    start: int,
+    end: int,
+    config: VisibilityConfig | None = None,
+    coverage: dict[str, int] | None = None,
+) -> VisibilityResult:
+    """`bgp` and `bgp6` series per country and per ASN over [start, end) (epoch seconds).
+
+    `elements`: decoded MRT elements (bgp.schema.SCHEMA), RIB dumps and updates of one or more
+    collectors, in time order per collector; `ranges`: geo.RANGE_SCHEMA country ranges;
+    `coverage`: per collector, when its data ends (its peers count as down afterwards).
+    Bins in which no full-feed peer of a family is up are NaN (no data).
+    """
+    cfg = config or VisibilityConfig()
+    step = cfg.step
+    t0 = start - start % step
+    n = max(0, -(-(end - t0) // step))
+    parts = [_keep(_reduced(b), cfg) for b in elements]
+    table = pa.concat_tables(parts) if parts else ROUTE_COLUMNS.empty_table()
+    result = VisibilityResult([], t0, n, step, stats={"elements": table.num_rows})
+    if table.num_rows == 0 or n == 0:
+        return result
+    rows, names = _rows(table)
+    rows = _first_rib_only(rows, names, cfg)
+    rows = _session_resets(rows)
+    prefix, first = _ids(rows.af.astype(np.int64), rows.plen, rows.start)
+    p_af, p_plen, p_start = rows.af[first], rows.plen[first], rows.start[first]
+    iv = _intervals(rows, prefix, t0 * US, step, n)
+    n_peers = len(names)
+    rib_sizes = _rib_sizes(rows, prefix, p_af, n_peers)
+    until = np.full(n_peers, n, dtype=np.int64)  # per peer: bins with data
+    for i, name in enumerate(names):
+        stop = (coverage or {}).get(name.split("|", 1)[0])
+        if stop is not None:
+            until[i] = int(np.clip((stop - t0) // step, 0, n))
+    for af in (4, 6):
+        series = _family(
+            af, iv, p_af, p_plen, p_start, until, rib_sizes[af], names, ranges, cfg, n, result
+        )
+        result.series.extend(Series(SIGNALS[af], ent, t0, step, v) for ent, v in series)
+    result.stats["peers"] = n_peers
+    return result
+
+
+def _rib_sizes(
+    r: _Rows, prefix: np.ndarray, p_af: np.ndarray, n_peers: int
+) -> dict[int, np.ndarray]:
+    """Per family, each peer's RIB size: distinct prefixes in its RIB dump (not what is left
+    of them inside the window)."""
+    rib = r.kind == RIB
+    width = int(prefix.max(initial=0)) + 1
+    out = {}
+    for af in (4, 6):
+        sel = rib & (p_af[prefix] == af)
+        pairs = np.unique(r.peer[sel] * width + prefix[sel])
+        out[af] = np.bincount(pairs // width, minlength=n_peers)
+    return out
+
+
+def _family(
+    af: int,
+    iv: _Intervals,
+    p_af: np.ndarray,
+    p_plen: np.ndarray,
+    p_start: np.ndarray,
+    until: np.ndarray,
+    rib_size: np.ndarray,
+    names: list[str],
+    ranges: pa.Table,
+    cfg: VisibilityConfig,
+    n: int,
+    result: VisibilityResult,
+) -> list[tuple[str, np.ndarray]]:
+    n_peers = len(until)
+    mine = p_af[iv.prefix] == af
+    peer, pfx, origin = iv.peer[mine], iv.prefix[mine], iv.origin[mine]
+    b0, b1 = iv.b0[mine], np.minimum(iv.b1[mine], until[iv.peer[mine]])
+    if len(peer) == 0 or rib_size.max(initial=0) == 0:
+        return []
+    # Full-feed peers: RIB size against the largest RIB of this family.
+    full = (rib_size > 0) & (rib_size >= cfg.full_feed_share * rib_size.max())
+    result.full_feed[af] = [names[i] for i in np.flatnonzero(full)]
+    keep = full[peer]
+    peer, pfx, origin, b0, b1 = peer[keep], pfx[keep], origin[keep], b0[keep], b1[keep]
+    # Peers up per bin: table size (routes per bin) against their RIB size.
+    size = _accumulate(peer, b0, b1, np.ones(len(peer)), n_peers, n)
+    up = (size >= cfg.up_share * rib_size[:, None]) & full[:, None]
+    up &= np.arange(n)[None, :] < until[:, None]
+    n_up = up.sum(axis=0)
+    result.peers_up[af] = n_up
+    threshold = cfg.visible_share * n_up.astype(np.float64)
+    threshold = np.where(n_up > 0, threshold, np.inf)
+    # A peer can hold several routes to one prefix (ADD-PATH): count it once per prefix.
+    k, s, e = _union_sum(peer * (int(pfx.max()) + 1) + pfx, b0, b1)
+    kp = k % (int(pfx.max()) + 1)
+    pk, ps, pe, pc_ = _segments(kp, s, e, n)
+    vis_p = _visible(pk, ps, pe, pc_, threshold)
+    # Routes: (prefix, origin); an origin change moves the space to another ASN.
+    route, rfirst = _ids(pfx, origin)
+    r_pfx, r_origin = pfx[rfirst], origin[rfirst]
+    rk, rs, re_ = _union_sum(peer * (int(route.max()) + 1) + route, b0, b1)
+    rk = rk % (int(route.max()) + 1)
+    vk, vs, ve, vc = _segments(rk, rs, re_, n)
+    vis_r = _visible(vk, vs, ve, vc, threshold)
+    # Atoms of the prefixes of this family (prefix ids are global: index into local ones).
+    local = np.flatnonzero(p_af == af)
+    to_local = np.full(len(p_af), -1, dtype=np.int64)
+    to_local[local] = np.arange(len(local))
+    atom_size, atom_cc, fa, na, _ = _atoms(af, p_start[local], p_plen[local], ranges)
+    out: list[tuple[str, np.ndarray]] = []
+    # Countries.
+    row, atom, s2, e2 = _expand(to_local[vis_p[0]], vis_p[1], vis_p[2], fa, na)
+    ak, as_, ae = _union_sum(atom, s2, e2)
+    cc = atom_cc[ak]
+    mapped = cc != None  # noqa: E711 - object array comparison
+    if mapped.any():
+        names_cc, ent = np.unique(cc[mapped].astype(str), return_inverse=True)
+        vals = _accumulate(ent, as_[mapped], ae[mapped], atom_size[ak[mapped]], len(names_cc), n)
+        out.extend((f"country:{c}", _no_data(vals[i], n_up)) for i, c in enumerate(names_cc))
+    # ASNs.
+    vr_pfx = to_local[r_pfx[vis_r[0]]]
+    row, atom, s3, e3 = _expand(vr_pfx, vis_r[1], vis_r[2], fa, na)
+    asn = r_origin[vis_r[0]][row]
+    asns, a_ent = np.unique(asn, return_inverse=True)
+    key = a_ent.astype(np.int64) * (len(atom_size) + 1) + atom
+    uk, us_, ue_ = _union_sum(key, s3, e3)
+    ent = uk // (len(atom_size) + 1)
+    at = uk % (len(atom_size) + 1)
+    vals = _accumulate(ent, us_, ue_, atom_size[at], len(asns), n)
+    out.extend((f"asn:{int(a)}", _no_data(vals[i], n_up)) for i, a in enumerate(asns) if a >= 0)
+    return out

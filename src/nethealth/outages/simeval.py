@@ -1,0 +1,206 @@
+"""`nethealth outages evaluate`: both detectors on a simulated world with ground truth.
+
+The simulator writes real-format MRT and Atlas files plus labels/events.json; the signals are
+computed from those files exactly as from real data (same decoder, same signal code), then
+both detectors run on the same series and are scored with the same matching.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from nethealth.errors import InputError
+from nethealth.outages import geo
+from nethealth.outages.evaluate import Label, Score, markdown, read_labels, score
+from nethealth.outages.fusion import DETECTORS, Detection, run_detector
+from nethealth.outages.inputs import (
+    atlas_coverage,
+    coverage,
+    delegation_files,
+    find_atlas,
+    find_mrt,
+    read_atlas,
+    read_bgp,
+    select_mrt,
+)
+from nethealth.outages.nuisance import perturb
+from nethealth.outages.series import Series
+from nethealth.outages.signals import atlas as atlas_signal
+from nethealth.outages.signals import bgp as bgp_signal
+
+Progress = Callable[[str, int, int], None]
+SIM_START = date(2025, 6, 1)
+
+
+def _noop(_m: str, _d: int, _t: int) -> None:
+    return None
+
+
+CLEAN = "as simulated"
+CHURN = "with Atlas probe churn"
+
+
+@dataclass
+class Condition:
+    name: str
+    series: list[Series]
+    detections: dict[str, list[Detection]]
+    scores: list[Score]
+    notes: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Evaluation:
+    seed: int | None
+    scale: str | None
+    days: int
+    start: int
+    end: int
+    labels: list[Label]
+    conditions: list[Condition]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def scores(self) -> list[Score]:
+        return self.conditions[0].scores
+
+    def markdown(self) -> str:
+        out = [
+            f"Simulated world: seed {self.seed}, scale {self.scale}, {self.days} day(s); "
+            f"{sum(lab.is_outage for lab in self.labels)} outage events and "
+            f"{sum(not lab.is_outage for lab in self.labels)} routing events labelled.\n"
+        ]
+        for c in self.conditions:
+            notes = ", ".join(f"{k} {v}" for k, v in c.notes.items())
+            out.append(f"### {c.name} ({len(c.series)} series{'; ' + notes if notes else ''})\n")
+            out.append(markdown(c.scores))
+        return "\n".join(out)
+
+
+@dataclass
+class TreeSeries:
+    bgp: list[Series]
+    atlas: list[Series]
+    atlas_churned: list[Series]
+    churn: dict[str, int]
+    timings: dict[str, float]
+
+
+def series_from_tree(
+    root: Path,
+    start: int,
+    end: int,
+    progress: Progress = _noop,
+    seed: int = 0,
+    workers: int = 1,
+) -> TreeSeries:
+    """BGP and Atlas series from a simulator output tree (or any tree in publisher layout);
+    the Atlas series also with nuisance.perturb applied to the results."""
+    timings: dict[str, float] = {}
+    mirror = root / "mirror" if (root / "mirror").is_dir() else root
+    t = time.monotonic()
+    ranges = geo.ranges_from_delegated_files(
+        [p for p in delegation_files([mirror / "rir"]) if p.name.endswith("-latest")]
+        or delegation_files([mirror / "rir"])
+    )
+    bgp_roots = [d for d in (mirror / "ris", mirror / "routeviews") if d.is_dir()]
+    files = select_mrt(find_mrt(bgp_roots), start, end) if bgp_roots else []
+    tables = read_bgp(files, progress=progress)
+    timings["bgp_decode"] = time.monotonic() - t
+    t = time.monotonic()
+    vis = bgp_signal.visibility(tables, ranges, start=start, end=end, coverage=coverage(files))
+    timings["bgp_signal"] = time.monotonic() - t
+    out = TreeSeries(list(vis.series), [], [], {}, timings)
+    if (mirror / "atlas").is_dir():
+        t = time.monotonic()
+        found = find_atlas([mirror / "atlas"])
+        results, probes, _ = read_atlas(
+            found, start=start, end=end, progress=progress, workers=workers
+        )
+        span = atlas_coverage(found)
+        out.atlas = atlas_signal.signals(
+            results, start=start, end=end, probes=probes, ranges=ranges, data_span=span
+        )
+        churned, out.churn = perturb(results, start=start, end=end, seed=seed)
+        out.atlas_churned = atlas_signal.signals(
+            churned, start=start, end=end, probes=probes, ranges=ranges, data_span=span
+        )
+        timings["atlas"] = time.monotonic() - t
+    return out
+
+
+def evaluate_tree(root: Path, progress: Progress = _noop, workers: int = 1) -> Evaluation:
+    manifest = root / "sim.json"
+    try:
+        sim = json.loads(manifest.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(
+            f"cannot read the simulator manifest: {exc}",
+            path=manifest,
+            hint="give the output directory of `nethealth sim`",
+        ) from None
+    first = date.fromisoformat(sim["start"])
+    start = calendar.timegm(first.timetuple())
+    end = start + int(sim["days"]) * 86400
+    labels = read_labels(root / "labels" / "events.json")
+    seed = int(sim.get("seed") or 0)
+    ts = series_from_tree(root, start, end, progress, seed=seed, workers=workers)
+    conditions = []
+    for cname, series, notes in (
+        (CLEAN, ts.bgp + ts.atlas, {}),
+        (CHURN, ts.bgp + ts.atlas_churned, ts.churn),
+    ):
+        detections: dict[str, list[Detection]] = {}
+        scores: list[Score] = []
+        for name in DETECTORS:
+            t = time.monotonic()
+            detections[name] = run_detector(name, series, progress)
+            ts.timings[f"detect_{name}"] = ts.timings.get(f"detect_{name}", 0.0) + (
+                time.monotonic() - t
+            )
+            scores.append(score(name, detections[name], labels, data_start=start, data_end=end))
+        conditions.append(Condition(cname, series, detections, scores, notes))
+    return Evaluation(
+        sim.get("seed"),
+        sim.get("scale"),
+        int(sim["days"]),
+        start,
+        end,
+        labels,
+        conditions,
+        ts.timings,
+    )
+
+
+def evaluate_sim(
+    seed: int,
+    scale: str = "tiny",
+    days: int = 3,
+    *,
+    workdir: Path | None = None,
+    progress: Progress = _noop,
+    workers: int = 1,
+) -> Evaluation:
+    """Simulate a world into a temporary directory (or `workdir`) and evaluate on it."""
+    from nethealth.sim import run as run_sim
+    from nethealth.sim.config import SimConfig
+
+    with tempfile.TemporaryDirectory(prefix="nethealth-eval-") as tmp:
+        out = (workdir or Path(tmp)) / f"sim-{seed}-{scale}-{days}"
+        t = time.monotonic()
+        if not (out / "sim.json").is_file():
+            run_sim(
+                SimConfig(out=out, seed=seed, scale=scale, days=days, start=SIM_START),  # type: ignore[arg-type]
+                lambda m, d, n: progress(f"sim {m}", d, n),
+            )
+        sim_seconds = time.monotonic() - t
+        ev = evaluate_tree(out, progress, workers=workers)
+        ev.seconds["simulate"] = sim_seconds
+        return ev

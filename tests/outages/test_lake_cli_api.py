@@ -1,0 +1,269 @@
+"""Detection over the lake end to end: fetch the simulator's publisher-layout files into the
+raw store, detect, list and show events through the CLI and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import typer
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from nethealth.lake.build import run_build
+from nethealth.lake.raw import RawStore
+from nethealth.outages import lake
+from nethealth.outages.api import router
+from nethealth.outages.cli import app as outages_app
+from nethealth.outages.cli import events_app
+from nethealth.settings import Settings, load_settings
+from nethealth.sources import rir
+
+runner = CliRunner()
+DataDir = Annotated[Path, typer.Option("--data-dir")]
+
+
+def root_app() -> typer.Typer:
+    root = typer.Typer()
+
+    @root.callback()
+    def _cb(ctx: typer.Context, data_dir: DataDir) -> None:
+        ctx.obj = load_settings(data_dir=data_dir)
+
+    root.add_typer(outages_app, name="outages")
+    root.add_typer(events_app, name="events")
+    return root
+
+
+@pytest.fixture(scope="module")
+def detected(tiny_sim: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data = tmp_path_factory.mktemp("data")
+    settings = load_settings(data_dir=data)
+    mirror = tiny_sim / "mirror"
+    local = settings.model_copy(
+        update={"rir_base_urls": {r: (mirror / "rir" / r).as_uri() for r in rir.RIRS}}
+    )
+    rir.fetch(local, RawStore(settings.raw_dir), day=dt.date(2025, 6, 1))
+    run_build([rir.STEP], settings)
+    args = [
+        "--data-dir",
+        str(data),
+        "outages",
+        "fetch",
+        "--from",
+        "2025-06-01",
+        "--to",
+        "2025-06-03",
+        "--collector",
+        "rrc00",
+        "--collector",
+        "route-views2",
+        "--ris-base-url",
+        (mirror / "ris").as_uri(),
+        "--routeviews-base-url",
+        (mirror / "routeviews").as_uri(),
+        "--atlas-dumps-base-url",
+        (mirror / "atlas" / "atlas-daily-dumps").as_uri(),
+        "--atlas-probes-base-url",
+        (mirror / "atlas" / "probes" / "archive").as_uri(),
+    ]
+    res = runner.invoke(root_app(), args)
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(root_app(), ["--data-dir", str(data), "outages", "detect"])
+    assert res.exit_code == 0, res.output
+    return settings
+
+
+def _labels(tiny_sim: Path) -> list[dict[str, object]]:
+    doc = json.loads((tiny_sim / "labels" / "events.json").read_text())
+    return [e for e in doc["events"] if e["type"].endswith(("shutdown", "outage"))]
+
+
+def test_detect_writes_both_datasets_matching_the_labels(
+    detected: Settings, tiny_sim: Path
+) -> None:
+    events = pq.read_table(lake.dataset_path(detected, lake.EVENTS)).to_pylist()
+    signals = pq.read_table(lake.dataset_path(detected, lake.SIGNALS))
+    assert signals.num_rows > 0 and all(e["simulated"] for e in events)
+    for lab in _labels(tiny_sim):
+        start = dt.datetime.fromisoformat(str(lab["start"]).replace("Z", "+00:00"))
+        hit = [
+            e
+            for e in events
+            if e["country"] == lab["country"]
+            and e["start"] <= start + dt.timedelta(minutes=10)
+            and (e["end"] is None or e["end"] > start)
+        ]
+        assert hit, lab["id"]
+        assert set(lab["asns"]) <= set(hit[0]["asns"])  # type: ignore[call-overload]
+    assert {e["status"] for e in events} == {"ended"}
+    assert all(e["scope"] in ("country", "asn") and e["signals"] for e in events)
+
+
+def test_events_list_formats_and_show(detected: Settings, tiny_sim: Path) -> None:
+    d = str(detected.data_dir)
+    res = runner.invoke(
+        root_app(), ["--data-dir", d, "events", "list", "--format", "json", "--country", "ET"]
+    )
+    rows = json.loads(res.output)
+    national = next(e for e in _labels(tiny_sim) if e["type"] == "national_shutdown")
+    assert any(r["country"] == national["country"] for r in rows)
+    res = runner.invoke(root_app(), ["--data-dir", d, "events", "list", "--format", "csv"])
+    lines = res.output.strip().splitlines()
+    assert lines[0].startswith("event_id,detector,") and len(lines) >= 2
+    res = runner.invoke(root_app(), ["--data-dir", d, "events", "list"])
+    assert res.exit_code == 0 and "SIMULATED" in res.output
+    res = runner.invoke(
+        root_app(), ["--data-dir", d, "events", "show", rows[0]["event_id"], "--series"]
+    )
+    shown = json.loads(res.output)
+    assert shown["event_id"] == rows[0]["event_id"] and shown["series"]
+    assert any(s["entity"] == f"country:{rows[0]['country']}" for s in shown["series"])
+    res = runner.invoke(root_app(), ["--data-dir", d, "events", "list", "--format", "xml"])
+    assert res.exit_code != 0
+
+
+def test_api_lists_shows_and_refuses(detected: Settings) -> None:
+    app = FastAPI()
+    app.state.settings = detected
+    app.include_router(router)
+    c = TestClient(app)
+    r = c.get("/api/v1/events", params={"country": "ET", "from": "2025-06-01", "to": "2025-06-05"})
+    assert r.status_code == 200 and r.json()["count"] >= 1 and r.json()["simulated"]
+    one = r.json()["events"][0]
+    r = c.get(f"/api/v1/events/{one['event_id']}")
+    assert r.status_code == 200 and r.json()["series"] and r.json()["evidence"]
+    r = c.get("/api/v1/events", params={"format": "csv"})
+    assert r.headers["content-type"].startswith("text/csv") and "event_id" in r.text
+    for params, status in (
+        ({"from": "soon"}, 400),
+        ({"country": "ETH"}, 400),
+        ({"from": "2000-01-01", "to": "2025-01-01"}, 400),
+        ({"limit": "0"}, 400),
+        ({"format": "xml"}, 400),
+    ):
+        r = c.get("/api/v1/events", params=params)
+        assert r.status_code == status
+        assert set(r.json()["error"]) == {"status", "code", "message", "hint"}
+    r = c.get("/api/v1/events/out-000000000000")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+def test_api_before_any_detection_is_503(tmp_path: Path) -> None:
+    app = FastAPI()
+    app.state.settings = load_settings(data_dir=tmp_path)
+    app.include_router(router)
+    r = TestClient(app).get("/api/v1/events")
+    assert r.status_code == 503 and r.json()["error"]["status"] == 503
+
+
+def test_a_failed_write_leaves_the_previous_pair(
+    detected: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = {n: lake.dataset_path(detected, n).read_bytes() for n in (lake.EVENTS, lake.SIGNALS)}
+    result = lake.detect(detected)
+    calls = []
+
+    def failing(dest: Path, table: pa.Table) -> None:
+        calls.append(dest)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        from nethealth.lake.storage import write_parquet_atomic as real
+
+        real(dest, table)
+
+    monkeypatch.setattr(lake, "write_parquet_atomic", failing)
+    with pytest.raises(OSError):
+        lake.write(detected, result)
+    after = {n: lake.dataset_path(detected, n).read_bytes() for n in (lake.EVENTS, lake.SIGNALS)}
+    assert after == before
+    assert not list(detected.lake_dir.glob(".*staged*"))
+
+
+def test_every_command_has_help() -> None:
+    for path in (["outages", "--help"], ["events", "--help"]):
+        assert runner.invoke(root_app(), ["--data-dir", "x", *path]).exit_code == 0
+    for cmd in ("detect", "evaluate", "load-signal", "fetch"):
+        res = runner.invoke(root_app(), ["--data-dir", "x", "outages", cmd, "--help"])
+        assert res.exit_code == 0 and "Usage" in res.output
+    for cmd in ("list", "show"):
+        assert (
+            runner.invoke(root_app(), ["--data-dir", "x", "events", cmd, "--help"]).exit_code == 0
+        )
+
+
+def test_evaluate_command_prints_the_table(tiny_sim: Path) -> None:
+    res = runner.invoke(
+        outages_app,
+        [
+            "evaluate",
+            "--seed",
+            "1",
+            "--scale",
+            "tiny",
+            "--days",
+            "3",
+            "--keep",
+            str(tiny_sim.parent),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "| ioda |" in res.output and "| nethealth |" in res.output
+
+
+def test_a_loaded_series_alone_yields_a_regional_event(tmp_path: Path) -> None:
+    rows = ["time,requests"]
+    for i in range(3 * 288):
+        value = 1000 + (i % 7)
+        if 2 * 288 + 100 <= i < 2 * 288 + 130:
+            value = 200  # the region goes dark for 2.5 hours
+        rows.append(f"{1_748_736_000 + 300 * i},{value}")
+    csv = tmp_path / "traffic.csv"
+    csv.write_text("\n".join(rows) + "\n")
+    d = str(tmp_path / "data")
+    res = runner.invoke(
+        root_app(),
+        [
+            "--data-dir",
+            d,
+            "outages",
+            "load-signal",
+            str(csv),
+            "--name",
+            "traffic",
+            "--entity",
+            "region:ET-AM",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(root_app(), ["--data-dir", d, "outages", "detect"])
+    assert res.exit_code == 0, res.output
+    rows_out = json.loads(
+        runner.invoke(root_app(), ["--data-dir", d, "events", "list", "--format", "json"]).output
+    )
+    (event,) = rows_out
+    assert (event["scope"], event["region"], event["country"]) == ("region", "ET-AM", "ET")
+    assert event["signals"] == ["user:traffic"]
+    assert event["start"] == "2025-06-03T08:20:00Z" and event["end"] == "2025-06-03T10:50:00Z"
+
+
+def test_a_window_gives_the_events_of_the_full_run(detected: Settings) -> None:
+    """--from/--to replays from the stored RIB with history: same events in that window."""
+    full = lake.detect(detected).events.to_pylist()
+    lo, hi = lake.check_window("2025-06-03", "from"), lake.check_window("2025-06-04", "to")
+    assert lo is not None and hi is not None
+    part = lake.detect(detected, start=lo, end=hi)
+    assert part.history_start == lo - 24 * 3600
+    window = dt.datetime(2025, 6, 3, tzinfo=dt.UTC)
+
+    def key(e: dict[str, object]) -> tuple[object, ...]:
+        return (e["scope"], e["country"], e["start"], e["end"])
+
+    want = sorted(key(e) for e in full if e["start"] >= window)
+    assert want and sorted(key(e) for e in part.events.to_pylist()) == want

@@ -1,0 +1,93 @@
+"""nethealth's detector: persistence, corroboration, seasonal reference, frozen baseline."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nethealth.outages import ioda, robust
+from nethealth.outages.fusion import detect_robust, merge, run_detector
+from nethealth.outages.series import Series
+
+T0 = 1_748_736_000
+STEP = 300
+DAY = 288
+
+
+def s(values: np.ndarray, signal: str = "bgp", entity: str = "country:ET") -> Series:
+    return Series(signal, entity, T0, STEP, np.asarray(values, dtype=float))
+
+
+def test_one_bin_blip_needs_persistence_two_bins_confirm() -> None:
+    v = np.full(400, 1000.0)
+    v[200] = 980.0
+    assert robust.detect(s(v)) == []
+    assert len(ioda.detect(s(v))) == 1  # the baseline warns on a single bin
+    v[300:302] = 980.0
+    (ep,) = robust.detect(s(v))
+    assert ep.start == T0 + 300 * STEP
+    assert ep.known_at == T0 + 302 * STEP  # confirmed at the end of the second bin
+
+
+def test_strong_drop_is_confirmed_at_once() -> None:
+    v = np.full(400, 1000.0)
+    v[300:340] = 100.0
+    (ep,) = robust.detect(s(v))
+    assert ep.known_at == T0 + 301 * STEP
+    assert ep.severity == "critical" and ep.end == T0 + 340 * STEP
+
+
+def test_one_silent_probe_needs_support_from_another_signal() -> None:
+    atlas = np.full(400, 3.0)
+    atlas[300:320] = 2.0  # one probe of three gone
+    bgp = np.full(400, 40.0)
+    alone = detect_robust([s(atlas, "atlas", "asn:64500")])
+    assert alone == []
+    bgp[301:320] = 30.0  # the AS lost a quarter of its space at the same time
+    eps = detect_robust([s(atlas, "atlas", "asn:64500"), s(bgp, "bgp", "asn:64500")])
+    assert {e.signal for e in eps} == {"atlas", "bgp"}
+    (det,) = merge(eps)
+    assert det.signals == ("atlas", "bgp") and det.confidence > 0.9
+
+
+def test_three_probes_lost_confirm_alone() -> None:
+    atlas = np.full(400, 12.0)
+    atlas[300:320] = 9.0
+    (ep,) = robust.detect(s(atlas, "atlas"))
+    assert ep.start == T0 + 300 * STEP
+
+
+def test_long_outage_keeps_its_baseline() -> None:
+    v = np.r_[np.full(400, 100.0), np.full(16 * 12, 30.0), np.full(100, 100.0)]
+    (ep,) = robust.detect(s(v))
+    assert (ep.start, ep.end) == (T0 + 400 * STEP, T0 + (400 + 16 * 12) * STEP)
+
+
+def test_seasonal_reference_follows_the_day() -> None:
+    """A diurnal signal: troughs are normal for the seasonal reference, not for a flat median;
+    a drop at the daily peak is found."""
+    days = 8
+    t = np.arange(days * DAY)
+    v = 100 + 30 * np.sin(2 * np.pi * t / DAY)
+    drop_at = 6 * DAY + DAY // 4  # a daily peak
+    v[drop_at : drop_at + 12] *= 0.75
+    ours = run_detector("nethealth", [s(v, "user:traffic")])
+    assert len(ours) == 1
+    assert ours[0].start <= T0 + drop_at * STEP < ours[0].end  # type: ignore[operator]
+    base = run_detector("ioda", [s(v, "user:traffic")])
+    assert len(base) > 3  # the trough of every day falls below 80 % of the moving median
+
+
+def test_recurring_small_dips_are_not_anomalies() -> None:
+    v = np.full(3 * DAY, 40.0)
+    v[::24] = 36.0  # four probes missing for one bin every two hours
+    v[2 * DAY + 100] = 36.0
+    assert robust.detect(s(v, "atlas")) == []
+    v[2 * DAY + 200 : 2 * DAY + 210] = 30.0
+    (ep,) = robust.detect(s(v, "atlas"))
+    assert ep.start == T0 + (2 * DAY + 200) * STEP
+
+
+def test_missing_data_is_not_an_outage() -> None:
+    v = np.full(400, 50.0)
+    v[200:260] = np.nan
+    assert robust.detect(s(v)) == [] and ioda.detect(s(v)) == []

@@ -1,0 +1,181 @@
+"""Routing-security pages against the routing API's JSON for the same simulated world: the page,
+its JSON twin and `/api/v1/routing/...` must tell the same story."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html import unescape
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from nethealth.web import routing_views
+from tests.api.conftest import ASSETS, fixture_app
+from tests.api.fixture_lake import build_fixture_lake, make_settings
+from tests.web.routing_fixture import RoutingFixture, build_routing
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[RoutingFixture, TestClient]:
+    tmp = tmp_path_factory.mktemp("routingweb")
+    settings = build_fixture_lake(make_settings(tmp / "data", ASSETS))
+    return build_routing(tmp, settings.lake_dir), TestClient(fixture_app(settings))
+
+
+@pytest.fixture(scope="module")
+def fx(world: tuple[RoutingFixture, TestClient]) -> RoutingFixture:
+    return world[0]
+
+
+@pytest.fixture(scope="module")
+def client(world: tuple[RoutingFixture, TestClient]) -> Iterator[TestClient]:
+    with world[1] as c:
+        yield c
+
+
+def _cells(html: str, table_caption_start: str) -> list[list[str]]:
+    """Text of each body row of the table whose caption starts with the given words."""
+    at = html.index(f">{table_caption_start}")
+    body = html[at : html.index("</table>", at)]
+    rows = re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>")[1], re.S)
+    return [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)]
+            for r in rows]  # fmt: skip
+
+
+def test_asn_page_matches_the_routing_api(client: TestClient, fx: RoutingFixture) -> None:
+    api = client.get(f"/api/v1/routing/asns/{fx.asn_invalid}").json()
+    twin = client.get(f"/asn/{fx.asn_invalid}.json").json()
+    page = client.get(f"/asn/{fx.asn_invalid}")
+    assert page.status_code == 200
+    html = page.text
+    # Route states: counts of the API's per-family rows, summed.
+    invalid = sum(r["invalid"] for r in api["rov"])
+    assert invalid > 0
+    states = {s["state"]: s["routes"] for s in twin["states"]}
+    assert states["invalid"] == invalid
+    assert states["valid"] == sum(r["valid"] for r in api["rov"])
+    # Prefix table: the API's prefixes, states and reasons (the page groups IPv4 first).
+    rows = _cells(html, "Prefixes AS")
+    assert sorted((r[0], r[1].lower(), r[2]) for r in rows) == sorted(
+        (p["prefix"], p["state"].replace("-", " "), p["reason"]) for p in api["prefixes"]
+    )
+    # Incidents: the same ids as the API, each linked.
+    assert {i["id"] for i in twin["incidents"]} == {i["id"] for i in api["incidents"]}
+    for i in api["incidents"]:
+        assert f'href="/routing/incidents/{i["id"]}"' in html
+    # Coverage table per family; country link from the ASN-country map; simulated banner.
+    cov = _cells(html, "ROA coverage of prefixes")
+    assert [c[0] for c in cov] == [("IPv4" if r["af"] == 4 else "IPv6") for r in api["rov"]]
+    assert f'href="/country/{fx.cc}"' in html
+    assert "banner-simulated" in html and twin["simulated"] is True
+    assert 'role="img"' in html  # the state chart
+
+
+def test_asn_scorecard_is_real_or_says_it_is_missing(
+    client: TestClient, fx: RoutingFixture
+) -> None:
+    twin = client.get(f"/asn/{fx.asn_valid}.json").json()
+    if twin["scorecard"] is None:
+        assert twin["scorecard_note"]
+        assert "no readiness figures are shown" in client.get(f"/asn/{fx.asn_valid}").text
+    else:  # an AS with only valid routes scores 100 % on RPKI (valid share − 10 × invalid share)
+        assert twin["scorecard"]["rpki"] == 100.0
+        assert twin["scorecard"]["irr"] is None  # no IRR data loaded: not measured, not 0
+        assert "not measured" in client.get(f"/asn/{fx.asn_valid}").text
+
+
+def test_asn_prefixes_are_paginated(
+    client: TestClient, fx: RoutingFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(routing_views, "PREFIX_PAGE", 20)
+    api = client.get(f"/api/v1/routing/asns/{fx.asn_many}").json()["prefixes"]
+    assert len(api) > 20
+    seen: list[str] = []
+    page = 1
+    while True:
+        twin = client.get(f"/asn/{fx.asn_many}.json?page={page}").json()
+        seen += [p["prefix"] for p in twin["prefixes"]]
+        if twin["prefix_pager"]["next"] is None:
+            break
+        assert (
+            f'href="{twin["prefix_pager"]["next"]}"'
+            in client.get(f"/asn/{fx.asn_many}?page={page}").text
+        )
+        page += 1
+    assert page == -(-len(api) // 20)
+    assert sorted(seen) == sorted(p["prefix"] for p in api)
+    assert client.get(f"/asn/{fx.asn_many}?page={page + 1}").status_code == 400
+
+
+def test_unknown_asn_and_incident_are_404_with_the_api_wording(client: TestClient) -> None:
+    for page, api in (("/asn/64511", "/api/v1/routing/asns/64511"),
+                      ("/routing/incidents/nope", "/api/v1/routing/incidents/nope")):  # fmt: skip
+        message = client.get(api).json()["error"]["message"]
+        twin = client.get(page + ".json")
+        assert twin.status_code == 404 and twin.json()["error"]["message"] == message
+        html = client.get(page)
+        assert html.status_code == 404
+        assert message[1:] in unescape(html.text)  # the page capitalises the first letter
+
+
+def test_incident_list_filters_match_the_api(client: TestClient, fx: RoutingFixture) -> None:
+    everything = client.get("/api/v1/routing/incidents").json()["incidents"]
+    assert len(everything) >= 2
+    html = client.get("/routing/incidents").text
+    for i in everything:
+        assert f'href="/routing/incidents/{i["id"]}"' in html
+    assert '<form class="filters" method="get" action="/routing/incidents">' in html
+    for kind in fx.incident_types:
+        api = client.get(f"/api/v1/routing/incidents?type={kind}").json()["incidents"]
+        twin = client.get(f"/routing/incidents.json?type={kind}").json()
+        assert [i["id"] for i in twin["incidents"]] == [i["id"] for i in reversed(api)]
+        assert twin["total"] == len(api) and 0 < len(api) < len(everything)
+    culprit = everything[0]["culprit_asn"]
+    api = client.get(f"/api/v1/routing/incidents?asn={culprit}").json()["incidents"]
+    twin = client.get(f"/routing/incidents.json?asn=AS{culprit}").json()
+    assert {i["id"] for i in twin["incidents"]} == {i["id"] for i in api}
+    # A window after the world's day holds nothing; a bad date is a 400, as in the API.
+    assert client.get("/routing/incidents.json?from=2025-07-01").json()["total"] == 0
+    assert client.get("/routing/incidents?from=yesterday").status_code == 400
+    assert client.get("/routing/incidents?type=ddos").status_code == 400
+
+
+def test_incident_page_shows_paths_and_why(client: TestClient, fx: RoutingFixture) -> None:
+    api = client.get(f"/api/v1/routing/incidents/{fx.incident}").json()
+    html = client.get(f"/routing/incidents/{fx.incident}").text
+    rows = _cells(html, "Distinct AS paths")
+    assert [r[1] for r in rows] == api["paths"]
+    assert [r[2] for r in rows] == [f"AS{p.split()[-1]}" for p in api["paths"]]
+    twin = client.get(f"/routing/incidents/{fx.incident}.json").json()
+    assert f"AS{api['culprit_asn']}" in twin["explanation"]
+    assert f"RPKI: {api['rpki_state']}" in twin["explanation"]
+    assert twin["explanation"] in html
+    assert "ongoing" in html if api["end"] is None else api["end"][:16].replace("T", " ") in html
+
+
+def test_country_page_routing_section(client: TestClient, fx: RoutingFixture) -> None:
+    api = client.get(f"/api/v1/routing/countries/{fx.cc}").json()["rov"]
+    twin = client.get(f"/country/{fx.cc}.json").json()["routing"]
+    assert twin is not None
+    assert [c["prefixes"] for c in twin["coverage"]] == [r["prefixes"] for r in api]
+    assert fx.asn_invalid in [a["asn"] for a in twin["top_invalid"]]
+    html = client.get(f"/country/{fx.cc}").text
+    assert 'id="routing"' in html and f'href="/asn/{fx.asn_invalid}"' in html
+    # A country without routing figures has no section (and a null in its twin).
+    assert client.get("/country/NL.json").json()["routing"] is None
+    assert 'id="routing"' not in client.get("/country/NL").text
+
+
+def test_nav_has_routing_link(client: TestClient) -> None:
+    html = client.get("/routing/incidents").text
+    assert '<a href="/routing/incidents" aria-current="page">Routing</a>' in html
+
+
+def test_pages_without_routing_data(tmp_path: Path) -> None:
+    settings = build_fixture_lake(make_settings(tmp_path / "data", ASSETS))
+    with TestClient(fixture_app(settings)) as c:
+        assert c.get("/routing/incidents").status_code == 503
+        assert c.get("/asn/64500").status_code == 503
+        assert c.get("/country/NL.json").json()["routing"] is None
