@@ -9,11 +9,16 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from nethealth.outages.query import EventFilter, list_events
+from tests.web import outage_fixture
 from tests.web.conftest import AXE, LiveServer
+from tests.web.outage_fixture import OutageFixture
 from tests.web.routing_fixture import RoutingFixture, build_routing
 from tests.web.shutdown_fixture import ShutdownFixture
 
 pytestmark = pytest.mark.browser
+
+outage_world = outage_fixture.outage_world  # the session fixture, used by name
 
 # Event ids of the shutdown fixture fill the {placeholders}.
 PAGES = {
@@ -42,12 +47,21 @@ PAGES = {
     "country-with-routing": "/country/{routing_cc}",
     "asn-not-found": "/asn/64511",
     "routing-incident-not-found": "/routing/incidents/nope",
+    "outages": "/outages",
+    "outages-filtered": "/outages?status=ended&severity=critical",
+    "outage-ongoing-linked": "/outages/{outage_ongoing}",
+    "outage-ended": "/outages/{outage_ended}",
+    "country-with-outages": "/country/{outage_cc}",
+    "home-outage-layer": "/?indicator=outages-ongoing",
+    "outage-not-found": "/outages/out-000000000000",
 }
 
 
 @pytest.fixture(scope="session")
 def routing_world(
-    shutdown_lake: ShutdownFixture, tmp_path_factory: pytest.TempPathFactory
+    shutdown_lake: ShutdownFixture,
+    tmp_path_factory: pytest.TempPathFactory,
+    outage_world: OutageFixture,  # detected outages in the same served lake
 ) -> RoutingFixture:
     """Routing datasets of a tiny simulated world, in the served lake (the routing API's dir)."""
     return build_routing(tmp_path_factory.mktemp("routingsim"), shutdown_lake.settings.lake_dir)
@@ -64,7 +78,19 @@ def _path(name: str, fx: ShutdownFixture, rf: RoutingFixture) -> str:
         ongoing=fx.ongoing,
         retracted=fx.retracted,
         simulated_et=fx.simulated_et,
+        **_outage_ids(fx),
     )
+
+
+def _outage_ids(fx: ShutdownFixture) -> dict[str, str]:
+    """Detected events of the served lake (written there by the outage_world fixture)."""
+    ongoing = list_events(fx.settings, EventFilter(status="ongoing", limit=1))[0]
+    ended = list_events(fx.settings, EventFilter(status="ended", limit=1))[0]
+    return {
+        "outage_ongoing": ongoing["event_id"],
+        "outage_ended": ended["event_id"],
+        "outage_cc": ongoing["country"],
+    }
 
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -307,5 +333,38 @@ def test_routing_pages_work_without_javascript(
         page.goto(live_server.url + f"/asn/{routing_world.asn_invalid}")
         assert page.locator("#states figure.chart svg[role=img]").count() >= 1
         assert page.locator("#prefixes tbody tr").count() >= 1
+    finally:
+        context.close()
+
+
+def test_outage_pages_work_without_javascript(
+    live_server: LiveServer, outage_world: OutageFixture, browser: Any
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/")
+        page.click('.site-nav a:text-is("Outages")')
+        page.wait_for_url("**/outages")
+        total = page.locator("#events tbody tr").count()
+        assert total == len(outage_world.events)
+        # The plain GET form filters without any script.
+        page.select_option("#f-status", "ongoing")
+        page.click("text=Apply filters")
+        page.wait_for_url("**status=ongoing**")
+        assert page.locator("#events tbody tr").count() == 1
+        page.click("#events tbody th a")
+        page.wait_for_url(f"**/outages/{outage_world.ongoing}")
+        assert page.locator("#evidence figure.chart svg[role=img]").count() >= 2
+        assert page.locator("#evidence details table.data").count() >= 1
+        page.click("#shutdowns ul.links a")
+        page.wait_for_url("**/shutdowns/**")
+        # The home map's layer of ongoing outages, chosen without script.
+        page.goto(live_server.url + "/")
+        page.select_option("#indicator", "outages-ongoing")
+        page.click("text=Show on map")
+        page.wait_for_url("**indicator=outages-ongoing**")
+        assert page.locator("#data tbody tr").count() == 1
+        assert page.locator("svg.worldmap g.highlights path").count() == 2
     finally:
         context.close()

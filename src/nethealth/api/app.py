@@ -28,7 +28,7 @@ from nethealth.routing import api as routing_api
 from nethealth.settings import Settings, load_settings
 from nethealth.shutdowns import api as shutdowns_api
 from nethealth.sources.catalog import all_sources
-from nethealth.web import pages, routing_pages, shutdown_pages
+from nethealth.web import outage_pages, pages, routing_pages, shutdown_pages
 from nethealth.web.render import render_error
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -90,9 +90,11 @@ def create_app(
     app.include_router(pages.twins)  # before the pages: /country/{cc}.json must win
     app.include_router(shutdown_pages.twins)  # likewise /shutdowns/{event_id}.json
     app.include_router(routing_pages.twins)  # likewise /asn/{asn}.json, /routing/incidents/….json
+    app.include_router(outage_pages.twins)  # likewise /outages/{event_id}.json
     app.include_router(pages.router)
     app.include_router(shutdown_pages.router)
     app.include_router(routing_pages.router)
+    app.include_router(outage_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=1024)
 

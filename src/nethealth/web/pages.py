@@ -13,6 +13,8 @@ from nethealth.shutdowns.store import ShutdownStore
 from nethealth.web import views
 from nethealth.web.charts import NARROW, WIDE, Point, line_chart
 from nethealth.web.map import NONE_FILL, MapCountry, load_outline, paint
+from nethealth.web.outage_layer import outage_map_view
+from nethealth.web.outage_views import OUTAGE_LAYER, CountryWithOutages, country_outages
 from nethealth.web.render import render
 from nethealth.web.routing_data import RoutingData, get_routing
 from nethealth.web.routing_pages import state_charts
@@ -36,8 +38,8 @@ Routing = Annotated[RoutingData, Depends(get_routing)]
 IndicatorParam = Annotated[
     str | None,
     Query(
-        description=f"Indicator id (default the first), or {SHUTDOWN_LAYER} for the map of "
-        "shutdown events in the last 12 months"
+        description=f"Indicator id (default the first), {SHUTDOWN_LAYER} for the map of "
+        f"shutdown events in the last 12 months, or {OUTAGE_LAYER} for ongoing detected outages"
     ),
 ]
 SortParam = Annotated[SortKey, Query(description="Table column to sort by")]
@@ -57,6 +59,8 @@ def _home_view(
 ) -> views.HomeView:
     if indicator == SHUTDOWN_LAYER:  # the tracker's map layer: not an indicator
         return shutdown_map_view(ctx, store.state(), sort, order, today_utc())
+    if indicator == OUTAGE_LAYER:  # detected outages: not an indicator either
+        return outage_map_view(ctx, sort, order, today_utc())
     return views.home_view(ctx, indicator, sort, order)
 
 
@@ -109,7 +113,7 @@ def home(
         if c.numeric
     }
     outline = load_outline(ctx.settings.assets_dir)
-    ind_id = SHUTDOWN_LAYER if layer else view.indicator.id if view.indicator else None
+    ind_id = view.layer if layer else view.indicator.id if view.indicator else None
     if view.window:
         title = view.window.title
     else:
@@ -136,6 +140,7 @@ def home(
         sort_link=sort_link,
         SortKey=SortKey,
         shutdown_layer=SHUTDOWN_LAYER,
+        outage_layer=OUTAGE_LAYER,
     )
 
 
@@ -150,19 +155,23 @@ def country_picker(ctx: Ctx, cc: str | None = None) -> RedirectResponse:
 
 def _country_view(
     ctx: AppContext, store: ShutdownStore, routing: RoutingData, cc: str
-) -> CountryWithRouting:
+) -> CountryWithOutages:
     base = views.country_view(ctx, cc)
     events = country_shutdowns(
         store.state(), names_for(ctx), base.country.cc, base.country.name, today_utc()
     )
     page = CountryPageView(**dict(base), shutdowns=events)
-    return CountryWithRouting(**dict(page), routing=country_routing(routing, base.country.cc))
+    with_routing = CountryWithRouting(
+        **dict(page), routing=country_routing(routing, base.country.cc)
+    )
+    outages = country_outages(ctx.settings, names_for(ctx), base.country.cc)
+    return CountryWithOutages(**dict(with_routing), outages=outages)
 
 
 @twins.get(
-    "/country/{cc}.json", response_model=CountryWithRouting, summary="JSON twin of a country page"
+    "/country/{cc}.json", response_model=CountryWithOutages, summary="JSON twin of a country page"
 )
-def country_json(cc: str, ctx: Ctx, store: Store, routing: Routing) -> CountryWithRouting:
+def country_json(cc: str, ctx: Ctx, store: Store, routing: Routing) -> CountryWithOutages:
     return _country_view(ctx, store, routing, cc)
 
 

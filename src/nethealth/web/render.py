@@ -18,6 +18,7 @@ from nethealth.web.views import SIMULATED_NOTICE
 NAV = (
     ("/", "World map"),
     ("/shutdowns", "Shutdowns"),
+    ("/outages", "Outages"),
     ("/routing/incidents", "Routing"),
     ("/methodology", "Methodology"),
     ("/about", "About & sources"),

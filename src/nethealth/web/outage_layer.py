@@ -1,0 +1,108 @@
+"""The home map's layer "Ongoing outages": countries with a detected event still ongoing, from
+the `outage_events` dataset (computed when the page is served, not an indicator of the
+registry), following the shutdown tracker's layer in web/shutdown_country.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from nethealth.api.context import AppContext
+from nethealth.web.formatting import fmt_count
+from nethealth.web.map import class_for, classify
+from nethealth.web.outage_views import (
+    API,
+    LAYER_METHOD,
+    LAYER_TITLE,
+    OUTAGE_LAYER,
+    first_start,
+    latest_data_end,
+    ongoing_by_country,
+    parse_time,
+)
+from nethealth.web.shutdown_country import _count_label
+from nethealth.web.views import (
+    HomeView,
+    IndicatorOption,
+    LegendClass,
+    MapRow,
+    MapWindow,
+    PageLinks,
+    SortKey,
+    SortOrder,
+    home_query,
+    sort_rows,
+)
+
+
+def outage_map_view(ctx: AppContext, sort: SortKey, order: SortOrder, today: dt.date) -> HomeView:
+    """The home page coloured by ongoing detected outages per country."""
+    countries = ctx.lake.countries()  # 503 without a lake, like the other maps
+    found = ongoing_by_country(ctx.settings)
+    values = [float(len(evs)) for c in countries if (evs := found.get(c.cc))]
+    classes = classify(values)
+    rows = []
+    for c in countries:
+        evs = found.get(c.cc)
+        if not evs:
+            continue
+        cls = class_for(float(len(evs)), classes)
+        rows.append(
+            MapRow(
+                cc=c.cc,
+                numeric=c.numeric,
+                name=c.name,
+                region=c.region,
+                value=float(len(evs)),
+                value_text=fmt_count(len(evs), "ongoing event"),
+                date=max(parse_time(e["start"]).date() for e in evs),
+                simulated=any(bool(e.get("simulated")) for e in evs),
+                colour=cls.colour,
+                step=cls.step,
+                ongoing=len(evs),
+            )
+        )
+    shown = [e for r in rows for e in found[r.cc]]
+    end = latest_data_end(ctx.settings) or today
+    query = home_query(OUTAGE_LAYER, sort, order)
+    return HomeView(
+        indicator=None,
+        indicators=[
+            IndicatorOption(id=i.id, title=i.title, area=i.area, unit=i.unit)
+            for i in ctx.indicators()
+        ],
+        sort=sort,
+        order=order,
+        countries_total=len(countries),
+        countries_with_data=len(rows),
+        latest_date=max((r.date for r in rows), default=None),
+        median=None,
+        median_text=None,
+        simulated=any(r.simulated for r in rows),
+        legend=[
+            LegendClass(
+                lower=c.lower,
+                upper=c.upper,
+                colour=c.colour,
+                step=c.step,
+                count=c.count,
+                label=_count_label(c.lower, c.upper, first=i == 0),
+            )
+            for i, c in enumerate(classes)
+        ],
+        rows=sort_rows(rows, sort, order),
+        links=PageLinks(
+            html=f"/?{query}", json_=f"/index.json?{query}", api=f"{API}?status=ongoing"
+        ),
+        layer=OUTAGE_LAYER,
+        window=MapWindow(
+            id=OUTAGE_LAYER,
+            title=LAYER_TITLE,
+            unit="ongoing events",
+            start=first_start(shown) or end,
+            end=end,
+            events=len(shown),
+            ongoing=len(shown),
+            countries=len(rows),
+            method=LAYER_METHOD,
+        ),
+    )

@@ -1,0 +1,156 @@
+"""The detected-outage pages and their JSON twins: `/outages` (filtered list) and
+`/outages/{event_id}` (one event with its evidence charts)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+
+from nethealth.api.context import AppContext, get_context
+from nethealth.api.errors import ERROR_RESPONSES
+from nethealth.shutdowns.store import ShutdownStore
+from nethealth.web.charts import NARROW, WIDE
+from nethealth.web.outage_charts import TimeChart, TimePoint, time_chart
+from nethealth.web.outage_views import (
+    SEVERITIES,
+    STATUSES,
+    OutageEventView,
+    OutageFilters,
+    OutageListView,
+    SignalEvidence,
+    outage_event,
+    outage_list,
+    parse_time,
+)
+from nethealth.web.render import render
+from nethealth.web.routing_data import RoutingData, get_routing
+from nethealth.web.shutdown_data import get_store
+from nethealth.web.shutdown_pages import names_for
+from nethealth.web.shutdown_views import event_title
+
+router = APIRouter(responses=ERROR_RESPONSES)
+twins = APIRouter(tags=["pages (JSON twins)"], responses=ERROR_RESPONSES)
+
+Ctx = Annotated[AppContext, Depends(get_context)]
+Store = Annotated[ShutdownStore, Depends(get_store)]
+Routing = Annotated[RoutingData, Depends(get_routing)]
+CountryParam = Annotated[str | None, Query(description="ISO 3166-1 alpha-2")]
+FromParam = Annotated[str | None, Query(alias="from", description="Events ending after (date)")]
+ToParam = Annotated[str | None, Query(description="Events starting before (date)")]
+StatusParam = Annotated[str | None, Query(description=" | ".join(STATUSES))]
+SeverityParam = Annotated[str | None, Query(description=" | ".join(SEVERITIES))]
+
+
+def _filters(
+    country: str | None, from_: str | None, to: str | None, status: str | None, sev: str | None
+) -> OutageFilters:
+    return OutageFilters(
+        country=country.strip().upper() if country else None,
+        from_=from_ or None,
+        to=to or None,
+        status=status or None,
+        severity=sev or None,
+    )
+
+
+def asn_pages(routing: RoutingData) -> Callable[[list[int]], set[int]]:
+    """Which of some ASNs have an `/asn/{asn}` page (the routing data has routes of them)."""
+
+    def has(asns: list[int]) -> set[int]:
+        found: set[int] = set()
+        for dataset, column in (("routing_rov_asn", "asn"), ("routing_route_states", "origin_asn")):
+            if routing.has(dataset):
+                rows = routing.query(
+                    dataset,
+                    f"SELECT DISTINCT {column} AS a FROM {{t}} WHERE list_contains(?, {column})",
+                    [asns],
+                )  # the f-string only picks a fixed column name; the ASNs are bound
+                found |= {int(r["a"]) for r in rows}
+        return found
+
+    return has
+
+
+def _view(
+    ctx: AppContext, store: ShutdownStore, routing: RoutingData, event_id: str
+) -> OutageEventView:
+    names = names_for(ctx)
+    state = store.state()
+
+    def title(sid: str) -> str | None:
+        ev = state.events.get(sid)
+        return event_title(ev, names) if ev is not None else None
+
+    return outage_event(
+        ctx.settings, names, event_id, has_asn_page=asn_pages(routing), shutdown_title=title
+    )
+
+
+def evidence_charts(ev: SignalEvidence) -> list[TimeChart]:
+    """The wide and narrow rendering of one signal, shaded over its interval."""
+    points = [TimePoint(parse_time(p.t), p.value) for p in ev.points]
+    lo = parse_time(ev.interval_start)
+    hi = parse_time(ev.interval_end) if ev.interval_end else points[-1].t if points else lo
+    drawn = [time_chart(points, size, (lo, hi), ev.baseline) for size in (WIDE, NARROW)]
+    return [c for c in drawn if c is not None]
+
+
+@twins.get("/outages.json", response_model=OutageListView, summary="JSON twin of /outages")
+def outages_json(
+    ctx: Ctx,
+    country: CountryParam = None,
+    from_: FromParam = None,
+    to: ToParam = None,
+    status: StatusParam = None,
+    severity: SeverityParam = None,
+) -> OutageListView:
+    return outage_list(ctx.settings, names_for(ctx), _filters(country, from_, to, status, severity))
+
+
+@router.get("/outages", response_class=HTMLResponse, include_in_schema=False)
+def outages(
+    request: Request,
+    ctx: Ctx,
+    country: CountryParam = None,
+    from_: FromParam = None,
+    to: ToParam = None,
+    status: StatusParam = None,
+    severity: SeverityParam = None,
+) -> HTMLResponse:
+    view = outage_list(ctx.settings, names_for(ctx), _filters(country, from_, to, status, severity))
+    return render(
+        request,
+        "outages.html",
+        title="Detected outages",
+        json_url=view.links.json_,
+        view=view,
+        statuses=STATUSES,
+        severities=SEVERITIES,
+    )
+
+
+@twins.get(
+    "/outages/{event_id}.json",
+    response_model=OutageEventView,
+    summary="JSON twin of a detected outage's page",
+)
+def outage_json(event_id: str, ctx: Ctx, store: Store, routing: Routing) -> OutageEventView:
+    return _view(ctx, store, routing, event_id)
+
+
+@router.get("/outages/{event_id}", response_class=HTMLResponse, include_in_schema=False)
+def outage(
+    event_id: str, request: Request, ctx: Ctx, store: Store, routing: Routing
+) -> HTMLResponse:
+    view = _view(ctx, store, routing, event_id)
+    return render(
+        request,
+        "outage.html",
+        title=view.title,
+        json_url=view.links.json_,
+        view=view,
+        charts={ev.signal: evidence_charts(ev) for ev in view.evidence},
+    )

@@ -1,0 +1,589 @@
+"""View models of the detected-outage pages: the list (`/outages`), one event (`/outages/{id}`),
+a country's events (country page) and the home map's "ongoing outages" layer.
+
+Events and series are read with `nethealth.outages.query`, the functions behind
+`/api/v1/events`, so a page and the API always say the same thing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from pydantic import BaseModel, Field
+
+from nethealth.api.errors import ApiError
+from nethealth.errors import InputError, NotFoundError
+from nethealth.outages.query import MAX_LIMIT, EventFilter, evidence_series, get_event, list_events
+from nethealth.settings import Settings
+from nethealth.web.formatting import fmt_count, fmt_number
+from nethealth.web.outage_charts import TimePoint
+from nethealth.web.routing_views import CountryWithRouting
+from nethealth.web.shutdown_views import CountryRef, Names
+
+API = "/api/v1/events"
+DETECTED_LABEL = "Detected by nethealth (algorithmic)"
+SEVERITIES = ("warning", "critical")
+STATUSES = ("ongoing", "ended")
+# What each signal counts, in the words of docs/outages.md: (title, unit for sentences).
+SIGNALS: dict[str, tuple[str, str]] = {
+    "bgp": ("BGP visibility (/24 blocks)", "/24s"),
+    "bgp6": ("IPv6 BGP visibility (/48 blocks)", "/48s"),
+    "atlas": ("Atlas probes reachable", "probes"),
+    "atlas_targets": ("Atlas targets reached", "targets"),
+}
+SENTENCE = {  # how a summary sentence names the signal before the place
+    "bgp": "BGP visibility of",
+    "bgp6": "IPv6 BGP visibility of",
+    "atlas": "Atlas probes reachable in",
+    "atlas_targets": "Atlas targets reached in",
+}
+SHORT = {"bgp": "BGP /24", "bgp6": "BGP /48 (IPv6)", "atlas": "Atlas probes",
+         "atlas_targets": "Atlas targets"}  # fmt: skip
+SIGNAL_ORDER = ("bgp", "bgp6", "atlas", "atlas_targets")
+NO_DETECTION = "no outage events in the lake"
+
+
+def signal_title(signal: str) -> str:
+    if signal.startswith("user:"):
+        return f"Loaded series {signal[5:]}"
+    return SIGNALS.get(signal, (signal, ""))[0]
+
+
+def signal_unit(signal: str) -> str:
+    return SIGNALS.get(signal, ("", ""))[1]
+
+
+def parse_time(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC)
+
+
+def hhmm(t: dt.datetime) -> str:
+    return t.strftime("%H:%M")
+
+
+def duration_text(seconds: int) -> str:
+    minutes = seconds // 60
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days} d"] if days else []
+    if hours:
+        parts.append(f"{hours} h")
+    if mins or not parts:
+        parts.append(f"{mins} min")
+    return " ".join(parts)
+
+
+def lake_error(exc: NotFoundError | InputError) -> ApiError:
+    """The API's statuses for the same failures: 503 before any detection, 404, 400."""
+    if isinstance(exc, InputError):
+        return ApiError(400, str(exc).split("\n  hint:")[0], hint=exc.hint)
+    status = 503 if NO_DETECTION in exc.message else 404
+    return ApiError(status, exc.message, hint=exc.hint)
+
+
+# Rows of the list ------------------------------------------------------------------------------
+
+
+class EventRow(BaseModel):
+    event_id: str
+    href: str
+    scope: str
+    place: str = Field(description="Country name, `AS64500 (country)`, or the region code")
+    country: CountryRef | None
+    asn: int | None
+    start: str
+    end: str | None
+    status: str
+    duration_seconds: int
+    duration_text: str
+    severity: str
+    confidence: float | None
+    confidence_text: str
+    signals: list[str]
+    signal_titles: list[str]
+    shutdowns: list[str] = Field(description="Linked curated shutdown records (event ids)")
+    simulated: bool
+    detected_by: str = DETECTED_LABEL
+
+
+def event_row(ev: Mapping[str, Any], names: Names) -> EventRow:
+    cc = ev.get("country")
+    ref = names.ref(cc) if cc else None
+    if ev["scope"] == "asn":
+        place = f"AS{ev['asn']}" + (f" ({ref.name})" if ref else "")
+    elif ev["scope"] == "region":
+        place = str(ev.get("region"))
+    else:
+        place = ref.name if ref else "unknown country"
+    conf = ev.get("confidence")
+    signals = list(ev.get("signals") or [])
+    return EventRow(
+        event_id=ev["event_id"],
+        href=f"/outages/{ev['event_id']}",
+        scope=ev["scope"],
+        place=place,
+        country=ref,
+        asn=ev.get("asn"),
+        start=ev["start"],
+        end=ev.get("end"),
+        status=ev["status"],
+        duration_seconds=int(ev["duration_seconds"]),
+        duration_text=duration_text(int(ev["duration_seconds"]))
+        + (" so far" if ev["status"] == "ongoing" else ""),
+        severity=ev["severity"],
+        confidence=conf,
+        confidence_text="—" if conf is None else f"{conf * 100:.0f} %",
+        signals=signals,
+        signal_titles=[SHORT.get(s, s) for s in signals],
+        shutdowns=list(ev.get("shutdown_ids") or []),
+        simulated=bool(ev.get("simulated")),
+    )
+
+
+# The list --------------------------------------------------------------------------------------
+
+
+class OutageFilters(BaseModel):
+    country: str | None = None
+    from_: str | None = Field(default=None, serialization_alias="from")
+    to: str | None = None
+    status: str | None = None
+    severity: str | None = None
+
+
+class Option(BaseModel):
+    value: str
+    label: str
+
+
+class OutageLinks(BaseModel):
+    html: str
+    json_: str = Field(serialization_alias="json")
+    api: str
+    csv: str
+
+
+class OutageListView(BaseModel):
+    filters: OutageFilters
+    count: int
+    ongoing: int
+    summary: str
+    simulated: bool
+    events: list[EventRow]
+    countries: list[Option] = Field(description="Countries with a detected event (the filter)")
+    links: OutageLinks
+
+
+def _date(text: str | None, name: str) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, f"{text!r} is not a date", hint="use YYYY-MM-DD") from None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def list_query(f: OutageFilters) -> str:
+    pairs = [("country", f.country), ("from", f.from_), ("to", f.to), ("status", f.status),
+             ("severity", f.severity)]  # fmt: skip
+    return urlencode([(k, v) for k, v in pairs if v])
+
+
+def check_filters(f: OutageFilters, settings: Settings) -> EventFilter:
+    if f.status and f.status not in STATUSES:
+        raise ApiError(400, f"unknown status {f.status!r}", hint="choose ongoing or ended")
+    if f.severity and f.severity not in SEVERITIES:
+        raise ApiError(400, f"unknown severity {f.severity!r}", hint="choose warning or critical")
+    try:
+        return EventFilter(
+            country=f.country,
+            status=f.status,
+            start=_date(f.from_, "from"),
+            end=_date(f.to, "to"),
+            limit=MAX_LIMIT,
+        ).check(settings.max_range_days)
+    except InputError as exc:
+        raise lake_error(exc) from None
+
+
+def outage_list(settings: Settings, names: Names, f: OutageFilters) -> OutageListView:
+    flt = check_filters(f, settings)
+    try:
+        rows = list_events(settings, flt)
+        every = list_events(settings, EventFilter(limit=MAX_LIMIT))  # for the country choices
+    except NotFoundError as exc:
+        raise lake_error(exc) from None
+    if f.severity:  # the API has no severity filter: the page narrows the API's answer
+        rows = [r for r in rows if r["severity"] == f.severity]
+    events = [event_row(r, names) for r in rows]
+    ongoing = sum(1 for e in events if e.status == "ongoing")
+    ccs = sorted({str(r["country"]) for r in every if r.get("country")})
+    summary = (
+        f"{fmt_count(len(events), 'detected event')}"
+        + (", none ongoing." if not ongoing else f", {ongoing:,} ongoing.")
+        if events
+        else "No detected event matches these filters."
+    )
+    query = list_query(f)
+    suffix = f"?{query}" if query else ""
+    api_query = urlencode(
+        [(k, v) for k, v in (("country", f.country), ("from", f.from_), ("to", f.to),
+                             ("status", f.status)) if v]
+    )  # fmt: skip
+    return OutageListView(
+        filters=f,
+        count=len(events),
+        ongoing=ongoing,
+        summary=summary,
+        simulated=any(e.simulated for e in events),
+        events=events,
+        countries=sorted(
+            (Option(value=cc, label=names.ref(cc).name) for cc in ccs), key=lambda o: o.label
+        ),
+        links=OutageLinks(
+            html=f"/outages{suffix}",
+            json_=f"/outages.json{suffix}",
+            api=f"{API}?{api_query}" if api_query else API,
+            csv=f"{API}?{api_query + '&' if api_query else ''}format=csv",
+        ),
+    )
+
+
+# One event -------------------------------------------------------------------------------------
+
+
+class SeriesPoint(BaseModel):
+    t: str
+    value: float
+    in_event: bool
+
+
+class SignalEvidence(BaseModel):
+    signal: str
+    title: str
+    entity: str
+    fired: bool = Field(description="The detector found this signal below its reference")
+    baseline: float | None = Field(description="Reference level the drop is measured against")
+    baseline_source: str
+    minimum: float | None
+    drop: float | None = Field(description="Relative drop of the minimum below the baseline")
+    interval_start: str
+    interval_end: str | None
+    summary: str
+    points: list[SeriesPoint]
+
+
+class AffectedAsn(BaseModel):
+    asn: int
+    href: str | None = Field(description="/asn/{asn} when the routing pages have that AS")
+    signals: list[str]
+    max_drop: float | None
+
+
+class ShutdownLink(BaseModel):
+    event_id: str
+    href: str | None
+    title: str | None
+
+
+class OutageEventLinks(BaseModel):
+    html: str
+    json_: str = Field(serialization_alias="json")
+    api: str
+    list: str
+
+
+class OutageEventView(BaseModel):
+    event: EventRow
+    title: str
+    summary: str
+    detector: str
+    method_version: str
+    known_at: str
+    data_end: str
+    max_drop: float | None
+    entity: str = Field(description="The entity whose signals the charts show")
+    evidence: list[SignalEvidence]
+    fired: list[str] = Field(description="`entity signal` pairs that fired, as in the evidence")
+    asns: list[AffectedAsn]
+    shutdowns: list[ShutdownLink]
+    simulated: bool
+    links: OutageEventLinks
+
+
+def primary_entity(ev: Mapping[str, Any]) -> str:
+    if ev["scope"] == "country":
+        return f"country:{ev['country']}"
+    if ev["scope"] == "asn":
+        return f"asn:{ev['asn']}"
+    return f"region:{ev['region']}"
+
+
+def _episodes(ev: Mapping[str, Any], entity: str, signal: str) -> list[dict[str, Any]]:
+    doc = ev.get("evidence") or {}
+    found = doc.get(entity, {}).get(signal, []) if isinstance(doc, dict) else []
+    return [e for e in found if isinstance(e, dict)]
+
+
+def _ts(seconds: Any) -> dt.datetime:
+    return dt.datetime.fromtimestamp(int(seconds), dt.UTC)
+
+
+def signal_evidence(
+    ev: Mapping[str, Any], entity: str, place: str, series: Mapping[str, Any]
+) -> SignalEvidence:
+    """One signal of the entity: its series, the interval, baseline, minimum and the sentence."""
+    signal = str(series["signal"])
+    points = [TimePoint(parse_time(t), float(v)) for t, v in series["points"] if v is not None]
+    episodes = _episodes(ev, entity, signal)
+    data_end = parse_time(ev["data_end"])
+    if episodes:  # the detector's own interval and reference for this signal
+        lo = _ts(min(e["start"] for e in episodes))
+        ends = [e.get("end") for e in episodes]
+        hi_open = any(e is None for e in ends)
+        hi = data_end if hi_open else _ts(max(e for e in ends if e is not None))
+        baseline: float | None = float(max(e["reference"] for e in episodes))
+        source = "the detector's reference level"
+    else:  # did not fire here: the event's interval, against the level just before it
+        lo = parse_time(ev["start"])
+        hi_open = ev.get("end") is None
+        hi = data_end if hi_open else parse_time(ev["end"])
+        before = [p.value for p in points if p.t < lo]
+        baseline = float(statistics.median(before)) if before else None
+        source = "the median before the event"
+    inside = [p.value for p in points if lo <= p.t < hi]
+    minimum = min(inside) if inside else None
+    drop = (
+        (baseline - minimum) / baseline
+        if baseline and minimum is not None and baseline > 0
+        else None
+    )
+    name, unit = SENTENCE.get(signal, f"{signal_title(signal)} of"), signal_unit(signal)
+    span = f"between {hhmm(lo)} and {hhmm(hi)} UTC" + (" (data end)" if hi_open else "")
+    if baseline is None or minimum is None:
+        summary = f"{name} {place}: not enough data around the event to compare."
+    elif minimum < baseline:
+        pct = f"−{drop * 100:.0f}%" if drop is not None else ""
+        summary = (
+            (
+                f"{name} {place} fell from {fmt_number(baseline)} to {fmt_number(minimum)} "
+                f"{unit} ({pct}) {span}."
+            )
+            .replace("  ", " ")
+            .replace(" ()", "")
+        )
+    else:
+        summary = (
+            f"{name} {place} stayed at or above {fmt_number(baseline)} {unit} {span}."
+        ).replace("  ", " ")
+    if not episodes:
+        summary += " This signal did not fire."
+    return SignalEvidence(
+        signal=signal,
+        title=signal_title(signal),
+        entity=entity,
+        fired=bool(episodes),
+        baseline=baseline,
+        baseline_source=source,
+        minimum=minimum,
+        drop=None if drop is None else round(drop, 4),
+        interval_start=lo.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        interval_end=None if hi_open else hi.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        summary=summary,
+        points=[
+            SeriesPoint(
+                t=p.t.strftime("%Y-%m-%dT%H:%M:%SZ"), value=p.value, in_event=lo <= p.t < hi
+            )
+            for p in points
+        ],
+    )
+
+
+def _signal_key(signal: str) -> tuple[int, str]:
+    return (SIGNAL_ORDER.index(signal) if signal in SIGNAL_ORDER else len(SIGNAL_ORDER), signal)
+
+
+def affected_asns(
+    ev: Mapping[str, Any], has_page: Callable[[list[int]], set[int]]
+) -> list[AffectedAsn]:
+    asns = [int(a) for a in ev.get("asns") or []]
+    pages = has_page(asns) if asns else set()
+    out = []
+    for asn in asns:
+        doc = (ev.get("evidence") or {}).get(f"asn:{asn}", {})
+        drops = [float(e["max_drop"]) for eps in doc.values() for e in eps if "max_drop" in e]
+        out.append(
+            AffectedAsn(
+                asn=asn,
+                href=f"/asn/{asn}" if asn in pages else None,
+                signals=sorted(doc, key=_signal_key),
+                max_drop=max(drops) if drops else None,
+            )
+        )
+    return out
+
+
+def outage_event(
+    settings: Settings,
+    names: Names,
+    event_id: str,
+    *,
+    has_asn_page: Callable[[list[int]], set[int]],
+    shutdown_title: Callable[[str], str | None],
+) -> OutageEventView:
+    if not event_id.startswith("out-") or len(event_id) > 40:  # the API's rule and wording
+        raise ApiError(
+            404, f"no outage event {event_id!r}", hint="event ids look like out-0123456789ab"
+        )
+    try:
+        ev = get_event(settings, event_id)
+    except NotFoundError as exc:
+        raise lake_error(exc) from None
+    row = event_row(ev, names)
+    entity = primary_entity(ev)
+    place = row.place
+    series = sorted(
+        (s for s in evidence_series(settings, ev) if s["entity"] == entity),
+        key=lambda s: _signal_key(str(s["signal"])),
+    )
+    evidence = [signal_evidence(ev, entity, place, s) for s in series]
+    doc = ev.get("evidence") or {}
+    fired = [f"{ent} {sig}" for ent in sorted(doc) for sig in sorted(doc[ent], key=_signal_key)]
+    when = parse_time(ev["start"]).strftime("%Y-%m-%d %H:%M UTC")
+    scope = {"country": "Country-wide", "asn": "Network (AS)", "region": "Regional"}[row.scope]
+    n_asns = len(ev.get("asns") or [])
+    summary = (
+        f"{scope} outage in {place} detected from {when}"
+        + (
+            f", lasting {row.duration_text}"
+            if row.status == "ended"
+            else ", still ongoing at the end of the data"
+        )
+        + f". Severity {row.severity}, confidence {row.confidence_text}; signals that fired: "
+        + (", ".join(row.signal_titles) or "none")
+        + (f"; {fmt_count(n_asns, 'network')} affected." if n_asns else ".")
+    )
+    shutdowns = [
+        ShutdownLink(
+            event_id=sid,
+            href=f"/shutdowns/{sid}" if (t := shutdown_title(sid)) is not None else None,
+            title=t,
+        )
+        for sid in row.shutdowns
+    ]
+    return OutageEventView(
+        event=row,
+        title=f"Outage in {place}, {parse_time(ev['start']).strftime('%Y-%m-%d')}",
+        summary=summary,
+        detector=ev["detector"],
+        method_version=ev["method_version"],
+        known_at=ev["known_at"],
+        data_end=ev["data_end"],
+        max_drop=ev.get("max_drop"),
+        entity=entity,
+        evidence=evidence,
+        fired=fired,
+        asns=affected_asns(ev, has_asn_page),
+        shutdowns=shutdowns,
+        simulated=bool(ev.get("simulated")),
+        links=OutageEventLinks(
+            html=f"/outages/{event_id}",
+            json_=f"/outages/{event_id}.json",
+            api=f"{API}/{event_id}",
+            list="/outages",
+        ),
+    )
+
+
+# A country's events ----------------------------------------------------------------------------
+
+
+class CountryOutages(BaseModel):
+    count: int
+    ongoing: int
+    summary: str
+    simulated: bool
+    events: list[EventRow]
+    links: OutageLinks
+
+
+class CountryWithOutages(CountryWithRouting):
+    """The country page's model plus its detected outages (None: none detected there)."""
+
+    outages: CountryOutages | None
+
+
+def country_outages(settings: Settings, names: Names, cc: str) -> CountryOutages | None:
+    """The country's detected events, newest first; None when there are none (or no detection)."""
+    try:
+        rows = list_events(settings, EventFilter(country=cc, limit=MAX_LIMIT))
+    except NotFoundError:
+        return None
+    if not rows:
+        return None
+    events = [event_row(r, names) for r in rows]
+    ongoing = sum(1 for e in events if e.status == "ongoing")
+    name = names.ref(cc).name
+    summary = (
+        f"nethealth's detector found {fmt_count(len(events), 'outage event')} in {name}"
+        f" (the latest began {events[0].start.replace('T', ' ').replace('Z', ' UTC')}). "
+        + ("None is ongoing." if not ongoing else f"{fmt_count(ongoing, 'event')} ongoing.")
+    )
+    query = urlencode({"country": cc})
+    return CountryOutages(
+        count=len(events),
+        ongoing=ongoing,
+        summary=summary,
+        simulated=any(e.simulated for e in events),
+        events=events,
+        links=OutageLinks(
+            html=f"/outages?{query}",
+            json_=f"/outages.json?{query}",
+            api=f"{API}?{query}",
+            csv=f"{API}?{query}&format=csv",
+        ),
+    )
+
+
+# The home map's layer --------------------------------------------------------------------------
+
+
+OUTAGE_LAYER = "outages-ongoing"
+LAYER_TITLE = "Ongoing outages"
+LAYER_METHOD = (
+    "Countries where nethealth's outage detector has an event still ongoing at the end of its "
+    "data (signals not yet back to normal): the country's own signals fell, or one of its "
+    "networks' did. The colour counts those ongoing events; every coloured country is outlined. "
+    "Detected algorithmically from BGP and RIPE Atlas data, not curated."
+)
+
+
+def ongoing_by_country(settings: Settings) -> dict[str, list[dict[str, Any]]]:
+    """Ongoing detected events per country ({} before any detection)."""
+    try:
+        rows = list_events(settings, EventFilter(status="ongoing", limit=MAX_LIMIT))
+    except NotFoundError:
+        return {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r.get("country"):
+            out.setdefault(str(r["country"]), []).append(r)
+    return out
+
+
+def latest_data_end(settings: Settings) -> dt.date | None:
+    try:
+        rows = list_events(settings, EventFilter(limit=1))
+    except NotFoundError:
+        return None
+    return parse_time(rows[0]["data_end"]).date() if rows else None
+
+
+def first_start(events: Iterable[Mapping[str, Any]]) -> dt.date | None:
+    starts = [parse_time(e["start"]).date() for e in events]
+    return min(starts) if starts else None
