@@ -26,7 +26,7 @@ test-deps: system-deps
 	command -v bgpdump >/dev/null || missing="$$missing bgpdump"; \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; fi
 
-$(PY_STAMP): requirements/dev.txt pyproject.toml | system-deps
+$(PY_STAMP): requirements/dev.txt pyproject.toml setup.py src/nethealth/bgp/_native/mrtdecode.c | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements/dev.txt
 	touch $@
@@ -42,12 +42,15 @@ test: setup test-deps lint
 	$(BIN)/pytest -q
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks fuzz
+	$(BIN)/ruff format --check src tests benchmarks fuzz
 	$(BIN)/mypy
 
 bench: setup test-deps
 	$(BIN)/python -m benchmarks
+
+fuzz: setup
+	$(BIN)/python -m fuzz --seconds $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -220,12 +220,14 @@ def sources() -> None:
 
 def _mount_areas() -> None:
     """Each area brings its own sub-commands; importing them has no side effects."""
+    from nethealth.bgp.cli import app as bgp_app
     from nethealth.outages.cli import app as outages_app
     from nethealth.outages.cli import events_app
     from nethealth.routing.cli import app as routing_app
     from nethealth.rpki.cli import app as rpki_app
     from nethealth.shutdowns.cli import app as shutdowns_app
 
+    app.add_typer(bgp_app, name="bgp")
     app.add_typer(rpki_app, name="rpki")
     app.add_typer(routing_app, name="routing")
     app.add_typer(shutdowns_app, name="shutdowns")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from nethealth.bgp import derived as bgp_derived
 from nethealth.indicators.build import STEP as INDICATORS
 from nethealth.lake.build import Step, StepOutcome, load_state, run_build
 from nethealth.lake.catalog import write_catalog
@@ -22,7 +23,7 @@ RAW_SOURCES = (
 def steps() -> list[Step]:
     return [
         countries.STEP, ipdb.STEP, rir.STEP, peeringdb.STEP, rpki.STEP, *shutdowns.STEPS,
-        routing_step.STEP,
+        bgp_derived.STEP, routing_step.STEP,
         INDICATORS,
     ]  # fmt: skip
 

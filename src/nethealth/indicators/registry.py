@@ -62,5 +62,6 @@ def get_indicator(indicator_id: str) -> Indicator:
 
 def _load_definitions() -> None:
     # Imported lazily so that importing the registry has no side effects.
+    from nethealth.bgp import indicators as _bgp  # noqa: F401
     from nethealth.indicators import infrastructure  # noqa: F401
     from nethealth.routing import indicators as _routing  # noqa: F401
