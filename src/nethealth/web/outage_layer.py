@@ -19,18 +19,15 @@ from nethealth.web.outage_views import (
     ongoing_by_country,
     parse_time,
 )
-from nethealth.web.shutdown_country import _count_label
 from nethealth.web.views import (
     HomeView,
-    IndicatorOption,
-    LegendClass,
     MapRow,
     MapWindow,
     PageLinks,
     SortKey,
     SortOrder,
+    event_layer_view,
     home_query,
-    sort_rows,
 )
 
 
@@ -64,36 +61,16 @@ def outage_map_view(ctx: AppContext, sort: SortKey, order: SortOrder, today: dt.
     shown = [e for r in rows for e in found[r.cc]]
     end = latest_data_end(ctx.settings) or today
     query = home_query(OUTAGE_LAYER, sort, order)
-    return HomeView(
-        indicator=None,
-        indicators=[
-            IndicatorOption(id=i.id, title=i.title, area=i.area, unit=i.unit)
-            for i in ctx.indicators()
-        ],
+    return event_layer_view(
+        ctx,
+        rows=rows,
+        classes=classes,
+        countries_total=len(countries),
         sort=sort,
         order=order,
-        countries_total=len(countries),
-        countries_with_data=len(rows),
-        latest_date=max((r.date for r in rows), default=None),
-        median=None,
-        median_text=None,
-        simulated=any(r.simulated for r in rows),
-        legend=[
-            LegendClass(
-                lower=c.lower,
-                upper=c.upper,
-                colour=c.colour,
-                step=c.step,
-                count=c.count,
-                label=_count_label(c.lower, c.upper, first=i == 0),
-            )
-            for i, c in enumerate(classes)
-        ],
-        rows=sort_rows(rows, sort, order),
         links=PageLinks(
             html=f"/?{query}", json_=f"/index.json?{query}", api=f"{API}?status=ongoing"
         ),
-        layer=OUTAGE_LAYER,
         window=MapWindow(
             id=OUTAGE_LAYER,
             title=LAYER_TITLE,

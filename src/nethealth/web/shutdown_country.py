@@ -30,15 +30,13 @@ from nethealth.web.shutdown_views import (
 from nethealth.web.views import (
     CountryView,
     HomeView,
-    IndicatorOption,
-    LegendClass,
     MapRow,
     MapWindow,
     PageLinks,
     SortKey,
     SortOrder,
+    event_layer_view,
     home_query,
-    sort_rows,
 )
 
 COUNTRY_EVENTS_SHOWN = 40  # the country page lists the newest; the tracker page has them all
@@ -167,12 +165,6 @@ def layer_counts(state: StoreState, clock: Clock) -> dict[str, LayerCount]:
     return out
 
 
-def _count_label(lower: float, upper: float, *, first: bool) -> str:
-    """Classes of whole counts: `1`, `2 to 3`, `4 to 7` (a class starts above the previous)."""
-    low = int(lower) if first else int(lower) + 1
-    return f"{low:,}" if low >= int(upper) else f"{low:,} to {int(upper):,}"
-
-
 def shutdown_map_view(
     ctx: AppContext, state: StoreState, sort: SortKey, order: SortOrder, today: dt.date
 ) -> HomeView:
@@ -215,34 +207,14 @@ def shutdown_map_view(
         and any(cc in counts for cc in ev.fields.get("countries") or [])
     }
     query = home_query(SHUTDOWN_LAYER, sort, order)
-    return HomeView(
-        indicator=None,
-        indicators=[
-            IndicatorOption(id=i.id, title=i.title, area=i.area, unit=i.unit)
-            for i in ctx.indicators()
-        ],
+    return event_layer_view(
+        ctx,
+        rows=rows,
+        classes=classes,
+        countries_total=len(countries),
         sort=sort,
         order=order,
-        countries_total=len(countries),
-        countries_with_data=len(rows),
-        latest_date=max((r.date for r in rows), default=None),
-        median=None,
-        median_text=None,
-        simulated=any(r.simulated for r in rows),
-        legend=[
-            LegendClass(
-                lower=c.lower,
-                upper=c.upper,
-                colour=c.colour,
-                step=c.step,
-                count=c.count,
-                label=_count_label(c.lower, c.upper, first=i == 0),
-            )
-            for i, c in enumerate(classes)
-        ],
-        rows=sort_rows(rows, sort, order),
         links=PageLinks(html=f"/?{query}", json_=f"/index.json?{query}", api=API),
-        layer=SHUTDOWN_LAYER,
         window=MapWindow(
             id=SHUTDOWN_LAYER,
             title=LAYER_TITLE,

@@ -26,7 +26,7 @@ from nethealth.api.models import (
 from nethealth.indicators.registry import Indicator
 from nethealth.web.charts import Point, summarise
 from nethealth.web.formatting import fmt_number, fmt_value
-from nethealth.web.map import class_for, classify
+from nethealth.web.map import ColourClass, class_for, classify
 from nethealth.web.shutdown_method import TrackerMethod, tracker_method
 
 SIMULATED_NOTICE = (
@@ -398,4 +398,54 @@ def about_view(ctx: AppContext) -> AboutView:
         provenance=provenance,
         build_steps=steps,
         links=PageLinks(html="/about", json_="/about.json"),
+    )
+
+
+def count_class_label(lower: float, upper: float, *, first: bool) -> str:
+    """Classes of whole counts: `1`, `2 to 3`, `4 to 7` (a class starts above the previous)."""
+    low = int(lower) if first else int(lower) + 1
+    return f"{low:,}" if low >= int(upper) else f"{low:,} to {int(upper):,}"
+
+
+def event_layer_view(
+    ctx: AppContext,
+    *,
+    rows: list[MapRow],
+    classes: list[ColourClass],
+    countries_total: int,
+    sort: SortKey,
+    order: SortOrder,
+    links: PageLinks,
+    window: MapWindow,
+) -> HomeView:
+    """The home view of a map layer counting events per country (shutdowns, outages)."""
+    return HomeView(
+        indicator=None,
+        indicators=[
+            IndicatorOption(id=i.id, title=i.title, area=i.area, unit=i.unit)
+            for i in ctx.indicators()
+        ],
+        sort=sort,
+        order=order,
+        countries_total=countries_total,
+        countries_with_data=len(rows),
+        latest_date=max((r.date for r in rows), default=None),
+        median=None,
+        median_text=None,
+        simulated=any(r.simulated for r in rows),
+        legend=[
+            LegendClass(
+                lower=c.lower,
+                upper=c.upper,
+                colour=c.colour,
+                step=c.step,
+                count=c.count,
+                label=count_class_label(c.lower, c.upper, first=i == 0),
+            )
+            for i, c in enumerate(classes)
+        ],
+        rows=sort_rows(rows, sort, order),
+        links=links,
+        layer=window.id,
+        window=window,
     )
