@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from nethealth.cli_common import parse_day, run, settings_of
+from nethealth.cli_common import console, parse_day, run, settings_of
 from nethealth.errors import ConfigError
 from nethealth.lake.build import StepOutcome
 from nethealth.settings import load_settings
@@ -22,8 +21,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-err = Console(stderr=True)
-out = Console()
+err = console(stderr=True)
+out = console()
 
 DataDir = Annotated[
     Path | None,

@@ -12,6 +12,11 @@ from nethealth.errors import ConfigError, NethealthError
 from nethealth.settings import Settings, load_settings
 
 
+def console(*, stderr: bool = False) -> Console:
+    """Messages are never hard-wrapped: paths and figures stay on one line for scripts and grep."""
+    return Console(stderr=stderr, soft_wrap=True)
+
+
 def settings_of(ctx: typer.Context) -> Settings:
     """The settings the root command read (--data-dir, env); read once if run standalone."""
     root = ctx.find_root()
@@ -32,7 +37,7 @@ def parse_day(text: str | None, option: str = "--date") -> date | None:
 
 def run(app: typer.Typer) -> None:
     """Run a Typer app; a NethealthError becomes its message, hint and exit code."""
-    err = Console(stderr=True)
+    err = console(stderr=True)
     try:
         app()
     except NethealthError as exc:

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+
+from nethealth.cli_common import console
 
 app = typer.Typer(
     name="bgp",
@@ -19,7 +20,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-err = Console(stderr=True)
+err = console(stderr=True)
 
 Lenient = Annotated[
     bool,

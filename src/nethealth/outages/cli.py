@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from nethealth.cli_common import settings_of
+from nethealth.cli_common import console, settings_of
 from nethealth.errors import ConfigError, InputError
 
 app = typer.Typer(
@@ -32,8 +31,8 @@ events_app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-err = Console(stderr=True)
-out = Console()
+err = console(stderr=True)
+out = console()
 
 FromOpt = Annotated[str | None, typer.Option("--from", help="Start, YYYY-MM-DD or ISO 8601 (UTC)")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="End (exclusive), YYYY-MM-DD or ISO 8601")]

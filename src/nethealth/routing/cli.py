@@ -12,8 +12,8 @@ from typing import Annotated
 
 import pyarrow as pa
 import typer
-from rich.console import Console
 
+from nethealth.cli_common import console
 from nethealth.formats.vrp import read_vrps
 from nethealth.lake.storage import write_parquet_atomic
 from nethealth.progress import progress_bar
@@ -25,7 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-err = Console(stderr=True)
+err = console(stderr=True)
 Files = Annotated[list[Path], typer.Argument(help="MRT RIB files", exists=True, dir_okay=False)]
 Vrps = Annotated[
     Path,

@@ -12,10 +12,9 @@ from typing import Annotated
 
 import pyarrow as pa
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from nethealth.cli_common import parse_day, run, settings_of
+from nethealth.cli_common import console, parse_day, run, settings_of
 
 app = typer.Typer(
     name="rpki",
@@ -23,7 +22,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-err = Console(stderr=True)
+err = console(stderr=True)
 
 VrpsOpt = Annotated[
     Path,
@@ -108,7 +107,7 @@ def summary(vrps: VrpsOpt, slurm: SlurmOpt = None, fmt: FormatOpt = "auto") -> N
         outcome = apply_slurm(table, [read_slurm(p) for p in slurm], doc.router_keys)
         table = outcome.vrps
         err.print(f"SLURM: {outcome.vrps_filtered:,} filtered, {outcome.vrps_added:,} asserted")
-    out = Console()
+    out = console()
     out.print(f"format {doc.format}; generated {doc.generated or 'not stated'}")
     grid = Table("trust anchor", "IPv4 VRPs", "IPv6 VRPs", "AS0 VRPs")
     by_ta: dict[str, list[int]] = {}
@@ -150,7 +149,7 @@ def fetch(
     with progress_bar(err, bytes_mode=True) as bar:
         got = fetch_export(settings, RawStore(settings.raw_dir), config, day=when, progress=bar)
     p = got.provenance
-    Console().print(f"{p.source_id} {p.snapshot} {p.name} {p.size:,} bytes sha256 {p.sha256[:12]}…")
+    console().print(f"{p.source_id} {p.snapshot} {p.name} {p.size:,} bytes sha256 {p.sha256[:12]}…")
 
 
 def main() -> None:

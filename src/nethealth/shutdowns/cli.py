@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from nethealth.cli_common import settings_of
+from nethealth.cli_common import console, settings_of
 from nethealth.errors import ConfigError, InputError
 from nethealth.settings import Settings
 
@@ -27,8 +26,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-err = Console(stderr=True)
-out = Console()
+err = console(stderr=True)
+out = console()
 
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json or csv")]
 Curator = Annotated[
