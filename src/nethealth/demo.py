@@ -105,8 +105,44 @@ def prepare(
     _fetch_ribs(settings, store, config, mirror, log)
     outcomes = pipeline.build(settings, progress=progress, on_step=on_step)
     _detect_outages(settings, mirror, progress, log)
+    _detect_incidents(settings, config, mirror, progress, log)
     pipeline.build(settings)  # nothing to rebuild: refreshes the catalog with the events
     return outcomes
+
+
+def _detect_incidents(
+    settings: Settings,
+    config: SimConfig,
+    mirror: Path,
+    progress: Progress | None,
+    log: Callable[[str], None],
+) -> None:
+    """Routing incidents (hijacks, leaks, MOAS, bogons) in the simulated start day's updates."""
+    import pyarrow as pa
+
+    from nethealth.formats.vrp import read_vrps
+    from nethealth.lake.storage import write_parquet_atomic
+    from nethealth.routing.detect import Window, detect_all, intervals_of
+
+    month = f"{config.start:%Y.%m}"
+    ribs = sorted(mirror.glob(f"ris/*/{month}/bview.{config.start:%Y%m%d}.0000.gz"))
+    ribs += sorted(
+        mirror.glob(f"routeviews/*/bgpdata/{month}/RIBS/rib.{config.start:%Y%m%d}.0000.bz2")
+    )
+    updates = sorted(mirror.glob(f"ris/*/{month}/updates.{config.start:%Y%m%d}.*.gz"))
+    updates += sorted(
+        mirror.glob(f"routeviews/*/bgpdata/{month}/UPDATES/updates.{config.start:%Y%m%d}.*")
+    )
+    t0 = datetime.combine(config.start, time(0), tzinfo=UTC)
+    window = Window(
+        [(r, None) for r in ribs], [(u, None) for u in updates], t0, t0 + timedelta(days=1)
+    )
+    intervals = intervals_of(window, progress or (lambda _m, _d, _t: None))
+    vrps = read_vrps(mirror / "rpki" / f"{config.start:%Y%m%d}" / "vrps.json").vrps
+    found, _ = detect_all(intervals, vrps, None)
+    found = found.append_column("simulated", pa.array([True] * found.num_rows, pa.bool_()))
+    write_parquet_atomic(settings.lake_dir / "routing_incidents.parquet", found)
+    log(f"detected {found.num_rows} routing incidents in the simulated BGP updates")
 
 
 def _detect_outages(

@@ -38,7 +38,9 @@ def test_demo_builds_real_and_simulated_indicators_and_reruns_incrementally(
     prov = con.execute("SELECT count(*), count(DISTINCT source_id) FROM _provenance").fetchall()
     # ipdb, rir, peeringdb, rpki, access-now, bgp-ris, bgp-routeviews
     assert prov[0][1] == 7 and prov[0][0] > 10
-    for dataset in ("rpki_vrps", "shutdowns", "routing_route_states", "outage_events"):
+    for dataset in (
+        "rpki_vrps", "shutdowns", "routing_route_states", "routing_incidents", "outage_events",
+    ):  # fmt: skip
         rows = con.execute(
             f"SELECT count(*), bool_and(simulated) FROM {dataset}"  # our own dataset names
         ).fetchall()
