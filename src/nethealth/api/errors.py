@@ -134,6 +134,16 @@ def json_error(detail: ErrorDetail, headers: dict[str, str] | None = None) -> JS
     return JSONResponse(body, status_code=detail.status, headers=headers)
 
 
+def error_response(
+    status: int, message: str, hint: str | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The one error body, for routers that answer errors themselves instead of raising."""
+    detail = ErrorDetail(
+        status=status, code=_CODES.get(status, "error"), message=message, hint=hint
+    )
+    return json_error(detail, headers)
+
+
 def install_error_handlers(app: FastAPI, html: HtmlErrorRenderer | None = None) -> None:
     """Route every exception through `detail_for`, then answer as JSON or as an HTML page."""
 

@@ -16,6 +16,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from nethealth.api.errors import error_response
+from nethealth.api.models import ErrorBody
 from nethealth.errors import InputError, NethealthError, NotFoundError
 from nethealth.outages.query import MAX_LIMIT, EventFilter, evidence_series, get_event, to_csv
 from nethealth.outages.query import list_events as query_events
@@ -23,44 +25,11 @@ from nethealth.settings import Settings, load_settings
 
 router = APIRouter(prefix="/api/v1/events", tags=["outage events"])
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
-_CODES = {400: "bad_request", 404: "not_found", 500: "internal_error", 503: "unavailable"}
-_ERROR = {
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "properties": {
-                    "error": {
-                        "type": "object",
-                        "properties": {
-                            "status": {"type": "integer"},
-                            "code": {"type": "string"},
-                            "message": {"type": "string"},
-                            "hint": {"type": ["string", "null"]},
-                        },
-                    }
-                },
-            }
-        }
-    }
-}
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Bad parameter (date, range, country, limit…)", **_ERROR},
-    404: {"description": "No such event", **_ERROR},
-    503: {"description": "No outage detection has run yet", **_ERROR},
+    400: {"model": ErrorBody, "description": "Bad parameter (date, range, country, limit…)"},
+    404: {"model": ErrorBody, "description": "No such event"},
+    503: {"model": ErrorBody, "description": "No outage detection has run yet"},
 }
-
-
-def error_response(status: int, message: str, hint: str | None = None) -> JSONResponse:
-    body = {
-        "error": {
-            "status": status,
-            "code": _CODES.get(status, "error"),
-            "message": message,
-            "hint": hint,
-        }
-    }
-    return JSONResponse(body, status_code=status)
 
 
 def _settings(request: Request) -> Settings:

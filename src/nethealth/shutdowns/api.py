@@ -19,6 +19,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from nethealth.api.errors import error_response
+from nethealth.api.models import ErrorBody
 from nethealth.errors import ConfigError, InputError, NethealthError, NotFoundError
 from nethealth.settings import Settings, load_settings
 from nethealth.shutdowns.config import ShutdownSettings
@@ -35,38 +37,14 @@ MAX_CSV = 10000
 MAX_LOG = 1000
 MAX_BODY = 64 * 1024
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
-_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    413: "too_large",
-    500: "internal_error",
-    503: "unavailable",
-}
-_ERROR_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "error": {
-            "type": "object",
-            "properties": {
-                "status": {"type": "integer"},
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "hint": {"type": ["string", "null"]},
-            },
-        }
-    },
-}
-_ERR = {"content": {"application/json": {"schema": _ERROR_SCHEMA}}}
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Bad parameter", **_ERR},
-    404: {"description": "No such event", **_ERR},
+    400: {"model": ErrorBody, "description": "Bad parameter"},
+    404: {"model": ErrorBody, "description": "No such event"},
 }
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     **RESPONSES,
-    401: {"description": "No bearer token", **_ERR},
-    403: {"description": "Not a curator's token, or curation is closed", **_ERR},
+    401: {"model": ErrorBody, "description": "No bearer token"},
+    403: {"model": ErrorBody, "description": "Not a curator's token, or curation is closed"},
 }
 
 router = APIRouter(prefix="/api/v1/shutdowns", tags=["shutdowns"])
@@ -82,20 +60,6 @@ class HttpError(Exception):
     ) -> None:
         super().__init__(message)
         self.status, self.message, self.hint, self.headers = status, message, hint, headers
-
-
-def error_response(
-    status: int, message: str, hint: str | None = None, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    body = {
-        "error": {
-            "status": status,
-            "code": _CODES.get(status, "error"),
-            "message": message,
-            "hint": hint,
-        }
-    }
-    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _to_response(exc: Exception) -> JSONResponse:

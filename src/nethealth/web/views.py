@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from urllib.parse import urlencode
 
@@ -155,6 +156,25 @@ def _class_label(lower: float, upper: float, *, first: bool) -> str:
     return f"> {fmt_number(lower)} to {fmt_number(upper)}"
 
 
+def indicator_options(indicators: Sequence[Indicator]) -> list[IndicatorOption]:
+    return [IndicatorOption(id=i.id, title=i.title, area=i.area, unit=i.unit) for i in indicators]
+
+
+def legend_of(classes: Sequence[ColourClass], label: Callable[..., str]) -> list[LegendClass]:
+    """Legend entries; `label(lower, upper, first=...)` words each class."""
+    return [
+        LegendClass(
+            lower=c.lower,
+            upper=c.upper,
+            colour=c.colour,
+            step=c.step,
+            count=c.count,
+            label=label(c.lower, c.upper, first=i == 0),
+        )
+        for i, c in enumerate(classes)
+    ]
+
+
 def _default_indicator(ctx: AppContext, indicators: list[Indicator]) -> Indicator:
     """The first indicator (registry order) with measured values: lead with real data, so a
     demo mixing real and simulated sources opens on a real one."""
@@ -198,9 +218,7 @@ def home_view(
     query = home_query(indicator_id, sort, order)
     return HomeView(
         indicator=service.indicator_meta(ctx, ind) if ind else None,
-        indicators=[
-            IndicatorOption(id=i.id, title=i.title, area=i.area, unit=i.unit) for i in indicators
-        ],
+        indicators=indicator_options(indicators),
         sort=sort,
         order=order,
         countries_total=len(countries),
@@ -209,17 +227,7 @@ def home_view(
         median=median,
         median_text=fmt_value(median, unit) if median is not None else None,
         simulated=any(r.simulated for r in rows),
-        legend=[
-            LegendClass(
-                lower=c.lower,
-                upper=c.upper,
-                colour=c.colour,
-                step=c.step,
-                count=c.count,
-                label=_class_label(c.lower, c.upper, first=i == 0),
-            )
-            for i, c in enumerate(classes)
-        ],
+        legend=legend_of(classes, _class_label),
         rows=sort_rows(rows, sort, order),
         links=PageLinks(
             html="/" + (f"?{query}" if query else ""),
@@ -421,10 +429,7 @@ def event_layer_view(
     """The home view of a map layer counting events per country (shutdowns, outages)."""
     return HomeView(
         indicator=None,
-        indicators=[
-            IndicatorOption(id=i.id, title=i.title, area=i.area, unit=i.unit)
-            for i in ctx.indicators()
-        ],
+        indicators=indicator_options(ctx.indicators()),
         sort=sort,
         order=order,
         countries_total=countries_total,
@@ -433,17 +438,7 @@ def event_layer_view(
         median=None,
         median_text=None,
         simulated=any(r.simulated for r in rows),
-        legend=[
-            LegendClass(
-                lower=c.lower,
-                upper=c.upper,
-                colour=c.colour,
-                step=c.step,
-                count=c.count,
-                label=count_class_label(c.lower, c.upper, first=i == 0),
-            )
-            for i, c in enumerate(classes)
-        ],
+        legend=legend_of(classes, count_class_label),
         rows=sort_rows(rows, sort, order),
         links=links,
         layer=window.id,
