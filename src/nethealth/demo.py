@@ -46,11 +46,12 @@ def _sim_is_current(config: SimConfig) -> bool:
 def _fetch_ribs(
     settings: Settings, store: RawStore, config: SimConfig, mirror: Path, log: Callable[[str], None]
 ) -> None:
-    """The first RIB dump of the start day from every simulated collector."""
+    """The first RIB dump of the start day and the day's update dumps from every simulated
+    collector: RIBs give the state (routing indicators), updates the changes (incidents and
+    outage signals)."""
     manifest = json.loads((config.out / "sim.json").read_text())
     t0 = datetime.combine(config.start, time(0), tzinfo=UTC)
-    t1 = t0 + timedelta(hours=1)
-    log(f"reading simulated RIB dumps of {len(manifest['collectors'])} route collectors")
+    log(f"reading simulated RIB and update dumps of {len(manifest['collectors'])} collectors")
     for c in manifest["collectors"]:
         collector = Collector(c["project"], c["name"])
         # The simulator keeps route-views2 in a directory of its own; the real archive (and
@@ -61,7 +62,10 @@ def _fetch_ribs(
             base = mirror / "routeviews" / "route-views2"
         else:
             base = mirror / "routeviews"
-        fetch_dumps(settings, store, [collector], "rib", t0, t1, base_url=base.as_uri())
+        fetch_dumps(settings, store, [collector], "rib", t0, t0 + timedelta(hours=1),
+                    base_url=base.as_uri())  # fmt: skip
+        fetch_dumps(settings, store, [collector], "updates", t0, t0 + timedelta(days=1),
+                    base_url=base.as_uri())  # fmt: skip
 
 
 def prepare(
