@@ -42,8 +42,8 @@ test: setup test-deps lint
 	$(BIN)/pytest -q
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks fuzz
-	$(BIN)/ruff format --check src tests benchmarks fuzz
+	$(BIN)/ruff check src tests benchmarks fuzz scripts
+	$(BIN)/ruff format --check src tests benchmarks fuzz scripts
 	$(BIN)/mypy
 
 bench: setup test-deps

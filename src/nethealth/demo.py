@@ -13,14 +13,16 @@ from pathlib import Path
 
 from nethealth import pipeline
 from nethealth.bgp.collectors import Collector, fetch_dumps
+from nethealth.economics import worldbank
 from nethealth.lake.build import StepOutcome
 from nethealth.lake.raw import RawStore
+from nethealth.routing import caida
 from nethealth.rpki import source as rpki_source
 from nethealth.rpki.config import rpki_config
 from nethealth.settings import Settings
 from nethealth.shutdowns.importer import import_file
 from nethealth.sim.config import GENERATOR_VERSION, SimConfig
-from nethealth.sources import ipdb, peeringdb, rir
+from nethealth.sources import atlas, ipdb, peeringdb, rir
 
 Progress = Callable[[str, int, int], None]
 DEMO_START = date(2026, 6, 1)  # fixed, so the demo is the same on every machine
@@ -107,65 +109,17 @@ def prepare(
     rpki_source.fetch(settings, store, vrps, day=config.start)
     import_file(settings, mirror / "accessnow" / "keepiton-stop-combined.csv", actor="demo")
     _fetch_ribs(settings, store, config, mirror, log)
-    outcomes = pipeline.build(settings, progress=progress, on_step=on_step)
-    _detect_outages(settings, mirror, progress, log)
-    _detect_incidents(settings, config, mirror, progress, log)
-    pipeline.build(settings)  # nothing to rebuild: refreshes the catalog with the events
-    return outcomes
-
-
-def _detect_incidents(
-    settings: Settings,
-    config: SimConfig,
-    mirror: Path,
-    progress: Progress | None,
-    log: Callable[[str], None],
-) -> None:
-    """Routing incidents (hijacks, leaks, MOAS, bogons) in the simulated start day's updates."""
-    import pyarrow as pa
-
-    from nethealth.formats.vrp import read_vrps
-    from nethealth.lake.storage import write_parquet_atomic
-    from nethealth.routing.detect import Window, detect_all, intervals_of
-
-    month = f"{config.start:%Y.%m}"
-    ribs = sorted(mirror.glob(f"ris/*/{month}/bview.{config.start:%Y%m%d}.0000.gz"))
-    ribs += sorted(
-        mirror.glob(f"routeviews/*/bgpdata/{month}/RIBS/rib.{config.start:%Y%m%d}.0000.bz2")
-    )
-    updates = sorted(mirror.glob(f"ris/*/{month}/updates.{config.start:%Y%m%d}.*.gz"))
-    updates += sorted(
-        mirror.glob(f"routeviews/*/bgpdata/{month}/UPDATES/updates.{config.start:%Y%m%d}.*")
-    )
-    t0 = datetime.combine(config.start, time(0), tzinfo=UTC)
-    window = Window(
-        [(r, None) for r in ribs], [(u, None) for u in updates], t0, t0 + timedelta(days=1)
-    )
-    intervals = intervals_of(window, progress or (lambda _m, _d, _t: None))
-    vrps = read_vrps(mirror / "rpki" / f"{config.start:%Y%m%d}" / "vrps.json").vrps
-    found, _ = detect_all(intervals, vrps, None)
-    found = found.append_column("simulated", pa.array([True] * found.num_rows, pa.bool_()))
-    write_parquet_atomic(settings.lake_dir / "routing_incidents.parquet", found)
-    log(f"detected {found.num_rows} routing incidents in the simulated BGP updates")
-
-
-def _detect_outages(
-    settings: Settings, mirror: Path, progress: Progress | None, log: Callable[[str], None]
-) -> None:
-    """Detected events from the simulated BGP updates and Atlas results, beside curated ones."""
-    from nethealth.outages import lake as outage_lake
-    from nethealth.outages.config import load_outage_settings
-
-    result = outage_lake.detect(
-        settings,
-        start=None,
-        end=None,
-        config=load_outage_settings(),
-        detector="nethealth",
-        extra_bgp=[mirror / "ris", mirror / "routeviews"],
-        extra_atlas=[mirror / "atlas"],
-        progress=progress or (lambda _m, _d, _t: None),
-        strict=True,
-    )
-    outage_lake.write(settings, result)
-    log(f"detected {result.events.num_rows} outage events in the simulated BGP and Atlas data")
+    log("reading the simulated CAIDA-like AS relationships file (leak detection)")
+    serial2 = mirror / "caida" / "as-relationships" / "serial-2"
+    caida.fetch(settings, store, month=config.start, base_url=serial2.as_uri())
+    log("reading the simulated World Bank figures (cost estimates; invented, not real)")
+    worldbank.fetch(
+        settings, years=(2010, config.start.year), base_url=(mirror / "worldbank").as_uri(),
+        snapshot=config.start.isoformat(),
+    )  # fmt: skip
+    log("reading the simulated RIPE Atlas dumps and probe archive")
+    atlas.fetch(settings.model_copy(update={
+        "atlas_dumps_base_url": (mirror / "atlas" / "atlas-daily-dumps").as_uri(),
+        "atlas_probes_base_url": (mirror / "atlas" / "probes" / "archive").as_uri(),
+    }), store, first=config.start, last=config.start)  # fmt: skip
+    return pipeline.build(settings, progress=progress, on_step=on_step)

@@ -57,8 +57,11 @@ class FetchError(NethealthError):
 
     exit_code = 4
 
-    def __init__(self, message: str, *, url: str, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, url: str, hint: str | None = None, missing: bool = False
+    ) -> None:
         self.url = url
+        self.missing = missing  # the publisher has no such file (HTTP 404, absent file://)
         super().__init__(f"{url}: {message}", hint=hint)
 
 

@@ -9,6 +9,9 @@ from nethealth.indicators.build import STEP as INDICATORS
 from nethealth.lake.build import Step, StepOutcome, load_state, run_build
 from nethealth.lake.catalog import write_catalog
 from nethealth.lake.raw import RawStore
+from nethealth.outages import lake as outages
+from nethealth.routing import incidents_step as routing_incidents
+from nethealth.routing import scorecard as routing_scorecard
 from nethealth.routing import step as routing_step
 from nethealth.rpki import build as rpki
 from nethealth.settings import Settings
@@ -17,13 +20,15 @@ from nethealth.sources import countries, ipdb, peeringdb, rir
 
 RAW_SOURCES = (
     "ipdb", "rir", "peeringdb", "rpki", "access-now", "worldbank", "bgp-ris", "bgp-routeviews", "irr",
+    "atlas", "caida-asrel",
 )  # fmt: skip
 
 
 def steps() -> list[Step]:
     return [
         countries.STEP, ipdb.STEP, rir.STEP, peeringdb.STEP, rpki.STEP, *shutdowns.STEPS,
-        bgp_derived.STEP, routing_step.STEP,
+        bgp_derived.STEP, routing_step.STEP, routing_incidents.STEP, routing_scorecard.STEP,
+        outages.STEP,
         INDICATORS,
     ]  # fmt: skip
 

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     peeringdb_base_url: str = "https://www.peeringdb.com"
     peeringdb_archive_base_url: str = "https://publicdata.caida.org/datasets/peeringdb"
     rir_base_urls: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_RIR_BASES))
+    ris_base_url: str = "https://data.ris.ripe.net"
+    routeviews_base_url: str = "https://archive.routeviews.org"
+    # CAIDA AS Relationships, serial-2 (nethealth.routing.caida)
+    caida_asrel_base_url: str = "https://publicdata.caida.org/datasets/as-relationships/serial-2"
+    atlas_dumps_base_url: str = "https://data-store.ripe.net/datasets/atlas-daily-dumps"
+    atlas_probes_base_url: str = "https://ftp.ripe.net/ripe/atlas/probes/archive"
 
     rpki_vrp_url: str = "https://console.rpki-client.org/vrps.json"
     rpki_vrp_archive_url: str | None = Field(
@@ -52,6 +58,14 @@ class Settings(BaseSettings):
     shutdowns_api_token: str = Field(default="", description="One curation token (curator 'api')")
 
     max_range_days: int = Field(default=3660, description="Largest date range one API call may ask")
+
+    outages_history_hours: int = Field(
+        default=24, ge=1, le=24 * 14, description="Outage signal history computed before --from"
+    )
+    outages_geo: str = Field(default="auto", description="Outage country map: auto, rir or ipdb")
+    outages_max_bins: int = Field(
+        default=40 * 288, ge=1, description="Longest window (5-minute bins) one detection takes"
+    )
 
     @property
     def raw_dir(self) -> Path:

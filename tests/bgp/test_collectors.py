@@ -168,3 +168,11 @@ def test_fetch_from_mirror_resumes_and_verifies(
             )
             == []
         )
+        # the same from a file:// mirror: an absent file is missing, not a failure
+        mirror = tmp_path / "empty-mirror"
+        mirror.mkdir()
+        assert (
+            fetch_dumps(settings, store, [RRC06], "updates", later, later.replace(minute=1),
+                        base_url=mirror.as_uri(), skip_missing=True)
+            == []
+        )  # fmt: skip

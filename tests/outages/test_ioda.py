@@ -101,3 +101,17 @@ def test_long_outage_is_absorbed_by_the_moving_median() -> None:
     eps = ioda.detect(series(v))
     assert eps[0].start == T0 + 400 * STEP
     assert eps[0].end is not None and eps[0].end < T0 + (400 + 16 * 12) * STEP
+
+
+def test_critical_only_level_keeps_the_critical_runs() -> None:
+    v = np.full(400, 100.0)
+    v[300:310] = 90.0  # warning only (active probing: < 80 % is a warning... 90 % is not)
+    v[320:330] = 70.0  # warning
+    v[350:355] = 40.0  # critical
+    s = series(v, "atlas")
+    warn = ioda.detect(s)
+    crit = ioda.detect(s, min_level=ioda.CRITICAL)
+    assert [(e.start - T0) // STEP for e in warn] == [320, 350]
+    assert [(e.start - T0) // STEP for e in crit] == [350]
+    assert crit[0].detector == ioda.CRITICAL_NAME and crit[0].severity == "critical"
+    assert crit[0].end == T0 + 355 * STEP

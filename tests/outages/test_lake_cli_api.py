@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Annotated
 
@@ -66,8 +68,8 @@ def detected(tiny_sim: Path, tmp_path_factory: pytest.TempPathFactory) -> Settin
         "route-views2",
         "--ris-base-url",
         (mirror / "ris").as_uri(),
-        "--routeviews-base-url",
-        (mirror / "routeviews").as_uri(),
+        "--routeviews-base-url",  # the simulator keeps route-views2 in a directory of its own
+        (mirror / "routeviews" / "route-views2").as_uri(),
         "--atlas-dumps-base-url",
         (mirror / "atlas" / "atlas-daily-dumps").as_uri(),
         "--atlas-probes-base-url",
@@ -75,6 +77,9 @@ def detected(tiny_sim: Path, tmp_path_factory: pytest.TempPathFactory) -> Settin
     ]
     res = runner.invoke(root_app(), args)
     assert res.exit_code == 0, res.output
+    assert "0 not published" in res.output
+    store = RawStore(settings.raw_dir)
+    assert store.files("bgp-ris") and store.files("bgp-routeviews") and store.files("atlas")
     res = runner.invoke(root_app(), ["--data-dir", str(data), "outages", "detect"])
     assert res.exit_code == 0, res.output
     return settings
@@ -267,3 +272,110 @@ def test_a_window_gives_the_events_of_the_full_run(detected: Settings) -> None:
 
     want = sorted(key(e) for e in full if e["start"] >= window)
     assert want and sorted(key(e) for e in part.events.to_pylist()) == want
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def _feed(settings: Settings) -> ET.Element:
+    app = FastAPI()
+    app.state.settings = settings
+    app.include_router(router)
+    r = TestClient(app).get("/api/v1/events/feed.atom")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/atom+xml")
+    return ET.fromstring(r.content)
+
+
+def test_atom_feed_has_one_valid_entry_per_event_and_stable_ids(
+    detected: Settings, tmp_path: Path
+) -> None:
+    rows = json.loads(
+        runner.invoke(
+            root_app(), ["--data-dir", str(detected.data_dir), "events", "list", "-f", "json"]
+        ).output
+    )
+    root = _feed(detected)
+    assert root.tag == f"{ATOM}feed"
+    # RFC 4287 4.1.1: a feed has exactly one id, title and updated, and an author
+    for tag in ("id", "title", "updated", "author"):
+        assert len(root.findall(f"{ATOM}{tag}")) == 1, tag
+    assert root.find(f"{ATOM}link[@rel='self']") is not None
+    entries = root.findall(f"{ATOM}entry")
+    assert len(entries) == len(rows) >= 1
+    by_id = {e.findtext(f"{ATOM}id"): e for e in entries}
+    for row in rows:
+        e = by_id[f"urn:nethealth:outage:{row['event_id']}"]
+        for tag in ("title", "updated", "summary"):  # 4.1.2: id, title, updated required
+            assert len(e.findall(f"{ATOM}{tag}")) == 1, tag
+        assert e.findtext(f"{ATOM}updated") == (row["end"] or row["data_end"])
+        summary = e.findtext(f"{ATOM}summary") or ""
+        assert row["start"] in summary and ", ".join(row["signals"]) in summary
+        assert f"country: {row['country']}" in summary and row["severity"] in summary
+        assert f"{row['confidence']:.2f}" in summary
+        link = e.find(f"{ATOM}link[@rel='alternate']")
+        assert link is not None and link.get("href", "").endswith(f"/outages/{row['event_id']}")
+    # a rebuild over the same inputs (a fresh lake) keeps every entry id
+    again = load_settings(data_dir=tmp_path / "again")
+    shutil.copytree(detected.raw_dir, again.raw_dir)
+    shutil.copytree(detected.lake_dir, again.lake_dir)
+    for name in (lake.EVENTS, lake.SIGNALS):
+        lake.dataset_path(again, name).unlink()
+    lake.write(again, lake.detect(again))
+    ids_again = {e.findtext(f"{ATOM}id") for e in _feed(again).findall(f"{ATOM}entry")}
+    assert ids_again == set(by_id)
+
+
+def test_feedparser_reads_the_feed_without_complaint(detected: Settings) -> None:
+    feedparser = pytest.importorskip("feedparser", reason="feedparser (dev extra) not installed")
+    app = FastAPI()
+    app.state.settings = detected
+    app.include_router(router)
+    parsed = feedparser.parse(TestClient(app).get("/api/v1/events/feed.atom").content)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == "atom10" and parsed.entries
+    assert all(e.id.startswith("urn:nethealth:outage:out-") for e in parsed.entries)
+
+
+def test_api_events_carry_the_cost_estimate(detected: Settings, tmp_path: Path) -> None:
+    from nethealth.economics.wdi import GDP, INTERNET, POPULATION, Observation, WdiPanel
+    from nethealth.outages.cost import with_costs
+
+    events = pq.read_table(lake.dataset_path(detected, lake.EVENTS))
+    countries = {c for c in events["country"].to_pylist() if c}
+    import pycountry
+
+    obs = []
+    for cc in countries:
+        iso3 = pycountry.countries.get(alpha_2=cc).alpha_3
+        # 2025 has 365 days: GDP 3.65e11 is 1e9 a day; half the people online
+        obs += [Observation(iso3, GDP, 2025, 3.65e11), Observation(iso3, INTERNET, 2025, 50.0),
+                Observation(iso3, POPULATION, 2025, 1e8)]  # fmt: skip
+    costed = with_costs(events, WdiPanel(obs), None)
+    served = load_settings(data_dir=tmp_path)
+    lake.write(served, lake.DetectResult(costed, lake.SIGNAL_SCHEMA.empty_table(), 0, 0, 0,
+                                         "nethealth", "rir", True, 0))  # fmt: skip
+    app = FastAPI()
+    app.state.settings = served
+    app.include_router(router)
+    c = TestClient(app)
+    rows = c.get("/api/v1/events").json()["events"]
+    country = next(r for r in rows if r["scope"] == "country")
+    cost = country["cost"]
+    days = country["duration_seconds"] / 86400
+    # the documented formula: GDP/day x intensity (0.03/0.05/0.08) x online share x area x days
+    assert cost["low_usd"] == pytest.approx(1e9 * 0.03 * 0.5 * days)
+    assert cost["central_usd"] == pytest.approx(1e9 * 0.05 * 0.5 * days)
+    assert cost["high_usd"] == pytest.approx(1e9 * 0.08 * 0.5 * days)
+    assert cost["basis"] == "detected" and cost["model_version"]
+    assert cost["inputs"]["gdp_usd"] == 3.65e11 and cost["inputs"]["scope_as"] == "national"
+    one = c.get(f"/api/v1/events/{country['event_id']}").json()
+    assert one["cost"] == cost
+    assert "cost_central_usd" in c.get("/api/v1/events", params={"format": "csv"}).text
+
+
+def test_outages_is_a_build_step_of_the_pipeline() -> None:
+    from nethealth import pipeline
+
+    step = next(s for s in pipeline.steps() if s.id == "outages")
+    assert set(step.sources) >= {"bgp-ris", "bgp-routeviews", "atlas"}
+    assert "atlas" in pipeline.RAW_SOURCES and "mrt" not in step.sources

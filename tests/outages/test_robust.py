@@ -36,6 +36,17 @@ def test_strong_drop_is_confirmed_at_once() -> None:
     assert ep.severity == "critical" and ep.end == T0 + 340 * STEP
 
 
+def test_strong_drop_threshold_is_per_signal() -> None:
+    """A tenth of the routed space gone in one bin confirms BGP at once; Atlas, counted in
+    few probes, needs half of them gone (else persistence)."""
+    v = np.full(400, 1000.0)
+    v[300:340] = 850.0
+    (bgp,) = robust.detect(s(v))
+    assert bgp.known_at == T0 + 301 * STEP
+    (atlas,) = robust.detect(s(v / 10, "atlas"))
+    assert atlas.known_at == T0 + 302 * STEP
+
+
 def test_one_silent_probe_needs_support_from_another_signal() -> None:
     atlas = np.full(400, 3.0)
     atlas[300:320] = 2.0  # one probe of three gone
@@ -91,3 +102,43 @@ def test_missing_data_is_not_an_outage() -> None:
     v = np.full(400, 50.0)
     v[200:260] = np.nan
     assert robust.detect(s(v)) == [] and ioda.detect(s(v)) == []
+
+
+def test_platform_gap_across_countries_is_not_an_outage() -> None:
+    """A third of every country's probes silent in the same bins is the platform (a
+    controller), not six outages; the baseline alerts on each country."""
+    series = []
+    for k, cc in enumerate(("DE", "FR", "NL", "BR", "IN", "ZA")):
+        v = np.full(600, 30.0 + 3 * k)
+        v[400:406] = np.round(v[400:406] * 0.66)
+        series.append(s(v, "atlas", f"country:{cc}"))
+        series.append(s(np.full(600, 5000.0 + k), "bgp", f"country:{cc}"))
+    assert run_detector("nethealth", series) == []
+    assert len(run_detector("ioda", series)) == 6
+    # one country alone losing its probes and routes while the others stay flat is not
+    # common-mode: it is found, both signals
+    alone = []
+    for k, cc in enumerate(("FR", "NL", "BR", "IN", "ZA")):
+        alone.append(s(np.full(600, 30.0 + 3 * k), "atlas", f"country:{cc}"))
+        alone.append(s(np.full(600, 5000.0 + k), "bgp", f"country:{cc}"))
+    v = np.full(600, 30.0)
+    v[400:406] = 5.0
+    bgp = np.full(600, 5000.0)
+    bgp[401:406] = 900.0
+    alone += [s(v, "atlas", "country:DE"), s(bgp, "bgp", "country:DE")]
+    (det,) = run_detector("nethealth", alone)
+    assert det.entity == "country:DE" and det.signals == ("atlas", "bgp")
+
+
+def test_partial_probe_loss_with_routes_up_needs_a_strong_drop() -> None:
+    """A third of a country's probes silent for hours while every route stays up (load
+    shedding, a power cut) is not a network outage; more than half silent is."""
+    atlas = np.full(600, 30.0)
+    atlas[400:440] = 20.0
+    bgp = np.full(600, 5000.0)
+    both = [s(atlas, "atlas", "country:ZA"), s(bgp, "bgp", "country:ZA")]
+    assert run_detector("nethealth", both) == []
+    assert len(run_detector("nethealth", [both[0]])) == 1  # no BGP signal: Atlas speaks alone
+    atlas[400:440] = 12.0
+    (det,) = run_detector("nethealth", [s(atlas, "atlas", "country:ZA"), both[1]])
+    assert det.signals == ("atlas",) and det.start == T0 + 400 * STEP

@@ -25,8 +25,8 @@ from nethealth.bgp.collectors import Collector, fetch_dumps
 from nethealth.indicators.registry import get_indicator
 from nethealth.lake.build import run_build
 from nethealth.lake.raw import RawStore
+from nethealth.routing import caida, irr
 from nethealth.routing import indicators as routing_indicators
-from nethealth.routing import irr
 from nethealth.routing import step as routing_step
 from nethealth.routing.api import router
 from nethealth.routing.cli import app
@@ -254,3 +254,23 @@ def test_scorecard_cli_and_api_on_the_built_lake(world: Path, built: Settings) -
     assert client.get(f"/api/v1/routing/asns/{asn}/scorecard?month=2025-13").status_code == 400
     assert client.get(f"/api/v1/routing/asns/{asn}/scorecard?month=2025-07").status_code == 404
     assert client.get("/api/v1/routing/asns/1/scorecard?month=2025-06").status_code == 404
+
+
+def test_relationships_come_from_caida_once_a_file_is_stored(world: Path, built: Settings) -> None:
+    # runs last: it changes the lake the other tests of this module read
+    lake = built.lake_dir
+    before = pq.read_table(lake / "routing_relationships.parquet")
+    assert set(before["method"].to_pylist()) == {"gao"} and before.num_rows > 50
+    serial2 = world / "mirror/caida/as-relationships/serial-2"
+    caida.fetch(built.model_copy(update={"caida_asrel_base_url": serial2.as_uri()}),
+                RawStore(built.raw_dir), month=DAY)  # fmt: skip
+    outcomes = {o.step_id: o.status for o in run_build(STEPS, built)}
+    assert outcomes["routing"] == "built"  # a new CAIDA file is a new input
+    after = pq.read_table(lake / "routing_relationships.parquet").to_pylist()
+    assert {r["method"] for r in after} == {"caida-asrel:2025-06-01"}
+    # the rows are the file's own, read here with bz2 and str.split
+    text = bz2.decompress((serial2 / "20250601.as-rel2.txt.bz2").read_bytes()).decode()
+    want = {tuple(int(x) for x in line.split("|")[:3]) for line in text.splitlines()
+            if not line.startswith("#")}  # fmt: skip
+    assert {(r["asn1"], r["asn2"], r["rel"]) for r in after} == want
+    assert all(r["snapshot"] == DAY and r["simulated"] for r in after)

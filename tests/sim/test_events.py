@@ -17,6 +17,7 @@ KINDS = {
     "national_shutdown",
     "regional_shutdown",
     "asn_outage",
+    "short_outage",
     "exact_prefix_hijack",
     "subprefix_hijack",
     "route_leak",
@@ -33,6 +34,7 @@ def events(res: SimResult) -> list[dict[str, object]]:
 
 def test_labels_cover_every_kind(tiny: SimResult) -> None:
     evs = events(tiny)
+    # one simulated day: no curfew series (needs three days); throttling from the second day
     assert {e["type"] for e in evs} == KINDS
     t0 = int(dt.datetime(2025, 6, 1, tzinfo=dt.UTC).timestamp())
     for e in evs:

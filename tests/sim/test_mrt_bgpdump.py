@@ -55,8 +55,10 @@ def test_bgpdump_counts_equal_simulator_counts(
     assert not mismatched
     kinds = Counter(ln.split("|")[2] for lines in dumped.values() for ln in lines)
     assert kinds["B"] == doc["counts"]["rib_entries"]
-    assert kinds["A"] + kinds["W"] == doc["counts"]["update_elements"]
+    assert kinds["A"] + kinds["W"] + kinds["STATE"] == doc["counts"]["update_elements"]
     assert kinds["A"] > 0 and kinds["W"] > 0
+    # session outages are real BGP4MP state changes: one down and one up per outage
+    assert kinds["STATE"] == 2 * doc["counts"]["bgp_session_outages"] > 0
 
 
 def test_every_mrt_file_is_in_the_publisher_layout(tiny: SimResult) -> None:

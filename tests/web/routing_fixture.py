@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from typer.testing import CliRunner
 
+from nethealth.routing import scorecard
 from nethealth.routing.cli import app as routing_cli
 from nethealth.sim import SimConfig, run
 
@@ -27,6 +28,8 @@ class RoutingFixture:
     cc: str  # a country with routing figures and an invalid-originating AS
     incident: str  # an incident id
     incident_types: tuple[str, ...]
+    ribs: tuple[Path, ...]  # the MRT files the incidents were detected in
+    updates: tuple[Path, ...]
 
 
 def _asn_country(mirror: Path) -> pa.Table:
@@ -85,10 +88,16 @@ def build_routing(tmp: Path, out: Path) -> RoutingFixture:
         pq.write_table(
             t.append_column("simulated", pa.array([True] * t.num_rows)), out / f"{name}.parquet"
         )
-    return _describe(out, cc)
+    # The monthly scorecards as the `routing_scorecards` step writes them.
+    cards, rollup = scorecard.month_tables(out, "2025-06", True)
+    pq.write_table(cards, out / f"{scorecard.SCORECARDS}.parquet")
+    pq.write_table(rollup, out / f"{scorecard.COUNTRY_ROLLUPS}.parquet")
+    return _describe(out, cc, tuple(ribs), tuple(updates))
 
 
-def _describe(out: Path, cc: pa.Table) -> RoutingFixture:
+def _describe(
+    out: Path, cc: pa.Table, ribs: tuple[Path, ...], updates: tuple[Path, ...]
+) -> RoutingFixture:
     asn = pq.read_table(out / "routing_rov_asn.parquet").to_pylist()
     by_asn: dict[int, dict[str, int]] = {}
     for r in asn:
@@ -108,4 +117,6 @@ def _describe(out: Path, cc: pa.Table) -> RoutingFixture:
         cc=country_of[invalid],
         incident=incidents[0]["id"],
         incident_types=tuple(sorted({i["type"] for i in incidents})),
+        ribs=ribs,
+        updates=updates,
     )

@@ -329,7 +329,7 @@ def test_routing_pages_work_without_javascript(
         assert 0 < page.locator("#incidents tbody tr").count() < total
         page.click("#incidents tbody tr th a >> nth=0")
         page.wait_for_url("**/routing/incidents/moas-*")
-        assert page.locator("#paths tbody tr").count() >= 1
+        assert page.locator("#sightings tbody tr").count() >= 1
         page.goto(live_server.url + f"/asn/{routing_world.asn_invalid}")
         assert page.locator("#states figure.chart svg[role=img]").count() >= 1
         assert page.locator("#prefixes tbody tr").count() >= 1

@@ -83,6 +83,13 @@ def test_event_page_shows_the_evidence(
     assert bgp["summary"].replace("'", "&#39;") in html
     assert f'href="/shutdowns/{shutdown_lake.simulated_et}"' in html
     assert "Detected by nethealth (algorithmic)" in html and "Ongoing" in html
+    # the cost section shows the API's estimate (or says why there is none)
+    if api["cost"]:
+        assert (twin["cost"]["central_usd"], twin["cost"]["basis"]) == (
+            api["cost"]["central_usd"], api["cost"]["basis"])  # fmt: skip
+        assert twin["cost"]["text"] in html
+    else:
+        assert twin["cost"] is None and "No estimate:" in html
 
 
 def test_unknown_event_is_404_in_the_sites_words(

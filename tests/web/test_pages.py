@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -188,6 +189,23 @@ def test_methodology_is_generated_from_the_registry(client: TestClient) -> None:
         assert ind.method in html and f"v{ind.version}" in html
     assert IXPS.caveats in html
     assert 'href="/about#source-peeringdb"' in html
+    # the detectors are described by their own modules' documentation, with their versions
+    from nethealth.outages import robust
+
+    det = {d["id"]: d for d in data["detectors"]}
+    assert {"moas", "route-leaks", "ioda-baseline", "nethealth-detector"} <= set(det)
+    first = inspect.getdoc(robust).split("\n\n")[0].replace("\n", " ")  # type: ignore[union-attr]
+    assert det["nethealth-detector"]["text"][0]["items"] == [first]
+    assert det["nethealth-detector"]["version"] == f"v{robust.METHOD_VERSION}"
+    assert 'id="method-route-leaks"' in html and str(escape(first)) in html
+
+
+def test_docstring_blocks() -> None:
+    from nethealth.web.method_docs import blocks
+
+    got = blocks("One\nparagraph.\n\n- **a** item\n  continued\n- b\n\n(1) x\n(2) y")
+    assert [(b.kind, b.items) for b in got] == [
+        ("p", ["One paragraph."]), ("ul", ["a item continued", "b"]), ("ul", ["x", "y"])]  # fmt: skip
 
 
 def test_about_lists_sources_and_provenance(client: TestClient) -> None:

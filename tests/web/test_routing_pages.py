@@ -4,7 +4,10 @@ its JSON twin and `/api/v1/routing/...` must tell the same story."""
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
+from datetime import datetime
 from html import unescape
 from pathlib import Path
 
@@ -84,6 +87,15 @@ def test_asn_scorecard_is_real_or_says_it_is_missing(
         assert twin["scorecard"]["rpki"] == 100.0
         assert twin["scorecard"]["irr"] is None  # no IRR data loaded: not measured, not 0
         assert "not measured" in client.get(f"/asn/{fx.asn_valid}").text
+    # the history table shows the built dataset's months, as the scorecard API returns them
+    for h in twin["scorecard_history"]:
+        api = client.get(f"/api/v1/routing/asns/{fx.asn_valid}/scorecard?month={h['month']}")
+        assert api.json()["source"] == "dataset"
+        assert {k: api.json()[k] for k in ("rpki", "irr", "filtering")} == {
+            k: h[k] for k in ("rpki", "irr", "filtering")}  # fmt: skip
+    assert [h["month"] for h in twin["scorecard_history"]] == ["2025-06"]
+    rows = _cells(client.get(f"/asn/{fx.asn_valid}").text, "Readiness of AS")
+    assert [r[0] for r in rows] == ["2025-06"]
 
 
 def test_asn_prefixes_are_paginated(
@@ -142,15 +154,49 @@ def test_incident_list_filters_match_the_api(client: TestClient, fx: RoutingFixt
     assert client.get("/routing/incidents?type=ddos").status_code == 400
 
 
-def test_incident_page_shows_paths_and_why(client: TestClient, fx: RoutingFixture) -> None:
-    api = client.get(f"/api/v1/routing/incidents/{fx.incident}").json()
-    html = client.get(f"/routing/incidents/{fx.incident}").text
-    rows = _cells(html, "Distinct AS paths")
-    assert [r[1] for r in rows] == api["paths"]
-    assert [r[2] for r in rows] == [f"AS{p.split()[-1]}" for p in api["paths"]]
-    twin = client.get(f"/routing/incidents/{fx.incident}.json").json()
-    assert f"AS{api['culprit_asn']}" in twin["explanation"]
-    assert f"RPKI: {api['rpki_state']}" in twin["explanation"]
+def _bgpdump_announcements(
+    files: tuple[Path, ...], prefix: str, origin: int
+) -> set[tuple[int, str, float]]:
+    """(peer AS, AS path, time in seconds) of every announcement of `prefix` by `origin` in the
+    update files, from bgpdump's one-line output (the outside reference)."""
+    out = set()
+    for f in files:
+        text = subprocess.run(["bgpdump", "-m", str(f)], capture_output=True, text=True,
+                              check=True).stdout  # fmt: skip
+        for line in text.splitlines():
+            x = line.split("|")
+            if len(x) > 6 and x[2] == "A" and x[5] == prefix and x[6].split()[-1] == str(origin):
+                out.add((int(x[4]), x[6], float(x[1])))  # BGP4MP_ET: microseconds
+    return out
+
+
+def test_incident_page_pairs_peers_with_paths(client: TestClient, fx: RoutingFixture) -> None:
+    if shutil.which("bgpdump") is None:
+        pytest.skip("bgpdump (Debian package) is the reference and is not installed")
+    listing = client.get("/api/v1/routing/incidents?limit=1000").json()["incidents"]
+    hijack = next(i for i in listing if i["type"] in ("moas", "subprefix_hijack"))
+    api = client.get(f"/api/v1/routing/incidents/{hijack['id']}").json()
+    html = client.get(f"/routing/incidents/{hijack['id']}").text
+    seen = _bgpdump_announcements(fx.updates, api["prefix"], api["culprit_asn"])
+    assert seen
+    # the sightings pair each peer with its path: the same pairs bgpdump shows
+    pairs = {(s["peer_asn"], s["path"]) for s in api["sightings"]}
+    assert pairs == {(a, p) for a, p, _t in seen}
+    for s in api["sightings"]:
+        first = min(t for a, p, t in seen if (a, p) == (s["peer_asn"], s["path"]))
+        got = datetime.fromisoformat(s["first_seen"]).timestamp()
+        assert got == pytest.approx(first, abs=1e-6)
+        assert s["last_seen"] >= s["first_seen"]
+    rows = _cells(html, "Each collector peer")
+    assert [(r[1], r[2]) for r in rows] == [(s["path"], f"AS{s['path'].split()[-1]}")
+                                            for s in api["sightings"]]  # fmt: skip
+    # the CLI names each file's collector from the archive layout: peers are (collector, peer)
+    n = len({(s["collector"], s["peer"]) for s in api["sightings"]})
+    assert n >= len({a for a, _p, _t in seen}) and all(s["collector"] for s in api["sightings"])
+    twin = client.get(f"/routing/incidents/{hijack['id']}.json").json()
+    assert twin["peer_count"] == n and twin["peer_count_is_lower_bound"] is False
+    assert f"Seen by {n} collector peer" in html
+    assert "Seen by 0" not in html
     assert twin["explanation"] in html
     assert "ongoing" in html if api["end"] is None else api["end"][:16].replace("T", " ") in html
 
@@ -163,6 +209,13 @@ def test_country_page_routing_section(client: TestClient, fx: RoutingFixture) ->
     assert fx.asn_invalid in [a["asn"] for a in twin["top_invalid"]]
     html = client.get(f"/country/{fx.cc}").text
     assert 'id="routing"' in html and f'href="/asn/{fx.asn_invalid}"' in html
+    # The scorecard roll-up: the API's figures, linked
+    roll = client.get(f"/api/v1/routing/countries/{fx.cc}/scorecard").json()
+    assert {a["action"]: a["ases"] for a in twin["rollup"]} == {
+        a["action"]: a["ases"] for a in roll["actions"]}  # fmt: skip
+    assert twin["rollup_api"] in html.replace("&amp;", "&")
+    rows = _cells(html, "Readiness per MANRS action")
+    assert len(rows) == len(roll["actions"])
     # A country without routing figures has no section (and a null in its twin).
     assert client.get("/country/NL.json").json()["routing"] is None
     assert 'id="routing"' not in client.get("/country/NL").text

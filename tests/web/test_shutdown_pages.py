@@ -332,6 +332,9 @@ def test_cost_estimate_follows_the_published_formula(
     assert cost["low_usd"] == pytest.approx(low)
     assert cost["central_usd"] == pytest.approx(central)
     assert cost["high_usd"] == pytest.approx(high)
+    # the API detail carries the same cost section as the page's JSON twin
+    api = shutdown_client.get(f"/api/v1/shutdowns/{shutdown_lake.national_in}").json()
+    assert api["cost"] == cost
     html = html_of(shutdown_client, f"/shutdowns/{shutdown_lake.national_in}")
     for value in (low, central, high):
         assert fmt_usd(value) in html

@@ -1,6 +1,7 @@
 """Route collectors and their MRT archives: RIPE RIS and RouteViews.
 
-Layouts (base URLs are parameters, so a mirror or `file://` works the same):
+Layouts (base URLs are `Settings.ris_base_url` / `routeviews_base_url`, or a `base_url`
+argument, so a mirror or `file://` works the same):
 
 - RIS:        {base}/{rrcNN}/{YYYY.MM}/bview.{YYYYMMDD}.{HHMM}.gz    RIBs every 8 h (00, 08, 16)
               {base}/{rrcNN}/{YYYY.MM}/updates.{YYYYMMDD}.{HHMM}.gz  updates every 5 min
@@ -33,8 +34,6 @@ from nethealth.sources.download import fetch_to_store, join_url
 Project = Literal["ris", "routeviews"]
 Kind = Literal["rib", "updates"]
 
-RIS_BASE_URL = "https://data.ris.ripe.net"
-ROUTEVIEWS_BASE_URL = "https://archive.routeviews.org"
 SOURCE_IDS: dict[Project, str] = {"ris": RIS.id, "routeviews": ROUTEVIEWS.id}
 LICENCES: dict[Project, str] = {"ris": RIS.licence, "routeviews": ROUTEVIEWS.licence}
 INTERVALS: dict[tuple[Project, Kind], timedelta] = {
@@ -210,11 +209,14 @@ def fetch_dumps(
     """Download the RIB or UPDATES dumps of `collectors` in [start, end) into the raw store.
 
     Files already stored are not downloaded again; an interrupted download resumes. With
-    `skip_missing`, dumps the archive does not have (HTTP 404: collector outages) are skipped.
+    `skip_missing`, dumps the archive does not have (HTTP 404 or an absent file in a file://
+    mirror: collector outages) are skipped.
     """
     out: list[RawFile] = []
     for c in collectors:
-        base = base_url or (RIS_BASE_URL if c.project == "ris" else ROUTEVIEWS_BASE_URL)
+        base = base_url or (
+            settings.ris_base_url if c.project == "ris" else settings.routeviews_base_url
+        )
         have = {rf.provenance.url: rf for rf in store.files(c.source_id)}
         for when in dump_times(c.project, kind, start, end):
             url = archive_url(base, c, kind, when)
@@ -233,7 +235,7 @@ def fetch_dumps(
                     progress=progress,
                 )
             except FetchError as exc:
-                if skip_missing and "404" in exc.message:
+                if skip_missing and exc.missing:
                     continue
                 raise
             digest = (checksums or {}).get(url)

@@ -12,6 +12,11 @@ the day's first RIB), the step decodes the RIBs and computes:
 - bgp_country_routed: per country, the origin ASNs of visible pairs (visibility >= VISIBLE) that
   the RIRs register there (rir_delegations) and the routed address space that ip-location-db
   places there (ipdb_country): IPv4 in /24 and IPv6 in /48 equivalents.
+
+Each RIB is decoded once per build: `decoded_rib` keeps the decoded elements (Parquet,
+`bgp.elements/1`) under the lake's `.work/decoded-ribs/`, named by the raw file's SHA-256, so
+the `routing` step (and a rerun) reads them instead of decoding again, and a changed file gets a
+new entry. This step removes the entries of files no longer in the raw store.
 """
 
 from __future__ import annotations
@@ -137,6 +142,8 @@ SELECT ?::DATE AS snapshot, p.a AS asn_near, p.b AS asn_far, p.peers, q.paths, ?
 FROM p JOIN q USING (a, b) ORDER BY asn_near, asn_far
 """
 ROWS_PER_PASS = 3_000_000
+CACHE_DIR = Path(".work") / "decoded-ribs"
+DECODE_VERSION = "1"  # bump when the decoder's output for the same file changes
 # RIR files: per registry the latest on or before the snapshot; ASN records as number ranges.
 ASN_CC_SQL = """
 WITH pick AS (SELECT registry, max(snapshot) AS snap FROM rir_delegations
@@ -159,6 +166,40 @@ ROUTED_RANGES_SQL = """
 SELECT DISTINCT range_start, range_end FROM origins WHERE af = ? AND visibility >= ?
 ORDER BY range_start
 """
+
+
+def cache_dir(lake_dir: Path) -> Path:
+    """Where decoded RIBs are kept between steps and builds."""
+    return lake_dir / CACHE_DIR
+
+
+def decoded_rib(lake_dir: Path, raw: RawFile, collector: str) -> Path:
+    """The decoded elements of a stored RIB, decoding it (lenient) only when not cached yet.
+
+    The key is the raw file's SHA-256 with the collector (written into every row) and the
+    decoder's output version, so a changed file or decoder never reads a stale entry."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", collector)
+    target = cache_dir(lake_dir) / f"{raw.provenance.sha256}.{safe}.v{DECODE_VERSION}.parquet"
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".decode-", dir=target.parent))
+    try:  # ingest_file writes atomically in `tmp`; the rename publishes it whole
+        out = ingest_file(raw.path, tmp, collector=collector, strict=False).output
+        Path(out).replace(target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def prune_cache(lake_dir: Path, files: Sequence[RawFile]) -> None:
+    """Remove cached decodes of files no longer stored in `files`, and of older decoders."""
+    shas = {f.provenance.sha256 for f in files}
+    folder = cache_dir(lake_dir)
+    for p in folder.glob("*.parquet") if folder.is_dir() else ():
+        current = p.name.endswith(f".v{DECODE_VERSION}.parquet")
+        if not current or p.name.split(".", 1)[0] not in shas:
+            p.unlink(missing_ok=True)
 
 
 def select_ribs(files: Sequence[RawFile]) -> dict[date, list[tuple[str, RawFile]]]:
@@ -294,25 +335,13 @@ def build(ctx: StepContext) -> None:
         if ctx.dataset_path(n).is_file()
     }
     parts: dict[str, list[pa.Table]] = {n: [] for n in STEP.outputs}
-    work = Path(tempfile.mkdtemp(prefix=".bgp-", dir=ctx.lake_dir))
-    try:
-        for i, (day, ribs) in enumerate(sorted(by_day.items())):
-            ctx.progress(f"bgp {day} ({len(ribs)} RIBs)", i, len(by_day))
-            out_dir = work / day.isoformat()
-            parquets = [
-                Path(
-                    ingest_file(
-                        f.path, out_dir / collector, collector=collector, strict=False
-                    ).output
-                )
-                for collector, f in ribs
-            ]
-            simulated = any(f.provenance.simulated for _, f in ribs)
-            for name, table in snapshot_tables(parquets, day, simulated, lake).items():
-                parts[name].append(table)
-            shutil.rmtree(out_dir, ignore_errors=True)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    for i, (day, ribs) in enumerate(sorted(by_day.items())):
+        ctx.progress(f"bgp {day} ({len(ribs)} RIBs)", i, len(by_day))
+        parquets = [decoded_rib(ctx.lake_dir, f, collector) for collector, f in ribs]
+        simulated = any(f.provenance.simulated for _, f in ribs)
+        for name, table in snapshot_tables(parquets, day, simulated, lake).items():
+            parts[name].append(table)
+    prune_cache(ctx.lake_dir, files)  # the routing step reads these entries too: keep them
     schemas = {
         "bgp_peers": PEERS_SCHEMA,
         "bgp_prefix_origins": ORIGINS_SCHEMA,

@@ -30,7 +30,7 @@ Progress = Callable[[str, int, int], None]
 
 _COLLECTOR_PATTERNS = (
     re.compile(r"^(rrc\d{2})$"),
-    re.compile(r"^(route-views[\w.-]*)$"),
+    re.compile(r"^(route-views[\w-]*(?:\.[a-z0-9-]+)?)$"),  # a directory, not a dump's name
     re.compile(r"(?:^|\.)(rrc\d{2})\."),
     re.compile(r"(?:^|\.)(route-views\d*(?:\.[a-z0-9-]+)?)\.(?:updates|bview|rib)"),
 )

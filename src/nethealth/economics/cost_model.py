@@ -238,7 +238,7 @@ def estimate(
         out.notes.append("no ISO country: no World Bank figures to use")
         return out
     for cc in codes:
-        part = _country_part(record, cc, year, panel, p, days, service, out.notes)
+        part = country_part(record, cc, year, panel, p, days, service, out.notes)
         if part is not None:
             out.parts.append(part)
     if out.parts:
@@ -249,7 +249,7 @@ def estimate(
     return out
 
 
-def _country_part(
+def country_part(
     record: Mapping[str, Json],
     cc: str,
     year: int,

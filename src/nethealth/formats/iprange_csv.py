@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,6 +22,20 @@ V4_MAX = 2**32 - 1
 V6_MAX = 2**128 - 1
 
 
+def _rows(reader: Iterator[list[str]], path: Path | str) -> Iterator[list[str]]:
+    """The reader's rows; a CSV syntax error becomes an InputError naming the line."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = getattr(reader, "line_num", None)
+            raise InputError(f"not CSV: {exc}", path=path, line=line,
+                             hint="the file is damaged; fetch it again") from None  # fmt: skip
+        yield row
+
+
 def parse_range_csv(data: bytes, path: Path | str, *, af: int, kind: str) -> pa.Table:
     """Parse a `-num.csv` file strictly. kind is 'asn' or 'country'; af is 4 or 6."""
     columns = ASN_COLUMNS if kind == "asn" else COUNTRY_COLUMNS
@@ -31,8 +46,9 @@ def parse_range_csv(data: bytes, path: Path | str, *, af: int, kind: str) -> pa.
     ends: list[int] = []
     thirds: list[int | str] = []
     names: list[str] = []
-    reader = csv.reader(io.StringIO(_decode(data, path)))
-    for lineno, row in enumerate(reader, start=1):
+    # newline="": the csv module's own line handling, so a stray \r is a line end, not an error
+    reader = csv.reader(io.StringIO(_decode(data, path), newline=""))
+    for lineno, row in enumerate(_rows(reader, path), start=1):
         if not row:
             continue
         if len(row) != ncols:

@@ -64,6 +64,6 @@ STEP = Step(
     description="Compute every registered indicator into indicator_values",
     run=build,
     outputs=("indicator_values",),
-    depends=("countries", "ipdb", "rir", "peeringdb", "bgp", "routing"),
+    depends=("countries", "ipdb", "rir", "peeringdb", "bgp", "routing", "routing_scorecards"),
     extra_fingerprint=_fingerprint,  # type: ignore[arg-type]
 )

@@ -2,6 +2,10 @@
 
     GET /api/v1/events?country=ET&from=2025-06-01&to=2025-06-08&scope=&asn=&status=&limit=
     GET /api/v1/events/{event_id}?series=true
+    GET /api/v1/events/feed.atom?limit=50   (Atom 1.0, newest first)
+
+Each event carries `cost` (low/central/high USD, model version, basis and inputs of
+`nethealth.economics.cost_model`; see outages.cost), null when no estimate exists.
 
 Errors use the API's one body `{"error": {"status", "code", "message", "hint"}}` with the real
 status (400 bad parameter, 404 unknown event, 503 nothing detected yet), rendered here so the
@@ -19,6 +23,8 @@ from fastapi.responses import JSONResponse, Response
 from nethealth.api.errors import error_response
 from nethealth.api.models import ErrorBody
 from nethealth.errors import InputError, NethealthError, NotFoundError
+from nethealth.formats.atom import MEDIA_TYPE as ATOM_MEDIA_TYPE
+from nethealth.outages.feed import outage_feed
 from nethealth.outages.query import MAX_LIMIT, EventFilter, evidence_series, get_event, to_csv
 from nethealth.outages.query import list_events as query_events
 from nethealth.settings import Settings, load_settings
@@ -123,6 +129,28 @@ def list_events(
         "events": rows, "count": len(rows), "limit": flt.limit, "offset": flt.offset,
         "simulated": any(r.get("simulated") for r in rows),
     })  # fmt: skip
+
+
+@router.get(
+    "/feed.atom",
+    summary="Atom feed of detected outage events, newest first",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/atom+xml": {"schema": {"type": "string"}}}},
+        **RESPONSES,
+    },
+)
+def feed(
+    request: Request,
+    limit: Annotated[str | None, Query(description="Entries, 1-200 (default 50)")] = None,
+) -> Response:
+    try:
+        settings = _settings(request)
+        flt = EventFilter(limit=_int(limit, "limit", 1, 200) or 50).check()
+        rows = query_events(settings, flt)
+    except NethealthError as exc:
+        return _render(exc)
+    return Response(outage_feed(rows, base_url=str(request.base_url)), media_type=ATOM_MEDIA_TYPE)
 
 
 @router.get("/{event_id}", responses=RESPONSES, summary="One outage event with its evidence")

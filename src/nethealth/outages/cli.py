@@ -8,6 +8,7 @@ click context, or the NETHEALTH_* environment when run on their own.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +18,7 @@ from rich.table import Table
 
 from nethealth.cli_common import console, settings_of
 from nethealth.errors import ConfigError, InputError
+from nethealth.settings import Settings
 
 app = typer.Typer(
     name="outages",
@@ -41,6 +43,12 @@ FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json or c
 
 def _iso(ts: int | None) -> str:
     return "—" if ts is None else datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%MZ")
+
+
+def _with(settings: Settings, given: Mapping[str, object]) -> Settings:
+    """The root's settings with the flags given here (None = not given), validated again."""
+    changed = {k: v for k, v in given.items() if v is not None}
+    return Settings(**{**settings.model_dump(), **changed}) if changed else settings
 
 
 def _day(text: str, name: str) -> date:
@@ -74,17 +82,15 @@ def detect(
 ) -> None:
     """Detect outages in the lake's BGP and Atlas data; write outage_events and outage_signals."""
     from nethealth.outages import lake
-    from nethealth.outages.config import load_outage_settings
     from nethealth.progress import progress_bar
 
-    settings = settings_of(ctx)
-    cfg = load_outage_settings(history_hours=history_hours, geo=geo)
+    given = {"outages_history_hours": history_hours, "outages_geo": geo}
+    settings = _with(settings_of(ctx), given)
     with progress_bar(err) as bar:
         result = lake.detect(
             settings,
             start=lake.check_window(start, "from"),
             end=lake.check_window(end, "to"),
-            config=cfg,
             detector=detector,
             extra_bgp=bgp or [],
             extra_atlas=atlas or [],
@@ -117,8 +123,16 @@ def evaluate(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="markdown or json")] = "markdown",
     workers: Annotated[int, typer.Option(help="Processes for parsing Atlas dumps")] = 2,
+    noise: Annotated[
+        bool,
+        typer.Option(
+            "--noise/--no-noise",
+            help="Simulate measurement noise and routine BGP churn (default) or a clean world",
+        ),
+    ] = True,
 ) -> None:
-    """Score the IODA baseline and the nethealth detector on a simulated world in one run."""
+    """Score the IODA baseline (warning and critical-only levels) and the nethealth detector
+    on a simulated world in one run: precision, recall, F1, onset delay, false alarms/week."""
     from nethealth.outages.simeval import evaluate_sim
     from nethealth.progress import progress_bar
 
@@ -129,7 +143,9 @@ def evaluate(
     if fmt not in ("markdown", "json"):
         raise ConfigError(f"unknown format {fmt!r}", hint="choose markdown or json")
     with progress_bar(err) as bar:
-        ev = evaluate_sim(seed, scale, days, workdir=keep, progress=bar, workers=max(1, workers))
+        ev = evaluate_sim(
+            seed, scale, days, workdir=keep, progress=bar, workers=max(1, workers), noise=noise
+        )
     if fmt == "json":
         typer.echo(json.dumps(_score_doc(ev), indent=2))
     else:
@@ -142,12 +158,14 @@ def evaluate(
 def _score_doc(ev: Any) -> dict[str, Any]:
     return {
         "seed": ev.seed, "scale": ev.scale, "days": ev.days,
+        "condition": ev.conditions[0].name, "notes": ev.conditions[0].notes,
         "scores": [{
             "detector": s.detector, "precision": s.precision, "recall": s.recall, "f1": s.f1,
             "onset_delay_median_s": s.delay(50), "onset_delay_p90_s": s.delay(90),
             "false_alarms_per_week": s.false_per_week, "true_alarms": s.true_alarms,
             "false_alarms": s.false_alarms, "explained": s.explained,
-            "by_type": {t: {"events": r.events, "detected": r.detected, "recall": r.recall}
+            "by_type": {t: {"events": r.events, "detected": r.detected, "recall": r.recall,
+                            "onset_delay_median_s": r.delay(50)}
                         for t, r in s.by_type.items()},
         } for s in ev.scores],
     }  # fmt: skip
@@ -211,38 +229,30 @@ def fetch(
         str | None, typer.Option(help="Atlas probe archive URL")
     ] = None,
 ) -> None:
-    """Download MRT RIB/UPDATES files and Atlas dumps for some days into the raw store."""
+    """Download the RIB at --from and every update dump of the days (raw sources bgp-ris /
+    bgp-routeviews, as `nethealth bgp fetch` stores them) and the Atlas dumps (`atlas`)."""
     from nethealth.lake.raw import RawStore
-    from nethealth.outages.config import load_outage_settings
-    from nethealth.outages.fetch import fetch_atlas, fetch_mrt
+    from nethealth.outages.fetch import fetch_inputs
     from nethealth.progress import progress_bar
 
-    settings = settings_of(ctx)
-    cfg = load_outage_settings(
-        ris_base_url=ris_base_url,
-        routeviews_base_url=routeviews_base_url,
-        atlas_dumps_base_url=atlas_dumps_base_url,
-        atlas_probes_base_url=atlas_probes_base_url,
-    )
+    settings = _with(settings_of(ctx), {
+        "ris_base_url": ris_base_url, "routeviews_base_url": routeviews_base_url,
+        "atlas_dumps_base_url": atlas_dumps_base_url,
+        "atlas_probes_base_url": atlas_probes_base_url,
+    })  # fmt: skip
     first = _day(start, "from")
     last = _day(end, "to") if end else first
-    store = RawStore(settings.raw_dir)
     with progress_bar(err) as bar:
-        reports = [
-            fetch_mrt(
-                settings,
-                store,
-                cfg,
-                collectors=collector or ["rrc00"],
-                first=first,
-                last=last,
-                progress=bar,
-            )
-        ]
-        if atlas:
-            reports.append(fetch_atlas(settings, store, cfg, first=first, last=last, progress=bar))
-    stored = sum(len(r.stored) for r in reports)
-    missing = [u for r in reports for u in r.missing]
+        report = fetch_inputs(
+            settings,
+            RawStore(settings.raw_dir),
+            collectors=collector or ["rrc00"],
+            first=first,
+            last=last,
+            with_atlas=atlas,
+            progress=bar,
+        )
+    stored, missing = len(report.stored), report.missing
     err.print(f"stored {stored} files; {len(missing)} not published", highlight=False)
     for u in missing[:10]:
         err.print(f"  missing: {u}", highlight=False)

@@ -15,9 +15,9 @@ import numpy as np
 
 from nethealth.outages import ioda, robust
 from nethealth.outages.episodes import Episode, runs
-from nethealth.outages.series import Series
+from nethealth.outages.series import Series, signal_family
 
-DETECTORS = (ioda.NAME, robust.NAME)
+DETECTORS = (ioda.NAME, ioda.CRITICAL_NAME, robust.NAME)
 Progress = Callable[[str, int, int], None]
 
 
@@ -101,34 +101,84 @@ def _support(target: Series, others: Sequence[tuple[Series, np.ndarray]]) -> np.
     return mask
 
 
-def detect_robust(series: Sequence[Series]) -> list[Episode]:
-    """nethealth detector over every series, corroborating signals within each entity."""
-    by_entity: dict[str, list[Series]] = defaultdict(list)
-    for s in series:
-        by_entity[s.entity].append(s)
-    out: list[Episode] = []
-    for group in by_entity.values():
-        scored = [(s, robust.score(s)) for s in group]
-        for s, sc in scored:
-            others = [(o, osc.anomalous) for o, osc in scored if o is not s]
-            support = _support(s, others) if others else None
-            out.extend(robust.episodes(s, sc, support=support))
+COMMON_MODE_SHARE = 0.3  # share of countries dropping at once that means "platform gap"
+COMMON_MODE_MIN = 5  # countries with enough probes needed to judge it
+COMMON_MODE_PROBES = 3.0
+
+
+def common_mode(
+    scored: Sequence[tuple[Series, robust.Scores]], signal: str
+) -> dict[int, np.ndarray]:
+    """Bins (per grid start) in which a large share of the countries' `signal` series drop
+    together: that is the measurement platform (a controller or result store falling
+    behind), not a third of the world's countries failing in the same five minutes.
+    Only grids with at least COMMON_MODE_MIN well-covered countries are judged."""
+    by_grid: dict[tuple[int, int, int], list[tuple[Series, robust.Scores]]] = defaultdict(list)
+    for s, sc in scored:
+        if s.signal == signal and s.entity.startswith("country:"):
+            by_grid[(s.start, s.step, len(s.values))].append((s, sc))
+    out: dict[int, np.ndarray] = {}
+    p = robust.params_for(signal)
+    for (start, _step, n), group in by_grid.items():
+        covered = np.zeros(n)
+        dropping = np.zeros(n)
+        for _s, sc in group:
+            ok = np.nan_to_num(sc.reference, nan=0.0) >= COMMON_MODE_PROBES
+            covered += ok
+            dropping += ok & (np.nan_to_num(sc.drop, nan=0.0) >= p.min_drop)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gap = (covered >= COMMON_MODE_MIN) & (dropping >= COMMON_MODE_SHARE * covered)
+        if gap.any():
+            out[start] = gap
     return out
 
 
-def detect_ioda(series: Sequence[Series]) -> list[Episode]:
+def _without(sc: robust.Scores, gap: np.ndarray) -> robust.Scores:
+    return robust.Scores(sc.reference, sc.noise, sc.drop, sc.z, sc.anomalous & ~gap)
+
+
+def detect_robust(series: Sequence[Series]) -> list[Episode]:
+    """nethealth detector over every series, corroborating signals within each entity.
+
+    Atlas bins in which many countries drop together (a platform gap) are not anomalous for
+    any entity; an Atlas-only episode of an entity whose BGP signal is measured needs a
+    strong drop (`alone_min_drop`) unless another signal corroborates it."""
+    scored_all = [(s, robust.score(s)) for s in series]
+    gaps = {sig: common_mode(scored_all, sig) for sig in ("atlas", "atlas_targets")}
+    by_entity: dict[str, list[tuple[Series, robust.Scores]]] = defaultdict(list)
+    for s, sc in scored_all:
+        gap = gaps.get(s.signal, {}).get(s.start)
+        if gap is not None and len(gap) == len(s.values):
+            sc = _without(sc, gap)
+        by_entity[s.entity].append((s, sc))
+    out: list[Episode] = []
+    for scored in by_entity.values():
+        routed = any(
+            signal_family(s.signal) in ("bgp", "bgp6") and bool(np.isfinite(s.values).any())
+            for s, _ in scored
+        )
+        for s, sc in scored:
+            others = [(o, osc.anomalous) for o, osc in scored if o is not s]
+            support = _support(s, others) if others else None
+            out.extend(robust.episodes(s, sc, support=support, routed=routed))
+    return out
+
+
+def detect_ioda(series: Sequence[Series], min_level: int = ioda.WARNING) -> list[Episode]:
     out: list[Episode] = []
     for s in series:
-        out.extend(ioda.detect(s))
+        out.extend(ioda.detect(s, min_level=min_level))
     return out
 
 
 def run_detector(
     name: str, series: Sequence[Series], progress: Progress | None = None
 ) -> list[Detection]:
-    """Detections of the named detector (`ioda` or `nethealth`) over the given series."""
+    """Detections of the named detector (`ioda`, `ioda-critical` or `nethealth`)."""
     if name == ioda.NAME:
         eps = detect_ioda(series)
+    elif name == ioda.CRITICAL_NAME:
+        eps = detect_ioda(series, ioda.CRITICAL)
     elif name == robust.NAME:
         eps = detect_robust(series)
     else:

@@ -4,7 +4,8 @@ collectors, RIPE Atlas result dumps and probe archives, RIR delegated files.
 Files are recognised by the publishers' own names (`bview.YYYYMMDD.HHMM.gz`,
 `rib.YYYYMMDD.HHMM.bz2`, `updates.YYYYMMDD.HHMM.*`; Atlas `ping-*`/`traceroute-*` dumps and
 `probes/archive/…/YYYYMMDD.json*`), whether they sit in a publisher-layout mirror, in the raw
-store or anywhere else; the collector comes from the path as in `nethealth bgp ingest`.
+store (`bgp-ris`, `bgp-routeviews`, `atlas`) or anywhere else; the collector comes from the
+path as in `nethealth bgp ingest`.
 """
 
 from __future__ import annotations
@@ -92,15 +93,9 @@ def _files(roots: Sequence[Path]) -> Iterator[Path]:
             )
 
 
-_RAW_NAME = re.compile(r"^(.+?)\.(?:bview|rib|updates)\.\d{8}\.\d{4}")
-
-
 def collector_of(path: Path) -> str:
-    """`rrc00` for raw-store names (`rrc00.updates.…`, `route-views2.rib.…`), else from the
+    """The collector, from raw-store names (`rrc00.updates.…`, `route-views2.rib.…`) or the
     archive layout (`…/rrc00/2025.06/updates.…`, `…/route-views.jinx/bgpdata/…`)."""
-    m = _RAW_NAME.match(path.name)
-    if m:
-        return m[1]
     return guess_collector(path) or path.parent.name
 
 
@@ -187,7 +182,7 @@ def find_atlas(roots: Sequence[Path]) -> AtlasFiles:
 _HOUR = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2})")
 
 
-def _dump_hour(p: Path) -> int | None:
+def dump_hour(p: Path) -> int | None:
     m = _HOUR.search(p.name)
     if m is None:
         return None
@@ -197,7 +192,7 @@ def _dump_hour(p: Path) -> int | None:
 
 def atlas_coverage(files: AtlasFiles) -> tuple[int, int] | None:
     """(first hour, end of the last hour) of the hourly dumps, when their names say it."""
-    hours = [h for p in files.results if (h := _dump_hour(p)) is not None]
+    hours = [h for p in files.results if (h := dump_hour(p)) is not None]
     return (min(hours), max(hours) + 3600) if hours else None
 
 
@@ -224,7 +219,7 @@ def read_atlas(
     picked = [
         p
         for p in files.results
-        if (h := _dump_hour(p)) is None or start - lookback - 3600 <= h < end
+        if (h := dump_hour(p)) is None or start - lookback - 3600 <= h < end
     ]
     tables: list[pa.Table] = []
     reports: list[ParseReport] = []

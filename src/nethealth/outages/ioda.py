@@ -24,6 +24,7 @@ from nethealth.outages.episodes import Episode, runs, trailing_max, trailing_sta
 from nethealth.outages.series import Series, signal_family
 
 NAME = "ioda"
+CRITICAL_NAME = "ioda-critical"  # the same, alerting on the critical level only
 METHOD_VERSION = "ioda-baseline/1"
 NORMAL, WARNING, CRITICAL = 0, 1, 2
 
@@ -76,21 +77,25 @@ def levels(values: np.ndarray, hist: np.ndarray, params: IodaParams) -> np.ndarr
     return out
 
 
-def detect(series: Series, params: IodaParams | None = None) -> list[Episode]:
-    """Alert episodes of one series: runs of warning/critical bins."""
+def detect(
+    series: Series, params: IodaParams | None = None, min_level: int = WARNING
+) -> list[Episode]:
+    """Alert episodes of one series: runs of bins at `min_level` or above (warning or
+    critical by default; `min_level=CRITICAL` scores the critical alerts alone)."""
     p = params or params_for(series.signal)
     v = series.values
     hist = history(v, series.step, p)
     lv = levels(v, hist, p)
     out: list[Episode] = []
     n = len(v)
-    for a, b in runs(lv > NORMAL):
+    name = NAME if min_level <= WARNING else CRITICAL_NAME
+    for a, b in runs(lv >= min_level):
         drop = (hist[a:b] - v[a:b]) / hist[a:b]
         area = float(np.sum(drop) * 100.0 * series.step / 60.0)
         critical = bool((lv[a:b] == CRITICAL).any())
         out.append(
             Episode(
-                detector=NAME,
+                detector=name,
                 signal=series.signal,
                 entity=series.entity,
                 start=series.start + int(a) * series.step,

@@ -1,8 +1,10 @@
 """Detection over whatever BGP and Atlas data the lake holds, and the datasets it writes.
 
-Inputs: raw sources `mrt` and `atlas` (see outages.fetch; any other directories may be added),
-the country map (`rir_delegations`, else `ipdb_country`), user series loaded with
-`nethealth outages load-signal` (`outage_user_signals`) and, for linking, `shutdowns`.
+Inputs: raw sources `bgp-ris`, `bgp-routeviews` (MRT RIB + update dumps, as
+`nethealth.bgp.collectors.fetch_dumps` stores them) and `atlas` (`nethealth.sources.atlas`);
+any other directories may be added. The country map (`rir_delegations`, else `ipdb_country`),
+user series loaded with `nethealth outages load-signal` (`outage_user_signals`), for linking
+`shutdowns`, and for costs `shutdown_costs` and the World Bank raw files (`worldbank`).
 
 Outputs, written together (temp files, then renamed; a failed run leaves the old pair):
 `outage_events` (events.EVENT_SCHEMA) and `outage_signals` (series.SIGNAL_SCHEMA: every
@@ -23,18 +25,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from nethealth.bgp.source import RIS, ROUTEVIEWS
+from nethealth.economics.worldbank import SOURCE_ID as WORLDBANK
+from nethealth.economics.worldbank import panel_from_raw
 from nethealth.errors import ConfigError, InputError, NotFoundError
 from nethealth.lake.build import Step, StepContext
 from nethealth.lake.raw import RawStore
 from nethealth.lake.storage import write_parquet_atomic
 from nethealth.outages import geo, ioda, robust
-from nethealth.outages.config import OutageSettings, load_outage_settings
+from nethealth.outages.cost import with_costs
 from nethealth.outages.events import EVENT_SCHEMA, events_table
-from nethealth.outages.fetch import ATLAS_SOURCE, MRT_SOURCE
 from nethealth.outages.fusion import run_detector
 from nethealth.outages.inputs import (
     atlas_coverage,
     coverage,
+    dump_hour,
     find_atlas,
     find_mrt,
     read_atlas,
@@ -46,10 +51,12 @@ from nethealth.outages.series import SIGNAL_SCHEMA, Series, from_table, to_table
 from nethealth.outages.signals import atlas as atlas_signal
 from nethealth.outages.signals import bgp as bgp_signal
 from nethealth.settings import Settings
+from nethealth.sources.atlas import SOURCE_ID as ATLAS_SOURCE
 
 EVENTS = "outage_events"
 SIGNALS = "outage_signals"
 USER_SIGNALS = "outage_user_signals"
+BGP_SOURCES = (RIS.id, ROUTEVIEWS.id)
 VERSIONS = {robust.NAME: robust.METHOD_VERSION, ioda.NAME: ioda.METHOD_VERSION}
 Progress = Callable[[str, int, int], None]
 
@@ -80,7 +87,7 @@ def lake_inputs(
     settings: Settings, extra_bgp: Sequence[Path] = (), extra_atlas: Sequence[Path] = ()
 ) -> Inputs:
     store = RawStore(settings.raw_dir)
-    mrt = store.files(MRT_SOURCE)
+    mrt = [f for source in BGP_SOURCES for f in store.files(source)]
     atl = store.files(ATLAS_SOURCE)
     simulated = any(f.provenance.simulated for f in (*mrt, *atl)) or any(
         _under_sim(p) for p in (*extra_bgp, *extra_atlas)
@@ -103,10 +110,10 @@ def _under_sim(path: Path) -> bool:
     return False
 
 
-def country_ranges(settings: Settings, config: OutageSettings, at: int) -> tuple[pa.Table, str]:
-    """(ranges, which dataset) for the country map on the day of `at`."""
+def country_ranges(settings: Settings, at: int) -> tuple[pa.Table, str]:
+    """(ranges, which dataset) for the country map (`Settings.outages_geo`) on the day of `at`."""
     day = datetime.fromtimestamp(at, UTC).date()
-    choice = config.geo
+    choice = settings.outages_geo
     if choice not in ("auto", "rir", "ipdb"):
         raise ConfigError(f"unknown country map {choice!r}", hint="choose auto, rir or ipdb")
     if choice in ("auto", "rir"):
@@ -161,9 +168,7 @@ def data_span(inputs: Inputs, user: pa.Table | None = None) -> tuple[int, int]:
             times += [f.time for f in group]
         times += [f.time + 900 for g in files.updates.values() for f in g[-1:]]
     if inputs.atlas:
-        from nethealth.outages.inputs import _dump_hour
-
-        hours = [h for p in find_atlas(inputs.atlas).results if (h := _dump_hour(p)) is not None]
+        hours = [h for p in find_atlas(inputs.atlas).results if (h := dump_hour(p)) is not None]
         times += hours + [h + 3600 for h in hours]
     if not times:
         raise NotFoundError(
@@ -242,33 +247,38 @@ def detect(
     *,
     start: int | None = None,
     end: int | None = None,
-    config: OutageSettings | None = None,
     detector: str = robust.NAME,
     extra_bgp: Sequence[Path] = (),
     extra_atlas: Sequence[Path] = (),
     progress: Progress = _noop,
     strict: bool = True,
 ) -> DetectResult:
-    """Signals and events for [start, end) (default: the span of the data)."""
-    cfg = config or load_outage_settings()
+    """Signals and events for [start, end) (default: the span of the data, or its latest
+    `Settings.outages_max_bins` bins when longer). History and country map come from
+    `Settings.outages_history_hours` / `outages_geo`."""
     if detector not in VERSIONS:
         raise ConfigError(f"unknown detector {detector!r}", hint="choose nethealth or ioda")
     inputs = lake_inputs(settings, extra_bgp, extra_atlas)
     lo, hi = data_span(inputs, _user_signals(settings))
-    first = lo if start is None else max(start - cfg.history_hours * 3600, lo)
     stop = hi if end is None else end
+    notes: list[str] = []
+    longest = settings.outages_max_bins * bgp_signal.BIN_SECONDS
+    if start is None and stop - lo > longest:
+        lo = stop - longest
+        notes.append(f"the data are longer than {settings.outages_max_bins} bins: from {_iso(lo)}")
+    first = lo if start is None else max(start - settings.outages_history_hours * 3600, lo)
     shown = first if start is None else start
     if stop <= shown:
         raise ConfigError(
             "the window is empty",
             hint=f"--to must be after --from, and inside the data ({_iso(lo)} to {_iso(hi)})",
         )
-    if (stop - first) // bgp_signal.BIN_SECONDS > cfg.max_bins:
+    if (stop - first) // bgp_signal.BIN_SECONDS > settings.outages_max_bins:
         raise ConfigError(
-            f"the window spans more than {cfg.max_bins} 5-minute bins",
+            f"the window spans more than {settings.outages_max_bins} 5-minute bins",
             hint="detect over a shorter range (--from/--to) and repeat",
         )
-    ranges, geo_source = country_ranges(settings, cfg, first)
+    ranges, geo_source = country_ranges(settings, first)
     series = compute_series(
         settings, inputs, ranges, start=first, end=stop, progress=progress, strict=strict
     )
@@ -287,7 +297,6 @@ def detect(
         data_end=stop,
         simulated=inputs.simulated,
     )
-    notes = []
     shutdowns = read_dataset(settings, "shutdowns")
     if shutdowns is not None and events.num_rows:
         links = link(events, shutdowns)
@@ -303,6 +312,11 @@ def detect(
         notes.append("no shutdowns dataset: events are not linked to curated records")
     if geo_source == "none":
         notes.append("no country map in the lake: only ASN-level signals were computed")
+    panel = panel_from_raw(settings)
+    if events.num_rows:
+        events = with_costs(events, panel, read_dataset(settings, "shutdown_costs"))
+        if not len(panel):
+            notes.append("no World Bank figures in the raw store: costs only from curated links")
     keep = _kept_entities(events)
     stored = [s for s in series if not s.entity.startswith("asn:") or s.entity in keep]
     return DetectResult(
@@ -368,12 +382,12 @@ def _build(ctx: StepContext) -> None:
 
 STEP = Step(
     id="outages",
-    version=f"1;{robust.METHOD_VERSION}",
+    version=f"2;{robust.METHOD_VERSION}",
     description="Detect outages in the BGP and Atlas data (outage_events, outage_signals)",
     run=_build,
     outputs=(EVENTS, SIGNALS),
-    sources=(MRT_SOURCE, ATLAS_SOURCE),
-    depends=("ipdb", "rir"),
+    sources=(*BGP_SOURCES, ATLAS_SOURCE, WORLDBANK),
+    depends=("ipdb", "rir", "shutdowns", "shutdown_costs"),
 )
 
 

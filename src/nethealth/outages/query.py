@@ -17,12 +17,21 @@ from typing import Any
 import duckdb
 
 from nethealth.errors import InputError, NotFoundError
+from nethealth.outages.cost import COST_COLUMNS, api_cost
 from nethealth.outages.events import EVENT_SCHEMA
 from nethealth.outages.lake import EVENTS, SIGNALS, dataset_path
 from nethealth.settings import Settings
 
 COLUMNS = [f.name for f in EVENT_SCHEMA]
-CSV_COLUMNS = [c for c in COLUMNS if c != "evidence"]
+CSV_COLUMNS = [c for c in COLUMNS if c not in ("evidence", "cost_inputs")]
+# In JSON the cost columns become one `cost` object (outages.cost.api_cost), null when none.
+_CSV_COST = {
+    "cost_low_usd": "low_usd",
+    "cost_central_usd": "central_usd",
+    "cost_high_usd": "high_usd",
+    "cost_method_version": "model_version",
+    "cost_basis": "basis",
+}
 MAX_LIMIT = 5000
 SCOPES = ("country", "region", "asn")
 EVIDENCE_MARGIN = timedelta(hours=6)
@@ -136,6 +145,10 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
         elif k == "evidence" and isinstance(v, str):
             v = json.loads(v)
         out[k] = v
+    if "cost_central_usd" in out:
+        out["cost"] = api_cost(out)
+        for k in COST_COLUMNS:
+            out.pop(k, None)
     return out
 
 
@@ -190,7 +203,10 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)
     for r in rows:
-        w.writerow([_cell(r.get(c)) for c in CSV_COLUMNS])
+        cost = r.get("cost") or {}
+        w.writerow(
+            [_cell(cost.get(_CSV_COST[c]) if c in _CSV_COST else r.get(c)) for c in CSV_COLUMNS]
+        )
     return buf.getvalue()
 
 

@@ -30,7 +30,6 @@ from nethealth.outages.inputs import (
     read_bgp,
     select_mrt,
 )
-from nethealth.outages.nuisance import perturb
 from nethealth.outages.series import Series
 from nethealth.outages.signals import atlas as atlas_signal
 from nethealth.outages.signals import bgp as bgp_signal
@@ -44,7 +43,6 @@ def _noop(_m: str, _d: int, _t: int) -> None:
 
 
 CLEAN = "as simulated"
-CHURN = "with Atlas probe churn"
 
 
 @dataclass
@@ -88,8 +86,6 @@ class Evaluation:
 class TreeSeries:
     bgp: list[Series]
     atlas: list[Series]
-    atlas_churned: list[Series]
-    churn: dict[str, int]
     timings: dict[str, float]
 
 
@@ -98,11 +94,9 @@ def series_from_tree(
     start: int,
     end: int,
     progress: Progress = _noop,
-    seed: int = 0,
     workers: int = 1,
 ) -> TreeSeries:
-    """BGP and Atlas series from a simulator output tree (or any tree in publisher layout);
-    the Atlas series also with nuisance.perturb applied to the results."""
+    """BGP and Atlas series from a simulator output tree (or any tree in publisher layout)."""
     timings: dict[str, float] = {}
     mirror = root / "mirror" if (root / "mirror").is_dir() else root
     t = time.monotonic()
@@ -117,7 +111,7 @@ def series_from_tree(
     t = time.monotonic()
     vis = bgp_signal.visibility(tables, ranges, start=start, end=end, coverage=coverage(files))
     timings["bgp_signal"] = time.monotonic() - t
-    out = TreeSeries(list(vis.series), [], [], {}, timings)
+    out = TreeSeries(list(vis.series), [], timings)
     if (mirror / "atlas").is_dir():
         t = time.monotonic()
         found = find_atlas([mirror / "atlas"])
@@ -128,12 +122,21 @@ def series_from_tree(
         out.atlas = atlas_signal.signals(
             results, start=start, end=end, probes=probes, ranges=ranges, data_span=span
         )
-        churned, out.churn = perturb(results, start=start, end=end, seed=seed)
-        out.atlas_churned = atlas_signal.signals(
-            churned, start=start, end=end, probes=probes, ranges=ranges, data_span=span
-        )
         timings["atlas"] = time.monotonic() - t
     return out
+
+
+NOISY = "as simulated, with measurement noise and routine churn"
+
+
+def _is_noise_count(key: str) -> bool:
+    return key in (
+        "atlas_noise_missing_results",
+        "atlas_platform_gaps",
+        "atlas_power_cut_countries",
+        "bgp_background_changes",
+        "bgp_session_outages",
+    )
 
 
 def evaluate_tree(root: Path, progress: Progress = _noop, workers: int = 1) -> Evaluation:
@@ -150,13 +153,12 @@ def evaluate_tree(root: Path, progress: Progress = _noop, workers: int = 1) -> E
     start = calendar.timegm(first.timetuple())
     end = start + int(sim["days"]) * 86400
     labels = read_labels(root / "labels" / "events.json")
-    seed = int(sim.get("seed") or 0)
-    ts = series_from_tree(root, start, end, progress, seed=seed, workers=workers)
+    ts = series_from_tree(root, start, end, progress, workers=workers)
+    noise = sim.get("noise") or {}
+    notes = {k: int(v) for k, v in (sim.get("counts") or {}).items() if _is_noise_count(k)}
     conditions = []
-    for cname, series, notes in (
-        (CLEAN, ts.bgp + ts.atlas, {}),
-        (CHURN, ts.bgp + ts.atlas_churned, ts.churn),
-    ):
+    cname = NOISY if noise.get("enabled") else CLEAN
+    for series in (ts.bgp + ts.atlas,):
         detections: dict[str, list[Detection]] = {}
         scores: list[Score] = []
         for name in DETECTORS:
@@ -187,19 +189,27 @@ def evaluate_sim(
     workdir: Path | None = None,
     progress: Progress = _noop,
     workers: int = 1,
+    noise: bool = True,
 ) -> Evaluation:
-    """Simulate a world into a temporary directory (or `workdir`) and evaluate on it."""
+    """Simulate a world into a temporary directory (or `workdir`) and evaluate on it;
+    `noise=False` turns the simulator's measurement noise and routine churn off."""
     from nethealth.sim import run as run_sim
-    from nethealth.sim.config import SimConfig
+    from nethealth.sim.config import NoiseConfig, SimConfig
 
     with tempfile.TemporaryDirectory(prefix="nethealth-eval-") as tmp:
-        out = (workdir or Path(tmp)) / f"sim-{seed}-{scale}-{days}"
+        name = f"sim-{seed}-{scale}-{days}" + ("" if noise else "-clean")
+        out = (workdir or Path(tmp)) / name
         t = time.monotonic()
         if not (out / "sim.json").is_file():
-            run_sim(
-                SimConfig(out=out, seed=seed, scale=scale, days=days, start=SIM_START),  # type: ignore[arg-type]
-                lambda m, d, n: progress(f"sim {m}", d, n),
+            config = SimConfig(
+                out=out,
+                seed=seed,
+                scale=scale,  # type: ignore[arg-type]
+                days=days,
+                start=SIM_START,
+                noise=NoiseConfig(enabled=noise),
             )
+            run_sim(config, lambda m, d, n: progress(f"sim {m}", d, n))
         sim_seconds = time.monotonic() - t
         ev = evaluate_tree(out, progress, workers=workers)
         ev.seconds["simulate"] = sim_seconds

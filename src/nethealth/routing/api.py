@@ -180,9 +180,25 @@ def incident_view(request: Request, incident_id: str, format: str = "json") -> R
         return _error(e)
 
 
+def _month(month: str | None) -> str | None:
+    from nethealth.errors import InputError
+    from nethealth.routing import scorecard
+
+    if month is None:
+        return None
+    try:
+        scorecard.month_bounds(month)
+    except InputError as exc:
+        raise RoutingApiError(400, "bad_request", exc.message, exc.hint) from None
+    return month
+
+
 @router.get("/asns/{asn}/scorecard")
 def asn_scorecard(request: Request, asn: int, month: str, format: str = "json") -> Response:
-    """MANRS-style readiness per action for one AS and month (`nethealth.routing.scorecard`)."""
+    """MANRS-style readiness per action for one AS and month: the row of the built
+    `routing_scorecards` dataset (`"source": "dataset"`); only when the directory has no such
+    dataset (files written by the CLI) is it computed from the routing datasets
+    (`"source": "computed"`)."""
     from nethealth.errors import InputError
     from nethealth.routing import scorecard
 
@@ -190,16 +206,58 @@ def asn_scorecard(request: Request, asn: int, month: str, format: str = "json") 
         fmt = _fmt(format)
         if not 0 <= asn < 2**32:
             raise RoutingApiError(400, "bad_request", f"AS number out of range: {asn}")
+        _month(month)
+        if (_dir(request) / f"{scorecard.SCORECARDS}.parquet").is_file():
+            rows = _query(request, scorecard.SCORECARDS,
+                          "SELECT * FROM {t} WHERE asn = ? AND month = ?",
+                          [asn, month])  # fmt: skip
+            if not rows:
+                raise RoutingApiError(404, "not_found", f"AS{asn} has no scorecard for {month}",
+                                      "the AS originates no route in that month's RIB snapshot, "
+                                      "or the month has none")  # fmt: skip
+            card = {**rows[0], "source": "dataset"}
+            return _respond(card, fmt, [card])
         try:
-            scorecard.month_bounds(month)
             inputs, _cc = scorecard.load_inputs(_dir(request), month, asn)
         except InputError as exc:
-            status, code = (400, "bad_request") if exc.field == "month" else (404, "not_found")
-            raise RoutingApiError(status, code, exc.message, exc.hint) from None
-        rows = scorecard.scorecards(inputs, month).to_pylist()
-        if not rows:
+            raise RoutingApiError(404, "not_found", exc.message, exc.hint) from None
+        found = scorecard.scorecards(inputs, month).to_pylist()
+        if not found:
             raise RoutingApiError(404, "not_found", f"AS{asn} originates no route in {month}")
-        card = {**rows[0], "method_version": scorecard.METHOD_VERSION}
+        card = {**found[0], "method_version": scorecard.METHOD_VERSION, "source": "computed"}
         return _respond(card, fmt, [card])
+    except RoutingApiError as e:
+        return _error(e)
+
+
+@router.get("/countries/{cc}/scorecard")
+def country_scorecard(
+    request: Request, cc: str, month: str | None = None, format: str = "json"
+) -> Response:
+    """Country roll-up of the MANRS-style scorecards (`routing_scorecard_countries`): per
+    action the ASes scored, their median readiness and the share at >= 90 %. Without `month`,
+    the latest month."""
+    from nethealth.routing import scorecard
+
+    try:
+        fmt = _fmt(format)
+        if len(cc) != 2 or not cc.isalpha():
+            raise RoutingApiError(400, "bad_request", f"not an ISO 3166 alpha-2 code: {cc!r}")
+        code = cc.upper()
+        wanted = _month(month)
+        rows = _query(request, scorecard.COUNTRY_ROLLUPS,
+                      "SELECT * FROM {t} WHERE cc = ? AND (? IS NULL OR month = ?) "
+                      "QUALIFY month = max(month) OVER () ORDER BY action",
+                      [code, wanted, wanted])  # fmt: skip
+        if not rows:
+            raise RoutingApiError(404, "not_found", f"no scorecard roll-up for {code}"
+                                  + (f" in {wanted}" if wanted else ""),
+                                  "no AS registered there originates a route in that month")  # fmt: skip
+        body = {"cc": code, "month": rows[0]["month"],
+                "method_version": rows[0]["method_version"],
+                "simulated": bool(rows[0]["simulated"]),
+                "actions": [{k: r[k] for k in ("action", "ases", "median", "share_ready")}
+                            for r in rows]}  # fmt: skip
+        return _respond(body, fmt, rows)
     except RoutingApiError as e:
         return _error(e)

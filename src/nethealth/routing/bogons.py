@@ -8,11 +8,17 @@ anything outside 2000::/3, the only block IANA allocates as global unicast (RFC 
 
 AS numbers: the IANA "Special-Purpose AS Numbers" registry (RFC 7607 AS0, RFC 6793 AS_TRANS,
 RFC 5398 documentation, RFC 6996 private use, RFC 7300 last ASNs) and 65552-131071 reserved.
+
+Unallocated space: prefixes that no allocated/assigned record of the five RIRs' delegated-
+extended statistics covers, checked only on complete files (`completeness_problem`).
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import numpy.typing as npt
@@ -89,3 +95,106 @@ def bogon_asn_reason(asn: int) -> str | None:
         if first <= asn <= last:
             return f"AS{asn}: {name} ({rfc})"
     return None
+
+
+# --- unallocated space: routed prefixes no RIR has delegated ----------------------------------
+# A route is a bogon when no allocated/assigned record of the five RIRs' delegated-extended files
+# covers it. Incomplete files would turn every missing record into a false alarm, so a family is
+# only checked when each registry's file is present and its header counts match the records
+# present, and the result is refused when it is implausible (see MAX_UNALLOCATED_SHARE).
+
+RIR_REGISTRIES = ("afrinic", "apnic", "arin", "lacnic", "ripencc")
+FAMILY_TYPES = {4: "ipv4", 6: "ipv6"}
+# Real tables carry a few dozen unallocated routes among ~1M (<< 0.1 %); a share above this
+# means the delegation data do not describe the whole registry space.
+MAX_UNALLOCATED_SHARE = 0.10
+UNALLOCATED_REASON = (
+    "unallocated: covered by no allocated/assigned record of the five RIRs' delegated-extended "
+    "files"
+)
+U64 = npt.NDArray[np.uint64]
+
+
+@dataclass(frozen=True)
+class DelegationFile:
+    """One registry's file in force on a day: its header counts and the records present."""
+
+    registry: str
+    snapshot: date | None  # None: the registry has no file on or before the day
+    header_records: int | None = None
+    summaries: Mapping[str, int] = field(default_factory=dict)  # type -> count (header)
+    present: Mapping[str, int] = field(default_factory=dict)  # type -> records present
+
+
+def completeness_problem(files: Sequence[DelegationFile], af: int) -> str | None:
+    """Why the files cannot be used to find unallocated space of family `af`, or None."""
+    kind = FAMILY_TYPES[af]
+    by_registry = {f.registry: f for f in files}
+    for reg in RIR_REGISTRIES:
+        f = by_registry.get(reg)
+        if f is None or f.snapshot is None:
+            return f"no {reg} delegated-extended file on or before the day"
+        total = sum(f.present.values())
+        if f.header_records != total:
+            return (
+                f"{reg} file of {f.snapshot} is incomplete: its header says {f.header_records} "
+                f"records, {total} are present"
+            )
+        if f.summaries.get(kind) != f.present.get(kind, 0):
+            return (
+                f"{reg} file of {f.snapshot} is incomplete: its summary says "
+                f"{f.summaries.get(kind)} {kind} records, {f.present.get(kind, 0)} are present"
+            )
+    return None
+
+
+@dataclass(frozen=True)
+class AllocatedSpace:
+    """Merged allocated/assigned ranges of one family in the lake's range convention (IPv4
+    addresses as numbers, IPv6 top 64 bits), or why the family cannot be checked."""
+
+    af: int
+    starts: U64
+    ends: U64
+    refused: str | None = None
+
+    @classmethod
+    def refuse(cls, af: int, reason: str) -> AllocatedSpace:
+        empty = np.zeros(0, np.uint64)
+        return cls(af, empty, empty, reason)
+
+
+def allocated_space(af: int, starts: Sequence[str], values: Sequence[int]) -> AllocatedSpace:
+    """The union of delegated records (`start`, `value` as in the delegated format: IPv4 an
+    address count, IPv6 a prefix length). IPv6 delegations are /64 or shorter, so their top 64
+    bits describe them exactly."""
+    s = np.zeros(len(starts), np.uint64)
+    e = np.zeros(len(starts), np.uint64)
+    for i, (text, value) in enumerate(zip(starts, values, strict=True)):
+        if af == 4:
+            first = int(ipaddress.IPv4Address(text))
+            s[i], e[i] = first, min(first + int(value), 2**32) - 1
+        else:
+            top = int(ipaddress.IPv6Address(text)) >> 64
+            host = (1 << max(0, 64 - int(value))) - 1
+            s[i], e[i] = top & ~host, top | host
+    if not len(s):
+        return AllocatedSpace(af, s, e)
+    order = np.argsort(s, kind="stable")
+    s, e = s[order], e[order]
+    reach = np.maximum.accumulate(e)
+    # a new run starts where a record neither overlaps nor touches everything before it
+    gap = (s[1:] > reach[:-1]) & (s[1:] - reach[:-1] != np.uint64(1))
+    runs = np.flatnonzero(np.concatenate([[True], gap]))
+    return AllocatedSpace(af, s[runs], np.maximum.reduceat(e, runs))
+
+
+def allocated_mask(space: AllocatedSpace, start: U64, end: U64) -> npt.NDArray[np.bool_]:
+    """Whether each range [start, end] lies inside the allocated space."""
+    if not len(space.starts):
+        return np.zeros(len(start), bool)
+    i = np.searchsorted(space.starts, start, side="right") - 1
+    inside = i >= 0
+    j = np.where(inside, i, 0)
+    out: npt.NDArray[np.bool_] = inside & (end <= space.ends[j])
+    return out

@@ -13,6 +13,7 @@ from typing import Annotated
 import pyarrow as pa
 import typer
 
+from nethealth.bgp.ingest import guess_collector
 from nethealth.cli_common import console
 from nethealth.formats.vrp import read_vrps
 from nethealth.lake.storage import write_parquet_atomic
@@ -33,6 +34,12 @@ Vrps = Annotated[
         "--vrps", help="VRP export (rpki-client JSON or CSV)", exists=True, dir_okay=False
     ),
 ]
+
+
+def _named(files: list[Path]) -> list[tuple[Path, str | None]]:
+    """Files with their collector (archive layout or file name), so incidents name the peers
+    that saw them; "unknown" when neither says it."""
+    return [(f, guess_collector(f) or "unknown") for f in files]
 
 
 def _asn_country(path: Path | None) -> pa.Table | None:
@@ -95,8 +102,15 @@ def incidents(
         Path | None, typer.Option("--vrps", help="VRPs: suppress RPKI-valid origins")
     ] = None,
     relationships: Annotated[
-        Path | None, typer.Option(help="CAIDA as-rel file (default: infer, Gao 2001)")
+        Path | None,
+        typer.Option(
+            help="CAIDA as-rel file, serial-1 or serial-2 (default: infer from the RIBs' "
+            "paths with --method)"
+        ),
     ] = None,
+    method: Annotated[
+        str, typer.Option(help="inference method without --relationships: gao or asrank")
+    ] = "gao",
 ) -> None:
     """Bogons, MOAS, sub-prefix hijacks and route leaks with start, end, peers and paths."""
     from nethealth.routing import relationships as rel
@@ -105,13 +119,13 @@ def incidents(
     t0 = datetime.fromisoformat(start).astimezone(UTC)
     t1 = datetime.fromisoformat(end).astimezone(UTC)
     with progress_bar(err) as progress:
-        iv = intervals_of(
-            Window([(r, None) for r in ribs], [(u, None) for u in updates], t0, t1), progress
-        )
+        iv = intervals_of(Window(_named(ribs), _named(updates), t0, t1), progress)
     found, _ = detect_all(
         iv,
         read_vrps(vrps).vrps if vrps else None,
         rel.read_caida(relationships) if relationships else None,
+        method=method,
+        basis=relationships.name if relationships else None,
     )
     write_parquet_atomic(out, found)
     for r in found.to_pylist():
@@ -145,16 +159,44 @@ def evaluate(
         int, typer.Option(help="simulated worlds (seeds seed..seed+runs-1)", min=1, max=100)
     ] = 10,
     days: Annotated[int, typer.Option(help="days per world", min=1, max=30)] = 2,
-    caida: Annotated[
-        bool, typer.Option(help="use the simulator's as-rel.txt instead of inferring")
-    ] = False,
+    method: Annotated[
+        list[str] | None,
+        typer.Option(help="inference method(s) to score: gao, asrank (default: both)"),
+    ] = None,
 ) -> None:
-    """Precision and recall of each incident detector against the simulator's labels."""
+    """Precision and recall of each incident detector against the simulator's labels, with
+    the leak detector's relationships from the simulator's CAIDA-like file, nethealth's own
+    inference and the simulator's truth; then every missed leak label and why."""
+    from nethealth.routing.evaluate import INFERENCE_METHODS
     from nethealth.routing.evaluate import evaluate as run_eval
 
     with progress_bar(err) as progress:
-        ev = run_eval(seed, runs, days, progress=progress, caida=caida)
+        ev = run_eval(seed, runs, days, progress=progress, methods=method or INFERENCE_METHODS)
     typer.echo(ev.table())
+    typer.echo(f"\nmissed observable leak labels: {len(ev.misses)}")
+    for line in ev.misses:
+        typer.echo(f"- {line}")
+
+
+@app.command("fetch-asrel")
+def fetch_asrel(
+    month: Annotated[str, typer.Option("--month", help="month of CAIDA's file, YYYY-MM")],
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="serial-2 directory (default: the caida_asrel_base_url setting)"),
+    ] = None,
+) -> None:
+    """Download CAIDA's AS relationships (serial-2) of one month into the raw store; the
+    `routing` and `routing_incidents` steps then use it instead of inferring."""
+    from nethealth.lake.raw import RawStore
+    from nethealth.routing import caida
+    from nethealth.settings import load_settings
+
+    settings = load_settings()
+    with progress_bar(err) as progress:
+        raw = caida.fetch(settings, RawStore(settings.raw_dir), month=caida.parse_month(month),
+                          base_url=base_url, progress=progress)  # fmt: skip
+    typer.echo(f"{raw.path} ({raw.provenance.size:,} bytes, sha256 {raw.provenance.sha256})")
 
 
 @app.command()

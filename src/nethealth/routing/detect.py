@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from nethealth.routing.incidents import bogon, leaks, moas, subprefix
 from nethealth.routing.incidents.model import INCIDENT_SCHEMA
-from nethealth.routing.relationships import Relations, infer_gao
+from nethealth.routing.relationships import DEFAULT_METHOD, Relations, infer
 from nethealth.routing.routes import read_routes
 from nethealth.routing.timeline import route_intervals
 
@@ -39,17 +39,23 @@ def intervals_of(window: Window, progress: Progress | None = None) -> pa.Table:
 
 
 def detect_all(
-    intervals: pa.Table, vrps: pa.Table | None, relations: pa.Table | None = None
+    intervals: pa.Table,
+    vrps: pa.Table | None,
+    relations: pa.Table | None = None,
+    method: str = DEFAULT_METHOD,
+    basis: str | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """All incidents (INCIDENT_SCHEMA) and the relationships used (inferred from the initial
-    RIB's paths with Gao's algorithm unless given)."""
+    RIB's paths with `method` — see `relationships.infer` — unless given). `basis` names where
+    given relationships came from (e.g. `caida-asrel:2025-06-01`) in the leaks' detail."""
     if relations is None:
         base = intervals.filter(intervals["baseline"])
-        relations = infer_gao(base["as_path"].combine_chunks())
+        relations = infer(base["as_path"].combine_chunks(), method)
+        basis = f"inferred ({method})"
     found = [
         moas.detect(intervals, vrps),
         subprefix.detect(intervals, vrps),
-        leaks.detect(intervals, Relations.from_table(relations)),
+        leaks.detect(intervals, Relations.from_table(relations), basis or "given"),
         bogon.detect(intervals),
     ]
     return pa.concat_tables([t.cast(INCIDENT_SCHEMA) for t in found]), relations

@@ -98,3 +98,54 @@ _routing(
     None,
     "worse",
 )
+
+
+# MANRS-style readiness, from the monthly scorecards' country roll-up (lake step
+# `routing_scorecards`, method in nethealth.routing.scorecard). {action} is one of the fixed
+# names below, never user input.
+READINESS_SQL = """
+SELECT r.cc AS country, strptime(r.month || '-01', '%Y-%m-%d')::DATE AS date,
+       100 * r.share_ready AS value, r.simulated
+FROM routing_scorecard_countries r JOIN countries c ON c.cc = r.cc
+WHERE r.action = ? AND r.share_ready IS NOT NULL
+ORDER BY country, date
+"""
+READINESS_ACTIONS = {
+    "filtering": "Filtering (action 1): no incident that the AS or a direct customer caused, "
+    "weighted by duration as MANRS does (< 30 min 0.5, < 24 h 1, +1 per further day); "
+    "readiness 100 x max(0, 1 - weight / 10).",
+    "rpki": "Global validation, RPKI (action 4): valid share - 10 x invalid share of the AS's "
+    "routes in the month's latest RIB snapshot, clipped to 0-100.",
+    "irr": "Global validation, IRR (action 4): share of the AS's routes with a matching "
+    "route/route6 object (same origin, equal or covering prefix).",
+    "coordination": "Coordination (action 3): contact data in PeeringDB (a net record with a "
+    "website or general policy 100, a record without either 50, none 0).",
+}
+READINESS_TITLES = {"filtering": "filtering", "rpki": "RPKI", "irr": "IRR",
+                    "coordination": "coordination"}  # fmt: skip
+READINESS_DATASETS = ("routing_scorecard_countries", "countries")
+READINESS_SOURCES = ("bgp-ris", "bgp-routeviews", "rpki", "rir", "irr", "peeringdb", "countries")
+
+
+def _readiness_query(action: str) -> Compute:
+    def compute(con: duckdb.DuckDBPyConnection) -> pa.Table:
+        return con.sql(READINESS_SQL, params=[action]).to_arrow_table()
+
+    return compute
+
+
+for _action, _how in READINESS_ACTIONS.items():
+    register(Indicator(
+        id=f"manrs_{_action}_ready_share",
+        title=f"Networks MANRS-ready: {READINESS_TITLES[_action]}",
+        unit="%", area="routing", version="1",
+        method="Share of the ASes registered in the country that originate routes in the month "
+        f"whose scorecard readiness for this action is at least 90 %. {_how} Monthly, from the "
+        "scorecards of nethealth.routing.scorecard (MANRS Observatory-style actions; the "
+        "thresholds are nethealth's, not MANRS's).",
+        caveats="Only ASes that originate routes seen by the collectors are scored; an AS that "
+        "does nothing wrong but announces nothing has no scorecard. Filtering is null (no value) "
+        "for months without incident data.",
+        sources=READINESS_SOURCES, datasets=READINESS_DATASETS,
+        compute=_readiness_query(_action), higher_is="better",
+    ))  # fmt: skip

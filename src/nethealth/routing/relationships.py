@@ -1,4 +1,5 @@
-"""AS relationships: CAIDA serial-1 / serial-2 files, and inference from AS paths (Gao 2001).
+"""AS relationships: CAIDA serial-1 / serial-2 files, and inference from AS paths (Gao 2001 here;
+AS-Rank, Luckie et al. 2013, in `nethealth.routing.asrank`; `infer` picks one).
 
 Relationships are held as a table (asn1, asn2, rel) in CAIDA's convention: rel -1 means asn1 is
 a provider of asn2, rel 0 means they peer. `Relations` answers "what is `b` to `a`?" for many
@@ -76,6 +77,8 @@ def write_caida(table: pa.Table, path: Path) -> None:
 class Relations:
     keys: U64  # sorted a << 32 | b, both directions
     role: npt.NDArray[np.int8]  # what b is to a
+    asns: U64  # sorted ASNs of the table, and each one's number of neighbours in it
+    degree: I64
 
     @classmethod
     def from_table(cls, rel: pa.Table) -> Relations:
@@ -86,8 +89,32 @@ class Relations:
         back = np.where(r == -1, PROVIDER, PEER)
         keys = np.concatenate([(a << np.uint64(32)) | b, (b << np.uint64(32)) | a])
         role = np.concatenate([fwd, back]).astype(np.int8)
-        order = np.argsort(keys, kind="stable")
-        return cls(keys[order], role[order])
+        keys, first = np.unique(keys, return_index=True)  # a file listing a link twice
+        asns, degree = np.unique(keys >> np.uint64(32), return_counts=True)
+        return cls(keys, role[first], asns, degree.astype(np.int64))
+
+    def degree_of(self, asn: npt.NDArray[np.integer]) -> I64:
+        """Neighbours of each AS in the table (0 for an AS it does not have)."""
+        x = asn.astype(np.uint64)
+        if not len(self.asns):
+            return np.zeros(len(x), np.int64)
+        i = np.minimum(np.searchsorted(self.asns, x), len(self.asns) - 1)
+        return np.where(self.asns[i] == x, self.degree[i], 0).astype(np.int64)
+
+    def lookup_or_guess(
+        self, a: npt.NDArray[np.integer], b: npt.NDArray[np.integer]
+    ) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.bool_]]:
+        """What `b` is to `a`, and whether that was guessed: a link the table does not have
+        gets Gao's first principle — the AS with more neighbours is the provider (equal
+        degrees stay UNKNOWN). A leak often crosses a link no baseline path showed (a backup
+        provider link only a leak makes visible); without a guess it could never be a valley."""
+        role = self.lookup(a, b)
+        unknown = role == UNKNOWN
+        if unknown.any():
+            da, db = self.degree_of(a[unknown]), self.degree_of(b[unknown])
+            guess = np.where(db > da, PROVIDER, np.where(db < da, CUSTOMER, PEER))
+            role[unknown] = guess.astype(np.int8)
+        return role, unknown & (role != UNKNOWN)
 
     def lookup(
         self, a: npt.NDArray[np.integer], b: npt.NDArray[np.integer]
@@ -168,6 +195,28 @@ def infer_gao(paths: pa.Array, ratio: float = PEER_DEGREE_RATIO) -> pa.Table:
         {"asn1": asn1.astype(np.uint32), "asn2": asn2.astype(np.uint32), "rel": rel},
         schema=REL_SCHEMA,
     )
+
+
+METHODS = ("asrank", "gao")
+# What nethealth infers with when not told: Gao, because on the simulator's worlds (few vantage
+# points, a clique that is not at the top of the transit-degree ranking) it measured better
+# than AS-Rank — docs/routing-security.md has the figures. AS-Rank is one argument away.
+DEFAULT_METHOD = "gao"
+
+
+def infer(paths: pa.Array, method: str = DEFAULT_METHOD) -> pa.Table:
+    """Relationships inferred from AS paths (list<uint32>, collector side first): "asrank"
+    (Luckie et al. 2013, `nethealth.routing.asrank`) or "gao" (Gao 2001, `infer_gao`)."""
+    if method == "asrank":
+        from nethealth.routing.asrank import infer_asrank  # asrank builds on this module
+
+        return infer_asrank(paths)
+    if method == "gao":
+        return infer_gao(paths)
+    raise InputError(
+        f"unknown relationship inference method {method!r}", field="method",
+        hint=f"use one of {', '.join(METHODS)}",
+    )  # fmt: skip
 
 
 def score(inferred: pa.Table, truth: pa.Table) -> dict[str, float]:

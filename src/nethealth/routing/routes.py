@@ -7,13 +7,14 @@ ends in an AS_SET, RFC 6811). Peers are told apart by (collector, peer IP).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from nethealth.bgp.mrt import MRTReader
 from nethealth.rpki.coverage import routes_from_bgp_elements
@@ -77,3 +78,14 @@ def read_routes(
         for batch in MRTReader(path, collector=collector, strict=strict):
             parts.append(routes_from_elements(pa.Table.from_batches([batch]), snapshot))
     return pa.concat_tables(parts) if parts else ROUTES_SCHEMA.empty_table()
+
+
+def route_paths(elements: Sequence[Path]) -> pa.Array:
+    """The AS paths of the routes of decoded-element Parquet files (`bgp.elements/1`), in file
+    order: `read_routes(...)["as_path"]` of the same MRT files, without the other columns."""
+    parts = []
+    for path in elements:
+        t = pq.read_table(path, columns=["elem_type", "as_path"])
+        keep = pc.is_in(pc.cast(t["elem_type"], pa.string()), pa.array(_KEEP))
+        parts.extend(t["as_path"].filter(keep).chunks)
+    return pa.chunked_array(parts, pa.list_(pa.uint32())).combine_chunks()

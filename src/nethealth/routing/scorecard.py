@@ -38,6 +38,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from nethealth.errors import InputError
+from nethealth.lake.build import Step, StepContext
 
 METHOD_VERSION = "1"
 HALF_HOUR = 30 * 60
@@ -268,3 +269,69 @@ def load_inputs(
         irr=irr if irr is not None and irr.num_rows else None,
         peeringdb_net=net if net is not None and net.num_rows else None,
     ), cc
+
+
+# --- the lake build step `routing_scorecards` ----------------------------------------------
+
+SCORECARDS = "routing_scorecards"
+COUNTRY_ROLLUPS = "routing_scorecard_countries"
+MONTHS_SQL = """
+SELECT DISTINCT strftime(snapshot, '%Y-%m') AS month, bool_or(simulated) AS simulated
+FROM read_parquet(?) GROUP BY 1 ORDER BY 1
+"""
+_EMPTY_ROUTES = pa.table({
+    "af": pa.array([], pa.int8()), "prefix": pa.array([], pa.string()),
+    "origin_asn": pa.array([], pa.uint32()), "state": pa.array([], pa.string()),
+    **{c: pa.array([], pa.uint64()) for c in ("start", "start_lo", "end", "end_lo")},
+})  # fmt: skip
+_EMPTY_CC = pa.table({"asn": pa.array([], pa.uint32()), "cc": pa.array([], pa.string())})
+
+
+def _flag(table: pa.Table, simulated: bool) -> pa.Table:
+    table = table.append_column("method_version", pa.array([METHOD_VERSION] * table.num_rows))
+    return table.append_column("simulated", pa.array([simulated] * table.num_rows, pa.bool_()))
+
+
+def month_tables(lake: Path, month: str, simulated: bool) -> tuple[pa.Table, pa.Table]:
+    """Every originating AS's scorecard of the month and the per-country roll-up."""
+    inputs, cc = load_inputs(lake, month)
+    cards = scorecards(inputs, month)
+    rollup = country_rollup(cards, cc if cc is not None else _EMPTY_CC)
+    return _flag(cards, simulated), _flag(rollup, simulated)
+
+
+def build_scorecards(ctx: StepContext) -> None:
+    """Per month with a RIB snapshot (`routing_route_states`): `routing_scorecards` (one row per
+    originating AS) and `routing_scorecard_countries` (per country and action)."""
+    states = ctx.dataset_path("routing_route_states")
+    con = duckdb.connect()
+    try:
+        months = con.sql(MONTHS_SQL, params=[str(states)]).fetchall() if states.is_file() else []
+    finally:
+        con.close()
+    cards: list[pa.Table] = []
+    rollups: list[pa.Table] = []
+    for i, (month, simulated) in enumerate(months):
+        ctx.progress(f"routing scorecards {month}", i, len(months))
+        c, r = month_tables(ctx.lake_dir, month, bool(simulated))
+        cards.append(c)
+        rollups.append(r)
+    ctx.progress("routing scorecards", len(months), len(months))
+    if not months:  # the schemas, from the same code path
+        empty = scorecards(ScoreInputs(routes=_EMPTY_ROUTES), "1970-01")
+        cards = [_flag(empty, False)]
+        rollups = [_flag(country_rollup(empty, _EMPTY_CC), False)]
+    ctx.write_dataset(SCORECARDS, pa.concat_tables(cards))
+    ctx.write_dataset(COUNTRY_ROLLUPS, pa.concat_tables(rollups))
+
+
+STEP = Step(
+    id="routing_scorecards",
+    version="1",
+    description="MANRS-style scorecards per month and originating AS, with country roll-ups",
+    run=build_scorecards,
+    outputs=(SCORECARDS, COUNTRY_ROLLUPS),
+    # routing: routes, relationships, IRR, ASN->country; routing_incidents: Filtering;
+    # peeringdb: Coordination
+    depends=("routing", "routing_incidents", "peeringdb"),
+)

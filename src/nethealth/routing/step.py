@@ -20,14 +20,15 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from nethealth.bgp.derived import decoded_rib
 from nethealth.bgp.source import RIS, ROUTEVIEWS
 from nethealth.formats.rpsl import ROUTE_SCHEMA, read_rpsl
 from nethealth.formats.vrp import VRP_SCHEMA
 from nethealth.lake.build import Step, StepContext
 from nethealth.lake.raw import RawFile
-from nethealth.routing import irr, relationships
+from nethealth.routing import caida, irr, relationships
 from nethealth.routing import snapshot as snap
-from nethealth.routing.routes import ROUTES_SCHEMA, read_routes
+from nethealth.routing.routes import route_paths
 
 BGP_SOURCES = (RIS.id, ROUTEVIEWS.id)
 RIB_NAME = re.compile(r"^(?P<collector>.+)\.(?:bview|rib)\.(?P<stamp>\d{8}\.\d{4})\.(?:gz|bz2)$")
@@ -97,12 +98,16 @@ def _stamp(table: pa.Table, day: date, simulated: bool) -> pa.Table:
 def day_tables(
     con: duckdb.DuckDBPyConnection, ctx: StepContext, day: date, ribs: list[tuple[RawFile, str]]
 ) -> dict[str, pa.Table]:
-    routes = read_routes([(raw.path, collector) for raw, collector in ribs], day)
+    # decoded once per build (shared with the `bgp` step, cached by the file's SHA-256)
+    elements = [decoded_rib(ctx.lake_dir, raw, collector) for raw, collector in ribs]
     vrps, vrps_sim = vrps_for(con, ctx.dataset_path("rpki_vrps"), day)
     cc = asn_country(con, ctx.dataset_path("rir_delegations"), day)
-    tables = snap.compute(routes, vrps, day, cc)
+    tables = snap.compute_from_elements(con, elements, vrps, day, cc)
     tables[ASN_COUNTRY] = cc
-    tables[RELATIONSHIPS] = relationships.infer_gao(routes["as_path"].combine_chunks())
+    # CAIDA's file in force when one is stored, else inferred from the day's paths
+    source = caida.RelationshipSource(ctx.raw_files(caida.SOURCE_ID))
+    rel, method = source.for_day(day, lambda: route_paths(elements))
+    tables[RELATIONSHIPS] = caida.with_method(rel, method)
     simulated = vrps_sim or any(raw.provenance.simulated for raw, _ in ribs)
     return {name: _stamp(t, day, simulated) for name, t in tables.items()}
 
@@ -120,9 +125,13 @@ def irr_routes(files: Sequence[RawFile]) -> pa.Table:
 def _empty_tables() -> dict[str, pa.Table]:
     """The outputs' schemas with no rows (no RIB stored yet), from the same code path."""
     cc = pa.table({"asn": pa.array([], pa.uint32()), "cc": pa.array([], pa.string())})
-    tables = snap.compute(ROUTES_SCHEMA.empty_table(), VRP_SCHEMA.empty_table(), date.min, cc)
+    con = duckdb.connect()
+    try:
+        tables = snap.compute_from_elements(con, [], VRP_SCHEMA.empty_table(), date.min, cc)
+    finally:
+        con.close()
     tables[ASN_COUNTRY] = cc
-    tables[RELATIONSHIPS] = relationships.REL_SCHEMA.empty_table()
+    tables[RELATIONSHIPS] = caida.with_method(relationships.REL_SCHEMA.empty_table(), "")
     return {name: _stamp(t, date.min, False) for name, t in tables.items()}
 
 
@@ -147,12 +156,12 @@ def build(ctx: StepContext) -> None:
 
 STEP = Step(
     id="routing",
-    version="1",
+    version="2",
     description="ROV coverage per ASN and country, transit and peer filtering per RIB date; "
-    "AS relationships (Gao); IRR route objects",
+    "AS relationships (CAIDA's file in force, else inferred: Gao); IRR route objects",
     run=build,
     outputs=OUTPUTS,
-    sources=(*BGP_SOURCES, irr.SOURCE_ID),
+    sources=(*BGP_SOURCES, irr.SOURCE_ID, caida.SOURCE_ID),
     # rir: the ASN→country map comes from its rir_delegations
     depends=("rpki", "rir", "countries"),
 )

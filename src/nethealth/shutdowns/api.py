@@ -29,7 +29,7 @@ from nethealth.shutdowns.feed import MEDIA_TYPE as ATOM_MEDIA_TYPE
 from nethealth.shutdowns.feed import atom_feed
 from nethealth.shutdowns.model import CRITERIA, CRITERIA_TEXT, FIELDS, SCOPES, SOURCES, TYPES
 from nethealth.shutdowns.query import EventFilter, select, to_csv
-from nethealth.shutdowns.store import LogEntry, ShutdownStore
+from nethealth.shutdowns.store import EventState, LogEntry, ShutdownStore
 
 P = ParamSpec("P")
 MAX_LIMIT = 5000
@@ -340,8 +340,22 @@ def get_event(request: Request, event_id: str) -> Any:
         "event": ev.as_record(),
         "provenance": ev.provenance,
         "simulated": ev.simulated,
+        "cost": _cost(request, ev),
         "history": [_entry(e) for e in store.history(event_id)],
     }
+
+
+def _cost(request: Request, ev: EventState) -> dict[str, Any]:
+    """The cost section of the event page (same model, same statuses): the estimate per
+    country from the lake, or why there is none."""
+    from nethealth.web.shutdown_data import event_costs
+    from nethealth.web.shutdown_event import cost_section
+    from nethealth.web.shutdown_pages import names_for
+
+    ctx = request.app.state.nethealth
+    return cost_section(ev, event_costs(ctx.lake, ev.event_id), names_for(ctx)).model_dump(
+        mode="json"
+    )
 
 
 _WRITE_BODY = {

@@ -28,18 +28,27 @@ def write_collector(
     t_end: int,
     all_ribs: bool,
     churn: Churn,
+    outages: list[tuple[int, int, int]] | None = None,
+    reannounce_s: float = 240.0,
 ) -> dict[str, int]:
-    """Every RIB and update file of one collector; returns {path: bgpdump element count}."""
+    """Every RIB and update file of one collector; returns {path: bgpdump element count}.
+
+    `outages`: (session index, down, up) of session outages; a dump taken while a session is
+    down has no entries of that peer (a collector drops the routes of a closed session)."""
     counts: dict[str, int] = {}
     rib = encode_collector(table, col, t_start)
     for t in rib_times(col, t_start, t_end, all_ribs):
         when = dt.datetime.fromtimestamp(t, dt.UTC).replace(tzinfo=None)
         ov = overrides_at(events, t)
+        down = frozenset(k for k, a, b in outages or () if a <= t < b)
+        use = rib if not down else encode_collector(table, col, t_start, down)
         counts[col.rib_path(when)] = write_rib(
-            tree, table, rib, when, ov, lambda ts: _event_edge(events, ts)
+            tree, table, use, when, ov, lambda ts: _event_edge(events, ts)
         )
     del rib
-    counts.update(write_updates(tree, table, col, events, t_start, t_end, churn))
+    counts.update(
+        write_updates(tree, table, col, events, t_start, t_end, churn, outages, reannounce_s)
+    )
     return counts
 
 

@@ -10,7 +10,50 @@ from typing import Literal
 Scale = Literal["tiny", "small", "full"]
 SCALES: tuple[Scale, ...] = ("tiny", "small", "full")
 
-GENERATOR_VERSION = "0.2.0"
+GENERATOR_VERSION = "0.3.1"
+
+
+@dataclass(frozen=True)
+class NoiseConfig:
+    """Everyday measurement noise and background routing churn (docs/simulator.md, "Noise").
+
+    Rates are per day. Where a published figure exists the docs cite it; every other value is
+    an order-of-magnitude assumption stated as such there. `enabled=False` gives the old,
+    noise-free world (only the injected events change anything).
+    """
+
+    enabled: bool = True
+    # --- RIPE Atlas -------------------------------------------------------------------
+    probe_disconnects_per_day: float = 0.3  # per home probe, Poisson
+    flaky_probe_share: float = 0.1  # probes with 10x the disconnect rate (bad CPE/USB)
+    disconnect_median_minutes: float = 20.0  # log-normal durations ...
+    disconnect_sigma: float = 1.6  # ... with a heavy tail (hours happen)
+    disconnect_max_hours: float = 48.0
+    long_absence_share: float = 0.08  # probes away for days (owner moved, power off)
+    new_probe_share: float = 0.03  # probes that first connect during the window
+    anchor_share: float = 0.05  # anchors: data-centre hosted, 20x fewer disconnects
+    anchor_disconnect_factor: float = 0.05
+    result_loss: float = 0.01  # single results never stored
+    path_loss_max: float = 0.05  # per probe-target path packet loss, uniform 0..max
+    platform_gaps_per_day: float = 0.5  # result-store gaps: a controller's probes silent
+    platform_gap_median_minutes: float = 25.0
+    controllers: int = 3  # probes spread over this many controllers
+    power_cut_countries: int = 2  # countries with scheduled daily load shedding
+    power_cut_share: tuple[float, float] = (0.15, 0.45)  # share of their home probes hit
+    power_cut_hours: tuple[int, int] = (2, 4)  # length of each daily block
+    # --- BGP --------------------------------------------------------------------------
+    prefix_withdrawals_per_day: float = 0.02  # origin withdraws + re-announces, per prefix
+    unstable_as_sigma: float = 1.0  # per-AS log-normal rate multiplier (some networks worse)
+    withdrawal_median_minutes: float = 4.0
+    withdrawal_sigma: float = 1.5
+    withdrawal_max_share: float = 0.25  # a routine withdrawal never takes more of its AS
+    session_resets_per_day: float = 0.15  # per collector session (peer and family)
+    session_down_median_minutes: float = 6.0
+    session_down_sigma: float = 2.0  # heavy tail: some peers stay down for hours
+    session_down_max_hours: float = 12.0
+    reannounce_minutes: float = 4.0  # a re-established peer sends its table over minutes
+    te_toggles_per_day: float = 0.01  # more-specifics toggled, per covering v4 prefix
+    growth_per_day: float = 0.0003  # share of prefixes first announced during the window
 
 
 @dataclass(frozen=True)
@@ -27,6 +70,7 @@ class SimConfig:
     # Processes for the output stage (collectors, Atlas, RPKI); output bytes do not depend
     # on it. 1 = in-process.
     workers: int = 1
+    noise: NoiseConfig = field(default_factory=NoiseConfig)
 
     def __post_init__(self) -> None:
         if self.scale not in SCALES:

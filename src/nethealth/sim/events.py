@@ -24,6 +24,15 @@ from nethealth.sim.world import ACCESS, CONTENT, REGIONAL, STUB, World
 
 _RIB_GRID = 7200  # RouteViews dumps every 2 h, RIS every 8 h: multiples of 2 h
 _QUIET = 600  # no event edge within 10 min before a dump (update delays stay before it)
+_WARMUP = 6 * 3600  # detectors need some history: outage events start after this
+# Event kinds that are outages (a detector should find them) and those that are not.
+OUTAGE_KINDS = (
+    "national_shutdown",
+    "regional_shutdown",
+    "asn_outage",
+    "short_outage",
+    "curfew_shutdown",
+)
 
 
 @dataclass
@@ -38,6 +47,8 @@ class Event:
     changed: dict[int, dict[int, Route | None]] = field(default_factory=dict)
     extra: list[tuple[int, int, int, dict[int, Route]]] = field(default_factory=list)
     probe_loss_ases: set[int] = field(default_factory=set)
+    # ASes whose probes keep reachability but see heavy loss and latency (throttling)
+    throttle_ases: set[int] = field(default_factory=set)
 
     def active(self, t: int) -> bool:
         return self.start <= t < self.end
@@ -59,19 +70,33 @@ class _Picker:
         self.rng = stream(w.seed, "events")
         self.rows_of = _rows_by_origin(res, w.n_as)
 
-    def window(self, lo_s: int, hi_s: int) -> tuple[int, int]:
+    def window(self, lo_s: int, hi_s: int, warmup: int = 0) -> tuple[int, int]:
+        lo_t = self.t0 + _QUIET + min(warmup, (self.t_end - self.t0) // 4)
         for _ in range(1000):
             dur = int(self.rng.integers(lo_s, hi_s + 1))
-            dur = min(dur, self.t_end - self.t0 - 2 * _QUIET)
-            start = int(self.rng.integers(self.t0 + _QUIET, self.t_end - dur - _QUIET))
+            dur = min(dur, self.t_end - lo_t - _QUIET)
+            start = int(self.rng.integers(lo_t, max(lo_t + 1, self.t_end - dur - _QUIET)))
             end = start + dur
-            if all((t - self.t0) % _RIB_GRID < _RIB_GRID - _QUIET for t in (start, end)):
+            if off_grid(start, self.t0) and off_grid(end, self.t0):
                 return start, end
         raise RuntimeError("no event window found")
 
     def free_ases(self, mask: np.ndarray) -> np.ndarray:
         idx = np.flatnonzero(mask & (np.array([len(r) for r in self.rows_of]) > 0))
         return np.array([i for i in idx if int(i) not in self.used_as], dtype=np.int64)
+
+
+QUIET, RIB_GRID = _QUIET, _RIB_GRID  # for churn.py, which keeps to the same rules
+
+
+def off_grid(t: int, t0: int) -> bool:
+    """Not within _QUIET before a RIB dump instant."""
+    return (t - t0) % _RIB_GRID < _RIB_GRID - _QUIET
+
+
+def rows_by_origin(res: Resources, n: int) -> list[np.ndarray]:
+    """Prefix rows per origin AS index."""
+    return _rows_by_origin(res, n)
 
 
 def _rows_by_origin(res: Resources, n: int) -> list[np.ndarray]:
@@ -90,37 +115,48 @@ def _prefix_list(res: Resources, rows: list[int]) -> list[str]:
     ]
 
 
-def _shutdown(pk: _Picker, table: RouteTable, n: int, national: bool) -> Event | None:
-    w, res, rng = pk.w, pk.res, pk.rng
+def space(res: Resources, rows: np.ndarray | list[int]) -> float:
+    """Address space of prefix rows in /24 (IPv4) or /48 (IPv6) units."""
+    r = np.asarray(rows, dtype=np.int64)
+    if len(r) == 0:
+        return 0.0
+    bits = np.where(res.pf_af[r] == 4, 24, 48) - res.pf_len[r]
+    return float(np.sum(np.exp2(np.maximum(bits, 0))))
+
+
+def _shutdown_country(pk: _Picker) -> int | None:
+    w, rng = pk.w, pk.rng
     prone = [i for i, c in enumerate(w.countries) if c.shutdown_propensity >= 1]
     if not prone:
         return None
     weights = np.array([w.countries[i].shutdown_propensity for i in prone], dtype=float)
-    ci = prone[int(rng.choice(len(prone), p=weights / weights.sum()))]
+    return prone[int(rng.choice(len(prone), p=weights / weights.sum()))]
+
+
+def _regional_ases(pk: _Picker, cand: np.ndarray, ci: int) -> list[int]:
+    """ASes of one region: a random 5-40 % of the country's announced space (by AS)."""
+    w, res, rng = pk.w, pk.res, pk.rng
+    in_country = np.flatnonzero(w.country[res.pf_origin] == ci)
+    total = space(res, in_country)
+    share = float(rng.uniform(0.05, 0.40))
+    hit: list[int] = []
+    got = 0.0
+    for a in rng.permutation(cand).tolist():
+        size = space(res, pk.rows_of[int(a)])
+        if got + size <= share * total or not hit:
+            hit.append(int(a))
+            got += size
+    return hit
+
+
+def _shutdown_label(pk: _Picker, ci: int, hit: list[int], national: bool) -> dict[str, Any]:
+    w, rng = pk.w, pk.rng
     c = w.countries[ci]
-    cand = pk.free_ases((w.country == ci) & np.isin(w.tier, (REGIONAL, ACCESS, STUB)))
-    if len(cand) == 0:
-        return None
     region = None
-    if national:
-        hit = cand[rng.random(len(cand)) < 0.9]
-        start, end = pk.window(2 * 3600, 8 * 3600)
-    else:
+    if not national:
         subs = sorted(str(s.name) for s in pycountry.subdivisions.get(country_code=c.cc) or [])  # type: ignore[no-untyped-call]
         region = subs[int(rng.integers(len(subs)))] if subs else c.capital
-        hit = cand[rng.random(len(cand)) < 0.35]
-        start, end = pk.window(3 * 3600, 10 * 3600)
-    if len(hit) == 0:
-        hit = cand[:1]
-    rows: list[int] = []
-    for a in hit:
-        mine = pk.rows_of[int(a)]
-        if not national and len(mine) > 1:
-            mine = mine[rng.random(len(mine)) < 0.6] if len(mine) > 1 else mine
-        rows.extend(int(r) for r in mine)
-    pk.used_as.update(int(a) for a in hit)
-    kind = "national_shutdown" if national else "regional_shutdown"
-    label = {
+    return {
         "country": c.cc,
         "region": region,
         "asns": sorted(int(w.asn[a]) for a in hit),
@@ -128,29 +164,139 @@ def _shutdown(pk: _Picker, table: RouteTable, n: int, national: bool) -> Event |
         "shutdown_type": "Full network",
         "affected_network": "Broadband, Mobile",
     }
+
+
+def _shutdown(pk: _Picker, table: RouteTable, n: int, national: bool) -> Event | None:
+    w, res, rng = pk.w, pk.res, pk.rng
+    ci = _shutdown_country(pk)
+    if ci is None:
+        return None
+    cand = pk.free_ases((w.country == ci) & np.isin(w.tier, (REGIONAL, ACCESS, STUB)))
+    if len(cand) == 0:
+        return None
+    if national:
+        hit = [int(a) for a in cand[rng.random(len(cand)) < 0.9]] or [int(cand[0])]
+        start, end = pk.window(2 * 3600, 8 * 3600, _WARMUP)
+    else:
+        hit = _regional_ases(pk, cand, ci)
+        start, end = pk.window(3 * 3600, 10 * 3600, _WARMUP)
+    rows = [int(r) for a in hit for r in pk.rows_of[a]]
+    pk.used_as.update(hit)
+    kind = "national_shutdown" if national else "regional_shutdown"
+    label = _shutdown_label(pk, ci, hit, national)
     ev = Event(f"sim-{n:04d}", kind, start, end, label, _withdraw(table, rows))
-    ev.probe_loss_ases = {int(a) for a in hit}
+    ev.probe_loss_ases = set(hit)
     ev.label["prefixes"] = _prefix_list(res, rows)
     return ev
 
 
-def _outage(pk: _Picker, table: RouteTable, n: int) -> Event | None:
+def _curfew(pk: _Picker, table: RouteTable, n: int) -> list[Event]:
+    """Curfew-style shutdowns: the same networks cut off for some hours on consecutive days
+    (as in Iran 2022 or Manipur 2023, per Access Now's #KeepItOn records)."""
+    w, res, rng = pk.w, pk.res, pk.rng
+    days = (pk.t_end - pk.t0) // 86400
+    ci = _shutdown_country(pk)
+    if ci is None or days < 2:
+        return []
+    cand = pk.free_ases((w.country == ci) & np.isin(w.tier, (REGIONAL, ACCESS, STUB)))
+    if len(cand) == 0:
+        return []
+    hit = _regional_ases(pk, cand, ci)
+    pk.used_as.update(hit)
+    rows = [int(r) for a in hit for r in pk.rows_of[a]]
+    reps = min(int(days) - 1, int(rng.integers(2, 5)))
+    first_day = int(rng.integers(1, days - reps + 1))
+    dur = int(rng.integers(3, 7)) * 3600
+    hour = int(rng.integers(0, 24 - dur // 3600))  # within the UTC day: every day fits
+    out = []
+    series = f"curfew-{n:04d}"
+    for k in range(reps):
+        start = pk.t0 + (first_day + k) * 86400 + hour * 3600 + int(rng.integers(0, 1200))
+        end = min(start + dur + int(rng.integers(-600, 600)), pk.t_end - _QUIET)
+        while not off_grid(start, pk.t0):
+            start += 300
+        while not off_grid(end, pk.t0):
+            end += 300
+        if end <= start or end >= pk.t_end:
+            continue
+        label = _shutdown_label(pk, ci, hit, national=False)
+        label["scope"] = "curfew"
+        label["series"] = series
+        ev = Event(f"sim-{n + k:04d}", "curfew_shutdown", start, end, label, _withdraw(table, rows))
+        ev.probe_loss_ases = set(hit)
+        ev.label["prefixes"] = _prefix_list(res, rows)
+        out.append(ev)
+    return out
+
+
+def _outage(pk: _Picker, table: RouteTable, n: int, short: bool = False) -> Event | None:
+    """One AS loses a share of its prefixes (all of them, or 30-100 % by count when it has
+    several); short outages last 5-29 minutes."""
     w, rng = pk.w, pk.rng
-    cand = pk.free_ases(np.isin(w.tier, (ACCESS, STUB, CONTENT)))
+    cand = pk.free_ases(np.isin(w.tier, (ACCESS, STUB, CONTENT, REGIONAL)))
     if len(cand) == 0:
         return None
     a = int(cand[int(rng.integers(len(cand)))])
     pk.used_as.add(a)
-    rows = [int(r) for r in pk.rows_of[a]]
-    start, end = pk.window(15 * 60, 3 * 3600)
+    mine = pk.rows_of[a]
+    if len(mine) > 2 and rng.random() < 0.4:
+        hit = rng.random(len(mine)) < rng.uniform(0.3, 1.0)
+        # a prefix still covered by a kept one of the same AS loses no reachability
+        cut = [int(r) for r in mine[hit] if not _covered(pk.res, int(r), mine[~hit])]
+        mine = np.asarray(cut, dtype=np.int64) if cut else mine
+    rows = [int(r) for r in mine]
+    if short:
+        start, end = pk.window(5 * 60, 29 * 60, _WARMUP)
+    else:
+        start, end = pk.window(30 * 60, 4 * 3600, _WARMUP)
     label = {
         "country": w.countries[int(w.country[a])].cc,
         "asns": [int(w.asn[a])],
         "scope": "asn",
+        "share_of_prefixes": round(len(rows) / max(1, len(pk.rows_of[a])), 3),
         "prefixes": _prefix_list(pk.res, rows),
     }
-    ev = Event(f"sim-{n:04d}", "asn_outage", start, end, label, _withdraw(table, rows))
-    ev.probe_loss_ases = {a}
+    kind = "short_outage" if short else "asn_outage"
+    ev = Event(f"sim-{n:04d}", kind, start, end, label, _withdraw(table, rows))
+    if len(rows) == len(pk.rows_of[a]):
+        ev.probe_loss_ases = {a}  # a partial outage leaves its probes' own prefix up or not
+    else:
+        ev.probe_loss_ases = {a} if rng.random() < len(rows) / len(pk.rows_of[a]) else set()
+    return ev
+
+
+def _covered(res: Resources, row: int, others: np.ndarray) -> bool:
+    """Is prefix `row` inside one of the prefixes `others` (same family)?"""
+    af, net, length = int(res.pf_af[row]), int(res.pf_net[row]), int(res.pf_len[row])
+    bits = 32 if af == 4 else 64
+    for o in others.tolist():
+        olen = int(res.pf_len[o])
+        if int(res.pf_af[o]) != af or olen > length:
+            continue
+        shift = bits - olen
+        if (int(res.pf_net[o]) >> shift) == (net >> shift):
+            return True
+    return False
+
+
+def _throttle(pk: _Picker, n: int) -> Event | None:
+    """Throttling: reachability kept (no route change, probes keep answering) but heavy loss
+    and latency. Not an outage: labelled so that a detection on it counts as a false alarm."""
+    w, rng = pk.w, pk.rng
+    ci = _shutdown_country(pk)
+    if ci is None:
+        return None
+    cand = pk.free_ases((w.country == ci) & np.isin(w.tier, (REGIONAL, ACCESS, STUB)))
+    if len(cand) == 0:
+        return None
+    hit = [int(a) for a in cand[rng.random(len(cand)) < 0.7]] or [int(cand[0])]
+    pk.used_as.update(hit)
+    start, end = pk.window(2 * 3600, 12 * 3600, _WARMUP)
+    label = _shutdown_label(pk, ci, hit, national=True)
+    label.update({"scope": "throttling", "shutdown_type": "Throttling", "detectable": False})
+    ev = Event(f"sim-{n:04d}", "throttling", start, end, label)
+    ev.throttle_ases = set(hit)
+    ev.label["prefixes"] = []
     return ev
 
 
@@ -301,17 +447,27 @@ def _make(kind: str, pk: _Picker, table: RouteTable, n: int) -> Event | None:
 def _draw(kind: str, pk: _Picker, table: RouteTable, n: int) -> Event | None:
     if kind in ("national", "regional"):
         return _shutdown(pk, table, n, kind == "national")
-    if kind == "outage":
-        return _outage(pk, table, n)
+    if kind in ("outage", "short"):
+        return _outage(pk, table, n, short=kind == "short")
     if kind in ("exact", "sub"):
         return _hijack(pk, table, n, kind == "sub")
     return _leak(pk, table, n)
 
 
 def build_events(
-    w: World, res: Resources, table: RouteTable, start: dt.date, days: int
+    w: World,
+    res: Resources,
+    table: RouteTable,
+    start: dt.date,
+    days: int,
+    mix: bool = True,
 ) -> list[Event]:
-    """The BGP-visible events of the timeline (ROA changes are drawn by rpki.py)."""
+    """The events of the timeline (ROA changes are drawn by rpki.py).
+
+    Per day: a national shutdown every other day, a regional one, two single-AS outages and
+    (with `mix`) a short one, throttling every other day and one curfew series per run; plus
+    an exact-prefix hijack, a sub-prefix hijack and a route leak.
+    """
     if days <= 0:
         return []
     pk = _Picker(w, res, epoch(start), days)
@@ -319,9 +475,19 @@ def build_events(
     for d in range(days):
         plan += ["national"] if d % 2 == 0 else []
         plan += ["regional", "outage", "outage", "exact", "sub", "leak"]
+        if mix:
+            plan += ["short"] + (["throttle"] if d % 2 == 1 else [])
+    if mix and days >= 3:
+        plan.append("curfew")
     events: list[Event] = []
     for kind in plan:
-        ev = _make(kind, pk, table, len(events) + 1)
+        if kind == "curfew":
+            events += _curfew(pk, table, len(events) + 1)
+            continue
+        if kind == "throttle":
+            ev = _throttle(pk, len(events) + 1)
+        else:
+            ev = _make(kind, pk, table, len(events) + 1)
         if ev is not None:
             events.append(ev)
     events.sort(key=lambda e: (e.start, e.id))
@@ -339,8 +505,15 @@ def label_doc(ev: Event) -> dict[str, Any]:
     }
     doc.update(ev.label)
     doc["signals"] = sorted(
-        s for s, on in (("bgp", True), ("atlas", bool(ev.probe_loss_ases))) if on
+        s
+        for s, on in (
+            ("bgp", bool(ev.changed or ev.extra)),
+            ("atlas", bool(ev.probe_loss_ases)),
+            ("atlas_latency", bool(ev.throttle_ases)),
+        )
+        if on
     )
+    doc["outage"] = ev.kind in OUTAGE_KINDS
     return doc
 
 

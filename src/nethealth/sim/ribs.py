@@ -105,15 +105,18 @@ class CollectorRib:
     collector: Collector
     blocks: dict[int, list[tuple[int, bytes]]]
     peer_index: list[tuple[int, int, int, int]]
+    skip: frozenset[int] = frozenset()  # sessions down at the dump: no entries of theirs
 
 
-def encode_collector(table: RouteTable, col: Collector, t0: int) -> CollectorRib:
+def encode_collector(
+    table: RouteTable, col: Collector, t0: int, skip: frozenset[int] = frozenset()
+) -> CollectorRib:
     w = table.w
     blocks: dict[int, list[tuple[int, bytes]]] = {}
     for af in (4, 6):
         per_origin: list[list[bytes]] = [[] for _ in range(w.n_as)]
         for k, s in enumerate(col.sessions):
-            if s.af != af:
+            if s.af != af or k in skip:
                 continue
             pp = table.peers[s.as_idx]
             for o in range(w.n_as):
@@ -126,7 +129,7 @@ def encode_collector(table: RouteTable, col: Collector, t0: int) -> CollectorRib
                 per_origin[o].append(mrt.rib_entry(k, originated(s, o, t0), attrs))
         blocks[af] = [(len(e), b"".join(e)) for e in per_origin]
     peers = [(s.bgp_id, s.af, s.ip, s.asn) for s in col.sessions]
-    return CollectorRib(col, blocks, peers)
+    return CollectorRib(col, blocks, peers, skip)
 
 
 def _entries_for(
@@ -139,7 +142,7 @@ def _entries_for(
 ) -> tuple[int, bytes]:
     out = []
     for k, s in enumerate(rib.collector.sessions):
-        if s.af != af:
+        if s.af != af or k in rib.skip:
             continue
         if s.as_idx in changed:
             route = table.exported(s, changed[s.as_idx])
@@ -159,7 +162,7 @@ def _extra_entries(
 ) -> tuple[int, bytes]:
     out = []
     for k, s in enumerate(rib.collector.sessions):
-        if s.af != af:
+        if s.af != af or k in rib.skip:
             continue
         route = table.exported(s, routes.get(s.as_idx))
         if route is not None:

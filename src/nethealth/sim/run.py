@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from dataclasses import asdict
 from functools import partial
 from typing import Any
 
 import numpy as np
 
+from nethealth.sim.asrel import write_caida_like
 from nethealth.sim.atlas import write_atlas
 from nethealth.sim.bgp import write_collector
+from nethealth.sim.churn import background_events, session_outages
 from nethealth.sim.collectors import Collector, build_collectors
 from nethealth.sim.config import GENERATOR_VERSION, SimConfig, SimResult, WrittenFile
 from nethealth.sim.events import build_events, label_doc
@@ -29,6 +32,7 @@ from nethealth.sim.timeline import epoch, month_firsts
 from nethealth.sim.toplists import write_toplists
 from nethealth.sim.updates import Churn
 from nethealth.sim.world import TIER_NAMES, World, build_world
+from nethealth.sim.worldbank import write_worldbank
 
 Progress = Callable[[str, int, int], None]
 
@@ -89,6 +93,7 @@ def manifest_doc(
             }
             for c in collectors
         ],
+        "noise": asdict(config.noise),
         "mrt_elements": dict(sorted(mrt_counts.items())),
         "files": [
             {"path": f.path, "size": f.size, "sha256": f.sha256}
@@ -135,6 +140,9 @@ def run(config: SimConfig, progress: Progress | None = None) -> SimResult:
     t_end = t_start + config.days * 86400
     events = build_events(world, res, table, config.start, config.days)
     rpki = build_rpki(world, res, config.start, config.days, config.roa_coverage)
+    noise = config.noise
+    background = background_events(world, res, table, events, t_start, config.days, noise)
+    sessions = session_outages(config.seed, collectors, t_start, config.days, noise)
     step(5)
     churn = Churn(per_route=world.params.churn_per_route)
     jobs: list[tuple[str, Job]] = [
@@ -144,11 +152,13 @@ def run(config: SimConfig, progress: Progress | None = None) -> SimResult:
                 write_collector,
                 table=table,
                 col=col,
-                events=events,
+                events=events + background,
                 t_start=t_start,
                 t_end=t_end,
                 all_ribs=world.params.all_ribs,
                 churn=churn,
+                outages=sessions.get(col.name, []),
+                reannounce_s=60.0 * noise.reannounce_minutes,
             ),
         )
         for col in collectors
@@ -164,6 +174,7 @@ def run(config: SimConfig, progress: Progress | None = None) -> SimResult:
                 events=events,
                 start=config.start,
                 days=config.days,
+                noise=noise,
             ),
         )
     )
@@ -174,6 +185,8 @@ def run(config: SimConfig, progress: Progress | None = None) -> SimResult:
         mrt_counts.update(r)
     for r in results[len(collectors) :]:
         counts.update(r)
+    counts["bgp_background_changes"] = len(background)
+    counts["bgp_session_outages"] = sum(len(v) for v in sessions.values())
     counts["collectors"] = len(collectors)
     counts["collector_sessions"] = sum(len(c.sessions) for c in collectors)
     counts["full_feed_sessions"] = sum(s.full for c in collectors for s in c.sessions)
@@ -187,6 +200,8 @@ def run(config: SimConfig, progress: Progress | None = None) -> SimResult:
     write_events(tree, config.seed, labels)
     write_rpki_truth(tree, rpki.misconfigured)
     counts["as_relationships"] = write_as_relationships(tree, world)
+    counts["caida_like_links"] = write_caida_like(tree, world, config.seed, config.start)
+    counts["worldbank_values"] = write_worldbank(tree, world, config.seed, config.start)
     counts["events"] = len(labels)
     step(8)
     manifest = config.out / "sim.json"

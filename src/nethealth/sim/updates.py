@@ -1,8 +1,12 @@
 """BGP UPDATE streams: event transitions plus background churn, in collector update files.
 
-Background churn is self-cancelling inside one file (a flap, a transient prepended path, a
-duplicate announcement), so the routing state at every file boundary equals the steady state
-plus the events in progress -- which is exactly what the RIB dumps contain.
+Per-session noise here is self-cancelling inside one file (a flap, a transient prepended path,
+a duplicate announcement). Churn that lasts longer (origin withdrawals, TE more-specifics,
+new prefixes: churn.py) comes as background events, so the routing state at every file
+boundary equals the steady state plus the events in progress -- which is exactly what the RIB
+dumps contain. Session outages (churn.py) become BGP4MP state changes: the session's messages
+are dropped while it is down, and when it comes back it re-announces its current table over a
+few minutes, as a real peer does after a reset.
 """
 
 from __future__ import annotations
@@ -15,14 +19,17 @@ import numpy as np
 
 from nethealth.sim import mrt
 from nethealth.sim.collectors import Collector, Session
-from nethealth.sim.events import Event
+from nethealth.sim.events import Event, overrides_at
 from nethealth.sim.output import OutputTree
 from nethealth.sim.ribs import Path_, Route, RouteTable, communities
 from nethealth.sim.rng import stream
 
-# message: (ts, usec, session index, seq, af, net, len, path or None, route class)
+# message: (ts, usec, session index, seq, af, net, len, path or None, route class); a state
+# change has route class < 0: -(old state * 16 + new state)
 Msg = tuple[int, int, int, int, int, int, int, Path_ | None, int]
 _MAX_NLRI = 200
+IDLE, OPENCONFIRM, ESTABLISHED = 1, 5, 6
+_RESEQ = 1 << 40  # sequence numbers of re-announcements: never equal to other messages'
 
 
 def _jitter(*parts: object) -> int:
@@ -129,6 +136,11 @@ def encode_messages(col: Collector, msgs: list[Msg]) -> tuple[bytes, int]:
     et = col.project == "ris"
     while i < len(msgs):
         t, usec, k, _, af, _, _, path, cls = msgs[i]
+        if cls < 0:
+            out.append(_state_record(col, col.sessions[k], t, usec if et else None, -cls))
+            elements += 1
+            i += 1
+            continue
         j = i + 1
         while (
             j < len(msgs)
@@ -138,6 +150,7 @@ def encode_messages(col: Collector, msgs: list[Msg]) -> tuple[bytes, int]:
             and msgs[j][2] == k
             and msgs[j][4] == af
             and msgs[j][7] == path
+            and msgs[j][8] >= 0
         ):
             j += 1
         nlri = b"".join(mrt.prefix_bytes(af, m[5], m[6]) for m in msgs[i:j])
@@ -146,6 +159,50 @@ def encode_messages(col: Collector, msgs: list[Msg]) -> tuple[bytes, int]:
         elements += j - i
         i = j
     return b"".join(out), elements
+
+
+def _state_record(col: Collector, s: Session, t: int, usec: int | None, code: int) -> bytes:
+    local_ip = col.ip4 if s.af == 4 else col.ip6
+    body = mrt.bgp4mp_prefix(s.asn, col.local_as, s.af, s.ip, local_ip)
+    body += mrt.state_change(code // 16, code % 16)
+    mtype = mrt.BGP4MP_ET if usec is not None else mrt.BGP4MP
+    return mrt.record(t, mtype, mrt.BGP4MP_STATE_CHANGE_AS4, body, usec)
+
+
+def session_messages(
+    table: RouteTable,
+    col: Collector,
+    k: int,
+    down: int,
+    up: int,
+    events: list[Event],
+    rng: np.random.Generator,
+    reannounce_s: float,
+) -> list[Msg]:
+    """State changes of one session outage and the table re-announced after it."""
+    s = col.sessions[k]
+    res = table.res
+    out: list[Msg] = [
+        (down, 0, k, -1, s.af, 0, 0, None, -(ESTABLISHED * 16 + IDLE)),
+        (up, 0, k, -1, s.af, 0, 0, None, -(OPENCONFIRM * 16 + ESTABLISHED)),
+    ]
+    ov = overrides_at(events, up)
+    span = max(1.0, reannounce_s * float(rng.uniform(0.5, 1.5)))
+    rows = res.prefixes(s.af)
+    offsets = np.sort(rng.uniform(1.0, span, size=len(rows))).astype(np.int64)
+    for row, dt_ in zip(rows.tolist(), offsets.tolist(), strict=True):
+        if row in ov.changed and s.as_idx in ov.changed[row]:
+            route = table.exported(s, ov.changed[row][s.as_idx])
+        else:
+            route = table.base(s, int(res.pf_origin[row]))
+        if route is not None:
+            net, length = int(res.pf_net[row]), int(res.pf_len[row])
+            out.append(_msg(up + dt_, k, _RESEQ + len(out), s.af, net, length, route))
+    for af, net, length, routes in ov.extra:
+        route = table.exported(s, routes.get(s.as_idx))
+        if af == s.af and route is not None:
+            out.append(_msg(up + int(span), k, _RESEQ + len(out), af, net, length, route))
+    return out
 
 
 def _update_record(
@@ -183,8 +240,12 @@ def write_updates(
     t_start: int,
     t_end: int,
     churn: Churn,
+    outages: list[tuple[int, int, int]] | None = None,
+    reannounce_s: float = 240.0,
 ) -> dict[str, int]:
-    """All update files of one collector over [t_start, t_end); element count per file."""
+    """All update files of one collector over [t_start, t_end); element count per file.
+
+    `outages`: (session index, down, up) of session outages (churn.session_outages)."""
     step = col.updates_minutes() * 60
     by_bin: dict[int, list[Msg]] = {}
     for ev in events:
@@ -193,10 +254,19 @@ def write_updates(
                 by_bin.setdefault((m[0] - t_start) // step, []).append(m)
     skip = {r for ev in events for r in ev.changed}
     rng = stream(table.w.seed, "churn", col.name)
+    srng = stream(table.w.seed, "churn-sessions", col.name)
+    quiet: dict[int, list[tuple[int, int]]] = {}
+    for k, down, up in outages or []:
+        quiet.setdefault(k, []).append((down, up))
+        for m in session_messages(table, col, k, down, up, events, srng, reannounce_s):
+            if t_start <= m[0] < t_end:
+                by_bin.setdefault((m[0] - t_start) // step, []).append(m)
     counts: dict[str, int] = {}
     for b, t0 in enumerate(range(t_start, t_end, step)):
         msgs = by_bin.get(b, [])
         msgs.extend(noise_messages(table, col, t0, t0 + step, skip, rng, churn))
+        if quiet:
+            msgs = [m for m in msgs if m[8] < 0 or not _silent(quiet.get(m[2]), m[0])]
         data, n = encode_messages(col, msgs)
         when = dt.datetime.fromtimestamp(t0, dt.UTC).replace(tzinfo=None)
         path = col.updates_path(when)
@@ -204,3 +274,8 @@ def write_updates(
             fh.write(data)
         counts[path] = n
     return counts
+
+
+def _silent(spans: list[tuple[int, int]] | None, t: int) -> bool:
+    """A session sends nothing while down (the state changes themselves excepted)."""
+    return bool(spans) and any(a <= t < b for a, b in spans or ())

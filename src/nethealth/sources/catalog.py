@@ -76,11 +76,13 @@ SOURCES: tuple[SourceInfo, ...] = (
 def all_sources() -> tuple[SourceInfo, ...]:
     # Area packages declare their own sources; imported here, lazily, to keep one list.
     from nethealth.bgp.source import RIS, ROUTEVIEWS
+    from nethealth.routing.caida import SOURCE as CAIDA_ASREL
     from nethealth.routing.irr import SOURCE as IRR
     from nethealth.rpki.source import SOURCE as RPKI
     from nethealth.shutdowns.sources import SOURCES as SHUTDOWN_SOURCES
+    from nethealth.sources.atlas import SOURCE as ATLAS
 
-    return (*SOURCES, RIS, ROUTEVIEWS, RPKI, IRR, *SHUTDOWN_SOURCES)
+    return (*SOURCES, RIS, ROUTEVIEWS, RPKI, IRR, CAIDA_ASREL, ATLAS, *SHUTDOWN_SOURCES)
 
 
 def get_source(source_id: str) -> SourceInfo:

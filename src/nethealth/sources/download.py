@@ -58,7 +58,9 @@ def _is_simulated(path: Path) -> bool:
 def _fetch_file(url: str, part: Path) -> Fetched:
     src = Path(unquote(urlparse(url).path))
     if not src.is_file():
-        raise FetchError("no such file", url=url, hint="check the base URL and the date asked for")
+        raise FetchError(
+            "no such file", url=url, hint="check the base URL and the date asked for", missing=True
+        )
     shutil.copyfile(src, part)
     mtime = datetime.fromtimestamp(src.stat().st_mtime, UTC)
     return Fetched(part, mtime, _is_simulated(src))
@@ -81,6 +83,7 @@ def _fetch_http(url: str, part: Path, settings: Settings, progress: Progress) ->
                     "not found (HTTP 404)",
                     url=url,
                     hint="the publisher may not have a file for that date; try another",
+                    missing=True,
                 )
             if resp.status_code not in (200, 206):
                 raise FetchError(f"HTTP {resp.status_code}", url=url, hint="retry later")

@@ -13,6 +13,7 @@ from nethealth.api.context import AppContext, get_context
 from nethealth.api.errors import ERROR_RESPONSES
 from nethealth.shutdowns.store import ShutdownStore
 from nethealth.web.charts import NARROW, WIDE
+from nethealth.web.i18n import ENGLISH, Translator
 from nethealth.web.outage_charts import TimeChart, TimePoint, time_chart
 from nethealth.web.outage_views import (
     SEVERITIES,
@@ -25,7 +26,7 @@ from nethealth.web.outage_views import (
     outage_list,
     parse_time,
 )
-from nethealth.web.render import render
+from nethealth.web.render import render, translator_for
 from nethealth.web.routing_data import RoutingData, get_routing
 from nethealth.web.shutdown_data import get_store
 from nethealth.web.shutdown_pages import names_for
@@ -75,7 +76,11 @@ def asn_pages(routing: RoutingData) -> Callable[[list[int]], set[int]]:
 
 
 def _view(
-    ctx: AppContext, store: ShutdownStore, routing: RoutingData, event_id: str
+    ctx: AppContext,
+    store: ShutdownStore,
+    routing: RoutingData,
+    event_id: str,
+    t: Translator = ENGLISH,
 ) -> OutageEventView:
     names = names_for(ctx)
     state = store.state()
@@ -85,7 +90,12 @@ def _view(
         return event_title(ev, names) if ev is not None else None
 
     return outage_event(
-        ctx.settings, names, event_id, has_asn_page=asn_pages(routing), shutdown_title=title
+        ctx.settings,
+        names,
+        event_id,
+        has_asn_page=asn_pages(routing),
+        shutdown_title=title,
+        t=t,
     )
 
 
@@ -120,11 +130,13 @@ def outages(
     status: StatusParam = None,
     severity: SeverityParam = None,
 ) -> HTMLResponse:
-    view = outage_list(ctx.settings, names_for(ctx), _filters(country, from_, to, status, severity))
+    t = translator_for(request)
+    f = _filters(country, from_, to, status, severity)
+    view = outage_list(ctx.settings, names_for(ctx), f, t)
     return render(
         request,
         "outages.html",
-        title="Detected outages",
+        title=t.gettext("Detected outages"),
         json_url=view.links.json_,
         view=view,
         statuses=STATUSES,
@@ -145,7 +157,7 @@ def outage_json(event_id: str, ctx: Ctx, store: Store, routing: Routing) -> Outa
 def outage(
     event_id: str, request: Request, ctx: Ctx, store: Store, routing: Routing
 ) -> HTMLResponse:
-    view = _view(ctx, store, routing, event_id)
+    view = _view(ctx, store, routing, event_id, translator_for(request))
     return render(
         request,
         "outage.html",

@@ -19,30 +19,32 @@ from nethealth.api.errors import ApiError
 from nethealth.errors import InputError, NotFoundError
 from nethealth.outages.query import MAX_LIMIT, EventFilter, evidence_series, get_event, list_events
 from nethealth.settings import Settings
-from nethealth.web.formatting import fmt_count, fmt_number
+from nethealth.web.i18n import ENGLISH, N_, Translator
 from nethealth.web.outage_charts import TimePoint
 from nethealth.web.routing_views import CountryWithRouting
 from nethealth.web.shutdown_views import CountryRef, Names
 
 API = "/api/v1/events"
-DETECTED_LABEL = "Detected by nethealth (algorithmic)"
+FEED = f"{API}/feed.atom"
+DETECTED_LABEL = N_("Detected by nethealth (algorithmic)")
 SEVERITIES = ("warning", "critical")
 STATUSES = ("ongoing", "ended")
 # What each signal counts, in the words of docs/outages.md: (title, unit for sentences).
 SIGNALS: dict[str, tuple[str, str]] = {
-    "bgp": ("BGP visibility (/24 blocks)", "/24s"),
-    "bgp6": ("IPv6 BGP visibility (/48 blocks)", "/48s"),
-    "atlas": ("Atlas probes reachable", "probes"),
-    "atlas_targets": ("Atlas targets reached", "targets"),
+    # Titles stay English in the models (the JSON twins); pages translate them where shown (`tr`).
+    "bgp": (N_("BGP visibility (/24 blocks)"), N_("/24s")),
+    "bgp6": (N_("IPv6 BGP visibility (/48 blocks)"), N_("/48s")),
+    "atlas": (N_("Atlas probes reachable"), N_("probes")),
+    "atlas_targets": (N_("Atlas targets reached"), N_("targets")),
 }
 SENTENCE = {  # how a summary sentence names the signal before the place
-    "bgp": "BGP visibility of",
-    "bgp6": "IPv6 BGP visibility of",
-    "atlas": "Atlas probes reachable in",
-    "atlas_targets": "Atlas targets reached in",
+    "bgp": N_("BGP visibility of %(place)s"),
+    "bgp6": N_("IPv6 BGP visibility of %(place)s"),
+    "atlas": N_("Atlas probes reachable in %(place)s"),
+    "atlas_targets": N_("Atlas targets reached in %(place)s"),
 }
-SHORT = {"bgp": "BGP /24", "bgp6": "BGP /48 (IPv6)", "atlas": "Atlas probes",
-         "atlas_targets": "Atlas targets"}  # fmt: skip
+SHORT = {"bgp": N_("BGP /24"), "bgp6": N_("BGP /48 (IPv6)"), "atlas": N_("Atlas probes"),
+         "atlas_targets": N_("Atlas targets")}  # fmt: skip
 SIGNAL_ORDER = ("bgp", "bgp6", "atlas", "atlas_targets")
 NO_DETECTION = "no outage events in the lake"
 
@@ -65,15 +67,15 @@ def hhmm(t: dt.datetime) -> str:
     return t.strftime("%H:%M")
 
 
-def duration_text(seconds: int) -> str:
+def duration_text(seconds: int, t: Translator = ENGLISH) -> str:
     minutes = seconds // 60
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
-    parts = [f"{days} d"] if days else []
+    parts = [t.gettext("%(days)s d", days=days)] if days else []
     if hours:
-        parts.append(f"{hours} h")
+        parts.append(t.gettext("%(hours)s h", hours=hours))
     if mins or not parts:
-        parts.append(f"{mins} min")
+        parts.append(t.gettext("%(minutes)s min", minutes=mins))
     return " ".join(parts)
 
 
@@ -110,7 +112,7 @@ class EventRow(BaseModel):
     detected_by: str = DETECTED_LABEL
 
 
-def event_row(ev: Mapping[str, Any], names: Names) -> EventRow:
+def event_row(ev: Mapping[str, Any], names: Names, t: Translator = ENGLISH) -> EventRow:
     cc = ev.get("country")
     ref = names.ref(cc) if cc else None
     if ev["scope"] == "asn":
@@ -118,7 +120,7 @@ def event_row(ev: Mapping[str, Any], names: Names) -> EventRow:
     elif ev["scope"] == "region":
         place = str(ev.get("region"))
     else:
-        place = ref.name if ref else "unknown country"
+        place = ref.name if ref else t.gettext("unknown country")
     conf = ev.get("confidence")
     signals = list(ev.get("signals") or [])
     return EventRow(
@@ -132,8 +134,8 @@ def event_row(ev: Mapping[str, Any], names: Names) -> EventRow:
         end=ev.get("end"),
         status=ev["status"],
         duration_seconds=int(ev["duration_seconds"]),
-        duration_text=duration_text(int(ev["duration_seconds"]))
-        + (" so far" if ev["status"] == "ongoing" else ""),
+        duration_text=duration_text(int(ev["duration_seconds"]), t)
+        + (t.gettext(" so far") if ev["status"] == "ongoing" else ""),
         severity=ev["severity"],
         confidence=conf,
         confidence_text="—" if conf is None else f"{conf * 100:.0f} %",
@@ -165,6 +167,7 @@ class OutageLinks(BaseModel):
     json_: str = Field(serialization_alias="json")
     api: str
     csv: str
+    feed: str = FEED
 
 
 class OutageListView(BaseModel):
@@ -211,7 +214,9 @@ def check_filters(f: OutageFilters, settings: Settings) -> EventFilter:
         raise lake_error(exc) from None
 
 
-def outage_list(settings: Settings, names: Names, f: OutageFilters) -> OutageListView:
+def outage_list(
+    settings: Settings, names: Names, f: OutageFilters, t: Translator = ENGLISH
+) -> OutageListView:
     flt = check_filters(f, settings)
     try:
         rows = list_events(settings, flt)
@@ -220,14 +225,18 @@ def outage_list(settings: Settings, names: Names, f: OutageFilters) -> OutageLis
         raise lake_error(exc) from None
     if f.severity:  # the API has no severity filter: the page narrows the API's answer
         rows = [r for r in rows if r["severity"] == f.severity]
-    events = [event_row(r, names) for r in rows]
+    events = [event_row(r, names, t) for r in rows]
     ongoing = sum(1 for e in events if e.status == "ongoing")
     ccs = sorted({str(r["country"]) for r in every if r.get("country")})
     summary = (
-        f"{fmt_count(len(events), 'detected event')}"
-        + (", none ongoing." if not ongoing else f", {ongoing:,} ongoing.")
+        t.ngettext("%(num)s detected event", "%(num)s detected events", len(events))
+        + (
+            t.gettext(", none ongoing.")
+            if not ongoing
+            else t.gettext(", %(ongoing)s ongoing.", ongoing=t.number(ongoing))
+        )
         if events
-        else "No detected event matches these filters."
+        else t.gettext("No detected event matches these filters.")
     )
     query = list_query(f)
     suffix = f"?{query}" if query else ""
@@ -296,6 +305,39 @@ class OutageEventLinks(BaseModel):
     json_: str = Field(serialization_alias="json")
     api: str
     list: str
+    feed: str = FEED
+
+
+class OutageCost(BaseModel):
+    """The cost model's estimate for the event (nethealth.outages.cost), in USD."""
+
+    low_usd: float
+    central_usd: float
+    high_usd: float
+    text: str
+    basis: str = Field(description="curated: sum of the linked records' estimates; detected: "
+                       "the model on the detected duration and scope")  # fmt: skip
+    model_version: str | None
+
+
+NO_COST = N_(
+    "No estimate: the event has no country, or the lake has no World Bank GDP and Internet-use "
+    "figures for it (fetch them with `nethealth shutdowns fetch-worldbank`, then `nethealth "
+    "build`)."
+)
+
+
+def outage_cost(ev: Mapping[str, Any], t: Translator = ENGLISH) -> OutageCost | None:
+    c = ev.get("cost")
+    if not c:
+        return None
+    low, central, high = (float(c[k]) for k in ("low_usd", "central_usd", "high_usd"))
+    return OutageCost(
+        low_usd=low, central_usd=central, high_usd=high,
+        text=t.gettext("%(central)s (range %(low)s to %(high)s)", central=t.usd(central),
+                       low=t.usd(low), high=t.usd(high)),
+        basis=str(c.get("basis")), model_version=c.get("model_version"),
+    )  # fmt: skip
 
 
 class OutageEventView(BaseModel):
@@ -312,6 +354,8 @@ class OutageEventView(BaseModel):
     fired: list[str] = Field(description="`entity signal` pairs that fired, as in the evidence")
     asns: list[AffectedAsn]
     shutdowns: list[ShutdownLink]
+    cost: OutageCost | None
+    cost_note: str | None = Field(description="Why there is no estimate (null when there is)")
     simulated: bool
     links: OutageEventLinks
 
@@ -335,7 +379,11 @@ def _ts(seconds: Any) -> dt.datetime:
 
 
 def signal_evidence(
-    ev: Mapping[str, Any], entity: str, place: str, series: Mapping[str, Any]
+    ev: Mapping[str, Any],
+    entity: str,
+    place: str,
+    series: Mapping[str, Any],
+    t: Translator = ENGLISH,
 ) -> SignalEvidence:
     """One signal of the entity: its series, the interval, baseline, minimum and the sentence."""
     signal = str(series["signal"])
@@ -348,14 +396,14 @@ def signal_evidence(
         hi_open = any(e is None for e in ends)
         hi = data_end if hi_open else _ts(max(e for e in ends if e is not None))
         baseline: float | None = float(max(e["reference"] for e in episodes))
-        source = "the detector's reference level"
+        source = t.gettext("the detector's reference level")
     else:  # did not fire here: the event's interval, against the level just before it
         lo = parse_time(ev["start"])
         hi_open = ev.get("end") is None
         hi = data_end if hi_open else parse_time(ev["end"])
         before = [p.value for p in points if p.t < lo]
         baseline = float(statistics.median(before)) if before else None
-        source = "the median before the event"
+        source = t.gettext("the median before the event")
     inside = [p.value for p in points if lo <= p.t < hi]
     minimum = min(inside) if inside else None
     drop = (
@@ -363,26 +411,34 @@ def signal_evidence(
         if baseline and minimum is not None and baseline > 0
         else None
     )
-    name, unit = SENTENCE.get(signal, f"{signal_title(signal)} of"), signal_unit(signal)
-    span = f"between {hhmm(lo)} and {hhmm(hi)} UTC" + (" (data end)" if hi_open else "")
+    if signal in SENTENCE:
+        name = t.gettext(SENTENCE[signal], place=place)
+    else:
+        name = t.gettext("%(signal)s of %(place)s", signal=t.tr(signal_title(signal)), place=place)
+    unit = t.tr(signal_unit(signal)) if signal_unit(signal) else ""
+    span = t.gettext("between %(start)s and %(end)s UTC", start=hhmm(lo), end=hhmm(hi)) + (
+        t.gettext(" (data end)") if hi_open else ""
+    )
     if baseline is None or minimum is None:
-        summary = f"{name} {place}: not enough data around the event to compare."
+        summary = t.gettext("%(name)s: not enough data around the event to compare.", name=name)
     elif minimum < baseline:
         pct = f"−{drop * 100:.0f}%" if drop is not None else ""
         summary = (
-            (
-                f"{name} {place} fell from {fmt_number(baseline)} to {fmt_number(minimum)} "
-                f"{unit} ({pct}) {span}."
+            t.gettext(
+                "%(name)s fell from %(baseline)s to %(minimum)s %(unit)s (%(drop)s) %(span)s.",
+                name=name, baseline=t.number(baseline), minimum=t.number(minimum), unit=unit,
+                drop=pct, span=span,
             )
             .replace("  ", " ")
             .replace(" ()", "")
-        )
+        )  # fmt: skip
     else:
-        summary = (
-            f"{name} {place} stayed at or above {fmt_number(baseline)} {unit} {span}."
-        ).replace("  ", " ")
+        summary = t.gettext(
+            "%(name)s stayed at or above %(baseline)s %(unit)s %(span)s.",
+            name=name, baseline=t.number(baseline), unit=unit, span=span,
+        ).replace("  ", " ")  # fmt: skip
     if not episodes:
-        summary += " This signal did not fire."
+        summary += t.gettext(" This signal did not fire.")
     return SignalEvidence(
         signal=signal,
         title=signal_title(signal),
@@ -435,6 +491,7 @@ def outage_event(
     *,
     has_asn_page: Callable[[list[int]], set[int]],
     shutdown_title: Callable[[str], str | None],
+    t: Translator = ENGLISH,
 ) -> OutageEventView:
     if not event_id.startswith("out-") or len(event_id) > 40:  # the API's rule and wording
         raise ApiError(
@@ -444,41 +501,58 @@ def outage_event(
         ev = get_event(settings, event_id)
     except NotFoundError as exc:
         raise lake_error(exc) from None
-    row = event_row(ev, names)
+    row = event_row(ev, names, t)
     entity = primary_entity(ev)
     place = row.place
     series = sorted(
         (s for s in evidence_series(settings, ev) if s["entity"] == entity),
         key=lambda s: _signal_key(str(s["signal"])),
     )
-    evidence = [signal_evidence(ev, entity, place, s) for s in series]
+    evidence = [signal_evidence(ev, entity, place, s, t) for s in series]
     doc = ev.get("evidence") or {}
     fired = [f"{ent} {sig}" for ent in sorted(doc) for sig in sorted(doc[ent], key=_signal_key)]
     when = parse_time(ev["start"]).strftime("%Y-%m-%d %H:%M UTC")
-    scope = {"country": "Country-wide", "asn": "Network (AS)", "region": "Regional"}[row.scope]
+    scope = {
+        "country": t.gettext("Country-wide outage in %(place)s detected from %(when)s", place=place, when=when),
+        "asn": t.gettext("Network (AS) outage in %(place)s detected from %(when)s", place=place, when=when),
+        "region": t.gettext("Regional outage in %(place)s detected from %(when)s", place=place, when=when),
+    }[row.scope]  # fmt: skip
     n_asns = len(ev.get("asns") or [])
+    severity = {"warning": t.gettext("warning"), "critical": t.gettext("critical")}
     summary = (
-        f"{scope} outage in {place} detected from {when}"
+        scope
         + (
-            f", lasting {row.duration_text}"
+            t.gettext(", lasting %(duration)s", duration=row.duration_text)
             if row.status == "ended"
-            else ", still ongoing at the end of the data"
+            else t.gettext(", still ongoing at the end of the data")
         )
-        + f". Severity {row.severity}, confidence {row.confidence_text}; signals that fired: "
-        + (", ".join(row.signal_titles) or "none")
-        + (f"; {fmt_count(n_asns, 'network')} affected." if n_asns else ".")
+        + t.gettext(
+            ". Severity %(severity)s, confidence %(confidence)s; signals that fired: %(signals)s",
+            severity=severity.get(row.severity, row.severity),
+            confidence=row.confidence_text,
+            signals=", ".join(t.tr(s) for s in row.signal_titles) or t.gettext("none"),
+        )
+        + (
+            t.ngettext("; %(num)s network affected.", "; %(num)s networks affected.", n_asns)
+            if n_asns
+            else "."
+        )
     )
     shutdowns = [
         ShutdownLink(
             event_id=sid,
-            href=f"/shutdowns/{sid}" if (t := shutdown_title(sid)) is not None else None,
-            title=t,
+            href=f"/shutdowns/{sid}" if (found := shutdown_title(sid)) is not None else None,
+            title=found,
         )
         for sid in row.shutdowns
     ]
     return OutageEventView(
         event=row,
-        title=f"Outage in {place}, {parse_time(ev['start']).strftime('%Y-%m-%d')}",
+        title=t.gettext(
+            "Outage in %(place)s, %(date)s",
+            place=place,
+            date=parse_time(ev["start"]).strftime("%Y-%m-%d"),
+        ),
         summary=summary,
         detector=ev["detector"],
         method_version=ev["method_version"],
@@ -490,6 +564,8 @@ def outage_event(
         fired=fired,
         asns=affected_asns(ev, has_asn_page),
         shutdowns=shutdowns,
+        cost=outage_cost(ev, t),
+        cost_note=None if ev.get("cost") else t.tr(NO_COST),
         simulated=bool(ev.get("simulated")),
         links=OutageEventLinks(
             html=f"/outages/{event_id}",
@@ -518,21 +594,36 @@ class CountryWithOutages(CountryWithRouting):
     outages: CountryOutages | None
 
 
-def country_outages(settings: Settings, names: Names, cc: str) -> CountryOutages | None:
-    """The country's detected events, newest first; None when there are none (or no detection)."""
+def country_outages(
+    settings: Settings,
+    names: Names,
+    cc: str,
+    t: Translator = ENGLISH,
+    country_name: str | None = None,
+) -> CountryOutages | None:
+    """The country's detected events, newest first; None when there are none (or no detection).
+    `country_name` is the country as the page names it (its language); default the English name."""
     try:
         rows = list_events(settings, EventFilter(country=cc, limit=MAX_LIMIT))
     except NotFoundError:
         return None
     if not rows:
         return None
-    events = [event_row(r, names) for r in rows]
+    events = [event_row(r, names, t) for r in rows]
     ongoing = sum(1 for e in events if e.status == "ongoing")
-    name = names.ref(cc).name
-    summary = (
-        f"nethealth's detector found {fmt_count(len(events), 'outage event')} in {name}"
-        f" (the latest began {events[0].start.replace('T', ' ').replace('Z', ' UTC')}). "
-        + ("None is ongoing." if not ongoing else f"{fmt_count(ongoing, 'event')} ongoing.")
+    name = country_name or names.ref(cc).name
+    summary = t.ngettext(
+        "nethealth's detector found %(num)s outage event in %(country)s (the latest began "
+        "%(start)s). ",
+        "nethealth's detector found %(num)s outage events in %(country)s (the latest began "
+        "%(start)s). ",
+        len(events),
+        country=name,
+        start=events[0].start.replace("T", " ").replace("Z", " UTC"),
+    ) + (
+        t.gettext("None is ongoing.")
+        if not ongoing
+        else t.ngettext("%(num)s event ongoing.", "%(num)s events ongoing.", ongoing)
     )
     query = urlencode({"country": cc})
     return CountryOutages(

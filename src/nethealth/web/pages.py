@@ -12,10 +12,11 @@ from nethealth.api.errors import ERROR_RESPONSES
 from nethealth.shutdowns.store import ShutdownStore
 from nethealth.web import views
 from nethealth.web.charts import NARROW, WIDE, Point, line_chart
+from nethealth.web.i18n import ENGLISH, Translator
 from nethealth.web.map import NONE_FILL, MapCountry, load_outline, paint
 from nethealth.web.outage_layer import outage_map_view
 from nethealth.web.outage_views import OUTAGE_LAYER, CountryWithOutages, country_outages
-from nethealth.web.render import render
+from nethealth.web.render import CountryNames, render, translator_for
 from nethealth.web.routing_data import RoutingData, get_routing
 from nethealth.web.routing_pages import state_charts
 from nethealth.web.routing_views import CountryWithRouting, country_routing
@@ -154,17 +155,17 @@ def country_picker(ctx: Ctx, cc: str | None = None) -> RedirectResponse:
 
 
 def _country_view(
-    ctx: AppContext, store: ShutdownStore, routing: RoutingData, cc: str
+    ctx: AppContext, store: ShutdownStore, routing: RoutingData, cc: str, t: Translator = ENGLISH
 ) -> CountryWithOutages:
-    base = views.country_view(ctx, cc)
-    events = country_shutdowns(
-        store.state(), names_for(ctx), base.country.cc, base.country.name, today_utc()
-    )
+    base = views.country_view(ctx, cc, t)
+    # The sentences name the country in the page's language (the lake's name_fr / name_es).
+    name = CountryNames(ctx, t.lang)(base.country.cc, base.country.name)
+    events = country_shutdowns(store.state(), names_for(ctx), base.country.cc, name, today_utc(), t)
     page = CountryPageView(**dict(base), shutdowns=events)
     with_routing = CountryWithRouting(
         **dict(page), routing=country_routing(routing, base.country.cc)
     )
-    outages = country_outages(ctx.settings, names_for(ctx), base.country.cc)
+    outages = country_outages(ctx.settings, names_for(ctx), base.country.cc, t, name)
     return CountryWithOutages(**dict(with_routing), outages=outages)
 
 
@@ -177,7 +178,8 @@ def country_json(cc: str, ctx: Ctx, store: Store, routing: Routing) -> CountryWi
 
 @router.get("/country/{cc}", response_class=HTMLResponse, include_in_schema=False)
 def country(cc: str, request: Request, ctx: Ctx, store: Store, routing: Routing) -> HTMLResponse:
-    view = _country_view(ctx, store, routing, cc)
+    t = translator_for(request)
+    view = _country_view(ctx, store, routing, cc, t)
     charts = {}
     for p in view.indicators:
         points = [Point(v.date, v.value) for v in p.series if v.value is not None]
@@ -187,13 +189,13 @@ def country(cc: str, request: Request, ctx: Ctx, store: Store, routing: Routing)
     return render(
         request,
         "country.html",
-        title=view.country.name,
+        title=CountryNames(ctx, t.lang)(view.country.cc, view.country.name),
         json_url=view.links.json_,
         view=view,
         charts=charts,
         table_rows=TABLE_ROWS,
         shutdown_charts=year_charts(view.shutdowns.per_year),
-        routing_charts=state_charts(view.routing.states) if view.routing else [],
+        routing_charts=state_charts(view.routing.states, t) if view.routing else [],
     )
 
 

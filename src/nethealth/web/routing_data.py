@@ -90,9 +90,9 @@ SCORECARD_DATASET = "routing_scorecards"
 
 
 def scorecard_for(data: RoutingData, asn: int) -> ScorecardLookup:
-    """The AS's MANRS-style scorecard: the persisted dataset when the lake has one, else computed
-    with `nethealth.routing.scorecard` for the month of the latest RIB snapshot. The module is
-    being written alongside these pages, so its presence is checked at run time."""
+    """The AS's MANRS-style scorecard: its latest month in the built `routing_scorecards`
+    dataset when the lake has one, else computed with `nethealth.routing.scorecard` for the
+    month of the latest RIB snapshot (directories written by the CLI have no dataset)."""
     if data.has(SCORECARD_DATASET):
         rows = data.query(
             SCORECARD_DATASET,
@@ -122,6 +122,28 @@ def scorecard_for(data: RoutingData, asn: int) -> ScorecardLookup:
         if row["asn"] == asn:
             return ScorecardLookup(row, month, None)
     return ScorecardLookup(None, month, f"AS{asn} has no scorecard for {month}")
+
+
+def scorecard_history(data: RoutingData, asn: int) -> list[dict[str, Any]]:
+    """The AS's scorecards of every month in the built dataset, oldest first (none without
+    the dataset: the computed fallback covers one month only)."""
+    if not data.has(SCORECARD_DATASET):
+        return []
+    return data.query(SCORECARD_DATASET, "SELECT * FROM {t} WHERE asn = ? ORDER BY month", [asn])
+
+
+ROLLUP_DATASET = "routing_scorecard_countries"
+
+
+def country_rollup(data: RoutingData, cc: str) -> list[dict[str, Any]]:
+    """The country's scorecard roll-up of its latest month (per action), or none."""
+    if not data.has(ROLLUP_DATASET):
+        return []
+    return data.query(
+        ROLLUP_DATASET,
+        "SELECT * FROM {t} WHERE cc = ? QUALIFY month = max(month) OVER () ORDER BY action",
+        [cc],
+    )
 
 
 def parse_time(value: str | None, field: str) -> datetime | None:

@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse
 
 from nethealth.api.errors import ERROR_RESPONSES, bad_request
 from nethealth.web.charts import NARROW, WIDE, BarChart, bar_chart
-from nethealth.web.render import render
+from nethealth.web.i18n import ENGLISH, Translator
+from nethealth.web.render import render, translator_for
 from nethealth.web.routing_data import RoutingData, get_routing
 from nethealth.web.routing_views import (
     TYPE_LABELS,
@@ -37,11 +38,11 @@ FromParam = Annotated[str | None, Query(alias="from", description="ISO 8601 date
 ToParam = Annotated[str | None, Query(description="ISO 8601 date or time")]
 
 
-def state_charts(states: list[StateShare]) -> list[BarChart]:
+def state_charts(states: list[StateShare], t: Translator = ENGLISH) -> list[BarChart]:
     """Routes per ROV state, wide and narrow; none when the AS or country has no route."""
     if not any(s.routes for s in states):
         return []
-    counts = [(s.label, s.routes) for s in states]
+    counts = [(t.tr(s.label), s.routes) for s in states]
     drawn = [bar_chart(counts, size) for size in (WIDE, NARROW)]
     return [c for c in drawn if c is not None]
 
@@ -69,13 +70,14 @@ def asn_json(asn: int, data: Data, page: PageParam = 1) -> AsnPageView:
 @router.get("/asn/{asn}", response_class=HTMLResponse, include_in_schema=False)
 def asn_page(asn: int, request: Request, data: Data, page: PageParam = 1) -> HTMLResponse:
     view = asn_view(data, asn, page)
+    t = translator_for(request)
     return render(
         request,
         "asn.html",
-        title=f"{view.title} routing security",
+        title=t.gettext("%(asn)s routing security", asn=view.title),
         json_url=view.links.json_,
         view=view,
-        charts=state_charts(view.states),
+        charts=state_charts(view.states, t),
     )
 
 
@@ -106,7 +108,7 @@ def incidents_page(
     from_: FromParam = None,
     to: ToParam = None,
 ) -> HTMLResponse:
-    view = incident_list_view(data, _filters(kind, asn, from_, to))
+    view = incident_list_view(data, _filters(kind, asn, from_, to), translator_for(request))
     return render(
         request, "routing_incidents.html", title=view.title, json_url=view.links.json_, view=view
     )
@@ -125,5 +127,5 @@ def incident_json(incident_id: str, data: Data) -> IncidentView:
     "/routing/incidents/{incident_id}", response_class=HTMLResponse, include_in_schema=False
 )
 def incident_page(incident_id: str, request: Request, data: Data) -> HTMLResponse:
-    view = incident_view(data, incident_id)
+    view = incident_view(data, incident_id, translator_for(request))
     return render(request, "incident.html", title=view.title, json_url=view.links.json_, view=view)

@@ -11,17 +11,26 @@ from urllib.parse import urlencode
 from pydantic import BaseModel, Field
 
 from nethealth.api.errors import ApiError
-from nethealth.web.routing_data import RoutingData, latest_snapshot, parse_time, scorecard_for
+from nethealth.web.i18n import ENGLISH, N_, Translator
+from nethealth.web.routing_data import (
+    RoutingData,
+    country_rollup,
+    latest_snapshot,
+    parse_time,
+    scorecard_for,
+    scorecard_history,
+)
 from nethealth.web.shutdown_country import CountryPageView
 from nethealth.web.views import PageLinks
 
-STATES = (("valid", "Valid"), ("invalid", "Invalid"), ("not-found", "Not found"))
+# Labels stay English in the models (the JSON twins); pages translate them where shown (`tr`).
+STATES = (("valid", N_("Valid")), ("invalid", N_("Invalid")), ("not-found", N_("Not found")))
 TYPE_LABELS = {
-    "moas": "Exact-prefix hijack (MOAS)",
-    "subprefix_hijack": "Sub-prefix hijack",
-    "route_leak": "Route leak",
-    "bogon_prefix": "Bogon prefix",
-    "bogon_asn": "Bogon AS number",
+    "moas": N_("Exact-prefix hijack (MOAS)"),
+    "subprefix_hijack": N_("Sub-prefix hijack"),
+    "route_leak": N_("Route leak"),
+    "bogon_prefix": N_("Bogon prefix"),
+    "bogon_asn": N_("Bogon AS number"),
 }
 PREFIX_PAGE = 50
 INCIDENT_PAGE = 100
@@ -91,6 +100,7 @@ class Scorecard(BaseModel):
     coordination: float | None
     routes: int | None
     filtering_incidents: int | None
+    method_version: str | None = None
 
 
 class Pager(BaseModel):
@@ -117,6 +127,7 @@ class AsnPageView(BaseModel):
     incidents_available: bool
     scorecard: Scorecard | None
     scorecard_note: str | None
+    scorecard_history: list[Scorecard]  # every built month, oldest first
     countries: list[CountryLink]
     links: PageLinks
 
@@ -198,6 +209,11 @@ def _countries(data: RoutingData, asn: int) -> list[CountryLink]:
     return [CountryLink(cc=r["cc"], href=f"/country/{r['cc']}") for r in rows]
 
 
+def _card(row: dict[str, Any]) -> Scorecard:
+    return Scorecard(**{k: row.get(k) for k in Scorecard.model_fields if k != "month"},
+                     month=str(row["month"]))  # fmt: skip
+
+
 def asn_view(data: RoutingData, asn: int, page: int) -> AsnPageView:
     if not 0 <= asn < 2**32:
         raise ApiError(400, f"AS number out of range: {asn}")
@@ -244,13 +260,9 @@ def asn_view(data: RoutingData, asn: int, page: int) -> AsnPageView:
         prefix_pager=pager,
         incidents=[incident_row(r, asn) for r in incidents],
         incidents_available=data.has("routing_incidents"),
-        scorecard=Scorecard(
-            **{k: card.row.get(k) for k in Scorecard.model_fields if k != "month"},
-            month=card.month or "",
-        )
-        if card.row
-        else None,
+        scorecard=_card({**card.row, "month": card.month or ""}) if card.row else None,
         scorecard_note=card.missing,
+        scorecard_history=[_card(r) for r in scorecard_history(data, asn)],
         countries=_countries(data, asn),
         links=PageLinks(
             html=base + suffix,
@@ -288,7 +300,9 @@ def _filter_query(f: IncidentFilters) -> str:
     return urlencode([(k, v) for k, v in pairs if v not in (None, "")])
 
 
-def incident_list_view(data: RoutingData, f: IncidentFilters) -> IncidentListView:
+def incident_list_view(
+    data: RoutingData, f: IncidentFilters, t: Translator = ENGLISH
+) -> IncidentListView:
     if f.type and f.type not in TYPE_LABELS:
         raise ApiError(400, f"unknown incident type {f.type!r}", hint=" | ".join(TYPE_LABELS))
     t0, t1 = parse_time(f.from_, "from"), parse_time(f.to, "to")
@@ -309,7 +323,7 @@ def incident_list_view(data: RoutingData, f: IncidentFilters) -> IncidentListVie
     )
     q = _filter_query(f)
     return IncidentListView(
-        title="Routing incidents",
+        title=t.gettext("Routing incidents"),
         simulated=data.simulated("routing_route_states"),
         filters=f,
         filtered=bool(q),
@@ -332,63 +346,107 @@ class PathRow(BaseModel):
     origin: str | None
 
 
+class SightingRow(BaseModel):
+    """One collector peer and one AS path it had for the incident, with when."""
+
+    collector: str | None
+    peer: str | None  # peer IP; None when the MRT files were read without collector names
+    peer_asn: int | None
+    path: str
+    origin: str | None
+    first_seen: dt.datetime
+    last_seen: dt.datetime
+
+
 class IncidentView(BaseModel):
     title: str
     simulated: bool
     incident: IncidentRow
     peers: list[str]
-    peer_count: int
+    peer_count: int  # distinct collector peers in `sightings` (or the record's count)
+    peer_count_is_lower_bound: bool  # some peers are known by AS number only
     paths: list[PathRow]
+    sightings: list[SightingRow]
     explanation: str
     detail: str | None
     links: PageLinks
 
 
-def explain(r: dict[str, Any]) -> str:
+def explain(r: dict[str, Any], t: Translator = ENGLISH) -> str:
     """Why the detector flagged it, in one sentence a reader can check against the paths."""
-    rpki = f" RPKI: {r['rpki_state']}." if r.get("rpki_state") else ""
-    victims = ", ".join(f"AS{v}" for v in r["victim_asns"] or []) or "another AS"
+    rpki = t.gettext(" RPKI: %(state)s.", state=r["rpki_state"]) if r.get("rpki_state") else ""
+    victims = ", ".join(f"AS{v}" for v in r["victim_asns"] or []) or t.gettext("another AS")
     kind, culprit = r["type"], f"AS{r['culprit_asn']}"
+    names = {"culprit": culprit, "prefix": r["prefix"], "victims": victims}
     if kind == "moas":
-        text = f"{culprit} originated {r['prefix']}, which {victims} originated before."
+        text = t.gettext("%(culprit)s originated %(prefix)s, which %(victims)s originated before.",
+                         **names)  # fmt: skip
     elif kind == "subprefix_hijack":
-        text = f"{culprit} originated {r['prefix']}, a more-specific of {victims}'s prefix."
+        text = t.gettext(
+            "%(culprit)s originated %(prefix)s, a more-specific of %(victims)s's prefix.", **names
+        )
     elif kind == "route_leak":
-        text = (
-            f"{culprit} passed routes learnt from a provider or peer on to another provider "
-            f"or peer (valley-free violation), affecting {len(r['prefixes'] or [])} "
-            f"prefix(es) of {victims}."
+        text = t.gettext(
+            "%(culprit)s passed routes learnt from a provider or peer on to another provider "
+            "or peer (valley-free violation), affecting %(count)s prefix(es) of %(victims)s.",
+            count=len(r["prefixes"] or []),
+            **names,
         )
     elif kind == "bogon_prefix":
-        text = f"{culprit} originated {r['prefix']}, a prefix that must not be routed globally."
+        text = t.gettext(
+            "%(culprit)s originated %(prefix)s, a prefix that must not be routed globally.",
+            **names,
+        )
     elif kind == "bogon_asn":
-        text = f"A reserved AS number appeared in the AS path of {r['prefix']}."
+        text = t.gettext("A reserved AS number appeared in the AS path of %(prefix)s.", **names)
     else:
         text = f"{culprit}: {kind}."
     return text + rpki
 
 
-def incident_view(data: RoutingData, incident_id: str) -> IncidentView:
+def _peer_count(r: dict[str, Any], sightings: list[SightingRow]) -> tuple[int, bool]:
+    """Collector peers that saw the incident. A peer is (collector, address); when the files
+    were read without collector names the address is unknown and peers are told apart by AS
+    number only, so the count is a lower bound (the record's own count is 0 then)."""
+    if not sightings:
+        return int(r["peer_count"] or 0), False
+    known = {(x.collector, x.peer) for x in sightings if x.peer is not None}
+    by_asn = {x.peer_asn for x in sightings if x.peer is None}
+    return len(known) + len(by_asn), bool(by_asn)
+
+
+def incident_view(data: RoutingData, incident_id: str, t: Translator = ENGLISH) -> IncidentView:
     rows = data.query("routing_incidents", "SELECT * FROM {t} WHERE id = ?", [incident_id])
     if not rows:  # the routing API's wording
         raise ApiError(404, f"no incident {incident_id!r}")
     r = rows[0]
     peers = [p for p in r["peers"] or [] if p]
-    # The dataset keeps distinct paths and distinct peers, not their pairing: a path is only
-    # attributed to a peer when one peer saw the incident.
+    # Records written before `sightings` existed keep distinct paths and peers but not their
+    # pairing: a path is then only attributed to a peer when one peer saw the incident.
     single = peers[0] if len(peers) == 1 else None
     paths = [
         PathRow(peer=single, path=p, origin=(p.split() or [None])[-1]) for p in r["paths"] or []
     ]
+    sightings = [
+        SightingRow(**{k: s[k] for k in ("collector", "peer", "peer_asn", "first_seen",
+                                         "last_seen")},
+                    path=s["path"], origin=(s["path"].split() or [None])[-1])
+        for s in r.get("sightings") or []
+    ]  # fmt: skip
+    count, lower = _peer_count(r, sightings)
     row = incident_row(r)
     return IncidentView(
-        title=f"{row.type_label}: {r['prefix'] or incident_id}",
+        title=t.gettext(
+            "%(type)s: %(prefix)s", type=t.tr(row.type_label), prefix=r["prefix"] or incident_id
+        ),
         simulated=data.simulated("routing_route_states"),
         incident=row,
         peers=peers,
-        peer_count=int(r["peer_count"] or 0),
+        peer_count=count,
+        peer_count_is_lower_bound=lower,
         paths=paths,
-        explanation=explain(r),
+        sightings=sightings,
+        explanation=explain(r, t),
         detail=r.get("detail") or None,
         links=PageLinks(
             html=row.href, json_=f"{row.href}.json", api=f"/api/v1/routing/incidents/{incident_id}"
@@ -406,6 +464,22 @@ class InvalidOrigin(BaseModel):
     routes: int
 
 
+ACTION_LABELS = {
+    "filtering": N_("Filtering (action 1)"),
+    "coordination": N_("Coordination (action 3)"),
+    "rpki": N_("Global validation, RPKI (action 4)"),
+    "irr": N_("Global validation, IRR (action 4)"),
+}
+
+
+class RollupRow(BaseModel):
+    action: str
+    label: str
+    ases: int  # ASes with a value for the action
+    median: float | None  # median readiness, percent
+    share_ready: float | None  # share of those ASes at >= 90 %, 0-1
+
+
 class CountryRouting(BaseModel):
     cc: str
     snapshot: dt.date | None
@@ -414,7 +488,20 @@ class CountryRouting(BaseModel):
     states: list[StateShare]
     top_invalid: list[InvalidOrigin]
     top_invalid_available: bool
+    scorecard_month: str | None
+    rollup: list[RollupRow]  # per MANRS action; empty without built scorecards
+    rollup_api: str
     links: PageLinks
+
+
+def _rollup(rows: list[dict[str, Any]]) -> list[RollupRow]:
+    order = list(ACTION_LABELS)
+    out = [
+        RollupRow(action=r["action"], label=ACTION_LABELS.get(r["action"], r["action"]),
+                  ases=int(r["ases"]), median=r["median"], share_ready=r["share_ready"])
+        for r in rows
+    ]  # fmt: skip
+    return sorted(out, key=lambda x: order.index(x.action) if x.action in order else 99)
 
 
 def country_routing(data: RoutingData, cc: str) -> CountryRouting | None:
@@ -456,8 +543,13 @@ def country_routing(data: RoutingData, cc: str) -> CountryRouting | None:
                 for r in found
             ]
     cov = _coverage(rows)
+    rollup = country_rollup(data, cc)
     return CountryRouting(
         cc=cc,
+        scorecard_month=str(rollup[0]["month"]) if rollup else None,
+        rollup=_rollup(rollup),
+        rollup_api=f"/api/v1/routing/countries/{cc}/scorecard"
+        + (f"?month={rollup[0]['month']}" if rollup else ""),
         snapshot=snap,
         simulated=data.simulated("routing_rov_country"),
         coverage=cov,

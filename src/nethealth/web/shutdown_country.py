@@ -13,6 +13,7 @@ from nethealth.api.context import AppContext
 from nethealth.shutdowns.query import EventFilter, select
 from nethealth.shutdowns.store import EventState, StoreState
 from nethealth.web.formatting import fmt_count
+from nethealth.web.i18n import ENGLISH, Translator
 from nethealth.web.map import class_for, classify
 from nethealth.web.shutdown_views import (
     API,
@@ -70,7 +71,12 @@ class CountryPageView(CountryView):
 
 
 def country_shutdowns(
-    state: StoreState, names: Names, cc: str, country_name: str, today: dt.date
+    state: StoreState,
+    names: Names,
+    cc: str,
+    country_name: str,
+    today: dt.date,
+    t: Translator = ENGLISH,
 ) -> CountryShutdowns:
     clock = Clock.of(state, today)
     events = select(state, EventFilter(country=cc))  # newest start first
@@ -85,20 +91,35 @@ def country_shutdowns(
     per_year = year_counts(events, through=coverage_year(state) if events else None)
     if events:
         latest = events[0]
-        started = latest.fields.get("start_date") or "an unknown date"
+        started = latest.fields.get("start_date") or t.gettext("an unknown date")
         status = latest.fields.get("status")
-        state_text = {"ongoing": "still ongoing", "ended": "ended"}.get(
-            str(status), "status unknown"
+        state_text = {"ongoing": t.gettext("still ongoing"), "ended": t.gettext("ended")}.get(
+            str(status), t.gettext("status unknown")
         )
         if is_ongoing(latest) and (until := clock.ongoing_until(latest)) != clock.today:
-            state_text = f"ongoing as of {until.isoformat()}, the latest information"
+            state_text = t.gettext(
+                "ongoing as of %(date)s, the latest information", date=until.isoformat()
+            )
         summary = (
-            f"The tracker records {fmt_count(len(events), 'shutdown event')} in {country_name}. "
-            f"The latest began on {started} ({state_text}). "
-            + ("None is ongoing." if not ongoing else f"{fmt_count(ongoing, 'event')} ongoing.")
+            t.ngettext(
+                "The tracker records %(num)s shutdown event in %(country)s. ",
+                "The tracker records %(num)s shutdown events in %(country)s. ",
+                len(events),
+                country=country_name,
+            )
+            + t.gettext(
+                "The latest began on %(date)s (%(state)s). ", date=started, state=state_text
+            )
+            + (
+                t.gettext("None is ongoing.")
+                if not ongoing
+                else t.ngettext("%(num)s event ongoing.", "%(num)s events ongoing.", ongoing)
+            )
         )
     else:
-        summary = f"The tracker records no shutdown event in {country_name}."
+        summary = t.gettext(
+            "The tracker records no shutdown event in %(country)s.", country=country_name
+        )
     query = urlencode({"country": cc})
     return CountryShutdowns(
         count=len(events),

@@ -27,7 +27,9 @@ from nethealth.api.models import (
 from nethealth.indicators.registry import Indicator
 from nethealth.web.charts import Point, summarise
 from nethealth.web.formatting import fmt_number, fmt_value
+from nethealth.web.i18n import ENGLISH, Translator
 from nethealth.web.map import ColourClass, class_for, classify
+from nethealth.web.method_docs import DetectorMethod, detector_methods
 from nethealth.web.shutdown_method import TrackerMethod, tracker_method
 
 SIMULATED_NOTICE = (
@@ -265,7 +267,7 @@ class CountryView(BaseModel):
     links: PageLinks
 
 
-def country_view(ctx: AppContext, raw_cc: str) -> CountryView:
+def country_view(ctx: AppContext, raw_cc: str, t: Translator = ENGLISH) -> CountryView:
     detail = service.country_detail(ctx, raw_cc)
     registry = {i.id: i for i in ctx.indicators()}
     panels = []
@@ -282,7 +284,9 @@ def country_view(ctx: AppContext, raw_cc: str) -> CountryView:
                 higher_is=ind.higher_is,
                 latest=s.latest,
                 latest_text=fmt_value(s.latest.value if s.latest else None, s.unit),
-                summary=summarise(points, s.unit) if points else "No data for this country yet.",
+                summary=summarise(points, s.unit)
+                if points
+                else t.gettext("No data for this country yet."),
                 simulated=any(v.simulated for v in s.series),
                 series=s.series,
             )
@@ -326,6 +330,9 @@ class MethodologyView(BaseModel):
     shutdown_tracker: TrackerMethod = Field(
         description="Inclusion criteria and the economic cost model of the shutdown tracker"
     )
+    detectors: list[DetectorMethod] = Field(
+        description="Routing-incident and outage detectors, from their code's documentation"
+    )
 
 
 def area_title(area: str) -> str:
@@ -343,6 +350,7 @@ def methodology_view(ctx: AppContext) -> MethodologyView:
         ],
         links=PageLinks(html="/methodology", json_="/methodology.json", api="/api/v1/indicators"),
         shutdown_tracker=tracker_method(),
+        detectors=detector_methods(),
     )
 
 

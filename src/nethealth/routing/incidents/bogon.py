@@ -4,35 +4,45 @@ special-purpose or reserved AS numbers (tables and sources in `nethealth.routing
 Prefix checks reuse the vectorised RFC 6811 index: the bogon blocks are compiled as AS0 VRPs,
 so "covered by an AS0-only VRP" is "inside a bogon block". Every interval counts, the initial
 RIB included: a bogon is an incident whenever it is routed.
+
+`detect_unallocated` adds routes for space no RIR has delegated (type `bogon_prefix`, detail
+starting "unallocated"), given the allocated space of complete delegation files.
 """
 
 from __future__ import annotations
 
-import duckdb
+from collections.abc import Sequence
+
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from nethealth.routing.bogons import (
+    MAX_UNALLOCATED_SHARE,
     SPECIAL_V4,
     SPECIAL_V6,
+    UNALLOCATED_REASON,
+    AllocatedSpace,
+    allocated_mask,
     bogon_asn_mask,
     bogon_asn_reason,
     bogon_prefix_reason,
 )
-from nethealth.routing.incidents.model import confidence, finish, full_feed_peers, incident_id
+from nethealth.routing.incidents.model import (
+    confidence,
+    finish,
+    full_feed_peers,
+    group_hits,
+    incident_id,
+)
 from nethealth.routing.relationships import collapse
 from nethealth.rpki.prefixes import from_range_columns, parse_prefixes
 from nethealth.rpki.rov import INVALID, VrpIndex
 
 # IPv6 outside 2000::/3 as three blocks, so that one index answers both questions
 _OUTSIDE_GLOBAL_V6 = ("::/3", "4000::/2", "8000::/1")
-GROUP_SQL = """
-SELECT {key}, min(t0) AS start, max(t1) AS "end", bool_or(open_end) AS ongoing,
-       list(DISTINCT peer ORDER BY peer) AS peers, count(DISTINCT peer) AS peer_count,
-       list(DISTINCT path_text ORDER BY path_text) AS paths,
-       list(DISTINCT prefix ORDER BY prefix) AS prefixes, any_value(origin_asn) AS origin
-FROM hits GROUP BY {key} ORDER BY start, {key}
-"""
+_ORIGIN = ", any_value(origin_asn) AS origin"
 
 
 def _index() -> VrpIndex:
@@ -43,27 +53,24 @@ def _index() -> VrpIndex:
 
 
 def _group(hits: pa.Table, key: str) -> list[dict[str, object]]:
-    con = duckdb.connect()
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        con.register("hits", hits)
-        rows: list[dict[str, object]] = (
-            con.sql(GROUP_SQL.format(key=key)).to_arrow_table().to_pylist()
-        )
-        return rows
-    finally:
-        con.close()
+    rows: list[dict[str, object]] = group_hits(hits, key, _ORIGIN).to_pylist()
+    return rows
 
 
-def detect(intervals: pa.Table) -> pa.Table:
-    ff = full_feed_peers(intervals)
-    rows: list[dict[str, object]] = []
+def _special_mask(intervals: pa.Table) -> npt.NDArray[np.bool_]:
     af = intervals["af"].to_numpy().astype(np.uint8)
     hi, lo = from_range_columns(af, intervals["start"].to_numpy(), intervals["start_lo"].to_numpy())
     res = _index().validate(
         af, hi, lo, intervals["prefix_length"].to_numpy(), np.full(len(af), -1, np.int64)
     )
-    for r in _group(intervals.filter(pa.array(res.state == INVALID)), "prefix"):
+    out: npt.NDArray[np.bool_] = res.state == INVALID
+    return out
+
+
+def detect(intervals: pa.Table) -> pa.Table:
+    ff = full_feed_peers(intervals)
+    rows: list[dict[str, object]] = []
+    for r in _group(intervals.filter(pa.array(_special_mask(intervals))), "prefix"):
         rows.append(_row("bogon_prefix", r, r["origin"], bogon_prefix_reason(str(r["prefix"])), ff))
     v, off = collapse(intervals["as_path"].combine_chunks())
     bad = bogon_asn_mask(v)
@@ -89,7 +96,49 @@ def _row(
         "prefix": prefixes[0], "origin_asn": r["origin"], "culprit_asn": culprit,
         "victim_asns": [], "prefixes": prefixes, "start": r["start"],
         "end": None if r["ongoing"] else r["end"], "ongoing": r["ongoing"], "peers": r["peers"],
-        "peer_count": r["peer_count"], "paths": r["paths"], "rpki_state": None,
+        "peer_count": r["peer_count"], "paths": r["paths"], "sightings": r["sightings"],
+        "rpki_state": None,
         "confidence": confidence(int(r["peer_count"]), ff, None),  # type: ignore[call-overload]
         "detail": why or "",
     }  # fmt: skip
+
+
+def detect_unallocated(
+    intervals: pa.Table, spaces: Sequence[AllocatedSpace]
+) -> tuple[pa.Table, list[str]]:
+    """Incidents for routes outside the allocated space of each checkable family, and the
+    reasons a family was not checked. Special-purpose blocks are left to `detect` (they are
+    unallocated too, but their registry entry is the better reason)."""
+    reasons: list[str] = []
+    keep = np.zeros(intervals.num_rows, bool)
+    af = intervals["af"].to_numpy().astype(np.uint8)
+    special = _special_mask(intervals)
+    for space in spaces:
+        name = f"IPv{space.af}"
+        if space.refused is not None:
+            reasons.append(f"{name} unallocated space not checked: {space.refused}")
+            continue
+        fam = (af == space.af) & ~special
+        start = intervals["start"].to_numpy()[fam]
+        end = intervals["end"].to_numpy()[fam]
+        outside = ~allocated_mask(space, start, end)
+        prefixes = pc.unique(intervals["prefix"].filter(pa.array(fam)))
+        bad = pc.unique(intervals["prefix"].filter(pa.array(fam)).filter(pa.array(outside)))
+        share = len(bad) / len(prefixes) if len(prefixes) else 0.0
+        if share > MAX_UNALLOCATED_SHARE:
+            reasons.append(
+                f"{name} unallocated space not checked: {len(bad)} of {len(prefixes)} routed "
+                f"prefixes ({share:.0%}) would be unallocated, more than "
+                f"{MAX_UNALLOCATED_SHARE:.0%}: the delegation data cannot be complete"
+            )
+            continue
+        idx = np.flatnonzero(fam)[outside]
+        keep[idx] = True
+    if not keep.any():
+        return finish([]), reasons
+    ff = full_feed_peers(intervals)
+    rows = [
+        _row("bogon_prefix", r, r["origin"], UNALLOCATED_REASON, ff)
+        for r in _group(intervals.filter(pa.array(keep)), "prefix")
+    ]
+    return finish(rows), reasons

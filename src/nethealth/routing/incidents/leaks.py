@@ -3,8 +3,12 @@
 An AS X on a path leaks when it got the route from a provider or a peer (the next AS towards the
 origin is X's provider or peer) and passed it to a provider or a peer (the next AS towards the
 collector is one). Only paths no peer had in the initial RIB are checked, so a standing valley
-that comes from a wrong inferred relationship does not alert at every update. Links of unknown
-relationship never make a valley. One incident per leaker (over the window).
+that comes from a wrong inferred relationship does not alert at every update. A link the
+relationships do not have (often the very link a leak creates) is guessed by Gao's principle:
+the AS with more neighbours provides transit, equal degrees peer. Of several new valleys on one
+path, one is blamed (`blame`: stated relationships beat guesses; then the valley nearest the
+origin, the first export that broke the rule, RFC 7908). One incident per leaker (over the
+window). The relationships come from a CAIDA as-rel file when one is stored, else inference.
 """
 
 from __future__ import annotations
@@ -13,7 +17,13 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from nethealth.routing.incidents.model import confidence, finish, full_feed_peers, incident_id
+from nethealth.routing.incidents.model import (
+    confidence,
+    finish,
+    full_feed_peers,
+    group_hits,
+    incident_id,
+)
 from nethealth.routing.relationships import PEER, PROVIDER, Relations, collapse
 
 NEW_PATHS_SQL = """
@@ -21,20 +31,14 @@ SELECT * FROM iv WHERE NOT baseline AND origin_asn IS NOT NULL AND len(as_path) 
   AND NOT EXISTS (SELECT 1 FROM iv b WHERE b.baseline AND b.prefix = iv.prefix
                   AND b.path_text = iv.path_text)
 """
-GROUP_SQL = """
-SELECT leaker, min(t0) AS start, max(t1) AS "end", bool_or(open_end) AS ongoing,
-       list(DISTINCT peer ORDER BY peer) AS peers, count(DISTINCT peer) AS peer_count,
-       list(DISTINCT path_text ORDER BY path_text) AS paths,
-       list(DISTINCT prefix ORDER BY prefix) AS prefixes,
-       list(DISTINCT origin_asn ORDER BY origin_asn) AS victims
-FROM hits GROUP BY leaker ORDER BY start, leaker
-"""
 
 
 def valleys(
     paths: pa.Array, rel: Relations
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every valley: (path index, AS towards the collector, leaking AS, AS towards the origin)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every valley: (path index, position of the leaking AS from the collector side, AS towards
+    the collector, leaking AS, AS towards the origin, how many of its two links were guessed).
+    A link the relationships do not have gets `Relations.lookup_or_guess`'s degree guess."""
     v, off = collapse(paths)
     n_paths = len(off) - 1
     lengths = np.diff(off)
@@ -42,10 +46,34 @@ def valleys(
     pos = np.arange(len(v)) - off[path_of]
     mid = np.flatnonzero((pos > 0) & (pos < lengths[path_of] - 1))
     x, to, frm = v[mid], v[mid - 1], v[mid + 1]
-    got_from = rel.lookup(x, frm)  # what the sender is to x
-    sent_to = rel.lookup(x, to)
+    got_from, g1 = rel.lookup_or_guess(x, frm)  # what the sender is to x
+    sent_to, g2 = rel.lookup_or_guess(x, to)
     leak = np.isin(got_from, (PROVIDER, PEER)) & np.isin(sent_to, (PROVIDER, PEER))
-    return path_of[mid[leak]], to[leak], x[leak], frm[leak]
+    guessed = g1.astype(np.int64) + g2
+    return path_of[mid[leak]], pos[mid[leak]], to[leak], x[leak], frm[leak], guessed[leak]
+
+
+def blame(found: list[tuple[int, int, int]], rel: Relations) -> int:
+    """The leaker among one path's new valleys [(position, leaking AS, guessed links)].
+
+    A relationship the table states beats a degree guess (`Relations.lookup_or_guess`), so
+    only the valleys with the fewest guessed links compete. RFC 7908: a leak is the first
+    export that breaks the valley-free rule, so of those the valley nearest the origin is
+    blamed — unless the valley beside it towards the collector is the better explanation. Two
+    adjacent valleys at c (collector side) and o share the link c-o, which both must see as a
+    peering or as their provider: the mark of a provider link taken for a peering, which makes
+    a second valley beside the real one. If o has more neighbours than c (Gao's principle: o
+    is likely c's provider), c got the route from its provider and is the leaker.
+    """
+    fewest = min(g for _k, _a, g in found)
+    cand = sorted((k, a) for k, a, g in found if g == fewest)
+    i = len(cand) - 1
+    while i > 0 and cand[i - 1][0] == cand[i][0] - 1:
+        deg = rel.degree_of(np.array([cand[i - 1][1], cand[i][1]], np.uint64))
+        if deg[1] <= deg[0]:
+            break
+        i -= 1
+    return cand[i][1]
 
 
 def leakers(paths: pa.Array, rel: Relations, baseline: pa.Array | None = None) -> np.ndarray:
@@ -53,23 +81,28 @@ def leakers(paths: pa.Array, rel: Relations, baseline: pa.Array | None = None) -
 
     A valley (to, x, from) that a baseline path already has is not new and is ignored: it is
     far more often a wrongly inferred link than a leak that lasts the whole window. Of several
-    new valleys on one path, the one nearest the collector is the export the peers saw.
+    new valleys on one path, `blame` picks one.
     """
     n_paths = len(paths)
     out = np.zeros(n_paths, np.uint64)
-    p, to, x, frm = valleys(paths, rel)
+    p, pos, to, x, frm, guessed = valleys(paths, rel)
     if baseline is not None and len(p):
-        _, bto, bx, bfrm = valleys(baseline, rel)
+        _, _, bto, bx, bfrm, _ = valleys(baseline, rel)
         old = set(zip(bto.tolist(), bx.tolist(), bfrm.tolist(), strict=True))
         keep = np.array(
             [t not in old for t in zip(to.tolist(), x.tolist(), frm.tolist(), strict=True)], bool
         )  # valleys are few: a Python set test per valley, not per route
-        p, x = p[keep], x[keep]
-    out[p[::-1]] = x[::-1]  # first valley from the collector side wins
+        p, pos, x, guessed = p[keep], pos[keep], x[keep], guessed[keep]
+    per_path: dict[int, list[tuple[int, int, int]]] = {}
+    for i, k, a, g in zip(p.tolist(), pos.tolist(), x.tolist(), guessed.tolist(), strict=True):
+        per_path.setdefault(i, []).append((k, a, g))
+    for i, found in per_path.items():
+        out[i] = blame(found, rel)
     return out
 
 
-def detect(intervals: pa.Table, rel: Relations) -> pa.Table:
+def detect(intervals: pa.Table, rel: Relations, basis: str = "given") -> pa.Table:
+    """Route-leak incidents; `basis` (where the relationships came from) goes in `detail`."""
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -84,10 +117,10 @@ def detect(intervals: pa.Table, rel: Relations) -> pa.Table:
         hits = new.append_column("leaker", pa.array(who.astype(np.uint32))).filter(
             pa.array(who > 0)
         )
-        con.register("hits", hits)
-        groups = con.sql(GROUP_SQL).to_arrow_table().to_pylist()
     finally:
         con.close()
+    victims = ", list(DISTINCT origin_asn ORDER BY origin_asn) AS victims"
+    groups = group_hits(hits, "leaker", victims).to_pylist()
     ff = full_feed_peers(intervals)
     rows = []
     for r in groups:  # one row per incident
@@ -97,8 +130,8 @@ def detect(intervals: pa.Table, rel: Relations) -> pa.Table:
             "victim_asns": r["victims"], "prefixes": r["prefixes"], "start": r["start"],
             "end": None if r["ongoing"] else r["end"], "ongoing": r["ongoing"],
             "peers": r["peers"], "peer_count": r["peer_count"], "paths": r["paths"],
-            "rpki_state": None, "confidence": confidence(r["peer_count"], ff, None),
+            "sightings": r["sightings"], "rpki_state": None, "confidence": confidence(r["peer_count"], ff, None),
             "detail": f"AS{r['leaker']} passed routes from a provider or peer to a provider or "
-            f"peer ({len(r['prefixes'])} prefixes)",
+            f"peer ({len(r['prefixes'])} prefixes; relationships: {basis})",
         })  # fmt: skip
     return finish(rows)

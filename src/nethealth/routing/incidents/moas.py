@@ -51,7 +51,7 @@ def detect(intervals: pa.Table, vrps: pa.Table | None = None) -> pa.Table:
             "culprit_asn": r["origin_asn"], "victim_asns": sorted(r["victims"]),
             "prefixes": [r["prefix"]], "start": r["start"],
             "end": None if r["ongoing"] else r["end"], "ongoing": r["ongoing"],
-            "peers": r["peers"], "peer_count": r["peer_count"], "paths": r["paths"],
+            "peers": r["peers"], "peer_count": r["peer_count"], "paths": r["paths"], "sightings": r["sightings"],
             "rpki_state": state, "confidence": confidence(r["peer_count"], ff, state),
             "detail": f"AS{r['origin_asn']} announced {r['prefix']} held by "
             + ", ".join(f"AS{v}" for v in sorted(r["victims"])),

@@ -16,24 +16,53 @@ INCIDENT_SCHEMA = pa.schema([
     ("ongoing", pa.bool_()), ("peers", pa.list_(pa.string())), ("peer_count", pa.int64()),
     ("paths", pa.list_(pa.string())), ("rpki_state", pa.string()),
     ("confidence", pa.float64()), ("detail", pa.string()),
+    ("sightings", pa.list_(pa.struct([
+        ("collector", pa.string()), ("peer", pa.string()), ("peer_asn", pa.uint32()),
+        ("path", pa.string()), ("first_seen", pa.timestamp("us", tz="UTC")),
+        ("last_seen", pa.timestamp("us", tz="UTC")),
+    ]))),
 ])  # fmt: skip
+SIGHTING_TYPE = INCIDENT_SCHEMA.field("sightings").type.value_type
 INCIDENT_FIELDS = {
     "culprit_asn": "the AS that caused it: the new origin (hijacks, bogons) or the leaker",
     "victim_asns": "origins that held the prefix before (hijacks) or whose routes leaked",
     "end": "last moment a peer still had the route (null: still there at the window end)",
     "paths": "distinct AS paths the peers saw, space-separated, collector side first",
     "confidence": "0-1: share of full-feed peers that saw it, raised when RPKI says invalid",
+    "sightings": "per (collector peer, AS path): when the peer first and last had it (last_seen "
+    "of a route still there at the window end is the window end); collector and peer are null "
+    "when the MRT files were read without a collector name",
 }
 
 # Group matched intervals into one incident per key; {key} and {extra} are fixed SQL fragments
-# chosen by the detector modules, never user input.
-GROUP_SQL = """
+# chosen by the detector modules, never user input. Keys are never null (JOIN ... USING).
+# `sightings` pairs each peer with the paths it saw (the flat peers/paths lists lose that); a
+# peer is `collector|peer_ip` (routing.timeline), split back here.
+SIGHTINGS_CTE = """
+sight AS (
+  SELECT {key}, peer, any_value(peer_asn) AS peer_asn, path_text, min(t0) AS first_seen,
+         max(t1) AS last_seen
+  FROM hits GROUP BY {key}, peer, path_text),
+sights AS (
+  SELECT {key}, list(struct_pack(collector := nullif(split_part(peer, '|', 1), ''),
+                                 peer := split_part(peer, '|', 2), peer_asn := peer_asn,
+                                 path := path_text, first_seen := first_seen,
+                                 last_seen := last_seen)
+                     ORDER BY peer, path_text) AS sightings
+  FROM sight GROUP BY {key})
+"""
+GROUP_SQL = (
+    "WITH "
+    + SIGHTINGS_CTE
+    + """, g AS (
 SELECT {key}, min(t0) AS start, max(t1) AS "end", bool_or(open_end) AS ongoing,
        list(DISTINCT peer ORDER BY peer) AS peers, count(DISTINCT peer) AS peer_count,
        list(DISTINCT path_text ORDER BY path_text) AS paths,
        list(DISTINCT prefix ORDER BY prefix) AS prefixes {extra}
-FROM hits GROUP BY {key} ORDER BY start, {key}
+FROM hits GROUP BY {key})
+SELECT g.*, sights.sightings FROM g JOIN sights USING ({key}) ORDER BY start, {key}
 """
+)
 
 
 def group_hits(hits: pa.Table, key: str, extra: str = "") -> pa.Table:

@@ -104,7 +104,7 @@ def detect(intervals: pa.Table, vrps: pa.Table | None = None) -> pa.Table:
             "culprit_asn": r["origin_asn"], "victim_asns": vic, "prefixes": [r["prefix"]],
             "start": r["start"], "end": None if r["ongoing"] else r["end"],
             "ongoing": r["ongoing"], "peers": r["peers"], "peer_count": r["peer_count"],
-            "paths": r["paths"], "rpki_state": state,
+            "paths": r["paths"], "rpki_state": state, "sightings": r["sightings"],
             "confidence": confidence(r["peer_count"], ff, state),
             "detail": f"AS{r['origin_asn']} announced {r['prefix']}, inside space routed by "
             + ", ".join(f"AS{v}" for v in vic),
