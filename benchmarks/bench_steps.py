@@ -19,7 +19,6 @@ Usage: python benchmarks/bench_steps.py [--entries N] [--skip-large] [--tmp DIR]
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import resource
 import shutil
@@ -44,36 +43,13 @@ def make_vrps(out: Path) -> None:
     """A VRP dataset (`rpki_vrps`) from the RIB's routes: every 5th (prefix, origin) a ROA, every
     7th another origin's ROA, every 11th a ROA of its covering prefix (too specific)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from nethealth.formats.vrp import vrp_table
     from nethealth.routing.routes import read_routes
+    from nethealth.rpki.constructed import mixed_state_vrps
 
     seen = read_routes([(RIB, "rrc06")], DAY, strict=False)
-    pairs = (
-        seen.filter(pc.is_valid(seen["origin_asn"]))
-        .group_by(["prefix", "prefix_length", "origin_asn"], use_threads=False)
-        .aggregate([])
-        .sort_by([("prefix", "ascending"), ("origin_asn", "ascending")])
-    )
-    prefixes: list[str] = []
-    maxlen: list[int | None] = []
-    asns: list[int] = []
-    for i, r in enumerate(pairs.to_pylist()):
-        roa: tuple[str, int | None, int] | None = None
-        if i % 5 == 0:
-            roa = (r["prefix"], None, r["origin_asn"])
-        elif i % 7 == 0:
-            roa = (r["prefix"], None, 64512)
-        elif i % 11 == 0 and r["prefix_length"] > 8:
-            cover = ipaddress.ip_network(r["prefix"]).supernet()
-            roa = (str(cover), cover.prefixlen, r["origin_asn"])
-        if roa is not None:
-            prefixes.append(roa[0])
-            maxlen.append(roa[1])
-            asns.append(roa[2])
-    vrps = vrp_table(prefixes, maxlen, asns, ["bench"] * len(asns), path="synthetic")
+    vrps = mixed_state_vrps(seen, "bench")
     n = vrps.num_rows
     vrps = vrps.add_column(0, "snapshot", pa.array([DAY] * n, pa.date32()))
     pq.write_table(vrps.append_column("simulated", pa.array([True] * n)), out)

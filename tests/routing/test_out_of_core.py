@@ -5,7 +5,6 @@ routes table per day): the same tables, row for row, on a simulated world and a 
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import shutil
 from datetime import date
 from pathlib import Path
@@ -20,7 +19,7 @@ import pytest
 from nethealth.bgp import derived, ingest
 from nethealth.bgp.ingest import ingest_file
 from nethealth.bgp.mrt import MRTReader
-from nethealth.formats.vrp import read_vrps, vrp_table
+from nethealth.formats.vrp import read_vrps
 from nethealth.lake.build import StepContext, fingerprint
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.routing import relationships, rov
@@ -28,6 +27,7 @@ from nethealth.routing import routes as routes_module
 from nethealth.routing import snapshot as snap
 from nethealth.routing import step as routing_step
 from nethealth.routing.routes import read_routes, route_paths
+from nethealth.rpki.constructed import mixed_state_vrps
 from nethealth.settings import Settings
 from nethealth.sim import SimConfig
 from nethealth.sim import run as run_sim
@@ -103,29 +103,7 @@ def test_same_tables_as_in_memory_on_real_rib(shared_data: Path, tmp_path: Path)
     # (prefix, origin), another origin's ROA for every 7th, a ROA of the covering prefix (so
     # the route is too specific) for every 11th
     seen = read_routes([(rib, "rrc06")], date(2010, 7, 1), strict=False)
-    pairs = (
-        seen.filter(pc.is_valid(seen["origin_asn"]))
-        .group_by(["prefix", "prefix_length", "origin_asn"], use_threads=False)
-        .aggregate([])
-        .sort_by([("prefix", "ascending"), ("origin_asn", "ascending")])
-    )
-    prefixes: list[str] = []
-    max_lengths: list[int | None] = []
-    asns: list[int] = []
-    for i, r in enumerate(pairs.to_pylist()):
-        roa: tuple[str, int | None, int] | None = None
-        if i % 5 == 0:
-            roa = (r["prefix"], None, r["origin_asn"])
-        elif i % 7 == 0:
-            roa = (r["prefix"], None, 64512)
-        elif i % 11 == 0 and r["prefix_length"] > 8:
-            cover = ipaddress.ip_network(r["prefix"]).supernet()
-            roa = (str(cover), cover.prefixlen, r["origin_asn"])
-        if roa is not None:
-            prefixes.append(roa[0])
-            max_lengths.append(roa[1])
-            asns.append(roa[2])
-    vrps = vrp_table(prefixes, max_lengths, asns, ["test"] * len(asns), path="synthetic")
+    vrps = mixed_state_vrps(seen, "test")
     del seen
     states = _compare([(rib, "rrc06")], vrps, date(2010, 7, 1), tmp_path)
     assert states.num_rows > 300_000

@@ -31,6 +31,18 @@ def compute(
     routes: pa.Table, vrps: pa.Table, day: date, asn_country: pa.Table | None = None
 ) -> dict[str, pa.Table]:
     states = rov.states_of(routes, vrps)
+    transit = rov.transit_indicators(routes, states, day)
+    return _tables(states, transit, rov.peer_filtering(routes, states, day), day, asn_country)
+
+
+def _tables(
+    states: pa.Table,
+    transit: pa.Table,
+    peers: pa.Table,
+    day: date,
+    asn_country: pa.Table | None,
+) -> dict[str, pa.Table]:
+    """The step's datasets from the route states and the transit and peer tables."""
     empty_cc = pa.table({"asn": pa.array([], pa.uint32()), "cc": pa.array([], pa.string())})
     return {
         "routing_route_states": states.add_column(
@@ -40,8 +52,8 @@ def compute(
         "routing_rov_country": rov.country_indicators(
             states, asn_country if asn_country is not None else empty_cc, day
         ),
-        "routing_transit": rov.transit_indicators(routes, states, day),
-        "routing_peer_filtering": rov.peer_filtering(routes, states, day),
+        "routing_transit": transit,
+        "routing_peer_filtering": peers,
     }
 
 
@@ -68,18 +80,7 @@ def compute_from_elements(
             con.execute("DROP VIEW IF EXISTS elems")
         else:
             con.unregister("elems")
-    empty_cc = pa.table({"asn": pa.array([], pa.uint32()), "cc": pa.array([], pa.string())})
-    return {
-        "routing_route_states": states.add_column(
-            0, "snapshot", pa.array([day] * states.num_rows, pa.date32())
-        ),
-        "routing_rov_asn": rov.asn_indicators(states, day),
-        "routing_rov_country": rov.country_indicators(
-            states, asn_country if asn_country is not None else empty_cc, day
-        ),
-        "routing_transit": transit,
-        "routing_peer_filtering": peers,
-    }
+    return _tables(states, transit, peers, day, asn_country)
 
 
 def write(out: Path, tables: dict[str, pa.Table]) -> None:
