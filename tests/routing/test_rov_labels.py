@@ -76,3 +76,25 @@ def test_compare_uses_each_listed_as_best_session_and_the_expected_verdicts() ->
     rows = {r["asn"]: r for r in c.rows.to_pylist()}
     assert rows[1]["collector"] == "rrc00" and rows[1]["agrees"]
     assert rows[2]["agrees"] and not rows[3]["agrees"]
+
+
+def test_cli_compares_the_lake_snapshot(tmp_path: Path) -> None:
+    import json
+    from datetime import date
+
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from nethealth.routing.cli import app
+
+    peers = _peers([("rrc00", 1, 900_000, 1.0, "filters"), ("rrc00", 2, 900_000, 0.1, "none")])
+    peers = peers.add_column(0, "snapshot", pa.array([date(2026, 6, 1)] * 2, pa.date32()))
+    pq.write_table(peers, tmp_path / "routing_peer_filtering.parquet")
+    labels = tmp_path / "labels.csv"
+    labels.write_text("asn,filtering,confidence,source\n1,all,1,a\n2,peers,1,a\n3,all,1,b\n")
+    args = ["rov-labels", "--labels", str(labels), "--lake", str(tmp_path), "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert (doc["snapshot"], doc["listed"], doc["compared"], doc["agree"]) == (
+        "2026-06-01", 3, 2, 1)  # fmt: skip

@@ -14,7 +14,7 @@ import pyarrow as pa
 import typer
 
 from nethealth.bgp.ingest import guess_collector
-from nethealth.cli_common import console
+from nethealth.cli_common import console, settings_of
 from nethealth.formats.vrp import read_vrps
 from nethealth.lake.storage import write_parquet_atomic
 from nethealth.progress import progress_bar
@@ -201,6 +201,7 @@ def fetch_asrel(
 
 @app.command()
 def scorecard(
+    ctx: typer.Context,
     asn: Annotated[int, typer.Option("--asn", help="AS number", min=0, max=2**32 - 1)],
     month: Annotated[str, typer.Option("--month", help="month, YYYY-MM")],
     lake: Annotated[
@@ -212,9 +213,8 @@ def scorecard(
     import json
 
     from nethealth.routing import scorecard as sc
-    from nethealth.settings import load_settings
 
-    lake_dir = lake if lake is not None else load_settings().lake_dir
+    lake_dir = lake if lake is not None else settings_of(ctx).lake_dir
     inputs, _cc = sc.load_inputs(lake_dir, month, asn)
     rows = sc.scorecards(inputs, month).to_pylist()
     if not rows:
@@ -228,3 +228,55 @@ def scorecard(
         value = card[action]
         typer.echo(f"{action}\t{'no data' if value is None else f'{value:.1f} %'}")
     typer.echo(f"routes\t{card['routes']}\tincidents\t{card['filtering_incidents']}")
+
+
+@app.command("rov-labels")
+def rov_labels_cmd(
+    ctx: typer.Context,
+    labels: Annotated[
+        Path,
+        typer.Option("--labels", exists=True, help="list asn,filtering,confidence,source (CSV)"),
+    ],
+    snapshot: Annotated[
+        str | None, typer.Option("--date", help="RIB snapshot date (default: the latest)")
+    ] = None,
+    lake: Annotated[
+        Path | None, typer.Option(help="lake directory (default: the configured one)")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Compare the ROV-filtering estimate of the collector peers with a published list of ASes
+    known to filter RPKI-invalid routes (e.g. isbgpsafeyet, the TMA 2021 list)."""
+    import json
+
+    import duckdb
+
+    from nethealth.routing.rov_labels import compare, read_labels
+
+    lake_dir = lake if lake is not None else settings_of(ctx).lake_dir
+    path = lake_dir / "routing_peer_filtering.parquet"
+    if not path.is_file():
+        err.print(f"{path} does not exist: run `nethealth build` with RIB dumps first")
+        raise typer.Exit(1)
+    con = duckdb.connect()
+    try:
+        latest = con.sql("SELECT max(snapshot)::VARCHAR FROM read_parquet(?)", params=[str(path)])
+        day = snapshot or str(latest.fetchall()[0][0])
+        peers = con.sql(
+            "SELECT * FROM read_parquet(?) WHERE snapshot = ?::DATE", params=[str(path), day]
+        ).to_arrow_table()
+    finally:
+        con.close()
+    result = compare(peers, read_labels(labels))
+    if json_out:
+        doc = {"snapshot": day, "listed": result.listed, "compared": result.compared,
+               "agree": result.agree, "agreement": result.agreement,
+               "rows": result.rows.to_pylist()}  # fmt: skip
+        typer.echo(json.dumps(doc, default=str))
+        return
+    for r in result.rows.to_pylist():
+        mark = "agrees" if r["agrees"] else "DISAGREES"
+        typer.echo(f"AS{r['asn']}\tlisted {r['label']}\testimate {r['verdict']}\t{mark}")
+    share = "n/a" if result.agreement is None else f"{result.agreement:.1%}"
+    typer.echo(f"{day}: {result.compared} of {result.listed} listed ASes are full-feed "
+               f"collector peers; agreement {share}")  # fmt: skip
