@@ -6,7 +6,9 @@ before: the `bgp` step decodes the RIB to a temporary Parquet file and deletes i
         computes its tables from it (`routing.snapshot.compute`).
 after:  the `bgp` step keeps the decoded RIB (`bgp.derived.decoded_rib`); the `routing` step
         reads it with DuckDB in passes over prefix partitions (`snapshot.compute_from_elements`).
-Both sides infer AS relationships from every AS path of the day (`relationships.infer`).
+Relationships (Gao, no CAIDA file stored): before, from every route's AS path in memory; after,
+from the distinct paths with their route counts, grouped out of core by DuckDB
+(`routes.route_paths`), the same result (tests/routing/test_asrank.py).
 
 Inputs: (a) the real RIS rrc06 RIB of 2010-07-01 (642k entries), (b) a RIB of >= 25M entries
 made by replicating the peers of (a) (`bench_mrt.make_full_rib`). VRPs are made from (a)'s own
@@ -35,7 +37,10 @@ sys.path.insert(0, str(REPO))
 RIB = REPO.parent / "shared" / "data" / "bgp" / "derived" / "rrc06-full-20100701.tdv2.mrt.gz"
 DAY = date(2010, 7, 1)
 RAW_NAME = "rrc06.bview.20100701.0000.gz"
-MODES = ("before-bgp", "after-bgp", "before-rov", "after-rov", "relationships")
+MODES = (
+    "before-bgp", "after-bgp", "before-rov", "after-rov", "after-relationships",
+    "before-relationships",
+)  # fmt: skip
 CAP_GIB = 18  # address-space cap of each child: a failed run, not an out-of-memory machine
 
 
@@ -57,6 +62,7 @@ def make_vrps(out: Path) -> None:
 
 def setup(data_dir: Path, rib: Path) -> None:
     """A data directory whose raw store holds `rib` as the day's RIS RIB, and its VRPs."""
+
     from nethealth.lake.raw import RawStore
     from nethealth.settings import load_settings
 
@@ -75,6 +81,8 @@ def setup(data_dir: Path, rib: Path) -> None:
 def child(mode: str, data_dir: Path) -> None:
     """One step of one side, in this process (what the parent measures)."""
     import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     from nethealth.bgp import derived
     from nethealth.bgp.ingest import ingest_file
@@ -98,9 +106,14 @@ def child(mode: str, data_dir: Path) -> None:
     elif mode == "after-rov":  # day_tables now, but for the relationships (measured apart)
         elements = [derived.decoded_rib(settings.lake_dir, f, c) for c, f in ribs]
         snap.compute_from_elements(con, elements, vrps, DAY, cc)
-    elif mode == "relationships":  # the same code and input before and after
+    elif mode == "after-relationships":  # distinct paths with counts (DuckDB, out of core)
         elements = [derived.decoded_rib(settings.lake_dir, f, c) for c, f in ribs]
-        relationships.infer(route_paths(elements))
+        paths, counts = route_paths(elements)
+        relationships.infer(paths, weights=counts)
+    elif mode == "before-relationships":  # every route's path in memory, as before
+        elements = [derived.decoded_rib(settings.lake_dir, f, c) for c, f in ribs]
+        every = [pq.read_table(e, columns=["as_path"])["as_path"] for e in elements]
+        relationships.infer(pa.chunked_array([c for t in every for c in t.chunks]).combine_chunks())
     elif mode == "before-bgp":  # the step's body as it was: decode to a temporary file
         work = Path(tempfile.mkdtemp(dir=settings.lake_dir))
         parquets = [
@@ -179,7 +192,7 @@ def report(runs: list[Run]) -> list[str]:
     parts = {
         "`bgp` step": ("before-bgp", "after-bgp"),
         "`routing`: ROV tables": ("before-rov", "after-rov"),
-        "`routing`: relationships (unchanged)": ("relationships", "relationships"),
+        "`routing`: relationships (Gao)": ("before-relationships", "after-relationships"),
     }
     for label in dict.fromkeys(r.input for r in runs):
         for name, (bm, am) in parts.items():

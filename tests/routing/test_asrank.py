@@ -87,3 +87,20 @@ def test_accuracy_against_simulator_truth(tmp_path: Path) -> None:
     assert asrank["accuracy"] >= 0.4, asrank
     assert asrank["p2p_recall"] >= 0.6, asrank  # the clique and true peerings come out p2p
     assert gao["accuracy"] >= 0.7, gao
+
+
+def test_gao_on_distinct_paths_with_counts_equals_gao_on_every_route() -> None:
+    """Weighted votes over distinct paths are the votes of the full list (bounded memory)."""
+    import numpy as np
+
+    paths = ["1 2 5", "1 2 5", "3 1 2 6", "4 3 7", "4 3 7", "4 3 7", "2 1 3", "1 1 2 5"]
+    full = relationships.infer_gao(_arr(paths))
+    distinct = sorted(set(paths))
+    counts = np.array([paths.count(d) for d in distinct])
+    weighted = relationships.infer_gao(_arr(distinct), weights=counts)
+    assert _rows(weighted) == _rows(full)
+    # without the counts the votes differ: the test can tell
+    hub = ["9 7", "9 8", "9 10"]  # AS9 has the highest degree: the top of every path
+    twice = relationships.infer_gao(_arr([*hub, "9 5 6", "9 5 6", "9 6 5"]))
+    once = relationships.infer_gao(_arr([*hub, "9 5 6", "9 6 5"]))
+    assert (5, 6, -1) in _rows(twice) and (5, 6, 0) in _rows(once)

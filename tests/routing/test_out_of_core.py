@@ -63,7 +63,9 @@ def _compare(mrts: list[tuple[Path, str]], vrps: pa.Table, day: date, work: Path
     con = duckdb.connect()
     new = snap.compute_from_elements(con, elements, vrps, day, cc)
     con.close()
-    new["routing_relationships"] = relationships.infer(route_paths(elements))
+    distinct, counts = route_paths(elements)
+    assert counts.sum() == routes.num_rows  # every route's path, counted once per route
+    new["routing_relationships"] = relationships.infer(distinct, weights=counts)
     assert set(new) == set(old)
     for name, table in old.items():
         assert new[name].schema == table.schema, name

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from nethealth.errors import InputError
@@ -95,6 +97,9 @@ def method_label(raw: RawFile) -> str:
     return f"{SOURCE_ID}:{raw.provenance.snapshot}"
 
 
+PathCounts = tuple[pa.Array, npt.NDArray[np.integer] | None]
+
+
 class RelationshipSource:
     """Per day: the CAIDA file in force when one is stored (each parsed once), else inference
     from the day's paths with `method`. Returns (table, method label)."""
@@ -104,10 +109,13 @@ class RelationshipSource:
         self.method = method
         self._parsed: dict[str, pa.Table] = {}
 
-    def for_day(self, day: date, paths: Callable[[], pa.Array]) -> tuple[pa.Table, str]:
+    def for_day(self, day: date, paths: Callable[[], PathCounts]) -> tuple[pa.Table, str]:
+        """`paths()` (called only when inference is needed): AS paths and, when they are
+        distinct, the routes per path (else None)."""
         raw = latest_on_or_before(self.files, day)
         if raw is None:
-            return relationships.infer(paths(), self.method), self.method
+            found, weights = paths()
+            return relationships.infer(found, self.method, weights), self.method
         key = str(raw.path)
         if key not in self._parsed:
             self._parsed[key] = relationships.read_caida(raw.path)

@@ -193,7 +193,7 @@ def _relations_of(out: Path, start: datetime, base: pa.Array, source: str) -> pa
         store = RawStore(out / "eval-raw")
         caida.fetch(Settings(), store, month=start.date(), base_url=(out / MIRROR_DIR).as_uri())
         rel, _ = caida.RelationshipSource(store.files(caida.SOURCE_ID)).for_day(
-            start.date(), lambda: base
+            start.date(), lambda: (base, None)
         )
         return rel
     return relationships.infer(base, source)

@@ -183,7 +183,7 @@ def day_incidents(
     # CAIDA's file in force when one is stored, else inferred from the 00:00 RIB's paths
     source = relations or caida.RelationshipSource([])
     rel, basis = source.for_day(
-        day, lambda: intervals.filter(intervals["baseline"])["as_path"].combine_chunks()
+        day, lambda: (intervals.filter(intervals["baseline"])["as_path"].combine_chunks(), None)
     )
     notes.append(f"{day}: AS relationships {basis}")
     found, _rel = detect_all(intervals, vrps if vrps.num_rows else None, rel, basis=basis)

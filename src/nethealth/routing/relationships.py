@@ -140,8 +140,14 @@ def collapse(paths: pa.Array) -> tuple[U64, I64]:
     return values[keep], new_off.astype(np.int64)
 
 
-def infer_gao(paths: pa.Array, ratio: float = PEER_DEGREE_RATIO) -> pa.Table:
-    """Relationships inferred from AS paths (a list<uint32> array; collector side first)."""
+def infer_gao(
+    paths: pa.Array,
+    ratio: float = PEER_DEGREE_RATIO,
+    weights: npt.NDArray[np.integer] | None = None,
+) -> pa.Table:
+    """Relationships inferred from AS paths (a list<uint32> array; collector side first).
+    `weights[i]`: how many routes have path i — distinct paths with counts give the same
+    result as the full list of routes, in far less memory."""
     v, off = collapse(paths)
     lengths = np.diff(off)
     path_of = np.repeat(np.arange(len(lengths)), lengths)
@@ -176,9 +182,10 @@ def infer_gao(paths: pa.Array, ratio: float = PEER_DEGREE_RATIO) -> pa.Table:
     lo, hi = np.minimum(prov, cust), np.maximum(prov, cust)
     ukey = (lo << np.uint64(32)) | hi
     uniq, inv = np.unique(ukey, return_inverse=True)
-    up = np.bincount(inv, weights=(prov == lo).astype(float), minlength=len(uniq))  # lo provides
-    down = np.bincount(inv, weights=(prov == hi).astype(float), minlength=len(uniq))
-    non_top = np.bincount(inv, weights=(~adjacent_top).astype(float), minlength=len(uniq))
+    w = np.ones(len(link)) if weights is None else np.asarray(weights, float)[path_of[link]]
+    up = np.bincount(inv, weights=w * (prov == lo), minlength=len(uniq))  # lo provides
+    down = np.bincount(inv, weights=w * (prov == hi), minlength=len(uniq))
+    non_top = np.bincount(inv, weights=w * ~adjacent_top, minlength=len(uniq))
     ulo = (uniq >> np.uint64(32)).astype(np.uint64)
     uhi = (uniq & np.uint64(0xFFFFFFFF)).astype(np.uint64)
     dlo = deg[np.searchsorted(asns, ulo)].astype(float)
@@ -204,15 +211,18 @@ METHODS = ("asrank", "gao")
 DEFAULT_METHOD = "gao"
 
 
-def infer(paths: pa.Array, method: str = DEFAULT_METHOD) -> pa.Table:
+def infer(
+    paths: pa.Array, method: str = DEFAULT_METHOD, weights: npt.NDArray[np.integer] | None = None
+) -> pa.Table:
     """Relationships inferred from AS paths (list<uint32>, collector side first): "asrank"
-    (Luckie et al. 2013, `nethealth.routing.asrank`) or "gao" (Gao 2001, `infer_gao`)."""
+    (Luckie et al. 2013, `nethealth.routing.asrank`) or "gao" (Gao 2001, `infer_gao`).
+    `weights`: routes per path when `paths` are distinct (AS-Rank counts distinct paths only)."""
     if method == "asrank":
         from nethealth.routing.asrank import infer_asrank  # asrank builds on this module
 
         return infer_asrank(paths)
     if method == "gao":
-        return infer_gao(paths)
+        return infer_gao(paths, weights=weights)
     raise InputError(
         f"unknown relationship inference method {method!r}", field="method",
         hint=f"use one of {', '.join(METHODS)}",
