@@ -22,7 +22,7 @@ from nethealth.rpki.config import rpki_config
 from nethealth.settings import Settings
 from nethealth.shutdowns.importer import import_file
 from nethealth.sim.config import GENERATOR_VERSION, SimConfig
-from nethealth.sources import atlas, ipdb, peeringdb, rir
+from nethealth.sources import atlas, dbip, ipdb, peeringdb, rir
 
 Progress = Callable[[str, int, int], None]
 DEMO_START = date(2026, 6, 1)  # fixed, so the demo is the same on every machine
@@ -122,4 +122,6 @@ def prepare(
         "atlas_dumps_base_url": (mirror / "atlas" / "atlas-daily-dumps").as_uri(),
         "atlas_probes_base_url": (mirror / "atlas" / "probes" / "archive").as_uri(),
     }), store, first=config.start, last=config.start)  # fmt: skip
+    log("reading the simulated DB-IP city file (regions of the outage signals; invented)")
+    dbip.fetch(settings, store, month=config.start, base_url=(mirror / "dbip").as_uri())
     return pipeline.build(settings, progress=progress, on_step=on_step)

@@ -20,7 +20,7 @@ from nethealth.sources import countries, ipdb, peeringdb, rir
 
 RAW_SOURCES = (
     "ipdb", "rir", "peeringdb", "rpki", "access-now", "worldbank", "bgp-ris", "bgp-routeviews", "irr",
-    "atlas", "caida-asrel",
+    "atlas", "caida-asrel", "dbip-city",
 )  # fmt: skip
 
 

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     user_agent: str = "nethealth/0.1 (+https://github.com/nethealth)"
 
     ipdb_base_url: str = "https://cdn.jsdelivr.net/npm"
+    dbip_base_url: str = "https://download.db-ip.com/free"
     peeringdb_base_url: str = "https://www.peeringdb.com"
     peeringdb_archive_base_url: str = "https://publicdata.caida.org/datasets/peeringdb"
     rir_base_urls: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_RIR_BASES))

@@ -37,7 +37,13 @@ def test_demo_builds_real_and_simulated_indicators_and_reruns_incrementally(
     assert us[0][0] > 10_000  # real: tens of thousands of US networks
     sources = {r[0] for r in con.execute("SELECT DISTINCT source_id FROM _provenance").fetchall()}
     assert sources == {"ipdb", "rir", "peeringdb", "rpki", "access-now", "bgp-ris",
-                       "bgp-routeviews", "atlas", "caida-asrel", "worldbank"}  # fmt: skip
+                       "bgp-routeviews", "atlas", "caida-asrel", "worldbank",
+                       "dbip-city"}  # fmt: skip
+    # The simulated DB-IP city file gives region (ISO 3166-2) series next to country ones.
+    regions = con.execute(
+        "SELECT count(DISTINCT entity) FROM outage_signals WHERE entity LIKE 'region:%'"
+    ).fetchall()
+    assert regions[0][0] > 0
     for dataset in (
         "rpki_vrps", "shutdowns", "routing_route_states", "routing_incidents", "outage_events",
         "shutdown_costs", "routing_scorecards",

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nethealth.errors import InputError
+from nethealth.formats.dbip_city import parse_city_csv
 from nethealth.formats.delegated import parse_delegated
 from nethealth.formats.iprange_csv import parse_range_csv
 from nethealth.formats.peeringdb import load_json, parse_dump, parse_object_list
@@ -22,6 +23,10 @@ DELEGATED = (
     "ripencc||ipv4|5.5.0.0|256||available\n"
 )
 RANGES = b'16777216,16777471,13335,"Cloudflare, Inc."\n16778240,16779263,38803,Gtelecom\n'
+CITY = (
+    b'1.0.0.0,1.0.0.255,OC,AU,Queensland,"South Brisbane",-27.4767,153.017\n'
+    b"2001:4860::,2001:4860:ffff:ffff:ffff:ffff:ffff:ffff,NA,US,California,X,37.3,-122.0\n"
+)
 PDB = (
     b'{"data": [{"id": 1, "org_id": 2, "name": "AMS-IX", "country": "NL", "status": "ok",'
     b' "proto_ipv6": true, "net_count": 900}]}'
@@ -59,6 +64,15 @@ def test_delegated_parser(edits: list[tuple[int, int]], cut: int) -> None:
 def test_range_csv_parser(edits: list[tuple[int, int]], cut: int, af: int) -> None:
     try:
         parse_range_csv(_mutate(RANGES, edits, cut), "fuzz", af=af, kind="asn")
+    except InputError as exc:
+        assert exc.path == "fuzz"
+
+
+@FAST
+@given(EDITS, st.integers(0, len(CITY) + 5), st.booleans())
+def test_dbip_city_parser(edits: list[tuple[int, int]], cut: int, strict: bool) -> None:
+    try:
+        parse_city_csv(_mutate(CITY, edits, cut), "fuzz", strict=strict)
     except InputError as exc:
         assert exc.path == "fuzz"
 

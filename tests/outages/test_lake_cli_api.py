@@ -113,23 +113,25 @@ def test_detect_writes_both_datasets_matching_the_labels(
 
 def test_events_list_formats_and_show(detected: Settings, tiny_sim: Path) -> None:
     d = str(detected.data_dir)
+    national = next(e for e in _labels(tiny_sim) if e["type"] == "national_shutdown")
+    cc = str(national["country"])
     res = runner.invoke(
-        root_app(), ["--data-dir", d, "events", "list", "--format", "json", "--country", "ET"]
+        root_app(), ["--data-dir", d, "events", "list", "--format", "json", "--country", cc]
     )
     rows = json.loads(res.output)
-    national = next(e for e in _labels(tiny_sim) if e["type"] == "national_shutdown")
     assert any(r["country"] == national["country"] for r in rows)
     res = runner.invoke(root_app(), ["--data-dir", d, "events", "list", "--format", "csv"])
     lines = res.output.strip().splitlines()
     assert lines[0].startswith("event_id,detector,") and len(lines) >= 2
     res = runner.invoke(root_app(), ["--data-dir", d, "events", "list"])
     assert res.exit_code == 0 and "SIMULATED" in res.output
+    row = next(r for r in rows if r["scope"] == "country")
     res = runner.invoke(
-        root_app(), ["--data-dir", d, "events", "show", rows[0]["event_id"], "--series"]
+        root_app(), ["--data-dir", d, "events", "show", row["event_id"], "--series"]
     )
     shown = json.loads(res.output)
-    assert shown["event_id"] == rows[0]["event_id"] and shown["series"]
-    assert any(s["entity"] == f"country:{rows[0]['country']}" for s in shown["series"])
+    assert shown["event_id"] == row["event_id"] and shown["series"]
+    assert any(s["entity"] == f"country:{row['country']}" for s in shown["series"])
     res = runner.invoke(root_app(), ["--data-dir", d, "events", "list", "--format", "xml"])
     assert res.exit_code != 0
 

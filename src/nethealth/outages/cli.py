@@ -327,3 +327,32 @@ def show_event(
     if series:
         event["series"] = evidence_series(settings, event)
     typer.echo(json.dumps(event, indent=2))
+
+
+@app.command("fetch-geo")
+def fetch_geo(
+    ctx: typer.Context,
+    month: Annotated[str, typer.Option("--month", help="Month of the file, YYYY-MM")],
+    base_url: Annotated[
+        str | None, typer.Option(help="DB-IP download base URL (or a mirror, file://)")
+    ] = None,
+) -> None:
+    """Download DB-IP's IP to City Lite file of --month (raw source `dbip-city`, CC BY 4.0,
+    "IP Geolocation by DB-IP"): with it, detection adds region (ISO 3166-2) series."""
+    from nethealth.lake.raw import RawStore
+    from nethealth.progress import progress_bar
+    from nethealth.sources import dbip
+
+    settings = _with(settings_of(ctx), {"dbip_base_url": base_url})
+    first = dbip.month_of(month, "month")
+    with progress_bar(err) as bar:
+        raw = dbip.fetch(settings, RawStore(settings.raw_dir), month=first, progress=bar)
+    _table, report = dbip.read_regions(raw.path, strict=False)
+    err.print(
+        f"stored {raw.path}: {report.rows} ranges, {report.unmapped_rows} in "
+        f"{len(report.unmapped)} subdivision names without an ISO 3166-2 code, "
+        f"{len(report.skipped)} bad lines skipped",
+        highlight=False,
+    )
+    for (cc, name), n in report.unmapped.most_common(10):
+        err.print(f"  unmapped: {cc} {name!r} ({n} ranges)", highlight=False)

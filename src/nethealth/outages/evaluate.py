@@ -1,7 +1,8 @@
 """Scoring detections against ground-truth labels (event-level matching).
 
 A detection *matches* a labelled event when it concerns one of the event's entities (its
-country, or one of its ASNs), their time intervals overlap, and the detection began no earlier
+country, its ISO 3166-2 region when labelled with one, or one of its ASNs), their time
+intervals overlap, and the detection began no earlier
 than `MAX_LEAD` before the event (three 5-minute bins: bin alignment and the labels' own
 precision). An alarm that was already running well before the onset was not raised by the
 event: matching it would credit a detector that alarms all the time with every event at zero
@@ -20,6 +21,7 @@ clipped at zero, taken from the earliest matching detection.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +43,7 @@ OUTAGE_TYPES = (
 NOT_OUTAGE_TYPES = ("throttling",)
 OTHER_TYPES = ("exact_prefix_hijack", "subprefix_hijack", "route_leak")
 WEEK = 7 * 86400
+_REGION = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")  # ISO 3166-2, as series entities take it
 
 
 @dataclass(frozen=True)
@@ -57,10 +60,13 @@ class Label:
 
 
 def label_entities(doc: dict[str, Any]) -> frozenset[str]:
-    """The entities a labelled event concerns: its country and every AS involved."""
+    """The entities a labelled event concerns: its country, its region (when the label gives
+    an ISO 3166-2 code) and every AS involved."""
     out: set[str] = set()
     if doc.get("country"):
         out.add(f"country:{doc['country']}")
+    if isinstance(doc.get("region"), str) and _REGION.match(doc["region"]):
+        out.add(f"region:{doc['region']}")
     for key in ("asns", "leaked_origin_asns"):
         out.update(f"asn:{int(a)}" for a in doc.get(key) or [])
     for key in ("victim_asn", "hijacker_asn", "leaker_asn"):

@@ -1,8 +1,10 @@
 """Outage events: detections grouped by place and time, with the evidence behind them.
 
-A country detection absorbs the detections of that country's ASNs that overlap it (scope
-`country`, with the ASNs listed); ASN detections left over become events of scope `asn` (with
-the ASN's registration country); detections of loaded regional series have scope `region`.
+A country detection absorbs the detections of that country's regions (ISO 3166-2 `XX-YYY`,
+from DB-IP city ranges or loaded series) and ASNs that overlap it (scope `country`, with the
+regions in `entities` and the ASNs in `asns`); region detections left over become events of
+scope `region`, ASN detections left over events of scope `asn` (with the ASN's registration
+country).
 An event is `ongoing` while its signals have not recovered by the end of the data.
 """
 
@@ -83,20 +85,23 @@ def _overlap(a: Detection, b: Detection, data_end: int) -> bool:
 def group(
     detections: Sequence[Detection], asn_country: Mapping[int, str], data_end: int
 ) -> list[_Group]:
-    """Country detections with their overlapping ASN detections; the rest on their own."""
+    """Country detections with the overlapping detections of their regions and ASNs; the rest
+    on their own."""
     by_country: dict[str, list[_Group]] = {}
     groups: list[_Group] = []
     for d in detections:
-        if d.entity.startswith(("country:", "region:")):
+        if d.entity.startswith("country:"):
             g = _Group(d)
             groups.append(g)
-            if d.entity.startswith("country:"):
-                by_country.setdefault(d.entity[8:], []).append(g)
+            by_country.setdefault(d.entity[8:], []).append(g)
     for d in detections:
-        if not d.entity.startswith("asn:"):
+        if d.entity.startswith("region:"):
+            cc = d.entity[7:].partition("-")[0]
+        elif d.entity.startswith("asn:"):
+            cc = asn_country.get(int(d.entity[4:])) or ""
+        else:
             continue
-        cc = asn_country.get(int(d.entity[4:]))
-        home = [g for g in by_country.get(cc or "", []) if _overlap(g.head, d, data_end)]
+        home = [g for g in by_country.get(cc, []) if _overlap(g.head, d, data_end)]
         if home:
             home[0].members.append(d)
         else:

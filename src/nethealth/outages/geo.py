@@ -1,5 +1,6 @@
-"""Where address space is: country ranges from the lake (`ipdb_country` or `rir_delegations`)
-and vectorised lookups of addresses in them.
+"""Where address space is: country ranges from the lake (`ipdb_country` or `rir_delegations`),
+region (ISO 3166-2) ranges from a stored DB-IP city file (`dbip-city`), and vectorised lookups
+of addresses in them.
 
 Addresses are numbers as in the BGP schema and the ipdb datasets: IPv4 as 32-bit numbers,
 IPv6 as their top 64 bits.
@@ -25,6 +26,8 @@ RANGE_SCHEMA = pa.schema(
         pa.field("cc", pa.string(), nullable=False),
     ]
 )
+# Region ranges: as RANGE_SCHEMA plus the ISO 3166-2 code ("XX-YYY") of the subdivision.
+REGION_SCHEMA = RANGE_SCHEMA.append(pa.field("region", pa.string(), nullable=False))
 DELEGATED_STATUSES = ("allocated", "assigned")
 
 
@@ -107,12 +110,30 @@ def ranges_from_delegations(table: pa.Table, on: date | None = None) -> pa.Table
     return out.sort_by([("af", "ascending"), ("start", "ascending")])
 
 
-def lookup(ranges: pa.Table, af: int, addresses: np.ndarray) -> np.ndarray:
-    """Country code (object array, None when unmapped) of each address of one family."""
+def region_ranges(city: pa.Table) -> pa.Table:
+    """REGION_SCHEMA ranges (those with a region code) of DB-IP city rows
+    (`formats.dbip_city.CITY_SCHEMA`), sorted."""
+    t = city.filter(pc.is_valid(city["region"]))
+    out = pa.table({"af": t["af"].cast(pa.int8()), "start": t["start"].cast(pa.uint64()),
+                    "end": t["end"].cast(pa.uint64()), "cc": t["cc"].cast(pa.string()),
+                    "region": t["region"].cast(pa.string())}, schema=REGION_SCHEMA)  # fmt: skip
+    return out.sort_by([("af", "ascending"), ("start", "ascending")])
+
+
+def region_ranges_from_file(path: Path, *, strict: bool = True) -> pa.Table:
+    """Region ranges straight from a DB-IP `dbip-city-lite-YYYY-MM.csv.gz` file."""
+    from nethealth.sources.dbip import read_regions
+
+    return region_ranges(read_regions(path, strict=strict)[0])
+
+
+def lookup(ranges: pa.Table, af: int, addresses: np.ndarray, column: str = "cc") -> np.ndarray:
+    """Country code (or another column's value, e.g. `region`; object array, None when
+    unmapped) of each address of one family."""
     r = ranges.filter(pc.equal(ranges["af"], af))
     starts = r["start"].to_numpy(zero_copy_only=False).astype(np.uint64)
     ends = r["end"].to_numpy(zero_copy_only=False).astype(np.uint64)
-    ccs = np.asarray(r["cc"].to_pylist(), dtype=object)
+    ccs = np.asarray(r[column].to_pylist(), dtype=object)
     out = np.full(len(addresses), None, dtype=object)
     if len(starts) == 0 or len(addresses) == 0:
         return out

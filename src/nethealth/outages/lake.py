@@ -136,6 +136,15 @@ def country_ranges(settings: Settings, at: int) -> tuple[pa.Table, str]:
     return geo.RANGE_SCHEMA.empty_table(), "none"
 
 
+def region_ranges(settings: Settings, at: int) -> pa.Table | None:
+    """Region (ISO 3166-2) ranges from the stored DB-IP city file of the month of `at` (or the
+    latest before it); None when no `dbip-city` file is stored: then no region series."""
+    from nethealth.sources.dbip import stored_file
+
+    raw = stored_file(RawStore(settings.raw_dir), datetime.fromtimestamp(at, UTC).date())
+    return None if raw is None else geo.region_ranges_from_file(raw.path)
+
+
 def asn_countries(settings: Settings, asns: Sequence[int]) -> dict[int, str]:
     """Registration country of each ASN from the delegated stats (latest snapshot)."""
     rir = read_dataset(settings, "rir_delegations")
@@ -208,6 +217,7 @@ def compute_series(
     end: int,
     progress: Progress = _noop,
     strict: bool = True,
+    regions: pa.Table | None = None,
 ) -> list[Series]:
     series: list[Series] = []
     if inputs.mrt:
@@ -215,7 +225,7 @@ def compute_series(
         tables = read_bgp(files, strict=strict, progress=progress)
         progress("bgp visibility", 0, 1)
         series += bgp_signal.visibility(
-            tables, ranges, start=start, end=end, coverage=coverage(files)
+            tables, ranges, start=start, end=end, coverage=coverage(files), regions=regions
         ).series
         progress("bgp visibility", 1, 1)
     if inputs.atlas:
@@ -230,6 +240,7 @@ def compute_series(
             probes=probes,
             ranges=ranges,
             data_span=atlas_coverage(found),
+            regions=regions,
         )
     user = _user_signals(settings)
     if user is not None and user.num_rows:
@@ -279,9 +290,13 @@ def detect(
             hint="detect over a shorter range (--from/--to) and repeat",
         )
     ranges, geo_source = country_ranges(settings, first)
+    regions = region_ranges(settings, first)
+    if regions is None:
+        notes.append("no dbip-city file stored: no region series (`nethealth outages fetch-geo`)")
     series = compute_series(
-        settings, inputs, ranges, start=first, end=stop, progress=progress, strict=strict
-    )
+        settings, inputs, ranges, start=first, end=stop, progress=progress, strict=strict,
+        regions=regions,
+    )  # fmt: skip
     dets = [
         d
         for d in run_detector(detector, series, progress)
@@ -386,7 +401,7 @@ STEP = Step(
     description="Detect outages in the BGP and Atlas data (outage_events, outage_signals)",
     run=_build,
     outputs=(EVENTS, SIGNALS),
-    sources=(*BGP_SOURCES, ATLAS_SOURCE, WORLDBANK),
+    sources=(*BGP_SOURCES, ATLAS_SOURCE, WORLDBANK, "dbip-city"),
     depends=("ipdb", "rir", "shutdowns", "shutdown_costs"),
 )
 

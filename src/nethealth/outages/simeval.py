@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import pyarrow as pa
+
 from nethealth.errors import InputError
 from nethealth.outages import geo
 from nethealth.outages.evaluate import Label, Score, markdown, read_labels, score
@@ -89,6 +91,19 @@ class TreeSeries:
     timings: dict[str, float]
 
 
+def tree_regions(mirror: Path, at: int) -> pa.Table | None:
+    """Region ranges from the tree's DB-IP city file of the latest month not after `at` (the
+    earliest when all are later); None when the tree has none (then no region series)."""
+    from nethealth.sources.dbip import FILE_NAME
+
+    found = sorted(p for p in (mirror / "dbip").glob("dbip-city-lite-*") if FILE_NAME.match(p.name))
+    if not found:
+        return None
+    month = time.strftime("%Y-%m", time.gmtime(at))
+    before = [p for p in found if p.name[15:22] <= month]
+    return geo.region_ranges_from_file(before[-1] if before else found[0])
+
+
 def series_from_tree(
     root: Path,
     start: int,
@@ -104,12 +119,15 @@ def series_from_tree(
         [p for p in delegation_files([mirror / "rir"]) if p.name.endswith("-latest")]
         or delegation_files([mirror / "rir"])
     )
+    regions = tree_regions(mirror, start)
     bgp_roots = [d for d in (mirror / "ris", mirror / "routeviews") if d.is_dir()]
     files = select_mrt(find_mrt(bgp_roots), start, end) if bgp_roots else []
     tables = read_bgp(files, progress=progress)
     timings["bgp_decode"] = time.monotonic() - t
     t = time.monotonic()
-    vis = bgp_signal.visibility(tables, ranges, start=start, end=end, coverage=coverage(files))
+    vis = bgp_signal.visibility(
+        tables, ranges, start=start, end=end, coverage=coverage(files), regions=regions
+    )
     timings["bgp_signal"] = time.monotonic() - t
     out = TreeSeries(list(vis.series), [], timings)
     if (mirror / "atlas").is_dir():
@@ -120,7 +138,13 @@ def series_from_tree(
         )
         span = atlas_coverage(found)
         out.atlas = atlas_signal.signals(
-            results, start=start, end=end, probes=probes, ranges=ranges, data_span=span
+            results,
+            start=start,
+            end=end,
+            probes=probes,
+            ranges=ranges,
+            data_span=span,
+            regions=regions,
         )
         timings["atlas"] = time.monotonic() - t
     return out

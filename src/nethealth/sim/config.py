@@ -10,7 +10,7 @@ from typing import Literal
 Scale = Literal["tiny", "small", "full"]
 SCALES: tuple[Scale, ...] = ("tiny", "small", "full")
 
-GENERATOR_VERSION = "0.3.1"
+GENERATOR_VERSION = "0.3.2"
 
 
 @dataclass(frozen=True)

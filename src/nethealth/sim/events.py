@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pycountry
 
 from nethealth.sim.addressing import prefix_text
+from nethealth.sim.geo import Subdivision, home_subdivisions
 from nethealth.sim.resources import Resources
 from nethealth.sim.ribs import Overrides, Route, RouteTable
 from nethealth.sim.rng import stream
@@ -69,6 +69,7 @@ class _Picker:
         self.used_as: set[int] = set()
         self.rng = stream(w.seed, "events")
         self.rows_of = _rows_by_origin(res, w.n_as)
+        self.home = as_subdivisions(w)
 
     def window(self, lo_s: int, hi_s: int, warmup: int = 0) -> tuple[int, int]:
         lo_t = self.t0 + _QUIET + min(warmup, (self.t_end - self.t0) // 4)
@@ -92,6 +93,11 @@ QUIET, RIB_GRID = _QUIET, _RIB_GRID  # for churn.py, which keeps to the same rul
 def off_grid(t: int, t0: int) -> bool:
     """Not within _QUIET before a RIB dump instant."""
     return (t - t0) % _RIB_GRID < _RIB_GRID - _QUIET
+
+
+def as_subdivisions(w: World) -> list[Subdivision | None]:
+    """Each AS's home subdivision (sim.geo.home_subdivisions); the DB-IP file uses the same."""
+    return home_subdivisions(w.seed, [w.countries[int(c)].cc for c in w.country])
 
 
 def rows_by_origin(res: Resources, n: int) -> list[np.ndarray]:
@@ -133,32 +139,56 @@ def _shutdown_country(pk: _Picker) -> int | None:
     return prone[int(rng.choice(len(prone), p=weights / weights.sum()))]
 
 
-def _regional_ases(pk: _Picker, cand: np.ndarray, ci: int) -> list[int]:
-    """ASes of one region: a random 5-40 % of the country's announced space (by AS)."""
-    w, res, rng = pk.w, pk.res, pk.rng
-    in_country = np.flatnonzero(w.country[res.pf_origin] == ci)
-    total = space(res, in_country)
-    share = float(rng.uniform(0.05, 0.40))
+def _share_ases(pk: _Picker, cand: np.ndarray, total: float, share: float) -> list[int]:
+    """A random subset of `cand` holding about `share` of `total` space (at least one AS)."""
     hit: list[int] = []
     got = 0.0
-    for a in rng.permutation(cand).tolist():
-        size = space(res, pk.rows_of[int(a)])
+    for a in pk.rng.permutation(cand).tolist():
+        size = space(pk.res, pk.rows_of[int(a)])
         if got + size <= share * total or not hit:
             hit.append(int(a))
             got += size
     return hit
 
 
-def _shutdown_label(pk: _Picker, ci: int, hit: list[int], national: bool) -> dict[str, Any]:
-    w, rng = pk.w, pk.rng
+def _regional_ases(pk: _Picker, cand: np.ndarray, ci: int) -> tuple[list[int], Subdivision | None]:
+    """ASes of one region: those whose home is one subdivision of the country, chosen among
+    the subdivisions whose candidate ASes hold 5-40 % of the country's announced space (else
+    the one closest to that range, trimmed to 40 %). Countries without subdivisions: a random
+    5-40 % of the space, by AS, and no subdivision."""
+    w, res, rng = pk.w, pk.res, pk.rng
+    total = space(res, np.flatnonzero(w.country[res.pf_origin] == ci))
+    by_sub: dict[Subdivision, list[int]] = {}
+    for a in cand.tolist():
+        home = pk.home[int(a)]
+        if home is not None:
+            by_sub.setdefault(home, []).append(int(a))
+    if not by_sub or total <= 0:
+        return _share_ases(pk, cand, total, float(rng.uniform(0.05, 0.40))), None
+    subs = sorted(by_sub, key=lambda d: d.code)
+    shares = [sum(space(res, pk.rows_of[a]) for a in by_sub[d]) / total for d in subs]
+    ok = [i for i, f in enumerate(shares) if 0.05 <= f <= 0.40]
+    if ok:
+        pick = ok[int(rng.integers(len(ok)))]
+        return by_sub[subs[pick]], subs[pick]
+    pick = int(np.argmin([max(0.05 - f, f - 0.40) for f in shares]))
+    members = np.asarray(by_sub[subs[pick]], dtype=np.int64)
+    if shares[pick] > 0.40:
+        return _share_ases(pk, members, total, 0.40), subs[pick]
+    return members.tolist(), subs[pick]
+
+
+def _shutdown_label(
+    pk: _Picker, ci: int, hit: list[int], national: bool, sub: Subdivision | None = None
+) -> dict[str, Any]:
+    """The label; a regional one gives `region` as an ISO 3166-2 code (null when the country
+    has no subdivisions) and `region_name` (the subdivision's name, else the capital)."""
+    w = pk.w
     c = w.countries[ci]
-    region = None
-    if not national:
-        subs = sorted(str(s.name) for s in pycountry.subdivisions.get(country_code=c.cc) or [])  # type: ignore[no-untyped-call]
-        region = subs[int(rng.integers(len(subs)))] if subs else c.capital
     return {
         "country": c.cc,
-        "region": region,
+        "region": None if national or sub is None else sub.code,
+        "region_name": None if national else (sub.name if sub is not None else c.capital),
         "asns": sorted(int(w.asn[a]) for a in hit),
         "scope": "national" if national else "regional",
         "shutdown_type": "Full network",
@@ -174,16 +204,17 @@ def _shutdown(pk: _Picker, table: RouteTable, n: int, national: bool) -> Event |
     cand = pk.free_ases((w.country == ci) & np.isin(w.tier, (REGIONAL, ACCESS, STUB)))
     if len(cand) == 0:
         return None
+    sub = None
     if national:
         hit = [int(a) for a in cand[rng.random(len(cand)) < 0.9]] or [int(cand[0])]
         start, end = pk.window(2 * 3600, 8 * 3600, _WARMUP)
     else:
-        hit = _regional_ases(pk, cand, ci)
+        hit, sub = _regional_ases(pk, cand, ci)
         start, end = pk.window(3 * 3600, 10 * 3600, _WARMUP)
     rows = [int(r) for a in hit for r in pk.rows_of[a]]
     pk.used_as.update(hit)
     kind = "national_shutdown" if national else "regional_shutdown"
-    label = _shutdown_label(pk, ci, hit, national)
+    label = _shutdown_label(pk, ci, hit, national, sub)
     ev = Event(f"sim-{n:04d}", kind, start, end, label, _withdraw(table, rows))
     ev.probe_loss_ases = set(hit)
     ev.label["prefixes"] = _prefix_list(res, rows)
@@ -201,7 +232,7 @@ def _curfew(pk: _Picker, table: RouteTable, n: int) -> list[Event]:
     cand = pk.free_ases((w.country == ci) & np.isin(w.tier, (REGIONAL, ACCESS, STUB)))
     if len(cand) == 0:
         return []
-    hit = _regional_ases(pk, cand, ci)
+    hit, sub = _regional_ases(pk, cand, ci)
     pk.used_as.update(hit)
     rows = [int(r) for a in hit for r in pk.rows_of[a]]
     reps = min(int(days) - 1, int(rng.integers(2, 5)))
@@ -219,7 +250,7 @@ def _curfew(pk: _Picker, table: RouteTable, n: int) -> list[Event]:
             end += 300
         if end <= start or end >= pk.t_end:
             continue
-        label = _shutdown_label(pk, ci, hit, national=False)
+        label = _shutdown_label(pk, ci, hit, national=False, sub=sub)
         label["scope"] = "curfew"
         label["series"] = series
         ev = Event(f"sim-{n + k:04d}", "curfew_shutdown", start, end, label, _withdraw(table, rows))

@@ -14,9 +14,15 @@ Oceania -> APNIC.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
+import numpy as np
 import pycountry
+
+from nethealth.sim.rng import stream
 
 RIRS: tuple[str, ...] = ("afrinic", "apnic", "arin", "lacnic", "ripencc")
 
@@ -215,3 +221,49 @@ def countries() -> tuple[Country, ...]:
     """All countries of the table, in table order (deterministic)."""
     rows = (_parse_row(line) for line in _TABLE.strip().splitlines())
     return tuple(c for c in rows if c is not None)
+
+
+# PeeringDB-style region of the table → DB-IP's continent code (for the simulated DB-IP file).
+CONTINENTS: dict[str, str] = {
+    "NA": "NA", "SA": "SA", "EU": "EU", "AF": "AF", "AP": "AS", "AU": "OC", "ME": "AS",
+}  # fmt: skip
+_BRACKET = re.compile(r"\s*\[[^\]]*\]\s*$")
+
+
+@dataclass(frozen=True)
+class Subdivision:
+    code: str  # ISO 3166-2, e.g. "DE-BY"
+    name: str  # pycountry's name without a bracketed local name ("Wales", not "Wales [Cymru…]")
+
+
+@lru_cache(maxsize=512)
+def subdivisions(cc: str) -> tuple[Subdivision, ...]:
+    """First-level (no parent) ISO 3166-2 subdivisions of a country, by code; () when none."""
+    subs = pycountry.subdivisions.get(country_code=cc) or []  # type: ignore[no-untyped-call]
+    top = [s for s in subs if getattr(s, "parent_code", None) is None]
+    return tuple(
+        sorted((Subdivision(str(s.code), _BRACKET.sub("", str(s.name))) for s in top),
+               key=lambda d: d.code)
+    )  # fmt: skip
+
+
+def home_subdivisions(seed: int, country_codes: Sequence[str]) -> list[Subdivision | None]:
+    """A home subdivision per AS (given its country code), seeded and weighted: per country a
+    random order of its subdivisions with Zipf weights 1/rank, so a few regions (a capital
+    region, an economic centre) hold most networks. None for countries without subdivisions.
+    Each country has its own random stream: adding ASes elsewhere shifts nothing here."""
+    out: list[Subdivision | None] = [None] * len(country_codes)
+    by_country: dict[str, list[int]] = {}
+    for i, cc in enumerate(country_codes):
+        by_country.setdefault(cc, []).append(i)
+    for cc, members in sorted(by_country.items()):
+        subs = subdivisions(cc)
+        if not subs:
+            continue
+        rng = stream(seed, "subdivisions", cc)
+        order = rng.permutation(len(subs))
+        weights = 1.0 / np.arange(1, len(subs) + 1)
+        picks = rng.choice(len(subs), size=len(members), p=weights / weights.sum())
+        for i, k in zip(members, picks.tolist(), strict=True):
+            out[i] = subs[int(order[k])]
+    return out

@@ -17,6 +17,7 @@ from nethealth.sim.bgp import write_collector
 from nethealth.sim.churn import background_events, session_outages
 from nethealth.sim.collectors import Collector, build_collectors
 from nethealth.sim.config import GENERATOR_VERSION, SimConfig, SimResult, WrittenFile
+from nethealth.sim.dbip import write_dbip
 from nethealth.sim.events import build_events, label_doc
 from nethealth.sim.labels import write_as_relationships, write_events, write_rpki_truth
 from nethealth.sim.output import OutputTree
@@ -195,6 +196,7 @@ def run(config: SimConfig, progress: Progress | None = None) -> SimResult:
     step(6)
     counts["shutdown_rows"] = write_shutdowns(tree, world, events, config.start)
     counts["toplist_rows"] = write_toplists(tree, world, res)
+    counts["dbip_rows"] = write_dbip(tree, world, res, config.start)
     step(7)
     labels = [label_doc(ev) for ev in events] + change_labels(rpki)
     write_events(tree, config.seed, labels)

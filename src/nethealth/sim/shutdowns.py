@@ -145,7 +145,9 @@ def event_rows(w: World, events: list[Event]) -> list[dict[str, Any]]:
                 start,
                 end,
                 NATIONWIDE if national else REGIONAL,
-                "Nationwide" if national else str(ev.label["region"]),
+                "Nationwide"
+                if national
+                else str(ev.label.get("region_name") or ev.label["region"]),
                 rng,
                 f"Simulated shutdown {ev.id} (nethealth.sim ground truth).",
                 "Ended",

@@ -81,8 +81,10 @@ def all_sources() -> tuple[SourceInfo, ...]:
     from nethealth.rpki.source import SOURCE as RPKI
     from nethealth.shutdowns.sources import SOURCES as SHUTDOWN_SOURCES
     from nethealth.sources.atlas import SOURCE as ATLAS
+    from nethealth.sources.dbip import SOURCE as DBIP_CITY
 
-    return (*SOURCES, RIS, ROUTEVIEWS, RPKI, IRR, CAIDA_ASREL, ATLAS, *SHUTDOWN_SOURCES)
+    return (*SOURCES, RIS, ROUTEVIEWS, RPKI, IRR, CAIDA_ASREL, ATLAS, DBIP_CITY,
+            *SHUTDOWN_SOURCES)  # fmt: skip
 
 
 def get_source(source_id: str) -> SourceInfo:

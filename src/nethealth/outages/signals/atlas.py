@@ -1,5 +1,5 @@
-"""Active probing from RIPE Atlas: per country and per ASN, how many probes (vantage points in
-the entity) and how many targets (destinations in the entity) are reachable in each bin.
+"""Active probing from RIPE Atlas: per country, per region (with DB-IP city ranges) and per
+ASN, how many probes (vantage points in the entity) and how many targets (destinations in the entity) are reachable in each bin.
 
 A result is evidence for `lookback_factor` measurement intervals after it (a probe pinging
 every 240 s that goes silent stops counting 600 s after its last success), so every bin sees
@@ -97,12 +97,30 @@ def _blank(series: list[Series], blank: np.ndarray) -> list[Series]:
     return series
 
 
+def _locate(ranges: pa.Table, texts: list[str | None], column: str = "cc") -> np.ndarray:
+    """`column` of the range holding each textual address (None when none does)."""
+    out = np.full(len(texts), None, dtype=object)
+    af, num = geo.address_numbers(texts)
+    for fam in (4, 6):
+        sel = af == fam
+        if sel.any():
+            out[sel] = geo.lookup(ranges, fam, num[sel], column)
+    return out
+
+
 def probe_entities(
-    probes: pa.Table, prb_ids: np.ndarray, from_addr: list[str | None], ranges: pa.Table | None
+    probes: pa.Table,
+    prb_ids: np.ndarray,
+    from_addr: list[str | None],
+    ranges: pa.Table | None,
+    regions: pa.Table | None = None,
 ) -> dict[str, np.ndarray]:
-    """Country and ASN of each probe id: the probe archive first, else the address's country."""
+    """Country and ASN of each probe id: the probe archive first, else the address's country;
+    with `regions` (geo.REGION_SCHEMA) also its region, by the archive's `address_v4`, else
+    by the address it sent results from."""
     country = np.full(len(prb_ids), None, dtype=object)
     asn = np.full(len(prb_ids), None, dtype=object)
+    address: list[str | None] = list(from_addr)
     if probes.num_rows:
         ids = probes["prb_id"].to_numpy(zero_copy_only=False)
         order = np.argsort(ids, kind="stable")
@@ -113,14 +131,16 @@ def probe_entities(
         a4 = np.asarray(probes["asn_v4"].to_pylist(), dtype=object)
         country[hit] = cc[rows[hit]]
         asn[hit] = a4[rows[hit]]
+        v4 = probes["address_v4"].to_pylist()
+        for i in np.flatnonzero(hit):
+            address[i] = v4[rows[i]] or address[i]
     missing = np.flatnonzero(country == None)  # noqa: E711
     if len(missing) and ranges is not None:
-        af, num = geo.address_numbers([from_addr[i] for i in missing])
-        for fam in (4, 6):
-            sel = af == fam
-            if sel.any():
-                country[missing[sel]] = geo.lookup(ranges, fam, num[sel])
-    return {"country": country, "asn": asn}
+        country[missing] = _locate(ranges, [from_addr[i] for i in missing])
+    out = {"country": country, "asn": asn}
+    if regions is not None:
+        out["region"] = _locate(regions, address, "region")
+    return out
 
 
 def signals(
@@ -132,8 +152,10 @@ def signals(
     ranges: pa.Table | None = None,
     config: AtlasConfig | None = None,
     data_span: tuple[int, int] | None = None,
+    regions: pa.Table | None = None,
 ) -> list[Series]:
-    """`atlas` (probe side) and `atlas_targets` (target side) series over [start, end).
+    """`atlas` (probe side) and `atlas_targets` (target side) series over [start, end), per
+    country and ASN, and per region (ISO 3166-2) when `regions` (geo.REGION_SCHEMA) is given.
 
     Bins outside `data_span` (default: first to last result) are NaN, not zero: no results
     there means no data, not an outage; nor is the first interval after the data starts,
@@ -168,6 +190,7 @@ def signals(
         uniq,
         [from_addr[i] for i in first_row],
         ranges,
+        regions,
     )
     o, b0, b1 = _coverage(owner[reached], t[reached], span[reached], t0, step, n)
     out += _blank(_series("atlas", ents, o, b0, b1, t0, step, n), blank)
@@ -176,15 +199,15 @@ def signals(
     names, towner = np.unique(
         np.asarray([d or "" for d in dst], dtype=object).astype(str), return_inverse=True
     )
+    places: dict[str, np.ndarray] = {}
+    texts: list[str | None] = [x or None for x in names.tolist()]
     if ranges is not None and len(names):
-        af, num = geo.address_numbers([x or None for x in names.tolist()])
-        cc = np.full(len(names), None, dtype=object)
-        for fam in (4, 6):
-            sel = af == fam
-            if sel.any():
-                cc[sel] = geo.lookup(ranges, fam, num[sel])
+        places["country"] = _locate(ranges, texts)
+    if regions is not None and len(names):
+        places["region"] = _locate(regions, texts, "region")
+    if places:
         o, b0, b1 = _coverage(towner[reached], t[reached], span[reached], t0, step, n)
-        out += _blank(_series("atlas_targets", {"country": cc}, o, b0, b1, t0, step, n), blank)
+        out += _blank(_series("atlas_targets", places, o, b0, b1, t0, step, n), blank)
     return out
 
 

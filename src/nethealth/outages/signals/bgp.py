@@ -1,4 +1,5 @@
-"""BGP visibility per country and per ASN in 5-minute bins (IODA's BGP signal).
+"""BGP visibility per country, per region (ISO 3166-2) and per ASN in 5-minute bins (IODA's
+BGP signal).
 
 IODA: "every 5 minutes we calculate the number of full-feed peers that observe each prefix
 ... a prefix is visible if more than 50 % of the full-feed peers observe it", aggregated per
@@ -16,8 +17,10 @@ How it is computed, all with numpy over whole columns (no per-element Python):
    the threshold of full-feed peers have it (for a country: with any origin; for an ASN: with
    that ASN as origin, so an exact-prefix hijack takes the space away from the victim).
 4. Visible address space is counted without double counting nested prefixes: space is cut
-   into disjoint *atoms* at every prefix and country-range boundary, and each atom counts once
-   per entity and bin, whatever number of visible prefixes cover it.
+   into disjoint *atoms* at every prefix, country-range and region-range boundary, and each
+   atom counts once per entity and bin, whatever number of visible prefixes cover it.
+5. Regions come only from DB-IP city ranges (`regions`); without them there are no region
+   series. A region series counts space by where DB-IP places it, whatever the origin.
 
 Prefixes longer than /24 (IPv4) or /48 (IPv6) are left out, as they are commonly filtered.
 """
@@ -336,32 +339,50 @@ def _union_sum(
     return key[first], s[first], cm[last]
 
 
-def _atoms(
-    af: int, pfx_start: np.ndarray, pfx_plen: np.ndarray, ranges: pa.Table
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Disjoint atoms (in /24 or /48 units) of the prefixes' space, split at country ranges.
+def _unit_bounds(table: pa.Table, af: int, shift: int) -> np.ndarray:
+    """Range starts and exclusive ends of one family, in /24 or /48 units."""
+    r = table.filter(pc.equal(table["af"], af))
+    rs = r["start"].to_numpy(zero_copy_only=False).astype(np.uint64) >> np.uint64(shift)
+    re_ = (
+        r["end"].to_numpy(zero_copy_only=False).astype(np.uint64) >> np.uint64(shift)
+    ) + np.uint64(1)
+    return np.concatenate([rs, re_])
 
-    Returns (atom size, atom country, per prefix first atom, per prefix atom count, bp).
+
+def _atoms(
+    af: int,
+    pfx_start: np.ndarray,
+    pfx_plen: np.ndarray,
+    ranges: pa.Table,
+    regions: pa.Table | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Disjoint atoms (in /24 or /48 units) of the prefixes' space, split at country ranges
+    (and region ranges, when given).
+
+    Returns (atom size, atom country, atom region, per prefix first atom, per prefix atom
+    count, bp); a unit belongs to the country (region) whose range covers its first address.
     """
     shift, bits = UNIT_SHIFT[af], UNIT_BITS[af]
     us = pfx_start >> np.uint64(shift)
     size = np.left_shift(np.uint64(1), (bits - pfx_plen).astype(np.uint64))
     ue = us + size  # exclusive
-    r = ranges.filter(pc.equal(ranges["af"], af))
-    rs = r["start"].to_numpy(zero_copy_only=False).astype(np.uint64) >> np.uint64(shift)
-    re_ = (
-        r["end"].to_numpy(zero_copy_only=False).astype(np.uint64) >> np.uint64(shift)
-    ) + np.uint64(1)
     lo, hi = (us.min(), ue.max()) if len(us) else (np.uint64(0), np.uint64(0))
-    # Country boundaries matter only inside the prefixes' span.
-    cuts = np.concatenate([rs, re_])
+    # Range boundaries matter only inside the prefixes' span.
+    tables = [ranges] if regions is None else [ranges, regions]
+    cuts = np.concatenate([_unit_bounds(t, af, shift) for t in tables])
     cuts = cuts[(cuts > lo) & (cuts < hi)]
     bp = np.unique(np.concatenate([us, ue, cuts]))
     ia = np.searchsorted(bp, us)
     ib = np.searchsorted(bp, ue)
     atom_size = (bp[1:] - bp[:-1]).astype(np.float64)
-    cc = geo.lookup(ranges, af, bp[:-1] << np.uint64(shift))
-    return atom_size, cc, ia, ib - ia, bp
+    first = bp[:-1] << np.uint64(shift)
+    cc = geo.lookup(ranges, af, first)
+    region = (
+        geo.lookup(regions, af, first, "region")
+        if regions is not None
+        else np.full(len(first), None, dtype=object)
+    )
+    return atom_size, cc, region, ia, ib - ia, bp
 
 
 def _expand(
@@ -389,6 +410,26 @@ def _no_data(values: np.ndarray, n_up: np.ndarray) -> np.ndarray:
     return np.where(n_up > 0, values, np.nan)
 
 
+def _place_series(
+    kind: str,
+    of_atom: np.ndarray,
+    ak: np.ndarray,
+    as_: np.ndarray,
+    ae: np.ndarray,
+    atom_size: np.ndarray,
+    n: int,
+    n_up: np.ndarray,
+) -> list[tuple[str, np.ndarray]]:
+    """Per place (`kind:code`), visible units per bin from the atoms' visible segments."""
+    code = of_atom[ak]
+    mapped = code != None  # noqa: E711 - object array comparison
+    if not mapped.any():
+        return []
+    names, ent = np.unique(code[mapped].astype(str), return_inverse=True)
+    vals = _accumulate(ent, as_[mapped], ae[mapped], atom_size[ak[mapped]], len(names), n)
+    return [(f"{kind}:{c}", _no_data(vals[i], n_up)) for i, c in enumerate(names)]
+
+
 def visibility(
     elements: Iterable[pa.Table | pa.RecordBatch],
     ranges: pa.Table,
@@ -397,12 +438,16 @@ def visibility(
     end: int,
     config: VisibilityConfig | None = None,
     coverage: dict[str, int] | None = None,
+    regions: pa.Table | None = None,
 ) -> VisibilityResult:
-    """`bgp` and `bgp6` series per country and per ASN over [start, end) (epoch seconds).
+    """`bgp` and `bgp6` series per country, per region and per ASN over [start, end) (epoch
+    seconds).
 
     `elements`: decoded MRT elements (bgp.schema.SCHEMA), RIB dumps and updates of one or more
     collectors, in time order per collector; `ranges`: geo.RANGE_SCHEMA country ranges;
-    `coverage`: per collector, when its data ends (its peers count as down afterwards).
+    `coverage`: per collector, when its data ends (its peers count as down afterwards);
+    `regions`: geo.REGION_SCHEMA ranges (DB-IP city), for `region:XX-YYY` series (none
+    without them).
     Bins in which no full-feed peer of a family is up are NaN (no data).
     """
     cfg = config or VisibilityConfig()
@@ -429,8 +474,9 @@ def visibility(
             until[i] = int(np.clip((stop - t0) // step, 0, n))
     for af in (4, 6):
         series = _family(
-            af, iv, p_af, p_plen, p_start, until, rib_sizes[af], names, ranges, cfg, n, result
-        )
+            af, iv, p_af, p_plen, p_start, until, rib_sizes[af], names, ranges, cfg, n, result,
+            regions
+        )  # fmt: skip
         result.series.extend(Series(SIGNALS[af], ent, t0, step, v) for ent, v in series)
     result.stats["peers"] = n_peers
     return result
@@ -464,6 +510,7 @@ def _family(
     cfg: VisibilityConfig,
     n: int,
     result: VisibilityResult,
+    regions: pa.Table | None = None,
 ) -> list[tuple[str, np.ndarray]]:
     n_peers = len(until)
     mine = p_af[iv.prefix] == af
@@ -500,17 +547,15 @@ def _family(
     local = np.flatnonzero(p_af == af)
     to_local = np.full(len(p_af), -1, dtype=np.int64)
     to_local[local] = np.arange(len(local))
-    atom_size, atom_cc, fa, na, _ = _atoms(af, p_start[local], p_plen[local], ranges)
+    atom_size, atom_cc, atom_region, fa, na, _ = _atoms(
+        af, p_start[local], p_plen[local], ranges, regions
+    )
     out: list[tuple[str, np.ndarray]] = []
-    # Countries.
+    # Countries and regions: visible space of the atoms each one holds.
     row, atom, s2, e2 = _expand(to_local[vis_p[0]], vis_p[1], vis_p[2], fa, na)
     ak, as_, ae = _union_sum(atom, s2, e2)
-    cc = atom_cc[ak]
-    mapped = cc != None  # noqa: E711 - object array comparison
-    if mapped.any():
-        names_cc, ent = np.unique(cc[mapped].astype(str), return_inverse=True)
-        vals = _accumulate(ent, as_[mapped], ae[mapped], atom_size[ak[mapped]], len(names_cc), n)
-        out.extend((f"country:{c}", _no_data(vals[i], n_up)) for i, c in enumerate(names_cc))
+    for kind, of_atom in (("country", atom_cc), ("region", atom_region)):
+        out.extend(_place_series(kind, of_atom, ak, as_, ae, atom_size, n, n_up))
     # ASNs.
     vr_pfx = to_local[r_pfx[vis_r[0]]]
     row, atom, s3, e3 = _expand(vr_pfx, vis_r[1], vis_r[2], fa, na)

@@ -1,0 +1,97 @@
+"""DB-IP "IP to City Lite" (source `dbip-city`): monthly IP range → country and first-level
+subdivision, the sub-national geolocation behind region-scope outage signals.
+
+Published as `{base}/dbip-city-lite-YYYY-MM.csv.gz` (default base
+https://download.db-ip.com/free, `Settings.dbip_base_url`), CC BY 4.0 with the attribution
+"IP Geolocation by DB-IP". Stored as raw/dbip-city/YYYY-MM-01/<file name>.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+
+from nethealth.errors import InputError
+from nethealth.formats.compression import read_bytes
+from nethealth.formats.dbip_city import CityReport, parse_city_csv
+from nethealth.lake.raw import RawFile, RawStore
+from nethealth.settings import Settings
+from nethealth.sources.base import SourceInfo
+from nethealth.sources.download import fetch_to_store, join_url
+
+SOURCE_ID = "dbip-city"
+SOURCE = SourceInfo(
+    id=SOURCE_ID,
+    title="IP to City Lite (DB-IP)",
+    publisher="DB-IP (db-ip.com)",
+    homepage="https://db-ip.com/db/download/ip-to-city-lite",
+    licence="CC BY 4.0",
+    licence_url="https://creativecommons.org/licenses/by/4.0/",
+    attribution="IP Geolocation by DB-IP (https://db-ip.com), CC BY 4.0.",
+    description="Monthly IPv4 and IPv6 ranges with continent, country, state or province, "
+    "city and coordinates; nethealth keeps country and the ISO 3166-2 code of the subdivision.",
+)
+FILE_NAME = re.compile(r"^dbip-city-lite-(\d{4})-(\d{2})\.csv(?:\.gz)?$")
+
+
+def file_name(month: date) -> str:
+    return f"dbip-city-lite-{month.year:04d}-{month.month:02d}.csv.gz"
+
+
+def month_of(text: str, where: str = "month") -> date:
+    """The first day of a `YYYY-MM` month."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+    if m is None or not 1 <= int(m[2]) <= 12:
+        raise InputError(f"{text!r} is not a month", field=where, hint="use YYYY-MM")
+    return date(int(m[1]), int(m[2]), 1)
+
+
+def fetch(
+    settings: Settings,
+    store: RawStore,
+    *,
+    month: date,
+    base_url: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> RawFile:
+    """Download one month's file (http(s) with resume, or file://) into the raw store."""
+    first = month.replace(day=1)
+    name = file_name(first)
+    return fetch_to_store(
+        store,
+        source_id=SOURCE_ID,
+        snapshot=first.isoformat(),
+        name=name,
+        url=join_url(base_url or settings.dbip_base_url, name),
+        licence=SOURCE.licence,
+        settings=settings,
+        progress=progress,
+    )
+
+
+def stored_file(store: RawStore, on: date | None = None) -> RawFile | None:
+    """The stored file of the latest month on or before `on` (else the earliest one)."""
+    files = sorted(
+        (f for f in store.files(SOURCE_ID) if FILE_NAME.match(f.provenance.name)),
+        key=lambda f: f.provenance.snapshot,
+    )
+    if not files:
+        return None
+    before = [f for f in files if on is None or f.provenance.snapshot <= on.isoformat()]
+    return before[-1] if before else files[0]
+
+
+def read_regions(path: Path, *, strict: bool = True) -> tuple[pa.Table, CityReport]:
+    """(formats.dbip_city.CITY_SCHEMA ranges, report) of one stored or mirrored file."""
+    report = CityReport(str(path))
+    try:
+        data = read_bytes(path)
+    except (OSError, EOFError) as exc:
+        raise InputError(f"cannot decompress: {exc}", path=path,
+                         hint="the download is damaged; run `nethealth outages fetch-geo` again"
+                         ) from None  # fmt: skip
+    return parse_city_csv(data, path, strict=strict, report=report), report
