@@ -142,3 +142,20 @@ def test_partial_probe_loss_with_routes_up_needs_a_strong_drop() -> None:
     atlas[400:440] = 12.0
     (det,) = run_detector("nethealth", [s(atlas, "atlas", "country:ZA"), both[1]])
     assert det.signals == ("atlas",) and det.start == T0 + 400 * STEP
+
+
+def test_a_region_drop_one_network_explains_is_left_to_that_network() -> None:
+    """One AS withdrawing its space drops its region by the same amount: reported at the AS.
+    Two networks going down together is a regional outage: the region episode stays."""
+    a1 = np.full(400, 40.0)
+    a2 = np.full(400, 60.0)
+    a1[300:340] = 0.0  # AS 1 alone
+    region = a1 + a2
+    eps = detect_robust([s(a1, entity="asn:1"), s(a2, entity="asn:2"),
+                         s(region, entity="region:ET-AA")])  # fmt: skip
+    assert {e.entity for e in eps} == {"asn:1"}
+    a2[300:340] = 30.0  # both networks at once
+    region = a1 + a2
+    eps = detect_robust([s(a1, entity="asn:1"), s(a2, entity="asn:2"),
+                         s(region, entity="region:ET-AA")])  # fmt: skip
+    assert {e.entity for e in eps} == {"asn:1", "asn:2", "region:ET-AA"}

@@ -161,7 +161,48 @@ def detect_robust(series: Sequence[Series]) -> list[Episode]:
             others = [(o, osc.anomalous) for o, osc in scored if o is not s]
             support = _support(s, others) if others else None
             out.extend(robust.episodes(s, sc, support=support, routed=routed))
-    return out
+    return drop_single_network_regions(out, scored_all)
+
+
+ONE_NETWORK_TOLERANCE = 0.1  # a network's loss within 10 % of the region's explains it
+
+
+def _lost_at(scored: tuple[Series, robust.Scores], t: int) -> float | None:
+    """Units below the reference in the bin that contains time `t` (None: not anomalous)."""
+    s, sc = scored
+    i = (t - s.start) // s.step
+    if not 0 <= i < len(s.values) or not sc.anomalous[i]:
+        return None
+    return float(sc.reference[i] - s.values[i])
+
+
+def drop_single_network_regions(
+    episodes: list[Episode], scored_all: Sequence[tuple[Series, robust.Scores]]
+) -> list[Episode]:
+    """Region episodes that one network explains, left out: a regional outage takes down
+    more than one network, and one network's own failure (or routine withdrawal) is reported
+    at its AS, the most specific entity that explains it. Explained = an AS series of the same
+    signal is anomalous in the region episode's confirming bin and lost the same amount
+    (within ONE_NETWORK_TOLERANCE) there."""
+    asns: dict[str, list[tuple[Series, robust.Scores]]] = defaultdict(list)
+    for s, sc in scored_all:
+        if s.entity.startswith("asn:"):
+            asns[s.signal].append((s, sc))
+    kept = []
+    for ep in episodes:
+        if ep.entity.startswith("region:"):
+            bin_start = ep.known_at - 1  # inside the confirming bin
+            mine = next((x for x in scored_all if x[0].entity == ep.entity
+                         and x[0].signal == ep.signal), None)  # fmt: skip
+            lost = _lost_at(mine, bin_start) if mine is not None else None
+            if lost and any(
+                (other := _lost_at(a, bin_start)) is not None
+                and abs(other - lost) <= ONE_NETWORK_TOLERANCE * lost
+                for a in asns.get(ep.signal, ())
+            ):
+                continue
+        kept.append(ep)
+    return kept
 
 
 def detect_ioda(series: Sequence[Series], min_level: int = ioda.WARNING) -> list[Episode]:

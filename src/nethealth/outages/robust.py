@@ -29,7 +29,7 @@ from nethealth.outages.episodes import Episode, close_gaps, runs, trailing_max, 
 from nethealth.outages.series import Series, signal_family
 
 NAME = "nethealth"
-METHOD_VERSION = "nethealth-robust/2"
+METHOD_VERSION = "nethealth-robust/3"
 MAD_TO_SIGMA = 1.4826
 MAX_PASSES = 4
 
