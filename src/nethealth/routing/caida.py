@@ -19,12 +19,11 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from nethealth.errors import InputError
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.routing import relationships
 from nethealth.settings import Settings
+from nethealth.sources import common
 from nethealth.sources.base import SourceInfo
-from nethealth.sources.download import fetch_to_store, join_url
 
 SOURCE_ID = "caida-asrel"
 SOURCE = SourceInfo(
@@ -52,14 +51,8 @@ def file_name(month: date) -> str:
     return f"{month.replace(day=1):%Y%m%d}.as-rel2.txt.bz2"
 
 
-def parse_month(text: str) -> date:
-    """`YYYY-MM` → the 1st of that month (the date CAIDA gives the month's file)."""
-    try:
-        return date.fromisoformat(f"{text}-01")
-    except ValueError:
-        raise InputError(
-            f"not a month: {text!r}", field="month", hint="give the month as YYYY-MM, e.g. 2024-05"
-        ) from None
+parse_month = common.parse_month
+latest_on_or_before = common.latest_on_or_before
 
 
 def fetch(
@@ -71,25 +64,11 @@ def fetch(
     progress: Progress | None = None,
 ) -> RawFile:
     """Download the serial-2 file of `month` (its 1st) into raw/caida-asrel."""
-    first = month.replace(day=1)
-    name = file_name(first)
-    return fetch_to_store(
-        store,
-        source_id=SOURCE_ID,
-        snapshot=first.isoformat(),
-        name=name,
-        url=join_url(base_url or settings.caida_asrel_base_url, name),
-        licence=SOURCE.licence,
-        settings=settings,
-        progress=progress,
-    )
-
-
-def latest_on_or_before(files: Sequence[RawFile], day: date) -> RawFile | None:
-    """The stored file with the latest snapshot on or before `day` (None: none stored)."""
-    dated = [(date.fromisoformat(f.provenance.snapshot), f.provenance.name, f) for f in files]
-    older = [x for x in dated if x[0] <= day]
-    return max(older, key=lambda x: (x[0], x[1]))[2] if older else None
+    return common.fetch_monthly(
+        settings, store, source_id=SOURCE_ID, licence=SOURCE.licence, month=month,
+        name=file_name(month.replace(day=1)),
+        base_url=base_url or settings.caida_asrel_base_url, progress=progress,
+    )  # fmt: skip
 
 
 def method_label(raw: RawFile) -> str:

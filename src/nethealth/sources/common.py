@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
 import pyarrow as pa
 
 from nethealth.errors import InputError
-from nethealth.lake.raw import RawFile
+from nethealth.lake.raw import RawFile, RawStore
+from nethealth.settings import Settings
+from nethealth.sources.download import fetch_to_store, join_url
 
 
 def today_utc() -> str:
@@ -33,3 +36,37 @@ def concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
     if not tables:
         return schema.empty_table()
     return pa.concat_tables([t.cast(schema) for t in tables])
+
+
+def parse_month(text: str, where: str = "month") -> date:
+    """`YYYY-MM` → the first day of that month (monthly publishers date files on the 1st)."""
+    try:
+        return date.fromisoformat(f"{text.strip()}-01")
+    except ValueError:
+        raise InputError(f"{text!r} is not a month", field=where,
+                         hint="give the month as YYYY-MM, e.g. 2024-05") from None  # fmt: skip
+
+
+def fetch_monthly(
+    settings: Settings,
+    store: RawStore,
+    *,
+    source_id: str,
+    licence: str,
+    month: date,
+    name: str,
+    base_url: str,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> RawFile:
+    """One month's file `base_url/name` into raw/<source_id>/<the 1st of the month>/."""
+    return fetch_to_store(
+        store, source_id=source_id, snapshot=month.replace(day=1).isoformat(), name=name,
+        url=join_url(base_url, name), licence=licence, settings=settings, progress=progress,
+    )  # fmt: skip
+
+
+def latest_on_or_before(files: Sequence[RawFile], day: date) -> RawFile | None:
+    """The stored file with the latest snapshot on or before `day` (None: none stored)."""
+    dated = [(date.fromisoformat(f.provenance.snapshot), f.provenance.name, f) for f in files]
+    older = [x for x in dated if x[0] <= day]
+    return max(older, key=lambda x: (x[0], x[1]))[2] if older else None

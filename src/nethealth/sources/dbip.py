@@ -20,8 +20,8 @@ from nethealth.formats.compression import read_bytes
 from nethealth.formats.dbip_city import CityReport, parse_city_csv
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.settings import Settings
+from nethealth.sources import common
 from nethealth.sources.base import SourceInfo
-from nethealth.sources.download import fetch_to_store, join_url
 
 SOURCE_ID = "dbip-city"
 SOURCE = SourceInfo(
@@ -42,12 +42,7 @@ def file_name(month: date) -> str:
     return f"dbip-city-lite-{month.year:04d}-{month.month:02d}.csv.gz"
 
 
-def month_of(text: str, where: str = "month") -> date:
-    """The first day of a `YYYY-MM` month."""
-    m = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
-    if m is None or not 1 <= int(m[2]) <= 12:
-        raise InputError(f"{text!r} is not a month", field=where, hint="use YYYY-MM")
-    return date(int(m[1]), int(m[2]), 1)
+month_of = common.parse_month
 
 
 def fetch(
@@ -59,18 +54,11 @@ def fetch(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> RawFile:
     """Download one month's file (http(s) with resume, or file://) into the raw store."""
-    first = month.replace(day=1)
-    name = file_name(first)
-    return fetch_to_store(
-        store,
-        source_id=SOURCE_ID,
-        snapshot=first.isoformat(),
-        name=name,
-        url=join_url(base_url or settings.dbip_base_url, name),
-        licence=SOURCE.licence,
-        settings=settings,
+    return common.fetch_monthly(
+        settings, store, source_id=SOURCE_ID, licence=SOURCE.licence, month=month,
+        name=file_name(month.replace(day=1)), base_url=base_url or settings.dbip_base_url,
         progress=progress,
-    )
+    )  # fmt: skip
 
 
 def stored_file(store: RawStore, on: date | None = None) -> RawFile | None:
