@@ -185,15 +185,17 @@ def drop_single_network_regions(
     signal is anomalous in the region episode's confirming bin and lost the same amount
     (within ONE_NETWORK_TOLERANCE) there."""
     asns: dict[str, list[tuple[Series, robust.Scores]]] = defaultdict(list)
+    regions: dict[tuple[str, str], tuple[Series, robust.Scores]] = {}
     for s, sc in scored_all:
         if s.entity.startswith("asn:"):
             asns[s.signal].append((s, sc))
+        elif s.entity.startswith("region:"):
+            regions[(s.entity, s.signal)] = (s, sc)
     kept = []
     for ep in episodes:
         if ep.entity.startswith("region:"):
             bin_start = ep.known_at - 1  # inside the confirming bin
-            mine = next((x for x in scored_all if x[0].entity == ep.entity
-                         and x[0].signal == ep.signal), None)  # fmt: skip
+            mine = regions.get((ep.entity, ep.signal))
             lost = _lost_at(mine, bin_start) if mine is not None else None
             if lost and any(
                 (other := _lost_at(a, bin_start)) is not None
