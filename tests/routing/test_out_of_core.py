@@ -22,7 +22,7 @@ from nethealth.bgp.mrt import MRTReader
 from nethealth.formats.vrp import read_vrps
 from nethealth.lake.build import StepContext, fingerprint
 from nethealth.lake.raw import RawFile, RawStore
-from nethealth.routing import relationships, rov
+from nethealth.routing import incidents_step, relationships, rov
 from nethealth.routing import routes as routes_module
 from nethealth.routing import snapshot as snap
 from nethealth.routing import step as routing_step
@@ -146,7 +146,10 @@ def test_decoded_rib_is_cached_by_content(world: Path, tmp_path: Path, settings:
     assert [p.name for p in derived.cache_dir(lake).iterdir()] == [second.name]
 
 
-@pytest.mark.parametrize("order", [("bgp", "routing"), ("routing", "bgp")])
+@pytest.mark.parametrize(
+    "order",
+    [("bgp", "routing", "routing_incidents"), ("routing_incidents", "routing", "bgp")],
+)
 def test_each_rib_is_decoded_once_per_build(
     world: Path, tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch,
     order: tuple[str, str],
@@ -155,6 +158,8 @@ def test_each_rib_is_decoded_once_per_build(
            "rrc00.bview.20250601.0000.gz", tmp_path / "a")  # fmt: skip
     _store(settings, world / "routeviews/route-views2/bgpdata/2025.06/RIBS/rib.20250601.0000.bz2",
            "route-views2.rib.20250601.0000.bz2", tmp_path / "b")  # fmt: skip
+    _store(settings, world / "ris/rrc00/2025.06/updates.20250601.0000.gz",
+           "rrc00.updates.20250601.0000.gz", tmp_path / "c")  # fmt: skip
     decoded: list[str] = []
 
     class Counting(MRTReader):  # every MRT decoder either step could use
@@ -166,10 +171,13 @@ def test_each_rib_is_decoded_once_per_build(
     monkeypatch.setattr(routes_module, "MRTReader", Counting)
     lake = settings.lake_dir
     lake.mkdir(parents=True, exist_ok=True)
-    steps = {"bgp": derived.STEP, "routing": routing_step.STEP}
+    steps = {"bgp": derived.STEP, "routing": routing_step.STEP,
+             "routing_incidents": incidents_step.STEP}  # fmt: skip
     for step_id in order:
         ctx = StepContext(settings, step_id, RawStore(settings.raw_dir), lake, lambda *_: None)
         steps[step_id].run(ctx)
         assert set(ctx.staged) == set(steps[step_id].outputs)
         ctx.discard()
-    assert len(decoded) == 2 and len(set(decoded)) == 2
+    ribs = [p for p in decoded if ".updates." not in p]
+    assert len(ribs) == 2 and len(set(ribs)) == 2  # each RIB once, whichever step came first
+    assert len(decoded) == 3  # and the update dump, by the incidents step

@@ -33,6 +33,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from nethealth.bgp import derived
 from nethealth.lake.build import Step, StepContext
 from nethealth.lake.raw import RawFile
 from nethealth.routing import bogons, caida
@@ -156,15 +157,21 @@ class DayResult:
 
 
 def window_of(
-    day: date, ribs: Sequence[tuple[RawFile, str]], updates: dict[str, list[RawFile]]
+    day: date,
+    ribs: Sequence[tuple[RawFile, str]],
+    updates: dict[str, list[RawFile]],
+    lake_dir: Path,
 ) -> tuple[Window, list[str]]:
-    """The day's window: RIBs as the 00:00 state, updates of collectors that have a RIB."""
+    """The day's window: RIBs as the 00:00 state, updates of collectors that have a RIB. The
+    RIBs are read from the decoded-RIB cache the `bgp` and `routing` steps share (decoded
+    once per build, whichever step comes first)."""
     t0 = datetime.combine(day, time(0), tzinfo=UTC)
     have = {c for _r, c in ribs}
     skipped = sorted(set(updates) - have)
     ups = [(u.path, c) for c, files in updates.items() if c in have for u in files]
     notes = [f"{day}: updates of {', '.join(skipped)} skipped (no RIB that day)"] if skipped else []
-    window = Window([(r.path, c) for r, c in ribs], ups, t0, t0 + timedelta(days=1))
+    state = [(derived.decoded_rib(lake_dir, r, c), c) for r, c in ribs]
+    window = Window(state, ups, t0, t0 + timedelta(days=1))
     return window, notes
 
 
@@ -177,7 +184,7 @@ def day_incidents(
     updates: dict[str, list[RawFile]],
     relations: caida.RelationshipSource | None = None,
 ) -> DayResult:
-    window, notes = window_of(day, ribs, updates)
+    window, notes = window_of(day, ribs, updates, ctx.settings.lake_dir)
     intervals = intervals_of(window)
     vrps, vrps_sim = routing_step.vrps_for(con, ctx.dataset_path("rpki_vrps"), day)
     # CAIDA's file in force when one is stored, else inferred from the 00:00 RIB's paths

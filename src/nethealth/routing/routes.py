@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from nethealth.bgp.mrt import MRTReader
 from nethealth.rpki.coverage import routes_from_bgp_elements
@@ -72,10 +73,16 @@ def routes_from_elements(elements: pa.Table, snapshot: date) -> pa.Table:
 def read_routes(
     paths: Iterable[tuple[Path, str | None]], snapshot: date, *, strict: bool = True
 ) -> pa.Table:
-    """Routes of MRT files given as (path, collector name) pairs, concatenated."""
+    """Routes of MRT files given as (path, collector name) pairs, concatenated. A `.parquet`
+    path is an already decoded file (`bgp.derived.decoded_rib`): its rows name their collector."""
     parts = []
     for path, collector in paths:
-        for batch in MRTReader(path, collector=collector, strict=strict):
+        batches = (
+            pq.ParquetFile(path).iter_batches()
+            if path.suffix == ".parquet"
+            else MRTReader(path, collector=collector, strict=strict)
+        )
+        for batch in batches:
             parts.append(routes_from_elements(pa.Table.from_batches([batch]), snapshot))
     return pa.concat_tables(parts) if parts else ROUTES_SCHEMA.empty_table()
 
