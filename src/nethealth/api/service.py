@@ -43,17 +43,7 @@ def source_refs(ctx: AppContext, ids: Iterable[str]) -> list[SourceRef]:
         if s is None:
             refs.append(SourceRef(id=sid, title=sid))
         else:
-            refs.append(
-                SourceRef(
-                    id=s.id,
-                    title=s.title,
-                    publisher=s.publisher,
-                    homepage=s.homepage,
-                    licence=s.licence,
-                    licence_url=s.licence_url,
-                    attribution=s.attribution,
-                )
-            )
+            refs.append(SourceRef.model_validate(s, from_attributes=True))
     return refs
 
 

@@ -381,20 +381,7 @@ class AboutView(BaseModel):
 
 def about_view(ctx: AppContext) -> AboutView:
     """Works without a lake: the sources are static, only provenance needs a build."""
-    sources = [
-        SourceInfoView(
-            id=s.id,
-            title=s.title,
-            publisher=s.publisher,
-            homepage=s.homepage,
-            licence=s.licence,
-            licence_url=s.licence_url,
-            attribution=s.attribution,
-            description=s.description,
-            fetchable=s.fetchable,
-        )
-        for s in ctx.sources()
-    ]
+    sources = [SourceInfoView.model_validate(s, from_attributes=True) for s in ctx.sources()]
     message = None
     provenance: list[ProvenanceRecord] = []
     steps: list[BuildStep] = []
