@@ -63,7 +63,7 @@ def detected_cost(
     record: dict[str, Any] = {"scope": scope, "area_name": event.get("region")}
     notes: list[str] = []
     service = Range.point(1.0)
-    part = country_part(record, str(cc), start.year, panel, p, days, service, notes)  # type: ignore[arg-type]
+    part = country_part(record, str(cc), start.year, panel, p, days, service, notes)
     if part is None:
         return None
     if event.get("status") == "ongoing":
