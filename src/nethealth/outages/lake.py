@@ -17,10 +17,10 @@ import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-import numpy as np
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -145,23 +145,21 @@ def region_ranges(settings: Settings, at: int) -> pa.Table | None:
     return None if raw is None else geo.region_ranges_from_file(raw.path)
 
 
-def asn_countries(settings: Settings, asns: Sequence[int]) -> dict[int, str]:
-    """Registration country of each ASN from the delegated stats (latest snapshot)."""
-    rir = read_dataset(settings, "rir_delegations")
-    if rir is None or rir.num_rows == 0 or not asns:
+def asn_countries(settings: Settings, asns: Sequence[int], day: date) -> dict[int, str]:
+    """Registration country of each ASN from the delegated stats: each registry's latest file
+    on or before `day` (the routing step's map, `routing.step.asn_country`)."""
+    from nethealth.routing.step import asn_country
+
+    if not asns:
         return {}
-    t = rir.filter(pc.and_(pc.equal(rir["type"], "asn"), pc.is_valid(rir["cc"])))
-    if "snapshot" in t.column_names and t.num_rows:
-        t = t.filter(pc.equal(t["snapshot"], pc.max(t["snapshot"])))
-    starts = np.asarray([int(s) for s in t["start"].to_pylist()], dtype=np.int64)
-    counts = t["value"].to_numpy(zero_copy_only=False).astype(np.int64)
-    ccs = np.asarray(t["cc"].to_pylist(), dtype=object)
-    order = np.argsort(starts)
-    starts, counts, ccs = starts[order], counts[order], ccs[order]
-    q = np.asarray(list(asns), dtype=np.int64)
-    i = np.searchsorted(starts, q, side="right") - 1
-    ok = (i >= 0) & (q < starts[np.clip(i, 0, None)] + counts[np.clip(i, 0, None)])
-    return {int(a): str(ccs[j]).upper() for a, j, good in zip(q, i, ok, strict=True) if good}
+    con = duckdb.connect()
+    try:
+        table = asn_country(con, dataset_path(settings, "rir_delegations"), day)
+    finally:
+        con.close()
+    wanted = set(asns)
+    return {int(a): str(cc).upper() for a, cc in zip(
+        table["asn"].to_pylist(), table["cc"].to_pylist(), strict=True) if a in wanted}  # fmt: skip
 
 
 def data_span(inputs: Inputs, user: pa.Table | None = None) -> tuple[int, int]:
@@ -303,8 +301,9 @@ def detect(
         if (d.end is None or d.end > shown) and d.start < stop
     ]
     asn_cc = asn_countries(
-        settings, sorted({int(d.entity[4:]) for d in dets if d.entity.startswith("asn:")})
-    )
+        settings, sorted({int(d.entity[4:]) for d in dets if d.entity.startswith("asn:")}),
+        datetime.fromtimestamp(stop, UTC).date(),
+    )  # fmt: skip
     events = events_table(
         dets,
         method_version=VERSIONS[detector],
