@@ -159,3 +159,29 @@ def test_a_region_drop_one_network_explains_is_left_to_that_network() -> None:
     eps = detect_robust([s(a1, entity="asn:1"), s(a2, entity="asn:2"),
                          s(region, entity="region:ET-AA")])  # fmt: skip
     assert {e.entity for e in eps} == {"asn:1", "asn:2", "region:ET-AA"}
+
+
+def _noisy_with_outages(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    v = 500.0 + rng.normal(0, 4, 3 * DAY)
+    v[300:305] -= 60  # short dip
+    v[500:700] *= 0.3  # long outage: frozen out of the history once it has lasted an hour
+    v[720:724] *= 0.9
+    v[900:960] = np.nan  # no data
+    return v
+
+
+def test_scores_are_causal_a_bin_sees_only_the_past() -> None:
+    """Scoring the series cut at bin k gives, for every bin before k, exactly what scoring the
+    whole series gives: no bin's verdict depends on later data (the baseline that drops long
+    anomalies included, also while such an anomaly is still young)."""
+    for seed in (1, 2):
+        v = _noisy_with_outages(seed)
+        full = robust.score(s(v))
+        full_ioda = ioda.levels(v, ioda.history(v, STEP, ioda.BGP), ioda.BGP)
+        for k in (310, 505, 511, 520, 600, 710, 722, 800, 961):
+            cut = robust.score(s(v[:k]))
+            assert np.array_equal(cut.anomalous, full.anomalous[:k]), (seed, k)
+            np.testing.assert_array_equal(cut.reference, full.reference[:k])
+            lv = ioda.levels(v[:k], ioda.history(v[:k], STEP, ioda.BGP), ioda.BGP)
+            assert np.array_equal(lv, full_ioda[:k]), (seed, k)

@@ -160,29 +160,48 @@ def _score(
 
 
 def score(series: Series, params: RobustParams | None = None) -> Scores:
-    """Bins scored against a history without long anomalies.
+    """Bins scored against a history without long anomalies, causally: the score of a bin
+    depends on that bin and earlier ones only (what a detector running live would compute).
 
     The first pass, on the raw history and without the quantile test, finds long anomalies
     (at least `freeze_bins`); their bins leave the history and the series is scored again,
-    quantile test included, until no new long anomaly appears (a few passes at most). Short
-    dips stay in the history, so dips that recur are judged normal.
+    quantile test included, until no new long anomaly appears (a few passes at most). A run
+    leaves the history of a bin only once it has lasted `freeze_bins` by that bin: before, a
+    live detector could not know it would be long. Short dips stay in the history, so dips
+    that recur are judged normal.
     """
     p = params or params_for(series.signal)
     v = series.values.astype(np.float64)
     ref = _reference(v, v, series.step, p)
     current = _score(v, ref[0], ref[1], None, p)
     frozen = np.zeros(len(v), dtype=bool)
-    for _ in range(MAX_PASSES):
-        grown = frozen.copy()
-        for a, b in runs(close_gaps(current.anomalous, p.recover_bins)):
-            if b - a >= p.freeze_bins:
-                grown[a:b] = True
-        if (grown == frozen).all() and _ > 0:
+    for k in range(MAX_PASSES):
+        long_runs = [(int(a), int(b)) for a, b in runs(current.anomalous) if b - a >= p.freeze_bins]
+        grown = np.zeros(len(v), dtype=bool)
+        for a, b in long_runs:
+            grown[a:b] = True
+        if k > 0 and (grown == frozen).all():
             break
         frozen = grown
-        ref = _reference(np.where(frozen, np.nan, v), v, series.step, p) if frozen.any() else ref
+        ref = _causal_reference(v, frozen, long_runs, series.step, p) if frozen.any() else ref
         current = _score(v, *ref, p)
     return current
+
+
+def _causal_reference(
+    v: np.ndarray, frozen: np.ndarray, long_runs: list[tuple[int, int]], step: int, p: RobustParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """References with the long runs out of the history, except that during the first
+    `freeze_bins` bins of a run the run itself is still history (it was not known to be long
+    yet); runs before it, already known long, stay out."""
+    med, mad, low = (a.copy() for a in _reference(np.where(frozen, np.nan, v), v, step, p))
+    idx = np.arange(len(v))
+    for a, b in long_runs:
+        early = (idx >= a) & (idx < min(b, a + p.freeze_bins))
+        hist = np.where(frozen & (idx < a), np.nan, v)
+        m2, d2, l2 = _reference(hist, np.where(early, v, np.nan), step, p)
+        med[early], mad[early], low[early] = m2[early], d2[early], l2[early]
+    return med, mad, low
 
 
 def episodes(

@@ -22,6 +22,18 @@ How it is computed, all with numpy over whole columns (no per-element Python):
 5. Regions come only from DB-IP city ranges (`regions`); without them there are no region
    series. A region series counts space by where DB-IP places it, whatever the origin.
 
+Besides IODA's count (`bgp`, `bgp6`), a *peer-weighted* count (`bgp_weighted`,
+`bgp6_weighted`) is computed for nethealth's detector: a unit counts with weight
+min(1, peers that see it / (`visible_share` × peers up)) — fully once half of the full-feed
+peers up see it, proportionally below — so the signal degrades gracefully with few peers (no
+hard cut) and one peer's withdrawal, session reset or gap never lowers it while another peer
+still sees the unit. An atom covered by several prefixes takes the largest weight.
+
+The result also keeps, per full-feed peer, its table size per bin (`peer_routes`: session
+resets and withdrawal bursts are told apart as collector artefacts by `outages.artefacts`)
+and, on request, the per-peer routes (`PeerViews`) from which `peer_losses` says how many
+full-feed peers saw an entity lose its space.
+
 Prefixes longer than /24 (IPv4) or /48 (IPv6) are left out, as they are commonly filtered.
 """
 
@@ -37,13 +49,22 @@ import pyarrow.compute as pc
 from nethealth.outages import geo
 from nethealth.outages.series import BIN_SECONDS, Series
 
-__all__ = ["BIN_SECONDS", "VisibilityConfig", "VisibilityResult", "reduce_elements", "visibility"]
+__all__ = [
+    "BIN_SECONDS",
+    "PeerViews",
+    "VisibilityConfig",
+    "VisibilityResult",
+    "peer_losses",
+    "reduce_elements",
+    "visibility",
+]
 
 RIB, ANNOUNCE, WITHDRAW, STATE = 0, 1, 2, 3
 _KINDS = {"rib": RIB, "announce": ANNOUNCE, "withdraw": WITHDRAW, "state": STATE}
 ESTABLISHED = 6
 US = 1_000_000
 SIGNALS = {4: "bgp", 6: "bgp6"}
+WEIGHTED = {4: "bgp_weighted", 6: "bgp6_weighted"}
 UNIT_SHIFT = {4: 8, 6: 16}  # address number >> shift = /24 (v4) or /48 (v6, top 64 bits)
 UNIT_BITS = {4: 24, 6: 48}
 
@@ -70,6 +91,26 @@ class VisibilityConfig:
     max_len_v4: int = 24
     max_len_v6: int = 48
     rib_span_seconds: int = 900  # rows of one RIB dump carry timestamps within this span
+    weighted: bool = True  # also the peer-weighted series (bgp_weighted, bgp6_weighted)
+
+
+@dataclass
+class PeerViews:
+    """One family's routes per full-feed peer, as bin intervals, with the atoms of space they
+    cover: enough to say which peers saw an entity lose space (`peer_losses`)."""
+
+    names: list[str]  # "collector|peer_ip" per peer index
+    peer: np.ndarray  # int32 per interval
+    prefix: np.ndarray  # int32 local prefix id
+    origin: np.ndarray  # int64
+    b0: np.ndarray  # int32 first bin with the route
+    b1: np.ndarray  # int32 first bin without it
+    first_atom: np.ndarray  # per local prefix
+    n_atoms: np.ndarray
+    atom_size: np.ndarray
+    atom_cc: np.ndarray  # object
+    atom_region: np.ndarray  # object
+    up: np.ndarray  # (peers, bins) bool: full-feed and up
 
 
 @dataclass
@@ -81,6 +122,11 @@ class VisibilityResult:
     full_feed: dict[int, list[str]] = field(default_factory=dict)  # af → peers
     peers_up: dict[int, np.ndarray] = field(default_factory=dict)  # af → full-feed peers up
     stats: dict[str, int] = field(default_factory=dict)
+    peer_names: list[str] = field(default_factory=list)
+    # af → (peers, bins) routes in each peer's table at the end of each bin (full-feed peers)
+    peer_routes: dict[int, np.ndarray] = field(default_factory=dict)
+    rib_sizes: dict[int, np.ndarray] = field(default_factory=dict)
+    views: dict[int, PeerViews] = field(default_factory=dict)
 
 
 def reduce_elements(batch: pa.RecordBatch | pa.Table) -> pa.Table:
@@ -181,16 +227,17 @@ def _rows(table: pa.Table) -> tuple[_Rows, list[str]]:
         n: table[n].to_numpy()
         for n in ("kind", "t_us", "af", "plen", "start", "origin", "new_state")
     }
+    # Narrow dtypes: a 30-peer replay of a full table is ~10M rows.
     rows = _Rows(
-        enc.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+        enc.indices.to_numpy(zero_copy_only=False).astype(np.int32),
         col["kind"],
         col["t_us"],
         col["af"],
-        col["plen"].astype(np.int64),
+        col["plen"].astype(np.int16),
         col["start"].astype(np.uint64),
         col["origin"],
-        col["new_state"],
-        np.arange(table.num_rows, dtype=np.int64),
+        col["new_state"].astype(np.int16),
+        np.arange(table.num_rows, dtype=np.int32),
     )
     return rows, names
 
@@ -304,11 +351,12 @@ def _segments(
     return k[keep], b[keep], e[keep], count[keep]
 
 
-def _visible(
-    key: np.ndarray, s: np.ndarray, e: np.ndarray, count: np.ndarray, threshold: np.ndarray
+def _split_at(
+    per_bin: np.ndarray, s: np.ndarray, e: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sub-segments where count > threshold[bin] (threshold changes at few bins)."""
-    cp = np.flatnonzero(threshold[1:] != threshold[:-1]) + 1  # bins where it changes
+    """Segments [s, e) cut where `per_bin` changes (it changes at few bins): (segment index of
+    each piece, piece start, piece end)."""
+    cp = np.flatnonzero(per_bin[1:] != per_bin[:-1]) + 1  # bins where it changes
     lo = np.searchsorted(cp, s, side="right")
     hi = np.searchsorted(cp, e, side="left")
     pieces = hi - lo + 1
@@ -317,8 +365,51 @@ def _visible(
     cut = np.concatenate([cp, [np.iinfo(np.int64).max]])
     start = np.where(within == 0, s[rep], cut[np.clip(lo[rep] + within - 1, 0, len(cp))])
     stop = np.where(within == pieces[rep] - 1, e[rep], cut[np.clip(lo[rep] + within, 0, len(cp))])
+    return rep, start, stop
+
+
+def _visible(
+    key: np.ndarray, s: np.ndarray, e: np.ndarray, count: np.ndarray, threshold: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sub-segments where count > threshold[bin]."""
+    rep, start, stop = _split_at(threshold, s, e)
     ok = count[rep] > threshold[np.clip(start, 0, len(threshold) - 1)]
     return key[rep][ok], start[ok], stop[ok]
+
+
+def _weights(
+    key: np.ndarray, s: np.ndarray, e: np.ndarray, count: np.ndarray, n_up: np.ndarray, share: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sub-segments with their peer weight min(1, count / (share × peers up)) (> 0 only)."""
+    rep, start, stop = _split_at(n_up, s, e)
+    up = n_up[np.clip(start, 0, len(n_up) - 1)].astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.where(up > 0, np.minimum(1.0, count[rep] / (share * up)), 0.0)
+    ok = w > 0
+    return key[rep][ok], start[ok], stop[ok], w[ok]
+
+
+def _union_max(
+    key: np.ndarray, s: np.ndarray, e: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per key, the largest weight of the segments overlapping each stretch: disjoint
+    (key, s, e, weight) pieces."""
+    if len(key) == 0:
+        return key, s, e, w
+    big = np.int64(max(int(e.max()), int(s.max())) + 1)
+    kk = key.astype(np.int64) * big
+    bounds = np.unique(np.concatenate([kk + s, kk + e]))
+    i0 = np.searchsorted(bounds, kk + s)
+    i1 = np.searchsorted(bounds, kk + e)
+    pieces = i1 - i0
+    rep = np.repeat(np.arange(len(key)), pieces)
+    pid = i0[rep] + (np.arange(len(rep)) - np.repeat(np.cumsum(pieces) - pieces, pieces))
+    order = np.lexsort((w[rep], pid))  # the last of each piece id holds its largest weight
+    pid, wr = pid[order], w[rep][order]
+    last = np.ones(len(pid), dtype=bool)
+    last[:-1] = pid[1:] != pid[:-1]
+    pid, best = pid[last], wr[last]
+    return bounds[pid] // big, bounds[pid] % big, bounds[pid + 1] % big, best
 
 
 def _union_sum(
@@ -419,14 +510,17 @@ def _place_series(
     atom_size: np.ndarray,
     n: int,
     n_up: np.ndarray,
+    weight: np.ndarray | None = None,
 ) -> list[tuple[str, np.ndarray]]:
-    """Per place (`kind:code`), visible units per bin from the atoms' visible segments."""
+    """Per place (`kind:code`), visible units per bin from the atoms' visible segments (each
+    segment times its weight, when given)."""
     code = of_atom[ak]
     mapped = code != None  # noqa: E711 - object array comparison
     if not mapped.any():
         return []
     names, ent = np.unique(code[mapped].astype(str), return_inverse=True)
-    vals = _accumulate(ent, as_[mapped], ae[mapped], atom_size[ak[mapped]], len(names), n)
+    units = atom_size[ak[mapped]] * (1.0 if weight is None else weight[mapped])
+    vals = _accumulate(ent, as_[mapped], ae[mapped], units, len(names), n)
     return [(f"{kind}:{c}", _no_data(vals[i], n_up)) for i, c in enumerate(names)]
 
 
@@ -439,15 +533,19 @@ def visibility(
     config: VisibilityConfig | None = None,
     coverage: dict[str, int] | None = None,
     regions: pa.Table | None = None,
+    gaps: dict[str, list[tuple[int, int]]] | None = None,
+    keep_views: bool = False,
 ) -> VisibilityResult:
-    """`bgp` and `bgp6` series per country, per region and per ASN over [start, end) (epoch
-    seconds).
+    """`bgp` and `bgp6` series (and, with `config.weighted`, `bgp_weighted` and
+    `bgp6_weighted`) per country, per region and per ASN over [start, end) (epoch seconds).
 
     `elements`: decoded MRT elements (bgp.schema.SCHEMA), RIB dumps and updates of one or more
     collectors, in time order per collector; `ranges`: geo.RANGE_SCHEMA country ranges;
     `coverage`: per collector, when its data ends (its peers count as down afterwards);
     `regions`: geo.REGION_SCHEMA ranges (DB-IP city), for `region:XX-YYY` series (none
-    without them).
+    without them); `gaps`: per collector, stretches without update files (its peers count as
+    down in them: a state not updated is not a state seen); `keep_views`: keep the per-peer
+    routes (`VisibilityResult.views`) for `peer_losses`.
     Bins in which no full-feed peer of a family is up are NaN (no data).
     """
     cfg = config or VisibilityConfig()
@@ -456,10 +554,12 @@ def visibility(
     n = max(0, -(-(end - t0) // step))
     parts = [_keep(_reduced(b), cfg) for b in elements]
     table = pa.concat_tables(parts) if parts else ROUTE_COLUMNS.empty_table()
+    del parts
     result = VisibilityResult([], t0, n, step, stats={"elements": table.num_rows})
     if table.num_rows == 0 or n == 0:
         return result
     rows, names = _rows(table)
+    del table
     rows = _first_rib_only(rows, names, cfg)
     rows = _session_resets(rows)
     prefix, first = _ids(rows.af.astype(np.int64), rows.plen, rows.start)
@@ -467,19 +567,38 @@ def visibility(
     iv = _intervals(rows, prefix, t0 * US, step, n)
     n_peers = len(names)
     rib_sizes = _rib_sizes(rows, prefix, p_af, n_peers)
-    until = np.full(n_peers, n, dtype=np.int64)  # per peer: bins with data
-    for i, name in enumerate(names):
-        stop = (coverage or {}).get(name.split("|", 1)[0])
-        if stop is not None:
-            until[i] = int(np.clip((stop - t0) // step, 0, n))
+    del rows, prefix
+    covered = _covered(names, t0, step, n, coverage or {}, gaps or {})
+    result.peer_names = list(names)
     for af in (4, 6):
-        series = _family(
-            af, iv, p_af, p_plen, p_start, until, rib_sizes[af], names, ranges, cfg, n, result,
-            regions
-        )  # fmt: skip
-        result.series.extend(Series(SIGNALS[af], ent, t0, step, v) for ent, v in series)
+        fam = _Family(af, p_af, p_plen, p_start, covered, rib_sizes[af], names, cfg, n)
+        series = fam.run(iv, ranges, regions, result, keep_views)
+        result.series.extend(Series(sig, ent, t0, step, v) for sig, ent, v in series)
     result.stats["peers"] = n_peers
     return result
+
+
+def _covered(
+    names: list[str],
+    t0: int,
+    step: int,
+    n: int,
+    coverage: dict[str, int],
+    gaps: dict[str, list[tuple[int, int]]],
+) -> np.ndarray:
+    """(peers, bins): the peer's collector has data for the bin (before its data end, outside
+    its gaps). A bin counts as covered only when the whole of it is."""
+    out = np.ones((len(names), n), dtype=bool)
+    for i, name in enumerate(names):
+        collector = name.split("|", 1)[0]
+        stop = coverage.get(collector)
+        if stop is not None:
+            out[i, int(np.clip((stop - t0) // step, 0, n)) :] = False
+        for lo, hi in gaps.get(collector, ()):
+            a = int(np.clip((lo - t0) // step, 0, n))
+            b = int(np.clip(-(-(hi - t0) // step), 0, n))
+            out[i, a:b] = False
+    return out
 
 
 def _rib_sizes(
@@ -492,79 +611,228 @@ def _rib_sizes(
     out = {}
     for af in (4, 6):
         sel = rib & (p_af[prefix] == af)
-        pairs = np.unique(r.peer[sel] * width + prefix[sel])
+        pairs = np.unique(r.peer[sel].astype(np.int64) * width + prefix[sel])
         out[af] = np.bincount(pairs // width, minlength=n_peers)
     return out
 
 
-def _family(
-    af: int,
-    iv: _Intervals,
-    p_af: np.ndarray,
-    p_plen: np.ndarray,
-    p_start: np.ndarray,
-    until: np.ndarray,
-    rib_size: np.ndarray,
-    names: list[str],
-    ranges: pa.Table,
-    cfg: VisibilityConfig,
+@dataclass
+class _Family:
+    """The series of one address family."""
+
+    af: int
+    p_af: np.ndarray
+    p_plen: np.ndarray
+    p_start: np.ndarray
+    covered: np.ndarray
+    rib_size: np.ndarray
+    names: list[str]
+    cfg: VisibilityConfig
+    n: int
+
+    def run(
+        self,
+        iv: _Intervals,
+        ranges: pa.Table,
+        regions: pa.Table | None,
+        result: VisibilityResult,
+        keep_views: bool,
+    ) -> list[tuple[str, str, np.ndarray]]:
+        af, n, cfg = self.af, self.n, self.cfg
+        n_peers = len(self.names)
+        mine = self.p_af[iv.prefix] == af
+        peer = iv.peer[mine].astype(np.int64)
+        pfx, origin = iv.prefix[mine], iv.origin[mine]
+        b0 = iv.b0[mine]
+        b1 = iv.b1[mine]
+        if len(peer) == 0 or self.rib_size.max(initial=0) == 0:
+            return []
+        # Full-feed peers: RIB size against the largest RIB of this family.
+        rib = self.rib_size
+        full = (rib > 0) & (rib >= cfg.full_feed_share * rib.max())
+        result.full_feed[af] = [self.names[i] for i in np.flatnonzero(full)]
+        keep = full[peer]
+        peer, pfx, origin, b0, b1 = peer[keep], pfx[keep], origin[keep], b0[keep], b1[keep]
+        # Peers up per bin: table size (routes per bin) against their RIB size, while their
+        # collector has data.
+        size = _accumulate(peer, b0, b1, np.ones(len(peer)), n_peers, n)
+        up = (size >= cfg.up_share * rib[:, None]) & full[:, None] & self.covered
+        n_up = up.sum(axis=0)
+        result.peers_up[af] = n_up
+        result.peer_routes[af] = np.where(full[:, None], size, np.nan)
+        result.rib_sizes[af] = rib
+        # Only what up peers hold counts: a peer whose collector has no data is not seen.
+        which, b0u, b1u = _clip_to_up(peer, b0, b1, up)
+        peer_u, pfx_u, origin_u = peer[which], pfx[which], origin[which]
+        threshold = cfg.visible_share * n_up.astype(np.float64)
+        threshold = np.where(n_up > 0, threshold, np.inf)
+        width = int(pfx_u.max(initial=0)) + 1
+        # A peer can hold several routes to one prefix (ADD-PATH): count it once per prefix.
+        k, s, e = _union_sum(peer_u * width + pfx_u, b0u, b1u)
+        pk, ps, pe, pc_ = _segments(k % width, s, e, n)
+        vis_p = _visible(pk, ps, pe, pc_, threshold)
+        # Routes: (prefix, origin); an origin change moves the space to another ASN.
+        route, rfirst = _ids(pfx_u, origin_u)
+        r_pfx, r_origin = pfx_u[rfirst], origin_u[rfirst]
+        rwidth = int(route.max(initial=0)) + 1
+        rk, rs, re_ = _union_sum(peer_u * rwidth + route, b0u, b1u)
+        vk, vs, ve, vc = _segments(rk % rwidth, rs, re_, n)
+        vis_r = _visible(vk, vs, ve, vc, threshold)
+        # Atoms of the prefixes of this family (prefix ids are global: index into local ones).
+        local = np.flatnonzero(self.p_af == af)
+        to_local = np.full(len(self.p_af), -1, dtype=np.int64)
+        to_local[local] = np.arange(len(local))
+        atom_size, atom_cc, atom_region, fa, na, _ = _atoms(
+            af, self.p_start[local], self.p_plen[local], ranges, regions
+        )
+        places = (("country", atom_cc), ("region", atom_region))
+        out: list[tuple[str, str, np.ndarray]] = []
+        sig = SIGNALS[af]
+        # Countries and regions: visible space of the atoms each one holds.
+        _row, atom, s2, e2 = _expand(to_local[vis_p[0]], vis_p[1], vis_p[2], fa, na)
+        ak, as_, ae = _union_sum(atom, s2, e2)
+        for kind, of_atom in places:
+            out.extend(
+                (sig, ent, v)
+                for ent, v in _place_series(kind, of_atom, ak, as_, ae, atom_size, n, n_up)
+            )
+        # ASNs.
+        out.extend((sig, ent, v) for ent, v in _asn_series(
+            to_local[r_pfx[vis_r[0]]], r_origin[vis_r[0]], vis_r[1], vis_r[2],
+            np.ones(len(vis_r[0])), fa, na, atom_size, n, n_up))  # fmt: skip
+        if cfg.weighted:
+            wsig = WEIGHTED[af]
+            wk, ws, we, ww = _weights(pk, ps, pe, pc_, n_up, cfg.visible_share)
+            _row, atom, s4, e4 = _expand(to_local[wk], ws, we, fa, na)
+            mk, ms, me, mw = _union_max(atom, s4, e4, ww[_row])
+            for kind, of_atom in places:
+                out.extend(
+                    (wsig, ent, v)
+                    for ent, v in _place_series(
+                        kind, of_atom, mk, ms, me, atom_size, n, n_up, weight=mw
+                    )
+                )
+            rk2, rs2, re2, rw2 = _weights(vk, vs, ve, vc, n_up, cfg.visible_share)
+            out.extend((wsig, ent, v) for ent, v in _asn_series(
+                to_local[r_pfx[rk2]], r_origin[rk2], rs2, re2, rw2, fa, na, atom_size, n,
+                n_up))  # fmt: skip
+        if keep_views:
+            result.views[af] = PeerViews(
+                names=list(self.names),
+                peer=peer_u.astype(np.int32),
+                prefix=to_local[pfx_u].astype(np.int32),
+                origin=origin_u,
+                b0=b0u.astype(np.int32),
+                b1=b1u.astype(np.int32),
+                first_atom=fa,
+                n_atoms=na,
+                atom_size=atom_size,
+                atom_cc=atom_cc,
+                atom_region=atom_region,
+                up=up,
+            )
+        return out
+
+
+def _clip_to_up(
+    peer: np.ndarray, b0: np.ndarray, b1: np.ndarray, up: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The parts of each interval in which its peer is up: (interval index, b0, b1)."""
+    n = up.shape[1]
+    # Runs of up bins per peer, as global [start, end) over a flattened (peer, bin) axis.
+    flat = np.zeros(up.size + up.shape[0], dtype=bool)
+    rows = np.arange(up.shape[0])[:, None] * (n + 1) + np.arange(n)[None, :]
+    flat[rows.ravel()] = up.ravel()
+    edges = np.flatnonzero(np.diff(np.r_[False, flat, False].astype(np.int8)))
+    run_s, run_e = edges[0::2], edges[1::2]
+    run_peer = run_s // (n + 1)
+    rs, re_ = run_s - run_peer * (n + 1), run_e - run_peer * (n + 1)
+    if len(run_s) == int(up.shape[0]) and (rs == 0).all() and (re_ == n).all():
+        return np.arange(len(peer)), b0, b1  # every peer up throughout: nothing to cut
+    # Intersect each interval with the runs of its peer (few runs per peer).
+    order = np.argsort(run_peer, kind="stable")
+    run_peer, rs, re_ = run_peer[order], rs[order], re_[order]
+    first = np.searchsorted(run_peer, peer, side="left")
+    last = np.searchsorted(run_peer, peer, side="right")
+    count = last - first
+    rep = np.repeat(np.arange(len(peer)), count)
+    j = first[rep] + (np.arange(len(rep)) - np.repeat(np.cumsum(count) - count, count))
+    lo = np.maximum(b0[rep], rs[j])
+    hi = np.minimum(b1[rep], re_[j])
+    ok = hi > lo
+    return rep[ok], lo[ok], hi[ok]
+
+
+def _asn_series(
+    pfx_local: np.ndarray,
+    origin: np.ndarray,
+    s: np.ndarray,
+    e: np.ndarray,
+    weight: np.ndarray,
+    fa: np.ndarray,
+    na: np.ndarray,
+    atom_size: np.ndarray,
     n: int,
-    result: VisibilityResult,
-    regions: pa.Table | None = None,
+    n_up: np.ndarray,
 ) -> list[tuple[str, np.ndarray]]:
-    n_peers = len(until)
-    mine = p_af[iv.prefix] == af
-    peer, pfx, origin = iv.peer[mine], iv.prefix[mine], iv.origin[mine]
-    b0, b1 = iv.b0[mine], np.minimum(iv.b1[mine], until[iv.peer[mine]])
-    if len(peer) == 0 or rib_size.max(initial=0) == 0:
-        return []
-    # Full-feed peers: RIB size against the largest RIB of this family.
-    full = (rib_size > 0) & (rib_size >= cfg.full_feed_share * rib_size.max())
-    result.full_feed[af] = [names[i] for i in np.flatnonzero(full)]
-    keep = full[peer]
-    peer, pfx, origin, b0, b1 = peer[keep], pfx[keep], origin[keep], b0[keep], b1[keep]
-    # Peers up per bin: table size (routes per bin) against their RIB size.
-    size = _accumulate(peer, b0, b1, np.ones(len(peer)), n_peers, n)
-    up = (size >= cfg.up_share * rib_size[:, None]) & full[:, None]
-    up &= np.arange(n)[None, :] < until[:, None]
-    n_up = up.sum(axis=0)
-    result.peers_up[af] = n_up
-    threshold = cfg.visible_share * n_up.astype(np.float64)
-    threshold = np.where(n_up > 0, threshold, np.inf)
-    # A peer can hold several routes to one prefix (ADD-PATH): count it once per prefix.
-    k, s, e = _union_sum(peer * (int(pfx.max()) + 1) + pfx, b0, b1)
-    kp = k % (int(pfx.max()) + 1)
-    pk, ps, pe, pc_ = _segments(kp, s, e, n)
-    vis_p = _visible(pk, ps, pe, pc_, threshold)
-    # Routes: (prefix, origin); an origin change moves the space to another ASN.
-    route, rfirst = _ids(pfx, origin)
-    r_pfx, r_origin = pfx[rfirst], origin[rfirst]
-    rk, rs, re_ = _union_sum(peer * (int(route.max()) + 1) + route, b0, b1)
-    rk = rk % (int(route.max()) + 1)
-    vk, vs, ve, vc = _segments(rk, rs, re_, n)
-    vis_r = _visible(vk, vs, ve, vc, threshold)
-    # Atoms of the prefixes of this family (prefix ids are global: index into local ones).
-    local = np.flatnonzero(p_af == af)
-    to_local = np.full(len(p_af), -1, dtype=np.int64)
-    to_local[local] = np.arange(len(local))
-    atom_size, atom_cc, atom_region, fa, na, _ = _atoms(
-        af, p_start[local], p_plen[local], ranges, regions
-    )
-    out: list[tuple[str, np.ndarray]] = []
-    # Countries and regions: visible space of the atoms each one holds.
-    row, atom, s2, e2 = _expand(to_local[vis_p[0]], vis_p[1], vis_p[2], fa, na)
-    ak, as_, ae = _union_sum(atom, s2, e2)
-    for kind, of_atom in (("country", atom_cc), ("region", atom_region)):
-        out.extend(_place_series(kind, of_atom, ak, as_, ae, atom_size, n, n_up))
-    # ASNs.
-    vr_pfx = to_local[r_pfx[vis_r[0]]]
-    row, atom, s3, e3 = _expand(vr_pfx, vis_r[1], vis_r[2], fa, na)
-    asn = r_origin[vis_r[0]][row]
+    """Per origin ASN, the units of its visible routes per bin (an atom once per ASN, with
+    the largest weight of the routes covering it)."""
+    row, atom, s3, e3 = _expand(pfx_local, s, e, fa, na)
+    asn = origin[row]
     asns, a_ent = np.unique(asn, return_inverse=True)
     key = a_ent.astype(np.int64) * (len(atom_size) + 1) + atom
-    uk, us_, ue_ = _union_sum(key, s3, e3)
+    uk, us_, ue_, uw = _union_max(key, s3, e3, weight[row])
     ent = uk // (len(atom_size) + 1)
     at = uk % (len(atom_size) + 1)
-    vals = _accumulate(ent, us_, ue_, atom_size[at], len(asns), n)
-    out.extend((f"asn:{int(a)}", _no_data(vals[i], n_up)) for i, a in enumerate(asns) if a >= 0)
+    vals = _accumulate(ent, us_, ue_, atom_size[at] * uw, len(asns), n)
+    return [(f"asn:{int(a)}", _no_data(vals[i], n_up)) for i, a in enumerate(asns) if a >= 0]
+
+
+def peer_losses(
+    views: PeerViews, entity: str, before: int, at: int
+) -> dict[str, tuple[float, float]]:
+    """Per full-feed peer up at both bins: (units of `entity` it had routes to at the end of
+    bin `before`, and at the end of bin `at`). Countries and regions count the space in them
+    whatever the origin; an ASN its own routes' space."""
+    kind, _, code = entity.partition(":")
+    n_bins = views.up.shape[1]
+    if not (0 <= before < n_bins and 0 <= at < n_bins):
+        return {}
+    if kind == "asn":
+        sel = views.origin == int(code)
+        atom_ok = None
+    else:
+        of_atom = views.atom_cc if kind == "country" else views.atom_region
+        atom_ok = of_atom == code
+        cs = np.r_[0, np.cumsum(atom_ok)]
+        has = cs[views.first_atom + views.n_atoms] - cs[views.first_atom] > 0
+        sel = has[views.prefix]
+    idx = np.flatnonzero(sel)
+    both = views.up[:, before] & views.up[:, at]
+    out: dict[str, tuple[float, float]] = {
+        views.names[int(p)]: (0.0, 0.0) for p in np.flatnonzero(both)
+    }
+    got: dict[int, list[float]] = {}
+    for slot, t in enumerate((before, at)):
+        live = idx[(views.b0[idx] <= t) & (views.b1[idx] > t)]
+        peer = views.peer[live].astype(np.int64)
+        row, atom, _s, _e = _expand(
+            views.prefix[live].astype(np.int64),
+            np.zeros(len(live), np.int64),
+            np.ones(len(live), np.int64),
+            views.first_atom,
+            views.n_atoms,
+        )
+        p_of = peer[row]
+        if atom_ok is not None:
+            keep = atom_ok[atom]
+            p_of, atom = p_of[keep], atom[keep]
+        pairs = np.unique(p_of * (len(views.atom_size) + 1) + atom)
+        pp = pairs // (len(views.atom_size) + 1)
+        units = np.bincount(pp, weights=views.atom_size[pairs % (len(views.atom_size) + 1)],
+                            minlength=len(views.names))  # fmt: skip
+        for i in np.flatnonzero(both).tolist():
+            got.setdefault(i, [0.0, 0.0])[slot] = float(units[i])
+    for i, (u0, u1) in got.items():
+        out[views.names[i]] = (u0, u1)
     return out
