@@ -20,12 +20,35 @@ def s(values: np.ndarray, signal: str = "bgp", entity: str = "country:ET") -> Se
 def test_one_bin_blip_needs_persistence_two_bins_confirm() -> None:
     v = np.full(400, 1000.0)
     v[200] = 980.0
-    assert robust.detect(s(v)) == []
+    mechanics = robust.NO_EFFECT  # the confirmation rules alone, without the effect sizes
+    assert robust.detect(s(v), effect=mechanics) == []
     assert len(ioda.detect(s(v))) == 1  # the baseline warns on a single bin
     v[300:302] = 980.0
-    (ep,) = robust.detect(s(v))
+    (ep,) = robust.detect(s(v), effect=mechanics)
     assert ep.start == T0 + 300 * STEP
     assert ep.known_at == T0 + 302 * STEP  # confirmed at the end of the second bin
+
+
+def test_effect_sizes_per_scope_before_any_alert() -> None:
+    """A clear but small drop is not a public alert: a country needs 5 % of its routed space
+    (and 4 /24s), a network a quarter of its space (and one /24)."""
+    v = np.full(400, 20000.0)
+    v[300:340] = 19200.0  # -4 %: 800 /24s, a clear signal, but not a national outage
+    assert robust.detect(s(v)) == []
+    v[300:340] = 18800.0  # -6 %
+    (ep,) = robust.detect(s(v))
+    assert ep.start == T0 + 300 * STEP
+    small = np.full(400, 60.0)
+    small[300:340] = 57.0  # a 60-/24 country losing 3 /24s (5 %): under 4 units
+    assert robust.detect(s(small)) == []
+    net = np.full(400, 16.0)
+    net[300:340] = 13.0  # a network losing 3 of its 16 /24s (19 %)
+    assert robust.detect(s(net, entity="asn:64500")) == []
+    net[300:340] = 11.0  # 31 %
+    assert len(robust.detect(s(net, entity="asn:64500"))) == 1
+    one = np.full(400, 1.0)
+    one[300:340] = 0.0  # a one-/24 network gone
+    assert len(robust.detect(s(one, entity="asn:64501"))) == 1
 
 
 def test_strong_drop_is_confirmed_at_once() -> None:
@@ -41,7 +64,7 @@ def test_strong_drop_threshold_is_per_signal() -> None:
     few probes, needs half of them gone (else persistence)."""
     v = np.full(400, 1000.0)
     v[300:340] = 850.0
-    (bgp,) = robust.detect(s(v))
+    (bgp,) = robust.detect(s(v), effect=robust.NO_EFFECT)
     assert bgp.known_at == T0 + 301 * STEP
     (atlas,) = robust.detect(s(v / 10, "atlas"))
     assert atlas.known_at == T0 + 302 * STEP

@@ -1,8 +1,16 @@
 """`/api/v1/events`: detected outage events over HTTP (JSON, or CSV with `format=csv`).
 
-    GET /api/v1/events?country=ET&from=2025-06-01&to=2025-06-08&scope=&asn=&status=&limit=
+    GET /api/v1/events?country=ET&from=2025-06-01&to=2025-06-08&scope=&asn=&status=&review=&limit=
     GET /api/v1/events/{event_id}?series=true
-    GET /api/v1/events/feed.atom?limit=50   (Atom 1.0, newest first)
+    GET /api/v1/events/feed.atom?limit=50   (Atom 1.0, newest first; dismissed events left out)
+    GET /api/v1/events/artefacts?from=&to=&limit=   (collector artefacts: never outages)
+    GET /api/v1/events/reviews?limit=       (the append-only review log, newest first)
+    GET /api/v1/events/{event_id}/reviews
+    POST /api/v1/events/{event_id}/reviews  (reviewers: `Authorization: Bearer <token>`)
+         {"action": "confirm" | "dismiss" | "annotate", "reason": "…" | "note": "…"}
+
+`status` is `ongoing` only while the event's data are fresh (`stale` after), and every event
+carries its `review` (unreviewed / confirmed / dismissed, by, at, reason, notes).
 
 Each event carries `cost` (low/central/high USD, model version, basis and inputs of
 `nethealth.economics.cost_model`; see outages.cost), null when no estimate exists.
@@ -14,6 +22,7 @@ router behaves the same inside any app. Date ranges are bounded by `Settings.max
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -22,11 +31,20 @@ from fastapi.responses import JSONResponse, Response
 
 from nethealth.api.errors import error_response
 from nethealth.api.models import ErrorBody
-from nethealth.errors import InputError, NethealthError, NotFoundError
+from nethealth.common.tokens import bearer_token, name_for, parse_name_tokens
+from nethealth.errors import ConfigError, InputError, NethealthError, NotFoundError
 from nethealth.formats.atom import MEDIA_TYPE as ATOM_MEDIA_TYPE
 from nethealth.outages.feed import outage_feed
-from nethealth.outages.query import MAX_LIMIT, EventFilter, evidence_series, get_event, to_csv
+from nethealth.outages.query import (
+    MAX_LIMIT,
+    EventFilter,
+    evidence_series,
+    get_event,
+    list_artefacts,
+    to_csv,
+)
 from nethealth.outages.query import list_events as query_events
+from nethealth.outages.review import ACTIONS, Review, ReviewStore
 from nethealth.settings import Settings, load_settings
 
 router = APIRouter(prefix="/api/v1/events", tags=["outage events"])
@@ -36,6 +54,21 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No such event"},
     503: {"model": ErrorBody, "description": "No outage detection has run yet"},
 }
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **RESPONSES,
+    401: {"model": ErrorBody, "description": "No bearer token"},
+    403: {"model": ErrorBody, "description": "Not a reviewer's token, or review closed"},
+    413: {"model": ErrorBody, "description": "Body too large"},
+}
+MAX_BODY = 16 * 1024
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="nethealth outage review"'}
+
+
+class HttpError(Exception):
+    def __init__(self, status: int, message: str, hint: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:  # fmt: skip
+        super().__init__(message)
+        self.status, self.message, self.hint, self.headers = status, message, hint, headers
 
 
 def _settings(request: Request) -> Settings:
@@ -75,7 +108,11 @@ def _int(text: str | None, name: str, lo: int, hi: int) -> int | None:
     return value
 
 
-def _render(exc: NethealthError) -> JSONResponse:
+def _render(exc: NethealthError | HttpError) -> JSONResponse:
+    if isinstance(exc, HttpError):
+        return error_response(exc.status, exc.message, exc.hint, exc.headers)
+    if isinstance(exc, ConfigError):
+        return error_response(503, exc.message, exc.hint)
     if isinstance(exc, InputError):
         return error_response(400, str(exc).split("\n  hint:")[0], exc.hint)
     if isinstance(exc, NotFoundError):
@@ -95,7 +132,10 @@ def list_events(
     end: Annotated[str | None, Query(alias="to", description="Events starting before this")] = None,
     scope: Annotated[str | None, Query(description="country, region or asn")] = None,
     asn: Annotated[str | None, Query(description="Events involving this AS number")] = None,
-    status: Annotated[str | None, Query(description="ongoing or ended")] = None,
+    status: Annotated[
+        str | None, Query(description="ongoing (data fresh), stale (data old) or ended")
+    ] = None,
+    review: Annotated[str | None, Query(description="unreviewed, confirmed or dismissed")] = None,
     limit: Annotated[
         str | None, Query(description=f"Page size, 1-{MAX_LIMIT} (default 1000)")
     ] = None,
@@ -111,6 +151,7 @@ def list_events(
             scope=scope,
             asn=_int(asn, "asn", 0, 2**32 - 1),
             status=status,
+            review=review or None,
             start=_when(start, "from"),
             end=_when(end, "to"),
             limit=_int(limit, "limit", 1, MAX_LIMIT) or 1000,
@@ -146,11 +187,121 @@ def feed(
 ) -> Response:
     try:
         settings = _settings(request)
-        flt = EventFilter(limit=_int(limit, "limit", 1, 200) or 50).check()
+        flt = EventFilter(limit=_int(limit, "limit", 1, 200) or 50, exclude_dismissed=True).check()
         rows = query_events(settings, flt)
     except NethealthError as exc:
         return _render(exc)
     return Response(outage_feed(rows, base_url=str(request.base_url)), media_type=ATOM_MEDIA_TYPE)
+
+
+@router.get("/artefacts", responses=RESPONSES,
+            summary="Collector artefacts of the last detection (never outages)")  # fmt: skip
+def artefacts(
+    request: Request,
+    start: Annotated[str | None, Query(alias="from", description="Ending after this")] = None,
+    end: Annotated[str | None, Query(alias="to", description="Starting before this")] = None,
+    limit: Annotated[str | None, Query(description=f"1-{MAX_LIMIT} (default 1000)")] = None,
+) -> Response:
+    try:
+        settings = _settings(request)
+        rows = list_artefacts(settings, _when(start, "from"), _when(end, "to"),
+                              _int(limit, "limit", 1, MAX_LIMIT) or 1000)  # fmt: skip
+    except NethealthError as exc:
+        return _render(exc)
+    return JSONResponse({"artefacts": rows, "count": len(rows),
+                         "simulated": any(r.get("simulated") for r in rows)})  # fmt: skip
+
+
+def _review_doc(r: Review) -> dict[str, Any]:
+    return {"seq": r.seq, "at": r.at, "reviewer": r.reviewer, "event_id": r.event_id,
+            "action": r.action, "text": r.text, "event": r.event}  # fmt: skip
+
+
+@router.get("/reviews", responses=RESPONSES, summary="The review log, newest first")
+def reviews(
+    request: Request,
+    limit: Annotated[str | None, Query(description="1-5000 (default 1000)")] = None,
+) -> Response:
+    try:
+        n = _int(limit, "limit", 1, MAX_LIMIT) or 1000
+        log = ReviewStore.for_settings(_settings(request)).reviews()
+    except NethealthError as exc:
+        return _render(exc)
+    return JSONResponse({"reviews": [_review_doc(r) for r in reversed(log[-n:])]})
+
+
+def _event_id(event_id: str) -> None:
+    if not event_id.startswith("out-") or len(event_id) > 40:
+        raise NotFoundError(
+            f"no outage event {event_id!r}", hint="event ids look like out-0123456789ab"
+        )
+
+
+@router.get("/{event_id}/reviews", responses=RESPONSES, summary="One event's reviews")
+def event_reviews(request: Request, event_id: str) -> Response:
+    try:
+        _event_id(event_id)
+        settings = _settings(request)
+        event = get_event(settings, event_id)
+        log = ReviewStore.for_settings(settings).of(event_id)
+    except NethealthError as exc:
+        return _render(exc)
+    return JSONResponse({"event_id": event_id, "review": event["review"],
+                         "reviews": [_review_doc(r) for r in log]})  # fmt: skip
+
+
+def _reviewer(request: Request, settings: Settings) -> str:
+    token = bearer_token(request.headers.get("authorization", ""))
+    if token is None:
+        raise HttpError(401, "reviewing needs a bearer token",
+                        "send `Authorization: Bearer <token>`; tokens are set with "
+                        "NETHEALTH_OUTAGES_REVIEWERS", CHALLENGE)  # fmt: skip
+    tokens = parse_name_tokens(settings.outages_reviewers, "NETHEALTH_OUTAGES_REVIEWERS")
+    if not tokens:
+        raise HttpError(403, "outage review through the API is closed on this server",
+                        "the operator enables it with NETHEALTH_OUTAGES_REVIEWERS=name=token,…")  # fmt: skip
+    name = name_for(token, tokens)
+    if name is None:
+        raise HttpError(403, "this token is not a reviewer's", "ask the operator for a token")
+    return f"api:{name}"
+
+
+@router.post(
+    "/{event_id}/reviews",
+    responses=WRITE_RESPONSES,
+    status_code=201,
+    summary="Confirm, dismiss (with a reason) or annotate an event (reviewers)",
+)
+async def add_review(request: Request, event_id: str) -> Response:
+    try:
+        settings = _settings(request)
+        reviewer = _reviewer(request, settings)
+        raw = await request.body()
+        if len(raw) > MAX_BODY:
+            raise HttpError(413, f"the body is larger than {MAX_BODY} bytes", "send less text")
+        try:
+            body = json.loads(raw or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise HttpError(400, f"the body is not JSON: {exc}", "send a JSON object") from None
+        if not isinstance(body, dict):
+            raise HttpError(400, "the body must be a JSON object",
+                            '{"action": "dismiss", "reason": "…"}')  # fmt: skip
+        action = body.get("action")
+        if action not in ACTIONS:
+            raise InputError(f"unknown action {action!r}", field="action",
+                             hint=f"choose {', '.join(ACTIONS)}")  # fmt: skip
+        text = body.get("note") if action == "annotate" else body.get("reason")
+        if text is not None and not isinstance(text, str):
+            raise InputError("the reason or note must be text", field="reason")
+        _event_id(event_id)
+        event = get_event(settings, event_id)
+        store = ReviewStore.for_settings(settings)
+        review = store.add(reviewer, event_id, action, text, event)
+        state = store.states().get(event_id)
+    except (NethealthError, HttpError) as exc:
+        return _render(exc)
+    return JSONResponse({"review": _review_doc(review),
+                         "event_review": state.doc() if state else None}, status_code=201)  # fmt: skip
 
 
 @router.get("/{event_id}", responses=RESPONSES, summary="One outage event with its evidence")
@@ -162,10 +313,7 @@ def one_event(
     ] = True,
 ) -> Response:
     try:
-        if not event_id.startswith("out-") or len(event_id) > 40:
-            raise NotFoundError(
-                f"no outage event {event_id!r}", hint="event ids look like out-0123456789ab"
-            )
+        _event_id(event_id)
         settings = _settings(request)
         event = get_event(settings, event_id)
         if series:

@@ -8,16 +8,25 @@ one detection), so the evaluation compares the detection rules and nothing else.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from nethealth.outages import ioda, robust
 from nethealth.outages.episodes import Episode, runs
-from nethealth.outages.series import Series, signal_family
+from nethealth.outages.peers import corroborated
+from nethealth.outages.series import (
+    ATLAS_SIGNALS,
+    BGP_SIGNALS,
+    IODA_BGP,
+    WEIGHTED_BGP,
+    Series,
+    signal_family,
+)
+from nethealth.outages.signals.bgp import PeerViews
 
-DETECTORS = (ioda.NAME, ioda.CRITICAL_NAME, robust.NAME)
+DETECTORS = (ioda.NAME, ioda.CRITICAL_NAME, ioda.FEW_NAME, robust.NAME)
 Progress = Callable[[str, int, int], None]
 
 
@@ -137,12 +146,18 @@ def _without(sc: robust.Scores, gap: np.ndarray) -> robust.Scores:
     return robust.Scores(sc.reference, sc.noise, sc.drop, sc.z, sc.anomalous & ~gap)
 
 
-def detect_robust(series: Sequence[Series]) -> list[Episode]:
+def detect_robust(
+    series: Sequence[Series],
+    views: Mapping[int, PeerViews] | None = None,
+    rejected: list[Episode] | None = None,
+) -> list[Episode]:
     """nethealth detector over every series, corroborating signals within each entity.
 
     Atlas bins in which many countries drop together (a platform gap) are not anomalous for
     any entity; an Atlas-only episode of an entity whose BGP signal is measured needs a
-    strong drop (`alone_min_drop`) unless another signal corroborates it."""
+    strong drop (`alone_min_drop`) unless another signal corroborates it. With the per-peer
+    `views`, a BGP episode that fewer than two full-feed peers saw is a collector artefact
+    (peers.corroborated): it is left out, and appended to `rejected` when given."""
     scored_all = [(s, robust.score(s)) for s in series]
     gaps = {sig: common_mode(scored_all, sig) for sig in ("atlas", "atlas_targets")}
     by_entity: dict[str, list[tuple[Series, robust.Scores]]] = defaultdict(list)
@@ -154,14 +169,19 @@ def detect_robust(series: Sequence[Series]) -> list[Episode]:
     out: list[Episode] = []
     for scored in by_entity.values():
         routed = any(
-            signal_family(s.signal) in ("bgp", "bgp6") and bool(np.isfinite(s.values).any())
+            signal_family(s.signal) in BGP_SIGNALS and bool(np.isfinite(s.values).any())
             for s, _ in scored
         )
         for s, sc in scored:
             others = [(o, osc.anomalous) for o, osc in scored if o is not s]
             support = _support(s, others) if others else None
             out.extend(robust.episodes(s, sc, support=support, routed=routed))
-    return drop_single_network_regions(out, scored_all)
+    kept = drop_single_network_regions(out, scored_all)
+    if views:
+        kept, artefacts = corroborated(kept, views)
+        if rejected is not None:
+            rejected.extend(artefacts)
+    return kept
 
 
 ONE_NETWORK_TOLERANCE = 0.1  # a network's loss within 10 % of the region's explains it
@@ -207,23 +227,57 @@ def drop_single_network_regions(
     return kept
 
 
-def detect_ioda(series: Sequence[Series], min_level: int = ioda.WARNING) -> list[Episode]:
+def detect_ioda(
+    series: Sequence[Series], min_level: int = ioda.WARNING, few: bool = False
+) -> list[Episode]:
     out: list[Episode] = []
     for s in series:
-        out.extend(ioda.detect(s, min_level=min_level))
+        if few and signal_family(s.signal) not in ATLAS_SIGNALS:
+            continue
+        out.extend(ioda.detect(s, min_level=min_level, few=few))
     return out
 
 
+def ioda_series(series: Sequence[Series]) -> list[Series]:
+    """What the IODA baseline reads: IODA's own BGP count, not the peer-weighted one."""
+    return [s for s in series if s.signal not in WEIGHTED_BGP]
+
+
+def our_series(series: Sequence[Series]) -> list[Series]:
+    """What nethealth's detector reads: the peer-weighted BGP count where it exists (IODA's
+    count only for entities without it, e.g. series loaded from elsewhere)."""
+    weighted = {(s.signal.replace("_weighted", ""), s.entity) for s in series
+                if s.signal in WEIGHTED_BGP}  # fmt: skip
+    return [s for s in series if not (s.signal in IODA_BGP and (s.signal, s.entity) in weighted)]
+
+
+def only_signals(series: Sequence[Series], which: str) -> list[Series]:
+    """`bgp` (every BGP count), `atlas` (Atlas probes and targets) or `all`."""
+    if which == "all":
+        return list(series)
+    keep = BGP_SIGNALS if which == "bgp" else ATLAS_SIGNALS
+    return [s for s in series if signal_family(s.signal) in keep]
+
+
 def run_detector(
-    name: str, series: Sequence[Series], progress: Progress | None = None
+    name: str,
+    series: Sequence[Series],
+    progress: Progress | None = None,
+    *,
+    views: Mapping[int, PeerViews] | None = None,
+    rejected: list[Episode] | None = None,
 ) -> list[Detection]:
-    """Detections of the named detector (`ioda`, `ioda-critical` or `nethealth`)."""
+    """Detections of the named detector (`ioda`, `ioda-critical`, `ioda-few-probes` or
+    `nethealth`), each on the series it reads; `views` and `rejected` as in
+    `detect_robust` (the baseline, as published, has no peer corroboration)."""
     if name == ioda.NAME:
-        eps = detect_ioda(series)
+        eps = detect_ioda(ioda_series(series))
     elif name == ioda.CRITICAL_NAME:
-        eps = detect_ioda(series, ioda.CRITICAL)
+        eps = detect_ioda(ioda_series(series), ioda.CRITICAL)
+    elif name == ioda.FEW_NAME:
+        eps = detect_ioda(ioda_series(series), few=True)
     elif name == robust.NAME:
-        eps = detect_robust(series)
+        eps = detect_robust(our_series(series), views, rejected)
     else:
         raise ValueError(f"unknown detector {name!r}")
     if progress is not None:

@@ -145,6 +145,32 @@ def coverage(files: Sequence[MrtFile]) -> dict[str, int]:
     return out
 
 
+def update_gaps(
+    files: Sequence[MrtFile], tolerance: float = 1.5
+) -> dict[str, list[tuple[int, int]]]:
+    """Per collector, the stretches between its first and last update files with no file:
+    where the next file comes later than `tolerance` times the usual period (the most common
+    gap). Messages of those stretches were not recorded, so the collector's peers have no
+    data then (a state not updated is not a state seen)."""
+    by: dict[str, list[int]] = {}
+    for f in files:
+        if f.kind == "updates":
+            by.setdefault(f.collector, []).append(f.time)
+    out: dict[str, list[tuple[int, int]]] = {}
+    for c, times in by.items():
+        times = sorted(set(times))
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        if not gaps:
+            continue
+        period = max(set(gaps), key=gaps.count)
+        spans = [
+            (a + period, b) for a, b in itertools.pairwise(times) if b - a > tolerance * period
+        ]
+        if spans:
+            out[c] = spans
+    return out
+
+
 def read_bgp(
     files: Sequence[MrtFile], *, strict: bool = True, progress: Progress | None = None
 ) -> list[pa.Table]:

@@ -17,6 +17,12 @@ least `strong_drop`, or a bin where another signal of the same entity is anomalo
 (corroboration). A signal counted in few independent units (Atlas probes) may confirm on its
 own only when at least `min_lost` units are gone; otherwise it needs corroboration.
 Confirmation, not the first bin, is when the episode is known.
+
+Before any of that, a bin must show a minimum *effect* for the entity's scope (`EFFECTS`): a
+relative drop and an absolute number of units lost (a country losing 1 % of its space is not
+a national outage, however clear the signal; a network must lose a real share of its routes).
+The absolute floor is what makes the rule aware of the entity's size: a small network
+counts whole /24s, a large country's percent is thousands of them.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from nethealth.outages.episodes import Episode, close_gaps, runs, trailing_max, 
 from nethealth.outages.series import Series, signal_family
 
 NAME = "nethealth"
-METHOD_VERSION = "nethealth-robust/3"
+METHOD_VERSION = "nethealth-robust/4"
 MAD_TO_SIGMA = 1.4826
 MAX_PASSES = 4
 
@@ -73,6 +79,8 @@ ACTIVE = RobustParams(
 PARAMS: dict[str, RobustParams] = {
     "bgp": BGP,
     "bgp6": BGP,
+    "bgp_weighted": BGP,
+    "bgp6_weighted": BGP,
     "atlas": ACTIVE,
     "atlas_targets": ACTIVE,
     "user": replace(ACTIVE, abs_floor=0.0, min_lost=0.0, alone_min_drop=0.0),
@@ -81,6 +89,34 @@ PARAMS: dict[str, RobustParams] = {
 
 def params_for(signal: str) -> RobustParams:
     return PARAMS.get(signal_family(signal), ACTIVE)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """The least a bin must show before it can be part of a public alert."""
+
+    min_drop: float = 0.0  # relative drop below the reference
+    min_units: float = 0.0  # units lost (the signal's unit: /24s, /48s, probes)
+
+
+NO_EFFECT = Effect()
+# BGP, per scope. Country and region: 5 % of the routed space and 4 units; a network: a
+# quarter of its space and one unit (a /24; smaller prefixes are not counted at all).
+_BGP_EFFECT = {
+    "country": Effect(0.05, 4.0),
+    "region": Effect(0.05, 4.0),
+    "asn": Effect(0.25, 1.0),
+}
+EFFECTS: dict[str, dict[str, Effect]] = {
+    "bgp": _BGP_EFFECT,
+    "bgp6": _BGP_EFFECT,
+    "bgp_weighted": _BGP_EFFECT,
+    "bgp6_weighted": _BGP_EFFECT,
+}
+
+
+def effect_for(signal: str, entity: str) -> Effect:
+    return EFFECTS.get(signal_family(signal), {}).get(entity.partition(":")[0], NO_EFFECT)
 
 
 @dataclass(frozen=True)
@@ -139,7 +175,12 @@ def _reference(
 
 
 def _score(
-    values: np.ndarray, ref: np.ndarray, mad: np.ndarray, low: np.ndarray | None, p: RobustParams
+    values: np.ndarray,
+    ref: np.ndarray,
+    mad: np.ndarray,
+    low: np.ndarray | None,
+    p: RobustParams,
+    effect: Effect = NO_EFFECT,
 ) -> Scores:
     with np.errstate(invalid="ignore", divide="ignore"):
         noise = np.fmax(np.fmax(MAD_TO_SIGMA * mad, p.rel_floor * ref), p.abs_floor)
@@ -147,7 +188,8 @@ def _score(
         gap = ref - values
         drop = np.where(ref > 0, gap / ref, np.nan)
         z = gap / noise
-        anomalous = np.nan_to_num((ref > 0) & (drop >= p.min_drop) & (z >= p.z), nan=0)
+        big = (drop >= max(p.min_drop, effect.min_drop)) & (gap >= effect.min_units)
+        anomalous = np.nan_to_num((ref > 0) & big & (z >= p.z), nan=0)
         anomalous = anomalous.astype(bool)
         if low is not None:
             # An anomaly must *start* lower than the recent history went (an unknown
@@ -159,7 +201,9 @@ def _score(
     return Scores(ref, noise, drop, z, anomalous)
 
 
-def score(series: Series, params: RobustParams | None = None) -> Scores:
+def score(
+    series: Series, params: RobustParams | None = None, effect: Effect | None = None
+) -> Scores:
     """Bins scored against a history without long anomalies, causally: the score of a bin
     depends on that bin and earlier ones only (what a detector running live would compute).
 
@@ -171,9 +215,10 @@ def score(series: Series, params: RobustParams | None = None) -> Scores:
     that recur are judged normal.
     """
     p = params or params_for(series.signal)
+    eff = effect if effect is not None else effect_for(series.signal, series.entity)
     v = series.values.astype(np.float64)
     ref = _reference(v, v, series.step, p)
-    current = _score(v, ref[0], ref[1], None, p)
+    current = _score(v, ref[0], ref[1], None, p, eff)
     frozen = np.zeros(len(v), dtype=bool)
     for k in range(MAX_PASSES):
         long_runs = [(int(a), int(b)) for a, b in runs(current.anomalous) if b - a >= p.freeze_bins]
@@ -184,7 +229,7 @@ def score(series: Series, params: RobustParams | None = None) -> Scores:
             break
         frozen = grown
         ref = _causal_reference(v, frozen, long_runs, series.step, p) if frozen.any() else ref
-        current = _score(v, *ref, p)
+        current = _score(v, *ref, p, eff)
     return current
 
 
@@ -240,6 +285,7 @@ def episodes(
         drop = np.where(anom, scores.drop[a:b], 0.0)
         zmax = float(np.nanmax(np.where(anom, scores.z[a:b], 0.0)))
         max_drop = float(np.nanmax(drop))
+        worst = a + int(np.nanargmax(drop))
         ongoing = n - b < p.recover_bins
         out.append(
             Episode(
@@ -255,7 +301,11 @@ def episodes(
                 minimum=float(np.nanmin(v[a:b])) if np.isfinite(v[a:b]).any() else 0.0,
                 alert_area=float(np.nansum(drop) * 100.0 * series.step / 60.0),
                 score=evidence_strength(zmax, p.z),
-                evidence={"max_drop": max_drop, "max_z": zmax},
+                evidence={
+                    "max_drop": max_drop,
+                    "max_z": zmax,
+                    "worst_at": float(series.start + worst * series.step),
+                },
             )
         )
     return out
@@ -266,6 +316,8 @@ def evidence_strength(zmax: float, z: float) -> float:
     return float(min(0.99, 1.0 - np.exp(-max(zmax, 0.0) / z)))
 
 
-def detect(series: Series, params: RobustParams | None = None) -> list[Episode]:
+def detect(
+    series: Series, params: RobustParams | None = None, effect: Effect | None = None
+) -> list[Episode]:
     """Episodes of one series on its own (no corroboration from other signals)."""
-    return episodes(series, score(series, params), params)
+    return episodes(series, score(series, params, effect), params)

@@ -100,6 +100,8 @@ class PeerViews:
     cover: enough to say which peers saw an entity lose space (`peer_losses`)."""
 
     names: list[str]  # "collector|peer_ip" per peer index
+    start: int  # the grid: first bin's start (epoch seconds) and bin length
+    step: int
     peer: np.ndarray  # int32 per interval
     prefix: np.ndarray  # int32 local prefix id
     origin: np.ndarray  # int64
@@ -111,6 +113,39 @@ class PeerViews:
     atom_cc: np.ndarray  # object
     atom_region: np.ndarray  # object
     up: np.ndarray  # (peers, bins) bool: full-feed and up
+    _by_origin: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _by_prefix: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _places: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def intervals_of(self, entity: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """(interval indices that concern `entity`, mask of the atoms inside it or None for
+        an ASN, whose own routes count whole). Indexed once, then each lookup is a search."""
+        kind, _, code = entity.partition(":")
+        if kind == "asn":
+            if self._by_origin is None:
+                order = np.argsort(self.origin, kind="stable")
+                self._by_origin = (order, self.origin[order])
+            order, keys = self._by_origin
+            lo, hi = np.searchsorted(keys, [int(code), int(code) + 1])
+            return order[lo:hi], None
+        of_atom = self.atom_cc if kind == "country" else self.atom_region
+        atom_ok = self._places.get(entity)
+        if atom_ok is None:
+            atom_ok = of_atom == code
+            self._places[entity] = atom_ok
+        cs = np.r_[0, np.cumsum(atom_ok)]
+        has = np.flatnonzero(cs[self.first_atom + self.n_atoms] - cs[self.first_atom] > 0)
+        if self._by_prefix is None:
+            order = np.argsort(self.prefix, kind="stable")
+            self._by_prefix = (order, self.prefix[order])
+        order, keys = self._by_prefix
+        lo = np.searchsorted(keys, has, side="left")
+        hi = np.searchsorted(keys, has, side="right")
+        count = hi - lo
+        rep = np.repeat(lo, count) + (
+            np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+        )
+        return order[rep], atom_ok
 
 
 @dataclass
@@ -187,6 +222,28 @@ def _keep(t: pa.Table, cfg: VisibilityConfig) -> pa.Table:
         pc.and_(pc.equal(af, 6), pc.less_equal(plen, cfg.max_len_v6)),
     )
     return t.filter(pc.or_(pc.equal(kind, STATE), ok_len))
+
+
+def _unique(a: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (by sorting: numpy's hash-based unique is far slower on the
+    tens of millions of int64 keys met here)."""
+    if len(a) == 0:
+        return a.copy()
+    s = np.sort(a)
+    keep = np.ones(len(s), dtype=bool)
+    keep[1:] = s[1:] != s[:-1]
+    return s[keep]
+
+
+def _unique_inverse(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct values, index of each element's value among them)."""
+    order = np.argsort(a, kind="stable")
+    s = a[order]
+    new = np.ones(len(s), dtype=bool)
+    new[1:] = s[1:] != s[:-1]
+    inverse = np.empty(len(a), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return s[new], inverse
 
 
 def _ids(*cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -385,6 +442,16 @@ def _weights(
     up = n_up[np.clip(start, 0, len(n_up) - 1)].astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         w = np.where(up > 0, np.minimum(1.0, count[rep] / (share * up)), 0.0)
+    # Pieces of one segment with the same weight are one piece again (most segments keep
+    # weight 1 whatever the number of peers up, and the rows after this are expanded).
+    same = np.zeros(len(rep), dtype=bool)
+    same[1:] = (rep[1:] == rep[:-1]) & (w[1:] == w[:-1]) & (start[1:] == stop[:-1])
+    first = ~same
+    group = np.cumsum(first) - 1
+    last_stop = np.zeros(int(first.sum()), dtype=stop.dtype)
+    last_stop[group] = stop  # the last piece of each run writes last
+    rep, start, w = rep[first], start[first], w[first]
+    stop = last_stop
     ok = w > 0
     return key[rep][ok], start[ok], stop[ok], w[ok]
 
@@ -398,7 +465,7 @@ def _union_max(
         return key, s, e, w
     big = np.int64(max(int(e.max()), int(s.max())) + 1)
     kk = key.astype(np.int64) * big
-    bounds = np.unique(np.concatenate([kk + s, kk + e]))
+    bounds = _unique(np.concatenate([kk + s, kk + e]))
     i0 = np.searchsorted(bounds, kk + s)
     i1 = np.searchsorted(bounds, kk + e)
     pieces = i1 - i0
@@ -462,7 +529,7 @@ def _atoms(
     tables = [ranges] if regions is None else [ranges, regions]
     cuts = np.concatenate([_unit_bounds(t, af, shift) for t in tables])
     cuts = cuts[(cuts > lo) & (cuts < hi)]
-    bp = np.unique(np.concatenate([us, ue, cuts]))
+    bp = _unique(np.concatenate([us, ue, cuts]))
     ia = np.searchsorted(bp, us)
     ib = np.searchsorted(bp, ue)
     atom_size = (bp[1:] - bp[:-1]).astype(np.float64)
@@ -611,7 +678,7 @@ def _rib_sizes(
     out = {}
     for af in (4, 6):
         sel = rib & (p_af[prefix] == af)
-        pairs = np.unique(r.peer[sel].astype(np.int64) * width + prefix[sel])
+        pairs = _unique(r.peer[sel].astype(np.int64) * width + prefix[sel])
         out[af] = np.bincount(pairs // width, minlength=n_peers)
     return out
 
@@ -719,6 +786,8 @@ class _Family:
         if keep_views:
             result.views[af] = PeerViews(
                 names=list(self.names),
+                start=result.start,
+                step=result.step,
                 peer=peer_u.astype(np.int32),
                 prefix=to_local[pfx_u].astype(np.int32),
                 origin=origin_u,
@@ -779,7 +848,7 @@ def _asn_series(
     the largest weight of the routes covering it)."""
     row, atom, s3, e3 = _expand(pfx_local, s, e, fa, na)
     asn = origin[row]
-    asns, a_ent = np.unique(asn, return_inverse=True)
+    asns, a_ent = _unique_inverse(asn)
     key = a_ent.astype(np.int64) * (len(atom_size) + 1) + atom
     uk, us_, ue_, uw = _union_max(key, s3, e3, weight[row])
     ent = uk // (len(atom_size) + 1)
@@ -794,20 +863,10 @@ def peer_losses(
     """Per full-feed peer up at both bins: (units of `entity` it had routes to at the end of
     bin `before`, and at the end of bin `at`). Countries and regions count the space in them
     whatever the origin; an ASN its own routes' space."""
-    kind, _, code = entity.partition(":")
     n_bins = views.up.shape[1]
     if not (0 <= before < n_bins and 0 <= at < n_bins):
         return {}
-    if kind == "asn":
-        sel = views.origin == int(code)
-        atom_ok = None
-    else:
-        of_atom = views.atom_cc if kind == "country" else views.atom_region
-        atom_ok = of_atom == code
-        cs = np.r_[0, np.cumsum(atom_ok)]
-        has = cs[views.first_atom + views.n_atoms] - cs[views.first_atom] > 0
-        sel = has[views.prefix]
-    idx = np.flatnonzero(sel)
+    idx, atom_ok = views.intervals_of(entity)
     both = views.up[:, before] & views.up[:, at]
     out: dict[str, tuple[float, float]] = {
         views.names[int(p)]: (0.0, 0.0) for p in np.flatnonzero(both)
@@ -827,7 +886,7 @@ def peer_losses(
         if atom_ok is not None:
             keep = atom_ok[atom]
             p_of, atom = p_of[keep], atom[keep]
-        pairs = np.unique(p_of * (len(views.atom_size) + 1) + atom)
+        pairs = _unique(p_of * (len(views.atom_size) + 1) + atom)
         pp = pairs // (len(views.atom_size) + 1)
         units = np.bincount(pp, weights=views.atom_size[pairs % (len(views.atom_size) + 1)],
                             minlength=len(views.names))  # fmt: skip
@@ -835,4 +894,29 @@ def peer_losses(
             got.setdefault(i, [0.0, 0.0])[slot] = float(units[i])
     for i, (u0, u1) in got.items():
         out[views.names[i]] = (u0, u1)
+    return out
+
+
+def asn_places(views: PeerViews) -> dict[int, dict[str, float]]:
+    """Where each origin AS's routed space lies: {asn: {"country:XX" or "region:XX-YYY":
+    units}} over every route any full-feed peer had (nested prefixes count once)."""
+    pair = _unique(views.origin.astype(np.int64) * (len(views.first_atom) + 1) + views.prefix)
+    origin = pair // (len(views.first_atom) + 1)
+    pfx = pair % (len(views.first_atom) + 1)
+    row, atom, _s, _e = _expand(
+        pfx, np.zeros(len(pfx), np.int64), np.ones(len(pfx), np.int64),
+        views.first_atom, views.n_atoms,
+    )  # fmt: skip
+    width = len(views.atom_size) + 1
+    uniq = _unique(origin[row] * width + atom)
+    asn, atom = uniq // width, uniq % width
+    out: dict[int, dict[str, float]] = {}
+    for kind, of_atom in (("country", views.atom_cc), ("region", views.atom_region)):
+        code = of_atom[atom]
+        ok = code != None  # noqa: E711 - object array comparison
+        for a, c, u in zip(asn[ok].tolist(), code[ok].tolist(), views.atom_size[atom[ok]].tolist(),
+                           strict=True):  # fmt: skip
+            place = out.setdefault(int(a), {})
+            key = f"{kind}:{c}"
+            place[key] = place.get(key, 0.0) + float(u)
     return out
