@@ -222,17 +222,24 @@ def replay(
         str | None, typer.Option("--start", help="First day, YYYY-MM-DD (default: the RIB's day)")
     ] = None,
     flaps_per_hour: Annotated[
-        float, typer.Option(help="Single-prefix flaps per peer and hour (withdrawn, re-announced)")
+        float,
+        typer.Option(
+            help="Single-prefix flaps (withdrawn, re-announced) per peer and hour, on "
+            "the 2010 table's 323,486 prefixes (scaled to the table's size)"
+        ),
     ] = 240.0,
     flap_median_seconds: Annotated[
         float, typer.Option(help="Median flap length (log-normal, σ 1, at most an hour)")
     ] = 120.0,
     duplicates_per_hour: Annotated[
-        float, typer.Option(help="Duplicate announcements per peer and hour")
+        float, typer.Option(help="Duplicate announcements per peer and hour (the same)")
     ] = 1200.0,
     bursts_per_day: Annotated[
         float,
-        typer.Option(help="Withdrawal bursts (200-2000 prefixes at one peer) per peer and day"),
+        typer.Option(
+            help="Withdrawal bursts at one peer (0.06-0.6 % of the table: 200-2000 "
+            "prefixes of the 2010 table) per peer and day"
+        ),
     ] = 4.0,
     resets_per_day: Annotated[
         float, typer.Option(help="Peer session resets per day, over all peers")
@@ -278,7 +285,12 @@ def replay(
     outages, the truth in labels/ — and score the IODA baseline and nethealth's detector on it,
     per event and per detection."""
     from nethealth.outages.replay.run import generate
-    from nethealth.outages.replay.scenario import DEFAULT_OUTAGES, ChurnConfig, ReplayConfig
+    from nethealth.outages.replay.scenario import (
+        DEFAULT_OUTAGES,
+        FULL_TABLE,
+        ChurnConfig,
+        ReplayConfig,
+    )
     from nethealth.outages.replay.score import evaluate_replay
     from nethealth.progress import progress_bar
 
@@ -294,8 +306,10 @@ def replay(
             start=int(datetime(first.year, first.month, first.day, tzinfo=UTC).timestamp())
             if first else None,
             churn=ChurnConfig(
-                flaps_per_peer_hour=flaps_per_hour, flap_median_seconds=flap_median_seconds,
-                duplicates_per_peer_hour=duplicates_per_hour, bursts_per_peer_day=bursts_per_day,
+                flaps_per_prefix_day=flaps_per_hour * 24 / FULL_TABLE,
+                flap_median_seconds=flap_median_seconds,
+                duplicates_per_prefix_day=duplicates_per_hour * 24 / FULL_TABLE,
+                bursts_per_peer_day=bursts_per_day,
                 resets_per_day=resets_per_day, gaps_per_day=gaps_per_day,
                 missing_share=missing_share,
             ),

@@ -6,7 +6,9 @@ as a string literal (DuckDB cannot bind a table function's file name in every ve
 Two things are decided when an event is read, not when it was detected:
 * its `status`: `ongoing` only while its data are fresh (`data_end` at most
   `Settings.outages_fresh_minutes` old); an event still ongoing at the end of older data is
-  `stale` — whether it goes on is not known;
+  `stale` — whether it goes on is not known. Simulated events keep the simulated clock: their
+  "now" is the end of the newest simulated data in the lake (a replayed world has no real
+  present), real events the wall clock;
 * its `review` (outages.review): `unreviewed`, `confirmed` or `dismissed`, by whom, when,
   why, and the notes. Dismissed events stay in the API with that status; the feed and the
   map leave them out (`EventFilter.exclude_dismissed`).
@@ -128,12 +130,21 @@ def fresh_since(settings: Settings) -> datetime:
     return datetime.now(UTC) - timedelta(minutes=settings.outages_fresh_minutes)
 
 
-# The event columns as read: status decided by freshness, the review joined from its log.
+# The event columns as read: status decided by freshness (parameters: the wall clock's
+# freshness limit, then the freshness in minutes for the simulated clock), the review joined
+# from its log.
 _SELECT = (
-    "SELECT e.* REPLACE (CASE WHEN e.status = 'ongoing' AND e.data_end < ? THEN 'stale' "
+    "WITH ev AS (SELECT * FROM read_parquet({path})), "
+    "clock AS (SELECT max(data_end) FILTER (WHERE simulated) AS sim_now FROM ev) "
+    "SELECT e.* REPLACE (CASE WHEN e.status = 'ongoing' AND e.data_end < (CASE WHEN "
+    "e.simulated THEN c.sim_now - to_minutes(CAST(? AS INTEGER)) ELSE ? END) THEN 'stale' "
     "ELSE e.status END AS status), coalesce(r.review_status, 'unreviewed') AS review_status "
-    "FROM read_parquet({path}) e LEFT JOIN reviews r USING (event_id)"
+    "FROM ev e CROSS JOIN clock c LEFT JOIN reviews r USING (event_id)"
 )
+
+
+def _fresh(settings: Settings) -> list[Any]:
+    return [settings.outages_fresh_minutes, fresh_since(settings)]
 
 
 def _reviews_table(settings: Settings) -> pa.Table:
@@ -146,7 +157,7 @@ def _reviews_table(settings: Settings) -> pa.Table:
 
 def list_events(settings: Settings, flt: EventFilter) -> list[dict[str, Any]]:
     where = ["TRUE"]
-    params: list[Any] = [fresh_since(settings)]
+    params: list[Any] = _fresh(settings)
     if flt.country:
         where.append("country = ?")
         params.append(flt.country.upper())
@@ -218,7 +229,7 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
 def get_event(settings: Settings, event_id: str) -> dict[str, Any]:
     inner = _SELECT.format(path=_literal(_events_path(settings)))
     rows = _rows(
-        f"SELECT * FROM ({inner}) WHERE event_id = ?", [fresh_since(settings), event_id], settings
+        f"SELECT * FROM ({inner}) WHERE event_id = ?", [*_fresh(settings), event_id], settings
     )
     if not rows:
         raise NotFoundError(

@@ -58,16 +58,24 @@ WARMUP = 6 * 3600  # no outage before: the detectors need history
 TAIL = 2 * 3600  # nor this close to the end: each outage ends inside the data
 
 
+FULL_TABLE = 323_486  # prefixes of the 2010 rrc06 table: the rates below are set for it
+
+
 @dataclass(frozen=True)
 class ChurnConfig:
-    flaps_per_peer_hour: float = 240.0
+    """Rates of one peer's routine churn, per prefix of the table, so that a replay of part of
+    the table (`--country`) keeps the same churn per prefix; the defaults give, on the
+    2010 table, 240 flaps and 1200 duplicates per peer and hour and bursts of 200-2000
+    prefixes."""
+
+    flaps_per_prefix_day: float = 240.0 * 24 / FULL_TABLE
     flap_median_seconds: float = 120.0
     flap_sigma: float = 1.0
     flap_max_seconds: int = 3600
-    duplicates_per_peer_hour: float = 1200.0
+    duplicates_per_prefix_day: float = 1200.0 * 24 / FULL_TABLE
     bursts_per_peer_day: float = 4.0
-    burst_min: int = 200
-    burst_max: int = 2000
+    burst_min_share: float = 200 / FULL_TABLE
+    burst_max_share: float = 2000 / FULL_TABLE
     resets_per_day: float = 2.0  # over all peers
     reset_median_minutes: float = 5.0
     reset_max_minutes: int = 120
@@ -504,14 +512,14 @@ def _churn(
 ) -> tuple[list[np.ndarray], list[tuple[int, int, int, int]]]:
     """Per-peer churn actions, and the bursts as (peer, start, end, prefixes)."""
     c = cfg.churn
-    hours = (end - start) / 3600
+    days = (end - start) / 86400
     busy = _busy(injected, n_pfx)
     parts: list[np.ndarray] = []
     bursts: list[tuple[int, int, int, int]] = []
     n_flaps = n_dups = 0
     for p in range(cfg.peers):
         # single-prefix flaps
-        k = int(rng.poisson(c.flaps_per_peer_hour * hours))
+        k = int(rng.poisson(c.flaps_per_prefix_day * n_pfx * days))
         t = rng.uniform(start, end, k)
         dur = np.minimum(
             c.flap_max_seconds, c.flap_median_seconds * rng.lognormal(0, c.flap_sigma, k)
@@ -523,7 +531,7 @@ def _churn(
         parts.append(_rows(((t + dur) * US).astype(np.int64), p, ANNOUNCE, pfx))
         n_flaps += len(t)
         # duplicate announcements
-        k = int(rng.poisson(c.duplicates_per_peer_hour * hours))
+        k = int(rng.poisson(c.duplicates_per_prefix_day * n_pfx * days))
         t = rng.uniform(start, end, k)
         pfx = rng.integers(0, n_pfx, k)
         ok = _free(busy, pfx, t, t + 1)
@@ -531,7 +539,8 @@ def _churn(
         n_dups += int(ok.sum())
         # withdrawal bursts at this peer alone
         for _ in range(round(c.bursts_per_peer_day * cfg.days)):
-            size = int(rng.integers(c.burst_min, c.burst_max + 1))
+            lo = max(1, round(c.burst_min_share * n_pfx))
+            size = int(rng.integers(lo, max(lo, round(c.burst_max_share * n_pfx)) + 1))
             t0 = float(rng.uniform(start + 1800, end - 1800))
             pfx = rng.choice(n_pfx, size=min(size, n_pfx), replace=False)
             down = t0 + rng.uniform(0, 60, len(pfx))
