@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from nethealth.errors import InputError, NotFoundError
+from nethealth.errors import InputError
 from nethealth.lake.storage import atomic_path
 from nethealth.settings import Settings
 
@@ -160,9 +160,3 @@ class ReviewStore:
 
     def of(self, event_id: str) -> list[Review]:
         return [r for r in self.reviews() if r.event_id == event_id]
-
-
-def must_exist(found: bool, event_id: str) -> None:
-    if not found:
-        raise NotFoundError(f"no outage event {event_id!r}",
-                            hint="list events with `nethealth events list`")  # fmt: skip
