@@ -74,10 +74,16 @@ def _union_length(intervals: list[tuple[int, int]]) -> int:
 Row = tuple[Any, ...]
 
 
+def _weight(seen: int, up: int) -> float:
+    if seen > 0.5 * up or (seen >= 1 and seen >= up - 1):
+        return 1.0
+    return min(1.0, seen / (up // 2 + 1))
+
+
 def reference(files: list[MrtFile], ranges: pa.Table, n: int) -> dict[tuple[str, str], list[float]]:
     """Replay per peer, sample at every bin end, count /24s (or /48s) of visible prefixes;
-    and the peer-weighted count (weight min(1, peers / (half the peers up)), largest weight
-    where prefixes nest)."""
+    and the peer-weighted count (weight 1 above half the peers up or from all but one, else
+    peers / (half the peers up, rounded down, + 1); largest weight where prefixes nest)."""
     events: list[tuple[float, int, str, str, str, int | None]] = []
     rib_size: dict[tuple[str, int], int] = defaultdict(int)
     info: dict[str, tuple[int, int, int]] = {}
@@ -155,9 +161,9 @@ def reference(files: list[MrtFile], ranges: pa.Table, n: int) -> dict[tuple[str,
             w_asn: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
             for prefix, c in seen.items():
                 for cc, lo, hi in split(af, info[prefix][1], info[prefix][2]):
-                    w_cc[cc].append((lo, hi, min(1.0, c / (0.5 * len(up)))))
+                    w_cc[cc].append((lo, hi, _weight(c, len(up))))
             for (prefix, origin), c in seen_route.items():
-                w_asn[origin].append((*info[prefix][1:], min(1.0, c / (0.5 * len(up)))))
+                w_asn[origin].append((*info[prefix][1:], _weight(c, len(up))))
             for cc, wiv in w_cc.items():
                 out[(wsig, f"country:{cc}")][b] = _max_weighted_length(wiv)
             for asn, wiv in w_asn.items():
@@ -166,7 +172,16 @@ def reference(files: list[MrtFile], ranges: pa.Table, n: int) -> dict[tuple[str,
 
 
 @pytest.mark.skipif(shutil.which("bgpdump") is None, reason="Debian bgpdump is the reference")
-def test_visibility_equals_a_bgpdump_replay(tiny_sim: Path) -> None:
+@pytest.mark.parametrize("chunk_rows", [None, 37])
+def test_visibility_equals_a_bgpdump_replay(
+    tiny_sim: Path, chunk_rows: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also with tiny chunks: the per-key steps run chunk by chunk on big inputs, and a
+    chunk must never split an atom's prefixes (a prefix and its more-specifics)."""
+    if chunk_rows is not None:
+        import nethealth.outages.signals.bgp as bgp_mod
+
+        monkeypatch.setattr(bgp_mod, "CHUNK_ROWS", chunk_rows)
     start, end = T0, T0 + 86400  # the first day: a RIB, 288 RIS and 96 RouteViews files
     mirror = tiny_sim / "mirror"
     files = select_mrt(find_mrt([mirror / "ris", mirror / "routeviews"]), start, end)
@@ -301,9 +316,17 @@ def test_weighted_visibility_ignores_one_peer_of_two_and_degrades_gracefully() -
     assert got[("bgp", "country:BB")] == [2.0, 0.0, 0.0, 0.0, 0.0, 0.0]
     assert got[("bgp_weighted", "country:BB")] == [2.0, 2.0, 2.0, 0.0, 0.0, 0.0]
     assert got[("bgp_weighted", "asn:200")] == [2.0, 2.0, 2.0, 0.0, 0.0, 0.0]
-    # four peers: below half of them the weight falls in proportion (1 of 4 = half weight)
-    spec = _rib([(310, p, "withdraw", "10.1.0.0/23", None) for p in PEERS[:3]])
-    assert _series(spec)[("bgp_weighted", "country:BB")] == [2.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    # four peers: at or below half of them the weight falls in proportion (the smallest
+    # count IODA calls visible, 3, weighs 1): 2 of 4 weigh 2/3, in the bin IODA's count drops
+    spec = _rib([(310, p, "withdraw", "10.1.0.0/23", None) for p in PEERS[:2]]
+                + [(950, PEERS[2], "withdraw", "10.1.0.0/23", None)])  # fmt: skip
+    got = _series(spec)
+    assert got[("bgp", "country:BB")] == [2.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert got[("bgp_weighted", "country:BB")] == pytest.approx([2.0, 4 / 3, 4 / 3, 2 / 3,
+                                                                 2 / 3, 2 / 3])  # fmt: skip
+    # one peer of three or four alone never lowers it
+    spec = _rib([(310, PEERS[0], "withdraw", "10.1.0.0/23", None)])
+    assert _series(spec)[("bgp_weighted", "country:BB")] == [2.0] * 6
 
 
 def test_a_collector_gap_is_no_data_not_a_drop() -> None:

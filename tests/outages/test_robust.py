@@ -31,7 +31,7 @@ def test_one_bin_blip_needs_persistence_two_bins_confirm() -> None:
 
 def test_effect_sizes_per_scope_before_any_alert() -> None:
     """A clear but small drop is not a public alert: a country needs 5 % of its routed space
-    (and 4 /24s), a network a quarter of its space (and one /24)."""
+    (and 4 /24s), a network half of its space (and one /24)."""
     v = np.full(400, 20000.0)
     v[300:340] = 19200.0  # -4 %: 800 /24s, a clear signal, but not a national outage
     assert robust.detect(s(v)) == []
@@ -42,9 +42,9 @@ def test_effect_sizes_per_scope_before_any_alert() -> None:
     small[300:340] = 57.0  # a 60-/24 country losing 3 /24s (5 %): under 4 units
     assert robust.detect(s(small)) == []
     net = np.full(400, 16.0)
-    net[300:340] = 13.0  # a network losing 3 of its 16 /24s (19 %)
+    net[300:340] = 10.0  # a network losing 6 of its 16 /24s (38 %)
     assert robust.detect(s(net, entity="asn:64500")) == []
-    net[300:340] = 11.0  # 31 %
+    net[300:340] = 7.0  # 56 %
     assert len(robust.detect(s(net, entity="asn:64500"))) == 1
     one = np.full(400, 1.0)
     one[300:340] = 0.0  # a one-/24 network gone
@@ -76,7 +76,7 @@ def test_one_silent_probe_needs_support_from_another_signal() -> None:
     bgp = np.full(400, 40.0)
     alone = detect_robust([s(atlas, "atlas", "asn:64500")])
     assert alone == []
-    bgp[301:320] = 30.0  # the AS lost a quarter of its space at the same time
+    bgp[301:320] = 15.0  # the AS lost most of its space at the same time
     eps = detect_robust([s(atlas, "atlas", "asn:64500"), s(bgp, "bgp", "asn:64500")])
     assert {e.signal for e in eps} == {"atlas", "bgp"}
     (det,) = merge(eps)
@@ -208,3 +208,18 @@ def test_scores_are_causal_a_bin_sees_only_the_past() -> None:
             np.testing.assert_array_equal(cut.reference, full.reference[:k])
             lv = ioda.levels(v[:k], ioda.history(v[:k], STEP, ioda.BGP), ioda.BGP)
             assert np.array_equal(lv, full_ioda[:k]), (seed, k)
+
+
+def test_a_thin_series_confirmed_by_another_begins_where_the_support_does() -> None:
+    """One home probe silent for hours, then the network's routes withdrawn: the probe's
+    silence is not backdated into the outage (the event begins with the routes)."""
+    atlas = np.full(600, 1.0)
+    atlas[300:500] = 0.0
+    bgp = np.full(600, 8.0)
+    bgp[420:500] = 0.0
+    eps = detect_robust([s(atlas, "atlas", "asn:64500"), s(bgp, "bgp", "asn:64500")])
+    assert {e.signal: e.start for e in eps} == {"atlas": T0 + 420 * STEP, "bgp": T0 + 420 * STEP}
+    (det,) = merge(eps)
+    assert det.start == T0 + 420 * STEP
+    # alone, a one-probe series never makes an episode (alone_min_reference)
+    assert detect_robust([s(atlas, "atlas", "asn:64500")]) == []

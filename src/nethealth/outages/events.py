@@ -159,8 +159,8 @@ def _explained_by(
     data_end: int,
 ) -> _Group | None:
     """The overlapping country or region event that explains a network's detection: the
-    network has space there, enough to hold all it lost (or, when the loss is unknown, at
-    least HOME_SHARE of its space); without knowing where its space lies, its registration
+    network has space there, enough to hold at least HOME_SHARE of what it lost (or, when the
+    loss is unknown, of its space); without knowing where its space lies, its registration
     country."""
     asn = int(d.entity[4:])
     mine = places.get(asn)
@@ -176,7 +176,7 @@ def _explained_by(
     best: tuple[float, _Group] | None = None
     for g in overlapping:
         units = float(mine.get(g.head.entity, 0.0))
-        fits = units >= 0.9 * lost if lost is not None else units >= HOME_SHARE * total
+        fits = units >= HOME_SHARE * (lost if lost is not None else total)
         if units > 0 and fits and (best is None or units > best[0]):
             best = (units, g)
     return best[1] if best else None

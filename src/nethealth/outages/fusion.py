@@ -146,19 +146,50 @@ def _without(sc: robust.Scores, gap: np.ndarray) -> robust.Scores:
     return robust.Scores(sc.reference, sc.noise, sc.drop, sc.z, sc.anomalous & ~gap)
 
 
+def _with_majority(
+    s: Series, sc: robust.Scores, majority: Series
+) -> tuple[robust.Scores, np.ndarray]:
+    """The peer-weighted count's scores, with IODA's majority count setting the onset: a bin
+    where the majority count shows the entity's effect (its size and its z) while the
+    weighted count already fell (by `min_drop`) is anomalous and confirms. When an outage begins seconds
+    before a bin ends, most peers may have withdrawn while the weighted count still credits
+    the rest; one peer's artefact cannot pass, the weighted count not moving with it.
+    Returns (scores, bins the majority count supports)."""
+    if (majority.start, majority.step, len(majority.values)) != (s.start, s.step, len(s.values)):
+        return sc, np.zeros(len(s.values), dtype=bool)
+    eff = robust.effect_for(s.signal, s.entity)
+    p = robust.params_for(s.signal)
+    m = robust.score(majority, p, eff)
+    with np.errstate(invalid="ignore"):
+        fell = np.nan_to_num(sc.drop, nan=0.0) >= p.min_drop  # the evidence is the majority's
+    both = m.anomalous & fell
+    return robust.Scores(sc.reference, sc.noise, sc.drop, sc.z, sc.anomalous | both), both
+
+
 def detect_robust(
     series: Sequence[Series],
     views: Mapping[int, PeerViews] | None = None,
     rejected: list[Episode] | None = None,
+    majority: Mapping[tuple[str, str], Series] | None = None,
 ) -> list[Episode]:
     """nethealth detector over every series, corroborating signals within each entity.
 
     Atlas bins in which many countries drop together (a platform gap) are not anomalous for
     any entity; an Atlas-only episode of an entity whose BGP signal is measured needs a
-    strong drop (`alone_min_drop`) unless another signal corroborates it. With the per-peer
-    `views`, a BGP episode that fewer than two full-feed peers saw is a collector artefact
-    (peers.corroborated): it is left out, and appended to `rejected` when given."""
-    scored_all = [(s, robust.score(s)) for s in series]
+    strong drop (`alone_min_drop`) unless another signal corroborates it. `majority`: IODA's
+    count of each peer-weighted series (by its (signal, entity)), which may set the onset
+    (`_with_majority`). With the per-peer `views`, a BGP episode that fewer than two
+    full-feed peers saw is a collector artefact (peers.corroborated): it is left out, and
+    appended to `rejected` when given."""
+    scored_all = []
+    onset: dict[int, np.ndarray] = {}
+    for s in series:
+        sc = robust.score(s)
+        twin = (majority or {}).get((s.signal, s.entity))
+        if twin is not None:
+            sc, backed = _with_majority(s, sc, twin)
+            onset[id(s)] = backed
+        scored_all.append((s, sc))
     gaps = {sig: common_mode(scored_all, sig) for sig in ("atlas", "atlas_targets")}
     by_entity: dict[str, list[tuple[Series, robust.Scores]]] = defaultdict(list)
     for s, sc in scored_all:
@@ -175,6 +206,9 @@ def detect_robust(
         for s, sc in scored:
             others = [(o, osc.anomalous) for o, osc in scored if o is not s]
             support = _support(s, others) if others else None
+            backed = onset.get(id(s))
+            if backed is not None:
+                support = backed if support is None else support | backed
             out.extend(robust.episodes(s, sc, support=support, routed=routed))
     kept = drop_single_network_regions(out, scored_all)
     if views:
@@ -187,13 +221,17 @@ def detect_robust(
 ONE_NETWORK_TOLERANCE = 0.1  # a network's loss within 10 % of the region's explains it
 
 
-def _lost_at(scored: tuple[Series, robust.Scores], t: int) -> float | None:
-    """Units below the reference in the bin that contains time `t` (None: not anomalous)."""
+def _lost_at(
+    scored: tuple[Series, robust.Scores], t: int, anomalous_only: bool = True
+) -> float | None:
+    """Units below the reference in the bin that contains time `t` (None: not anomalous, or
+    with `anomalous_only=False` no loss measured)."""
     s, sc = scored
     i = (t - s.start) // s.step
-    if not 0 <= i < len(s.values) or not sc.anomalous[i]:
+    if not 0 <= i < len(s.values) or (anomalous_only and not sc.anomalous[i]):
         return None
-    return float(sc.reference[i] - s.values[i])
+    lost = float(sc.reference[i] - s.values[i])
+    return lost if np.isfinite(lost) and lost > 0 else None
 
 
 def drop_single_network_regions(
@@ -217,8 +255,11 @@ def drop_single_network_regions(
             bin_start = ep.known_at - 1  # inside the confirming bin
             mine = regions.get((ep.entity, ep.signal))
             lost = _lost_at(mine, bin_start) if mine is not None else None
+            # the network's own loss counts whether or not it was large enough for a public
+            # alert of its own (robust.EFFECTS): a routine withdrawal of a tenth of a large
+            # network is still that network's, not the region's
             if lost and any(
-                (other := _lost_at(a, bin_start)) is not None
+                (other := _lost_at(a, bin_start, anomalous_only=False)) is not None
                 and abs(other - lost) <= ONE_NETWORK_TOLERANCE * lost
                 for a in asns.get(ep.signal, ())
             ):
@@ -241,6 +282,16 @@ def detect_ioda(
 def ioda_series(series: Sequence[Series]) -> list[Series]:
     """What the IODA baseline reads: IODA's own BGP count, not the peer-weighted one."""
     return [s for s in series if s.signal not in WEIGHTED_BGP]
+
+
+def majority_twins(series: Sequence[Series]) -> dict[tuple[str, str], Series]:
+    """IODA's count of each entity that also has a peer-weighted count, by the weighted
+    series' (signal, entity)."""
+    out: dict[tuple[str, str], Series] = {}
+    for s in series:
+        if s.signal in IODA_BGP:
+            out[(s.signal + "_weighted", s.entity)] = s
+    return out
 
 
 def our_series(series: Sequence[Series]) -> list[Series]:
@@ -277,7 +328,7 @@ def run_detector(
     elif name == ioda.FEW_NAME:
         eps = detect_ioda(ioda_series(series), few=True)
     elif name == robust.NAME:
-        eps = detect_robust(our_series(series), views, rejected)
+        eps = detect_robust(our_series(series), views, rejected, majority_twins(series))
     else:
         raise ValueError(f"unknown detector {name!r}")
     if progress is not None:

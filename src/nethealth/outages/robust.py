@@ -15,7 +15,8 @@ after half a window). Runs of anomalous bins (gaps shorter than `recover_bins` c
 only when *confirmed*: `persist_bins` anomalous bins in a row, or one bin with a drop of at
 least `strong_drop`, or a bin where another signal of the same entity is anomalous too
 (corroboration). A signal counted in few independent units (Atlas probes) may confirm on its
-own only when at least `min_lost` units are gone; otherwise it needs corroboration.
+own only when at least `min_lost` units are gone and its reference holds at least
+`alone_min_reference` units; otherwise it needs corroboration.
 Confirmation, not the first bin, is when the episode is known.
 
 Before any of that, a bin must show a minimum *effect* for the entity's scope (`EFFECTS`): a
@@ -66,6 +67,10 @@ class RobustParams:
     # when the entity's BGP signal is measured and normal: a minority of home probes going
     # silent while every route stays up is a power or last-mile matter, not a network outage.
     alone_min_drop: float = 0.0
+    # Without corroboration, a bin may confirm only when the reference holds this many units:
+    # the same minimum under which IODA's active-probing thresholds are not applied
+    # (ioda.MIN_PROBES) — a thin series may support another signal, not speak alone.
+    alone_min_reference: float = 0.0
 
 
 # BGP visibility counts routed /24s (/48s) seen by most full-feed peers: a tenth of an entity's
@@ -74,7 +79,12 @@ class RobustParams:
 # reachability is counted in few probes and is noisier: one bin must lose half of it.
 BGP = RobustParams(min_drop=0.01, rel_floor=0.002, abs_floor=0.25, strong_drop=0.1)
 ACTIVE = RobustParams(
-    min_drop=0.10, rel_floor=0.02, abs_floor=0.3, min_lost=3.0, alone_min_drop=0.5
+    min_drop=0.10,
+    rel_floor=0.02,
+    abs_floor=0.3,
+    min_lost=3.0,
+    alone_min_drop=0.5,
+    alone_min_reference=10.0,
 )
 PARAMS: dict[str, RobustParams] = {
     "bgp": BGP,
@@ -83,7 +93,9 @@ PARAMS: dict[str, RobustParams] = {
     "bgp6_weighted": BGP,
     "atlas": ACTIVE,
     "atlas_targets": ACTIVE,
-    "user": replace(ACTIVE, abs_floor=0.0, min_lost=0.0, alone_min_drop=0.0),
+    "user": replace(
+        ACTIVE, abs_floor=0.0, min_lost=0.0, alone_min_drop=0.0, alone_min_reference=0.0
+    ),
 }
 
 
@@ -100,12 +112,14 @@ class Effect:
 
 
 NO_EFFECT = Effect()
-# BGP, per scope. Country and region: 5 % of the routed space and 4 units; a network: a
-# quarter of its space and one unit (a /24; smaller prefixes are not counted at all).
+# BGP, per scope. Country and region: 5 % of the routed space and 4 units — an outage of a
+# part of a country is first its networks'; a network: half of its space (IODA's critical
+# level) and one unit (a /24; smaller prefixes are not counted at all) — a network losing a
+# minority of its routes is doing traffic engineering or renumbering as often as failing.
 _BGP_EFFECT = {
     "country": Effect(0.05, 4.0),
     "region": Effect(0.05, 4.0),
-    "asn": Effect(0.25, 1.0),
+    "asn": Effect(0.5, 1.0),
 }
 EFFECTS: dict[str, dict[str, Effect]] = {
     "bgp": _BGP_EFFECT,
@@ -268,6 +282,8 @@ def episodes(
         anom = scores.anomalous[a:b]
         lost = scores.reference[a:b] - v[a:b]
         alone = anom & (lost >= p.min_lost)  # bins that may confirm without support
+        if p.alone_min_reference > 0:
+            alone &= np.nan_to_num(scores.reference[a:b], nan=0.0) >= p.alone_min_reference
         if routed and p.alone_min_drop > 0:
             alone &= scores.drop[a:b] >= p.alone_min_drop
         run_ok = np.convolve(alone, np.ones(p.persist_bins, dtype=int), "valid") >= p.persist_bins
@@ -278,7 +294,12 @@ def episodes(
         if support is not None:
             backed = np.flatnonzero(anom & support[a:b])
             if len(backed):
-                confirm.append(a + int(backed[0]))
+                if not confirm:
+                    # Confirmed only by another signal: the episode begins where that support
+                    # does, not hours earlier with a thin series' own dip (one silent probe).
+                    a = a + int(backed[0])
+                    anom = scores.anomalous[a:b]
+                confirm.append(a + int(backed[0]) if confirm else a)
         if not confirm:
             continue
         c = min(confirm)

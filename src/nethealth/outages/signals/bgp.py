@@ -23,11 +23,12 @@ How it is computed, all with numpy over whole columns (no per-element Python):
    series. A region series counts space by where DB-IP places it, whatever the origin.
 
 Besides IODA's count (`bgp`, `bgp6`), a *peer-weighted* count (`bgp_weighted`,
-`bgp6_weighted`) is computed for nethealth's detector: a unit counts with weight
-min(1, peers that see it / (`visible_share` × peers up)) — fully once half of the full-feed
-peers up see it, proportionally below — so the signal degrades gracefully with few peers (no
-hard cut) and one peer's withdrawal, session reset or gap never lowers it while another peer
-still sees the unit. An atom covered by several prefixes takes the largest weight.
+`bgp6_weighted`) is computed for nethealth's detector: a unit counts fully when more than
+half of the full-feed peers up see it (IODA's rule) or all of them but one, and below that in
+proportion to the peers that see it (`weight`) — so the signal degrades gracefully with few
+peers (no hard cut), one peer's withdrawal, session reset or gap never lowers it, and with
+three or more peers it starts falling in the same bin as IODA's count. An atom covered by
+several prefixes takes the largest weight.
 
 The result also keeps, per full-feed peer, its table size per bin (`peer_routes`: session
 resets and withdrawal bursts are told apart as collector artefacts by `outages.artefacts`)
@@ -39,6 +40,7 @@ Prefixes longer than /24 (IPv4) or /48 (IPv6) are left out, as they are commonly
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -437,11 +439,10 @@ def _visible(
 def _weights(
     key: np.ndarray, s: np.ndarray, e: np.ndarray, count: np.ndarray, n_up: np.ndarray, share: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Sub-segments with their peer weight min(1, count / (share × peers up)) (> 0 only)."""
+    """Sub-segments with their peer weight (> 0 only): `weight`."""
     rep, start, stop = _split_at(n_up, s, e)
     up = n_up[np.clip(start, 0, len(n_up) - 1)].astype(np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        w = np.where(up > 0, np.minimum(1.0, count[rep] / (share * up)), 0.0)
+    w = weight(count[rep].astype(np.float64), up, share)
     # Pieces of one segment with the same weight are one piece again (most segments keep
     # weight 1 whatever the number of peers up, and the rows after this are expanded).
     same = np.zeros(len(rep), dtype=bool)
@@ -454,6 +455,17 @@ def _weights(
     stop = last_stop
     ok = w > 0
     return key[rep][ok], start[ok], stop[ok], w[ok]
+
+
+def weight(count: np.ndarray, up: np.ndarray, share: float) -> np.ndarray:
+    """A unit's weight from the peers that see it: 1 when more than `share` of the peers up
+    see it (IODA's rule) or when all but one do (so one peer alone never lowers it, even of
+    two), else in proportion to the smallest count IODA calls visible. With three or more
+    peers the weight falls exactly when IODA's count does, partly instead of wholly."""
+    full = (count > share * up) | ((count >= 1) & (count >= up - 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        part = count / (np.floor(share * up) + 1.0)
+    return np.where(up > 0, np.where(full, 1.0, np.minimum(1.0, part)), 0.0)
 
 
 def _union_max(
@@ -566,29 +578,6 @@ def _accumulate(
 
 def _no_data(values: np.ndarray, n_up: np.ndarray) -> np.ndarray:
     return np.where(n_up > 0, values, np.nan)
-
-
-def _place_series(
-    kind: str,
-    of_atom: np.ndarray,
-    ak: np.ndarray,
-    as_: np.ndarray,
-    ae: np.ndarray,
-    atom_size: np.ndarray,
-    n: int,
-    n_up: np.ndarray,
-    weight: np.ndarray | None = None,
-) -> list[tuple[str, np.ndarray]]:
-    """Per place (`kind:code`), visible units per bin from the atoms' visible segments (each
-    segment times its weight, when given)."""
-    code = of_atom[ak]
-    mapped = code != None  # noqa: E711 - object array comparison
-    if not mapped.any():
-        return []
-    names, ent = np.unique(code[mapped].astype(str), return_inverse=True)
-    units = atom_size[ak[mapped]] * (1.0 if weight is None else weight[mapped])
-    vals = _accumulate(ent, as_[mapped], ae[mapped], units, len(names), n)
-    return [(f"{kind}:{c}", _no_data(vals[i], n_up)) for i, c in enumerate(names)]
 
 
 def visibility(
@@ -705,21 +694,25 @@ class _Family:
         result: VisibilityResult,
         keep_views: bool,
     ) -> list[tuple[str, str, np.ndarray]]:
+        """The family's series. Memory is bounded by working in chunks of whole keys
+        (prefixes, atoms, ASNs) and dropping each step's arrays once used: a 30-peer replay of
+        a full table holds tens of millions of intervals."""
         af, n, cfg = self.af, self.n, self.cfg
         n_peers = len(self.names)
-        mine = self.p_af[iv.prefix] == af
-        peer = iv.peer[mine].astype(np.int64)
-        pfx, origin = iv.prefix[mine], iv.origin[mine]
-        b0 = iv.b0[mine]
-        b1 = iv.b1[mine]
-        if len(peer) == 0 or self.rib_size.max(initial=0) == 0:
+        mine = np.flatnonzero(self.p_af[iv.prefix] == af)
+        rib = self.rib_size
+        if len(mine) == 0 or rib.max(initial=0) == 0:
             return []
         # Full-feed peers: RIB size against the largest RIB of this family.
-        rib = self.rib_size
         full = (rib > 0) & (rib >= cfg.full_feed_share * rib.max())
         result.full_feed[af] = [self.names[i] for i in np.flatnonzero(full)]
-        keep = full[peer]
-        peer, pfx, origin, b0, b1 = peer[keep], pfx[keep], origin[keep], b0[keep], b1[keep]
+        mine = mine[full[iv.peer[mine]]]
+        peer = iv.peer[mine].astype(np.int32)
+        pfx = iv.prefix[mine].astype(np.int32)
+        origin = iv.origin[mine]
+        b0 = iv.b0[mine].astype(np.int32)
+        b1 = iv.b1[mine].astype(np.int32)
+        del mine
         # Peers up per bin: table size (routes per bin) against their RIB size, while their
         # collector has data.
         size = _accumulate(peer, b0, b1, np.ones(len(peer)), n_peers, n)
@@ -728,23 +721,30 @@ class _Family:
         result.peers_up[af] = n_up
         result.peer_routes[af] = np.where(full[:, None], size, np.nan)
         result.rib_sizes[af] = rib
+        del size
         # Only what up peers hold counts: a peer whose collector has no data is not seen.
         which, b0u, b1u = _clip_to_up(peer, b0, b1, up)
-        peer_u, pfx_u, origin_u = peer[which], pfx[which], origin[which]
+        peer, pfx, origin = peer[which], pfx[which], origin[which]
+        b0, b1 = b0u.astype(np.int32), b1u.astype(np.int32)
+        del which, b0u, b1u
         threshold = cfg.visible_share * n_up.astype(np.float64)
         threshold = np.where(n_up > 0, threshold, np.inf)
-        width = int(pfx_u.max(initial=0)) + 1
-        # A peer can hold several routes to one prefix (ADD-PATH): count it once per prefix.
-        k, s, e = _union_sum(peer_u * width + pfx_u, b0u, b1u)
-        pk, ps, pe, pc_ = _segments(k % width, s, e, n)
-        vis_p = _visible(pk, ps, pe, pc_, threshold)
-        # Routes: (prefix, origin); an origin change moves the space to another ASN.
-        route, rfirst = _ids(pfx_u, origin_u)
-        r_pfx, r_origin = pfx_u[rfirst], origin_u[rfirst]
+        width = int(pfx.max(initial=0)) + 1
+        # Per prefix: how many peers have it (a peer holding several routes to one prefix,
+        # ADD-PATH, counts once); per route (prefix, origin) likewise.
+        k, s_, e_ = _union_sum(peer.astype(np.int64) * width + pfx, b0, b1)
+        pseg = _segments(k % width, s_, e_, n)
+        del k, s_, e_
+        route, rfirst = _ids(pfx, origin)
+        r_pfx, r_origin = pfx[rfirst], origin[rfirst]
         rwidth = int(route.max(initial=0)) + 1
-        rk, rs, re_ = _union_sum(peer_u * rwidth + route, b0u, b1u)
-        vk, vs, ve, vc = _segments(rk % rwidth, rs, re_, n)
-        vis_r = _visible(vk, vs, ve, vc, threshold)
+        rk, rs, re_ = _union_sum(peer.astype(np.int64) * rwidth + route, b0, b1)
+        del route, rfirst
+        rseg = _segments(rk % rwidth, rs, re_, n)
+        del rk, rs, re_
+        if keep_views:
+            views_at = (peer, pfx, origin, b0, b1)
+        del peer, pfx, origin, b0, b1
         # Atoms of the prefixes of this family (prefix ids are global: index into local ones).
         local = np.flatnonzero(self.p_af == af)
         to_local = np.full(len(self.p_af), -1, dtype=np.int64)
@@ -753,46 +753,50 @@ class _Family:
             af, self.p_start[local], self.p_plen[local], ranges, regions
         )
         places = (("country", atom_cc), ("region", atom_region))
-        out: list[tuple[str, str, np.ndarray]] = []
+        # Prefixes that share atoms (a prefix and its more-specifics) share a block: chunks
+        # of whole blocks never count an atom twice.
+        block = np.full(len(self.p_af), -1, dtype=np.int64)
+        block[local] = _blocks(self.p_start[local], self.p_plen[local], af)
+        acc = _Sums(n, n_up)
         sig = SIGNALS[af]
-        # Countries and regions: visible space of the atoms each one holds.
-        _row, atom, s2, e2 = _expand(to_local[vis_p[0]], vis_p[1], vis_p[2], fa, na)
-        ak, as_, ae = _union_sum(atom, s2, e2)
-        for kind, of_atom in places:
-            out.extend(
-                (sig, ent, v)
-                for ent, v in _place_series(kind, of_atom, ak, as_, ae, atom_size, n, n_up)
-            )
-        # ASNs.
-        out.extend((sig, ent, v) for ent, v in _asn_series(
-            to_local[r_pfx[vis_r[0]]], r_origin[vis_r[0]], vis_r[1], vis_r[2],
-            np.ones(len(vis_r[0])), fa, na, atom_size, n, n_up))  # fmt: skip
+        # IODA's count: visible (> threshold) prefixes' atoms, once per place and bin.
+        vk, vs, ve = _visible(*pseg, threshold)
+        for chunk in _key_chunks(block[vk]):
+            _row, atom, s2, e2 = _expand(to_local[vk[chunk]], vs[chunk], ve[chunk], fa, na)
+            for part in _key_chunks(atom):
+                ak, as_, ae = _union_sum(atom[part], s2[part], e2[part])
+                for kind, of_atom in places:
+                    acc.places(sig, kind, of_atom, ak, as_, ae, atom_size)
+        del vk, vs, ve
+        vk, vs, ve = _visible(*rseg, threshold)
+        acc.asns(sig, to_local[r_pfx[vk]], r_origin[vk], vs, ve, np.ones(len(vk)), fa, na,
+                 atom_size)  # fmt: skip
+        del vk, vs, ve
         if cfg.weighted:
             wsig = WEIGHTED[af]
-            wk, ws, we, ww = _weights(pk, ps, pe, pc_, n_up, cfg.visible_share)
-            _row, atom, s4, e4 = _expand(to_local[wk], ws, we, fa, na)
-            mk, ms, me, mw = _union_max(atom, s4, e4, ww[_row])
-            for kind, of_atom in places:
-                out.extend(
-                    (wsig, ent, v)
-                    for ent, v in _place_series(
-                        kind, of_atom, mk, ms, me, atom_size, n, n_up, weight=mw
-                    )
-                )
-            rk2, rs2, re2, rw2 = _weights(vk, vs, ve, vc, n_up, cfg.visible_share)
-            out.extend((wsig, ent, v) for ent, v in _asn_series(
-                to_local[r_pfx[rk2]], r_origin[rk2], rs2, re2, rw2, fa, na, atom_size, n,
-                n_up))  # fmt: skip
+            wk, ws, we, ww = _weights(*pseg, n_up, cfg.visible_share)
+            for chunk in _key_chunks(block[wk]):
+                row, atom, s4, e4 = _expand(to_local[wk[chunk]], ws[chunk], we[chunk], fa, na)
+                w4 = ww[chunk][row]
+                for part in _key_chunks(atom):
+                    mk, ms, me, mw = _union_max(atom[part], s4[part], e4[part], w4[part])
+                    for kind, of_atom in places:
+                        acc.places(wsig, kind, of_atom, mk, ms, me, atom_size, weight=mw)
+            del wk, ws, we, ww
+            rk2, rs2, re2, rw2 = _weights(*rseg, n_up, cfg.visible_share)
+            acc.asns(wsig, to_local[r_pfx[rk2]], r_origin[rk2], rs2, re2, rw2, fa, na,
+                     atom_size)  # fmt: skip
         if keep_views:
+            peer, pfx, origin, b0, b1 = views_at
             result.views[af] = PeerViews(
                 names=list(self.names),
                 start=result.start,
                 step=result.step,
-                peer=peer_u.astype(np.int32),
-                prefix=to_local[pfx_u].astype(np.int32),
-                origin=origin_u,
-                b0=b0u.astype(np.int32),
-                b1=b1u.astype(np.int32),
+                peer=peer,
+                prefix=to_local[pfx].astype(np.int32),
+                origin=origin,
+                b0=b0,
+                b1=b1,
                 first_atom=fa,
                 n_atoms=na,
                 atom_size=atom_size,
@@ -800,7 +804,91 @@ class _Family:
                 atom_region=atom_region,
                 up=up,
             )
-        return out
+        return acc.series()
+
+
+CHUNK_ROWS = 1 << 21  # rows per chunk of the per-key steps (bounds their memory)
+
+
+def _blocks(start: np.ndarray, plen: np.ndarray, af: int) -> np.ndarray:
+    """Per prefix, the id of its top-level covering prefix (itself when none covers it)."""
+    shift, bits = UNIT_SHIFT[af], UNIT_BITS[af]
+    us = (start >> np.uint64(shift)).astype(np.float64)
+    ue = us + np.exp2(bits - plen.astype(np.float64))
+    order = np.lexsort((-ue, us))
+    reach = np.maximum.accumulate(ue[order])
+    top = np.ones(len(order), dtype=bool)
+    top[1:] = us[order][1:] >= reach[:-1]
+    out = np.empty(len(order), dtype=np.int64)
+    out[order] = np.cumsum(top) - 1
+    return out
+
+
+def _key_chunks(key: np.ndarray, rows: int | None = None) -> list[np.ndarray]:
+    """Index arrays covering `key`, about `rows` (CHUNK_ROWS) each, no key split between two
+    (so any per-key computation may run chunk by chunk)."""
+    rows = rows or CHUNK_ROWS
+    if len(key) <= rows:
+        return [np.arange(len(key))]
+    order = np.argsort(key, kind="stable")
+    sk = key[order]
+    cuts = [0]
+    while cuts[-1] < len(sk):
+        nxt = min(len(sk), cuts[-1] + rows)
+        if nxt < len(sk):
+            nxt = int(np.searchsorted(sk, sk[nxt], side="right"))  # finish that key
+        cuts.append(nxt)
+    return [order[a:b] for a, b in itertools.pairwise(cuts)]
+
+
+class _Sums:
+    """Series summed over chunks: per (signal, entity), units per bin."""
+
+    def __init__(self, n: int, n_up: np.ndarray) -> None:
+        self.n, self.n_up = n, n_up
+        self.out: dict[tuple[str, str], np.ndarray] = {}
+
+    def _add(self, signal: str, names: list[str], vals: np.ndarray) -> None:
+        for i, name in enumerate(names):
+            key = (signal, name)
+            got = self.out.get(key)
+            self.out[key] = vals[i].copy() if got is None else got + vals[i]
+
+    def places(
+        self, signal: str, kind: str, of_atom: np.ndarray, ak: np.ndarray, as_: np.ndarray,
+        ae: np.ndarray, atom_size: np.ndarray, weight: np.ndarray | None = None,
+    ) -> None:  # fmt: skip
+        code = of_atom[ak]
+        mapped = code != None  # noqa: E711 - object array comparison
+        if not mapped.any():
+            return
+        names, ent = _unique_inverse(code[mapped].astype(str))
+        units = atom_size[ak[mapped]] * (1.0 if weight is None else weight[mapped])
+        vals = _accumulate(ent, as_[mapped], ae[mapped], units, len(names), self.n)
+        self._add(signal, [f"{kind}:{c}" for c in names.tolist()], vals)
+
+    def asns(
+        self, signal: str, pfx_local: np.ndarray, origin: np.ndarray, s: np.ndarray,
+        e: np.ndarray, weight: np.ndarray, fa: np.ndarray, na: np.ndarray,
+        atom_size: np.ndarray,
+    ) -> None:  # fmt: skip
+        """Per origin ASN, the units of its visible routes per bin (an atom once per ASN,
+        with the largest weight of the routes covering it), chunk by chunk of ASNs."""
+        for chunk in _key_chunks(origin):
+            row, atom, s3, e3 = _expand(pfx_local[chunk], s[chunk], e[chunk], fa, na)
+            asn = origin[chunk][row]
+            asns, a_ent = _unique_inverse(asn)
+            key = a_ent.astype(np.int64) * (len(atom_size) + 1) + atom
+            uk, us_, ue_, uw = _union_max(key, s3, e3, weight[chunk][row])
+            del row, atom, s3, e3, asn, key
+            ent = uk // (len(atom_size) + 1)
+            at = uk % (len(atom_size) + 1)
+            vals = _accumulate(ent, us_, ue_, atom_size[at] * uw, len(asns), self.n)
+            keep = asns >= 0
+            self._add(signal, [f"asn:{int(a)}" for a in asns[keep].tolist()], vals[keep])
+
+    def series(self) -> list[tuple[str, str, np.ndarray]]:
+        return [(sig, ent, _no_data(v, self.n_up)) for (sig, ent), v in self.out.items()]
 
 
 def _clip_to_up(
@@ -830,31 +918,6 @@ def _clip_to_up(
     hi = np.minimum(b1[rep], re_[j])
     ok = hi > lo
     return rep[ok], lo[ok], hi[ok]
-
-
-def _asn_series(
-    pfx_local: np.ndarray,
-    origin: np.ndarray,
-    s: np.ndarray,
-    e: np.ndarray,
-    weight: np.ndarray,
-    fa: np.ndarray,
-    na: np.ndarray,
-    atom_size: np.ndarray,
-    n: int,
-    n_up: np.ndarray,
-) -> list[tuple[str, np.ndarray]]:
-    """Per origin ASN, the units of its visible routes per bin (an atom once per ASN, with
-    the largest weight of the routes covering it)."""
-    row, atom, s3, e3 = _expand(pfx_local, s, e, fa, na)
-    asn = origin[row]
-    asns, a_ent = _unique_inverse(asn)
-    key = a_ent.astype(np.int64) * (len(atom_size) + 1) + atom
-    uk, us_, ue_, uw = _union_max(key, s3, e3, weight[row])
-    ent = uk // (len(atom_size) + 1)
-    at = uk % (len(atom_size) + 1)
-    vals = _accumulate(ent, us_, ue_, atom_size[at] * uw, len(asns), n)
-    return [(f"asn:{int(a)}", _no_data(vals[i], n_up)) for i, a in enumerate(asns) if a >= 0]
 
 
 def peer_losses(
