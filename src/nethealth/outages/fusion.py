@@ -205,7 +205,7 @@ def detect_robust(
         )
         for s, sc in scored:
             others = [(o, osc.anomalous) for o, osc in scored if o is not s]
-            support = _support(s, others) if others else None
+            support: np.ndarray | None = _support(s, others) if others else None
             backed = onset.get(id(s))
             if backed is not None:
                 support = backed if support is None else support | backed
