@@ -206,9 +206,9 @@ def detect_robust(
         for s, sc in scored:
             others = [(o, osc.anomalous) for o, osc in scored if o is not s]
             support: np.ndarray | None = _support(s, others) if others else None
-            backed = onset.get(id(s))
-            if backed is not None:
-                support = backed if support is None else support | backed
+            majority_backed = onset.get(id(s))
+            if majority_backed is not None:
+                support = majority_backed if support is None else support | majority_backed
             out.extend(robust.episodes(s, sc, support=support, routed=routed))
     kept = drop_single_network_regions(out, scored_all)
     if views:
