@@ -453,20 +453,22 @@ def list_events(
         typer.echo(to_csv(rows), nl=False)
     else:
         table = Table(
-            "id", "start", "end", "scope", "where", "severity", "signals", "confidence", "curated"
-        )
+            "id", "start", "end", "scope", "where", "severity", "signals", "confidence",
+            "review", "curated",
+        )  # fmt: skip
         for r in rows:
             where = r["region"] or (f"AS{r['asn']}" if r["asn"] is not None else "") or ""
             where = f"{r['country'] or '?'} {where}".strip()
             table.add_row(
                 r["event_id"],
                 r["start"],
-                r["end"] or "ongoing",
+                r["end"] or r["status"],
                 r["scope"],
                 where,
                 r["severity"],
                 ", ".join(r["signals"] or []),
-                f"{r['confidence']:.2f}",
+                f"{r['confidence']:.2f} ({r.get('confidence_class') or '?'})",
+                str((r.get("review") or {}).get("status", "unreviewed")),
                 ", ".join(r["shutdown_ids"] or []),
             )
         out.print(table)
