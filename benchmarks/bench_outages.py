@@ -183,7 +183,7 @@ def main(argv: list[str]) -> int:
         seed_sets.SIM_TUNING_SEEDS[-5:] if tuning else seed_sets.SIM_EVALUATION_SEEDS
     )
     replay_seeds = args.replay_seeds or list(
-        seed_sets.REPLAY_TUNING_SEEDS[:1] if tuning else seed_sets.REPLAY_EVALUATION_SEEDS[:1]
+        seed_sets.REPLAY_TUNING_SEEDS[:1] if tuning else seed_sets.REPLAY_EVALUATION_SEEDS
     )
     args.work.mkdir(parents=True, exist_ok=True)
     doc: dict[str, Any] = {"set": args.set}

@@ -22,9 +22,9 @@ prefixes), `short` (the same, minutes long), and `throttling` (not an outage: no
 the country's routes are re-announced with a longer, prepended path for a while — update
 volume without loss of reachability).
 
-Countries are where ip-location-db places the first address of a prefix (`geo_ranges`): a
-2026 map applied to 2010 routes. That is an assumption of the replay, harmless for scoring
-since the truth is defined by the same map.
+Countries are where ip-location-db places a prefix (`geo_ranges`): a 2026 map applied to 2010
+routes. That is an assumption of the replay, harmless for scoring since the truth is defined
+by the same map; outages take only prefixes that lie wholly in one country's range.
 """
 
 from __future__ import annotations
@@ -189,6 +189,7 @@ class Geo:
     counted: np.ndarray  # bool
     unit_start: np.ndarray  # uint64 first unit
     unit_end: np.ndarray  # uint64 exclusive
+    whole: np.ndarray  # bool: the prefix lies within one country range (first to last address)
 
 
 def geo_ranges(assets_dir: Path) -> pa.Table:
@@ -207,8 +208,25 @@ def geo_ranges(assets_dir: Path) -> pa.Table:
     return geo.ranges_from_ipdb(pa.concat_tables(parts))
 
 
+def _whole(ranges: pa.Table, af: int, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Do first and last address fall in the same country range?"""
+    import pyarrow.compute as pc
+
+    r = ranges.filter(pc.equal(ranges["af"], af))
+    starts = r["start"].to_numpy(zero_copy_only=False).astype(np.uint64)
+    ends = r["end"].to_numpy(zero_copy_only=False).astype(np.uint64)
+    if len(starts) == 0:
+        return np.zeros(len(first), dtype=bool)
+    i = np.searchsorted(starts, first, side="right") - 1
+    ok = i >= 0
+    return ok & (last <= ends[np.clip(i, 0, None)]) & (first <= ends[np.clip(i, 0, None)])
+
+
 def locate(base: BaseTable, ranges: pa.Table) -> Geo:
+    """Where each prefix is: the country of its first address (ip-location-db), and whether
+    all of it lies in that one country range."""
     cc = np.full(base.size, None, dtype=object)
+    whole = np.zeros(base.size, dtype=bool)
     units = np.zeros(base.size)
     ustart = np.zeros(base.size, dtype=np.uint64)
     uend = np.zeros(base.size, dtype=np.uint64)
@@ -225,7 +243,10 @@ def locate(base: BaseTable, ranges: pa.Table) -> Geo:
         units[sel] = size
         ustart[sel] = us
         uend[sel] = us + size.astype(np.uint64)
-    return Geo(cc, units, counted, ustart, uend)
+        host_bits = (32 if af == 4 else 64) - base.plen[sel].astype(np.int64)
+        span = np.left_shift(np.uint64(1), np.clip(host_bits, 0, 63).astype(np.uint64))
+        whole[sel] = _whole(ranges, af, base.net[sel], base.net[sel] + span - np.uint64(1))
+    return Geo(cc, units, counted, ustart, uend, whole)
 
 
 def union_units(g: Geo, idx: np.ndarray) -> float:
@@ -361,7 +382,9 @@ class _Picker:
         self.base, self.g, self.rng = base, g, rng
         self.used_cc: set[str] = set()
         self.used_as: set[int] = set()
-        cc = np.where(g.cc == None, "", g.cc).astype(str)  # noqa: E711
+        # Outages take only prefixes lying wholly in one country: the truth is then the same
+        # whichever of a prefix's addresses a map is asked about.
+        cc = np.where((g.cc == None) | ~g.whole, "", g.cc).astype(str)  # noqa: E711
         self.by_cc: dict[str, np.ndarray] = {}
         order = np.argsort(cc, kind="stable")
         keys, first = np.unique(cc[order], return_index=True)
@@ -449,7 +472,7 @@ class _Picker:
                 continue
             idx = np.flatnonzero(inverse == a)
             ccs = {c for c in g.cc[idx].tolist() if c}
-            if len(ccs) != 1 or not g.counted[idx].all() or len(idx) > 64:
+            if len(ccs) != 1 or not (g.counted[idx] & g.whole[idx]).all() or len(idx) > 64:
                 continue
             units = union_units(g, idx)
             if not 4 <= units <= 256:
