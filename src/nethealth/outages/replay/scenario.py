@@ -218,8 +218,9 @@ def _whole(ranges: pa.Table, af: int, first: np.ndarray, last: np.ndarray) -> np
     if len(starts) == 0:
         return np.zeros(len(first), dtype=bool)
     i = np.searchsorted(starts, first, side="right") - 1
-    ok = i >= 0
-    return ok & (last <= ends[np.clip(i, 0, None)]) & (first <= ends[np.clip(i, 0, None)])
+    end = ends[np.clip(i, 0, None)]
+    out: np.ndarray = (i >= 0) & (last <= end) & (first <= end)
+    return out
 
 
 def locate(base: BaseTable, ranges: pa.Table) -> Geo:
