@@ -71,7 +71,11 @@ def _render(exc: NethealthError) -> JSONResponse:
     return error_response(500, exc.message, exc.hint)
 
 
-@router.get("", responses=RESPONSES, summary="List detected outage events")
+@router.get(
+    "",
+    responses={**RESPONSES, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    summary="List detected outage events",
+)
 def list_events(
     request: Request,
     country: Annotated[str | None, Query(description="ISO 3166-1 alpha-2 code")] = None,

@@ -23,7 +23,13 @@ from nethealth.common.csv_cells import safe_cell
 from nethealth.common.dates import parse_datetime, parse_month
 from nethealth.errors import InputError
 
-router = APIRouter(prefix="/api/v1/routing", tags=["routing"], responses=ERROR_RESPONSES)
+# Every route answers CSV as well with `format=csv`.
+_CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}}
+}
+router = APIRouter(
+    prefix="/api/v1/routing", tags=["routing"], responses={**ERROR_RESPONSES, **_CSV}
+)
 MAX_LIMIT = 1000
 MAX_RANGE_DAYS = 366
 ASN_COUNTRY = "routing_asn_country"  # nethealth.routing.step.ASN_COUNTRY (not imported: heavy)

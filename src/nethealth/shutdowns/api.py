@@ -320,7 +320,10 @@ def audit_log(
     "/feed.atom",
     summary="Atom feed of the events most recently added",
     response_class=Response,
-    responses={200: {"content": {"application/atom+xml": {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"content": {"application/atom+xml": {"schema": {"type": "string"}}}},
+        400: RESPONSES[400],
+    },
 )
 @guarded
 def feed(
