@@ -219,4 +219,3 @@ def _cell(v: Any) -> Any:
     if isinstance(v, list):
         v = ";".join(str(x) for x in v)
     return safe_cell(v)  # numbers stay numbers; text that could be a formula gets a '
-

@@ -43,7 +43,9 @@ CountryParam = Annotated[str | None, Query(description="ISO 3166-1 alpha-2")]
 FromParam = Annotated[
     str | None,
     DATE_TIME,
-    Query(alias="from", description="Events ending after: YYYY-MM-DD or ISO 8601 (no offset = UTC)"),
+    Query(
+        alias="from", description="Events ending after: YYYY-MM-DD or ISO 8601 (no offset = UTC)"
+    ),
 ]
 ToParam = Annotated[
     str | None, DATE_TIME, Query(description="Events starting before (same forms as `from`)")
