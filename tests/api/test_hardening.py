@@ -306,9 +306,16 @@ def test_body_is_counted_as_it_is_read(curation_app: FastAPI, declared: bytes | 
     """A lying Content-Length (10 bytes, 1 MiB sent) and a chunked body without one: reading
     stops at the limit, the rest of the megabyte is never taken."""
     headers = [(b"content-length", declared)] if declared else []
-    status, _headers, read = _asgi_post(curation_app, headers, 64, 16384)
-    assert status in (413, 400) if declared else status == 413
-    assert read <= 2
+    status, headers_out, read = _asgi_post(curation_app, headers, 64, 16384)
+    assert status == 413
+    assert read == 1  # the first 16 KiB piece is over the 1 KiB limit: nothing more is read
+    assert headers_out[b"x-frame-options"] == b"DENY"
+
+
+def test_a_body_longer_than_its_content_length_is_refused(curation_app: FastAPI) -> None:
+    """Under the limit but past what the header declared: a 400, not a silently cut body."""
+    status, _headers, read = _asgi_post(curation_app, [(b"content-length", b"10")], 3, 100)
+    assert status == 400 and read == 1
 
 
 def test_body_limit_through_http(curation_app: FastAPI) -> None:
