@@ -73,6 +73,7 @@ def _has_security_headers(response: Any) -> None:
         (f"/api/v1/indicators/{IXPS.id}?to=0001-01-01", "to"),
         (f"/api/v1/indicators/{IXPS.id}?from=2025-06-01T00:00:00Z", "from"),
         ("/api/v1/routing/countries/NL/scorecard?month=9999-12", "month"),
+        ("/api/v1/routing/asns/64500/scorecard?month=9999-12", "month"),
         ("/api/v1/shutdowns?year=0000", "year"),
         ("/shutdowns.json?year=2101", "year"),
     ],
@@ -426,3 +427,14 @@ def test_long_tokens_are_accepted(tmp_path: Path) -> None:
     )
     app = create_app(settings)
     assert app.state.shutdown_settings.curators == {"u" * 16: "a", token: "api"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/routing/incidents?asn=4294967296",
+        "/routing/incidents.json?asn=AS99999999999999999999",
+    ],
+)
+def test_as_numbers_past_32_bits_are_400(full: TestClient, url: str) -> None:
+    assert "AS number" in _error(full.get(url), 400)["message"]
