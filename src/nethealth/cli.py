@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from nethealth.cli_common import console, parse_day, run, settings_of
 from nethealth.errors import ConfigError
@@ -106,7 +107,7 @@ def build(
 
     def say(o: StepOutcome) -> None:
         secs = f" in {o.seconds:.1f}s" if o.seconds else ""
-        err.print(f"[bold]{o.step_id}[/bold]: {o.status}{secs} {o.detail}".rstrip())
+        err.print(Text.assemble((o.step_id, "bold"), f": {o.status}{secs} {o.detail}".rstrip()))
 
     with progress_bar(err) as bar:
         pipeline.build(

@@ -23,7 +23,9 @@ Callback = Callable[[str, int, int], None]
 def progress_bar(console: Console, *, bytes_mode: bool = False) -> Iterator[Callback]:
     """Yield a callback that drives one bar per distinct message prefix (e.g. per file)."""
     counter = DownloadColumn() if bytes_mode else MofNCompleteColumn()
-    columns = (TextColumn("{task.description}"), BarColumn(), counter, TimeElapsedColumn())
+    # markup=False: descriptions carry file names and data, printed verbatim (a `[/b]` in a path)
+    description = TextColumn("{task.description}", markup=False)
+    columns = (description, BarColumn(), counter, TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as bar:
         tasks: dict[str, TaskID] = {}
 

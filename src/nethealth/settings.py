@@ -29,6 +29,15 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    public_base_url: str = Field(
+        default="",
+        description="Scheme, host and optional path prefix clients reach the server at, e.g. "
+        "https://health.example.org; absolute links (Atom feeds) are built from it, never from "
+        "the request's Host header. Empty: http://{host}:{port} of `nethealth serve`",
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024, ge=1, description="Largest request body the server reads (else 413)"
+    )
     http_timeout: float = 120.0
     user_agent: str = "nethealth/0.1 (+https://github.com/nethealth)"
 
@@ -67,6 +76,15 @@ class Settings(BaseSettings):
     outages_max_bins: int = Field(
         default=40 * 288, ge=1, description="Longest window (5-minute bins) one detection takes"
     )
+
+    @property
+    def public_url(self) -> str:
+        """`public_base_url` without a trailing slash, else the address `serve` binds."""
+        configured = self.public_base_url.strip().rstrip("/")
+        if configured:
+            return configured
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def raw_dir(self) -> Path:

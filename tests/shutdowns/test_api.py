@@ -202,7 +202,8 @@ def test_atom_feed_is_valid_atom(client: TestClient) -> None:
         assert entry.find(f"{ATOM}link[@rel='alternate']") is not None
         datetime.fromisoformat(entry.findtext(f"{ATOM}updated", "").replace("Z", "+00:00"))
         ids.append(entry.findtext(f"{ATOM}id"))
-    assert len(set(ids)) == 10 and all(str(i).startswith("http://testserver/") for i in ids)
+    # Absolute ids from the configured public URL (default: the served address), never Host.
+    assert len(set(ids)) == 10 and all(str(i).startswith("http://127.0.0.1:8000/") for i in ids)
     # The newest addition comes first, and a generic feed reader agrees.
     parsed = feedparser.parse(resp.content)
     assert not parsed.bozo and parsed.version == "atom10"

@@ -6,12 +6,13 @@ Run with `uvicorn --factory nethealth.api.app:app_from_env` or `create_app(load_
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
@@ -22,27 +23,20 @@ from nethealth.api import countries, indicators
 from nethealth.api.context import AppContext, IndicatorProvider, SourceProvider
 from nethealth.api.errors import install_error_handlers
 from nethealth.api.lake import LakeReader
+from nethealth.api.middleware import BodyLimit, SecurityHeaders
+from nethealth.errors import ConfigError
 from nethealth.indicators.registry import all_indicators
 from nethealth.outages import api as outages_api
 from nethealth.routing import api as routing_api
 from nethealth.settings import Settings, load_settings
 from nethealth.shutdowns import api as shutdowns_api
+from nethealth.shutdowns.config import ShutdownSettings
 from nethealth.sources.catalog import all_sources
 from nethealth.web import outage_pages, pages, routing_pages, shutdown_pages
 from nethealth.web.render import render_error
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 OPENAPI_URL = "/api/v1/openapi.json"
-
-# No CDN, no inline script: everything comes from this server. SVG presentation attributes are
-# not styles, so no 'unsafe-inline' is needed either.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
 
 DESCRIPTION = """\
 nethealth's API: reads are open; curation (shutdown events) needs a bearer token. Every error has the body
@@ -58,7 +52,11 @@ def create_app(
     indicators_provider: IndicatorProvider | None = None,
     sources_provider: SourceProvider | None = None,
 ) -> FastAPI:
-    """Build the app. The providers default to the real registry and source catalogue."""
+    """Build the app. The providers default to the real registry and source catalogue.
+    Settings that cannot work (a short curation token, a malformed public URL) are a
+    ConfigError here, at start-up, not at the first request that needs them."""
+    shutdown_settings = ShutdownSettings.from_settings(settings)
+    check_public_url(settings)
     context = AppContext(
         settings=settings,
         lake=LakeReader(settings),
@@ -81,6 +79,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.nethealth = context
+    app.state.shutdown_settings = shutdown_settings
     install_error_handlers(app, html=render_error)
     app.include_router(countries.router)
     app.include_router(indicators.router)
@@ -96,18 +95,11 @@ def create_app(
     app.include_router(routing_pages.router)
     app.include_router(outage_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Last added = outermost: HEAD → security headers → body limit → gzip → the routes.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
-
-    app.add_middleware(HeadAsGet)  # last added = outermost
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -129,6 +121,19 @@ class HeadAsGet:
             await send(message)
 
         await self.app(dict(scope, method="GET"), receive, send_headers_only)
+
+
+def check_public_url(settings: Settings) -> None:
+    """NETHEALTH_PUBLIC_BASE_URL, when set, is an absolute http(s) URL without query."""
+    given = settings.public_base_url.strip()
+    if not given:
+        return
+    parts = urlsplit(given)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            f"NETHEALTH_PUBLIC_BASE_URL {given!r} is not an absolute http(s) URL",
+            hint="e.g. https://health.example.org or https://example.org/nethealth",
+        )
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

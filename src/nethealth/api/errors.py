@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from nethealth.api.headers import add_security_headers
 from nethealth.api.lake import LakeUnavailableError
 from nethealth.api.models import ErrorBody, ErrorDetail
 from nethealth.errors import InputError, NethealthError, NotFoundError
@@ -67,8 +68,8 @@ def detail_for(exc: Exception) -> ErrorDetail:
         return ErrorDetail(status=503, code="lake_unavailable", message=exc.message, hint=exc.hint)
     if isinstance(exc, NotFoundError):
         return ErrorDetail(status=404, code="not_found", message=exc.message, hint=exc.hint)
-    if isinstance(exc, InputError):
-        return ErrorDetail(status=400, code="bad_request", message=str(exc), hint=exc.hint)
+    if isinstance(exc, InputError):  # the message names the parameter (field) and the place
+        return ErrorDetail(status=400, code="bad_request", message=exc.message, hint=exc.hint)
     if isinstance(exc, RequestValidationError):
         return _validation_detail(exc)
     if isinstance(exc, StarletteHTTPException):
@@ -156,8 +157,11 @@ def install_error_handlers(app: FastAPI, html: HtmlErrorRenderer | None = None) 
             response = html(request, detail)
             if headers:
                 response.headers.update(headers)
-            return response
-        return json_error(detail, headers)
+        else:
+            response = json_error(detail, headers)
+        # A 500 is sent from outside every middleware: the headers are set here as well.
+        add_security_headers(response.headers)
+        return response
 
     for exc_type in (
         ApiError,

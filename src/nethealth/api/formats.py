@@ -10,6 +10,8 @@ from enum import StrEnum
 from fastapi import Request
 from fastapi.responses import Response
 
+from nethealth.common.csv_cells import safe_cell
+
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
 
@@ -36,7 +38,7 @@ def _cell(value: object) -> object:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value
+    return safe_cell(value)  # numbers stay numbers; text that could be a formula gets a '
 
 
 def csv_response(

@@ -14,7 +14,6 @@ router behaves the same inside any app. Date ranges are bounded by `Settings.max
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -22,6 +21,8 @@ from fastapi.responses import JSONResponse, Response
 
 from nethealth.api.errors import error_response
 from nethealth.api.models import ErrorBody
+from nethealth.api.params import DATE_TIME
+from nethealth.common.dates import parse_datetime
 from nethealth.errors import InputError, NethealthError, NotFoundError
 from nethealth.formats.atom import MEDIA_TYPE as ATOM_MEDIA_TYPE
 from nethealth.outages.feed import outage_feed
@@ -49,20 +50,6 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-def _when(text: str | None, name: str) -> datetime | None:
-    if text is None or text == "":
-        return None
-    try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(
-            f"{text!r} is not a date or time",
-            field=name,
-            hint="use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ",
-        ) from None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
 def _int(text: str | None, name: str, lo: int, hi: int) -> int | None:
     if text is None or text == "":
         return None
@@ -84,15 +71,28 @@ def _render(exc: NethealthError) -> JSONResponse:
     return error_response(500, exc.message, exc.hint)
 
 
-@router.get("", responses=RESPONSES, summary="List detected outage events")
+@router.get(
+    "",
+    responses={**RESPONSES, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    summary="List detected outage events",
+)
 def list_events(
     request: Request,
     country: Annotated[str | None, Query(description="ISO 3166-1 alpha-2 code")] = None,
     start: Annotated[
         str | None,
-        Query(alias="from", description="Events ending after this (YYYY-MM-DD or ISO 8601, UTC)"),
+        DATE_TIME,
+        Query(
+            alias="from",
+            description="Events ending after this: YYYY-MM-DD (00:00 UTC) or an ISO 8601 time "
+            "(no offset = UTC), 1970..2100",
+        ),
     ] = None,
-    end: Annotated[str | None, Query(alias="to", description="Events starting before this")] = None,
+    end: Annotated[
+        str | None,
+        DATE_TIME,
+        Query(alias="to", description="Events starting before this (same forms as `from`)"),
+    ] = None,
     scope: Annotated[str | None, Query(description="country, region or asn")] = None,
     asn: Annotated[str | None, Query(description="Events involving this AS number")] = None,
     status: Annotated[str | None, Query(description="ongoing or ended")] = None,
@@ -111,8 +111,8 @@ def list_events(
             scope=scope,
             asn=_int(asn, "asn", 0, 2**32 - 1),
             status=status,
-            start=_when(start, "from"),
-            end=_when(end, "to"),
+            start=parse_datetime(start, "from"),
+            end=parse_datetime(end, "to"),
             limit=_int(limit, "limit", 1, MAX_LIMIT) or 1000,
             offset=_int(offset, "offset", 0, 10**9) or 0,
         ).check(settings.max_range_days)
@@ -150,7 +150,9 @@ def feed(
         rows = query_events(settings, flt)
     except NethealthError as exc:
         return _render(exc)
-    return Response(outage_feed(rows, base_url=str(request.base_url)), media_type=ATOM_MEDIA_TYPE)
+    # Absolute links from the configured public URL, never from the request's Host header.
+    body = outage_feed(rows, base_url=settings.public_url)
+    return Response(body, media_type=ATOM_MEDIA_TYPE)
 
 
 @router.get("/{event_id}", responses=RESPONSES, summary="One outage event with its evidence")

@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from nethealth.common.csv_cells import safe_cell
 from nethealth.errors import InputError, NotFoundError
 from nethealth.outages.cost import COST_COLUMNS, api_cost
 from nethealth.outages.events import EVENT_SCHEMA
@@ -216,5 +217,5 @@ def _cell(v: Any) -> Any:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, list):
-        return ";".join(str(x) for x in v)
-    return v
+        v = ";".join(str(x) for x in v)
+    return safe_cell(v)  # numbers stay numbers; text that could be a formula gets a '

@@ -9,19 +9,30 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import duckdb
+import pycountry
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from nethealth.api.errors import ERROR_RESPONSES
+from nethealth.api.params import DATE_TIME, MONTH
+from nethealth.common.csv_cells import safe_cell
+from nethealth.common.dates import parse_datetime, parse_month
+from nethealth.errors import InputError
 
-router = APIRouter(prefix="/api/v1/routing", tags=["routing"], responses=ERROR_RESPONSES)
+# Every route answers CSV as well with `format=csv`.
+_CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}}
+}
+router = APIRouter(
+    prefix="/api/v1/routing", tags=["routing"], responses={**ERROR_RESPONSES, **_CSV}
+)
 MAX_LIMIT = 1000
 MAX_RANGE_DAYS = 366
+ASN_COUNTRY = "routing_asn_country"  # nethealth.routing.step.ASN_COUNTRY (not imported: heavy)
 
 
 class RoutingApiError(Exception):
@@ -65,7 +76,8 @@ def _respond(
         if flat:
             w = csv.DictWriter(buf, fieldnames=list(flat[0]))
             w.writeheader()
-            w.writerows({k: ("|".join(map(str, v)) if isinstance(v, list) else v)
+            # numbers stay numbers; text that could be a formula gets a ' (common.csv_cells)
+            w.writerows({k: safe_cell("|".join(map(str, v)) if isinstance(v, list) else v)
                          for k, v in r.items()} for r in flat)  # fmt: skip
         return Response(buf.getvalue(), media_type="text/csv")
     return JSONResponse(_jsonable(rows))
@@ -138,9 +150,27 @@ def incident_list(
     request: Request,
     type: str | None = None,
     asn: int | None = None,
-    country: str | None = None,
-    from_: str | None = Query(None, alias="from"),
-    to: str | None = None,
+    country: Annotated[
+        str | None,
+        Query(
+            description="ISO 3166-1 alpha-2: incidents whose origin, culprit or a victim AS is "
+            "registered in this country (the RIR delegations' ASN→country map)"
+        ),
+    ] = None,
+    from_: Annotated[
+        str | None,
+        DATE_TIME,
+        Query(
+            alias="from",
+            description="Incidents still running at or after this: YYYY-MM-DD (00:00 UTC) or "
+            "ISO 8601 (no offset = UTC), 1970..2100",
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        DATE_TIME,
+        Query(description="Incidents starting at or before this (same forms as `from`)"),
+    ] = None,
     limit: int = 100,
     format: str = "json",
 ) -> Response:
@@ -148,24 +178,48 @@ def incident_list(
         fmt = _fmt(format)
         if not 1 <= limit <= MAX_LIMIT:
             raise RoutingApiError(400, "bad_request", f"limit must be 1..{MAX_LIMIT}")
+        _asn(asn)
         try:
-            t0 = datetime.fromisoformat(from_) if from_ else None
-            t1 = datetime.fromisoformat(to) if to else None
-        except ValueError as exc:
-            raise RoutingApiError(400, "bad_request", f"bad date: {exc}", "use ISO 8601") from None
+            t0, t1 = parse_datetime(from_, "from"), parse_datetime(to, "to")
+        except InputError as exc:
+            raise RoutingApiError(400, "bad_request", exc.message, exc.hint) from None
         if t0 and t1 and ((t1 - t0).days > MAX_RANGE_DAYS or t1 < t0):
             raise RoutingApiError(400, "bad_request", f"range must be 0..{MAX_RANGE_DAYS} days")
-        if country is not None:
-            raise RoutingApiError(400, "bad_request", "country filter needs the ASN-country map",
-                                  "not available in this build; filter by asn")  # fmt: skip
+        asns = _country_asns(request, country) if country is not None else None
         rows = _query(request, "routing_incidents",
                       "SELECT * FROM {t} WHERE (? IS NULL OR type = ?) AND (? IS NULL OR culprit_asn = ? "
                       "OR list_contains(victim_asns, ?)) AND (? IS NULL OR coalesce(\"end\", start) >= ?) "
-                      "AND (? IS NULL OR start <= ?) ORDER BY start LIMIT ?",
-                      [type, type, asn, asn, asn, t0, t0, t1, t1, limit])  # fmt: skip
+                      "AND (? IS NULL OR start <= ?) AND (CAST(? AS UINTEGER[]) IS NULL OR "
+                      "list_has_any(list_concat([origin_asn, culprit_asn], victim_asns), ?)) "
+                      "ORDER BY start LIMIT ?",
+                      [type, type, asn, asn, asn, t0, t0, t1, t1, asns, asns, limit])  # fmt: skip
         return _respond({"incidents": rows}, fmt, rows)
     except RoutingApiError as e:
         return _error(e)
+
+
+def _asn(asn: int | None) -> None:
+    if asn is not None and not 0 <= asn < 2**32:
+        raise RoutingApiError(400, "bad_request", f"AS number out of range: {asn}",
+                              "AS numbers are 0..4294967295")  # fmt: skip
+
+
+def _country_asns(request: Request, country: str) -> list[int]:
+    """The ASNs registered in a country, from the same map the country page reads."""
+    cc = country.strip().upper()
+    if len(cc) != 2 or not cc.isalpha():
+        raise RoutingApiError(400, "bad_request", f"not an ISO 3166 alpha-2 code: {country!r}",
+                              "e.g. country=NL")  # fmt: skip
+    if not (_dir(request) / f"{ASN_COUNTRY}.parquet").is_file():
+        raise RoutingApiError(503, "unavailable", f"dataset {ASN_COUNTRY} has not been built",
+                              "run `nethealth build` (the routing step writes the ASN→country "
+                              "map), or filter by asn")  # fmt: skip
+    rows = _query(request, ASN_COUNTRY, "SELECT DISTINCT asn FROM {t} WHERE cc = ? ORDER BY asn",
+                  [cc])  # fmt: skip
+    if not rows and pycountry.countries.get(alpha_2=cc) is None:
+        raise RoutingApiError(400, "bad_request", f"unknown country code {cc!r}",
+                              "use an ISO 3166-1 alpha-2 code, e.g. NL")  # fmt: skip
+    return [int(r["asn"]) for r in rows]
 
 
 @router.get("/incidents/{incident_id}")
@@ -181,32 +235,34 @@ def incident_view(request: Request, incident_id: str, format: str = "json") -> R
 
 
 def _month(month: str | None) -> str | None:
-    from nethealth.errors import InputError
-    from nethealth.routing import scorecard
-
-    if month is None:
-        return None
+    """`YYYY-MM` in 1970..2100 (nethealth.common.dates), or None."""
     try:
-        scorecard.month_bounds(month)
+        return parse_month(month, "month")
     except InputError as exc:
         raise RoutingApiError(400, "bad_request", exc.message, exc.hint) from None
-    return month
 
 
 @router.get("/asns/{asn}/scorecard")
-def asn_scorecard(request: Request, asn: int, month: str, format: str = "json") -> Response:
+def asn_scorecard(
+    request: Request,
+    asn: int,
+    month: Annotated[str, MONTH, Query(description="YYYY-MM, 1970..2100")],
+    format: str = "json",
+) -> Response:
     """MANRS-style readiness per action for one AS and month: the row of the built
     `routing_scorecards` dataset (`"source": "dataset"`); only when the directory has no such
     dataset (files written by the CLI) is it computed from the routing datasets
     (`"source": "computed"`)."""
-    from nethealth.errors import InputError
     from nethealth.routing import scorecard
 
     try:
         fmt = _fmt(format)
         if not 0 <= asn < 2**32:
             raise RoutingApiError(400, "bad_request", f"AS number out of range: {asn}")
-        _month(month)
+        wanted = _month(month)
+        if wanted is None:
+            raise RoutingApiError(400, "bad_request", "month is required", "e.g. month=2025-06")
+        month = wanted
         if (_dir(request) / f"{scorecard.SCORECARDS}.parquet").is_file():
             rows = _query(request, scorecard.SCORECARDS,
                           "SELECT * FROM {t} WHERE asn = ? AND month = ?",
@@ -232,7 +288,10 @@ def asn_scorecard(request: Request, asn: int, month: str, format: str = "json") 
 
 @router.get("/countries/{cc}/scorecard")
 def country_scorecard(
-    request: Request, cc: str, month: str | None = None, format: str = "json"
+    request: Request,
+    cc: str,
+    month: Annotated[str | None, MONTH, Query(description="YYYY-MM (default: latest)")] = None,
+    format: str = "json",
 ) -> Response:
     """Country roll-up of the MANRS-style scorecards (`routing_scorecard_countries`): per
     action the ASes scored, their median readiness and the share at >= 90 %. Without `month`,

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from nethealth.api.errors import error_response
 from nethealth.api.models import ErrorBody
+from nethealth.api.params import YEAR
 from nethealth.errors import ConfigError, InputError, NethealthError, NotFoundError
 from nethealth.settings import Settings, load_settings
 from nethealth.shutdowns.config import ShutdownSettings
@@ -216,7 +217,7 @@ def _wants_csv(request: Request, fmt: str | None) -> bool:
 
 
 Country = Annotated[str | None, Query(description="ISO 3166-1 alpha-2 (or a country name)")]
-Year = Annotated[str | None, Query(description="count year, e.g. 2024")]
+Year = Annotated[str | None, YEAR, Query(description="count year, e.g. 2024 (1990..2100)")]
 Type = Annotated[str | None, Query(description=" | ".join(TYPES))]
 Scope = Annotated[str | None, Query(description=" | ".join(SCOPES))]
 Source = Annotated[str | None, Query(description=" | ".join(SOURCES))]
@@ -319,7 +320,10 @@ def audit_log(
     "/feed.atom",
     summary="Atom feed of the events most recently added",
     response_class=Response,
-    responses={200: {"content": {"application/atom+xml": {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"content": {"application/atom+xml": {"schema": {"type": "string"}}}},
+        400: RESPONSES[400],
+    },
 )
 @guarded
 def feed(
@@ -327,7 +331,9 @@ def feed(
     limit: Annotated[int | None, Query(description="entries, 1–200, default 50")] = None,
 ) -> Any:
     size = _bounded(limit, 50, 200, "limit")
-    body = atom_feed(_store(request).state(), base_url=str(request.base_url), limit=size)
+    # Absolute links from the configured public URL, never from the request's Host header.
+    base_url = _settings(request).public_url
+    body = atom_feed(_store(request).state(), base_url=base_url, limit=size)
     return Response(body, media_type=ATOM_MEDIA_TYPE)
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from nethealth.cli_common import console, settings_of
 from nethealth.errors import ConfigError, InputError
@@ -182,9 +183,9 @@ def show(
         return
     for name, value in ev.as_record().items():
         if value not in (None, [], ""):
-            out.print(f"[bold]{name}[/bold]: {value}", highlight=False)
+            out.print(Text.assemble((name, "bold"), f": {value}"))
     if ev.provenance:
-        out.print(f"[bold]provenance[/bold]: {ev.provenance}", highlight=False)
+        out.print(Text.assemble(("provenance", "bold"), f": {ev.provenance}"))
     for e in store.history(event_id):
         out.print(f"#{e.seq} {e.at} {e.actor} {e.op}: {e.reason or ''}", highlight=False)
         if e.op != "create":

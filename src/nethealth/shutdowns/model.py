@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
+from nethealth.common.dates import parse_date
 from nethealth.errors import InputError
 from nethealth.shutdowns.countries import is_alpha2, to_alpha2
 
@@ -111,10 +111,8 @@ def _date(spec: FieldSpec, value: Json) -> str | None:
     text = _text(spec, value)
     if text is None:
         return None
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise _bad(spec, f"{text!r} is not a date", "use YYYY-MM-DD") from None
+    day = parse_date(text, spec.name)  # YYYY-MM-DD in 1970..2100, or an InputError
+    return day.isoformat() if day else None
 
 
 def _int(spec: FieldSpec, value: Json) -> int:

@@ -7,6 +7,8 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from nethealth.common.csv_cells import safe_cell
+from nethealth.common.dates import parse_year
 from nethealth.errors import InputError
 from nethealth.shutdowns.countries import is_alpha2, to_alpha2
 from nethealth.shutdowns.model import FIELDS, SCOPES, SOURCES, TYPES, Json
@@ -82,15 +84,8 @@ def _country(value: str | None) -> str | None:
 
 
 def _year(value: str | int | None) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        year = int(value)
-    except ValueError:
-        year = -1
-    if not 1990 <= year <= 2100:
-        raise InputError(f"{value!r} is not a year", field="year", hint="e.g. 2024")
-    return year
+    """The count year, 1990..2100 (the shared date parser; no shutdown is counted before)."""
+    return parse_year(value, "year", earliest=1990)
 
 
 def _choice(name: str, value: str | None, choices: Sequence[str]) -> str | None:
@@ -141,5 +136,6 @@ def to_csv(records: Iterable[dict[str, Json]]) -> str:
     writer.writeheader()
     for rec in records:
         row = flat(rec)
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        # numbers stay numbers; text that could be a formula gets a ' (common.csv_cells)
+        writer.writerow({k: "" if v is None else safe_cell(v) for k, v in row.items()})
     return buf.getvalue()

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from nethealth.api.context import AppContext, get_context
 from nethealth.api.errors import ERROR_RESPONSES
+from nethealth.api.params import DATE_TIME
 from nethealth.shutdowns.store import ShutdownStore
 from nethealth.web.charts import NARROW, WIDE
 from nethealth.web.i18n import ENGLISH, Translator
@@ -39,8 +40,16 @@ Ctx = Annotated[AppContext, Depends(get_context)]
 Store = Annotated[ShutdownStore, Depends(get_store)]
 Routing = Annotated[RoutingData, Depends(get_routing)]
 CountryParam = Annotated[str | None, Query(description="ISO 3166-1 alpha-2")]
-FromParam = Annotated[str | None, Query(alias="from", description="Events ending after (date)")]
-ToParam = Annotated[str | None, Query(description="Events starting before (date)")]
+FromParam = Annotated[
+    str | None,
+    DATE_TIME,
+    Query(
+        alias="from", description="Events ending after: YYYY-MM-DD or ISO 8601 (no offset = UTC)"
+    ),
+]
+ToParam = Annotated[
+    str | None, DATE_TIME, Query(description="Events starting before (same forms as `from`)")
+]
 StatusParam = Annotated[str | None, Query(description=" | ".join(STATUSES))]
 SeverityParam = Annotated[str | None, Query(description=" | ".join(SEVERITIES))]
 

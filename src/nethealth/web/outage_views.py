@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from pydantic import BaseModel, Field
 
 from nethealth.api.errors import ApiError
+from nethealth.common.dates import parse_datetime
 from nethealth.errors import InputError, NotFoundError
 from nethealth.outages.query import MAX_LIMIT, EventFilter, evidence_series, get_event, list_events
 from nethealth.settings import Settings
@@ -181,16 +182,6 @@ class OutageListView(BaseModel):
     links: OutageLinks
 
 
-def _date(text: str | None, name: str) -> dt.datetime | None:
-    if not text:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ApiError(400, f"{text!r} is not a date", hint="use YYYY-MM-DD") from None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def list_query(f: OutageFilters) -> str:
     pairs = [("country", f.country), ("from", f.from_), ("to", f.to), ("status", f.status),
              ("severity", f.severity)]  # fmt: skip
@@ -206,8 +197,8 @@ def check_filters(f: OutageFilters, settings: Settings) -> EventFilter:
         return EventFilter(
             country=f.country,
             status=f.status,
-            start=_date(f.from_, "from"),
-            end=_date(f.to, "to"),
+            start=parse_datetime(f.from_, "from"),
+            end=parse_datetime(f.to, "to"),
             limit=MAX_LIMIT,
         ).check(settings.max_range_days)
     except InputError as exc:

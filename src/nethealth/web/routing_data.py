@@ -14,6 +14,7 @@ import duckdb
 from fastapi import Request
 
 from nethealth.api.errors import ApiError
+from nethealth.common.dates import parse_datetime
 from nethealth.errors import InputError
 
 
@@ -147,11 +148,6 @@ def country_rollup(data: RoutingData, cc: str) -> list[dict[str, Any]]:
 
 
 def parse_time(value: str | None, field: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise ApiError(
-            400, f"{field}: not a date or time: {value!r}", hint="use ISO 8601, e.g. 2025-06-01"
-        ) from None
+    """A `from`/`to` of the routing pages: `nethealth.common.dates.parse_datetime` (aware UTC,
+    1970..2100), so the pages and `/api/v1/routing/incidents` read a time the same way."""
+    return parse_datetime(value, field)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from nethealth.api.errors import ERROR_RESPONSES, bad_request
+from nethealth.api.params import DATE_TIME
 from nethealth.web.charts import NARROW, WIDE, BarChart, bar_chart
 from nethealth.web.i18n import ENGLISH, Translator
 from nethealth.web.render import render, translator_for
@@ -34,8 +35,14 @@ TypeParam = Annotated[str | None, Query(alias="type", description=" | ".join(TYP
 AsnParam = Annotated[
     str | None, Query(description="AS number: culprit or victim (AS prefix optional)")
 ]
-FromParam = Annotated[str | None, Query(alias="from", description="ISO 8601 date or time")]
-ToParam = Annotated[str | None, Query(description="ISO 8601 date or time")]
+FromParam = Annotated[
+    str | None,
+    DATE_TIME,
+    Query(alias="from", description="YYYY-MM-DD or ISO 8601 time (no offset = UTC), 1970..2100"),
+]
+ToParam = Annotated[
+    str | None, DATE_TIME, Query(description="YYYY-MM-DD or ISO 8601 time (no offset = UTC)")
+]
 
 
 def state_charts(states: list[StateShare], t: Translator = ENGLISH) -> list[BarChart]:
@@ -53,7 +60,7 @@ def _filters(
     number: int | None = None
     if asn:
         text = asn.strip().upper().removeprefix("AS")
-        if not text.isdigit():
+        if not text.isdigit() or int(text) >= 2**32:
             raise bad_request(f"not an AS number: {asn!r}", "e.g. 64500 or AS64500")
         number = int(text)
     return IncidentFilters(type=kind or None, asn=number, from_=from_ or None, to=to or None)

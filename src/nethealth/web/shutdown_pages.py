@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from nethealth.api.context import AppContext, get_context
 from nethealth.api.errors import ERROR_RESPONSES
+from nethealth.api.params import YEAR
 from nethealth.shutdowns.model import SCOPES, SOURCES, TYPES
 from nethealth.shutdowns.store import ShutdownStore
 from nethealth.web.charts import NARROW, WIDE, BarChart, bar_chart
@@ -36,7 +37,9 @@ twins = APIRouter(tags=["pages (JSON twins)"], responses=ERROR_RESPONSES)
 Ctx = Annotated[AppContext, Depends(get_context)]
 Store = Annotated[ShutdownStore, Depends(get_store)]
 CountryParam = Annotated[str | None, Query(description="ISO 3166-1 alpha-2 (or a country name)")]
-YearParam = Annotated[str | None, Query(description="The year an event is counted in")]
+YearParam = Annotated[
+    str | None, YEAR, Query(description="The year an event is counted in (1990..2100)")
+]
 TypeParam = Annotated[str | None, Query(alias="type", description=" | ".join(TYPES))]
 ScopeParam = Annotated[str | None, Query(description=" | ".join(SCOPES))]
 SourceParam = Annotated[str | None, Query(description=" | ".join(SOURCES))]
