@@ -70,7 +70,10 @@ TOLERANCES: dict[str, Tolerance] = {
         62, "DB-IP city file", "monthly, dated the 1st; one missing month is tolerated."
     ),
     "atlas": Tolerance(
-        1, "RIPE Atlas probe archive", "daily probe archive: probe locations and status of the day."
+        31,
+        "RIPE Atlas probe archive",
+        "daily archive; a probe's country and network change rarely (a month-old archive "
+        "still places them).",
     ),
 }
 
