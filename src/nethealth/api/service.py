@@ -169,7 +169,8 @@ def country_detail(ctx: AppContext, raw_cc: str) -> CountryDetail:
                 title=ind.title,
                 unit=ind.unit,
                 version=ind.version,
-                latest=present[-1] if present else None,
+                # the latest measured value; without one, the latest row says why (null)
+                latest=present[-1] if present else (values[-1] if values else None),
                 series=values,
             )
         )

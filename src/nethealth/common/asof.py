@@ -190,6 +190,7 @@ def pick_group(
     """As `pick` for a source published in parts (the five RIRs' files): every part that
     exists at all must have a snapshot within the tolerance, or the group is not ok (a missing
     part would undercount its share)."""
+    snapshots = {k: list(v) for k, v in snapshots.items()}
     if not snapshots:
         label = what or tolerance(source).label
         return GroupAsOf(day, {}, Judgement(Status.NOT_MEASURED, f"no {label} stored"))
@@ -199,6 +200,14 @@ def pick_group(
     }
     chosen = {k: a.snapshot for k, a in picks.items() if a.snapshot is not None}
     judgement = combine(a.judgement for a in picks.values())
+    later = [min(snaps) for snaps in snapshots.values() if snaps and min(snaps) > day]
+    if len(later) == len(picks) > 1:  # every part only after the day: one sentence, not five
+        label = what or tolerance(source).label
+        first, last = min(later), max(later)
+        span = f"{first}" if first == last else f"{first} to {last}"
+        gap = gap_text((first - day).days)
+        reason = f"no {label}s on or before {day}; the earliest, {span}, are {gap} newer"
+        judgement = Judgement(Status.NOT_COMPARABLE, reason)
     if judgement.ok:
         label = what or tolerance(source).label
         first, last = min(chosen.values()), max(chosen.values())

@@ -367,10 +367,11 @@ def country_view(ctx: AppContext, raw_cc: str, t: Translator = ENGLISH) -> Count
         if points:
             summary = summarise(points, s.unit)
         elif s.latest is not None:
-            summary = t.gettext("No value: %(status)s (%(reason)s).") % {
-                "status": status_text(s.latest.status, t),
-                "reason": s.latest.reason,
-            }
+            summary = t.gettext(
+                "No value: %(status)s (%(reason)s).",
+                status=status_text(s.latest.status, t),
+                reason=s.latest.reason,
+            )
         else:
             summary = t.gettext("No data for this country yet.")
         panels.append(
