@@ -94,8 +94,10 @@ ORDER BY asn
 """
 ROLLUP_SQL = """
 WITH j AS (SELECT m.cc, c.* FROM cards c JOIN asn_cc m USING (asn)),
-long AS (UNPIVOT j ON filtering, rpki, irr, coordination INTO NAME action VALUE readiness)
-SELECT cc, month, action, count(*) AS ases, median(readiness) AS median,
+long AS (SELECT cc, month, unnest(['filtering', 'rpki', 'irr', 'coordination']) AS action,
+                 unnest([filtering, rpki, irr, coordination]) AS readiness
+          FROM j)  -- nulls kept: an action nobody could be scored on still has its row
+SELECT cc, month, action, count(readiness) AS ases, median(readiness) AS median,
        avg((readiness >= ?)::INTEGER) AS share_ready
 FROM long GROUP BY ALL ORDER BY cc, action
 """
