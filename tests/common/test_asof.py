@@ -35,10 +35,11 @@ def test_the_tolerance_boundary_is_inclusive(age: int, ok: bool) -> None:
 def test_tolerance_is_per_source() -> None:
     snap = [date(2024, 4, 20)]  # 20 days old
     assert not pick("rpki", D, snap).ok
-    assert not pick("rir", D, snap).ok  # 14 days
-    assert pick("ipdb", D, snap).ok  # 31 days
+    assert not pick("irr", D, snap).ok  # 7 days
+    assert pick("rir", D, snap).ok and pick("ipdb", D, snap).ok  # 31 days
     assert pick("caida-asrel", D, snap).ok
-    assert pick("rir", D, snap, tolerance_days=30).ok
+    assert pick("irr", D, snap, tolerance_days=30).ok
+    assert not pick("rir", D, snap, tolerance_days=19).ok
     with pytest.raises(ValueError, match="no as-of tolerance declared for source 'nope'"):
         tolerance("nope")
     assert {"bgp-ris", "rir", "ipdb", "rpki", "peeringdb", "caida-asrel"} <= set(TOLERANCES)

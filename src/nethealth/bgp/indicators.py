@@ -13,6 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from nethealth.bgp.derived import FULL_FEED_SHARE, VISIBLE
+from nethealth.common.asof import TOLERANCES
 from nethealth.indicators.registry import Compute, Indicator, register
 
 # {column} is one of the three fixed column names below, never user input.
@@ -25,6 +26,7 @@ SELECT c.cc AS country, st.d AS date,
 FROM countries c CROSS JOIN st
 LEFT JOIN bgp_country_routed r ON r.cc = c.cc AND r.snapshot = st.d
 """
+_TOL = {k: t.days for k, t in TOLERANCES.items()}
 _COLUMNS = ("asns_routed", "ipv4_routed_s24", "ipv6_routed_s48")
 
 _VISIBILITY = (
@@ -34,7 +36,8 @@ _VISIBILITY = (
     f"peer's number of prefixes for that address family. A snapshot whose RIBs have no "
     f"full-feed peer of a family has no value for that family (not measured). The other "
     f"inputs are taken by the as-of rule: latest on or before the RIB date within the "
-    f"source's tolerance (RIR files 14 days, ip-location-db 31 days), never a later snapshot; "
+    f"source's tolerance (RIR files {_TOL['rir']} days, ip-location-db {_TOL['ipdb']} days), "
+    f"never a later snapshot; "
     f"otherwise no country has a value that date (not comparable, with the dates)."
 )
 

@@ -39,11 +39,10 @@ TOLERANCES: dict[str, Tolerance] = {
     ),
     "bgp-routeviews": Tolerance(1, "RIB", "RouteViews dumps a RIB every 2 h; as RIS."),
     "rir": Tolerance(
-        14,
+        31,
         "RIR delegation file",
-        "published daily; delegations change by a "
-        "fraction of a percent a week, two weeks of missed fetches stay exact "
-        "enough for country counts.",
+        "published daily but often archived monthly; a country's delegations change by well "
+        "under 1 % a month, so a month-old file still counts them.",
     ),
     "ipdb": Tolerance(
         31,

@@ -14,10 +14,11 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from nethealth.common.asof import GroupAsOf, pick, pick_group
+from nethealth.common.asof import TOLERANCES, GroupAsOf, pick, pick_group
 from nethealth.common.status import Judgement, Status
 from nethealth.indicators.registry import Compute, Indicator, register, with_status
 
+_TOL = {k: t.days for k, t in TOLERANCES.items()}
 # Every date with an RIR file is a computation date; per date each registry's file comes from
 # the as-of rule (all registries that appear at all must be in force: a missing RIR would
 # undercount its countries). {agg} is one of the fixed aggregate expressions below.
@@ -216,7 +217,8 @@ ASNS_REGISTERED = register(Indicator(
         "allocated or assigned to holders in the country, summed over the `asn` records of the "
         "delegated-extended files (a record's value is a count of consecutive ASNs). Each date "
         "with an RIR file is reported; per RIR the file used is the latest on or before the "
-        "date within the RIR tolerance (14 days). When any RIR that has files at all has none "
+        f"date within the RIR tolerance ({_TOL['rir']} days). When any RIR that has files at all "
+        "has none "
         "in force, the date has no value (not comparable, the reason names the files' dates): "
         "a missing RIR would undercount its countries. A country with no records on a complete "
         "date is a measured zero."
@@ -303,7 +305,7 @@ ASNS_WITH_SPACE = register(Indicator(
         "Distinct AS numbers that, according to ip-location-db's asn database (RouteViews "
         "routing data and DB-IP), originate at least one IPv4 or IPv6 range overlapping an "
         "address range registered to the country in its asn-country database. The asn "
-        "snapshot is the latest on or before the asn-country snapshot within 31 days; "
+        f"snapshot is the latest on or before the asn-country snapshot within {_TOL['ipdb']} days; "
         "otherwise the date has no value (not comparable)."
     ),
     caveats=(

@@ -13,8 +13,10 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
+from nethealth.common.asof import TOLERANCES
 from nethealth.indicators.registry import Compute, Indicator, register
 
+_TOL = {k: t.days for k, t in TOLERANCES.items()}
 # {value} is one of the fixed expressions below, never user input.
 COUNTRY_SQL = """
 WITH v AS (SELECT snapshot AS d, status, reason, input_snapshot, simulated
@@ -48,7 +50,8 @@ COMMON = (
     "stored RIPE RIS and RouteViews collector; an AS belongs to the country the RIRs' "
     "delegation files in force register it in; RPKI states are RFC 6811's against the VRP "
     "snapshot in force. In force means the latest on or before the RIB date within the "
-    "source's tolerance (VRPs 3 days, RIR files 14 days), never a later one; otherwise no "
+    f"source's tolerance (VRPs {_TOL['rpki']} days, RIR files {_TOL['rir']} days), never a "
+    "later one; otherwise no "
     "country has a value that date (not comparable)."
 )
 CAVEATS = (
@@ -187,8 +190,9 @@ for _action, _how in READINESS_ACTIONS.items():
         "does nothing wrong but announces nothing has no scorecard. A month whose input for the "
         "action is missing has no value (not measured), never 0 % or 100 %: Filtering without "
         "incident detection that month, RPKI without VRPs in force on the RIB date (3 days), IRR "
-        "without an IRR dump in force (7 days), coordination without a PeeringDB snapshot in "
-        "force (31 days); and every action without RIR files in force (14 days).",
+        f"without an IRR dump in force ({_TOL['irr']} days), coordination without a PeeringDB "
+        f"snapshot in force ({_TOL['peeringdb']} days); and every action without RIR files in "
+        f"force ({_TOL['rir']} days).",
         sources=READINESS_SOURCES, datasets=READINESS_DATASETS,
         compute=_readiness_query(_action), higher_is="better",
     ))  # fmt: skip

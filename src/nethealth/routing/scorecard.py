@@ -377,6 +377,12 @@ def month_judgements(
             )
         )
     inputs = lake / "routing_inputs.parquet"
+    if not inputs.is_file():  # a directory written by `nethealth routing coverage`: its VRPs
+        # and ASN map were given explicitly, for that RIB
+        given = Judgement(
+            Status.MEASURED, f"inputs given to `nethealth routing coverage` ({rib_day})"
+        )
+        return out | {"rpki": given, "country": given}
     for action, name in (("rpki", "rpki"), ("country", "rir")):
         rows = (
             con.sql(INPUT_OF, params=[str(inputs), rib_day, name]).fetchall()
