@@ -220,7 +220,9 @@ def test_indicator_values_csv_has_null_as_empty(client: TestClient) -> None:
     assert [(r["country"], r["value"]) for r in rows] == [("DE", ""), ("FR", "")]
     # a null says why: FR's value was not measured, and the reason names the date
     assert (rows[1]["status"], rows[1]["reason"]) == (
-        "not measured", "the ip-location-db snapshot 2026-01-01 has no IPv6 ranges")
+        "not measured",
+        "the ip-location-db snapshot 2026-01-01 has no IPv6 ranges",
+    )
 
 
 def test_a_country_without_any_measured_value_has_its_latest_status(client: TestClient) -> None:

@@ -19,7 +19,7 @@ STATUS_TEXT = (
     "- `not comparable`: no number, because the inputs exist but their dates are too far from "
     "the computation date; the reason names the dates.",
     "",
-    "The value is null unless measured. Medians and \"countries with data\" count measured "
+    'The value is null unless measured. Medians and "countries with data" count measured '
     "values only.",
     "",
     "**One as-of rule** (`nethealth.common.asof`): for a computation date, each input's "
