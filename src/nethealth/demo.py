@@ -25,7 +25,10 @@ from nethealth.sim.config import GENERATOR_VERSION, SimConfig
 from nethealth.sources import atlas, dbip, ipdb, peeringdb, rir
 
 Progress = Callable[[str, int, int], None]
-DEMO_START = date(2026, 6, 1)  # fixed, so the demo is the same on every machine
+# Fixed, so the demo is the same on every machine; on or after the pinned ip-location-db data
+# (npm 2.3.2026061719): a RIB older than that snapshot would map its space with a later one,
+# which the as-of rule (nethealth.common.asof) refuses.
+DEMO_START = date(2026, 6, 18)
 
 
 def sim_dir(settings: Settings) -> Path:

@@ -171,7 +171,14 @@ def test_step_builds_the_datasets_and_indicators(tmp_path: Path, settings: Setti
     assert rows == {"DE": 1.0, "FR": 2.0, "NL": 1.0, "US": 0.0}
     v4 = {r["country"]: r["value"] for r in IPV4_ROUTED.compute(con).to_pylist()}
     assert v4 == {"DE": 1.0, "FR": 1.0, "NL": 256.0, "US": 0.0}
-    assert {r["value"] for r in IPV6_ROUTED.compute(con).to_pylist()} == {0.0}
+    # the RIB is IPv4-only: IPv6 was not measured, it is not zero
+    v6 = IPV6_ROUTED.compute(con).to_pylist()
+    assert {(r["value"], r["status"]) for r in v6} == {(None, "not measured")}
+    assert {r["reason"] for r in v6} == {"RIB is IPv4-only (2024-05-01)"}
+    us = [r for r in ASNS_ROUTED.compute(con).to_pylist() if r["country"] == "US"]
+    assert [(r["status"], r["reason"]) for r in us] == [
+        ("measured", "RIB 2024-05-01; RIR delegation files 2024-04-30")
+    ]  # the build step states a 0 from complete inputs as "zero measured"
 
 
 def test_select_ribs_takes_the_first_dump_of_the_day(settings: Settings, tmp_path: Path) -> None:

@@ -185,7 +185,7 @@ def test_routing_step_and_indicators_match_independent_computation(
     assert asn_cc.num_rows > 0 and set(asn_cc["snapshot"].to_pylist()) == {DAY}
 
     con = duckdb.connect()
-    for name in ("routing_rov_country", "countries"):
+    for name in ("routing_rov_country", "routing_inputs", "countries"):
         con.read_parquet(str(lake / f"{name}.parquet")).create_view(name)
     expected = _oracle(mirror)
     assert len(expected) >= 3
@@ -195,9 +195,14 @@ def test_routing_step_and_indicators_match_independent_computation(
     for ind_id in set(ids):
         ind = get_indicator(ind_id)
         assert ind.area == "routing"
-        got = {r["country"]: r for r in ind.compute(con).to_pylist()}
+        rows = ind.compute(con).to_pylist()
+        got = {r["country"]: r for r in rows if r["status"] == "measured"}
         want = {cc: v[ind_id] for cc, v in expected.items() if ind_id in v}
         assert set(got) == set(want), ind_id
+        # every other country has a row without a number, saying why (never a zero coverage)
+        others = [r for r in rows if r["country"] not in want]
+        assert others and all(r["value"] is None and r["status"] == "not measured" for r in others)
+        assert all("originate no" in r["reason"] for r in others)
         for cc, value in want.items():
             assert got[cc]["date"] == DAY
             assert got[cc]["value"] == pytest.approx(value), (ind_id, cc)
@@ -219,6 +224,14 @@ def test_scorecard_cli_and_api_on_the_built_lake(world: Path, built: Settings) -
                              "end": pa.array([t0 + timedelta(hours=2)],
                                              pa.timestamp("us", tz="UTC"))}),
                    lake / "routing_incidents.parquet")  # fmt: skip
+    # without a record that detection ran in June, Filtering is not measured (not 100 %)
+    days = lake / "routing_incident_days.parquet"
+    days.unlink(missing_ok=True)
+    blank = CliRunner().invoke(app, ["scorecard", "--asn", str(asn), "--month", "2025-06",
+                                     "--lake", str(lake), "--json"])  # fmt: skip
+    assert blank.exit_code == 0, blank.output
+    assert json.loads(blank.output)["filtering"] is None
+    pq.write_table(pa.table({"day": pa.array([t0.date()], pa.date32())}), days)
     dump = json.loads(next(mirror.glob("peeringdb/2025/06/*.json")).read_text())
     rec = [n for n in dump["net"]["data"] if n["asn"] == asn]
     coord = (

@@ -23,9 +23,11 @@ _CSV = {"text/csv": {"schema": {"type": "string"}}}
 
 COUNTRY_LIST_CSV = (
     "cc", "alpha3", "numeric", "name", "region", "subregion",
-    "indicator_id", "date", "value", "simulated", "method_version",
+    "indicator_id", "date", "value", "simulated", "method_version", "status", "reason",
 )  # fmt: skip
-SERIES_CSV = ("indicator_id", "country", "date", "value", "simulated", "method_version")
+SERIES_CSV = (
+    "indicator_id", "country", "date", "value", "simulated", "method_version", "status", "reason",
+)  # fmt: skip
 
 
 @router.get(
@@ -45,9 +47,10 @@ def list_countries(request: Request, response: Response, ctx: Ctx, format: Forma
     for c in data.countries:
         head = (c.cc, c.alpha3, c.numeric, c.name, c.region, c.subregion)
         if not c.latest:
-            rows.append((*head, None, None, None, None, None))
+            rows.append((*head, None, None, None, None, None, None, None))
         for ind_id, v in c.latest.items():
-            rows.append((*head, ind_id, v.date.isoformat(), v.value, v.simulated, v.method_version))
+            rows.append((*head, ind_id, v.date.isoformat(), v.value, v.simulated,
+                         v.method_version, v.status, v.reason))  # fmt: skip
     return csv_response("nethealth-countries.csv", COUNTRY_LIST_CSV, rows)
 
 
@@ -66,7 +69,16 @@ def get_country(
         response.headers["Vary"] = "Accept"
         return data
     rows = [
-        (s.id, data.country.cc, v.date.isoformat(), v.value, v.simulated, v.method_version)
+        (
+            s.id,
+            data.country.cc,
+            v.date.isoformat(),
+            v.value,
+            v.simulated,
+            v.method_version,
+            v.status,
+            v.reason,
+        )
         for s in data.indicators
         for v in s.series
     ]

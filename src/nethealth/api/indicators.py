@@ -90,7 +90,16 @@ def get_indicator_values(
         response.headers["Vary"] = "Accept"
         return data
     rows = [
-        (data.indicator.id, v.country, v.date.isoformat(), v.value, v.simulated, v.method_version)
+        (
+            data.indicator.id,
+            v.country,
+            v.date.isoformat(),
+            v.value,
+            v.simulated,
+            v.method_version,
+            v.status,
+            v.reason,
+        )
         for v in data.values
     ]
     name = _UNSAFE.sub("_", data.indicator.id)

@@ -54,6 +54,8 @@ class ValueRow:
     value: float | None
     simulated: bool
     method_version: str | None
+    status: str = "measured"
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,8 @@ _COUNTRY_COLS = (
     "cc, alpha3, numeric, name, official_name, name_fr, name_es, region, subregion, "
     "intermediate_region"
 )
-_VALUE_COLS = "indicator_id, country, date, value, simulated, method_version"
-# NaN is not a measurement; NULL and NaN values are never a "latest" value.
+_VALUE_COLS = "indicator_id, country, date, value, simulated, method_version, status, reason"
+# NaN is not a measurement; NULL and NaN values are never a "latest" measured value.
 _HAS_VALUE = "value IS NOT NULL AND NOT isnan(value)"
 
 
@@ -98,6 +100,8 @@ def _value_row(row: tuple[Any, ...]) -> ValueRow:
         value=_finite(row[3]),
         simulated=bool(row[4]),
         method_version=row[5],
+        status=row[6] or "measured",
+        reason=row[7] or "",
     )
 
 
@@ -196,13 +200,15 @@ class LakeReader:
     # Indicator values --------------------------------------------------------------------------
 
     def latest_values(self, indicator_id: str | None = None) -> list[ValueRow]:
-        """The most recent non-missing value per indicator and country."""
+        """Per indicator and country the most recent measured value or, when it has none, its
+        most recent row (null, with the status and reason saying why)."""
         rows = self.query(
             f"""
             SELECT {_VALUE_COLS} FROM indicator_values
-            WHERE {_HAS_VALUE} AND (CAST(? AS VARCHAR) IS NULL OR indicator_id = ?)
+            WHERE (CAST(? AS VARCHAR) IS NULL OR indicator_id = ?)
             QUALIFY row_number() OVER (
-                PARTITION BY indicator_id, country ORDER BY date DESC
+                PARTITION BY indicator_id, country
+                ORDER BY ({_HAS_VALUE}) DESC, date DESC
             ) = 1
             ORDER BY indicator_id, country
             """,

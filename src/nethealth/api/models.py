@@ -30,6 +30,16 @@ class Value(BaseModel):
     value: float | None
     simulated: bool = Field(description="True when the value comes from nethealth's simulator")
     method_version: str | None = None
+    status: str = Field(
+        default="measured",
+        description="Why the value exists or not: measured, zero measured (a real zero from a "
+        "complete input), not measured (no input for that date), not comparable (inputs of "
+        "different dates beyond the source's tolerance). `value` is null unless measured.",
+    )
+    reason: str = Field(
+        default="",
+        description="The inputs' dates behind a value, or why there is none (names the dates)",
+    )
 
 
 class CountryValue(BaseModel):
@@ -38,6 +48,16 @@ class CountryValue(BaseModel):
     value: float | None
     simulated: bool = Field(description="True when the value comes from nethealth's simulator")
     method_version: str | None = None
+    status: str = Field(
+        default="measured",
+        description="Why the value exists or not: measured, zero measured (a real zero from a "
+        "complete input), not measured (no input for that date), not comparable (inputs of "
+        "different dates beyond the source's tolerance). `value` is null unless measured.",
+    )
+    reason: str = Field(
+        default="",
+        description="The inputs' dates behind a value, or why there is none (names the dates)",
+    )
 
 
 class SourceRef(BaseModel):

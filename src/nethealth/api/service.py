@@ -130,8 +130,9 @@ def resolve_country(ctx: AppContext, raw: str) -> CountryRow:
 
 def _value(row: ValueRow) -> Value:
     return Value(
-        date=row.date, value=row.value, simulated=row.simulated, method_version=row.method_version
-    )
+        date=row.date, value=row.value, simulated=row.simulated,
+        method_version=row.method_version, status=row.status, reason=row.reason,
+    )  # fmt: skip
 
 
 def country_list(ctx: AppContext) -> CountryList:
@@ -168,7 +169,8 @@ def country_detail(ctx: AppContext, raw_cc: str) -> CountryDetail:
                 title=ind.title,
                 unit=ind.unit,
                 version=ind.version,
-                latest=present[-1] if present else None,
+                # the latest measured value; without one, the latest row says why (null)
+                latest=present[-1] if present else (values[-1] if values else None),
                 series=values,
             )
         )
@@ -250,6 +252,8 @@ def indicator_values(
             value=r.value,
             simulated=r.simulated,
             method_version=r.method_version,
+            status=r.status,
+            reason=r.reason,
         )
         for r in rows
     ]

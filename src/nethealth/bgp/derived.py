@@ -11,7 +11,12 @@ the day's first RIB), the step decodes the RIBs and computes:
   confederations skipped), with the number of peers and distinct paths that show each link;
 - bgp_country_routed: per country, the origin ASNs of visible pairs (visibility >= VISIBLE) that
   the RIRs register there (rir_delegations) and the routed address space that ip-location-db
-  places there (ipdb_country): IPv4 in /24 and IPv6 in /48 equivalents.
+  places there (ipdb_country): IPv4 in /24 and IPv6 in /48 equivalents;
+- bgp_country_routed_status: per snapshot and measure (the three columns above), whether the
+  snapshot's inputs allow it (`nethealth.common.status`) and why: the RIR files and the
+  ip-location-db snapshot are chosen by the as-of rule (`nethealth.common.asof`: latest on or
+  before the RIB date within the source's tolerance, never a later one), and an address family
+  without a full-feed peer in the RIBs is not measured (an IPv4-only RIB says nothing of IPv6).
 
 Each RIB is decoded once per build: `decoded_rib` keeps the decoded elements (Parquet,
 `bgp.elements/1`) under the lake's `.work/decoded-ribs/`, named by the raw file's SHA-256, so
@@ -34,6 +39,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from nethealth.bgp.ingest import ingest_file
+from nethealth.common.asof import AsOf, GroupAsOf, pick, pick_group
+from nethealth.common.status import Judgement, Status
 from nethealth.lake.build import Step, StepContext
 from nethealth.lake.raw import RawFile
 
@@ -58,6 +65,11 @@ LINKS_SCHEMA = pa.schema([
     ("snapshot", pa.date32()), ("asn_near", pa.uint32()), ("asn_far", pa.uint32()),
     ("peers", pa.int64()), ("paths", pa.int64()), ("simulated", pa.bool_()),
 ])  # fmt: skip
+STATUS_SCHEMA = pa.schema([
+    ("snapshot", pa.date32()), ("measure", pa.string()), ("status", pa.string()),
+    ("reason", pa.string()), ("simulated", pa.bool_()),
+])  # fmt: skip
+MEASURES = ("asns_routed", "ipv4_routed_s24", "ipv6_routed_s48")
 COUNTRY_SCHEMA = pa.schema([
     ("snapshot", pa.date32()), ("cc", pa.string()), ("asns_routed", pa.int64()),
     ("ipv4_routed_s24", pa.float64()), ("ipv6_routed_s48", pa.float64()),
@@ -144,10 +156,10 @@ FROM p JOIN q USING (a, b) ORDER BY asn_near, asn_far
 ROWS_PER_PASS = 3_000_000
 CACHE_DIR = Path(".work") / "decoded-ribs"
 DECODE_VERSION = "1"  # bump when the decoder's output for the same file changes
-# RIR files: per registry the latest on or before the snapshot; ASN records as number ranges.
+# RIR files: per registry the file in force (common.asof); ASN records as number ranges.
+RIR_FILES_SQL = "SELECT DISTINCT registry, snapshot FROM rir_delegations"
 ASN_CC_SQL = """
-WITH pick AS (SELECT registry, max(snapshot) AS snap FROM rir_delegations
-              WHERE snapshot <= ?::DATE GROUP BY registry),
+WITH pick AS (SELECT unnest(?::VARCHAR[]) AS registry, unnest(?::DATE[]) AS snap),
 ranges AS (SELECT x.cc, CAST(x.start AS BIGINT) AS lo, CAST(x.start AS BIGINT) + x.value - 1 AS hi
            FROM rir_delegations x JOIN pick ON x.registry = pick.registry AND x.snapshot = pick.snap
            WHERE x.type = 'asn' AND x.status IN ('allocated', 'assigned') AND x.cc IS NOT NULL),
@@ -155,10 +167,7 @@ routed AS (SELECT DISTINCT origin_asn FROM origins WHERE visibility >= ?)
 SELECT ranges.cc, count(DISTINCT routed.origin_asn) AS n
 FROM routed JOIN ranges ON routed.origin_asn BETWEEN ranges.lo AND ranges.hi GROUP BY ranges.cc
 """
-IPDB_SNAP_SQL = """
-SELECT coalesce(max(snapshot) FILTER (WHERE snapshot <= ?::DATE), min(snapshot))
-FROM ipdb_country
-"""
+IPDB_SNAPS_SQL = "SELECT DISTINCT snapshot FROM ipdb_country"
 IPDB_RANGES_SQL = """
 SELECT start, "end", cc FROM ipdb_country WHERE snapshot = ? AND af = ? ORDER BY start
 """
@@ -266,13 +275,41 @@ def _country_space(
     return out
 
 
+FULL_FEED_AFS_SQL = "SELECT DISTINCT af FROM peers WHERE full_feed"
+
+
+def _rir_in_force(con: duckdb.DuckDBPyConnection, lake: dict[str, Path], day: date) -> GroupAsOf:
+    """Each RIR's delegation file in force on the RIB date (all of them, or not ok)."""
+    files: dict[str, list[date]] = {}
+    if "rir_delegations" in lake:
+        con.read_parquet(str(lake["rir_delegations"])).create_view("rir_delegations")
+        for registry, snap in con.execute(RIR_FILES_SQL).fetchall():
+            files.setdefault(registry, []).append(snap)
+    return pick_group("rir", day, files)
+
+
+def _ipdb_in_force(con: duckdb.DuckDBPyConnection, lake: dict[str, Path], day: date) -> AsOf:
+    snaps: list[date] = []
+    if "ipdb_country" in lake:
+        con.read_parquet(str(lake["ipdb_country"])).create_view("ipdb_country")
+        snaps = [r[0] for r in con.execute(IPDB_SNAPS_SQL).fetchall()]
+    return pick("ipdb", day, snaps)
+
+
+def _with_rib(judgement: Judgement, day: date) -> str:
+    """A measured status's reason names every input date: the RIB's and the others'."""
+    if judgement.ok:
+        return f"RIB {day}; {judgement.reason}" if judgement.reason else f"RIB {day}"
+    return judgement.reason
+
+
 def snapshot_tables(
     rib_parquets: Sequence[Path],
     day: date,
     simulated: bool,
     lake: dict[str, Path],
 ) -> dict[str, pa.Table]:
-    """The four derived tables of one snapshot from decoded RIB Parquet files."""
+    """The derived tables of one snapshot from decoded RIB Parquet files."""
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")
     con.read_parquet([str(p) for p in rib_parquets]).create_view("rib")
@@ -297,17 +334,38 @@ def snapshot_tables(
     passes(LINK_PATHS_SQL, "r.as_path", "link_path_parts")
     links = con.sql(LINKS_SQL, params=[day, simulated]).to_arrow_table()
     countries: dict[str, dict[str, float]] = {}
-    if "rir_delegations" in lake:
-        con.read_parquet(str(lake["rir_delegations"])).create_view("rir_delegations")
-        for cc, n in con.execute(ASN_CC_SQL, [day, VISIBLE]).fetchall():
+    judged = {m: Judgement(Status.NOT_MEASURED, "") for m in MEASURES}
+    rir = _rir_in_force(con, lake, day)
+    if rir.ok:
+        regs = sorted(rir.snapshots)
+        params = [regs, [rir.snapshots[r] for r in regs], VISIBLE]
+        for cc, n in con.execute(ASN_CC_SQL, params).fetchall():
             countries.setdefault(cc, {})["asns"] = float(n)
-    if "ipdb_country" in lake:
-        con.read_parquet(str(lake["ipdb_country"])).create_view("ipdb_country")
-        snap = con.execute(IPDB_SNAP_SQL, [day]).fetchall()[0]
-        if snap[0] is not None:
-            for af, unit, key in ((4, 256.0, "v4"), (6, 65536.0, "v6")):
-                for cc, v in _country_space(con, snap[0], af, unit).items():
-                    countries.setdefault(cc, {})[key] = v
+    families = {int(af) for (af,) in con.sql(FULL_FEED_AFS_SQL).fetchall()}
+    judged["asns_routed"] = (
+        rir.judgement
+        if families
+        else Judgement(Status.NOT_MEASURED, f"RIB has no full-feed peer ({day})")
+    )
+    ipdb = _ipdb_in_force(con, lake, day)
+    for af, unit, key, measure in ((4, 256.0, "v4", "ipv4_routed_s24"),
+                                   (6, 65536.0, "v6", "ipv6_routed_s48")):  # fmt: skip
+        if af not in families:
+            other = "IPv6" if af == 4 else "IPv4"
+            why = f"RIB is {other}-only" if families else "RIB has no full-feed peer"
+            judged[measure] = Judgement(Status.NOT_MEASURED, f"{why} ({day})")
+            continue
+        judged[measure] = ipdb.judgement
+        if ipdb.snapshot is not None:
+            for cc, v in _country_space(con, ipdb.snapshot, af, unit).items():
+                countries.setdefault(cc, {})[key] = v
+    status = pa.table({
+        "snapshot": pa.array([day] * len(MEASURES), pa.date32()),
+        "measure": pa.array(MEASURES, pa.string()),
+        "status": pa.array([judged[m].status.value for m in MEASURES], pa.string()),
+        "reason": pa.array([_with_rib(judged[m], day) for m in MEASURES], pa.string()),
+        "simulated": pa.array([simulated] * len(MEASURES), pa.bool_()),
+    })  # fmt: skip
     ccs = sorted(countries)
     country = pa.table({
         "snapshot": pa.array([day] * len(ccs), pa.date32()),
@@ -323,6 +381,7 @@ def snapshot_tables(
         "bgp_prefix_origins": origins.cast(ORIGINS_SCHEMA),
         "bgp_as_links": links.cast(LINKS_SCHEMA),
         "bgp_country_routed": country.cast(COUNTRY_SCHEMA),
+        "bgp_country_routed_status": status.cast(STATUS_SCHEMA),
     }
 
 
@@ -347,6 +406,7 @@ def build(ctx: StepContext) -> None:
         "bgp_prefix_origins": ORIGINS_SCHEMA,
         "bgp_as_links": LINKS_SCHEMA,
         "bgp_country_routed": COUNTRY_SCHEMA,
+        "bgp_country_routed_status": STATUS_SCHEMA,
     }
     for name, tables in parts.items():
         ctx.write_dataset(name, pa.concat_tables(tables) if tables else schemas[name].empty_table())
@@ -354,11 +414,17 @@ def build(ctx: StepContext) -> None:
 
 STEP = Step(
     id="bgp",
-    version="1",
+    version="2",
     description="Decode RIB dumps into peers, prefix-origin visibility, AS links and routed "
     "resources per country",
     run=build,
-    outputs=("bgp_peers", "bgp_prefix_origins", "bgp_as_links", "bgp_country_routed"),
+    outputs=(
+        "bgp_peers",
+        "bgp_prefix_origins",
+        "bgp_as_links",
+        "bgp_country_routed",
+        "bgp_country_routed_status",
+    ),
     sources=SOURCES,
     depends=("ipdb", "rir"),
 )

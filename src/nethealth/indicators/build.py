@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from nethealth.common.status import STATUSES, Status
 from nethealth.errors import BuildError
 from nethealth.indicators.registry import all_indicators
 from nethealth.lake.build import Step, StepContext
@@ -12,8 +16,9 @@ from nethealth.lake.build import Step, StepContext
 SCHEMA = pa.schema([
     ("indicator_id", pa.string()), ("country", pa.string()), ("date", pa.date32()),
     ("value", pa.float64()), ("simulated", pa.bool_()), ("method_version", pa.string()),
+    ("status", pa.string()), ("reason", pa.string()),
 ])  # fmt: skip
-RESULT_COLUMNS = ("country", "date", "value", "simulated")
+RESULT_COLUMNS = ("country", "date", "value", "simulated", "status", "reason")
 
 
 def _connect(ctx: StepContext, datasets: set[str]) -> duckdb.DuckDBPyConnection:
@@ -28,6 +33,31 @@ def _connect(ctx: StepContext, datasets: set[str]) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def checked(indicator_id: str, result: pa.Table) -> tuple[pa.Array, pa.Array]:
+    """(value, status) of a compute's result, held to the status rules: a known status, a
+    number exactly when the status carries one, and 0 stated as `zero measured`."""
+    values = result["value"].cast(pa.float64()).to_pylist()
+    statuses = result["status"].cast(pa.string()).to_pylist()
+    out_v: list[float | None] = []
+    out_s: list[str] = []
+    for n, (v, st) in enumerate(zip(values, statuses, strict=True)):
+        if st not in STATUSES:
+            raise BuildError(
+                f"indicator {indicator_id!r} row {n}: unknown status {st!r}",
+                hint=f"use one of {', '.join(STATUSES)} (nethealth.common.status)",
+            )
+        if st in (Status.MEASURED, Status.ZERO_MEASURED):
+            if v is None or math.isnan(v):
+                st, v = Status.NOT_MEASURED.value, None
+            else:
+                st = (Status.ZERO_MEASURED if v == 0 else Status.MEASURED).value
+        else:
+            v = None  # no number without a measurement, whatever the compute left there
+        out_v.append(v)
+        out_s.append(st)
+    return pa.array(out_v, pa.float64()), pa.array(out_s, pa.string())
+
+
 def build(ctx: StepContext) -> None:
     indicators = all_indicators()
     con = _connect(ctx, {d for i in indicators for d in i.datasets})
@@ -37,12 +67,14 @@ def build(ctx: StepContext) -> None:
         result = ind.compute(con)
         if tuple(result.column_names) != RESULT_COLUMNS:
             raise BuildError(f"indicator {ind.id!r} returned columns {result.column_names}")
+        value, status = checked(ind.id, result)
         k = result.num_rows
         parts.append(pa.table({
             "indicator_id": pa.array([ind.id] * k, pa.string()),
             "country": result["country"], "date": result["date"].cast(pa.date32()),
-            "value": result["value"].cast(pa.float64()), "simulated": result["simulated"],
+            "value": value, "simulated": result["simulated"],
             "method_version": pa.array([ind.version] * k, pa.string()),
+            "status": status, "reason": pc.fill_null(result["reason"].cast(pa.string()), ""),
         }))  # fmt: skip
     con.close()
     table = pa.concat_tables(parts).cast(SCHEMA) if parts else SCHEMA.empty_table()
@@ -60,7 +92,7 @@ def _fingerprint(_settings: object) -> str:
 
 STEP = Step(
     id="indicators",
-    version="1",
+    version="2",
     description="Compute every registered indicator into indicator_values",
     run=build,
     outputs=("indicator_values",),

@@ -6,16 +6,21 @@ and the function that computes it from the lake. Method versions change whenever
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from nethealth.common.status import Judgement, Status
 from nethealth.errors import NotFoundError
 
 # The function gets a DuckDB connection on which every input dataset is a view, and returns a
-# table (country VARCHAR, date DATE, value DOUBLE, simulated BOOLEAN).
+# table (country VARCHAR, date DATE, value DOUBLE, simulated BOOLEAN, status VARCHAR,
+# reason VARCHAR): status from nethealth.common.status, value null unless measured, reason the
+# inputs' dates (or why there is no value). `with_status` adds the last two from per-date
+# judgements of the inputs.
 Compute = Callable[[duckdb.DuckDBPyConnection], pa.Table]
 
 
@@ -35,6 +40,24 @@ class Indicator:
 
 
 _REGISTRY: dict[str, Indicator] = {}
+
+
+def with_status(table: pa.Table, judgements: Mapping[Any, Judgement]) -> pa.Table:
+    """Add status and reason to (country, date, value, simulated) rows from the judgement of
+    each date's inputs: a date whose inputs are not ok gets null values; an ok date keeps its
+    numbers (0 is `zero measured`). A date without a judgement is `not measured`."""
+    values, statuses, reasons = [], [], []
+    missing = Judgement(Status.NOT_MEASURED, "no input judged for this date")
+    for day, value in zip(table["date"].to_pylist(), table["value"].to_pylist(), strict=True):
+        v, st, why = judgements.get(day, missing).value(value)
+        values.append(v)
+        statuses.append(st.value)
+        reasons.append(why)
+    return pa.table({
+        "country": table["country"], "date": table["date"],
+        "value": pa.array(values, pa.float64()), "simulated": table["simulated"],
+        "status": pa.array(statuses, pa.string()), "reason": pa.array(reasons, pa.string()),
+    })  # fmt: skip
 
 
 def register(indicator: Indicator) -> Indicator:

@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from nethealth.bgp.ingest import guess_collector
 from nethealth.bgp.mrt import MRTReader
+from nethealth.common import asof
 from nethealth.errors import InputError
 from nethealth.formats.atlas import (
     PROBE_SCHEMA,
@@ -38,6 +40,7 @@ _MRT = re.compile(r"(?:^|\.)(bview|rib|updates)\.(\d{8})\.(\d{4})(?:\.|$)")
 _ATLAS = re.compile(r"^(ping|traceroute)[-_.]")
 _PROBES = re.compile(r"(\d{8})\.json(?:\.(?:bz2|gz|xz))?$")
 _SKIP_SUFFIXES = (".prov.json", ".part", ".tmp", ".report.json")
+DAY = 86400
 
 
 def _noop(_m: str, _d: int, _t: int) -> None:
@@ -113,18 +116,88 @@ def find_mrt(roots: Sequence[Path]) -> BgpFiles:
     return out
 
 
-def select_mrt(files: BgpFiles, start: int, end: int) -> list[MrtFile]:
-    """Per collector: the last RIB at or before `start` (else its first RIB), then the update
-    files from that RIB's time until `end`. Collectors without a RIB are left out."""
+def rib_tolerance(collector: str) -> int:
+    """Seconds a RIB may precede the window it starts (the as-of tolerance of its source)."""
+    source = "bgp-routeviews" if collector.startswith("route-views") else "bgp-ris"
+    return asof.tolerance(source).days * DAY
+
+
+def select_mrt_checked(
+    files: BgpFiles, start: int, end: int
+) -> tuple[list[MrtFile], dict[str, str]]:
+    """Per collector: the last RIB at or before `start` (or, when none is, its first RIB before
+    `end`: the collector's data then begin later), then the update files from that RIB's time
+    until `end`. A RIB older than its source's tolerance (`nethealth.common.asof`, 1 day) is not
+    the state of the window: that collector is refused, with the reason. Collectors without a
+    RIB are left out (every route would look new)."""
     chosen: list[MrtFile] = []
+    refused: dict[str, str] = {}
     for collector, ribs in sorted(files.ribs.items()):
         before = [r for r in ribs if r.time <= start]
-        rib = before[-1] if before else ribs[0]
+        if before:
+            rib = before[-1]
+            age = start - rib.time
+            if age > rib_tolerance(collector):
+                refused[collector] = (
+                    f"{collector}: newest RIB at or before the window start, {_iso(rib.time)}, "
+                    f"is {asof.gap_text(age // DAY)} older than {_iso(start)} (tolerance "
+                    f"{asof.gap_text(rib_tolerance(collector) // DAY)}): not the state of the "
+                    "window, collector refused"
+                )
+                continue
+        else:
+            rib = ribs[0]
         if rib.time >= end:
             continue
         chosen.append(rib)
         chosen += [u for u in files.updates.get(collector, []) if rib.time - 900 <= u.time < end]
-    return chosen
+    for collector in sorted(set(files.updates) - set(files.ribs)):
+        refused[collector] = f"{collector}: update dumps without any RIB, collector refused"
+    return chosen, refused
+
+
+def select_mrt(files: BgpFiles, start: int, end: int) -> list[MrtFile]:
+    """`select_mrt_checked` without the reasons for refused collectors."""
+    return select_mrt_checked(files, start, end)[0]
+
+
+def _iso(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _period(times: Sequence[int]) -> int:
+    """A collector's update-file period: the most common gap between files (5 minutes when
+    unknown)."""
+    gaps = [b - a for a, b in itertools.pairwise(sorted(times)) if b > a]
+    return max(set(gaps), key=gaps.count) if gaps else 300
+
+
+def data_windows(files: Sequence[MrtFile]) -> dict[str, list[tuple[int, int]]]:
+    """Per collector, the time intervals its files describe: each update file its period
+    [time, time + period), the RIB only its own period. Time without a file is time without
+    data (no series is drawn over it), however long the RIB's routes stay in the table."""
+    by: dict[str, list[MrtFile]] = {}
+    for f in files:
+        by.setdefault(f.collector, []).append(f)
+    out: dict[str, list[tuple[int, int]]] = {}
+    for c, group in by.items():
+        period = _period([f.time for f in group if f.kind == "updates"])
+        out[c] = sorted((f.time, f.time + period) for f in group)
+    return out
+
+
+def covered_bins(
+    windows: dict[str, list[tuple[int, int]]], t0: int, step: int, n: int
+) -> np.ndarray:
+    """Bins [t0 + i·step, t0 + (i+1)·step) that some collector's data window overlaps."""
+    mask = np.zeros(n, dtype=bool)
+    for intervals in windows.values():
+        for a, b in intervals:
+            lo = max(0, (a - t0) // step)
+            hi = min(n, -(-(b - t0) // step))
+            if hi > lo:
+                mask[lo:hi] = True
+    return mask
 
 
 def coverage(files: Sequence[MrtFile]) -> dict[str, int]:
@@ -238,8 +311,9 @@ def read_atlas(
     report("atlas parse", len(picked), len(picked))
     results = pa.concat_tables(tables) if tables else RESULT_SCHEMA.empty_table()
     day = datetime.fromtimestamp(start, UTC).date()
-    archive = [p for d, p in files.probes if d <= day] or [p for _d, p in files.probes[:1]]
-    probes = read_probes(archive[-1]) if archive else PROBE_SCHEMA.empty_table()
+    # the probe archive in force (as-of rule: the latest on or before the day, within a day)
+    archive, _asof = asof.pick_item("atlas", day, ((d, p.name, p) for d, p in files.probes))
+    probes = read_probes(archive) if archive is not None else PROBE_SCHEMA.empty_table()
     return results, probes, reports
 
 

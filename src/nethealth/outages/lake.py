@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -39,12 +40,14 @@ from nethealth.outages.fusion import run_detector
 from nethealth.outages.inputs import (
     atlas_coverage,
     coverage,
+    covered_bins,
+    data_windows,
     dump_hour,
     find_atlas,
     find_mrt,
     read_atlas,
     read_bgp,
-    select_mrt,
+    select_mrt_checked,
 )
 from nethealth.outages.linking import link
 from nethealth.outages.series import SIGNAL_SCHEMA, Series, from_table, to_table
@@ -119,7 +122,10 @@ def country_ranges(settings: Settings, at: int) -> tuple[pa.Table, str]:
     if choice in ("auto", "rir"):
         rir = read_dataset(settings, "rir_delegations")
         if rir is not None and rir.num_rows:
-            return geo.ranges_from_delegations(rir, day), "rir_delegations"
+            ranges = geo.ranges_from_delegations(rir, day)
+            if ranges.num_rows or choice == "rir":
+                return ranges, "rir_delegations"
+            # no RIR file in force that day: ip-location-db may have one
         if choice == "rir":
             raise NotFoundError(
                 "no rir_delegations dataset in the lake",
@@ -143,6 +149,14 @@ def region_ranges(settings: Settings, at: int) -> pa.Table | None:
 
     raw = stored_file(RawStore(settings.raw_dir), datetime.fromtimestamp(at, UTC).date())
     return None if raw is None else geo.region_ranges_from_file(raw.path)
+
+
+def region_note(settings: Settings, at: int) -> str:
+    """Why there are no region series (no DB-IP file, or none in force on the day)."""
+    from nethealth.sources.dbip import file_in_force
+
+    _raw, why = file_in_force(RawStore(settings.raw_dir), datetime.fromtimestamp(at, UTC).date())
+    return f"no region series: {why.reason} (`nethealth outages fetch-geo`)"
 
 
 def asn_countries(settings: Settings, asns: Sequence[int], day: date) -> dict[int, str]:
@@ -216,16 +230,23 @@ def compute_series(
     progress: Progress = _noop,
     strict: bool = True,
     regions: pa.Table | None = None,
+    notes: list[str] | None = None,
 ) -> list[Series]:
+    """Every series of [start, end). `notes` (when given) receives what the BGP data covered:
+    collectors refused (RIB older than its tolerance), and per collector the first and last
+    update timestamps seen."""
     series: list[Series] = []
     if inputs.mrt:
-        files = select_mrt(find_mrt(inputs.mrt), start, end)
+        files, refused = select_mrt_checked(find_mrt(inputs.mrt), start, end)
         tables = read_bgp(files, strict=strict, progress=progress)
         progress("bgp visibility", 0, 1)
-        series += bgp_signal.visibility(
+        result = bgp_signal.visibility(
             tables, ranges, start=start, end=end, coverage=coverage(files), regions=regions
-        ).series
+        )
+        series += masked(result.series, data_windows(files))
         progress("bgp visibility", 1, 1)
+        if notes is not None:
+            notes += list(refused.values()) + updates_seen(tables)
     if inputs.atlas:
         found = find_atlas(inputs.atlas)
         results, probes, _ = read_atlas(
@@ -249,6 +270,41 @@ def compute_series(
         )
         series += from_table(part, start=start, end=end)
     return series
+
+
+def masked(series: list[Series], windows: dict[str, list[tuple[int, int]]]) -> list[Series]:
+    """BGP series with the bins no collector's files describe set to NaN: a RIB's routes are
+    not drawn flat over days without update dumps (those bins are missing, not steady)."""
+    out = []
+    for s in series:
+        covered = covered_bins(windows, s.start, s.step, len(s.values))
+        values = np.where(covered, s.values, np.nan)
+        out.append(Series(s.signal, s.entity, s.start, s.step, values))
+    return out
+
+
+def updates_seen(tables: Sequence[pa.Table]) -> list[str]:
+    """Per collector, the first and last update timestamps in the decoded data (the data window
+    actually covered), or that it had none."""
+    span: dict[str, list[int]] = {}
+    rib_only: set[str] = set()
+    for t in tables:
+        if not t.num_rows:
+            continue
+        collectors = pc.list_element(pc.split_pattern(t["peer"], "|", max_splits=1), 0)
+        upd = pc.not_equal(t["kind"], bgp_signal.RIB)
+        for c in set(collectors.to_pylist()):
+            rows = pc.and_(upd, pc.equal(collectors, c))
+            times = pc.filter(t["t_us"], rows)
+            if len(times):
+                lo, hi = pc.min(times).as_py() // 10**6, pc.max(times).as_py() // 10**6
+                cur = span.setdefault(c, [lo, hi])
+                cur[0], cur[1] = min(cur[0], lo), max(cur[1], hi)
+            else:
+                rib_only.add(c)
+    notes = [f"{c}: updates seen from {_iso(a)} to {_iso(b)}" for c, (a, b) in sorted(span.items())]
+    notes += [f"{c}: no update in the window (RIB only)" for c in sorted(rib_only - set(span))]
+    return notes
 
 
 def detect(
@@ -290,10 +346,10 @@ def detect(
     ranges, geo_source = country_ranges(settings, first)
     regions = region_ranges(settings, first)
     if regions is None:
-        notes.append("no dbip-city file stored: no region series (`nethealth outages fetch-geo`)")
+        notes.append(region_note(settings, first))
     series = compute_series(
         settings, inputs, ranges, start=first, end=stop, progress=progress, strict=strict,
-        regions=regions,
+        regions=regions, notes=notes,
     )  # fmt: skip
     dets = [
         d

@@ -6,8 +6,9 @@ https://publicdata.caida.org/datasets/as-relationships/serial-2. Lines are
 `<provider-as>|<customer-as>|-1|<source>` and `<peer-as>|<peer-as>|0|<source>` (`#` comments);
 `relationships.read_caida` parses them. Stored as raw/caida-asrel/<YYYY-MM-01>/<file name>.
 
-The `routing` and `routing_incidents` steps use, per day, the latest stored file on or before
-the day (`relationships_for`); without one they infer relationships from the day's paths.
+The `routing` and `routing_incidents` steps use, per day, the stored file in force under the
+as-of rule (`nethealth.common.asof`: the latest on or before the day within 62 days, never a
+later one); without one they infer relationships from the day's paths.
 """
 
 from __future__ import annotations
@@ -52,7 +53,6 @@ def file_name(month: date) -> str:
 
 
 parse_month = common.parse_month
-latest_on_or_before = common.latest_on_or_before
 
 
 def fetch(
@@ -91,7 +91,7 @@ class RelationshipSource:
     def for_day(self, day: date, paths: Callable[[], PathCounts]) -> tuple[pa.Table, str]:
         """`paths()` (called only when inference is needed): AS paths and, when they are
         distinct, the routes per path (else None)."""
-        raw = latest_on_or_before(self.files, day)
+        raw, _asof = common.file_in_force(SOURCE_ID, self.files, day)
         if raw is None:
             found, weights = paths()
             return relationships.infer(found, self.method, weights), self.method

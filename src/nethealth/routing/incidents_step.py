@@ -45,23 +45,25 @@ from nethealth.sources import rir
 
 DATASET = "routing_incidents"
 SCHEMA = INCIDENT_SCHEMA.append(pa.field("simulated", pa.bool_()))
+# Which days detection ran on (a day absent here was not examined: no incident is not "none").
+DAYS = "routing_incident_days"
+DAYS_SCHEMA = pa.schema([
+    ("day", pa.date32()), ("collectors", pa.list_(pa.string())), ("update_files", pa.int64()),
+    ("rpki_status", pa.string()), ("rpki_reason", pa.string()), ("simulated", pa.bool_()),
+])  # fmt: skip
 UPDATE_NAME = re.compile(r"^(?P<collector>.+)\.updates\.(?P<stamp>\d{8}\.\d{4})\.(?:gz|bz2)$")
 Row = dict[str, Any]
 
-# Per registry the latest file on or before the day: records per type present in the dataset,
-# and the allocated/assigned records of one family.
+# Per registry the file in force on the day (common.asof, via routing.step.rir_in_force):
+# records per type present in the dataset, and the allocated/assigned records of one family.
 DELEGATION_COUNTS_SQL = """
-WITH files AS (
-  SELECT registry, max(snapshot) AS snap FROM read_parquet(?) WHERE snapshot <= ?
-  GROUP BY registry)
+WITH files AS (SELECT unnest(?::VARCHAR[]) AS registry, unnest(?::DATE[]) AS snap)
 SELECT x.registry, x.snapshot, x.type, count(*) AS n
 FROM read_parquet(?) x JOIN files f ON x.registry = f.registry AND x.snapshot = f.snap
 GROUP BY ALL
 """
 ALLOCATED_SQL = """
-WITH files AS (
-  SELECT registry, max(snapshot) AS snap FROM read_parquet(?) WHERE snapshot <= ?
-  GROUP BY registry)
+WITH files AS (SELECT unnest(?::VARCHAR[]) AS registry, unnest(?::DATE[]) AS snap)
 SELECT x.start, x.value
 FROM read_parquet(?) x JOIN files f ON x.registry = f.registry AND x.snapshot = f.snap
 WHERE x.type = ? AND x.status IN ('allocated', 'assigned')
@@ -104,13 +106,23 @@ class DelegationHeaders:
         return self._parsed[key]
 
 
+def _in_force(
+    con: duckdb.DuckDBPyConnection, path: Path, day: date
+) -> tuple[list[str], list[date]]:
+    rir_files = routing_step.rir_in_force(con, path, day)
+    regs = sorted(rir_files.snapshots) if rir_files.ok else []
+    return regs, [rir_files.snapshots[r] for r in regs]
+
+
 def delegation_files(
     con: duckdb.DuckDBPyConnection, path: Path, headers: DelegationHeaders, day: date
 ) -> list[bogons.DelegationFile]:
-    """Each registry's file in force on `day`, with its header counts and records present."""
+    """Each registry's file in force on `day`, with its header counts and records present
+    (none unless every registry's file is in force: `bogons` then refuses the check)."""
     if not path.is_file():
         return []
-    rows = con.sql(DELEGATION_COUNTS_SQL, params=[str(path), day, str(path)]).fetchall()
+    regs, snaps = _in_force(con, path, day)
+    rows = con.sql(DELEGATION_COUNTS_SQL, params=[regs, snaps, str(path)]).fetchall()
     present: dict[tuple[str, date], dict[str, int]] = {}
     for registry, snap, kind, n in rows:
         present.setdefault((registry, snap), {})[kind] = int(n)
@@ -139,7 +151,8 @@ def allocated_spaces(
         if problem is not None:
             out.append(bogons.AllocatedSpace.refuse(af, problem))
             continue
-        t = con.sql(ALLOCATED_SQL, params=[str(path), day, str(path), kind]).to_arrow_table()
+        regs, snaps = _in_force(con, path, day)
+        t = con.sql(ALLOCATED_SQL, params=[regs, snaps, str(path), kind]).to_arrow_table()
         out.append(bogons.allocated_space(af, t["start"].to_pylist(), t["value"].to_pylist()))
     return out
 
@@ -154,6 +167,7 @@ class DayResult:
     intervals: pa.Table
     simulated: bool
     notes: list[str]
+    coverage: dict[str, Any] | None = None  # a `routing_incident_days` row
 
 
 def window_of(
@@ -186,7 +200,9 @@ def day_incidents(
 ) -> DayResult:
     window, notes = window_of(day, ribs, updates, ctx.settings.lake_dir)
     intervals = intervals_of(window)
-    vrps, vrps_sim = routing_step.vrps_for(con, ctx.dataset_path("rpki_vrps"), day)
+    vrps, vrps_sim, vrp_asof = routing_step.vrps_asof(con, ctx.dataset_path("rpki_vrps"), day)
+    if not vrp_asof.ok:
+        notes.append(f"{day}: no RPKI-invalid detection: {vrp_asof.reason}")
     # CAIDA's file in force when one is stored, else inferred from the 00:00 RIB's paths
     source = relations or caida.RelationshipSource([])
     rel, basis = source.for_day(
@@ -201,7 +217,16 @@ def day_incidents(
         for f in [r for r, _c in ribs] + [u for v in updates.values() for u in v]
     )
     rows = pa.concat_tables([found, unallocated.cast(INCIDENT_SCHEMA)]).to_pylist()
-    return DayResult(day, rows, intervals, simulated, notes + [f"{day}: {r}" for r in reasons])
+    used = sorted(c for c in updates if c in {c for _r, c in ribs})
+    cover = {
+        "day": day, "collectors": used,
+        "update_files": sum(len(updates[c]) for c in used),
+        "rpki_status": vrp_asof.status.value, "rpki_reason": vrp_asof.reason,
+        "simulated": simulated,
+    }  # fmt: skip
+    return DayResult(
+        day, rows, intervals, simulated, notes + [f"{day}: {r}" for r in reasons], cover
+    )
 
 
 # --- joining days --------------------------------------------------------------------------
@@ -355,6 +380,7 @@ def build(ctx: StepContext) -> None:
     headers = DelegationHeaders(ctx.raw_files(rir.SOURCE_ID))
     relations = caida.RelationshipSource(ctx.raw_files(caida.SOURCE_ID))
     joiner = DayJoiner()
+    covered: list[dict[str, Any]] = []
     con = duckdb.connect()
     try:
         for i, day in enumerate(days):
@@ -365,6 +391,8 @@ def build(ctx: StepContext) -> None:
             for note in result.notes:
                 ctx.progress(f"routing incidents {note}", i, len(days))
             joiner.add(result)
+            if result.coverage is not None:
+                covered.append(result.coverage)
     finally:
         con.close()
     rows = joiner.rows()
@@ -372,15 +400,16 @@ def build(ctx: StepContext) -> None:
     ctx.write_dataset(
         DATASET, pa.Table.from_pylist(rows, schema=SCHEMA) if rows else SCHEMA.empty_table()
     )
+    ctx.write_dataset(DAYS, pa.Table.from_pylist(covered, schema=DAYS_SCHEMA))
 
 
 STEP = Step(
     id="routing_incidents",
-    version="2",
+    version="3",
     description="Routing incidents (MOAS, sub-prefix hijacks, route leaks, bogons incl. "
     "unallocated space) per UTC day from RIB and update dumps, joined across midnight",
     run=build,
-    outputs=(DATASET,),
+    outputs=(DATASET, DAYS),
     sources=(*routing_step.BGP_SOURCES, rir.SOURCE_ID, caida.SOURCE_ID),
     # rpki: the VRPs in force; rir: the delegations (unallocated space)
     depends=("rpki", "rir"),

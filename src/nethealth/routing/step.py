@@ -6,8 +6,12 @@ snapshot = the dump's UTC date; update dumps beside them are ignored here), the 
 `rir_delegations` datasets, and IRR dumps under raw/irr (optional).
 
 Per date it uses each collector's first RIB of the day (later RIBs of the same day add little
-and would multiply the work by up to 12), the VRPs of the latest RPKI snapshot on or before the
-date, and the ASN→country map of each RIR's latest delegation file on or before the date.
+and would multiply the work by up to 12), and, by the as-of rule (`nethealth.common.asof`:
+latest on or before the date within the source's tolerance, never a later snapshot), the VRPs
+of the RPKI snapshot in force and the ASN→country map of each RIR's delegation file in force.
+VRPs out of tolerance are not used (every route's RPKI state would be judged against another
+time's ROAs); `routing_inputs` records per date and input whether it was in force and why
+(`nethealth.common.status`), which the indicators and scorecards read.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import pyarrow as pa
 
 from nethealth.bgp.derived import decoded_rib
 from nethealth.bgp.source import RIS, ROUTEVIEWS
+from nethealth.common.asof import AsOf, GroupAsOf, pick, pick_group
+from nethealth.common.status import Judgement
 from nethealth.formats.rpsl import ROUTE_SCHEMA, read_rpsl
 from nethealth.formats.vrp import VRP_SCHEMA
 from nethealth.lake.build import Step, StepContext
@@ -35,17 +41,21 @@ RIB_NAME = re.compile(r"^(?P<collector>.+)\.(?:bview|rib)\.(?P<stamp>\d{8}\.\d{4
 ASN_COUNTRY = "routing_asn_country"
 RELATIONSHIPS = "routing_relationships"
 IRR_ROUTES = "routing_irr_routes"
-OUTPUTS = (*snap.DATASETS, ASN_COUNTRY, RELATIONSHIPS, IRR_ROUTES)
+INPUTS = "routing_inputs"
+OUTPUTS = (*snap.DATASETS, ASN_COUNTRY, RELATIONSHIPS, IRR_ROUTES, INPUTS)
+INPUTS_SCHEMA = pa.schema([
+    ("snapshot", pa.date32()), ("input", pa.string()), ("status", pa.string()),
+    ("reason", pa.string()), ("input_snapshot", pa.string()), ("simulated", pa.bool_()),
+])  # fmt: skip
 
-VRPS_ASOF = """
-SELECT * EXCLUDE (snapshot, simulated), simulated FROM read_parquet(?)
-WHERE snapshot = (SELECT max(snapshot) FROM read_parquet(?) WHERE snapshot <= ?)
+VRP_SNAPSHOTS = "SELECT DISTINCT snapshot FROM read_parquet(?)"
+VRPS_OF = """
+SELECT * EXCLUDE (snapshot, simulated), simulated FROM read_parquet(?) WHERE snapshot = ?
 """
-# Each registry's latest file on or before the date; a record covers `value` consecutive ASNs.
+RIR_FILES = "SELECT DISTINCT registry, snapshot FROM read_parquet(?)"
+# Each registry's file in force; a record covers `value` consecutive ASNs.
 ASN_COUNTRY_SQL = """
-WITH files AS (
-  SELECT registry, max(snapshot) AS snap FROM read_parquet(?) WHERE snapshot <= ?
-  GROUP BY registry),
+WITH files AS (SELECT unnest(?::VARCHAR[]) AS registry, unnest(?::DATE[]) AS snap),
 recs AS (
   SELECT x.start::BIGINT AS first, x.value AS n, upper(x.cc) AS cc
   FROM read_parquet(?) x JOIN files f ON x.registry = f.registry AND x.snapshot = f.snap
@@ -71,20 +81,66 @@ def rib_files(files: Sequence[RawFile]) -> dict[date, list[tuple[RawFile, str]]]
     return out
 
 
+_EMPTY_CC = pa.schema([("asn", pa.uint32()), ("cc", pa.string())])
+
+
+def rir_in_force(con: duckdb.DuckDBPyConnection, delegations: Path, day: date) -> GroupAsOf:
+    """Each RIR's delegation file in force on `day` (all registries stored, or not ok)."""
+    files: dict[str, list[date]] = {}
+    if delegations.is_file():
+        for registry, snap in con.sql(RIR_FILES, params=[str(delegations)]).fetchall():
+            files.setdefault(registry, []).append(snap)
+    return pick_group("rir", day, files)
+
+
+def asn_country_asof(
+    con: duckdb.DuckDBPyConnection, delegations: Path, day: date
+) -> tuple[pa.Table, GroupAsOf]:
+    """(asn, cc) of the RIR files in force on `day` (empty when they are not), and the choice."""
+    rir = rir_in_force(con, delegations, day)
+    if not rir.ok:
+        return _EMPTY_CC.empty_table(), rir
+    regs = sorted(rir.snapshots)
+    params = [regs, [rir.snapshots[r] for r in regs], str(delegations)]
+    return con.sql(ASN_COUNTRY_SQL, params=params).to_arrow_table(), rir
+
+
 def asn_country(con: duckdb.DuckDBPyConnection, delegations: Path, day: date) -> pa.Table:
-    if not delegations.is_file():
-        return pa.table({"asn": pa.array([], pa.uint32()), "cc": pa.array([], pa.string())})
-    params = [str(delegations), day, str(delegations)]
-    return con.sql(ASN_COUNTRY_SQL, params=params).to_arrow_table()
+    return asn_country_asof(con, delegations, day)[0]
+
+
+def vrps_asof(con: duckdb.DuckDBPyConnection, vrps: Path, day: date) -> tuple[pa.Table, bool, AsOf]:
+    """The VRPs in force on `day` (empty when none is: no snapshot within the tolerance),
+    whether they are simulated, and the as-of choice."""
+    snaps = (
+        [r[0] for r in con.sql(VRP_SNAPSHOTS, params=[str(vrps)]).fetchall()]
+        if vrps.is_file()
+        else []
+    )
+    asof = pick("rpki", day, snaps)
+    if asof.snapshot is None:
+        return VRP_SCHEMA.empty_table(), False, asof
+    t = con.sql(VRPS_OF, params=[str(vrps), asof.snapshot]).to_arrow_table()
+    simulated = bool(t.num_rows) and any(t["simulated"].to_pylist()[:1])
+    return t.select(VRP_SCHEMA.names).cast(VRP_SCHEMA), simulated, asof
 
 
 def vrps_for(con: duckdb.DuckDBPyConnection, vrps: Path, day: date) -> tuple[pa.Table, bool]:
     """The VRPs in force on `day` and whether they are simulated; none: an empty table."""
-    if not vrps.is_file():
-        return VRP_SCHEMA.empty_table(), False
-    t = con.sql(VRPS_ASOF, params=[str(vrps), str(vrps), day]).to_arrow_table()
-    simulated = bool(t.num_rows) and any(t["simulated"].to_pylist()[:1])
-    return t.select(VRP_SCHEMA.names).cast(VRP_SCHEMA), simulated
+    table, simulated, _asof = vrps_asof(con, vrps, day)
+    return table, simulated
+
+
+def inputs_table(day: date, rows: list[tuple[str, Judgement, str]], simulated: bool) -> pa.Table:
+    """`routing_inputs` rows of one date: (input, judgement, snapshot(s) used)."""
+    return pa.table({
+        "snapshot": pa.array([day] * len(rows), pa.date32()),
+        "input": pa.array([r[0] for r in rows], pa.string()),
+        "status": pa.array([r[1].status.value for r in rows], pa.string()),
+        "reason": pa.array([r[1].reason for r in rows], pa.string()),
+        "input_snapshot": pa.array([r[2] for r in rows], pa.string()),
+        "simulated": pa.array([simulated] * len(rows), pa.bool_()),
+    }, schema=INPUTS_SCHEMA)  # fmt: skip
 
 
 def _stamp(table: pa.Table, day: date, simulated: bool) -> pa.Table:
@@ -100,8 +156,8 @@ def day_tables(
 ) -> dict[str, pa.Table]:
     # decoded once per build (shared with the `bgp` step, cached by the file's SHA-256)
     elements = [decoded_rib(ctx.lake_dir, raw, collector) for raw, collector in ribs]
-    vrps, vrps_sim = vrps_for(con, ctx.dataset_path("rpki_vrps"), day)
-    cc = asn_country(con, ctx.dataset_path("rir_delegations"), day)
+    vrps, vrps_sim, vrp_asof = vrps_asof(con, ctx.dataset_path("rpki_vrps"), day)
+    cc, rir = asn_country_asof(con, ctx.dataset_path("rir_delegations"), day)
     tables = snap.compute_from_elements(con, elements, vrps, day, cc)
     tables[ASN_COUNTRY] = cc
     # CAIDA's file in force when one is stored, else inferred from the day's paths
@@ -109,7 +165,13 @@ def day_tables(
     rel, method = source.for_day(day, lambda: route_paths(elements))
     tables[RELATIONSHIPS] = caida.with_method(rel, method)
     simulated = vrps_sim or any(raw.provenance.simulated for raw, _ in ribs)
-    return {name: _stamp(t, day, simulated) for name, t in tables.items()}
+    out = {name: _stamp(t, day, simulated) for name, t in tables.items()}
+    vrp_used = str(vrp_asof.snapshot) if vrp_asof.snapshot else ""
+    out[INPUTS] = inputs_table(
+        day, [("rpki", vrp_asof.judgement, vrp_used), ("rir", rir.judgement, rir.described())],
+        simulated,
+    )  # fmt: skip
+    return out
 
 
 def irr_routes(files: Sequence[RawFile]) -> pa.Table:
@@ -132,7 +194,9 @@ def _empty_tables() -> dict[str, pa.Table]:
         con.close()
     tables[ASN_COUNTRY] = cc
     tables[RELATIONSHIPS] = caida.with_method(relationships.REL_SCHEMA.empty_table(), "")
-    return {name: _stamp(t, date.min, False) for name, t in tables.items()}
+    out = {name: _stamp(t, date.min, False) for name, t in tables.items()}
+    out[INPUTS] = INPUTS_SCHEMA.empty_table()
+    return out
 
 
 def build(ctx: StepContext) -> None:
@@ -156,7 +220,7 @@ def build(ctx: StepContext) -> None:
 
 STEP = Step(
     id="routing",
-    version="2",
+    version="3",
     description="ROV coverage per ASN and country, transit and peer filtering per RIB date; "
     "AS relationships (CAIDA's file in force, else inferred: Gao); IRR route objects",
     run=build,

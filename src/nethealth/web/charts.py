@@ -33,7 +33,7 @@ NARROW = Size("narrow", 360.0, 220.0, 3)
 @dataclass(frozen=True)
 class Point:
     date: date
-    value: float
+    value: float | None  # None: no measured value that date (the line breaks there)
 
 
 @dataclass(frozen=True)
@@ -108,11 +108,15 @@ def date_ticks(first: date, last: date, most: int) -> list[tuple[date, str]]:
 
 
 def line_chart(points: Sequence[Point], unit: str, size: Size = WIDE) -> LineChart | None:
-    """Scales and paths for a series in date order; None when there is nothing to draw."""
-    if not points:
+    """Scales and paths for a series in date order; None when there is nothing to draw.
+
+    A point without a value (not measured, not comparable) keeps its place on the time axis and
+    breaks the line: nothing is drawn across dates without a measurement."""
+    measured = [p for p in points if p.value is not None]
+    if not measured:
         return None
     right, bottom = size.width - RIGHT, size.height - BOTTOM
-    values = [p.value for p in points]
+    values = [p.value for p in measured if p.value is not None]
     lo, hi = min(values), max(values)
     if lo >= 0 and hi > 0 and lo < hi * 0.5:
         lo = 0.0  # a baseline at zero when the data are near it anyway: honest proportions
@@ -128,12 +132,19 @@ def line_chart(points: Sequence[Point], unit: str, size: Size = WIDE) -> LineCha
     def sy(v: float) -> float:
         return round(bottom - (v - y_lo) / (y_hi - y_lo) * (bottom - TOP), 1)
 
-    coords = [(sx(p.date), sy(p.value)) for p in points]
-    path = "M" + " L".join(f"{x},{y}" for x, y in coords)
-    labelled = [
-        Marker(x, y, f"{p.date.isoformat()}: {fmt_value(p.value, unit)}")
-        for (x, y), p in zip(coords, points, strict=True)
-    ]
+    runs: list[list[Marker]] = [[]]
+    for p in points:
+        if p.value is None:
+            if runs[-1]:
+                runs.append([])
+            continue
+        label = f"{p.date.isoformat()}: {fmt_value(p.value, unit)}"
+        runs[-1].append(Marker(sx(p.date), sy(p.value), label))
+    runs = [run for run in runs if run]
+    path = " ".join("M" + " L".join(f"{m.x},{m.y}" for m in run) for run in runs)
+    labelled = [m for run in runs for m in run]
+    # a lone measured point between gaps draws no line: its marker must show whatever the count
+    lone = [run[0] for run in runs if len(run) == 1]
     y_axis = tuple(Tick(sy(v), fmt_number(v), "end") for v in y_ticks)
     x_axis = tuple(
         Tick(sx(d), label, "end" if sx(d) > right - 30 else "middle")
@@ -148,7 +159,7 @@ def line_chart(points: Sequence[Point], unit: str, size: Size = WIDE) -> LineCha
         top=TOP,
         bottom=bottom,
         path=path,
-        markers=tuple(labelled) if len(labelled) <= MAX_MARKERS else (),
+        markers=tuple(labelled) if len(labelled) <= MAX_MARKERS else tuple(lone),
         last=labelled[-1],
         y_ticks=y_axis,
         x_ticks=x_axis,
@@ -156,24 +167,26 @@ def line_chart(points: Sequence[Point], unit: str, size: Size = WIDE) -> LineCha
 
 
 def summarise(points: Sequence[Point], unit: str) -> str:
-    """Latest value, change since the first date, minimum and maximum, in one or two sentences."""
-    if not points:
+    """Latest value, change since the first date, minimum and maximum, in one or two sentences
+    (over the measured points only)."""
+    got = [(p.date, p.value) for p in points if p.value is not None]
+    if not got:
         return "No data."
-    latest = points[-1]
-    text = f"Latest value {fmt_value(latest.value, unit)} on {latest.date.isoformat()}"
-    if len(points) == 1:
+    last_day, last = got[-1]
+    text = f"Latest value {fmt_value(last, unit)} on {last_day.isoformat()}"
+    if len(got) == 1:
         return text + " (a single measurement)."
-    first = points[0]
-    delta = latest.value - first.value
+    first_day, first = got[0]
+    delta = last - first
     change = "unchanged" if delta == 0 else fmt_change(delta, unit)
-    low = min(points, key=lambda p: p.value)
-    high = max(points, key=lambda p: p.value)
+    low = min(got, key=lambda x: x[1])
+    high = max(got, key=lambda x: x[1])
     return (
-        f"{text}; {change} since {first.date.isoformat()} "
-        f"({fmt_value(first.value, unit)}). "
-        f"Lowest {fmt_value(low.value, unit)} on {low.date.isoformat()}, "
-        f"highest {fmt_value(high.value, unit)} on {high.date.isoformat()}; "
-        f"{len(points)} values."
+        f"{text}; {change} since {first_day.isoformat()} "
+        f"({fmt_value(first, unit)}). "
+        f"Lowest {fmt_value(low[1], unit)} on {low[0].isoformat()}, "
+        f"highest {fmt_value(high[1], unit)} on {high[0].isoformat()}; "
+        f"{len(got)} values."
     )
 
 

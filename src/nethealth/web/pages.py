@@ -76,7 +76,9 @@ def home_json(
     return _home_view(ctx, store, indicator, sort, order)
 
 
-def _map_country(row: views.MapRow | None, cc: str, name: str, layer: bool) -> MapCountry:
+def _map_country(
+    row: views.MapRow | None, cc: str, name: str, layer: bool, gap: views.GapRow | None = None
+) -> MapCountry:
     if layer:  # no event is a count of zero, not missing data
         return MapCountry(
             cc=cc,
@@ -91,7 +93,10 @@ def _map_country(row: views.MapRow | None, cc: str, name: str, layer: bool) -> M
         cc=cc,
         name=name,
         colour=row.colour if row else None,
-        value_text=f"{row.value_text} ({row.date.isoformat()})" if row else None,
+        # a hatched country names why it has no value (the status), not just "no data"
+        value_text=f"{row.value_text} ({row.date.isoformat()})"
+        if row
+        else (f"no data, {gap.status}" if gap else None),
     )
 
 
@@ -107,9 +112,10 @@ def home(
     view = _home_view(ctx, store, indicator, sort, order)
     layer = view.window is not None
     by_cc = {r.cc: r for r in view.rows}
+    gaps = {g.cc: g for g in view.gaps}
     countries = ctx.lake.countries()
     by_numeric = {
-        c.numeric: _map_country(by_cc.get(c.cc), c.cc, c.name, layer)
+        c.numeric: _map_country(by_cc.get(c.cc), c.cc, c.name, layer, gaps.get(c.cc))
         for c in countries
         if c.numeric
     }
@@ -182,10 +188,12 @@ def country(cc: str, request: Request, ctx: Ctx, store: Store, routing: Routing)
     view = _country_view(ctx, store, routing, cc, t)
     charts = {}
     for p in view.indicators:
-        points = [Point(v.date, v.value) for v in p.series if v.value is not None]
+        # dates without a measured value stay on the axis and break the line
+        points = [Point(v.date, v.value) for v in p.series]
+        measured = sum(1 for v in p.series if v.value is not None)
         # One value is a number, not a trend: the summary and the table say it all.
         drawn = [line_chart(points, p.unit, size) for size in (WIDE, NARROW)]
-        charts[p.id] = [c for c in drawn if c is not None] if len(points) > 1 else []
+        charts[p.id] = [c for c in drawn if c is not None] if measured > 1 else []
     return render(
         request,
         "country.html",

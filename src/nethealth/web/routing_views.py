@@ -101,6 +101,15 @@ class Scorecard(BaseModel):
     routes: int | None
     filtering_incidents: int | None
     method_version: str | None = None
+    # why an action has no readiness (its input for the month is missing), else its inputs
+    filtering_reason: str | None = None
+    rpki_reason: str | None = None
+    irr_reason: str | None = None
+    coordination_reason: str | None = None
+    filtering_status: str | None = None
+    rpki_status: str | None = None
+    irr_status: str | None = None
+    coordination_status: str | None = None
 
 
 class Pager(BaseModel):

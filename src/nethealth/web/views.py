@@ -8,6 +8,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from enum import StrEnum
+from typing import Any
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field
@@ -15,7 +16,7 @@ from pydantic import BaseModel, Field
 from nethealth.api import service
 from nethealth.api.context import AppContext
 from nethealth.api.errors import ApiError
-from nethealth.api.lake import LakeUnavailableError
+from nethealth.api.lake import LakeUnavailableError, ValueRow
 from nethealth.api.models import (
     API_VERSION,
     CountryMeta,
@@ -24,6 +25,7 @@ from nethealth.api.models import (
     SourceRef,
     Value,
 )
+from nethealth.common.status import Status
 from nethealth.indicators.registry import Indicator
 from nethealth.web.charts import Point, summarise
 from nethealth.web.formatting import fmt_number, fmt_value
@@ -92,6 +94,26 @@ class MapRow(BaseModel):
     )
 
 
+class GapRow(BaseModel):
+    """A country without a measured value on the map, and why (status and reason)."""
+
+    cc: str
+    numeric: str | None
+    name: str
+    status: str = Field(description="not measured or not comparable")
+    reason: str
+    date: dt.date | None = Field(description="The date of its latest row; None: no row at all")
+
+
+class GapGroup(BaseModel):
+    """Countries without a value that share one status and reason (listed once, counted)."""
+
+    status: str
+    reason: str
+    count: int
+    countries: list[str] = Field(description="ISO alpha-2 codes")
+
+
 class MapWindow(BaseModel):
     """The home map's shutdown layer: events from the tracker, counted per country."""
 
@@ -113,13 +135,20 @@ class HomeView(BaseModel):
     sort: SortKey
     order: SortOrder
     countries_total: int
-    countries_with_data: int
+    countries_with_data: int = Field(description="Countries with a measured value (zero included)")
+    countries_not_measured: int = 0
+    countries_not_comparable: int = 0
     latest_date: dt.date | None
-    median: float | None
+    earliest_date: dt.date | None = Field(
+        default=None, description="The oldest date among the values shown (they may differ)"
+    )
+    median: float | None = Field(description="Median of the measured values only")
     median_text: str | None
     simulated: bool
     legend: list[LegendClass]
     rows: list[MapRow]
+    gaps: list[GapRow] = Field(default_factory=list, description="Countries without a value")
+    gap_groups: list[GapGroup] = Field(default_factory=list)
     links: PageLinks
     layer: str = Field(
         default="indicator", description="What colours the map: indicator, or shutdowns-12m"
@@ -186,6 +215,34 @@ def _default_indicator(ctx: AppContext, indicators: list[Indicator]) -> Indicato
     return indicators[0]
 
 
+def gap_rows(countries: Sequence[Any], latest: dict[str, ValueRow]) -> list[GapRow]:
+    """Every country without a measured value: its latest row's status and reason, or (no row
+    at all) not measured."""
+    out = []
+    for c in countries:
+        v = latest.get(c.cc)
+        if v is not None and v.value is not None:
+            continue
+        status = v.status if v is not None and v.value is None else Status.NOT_MEASURED.value
+        if status in (Status.MEASURED, Status.ZERO_MEASURED):  # a null left as measured
+            status = Status.NOT_MEASURED.value
+        reason = (v.reason if v is not None else "") or "no value computed for this country"
+        out.append(GapRow(cc=c.cc, numeric=c.numeric, name=c.name, status=status, reason=reason,
+                          date=v.date if v is not None else None))  # fmt: skip
+    return out
+
+
+def gap_groups(gaps: Sequence[GapRow]) -> list[GapGroup]:
+    """Gaps grouped by (status, reason), largest first: one line per cause, not per country."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for g in gaps:
+        groups.setdefault((g.status, g.reason), []).append(g.cc)
+    return [
+        GapGroup(status=st, reason=why, count=len(ccs), countries=ccs)
+        for (st, why), ccs in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ]
+
+
 def home_view(
     ctx: AppContext, indicator_id: str | None, sort: SortKey, order: SortOrder
 ) -> HomeView:
@@ -218,6 +275,7 @@ def home_view(
     ]
     median = statistics.median(values) if values else None
     query = home_query(indicator_id, sort, order)
+    gaps = gap_rows(countries, latest) if ind else []
     return HomeView(
         indicator=service.indicator_meta(ctx, ind) if ind else None,
         indicators=indicator_options(indicators),
@@ -225,7 +283,12 @@ def home_view(
         order=order,
         countries_total=len(countries),
         countries_with_data=len(rows),
+        countries_not_measured=sum(g.status == Status.NOT_MEASURED for g in gaps),
+        countries_not_comparable=sum(g.status == Status.NOT_COMPARABLE for g in gaps),
         latest_date=max((r.date for r in rows), default=None),
+        earliest_date=min((r.date for r in rows), default=None),
+        gaps=gaps,
+        gap_groups=gap_groups(gaps),
         median=median,
         median_text=fmt_value(median, unit) if median is not None else None,
         simulated=any(r.simulated for r in rows),
@@ -255,6 +318,11 @@ class IndicatorPanel(BaseModel):
     summary: str
     simulated: bool
     series: list[Value]
+    status: str = Field(
+        default=Status.NOT_MEASURED.value,
+        description="Status of the latest value shown (or why there is none)",
+    )
+    reason: str = ""
 
 
 class CountryView(BaseModel):
@@ -262,9 +330,31 @@ class CountryView(BaseModel):
     country: CountryMeta
     simulated: bool
     indicators: list[IndicatorPanel]
+    glance_first: dt.date | None = Field(
+        default=None, description="Oldest date among the at-a-glance values"
+    )
+    glance_last: dt.date | None = None
+    glance_mixed: bool = Field(
+        default=False,
+        description="True when the at-a-glance values' dates differ by more than a year",
+    )
     sources: list[SourceRef]
     provenance: list[ProvenanceRecord]
     links: PageLinks
+
+
+MIXED_DATES_DAYS = 365  # the at-a-glance panel warns when its values are further apart
+
+
+def status_text(status: str, t: Translator = ENGLISH) -> str:
+    """The status in the page's language."""
+    words = {
+        Status.MEASURED.value: t.gettext("measured"),
+        Status.ZERO_MEASURED.value: t.gettext("zero measured"),
+        Status.NOT_MEASURED.value: t.gettext("not measured"),
+        Status.NOT_COMPARABLE.value: t.gettext("not comparable"),
+    }
+    return words.get(status, status)
 
 
 def country_view(ctx: AppContext, raw_cc: str, t: Translator = ENGLISH) -> CountryView:
@@ -274,6 +364,16 @@ def country_view(ctx: AppContext, raw_cc: str, t: Translator = ENGLISH) -> Count
     for s in detail.indicators:
         ind = registry[s.id]
         points = [Point(v.date, v.value) for v in s.series if v.value is not None]
+        if points:
+            summary = summarise(points, s.unit)
+        elif s.latest is not None:
+            summary = t.gettext(
+                "No value: %(status)s (%(reason)s).",
+                status=status_text(s.latest.status, t),
+                reason=s.latest.reason,
+            )
+        else:
+            summary = t.gettext("No data for this country yet.")
         panels.append(
             IndicatorPanel(
                 id=s.id,
@@ -284,18 +384,23 @@ def country_view(ctx: AppContext, raw_cc: str, t: Translator = ENGLISH) -> Count
                 higher_is=ind.higher_is,
                 latest=s.latest,
                 latest_text=fmt_value(s.latest.value if s.latest else None, s.unit),
-                summary=summarise(points, s.unit)
-                if points
-                else t.gettext("No data for this country yet."),
+                summary=summary,
                 simulated=any(v.simulated for v in s.series),
                 series=s.series,
+                status=s.latest.status if s.latest else Status.NOT_MEASURED.value,
+                reason=s.latest.reason if s.latest else "",
             )
         )
     cc = detail.country.cc
+    dates = [p.latest.date for p in panels if p.latest and p.latest.value is not None]
+    first, last = (min(dates), max(dates)) if dates else (None, None)
     return CountryView(
         country=detail.country,
         simulated=detail.simulated,
         indicators=panels,
+        glance_first=first,
+        glance_last=last,
+        glance_mixed=bool(first and last and (last - first).days > MIXED_DATES_DAYS),
         sources=detail.sources,
         provenance=detail.provenance,
         links=PageLinks(
