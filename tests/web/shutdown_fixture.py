@@ -20,6 +20,7 @@ from nethealth.lake.build import run_build
 from nethealth.settings import Settings
 from nethealth.shutdowns import lake as shutdown_lake
 from nethealth.shutdowns.curation import add_event, edit_event, retract_event
+from nethealth.shutdowns.events import event_index
 from nethealth.shutdowns.importer import import_file
 from nethealth.shutdowns.store import ShutdownStore
 from nethealth.sim.shutdowns import COLUMNS
@@ -113,6 +114,8 @@ class ShutdownFixture:
     simulated_et: str  # Ethiopia, from a simulator's sheet
     block_iq: tuple[str, str]  # Iraq's block: its records of BLOCK_YEAR and the year after
     stale_pk: tuple[str, str]  # Pakistan's Wana shutdown: its records of 2016 and 2017
+    block_event: str  # the distinct event of Iraq's block
+    stale_event: str  # the distinct event of Wana's shutdown
 
 
 def _write_sheet(path: Path, rows: list[dict[str, str]]) -> Path:
@@ -188,7 +191,8 @@ def build_shutdown_lake(work: Path) -> ShutdownFixture:
     _fetch_world_bank(settings, work)
     run_build(shutdown_lake.STEPS, settings)
     build_fixture_lake(settings)  # countries, indicator values and the catalog over everything
-    events = ShutdownStore.for_settings(settings).state().events.values()
+    state = ShutdownStore.for_settings(settings).state()
+    events = state.events.values()
     by_start = {str(ev.fields.get("start_date")): ev.event_id for ev in events}
 
     def by_year(start: str) -> tuple[str, str]:
@@ -199,6 +203,8 @@ def build_shutdown_lake(work: Path) -> ShutdownFixture:
         )
         return found[0][1], found[1][1]
 
+    block, stale = by_year(f"{BLOCK_YEAR}-03-01"), by_year("2016-06-12")
+    index = event_index(state)
     return ShutdownFixture(
         settings=settings,
         ongoing=ongoing,
@@ -206,6 +212,8 @@ def build_shutdown_lake(work: Path) -> ShutdownFixture:
         retracted=retracted,
         national_in=by_start["2019-08-05"],
         simulated_et=by_start[RECENT_ET.isoformat()],
-        block_iq=by_year(f"{BLOCK_YEAR}-03-01"),
-        stale_pk=by_year("2016-06-12"),
+        block_iq=block,
+        stale_pk=stale,
+        block_event=index.by_record[block[0]].event_id,
+        stale_event=index.by_record[stale[0]].event_id,
     )
