@@ -131,7 +131,7 @@ def test_several_countries_add_up() -> None:
         ({}, (2, 2.5, 3)),
         ({"end_date": "2020-03-01"}, (0.125, 0.5, 1)),
         ({"start_date": "2019-12-30", "end_date": "2020-01-02"}, (1, 1.5, 2)),
-        ({"start_date": "2009-01-01", "end_date": "2021-06-01"}, (365, 365.5, 366)),
+        ({"start_date": "2009-01-01", "end_date": "2021-06-01"}, (366, 366, 366)),  # all 2020
         ({"end_date": None, "status": "ongoing"}, (9, 9.5, 10)),  # until the snapshot
         ({"end_date": None, "status": "unknown"}, (0.125, 1, 3)),
         ({"end_date": "2020-02-01"}, (0.125, 1, 3)),  # end before start: unknown

@@ -121,9 +121,9 @@ def duration_days(
     context: RecordContext | None = None,
 ) -> tuple[Range | None, list[str]]:
     """Days of the event inside its count year. Dates are whole days, so an event from d1 to d2
-    lasted between (d2 − d1) days and (d2 − d1 + 1) days; the central value is the midpoint.
-    A record without an end date that its event lists again the next year ran to the end of
-    its count year."""
+    lasted between (d2 − d1) days and (d2 − d1 + 1) days; the central value is the midpoint;
+    an event that ran through the whole year lasted all of its days. A record without an end
+    date that its event lists again the next year ran to the end of its count year."""
     ctx = context or RecordContext()
     start, end = _day(record.get("start_date")), _day(record.get("end_date"))
     year = int(record.get("year") or (start.year if start else 0))
@@ -153,10 +153,14 @@ def duration_days(
     lo, hi = max(start, first), min(end, last)
     if hi < lo:
         return Range.point(0.0), [*notes, "no day of the event falls in its count year"]
-    span = (hi - lo).days
-    full_year_days = 366 if calendar.isleap(year) else 365
-    high = min(span + 1.0, float(full_year_days))
-    return Range(max(span, params.min_days), min(span + 0.5, high), high), notes
+    touched = float((hi - lo).days + 1)  # calendar days with some of the event
+    # A day the event ran through entirely is no uncertainty: the year's first day when it began
+    # before the year, its last day when it runs into the next year.
+    whole_first = start < first
+    whole_last = end > last or (ctx.continues and hi == last)
+    if whole_first and whole_last:
+        return Range.point(touched), notes
+    return Range(max(touched - 1.0, params.min_days), touched - 0.5, touched), notes
 
 
 def service_factor(record: Mapping[str, Json], params: CostParameters) -> Range:
