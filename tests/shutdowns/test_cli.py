@@ -42,6 +42,9 @@ def test_every_command_has_help() -> None:
         "fetch-worldbank",
         "cost",
         "cost-compare",
+        "events",
+        "merge",
+        "split",
     } <= set(names)
     for name in names:
         result = runner.invoke(app, [name, "--help"])
@@ -50,8 +53,9 @@ def test_every_command_has_help() -> None:
 
 def test_import_list_and_reimport(settings: Settings, small_sheet: Path) -> None:
     text = run(settings, "import", str(small_sheet))
-    assert "40 events read" in text and "40 new, 0 updated, 0 unchanged" in text
-    assert "nothing changed: all 40 events" in run(settings, "import", str(small_sheet))
+    assert "40 records read" in text and "40 new, 0 updated, 0 unchanged records" in text
+    assert "the tracker holds 40 current records: 40 distinct events" in text
+    assert "nothing changed: all 40 records" in run(settings, "import", str(small_sheet))
     state = ShutdownStore.for_settings(settings).state()
     want = sorted(
         e.event_id
@@ -71,7 +75,7 @@ def test_import_list_and_reimport(settings: Settings, small_sheet: Path) -> None
     records = json.loads(run(settings, "list", "--type", "throttling", "--format", "json"))
     assert all("throttling" in r["types"] for r in records)
     table = run(settings, "list", "--scope", "national", "--limit", "3")
-    assert "events" in table
+    assert "records of" in table and "distinct events" in table
 
 
 def test_curation_through_the_cli(settings: Settings) -> None:

@@ -260,7 +260,8 @@ def test_untranslated_template_marks_its_main_english(web: TestClient) -> None:
 def test_every_page_template_is_translated() -> None:
     pages = {"about.html", "asn.html", "country.html", "error.html", "home.html",
              "incident.html", "methodology.html", "outage.html", "outages.html",
-             "routing_incidents.html", "shutdown.html", "shutdowns.html"}  # fmt: skip
+             "routing_incidents.html", "shutdown.html", "shutdown_event.html",
+             "shutdowns.html"}  # fmt: skip
     assert pages <= render.TRANSLATED
 
 

@@ -1,5 +1,5 @@
-"""The shutdown pages' pure pieces: durations, the 12-month window, year counts and their
-sentence, the bar chart's geometry, money."""
+"""The shutdown pages' pure pieces: durations, the 12-month window of distinct events, year counts
+and their sentence, the bar chart's geometry, money."""
 
 from __future__ import annotations
 
@@ -9,18 +9,19 @@ from typing import Any
 
 import pytest
 
+from nethealth.shutdowns.events import Clock, DistinctEvent, group
 from nethealth.shutdowns.store import EventState, StoreState
 from nethealth.web.charts import WIDE, bar_chart, count_ticks
 from nethealth.web.formatting import fmt_usd
 from nethealth.web.shutdown_country import layer_counts, layer_window
 from nethealth.web.shutdown_views import (
-    Clock,
     ListFilters,
     Names,
     Records,
+    Unit,
     YearCount,
     describe,
-    duration_text,
+    event_duration,
     year_counts,
     year_summary,
 )
@@ -77,7 +78,18 @@ def event(
             "ongoing as of 2026-03-01, the latest information: 28 days by then",
             "ongoing, 28 days",
         ),
-        ({"start_date": "2024-02-01"}, "unknown: no end date recorded", "unknown"),
+        (
+            {"start_date": "2024-02-01", "status": "unknown"},
+            "unknown: status unknown since 2026 (no end date recorded)",
+            "unknown",
+        ),
+        # Listed as ongoing in 2024 by a sheet of 2026: too old to count as ongoing.
+        (
+            {"start_date": "2023-02-01", "status": "ongoing", "year": 2024, "provenance": IMPORTED},
+            "status unknown since 2024 (last listed as ongoing in 2024): at least until the end "
+            "of 2024",
+            "unknown since 2024",
+        ),
         (
             {"start_date": "2024-02-05", "end_date": "2024-02-01"},
             "unknown: the end date is before the start date",
@@ -87,9 +99,23 @@ def event(
     ],
 )
 def test_duration_reads_whole_days(fields: dict[str, Any], long: str, short: str) -> None:
-    ev = event(**fields)
-    assert duration_text(ev, CLOCK) == long
-    assert duration_text(ev, CLOCK, short=True) == short
+    one = DistinctEvent("ev-t", [event(**fields)])
+    assert event_duration(one, CLOCK) == long
+    assert event_duration(one, CLOCK, short=True) == short
+
+
+def test_an_event_of_several_records_lasts_from_its_first_start() -> None:
+    """Two yearly records of one block: one event, ongoing, counted from its start."""
+    records = [
+        event(f"an-{y}", start_date="2025-06-01", status="ongoing", year=y,
+              provenance={**IMPORTED, "line": y}, scope="national", types=["service-blocking"])
+        for y in (2025, 2026)
+    ]  # fmt: skip
+    (one,) = group(records).events
+    assert [r.event_id for r in one.records] == ["an-2025", "an-2026"]
+    assert event_duration(one, CLOCK) == (
+        "ongoing as of 2026-03-01, the latest information: 273 days by then"
+    )
 
 
 def test_layer_window_is_365_days_to_today_inclusive() -> None:
@@ -131,7 +157,12 @@ def test_layer_window_is_365_days_to_today_inclusive() -> None:
 
 
 def test_year_counts_fill_gaps_and_summary_says_what_the_chart_shows() -> None:
-    evs = [event(year=2019), event(year=2019), event(year=2022), event(year=None)]
+    evs = [
+        event("a", year=2019),
+        event("b", year=2019),
+        event("c", year=2022),
+        event("d", year=None),
+    ]
     years = year_counts(evs, selected=2022, through=2023)
     assert [(y.year, y.count, y.selected) for y in years] == [
         (2019, 2, False),
@@ -140,26 +171,36 @@ def test_year_counts_fill_gaps_and_summary_says_what_the_chart_shows() -> None:
         (2022, 1, True),
         (2023, 0, False),
     ]
-    assert year_summary(years, date(2023, 5, 1)) == (
-        "3 events counted in 2019 to 2023; the most in 2019 (2), the fewest in 2020 (0). "
-        "2023 is not over: 0 events so far. Selected year 2022: 1 event."
+    assert year_summary(years, date(2023, 5, 1), "records") == (
+        "3 records counted in 2019 to 2023; the most in 2019 (2), the fewest in 2020 (0). "
+        "2023 is not over: 0 records so far. Selected year 2022: 1 record."
+    )
+    # Distinct events active per year do not add up: the sentence says so, and how many.
+    assert year_summary(years, date(2023, 5, 1), distinct=2) == (
+        "Events per count year, 2019 to 2023: the most in 2019 (2), the fewest in 2020 (0). "
+        "An event that runs over several years counts in each of them: 2 distinct events in "
+        "all. 2023 is not over: 0 events so far. Selected year 2022: 1 event."
     )
     one = [YearCount(year=2020, count=1)]
-    assert year_summary(one, TODAY) == "1 event counted in 2020."
+    assert year_summary(one, TODAY, "records") == "1 record counted in 2020."
     assert year_summary([], TODAY) == "No events recorded."
 
 
 def test_filters_in_words() -> None:
     names = Names(by_cc={"IR": "Iran, Islamic Republic of"}, pages=True)
-    assert describe(ListFilters(), names) == "All current events"
-    assert describe(ListFilters(records=Records.all), names) == "Events and retracted records"
+    assert describe(ListFilters(), names) == "All events"
+    assert describe(ListFilters(unit=Unit.records), names) == "All current records"
+    assert (
+        describe(ListFilters(records=Records.all, unit=Unit.records), names)
+        == "Current and retracted records"
+    )
     text = describe(
         ListFilters(country="IR", type="throttling", scope="national", year=2019, source="curated"),
         names,
     )
     assert text == (
-        "Events of type throttling in Iran, Islamic Republic of, scope national, counted in 2019, "
-        "curated by nethealth"
+        "Events of type throttling in Iran, Islamic Republic of, scope national, with a record "
+        "counted in 2019, curated by nethealth"
     )
 
 

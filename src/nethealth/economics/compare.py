@@ -1,5 +1,10 @@
-"""Compare our per-event cost estimates, summed by country and year, with Top10VPN's published
-country-year totals: correlation on log cost, ratios, coverage — whatever the figures are."""
+"""Compare our cost estimates, summed by country and year, with Top10VPN's published
+country-year totals: correlation on log cost, ratios, coverage — whatever the figures are.
+
+Our unit is the record: a record's estimate covers its event's days inside its count year, so
+a country-year sums each record of that year once, and an event listed over several years
+contributes to each year only its days in that year.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +19,13 @@ from nethealth.economics.cost_model import (
     CostEstimate,
     CostParameters,
     Range,
+    RecordContext,
     estimate,
 )
 from nethealth.economics.stats import median, pearson, spearman
 from nethealth.economics.top10vpn import Top10Row
 from nethealth.economics.wdi import WdiPanel
+from nethealth.shutdowns.events import Clock, EventIndex
 from nethealth.shutdowns.model import Json
 
 
@@ -27,8 +34,8 @@ class CountryYear:
     cc: str
     year: int
     ours: Range | None = None
-    days: float = 0.0  # central days summed over events (overlaps counted twice)
-    events: int = 0
+    days: float = 0.0  # central days summed over records (overlaps counted twice)
+    events: int = 0  # records of that year: one per distinct event active in the year
     users: float | None = None  # largest central users-affected among the events
     theirs: float | None = None
     their_hours: float | None = None
@@ -66,11 +73,44 @@ class Comparison:
     overall: Agreement
     hours_spearman: float | None
     hours_median_ratio: float | None
-    events_total: int
+    events_total: int  # records estimated or not
     events_estimated: int
     why_not: Counter[str]
     as_of: str | None
     method_version: str = METHOD_VERSION
+    distinct_events: int = 0
+    scope_kinds: Counter[str] = field(default_factory=Counter)
+    unscoped: Counter[str] = field(default_factory=Counter)
+    wdi_far: int = 0
+    per_country: list[CountryAgreement] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CountryAgreement:
+    cc: str
+    years: list[int]
+    theirs_total: float
+    ours_total: float
+    ratio: float | None  # ours / theirs over the years both have
+    within_3x: int  # years with ours/theirs between 1/3 and 3
+    inside_range: int  # years with their figure inside our low–high
+
+
+def record_contexts(index: EventIndex, clock: Clock) -> dict[str, RecordContext]:
+    """Per record: its distinct event, whether the event is listed the next year, and (for the
+    latest record) the year since which the event's status is unknown."""
+    out: dict[str, RecordContext] = {}
+    for event in index.events:
+        status = event.status(clock)
+        years = {y for r in event.records if isinstance(y := r.fields.get("year"), int)}
+        for rec in event.records:
+            year = rec.fields.get("year")
+            out[rec.event_id] = RecordContext(
+                distinct_event_id=event.event_id,
+                continues=isinstance(year, int) and year + 1 in years,
+                unknown_since=status.since if status.stale and rec is event.latest else None,
+            )
+    return out
 
 
 def estimate_all(
@@ -79,8 +119,13 @@ def estimate_all(
     params: CostParameters | None = None,
     *,
     as_of: date | None = None,
+    contexts: Mapping[str, RecordContext] | None = None,
 ) -> list[CostEstimate]:
-    return [estimate(r, panel, params, as_of=as_of) for r in records]
+    ctx = contexts or {}
+    return [
+        estimate(r, panel, params, as_of=as_of, context=ctx.get(str(r.get("event_id"))))
+        for r in records
+    ]
 
 
 def _by_country_year(estimates: Iterable[CostEstimate]) -> dict[tuple[str, int], CountryYear]:
@@ -150,6 +195,13 @@ def compare(
         if est.cost is None:
             why[_reason(est)] += 1
     with_events = {(cc, e.year) for e in estimates for cc in e.countries}
+    kinds: Counter[str] = Counter(e.scope.kind for e in estimates if e.scope is not None)
+    unscoped: Counter[str] = Counter(
+        e.scope.basis.split(";")[0] for e in estimates if e.scope and not e.scope.scoped
+    )
+    unscoped.update(
+        p.area_basis.split(":")[0] for e in estimates for p in e.parts if not p.area_scoped
+    )
     return Comparison(
         pairs=pairs,
         theirs_unmatched=unmatched,
@@ -166,7 +218,41 @@ def compare(
         events_estimated=sum(1 for e in estimates if e.cost is not None),
         why_not=why,
         as_of=as_of,
+        distinct_events=len({e.distinct_event_id or e.event_id for e in estimates}),
+        scope_kinds=kinds,
+        unscoped=unscoped,
+        wdi_far=sum(1 for e in estimates if e.cost is not None and e.wdi_far),
+        per_country=_per_country(pairs),
     )
+
+
+def _per_country(pairs: Sequence[CountryYear]) -> list[CountryAgreement]:
+    """Each country Top10VPN publishes, over the years both have, largest total first."""
+    by_cc: dict[str, list[CountryYear]] = {}
+    for p in pairs:
+        if p.ours is not None and p.theirs:
+            by_cc.setdefault(p.cc, []).append(p)
+    out = []
+    for cc, items in by_cc.items():
+        theirs = sum(p.theirs or 0.0 for p in items)
+        ours = sum(p.ours.central for p in items if p.ours)
+        ratios = [r for p in items if (r := p.ratio) is not None]
+        out.append(
+            CountryAgreement(
+                cc=cc,
+                years=sorted(p.year for p in items),
+                theirs_total=theirs,
+                ours_total=ours,
+                ratio=ours / theirs if theirs else None,
+                within_3x=sum(1 for r in ratios if 1 / 3 <= r <= 3),
+                inside_range=sum(
+                    1
+                    for p in items
+                    if p.ours and p.theirs and p.ours.low <= p.theirs <= p.ours.high
+                ),
+            )
+        )
+    return sorted(out, key=lambda c: (-c.theirs_total, c.cc))
 
 
 def _reason(est: CostEstimate) -> str:
@@ -184,6 +270,17 @@ def _num(value: float | None, digits: int = 2) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
+def _years(years: Sequence[int]) -> str:
+    """2019, 2021–2023 (runs collapsed)."""
+    runs: list[list[int]] = []
+    for y in sorted(years):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+
+
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.0f}%"
 
@@ -198,18 +295,24 @@ def usd(value: float | None) -> str:
 
 
 def render_markdown(c: Comparison, *, command: str) -> str:
+    kinds = ", ".join(f"{k} {v:,}" for k, v in sorted(c.scope_kinds.items()))
+    unscoped = ", ".join(f"{k} {v:,}" for k, v in sorted(c.unscoped.items())) or "none"
     lines = [
         f"Produced by `{command}` (cost model version {c.method_version}"
         + (f", ongoing events counted until {c.as_of}" if c.as_of else "")
         + ").",
         "",
-        f"- Events: {c.events_total:,}; with an estimate: {c.events_estimated:,}"
+        f"- Records: {c.events_total:,} (distinct events: {c.distinct_events:,}); "
+        f"with an estimate: {c.events_estimated:,}"
         + (
             " (without: " + ", ".join(f"{k} {v}" for k, v in sorted(c.why_not.items())) + ")"
             if c.why_not
             else ""
         )
         + ".",
+        f"- What the records cut (scope): {kinds}. Not scoped, hence wide ranges: {unscoped}.",
+        f"- Estimates using a World Bank figure more than 2 years from the count year "
+        f"(flagged): {c.wdi_far:,}.",
         f"- Top10VPN country-years compared: {c.overall.n}; theirs without an estimate of ours: "
         f"{len(c.theirs_unmatched)}; not an ISO country: {len(c.their_not_iso)} "
         f"({', '.join(c.their_not_iso) or 'none'}); ours absent from their list: {c.ours_only}.",
@@ -231,7 +334,7 @@ def render_markdown(c: Comparison, *, command: str) -> str:
         "",
         "Largest Top10VPN country-years, with ours:",
         "",
-        "| year | country | theirs | ours low | ours central | ours high | events | "
+        "| year | country | theirs | ours low | ours central | ours high | records | "
         "hours theirs | hours ours |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -242,6 +345,21 @@ def render_markdown(c: Comparison, *, command: str) -> str:
             f"| {p.year} | {p.cc} | {usd(p.theirs)} | {usd(o.low if o else None)} | "
             f"{usd(o.central if o else None)} | {usd(o.high if o else None)} | {p.events} | "
             f"{_num(p.their_hours, 0)} | {_num(p.days * 24 if p.events else None, 0)} |"
+        )
+    lines += [
+        "",
+        "Per country (every country Top10VPN publishes, over the years both have; ratio = ours "
+        "central / theirs, summed):",
+        "",
+        "| country | years | theirs | ours (central) | ratio | years within ×3 | "
+        "years theirs inside our low–high |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for ca in c.per_country:
+        lines.append(
+            f"| {ca.cc} | {_years(ca.years)} | {usd(ca.theirs_total)} | {usd(ca.ours_total)} | "
+            f"{_num(ca.ratio)} | {ca.within_3x} of {len(ca.years)} | "
+            f"{ca.inside_range} of {len(ca.years)} |"
         )
     no_event = [p for p in c.theirs_unmatched if (p.cc, p.year) not in c.unmatched_with_events]
     no_figures = [p for p in c.theirs_unmatched if (p.cc, p.year) in c.unmatched_with_events]

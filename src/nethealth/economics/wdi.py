@@ -40,6 +40,9 @@ LONG_COLUMNS = {"gdp_usd": GDP, "population": POPULATION, "internet_pct": INTERN
 # the share of people online move a few percent a year, so older figures are still informative.
 MAX_YEAR_GAP: dict[str, int] = {GDP: 3, GDP_PER_CAPITA: 3, POPULATION: 5, INTERNET: 5}
 DEFAULT_GAP = 3
+# A figure more than this many years from the event's year is used, but flagged wherever the
+# estimate is shown (the page, the API, the lake): a reader must see that dates differ.
+FLAG_YEAR_GAP = 2
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,12 @@ def read_wdi(path: Path, indicator: str | None = None) -> list[Observation]:
 class Lookup:
     value: float
     year: int  # the year the value is for (may differ from the year asked)
+    # Every published figure behind the value, as (indicator, year): one, or two for a GDP
+    # made of GDP per capita × population, so combined dates are never hidden.
+    sources: tuple[tuple[str, int], ...] = ()
+
+    def years(self) -> list[int]:
+        return sorted({y for _i, y in self.sources} or {self.year})
 
 
 class WdiPanel:
@@ -255,7 +264,7 @@ class WdiPanel:
         best = min(series, key=lambda y: (abs(y - year), y > year))
         if abs(best - year) > MAX_YEAR_GAP.get(indicator, DEFAULT_GAP):
             return None
-        return Lookup(series[best], best)
+        return Lookup(series[best], best, ((indicator, best),))
 
     def gdp(self, iso3: str, year: int) -> Lookup | None:
         """GDP in current US$ of the year (else the nearest), or GDP per capita × population
@@ -267,7 +276,11 @@ class WdiPanel:
         if per_capita is not None:
             pop = self.get(iso3, POPULATION, per_capita.year)
             if pop is not None:
-                derived = Lookup(per_capita.value * pop.value, per_capita.year)
+                derived = Lookup(
+                    per_capita.value * pop.value,
+                    per_capita.year,
+                    (*per_capita.sources, *pop.sources),
+                )
                 if direct is None or abs(derived.year - year) < abs(direct.year - year):
                     return derived
         return direct

@@ -13,6 +13,7 @@ import functools
 import hmac
 import json
 from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, ParamSpec
 
 from fastapi import APIRouter, Query, Request
@@ -25,14 +26,33 @@ from nethealth.api.params import YEAR
 from nethealth.errors import ConfigError, InputError, NethealthError, NotFoundError
 from nethealth.settings import Settings, load_settings
 from nethealth.shutdowns.config import ShutdownSettings
-from nethealth.shutdowns.curation import add_event, edit_event, retract_event
+from nethealth.shutdowns.curation import (
+    add_event,
+    edit_event,
+    merge_records,
+    retract_event,
+    split_records,
+)
+from nethealth.shutdowns.events import Clock, event_index
 from nethealth.shutdowns.feed import MEDIA_TYPE as ATOM_MEDIA_TYPE
 from nethealth.shutdowns.feed import atom_feed
 from nethealth.shutdowns.model import CRITERIA, CRITERIA_TEXT, FIELDS, SCOPES, SOURCES, TYPES
-from nethealth.shutdowns.query import EventFilter, select, to_csv
+from nethealth.shutdowns.query import (
+    EventFilter,
+    event_summary,
+    record_with_event,
+    select,
+    to_csv,
+)
 from nethealth.shutdowns.store import EventState, LogEntry, ShutdownStore
 
 P = ParamSpec("P")
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()
+
+
 MAX_LIMIT = 5000
 MAX_CSV = 10000
 MAX_LOG = 1000
@@ -245,8 +265,11 @@ def list_events(
     offset: Offset = 0,
     format: Format = None,
 ) -> Any:
-    """Newest first. `year` is the year an event is counted in (an event running over a new
-    year is listed again in that year by Access Now, as a separate record)."""
+    """Records, newest first. A record is one row of a source: Access Now lists an event that
+    runs over several years once per year (`year` is that count year), so `total` counts
+    records and `distinct_events` the events they belong to (`/api/v1/shutdowns/events` lists
+    those). Each record carries `distinct_event_id` and the event's `event_status`; its own
+    `status` is what its source wrote for its year."""
     flt = EventFilter.parse(
         country=country,
         year=year,
@@ -255,10 +278,12 @@ def list_events(
         source=source,
         retracted=retracted if retracted is not None else False,
     )
-    found = select(_store(request).state(), flt)
+    state = _store(request).state()
+    found = select(state, flt)
+    index, clock = event_index(state), Clock.of(state, today_utc())
     csv_out = _wants_csv(request, format)
     size = _bounded(limit, MAX_CSV if csv_out else 100, MAX_CSV if csv_out else MAX_LIMIT, "limit")
-    page = [ev.as_record() for ev in found[offset : offset + size]]
+    page = [record_with_event(ev, index, clock) for ev in found[offset : offset + size]]
     if csv_out:
         return Response(
             to_csv(page),
@@ -268,7 +293,17 @@ def list_events(
                 "Vary": "Accept",
             },
         )
-    body = {"total": len(found), "offset": offset, "limit": size, "count": len(page)}
+    distinct = {
+        index.by_record[ev.event_id].event_id for ev in found if ev.event_id in index.by_record
+    }
+    body = {
+        "unit": "record",
+        "total": len(found),
+        "distinct_events": len(distinct),
+        "offset": offset,
+        "limit": size,
+        "count": len(page),
+    }
     return JSONResponse({**body, "events": page}, headers={"Vary": "Accept"})
 
 
@@ -318,7 +353,7 @@ def audit_log(
 
 @router.get(
     "/feed.atom",
-    summary="Atom feed of the events most recently added",
+    summary="Atom feed of the records most recently added (one entry per record)",
     response_class=Response,
     responses={
         200: {"content": {"application/atom+xml": {"schema": {"type": "string"}}}},
@@ -337,13 +372,162 @@ def feed(
     return Response(body, media_type=ATOM_MEDIA_TYPE)
 
 
-@router.get("/{event_id}", summary="One event, its provenance and its history", responses=RESPONSES)
+# Distinct events --------------------------------------------------------------------------------
+
+Status = Annotated[str | None, Query(description="ongoing | ended | unknown")]
+STATUSES = ("ongoing", "ended", "unknown")
+
+
+@router.get("/events", summary="Distinct events: records grouped into the events they describe")
+@guarded
+def list_distinct_events(
+    request: Request,
+    country: Country = None,
+    year: Annotated[
+        str | None, Query(description="events with a record counted in this year")
+    ] = None,
+    type: Type = None,
+    scope: Scope = None,
+    source: Source = None,
+    status: Status = None,
+    limit: Limit = None,
+    offset: Offset = 0,
+) -> Any:
+    """Newest start first. An event is one or more records joined by the documented rule (same
+    countries, start, scope, area and types in consecutive count years) and curators' merges
+    and splits; `status` is ongoing only for an event whose latest record says so and is
+    recent (otherwise unknown, with `status_since`)."""
+    flt = EventFilter.parse(
+        country=country, year=year, type=type, scope=scope, source=source, retracted=False
+    )
+    if status is not None and status not in STATUSES:
+        raise HttpError(400, f"{status!r} is not a status", "ongoing, ended or unknown")
+    state = _store(request).state()
+    clock = Clock.of(state, today_utc())
+    found = [
+        e
+        for e in event_index(state).events
+        if any(flt.matches(r) for r in e.records)
+        and (status is None or e.status(clock).status == status)
+    ]
+    size = _bounded(limit, 100, MAX_LIMIT, "limit")
+    page = [event_summary(e, clock) for e in found[offset : offset + size]]
+    return {
+        "unit": "event",
+        "total": len(found),
+        "records": sum(len(e.records) for e in found),
+        "ongoing": sum(1 for e in found if e.is_ongoing(clock)),
+        "offset": offset,
+        "limit": size,
+        "count": len(page),
+        "events": page,
+    }
+
+
+@router.get(
+    "/events/{distinct_event_id}",
+    summary="One distinct event with its records",
+    responses=RESPONSES,
+)
+@guarded
+def get_distinct_event(request: Request, distinct_event_id: str) -> Any:
+    state = _store(request).state()
+    event = event_index(state).get(distinct_event_id)
+    if event is None:
+        raise NotFoundError(
+            f"no distinct event {distinct_event_id!r}",
+            hint="event ids look like ev-…; a record's event is its `distinct_event_id`",
+        )
+    clock = Clock.of(state, today_utc())
+    return {
+        "event": event_summary(event, clock),
+        "records": [record_with_event(ev, event_index(state), clock) for ev in event.records],
+    }
+
+
+_GROUP_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "records": {"type": "array", "items": {"type": "string"}},
+                        "reason": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _record_ids(body: dict[str, Any]) -> list[str]:
+    ids = body.get("records")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or not ids:
+        raise HttpError(400, "the body needs `records`: a list of ids", 'e.g. {"records": […]}')
+    if len(ids) > 200:
+        raise HttpError(400, "at most 200 records at a time", "merge or split in parts")
+    return ids
+
+
+@router.post(
+    "/events/merge",
+    summary="Join the events of these records into one (curators)",
+    responses=WRITE_RESPONSES,
+    openapi_extra=_GROUP_BODY,
+)
+@guarded_async
+async def merge(request: Request) -> Any:
+    actor = _curator(request)
+    body = await _body(request)
+    ids, reason = _record_ids(body), _reason(body, required=True) or ""
+    settings = _settings(request)
+    event, entries = await run_in_threadpool(
+        merge_records, settings, ids, actor=actor, reason=reason
+    )
+    clock = Clock.of(_store(request).state(), today_utc())
+    return {"event": event_summary(event, clock), "changes": [_entry(e) for e in entries]}
+
+
+@router.post(
+    "/events/split",
+    summary="Take these records out of their event (curators)",
+    responses=WRITE_RESPONSES,
+    openapi_extra=_GROUP_BODY,
+)
+@guarded_async
+async def split(request: Request) -> Any:
+    actor = _curator(request)
+    body = await _body(request)
+    ids, reason = _record_ids(body), _reason(body, required=True) or ""
+    settings = _settings(request)
+    events, entries = await run_in_threadpool(
+        split_records, settings, ids, actor=actor, reason=reason
+    )
+    clock = Clock.of(_store(request).state(), today_utc())
+    return {
+        "events": [event_summary(e, clock) for e in events],
+        "changes": [_entry(e) for e in entries],
+    }
+
+
+@router.get(
+    "/{event_id}",
+    summary="One record, its distinct event, provenance and history",
+    responses=RESPONSES,
+)
 @guarded
 def get_event(request: Request, event_id: str) -> Any:
     store = _store(request)
     ev = store.get(event_id)
+    state = store.state()
+    index, clock = event_index(state), Clock.of(state, today_utc())
+    event = index.by_record.get(ev.event_id)
     return {
-        "event": ev.as_record(),
+        "event": record_with_event(ev, index, clock),
+        "distinct_event": event_summary(event, clock) if event else None,
         "provenance": ev.provenance,
         "simulated": ev.simulated,
         "cost": _cost(request, ev),

@@ -20,6 +20,7 @@ from rich.text import Text
 from nethealth.cli_common import console, settings_of
 from nethealth.errors import ConfigError, InputError
 from nethealth.settings import Settings
+from nethealth.sources.common import today_utc
 
 app = typer.Typer(
     name="shutdowns",
@@ -129,6 +130,100 @@ def fetch(
         out.print(line, highlight=False)
 
 
+STATUSES = ("ongoing", "ended", "unknown")
+
+
+@app.command("events")
+def events_(
+    ctx: typer.Context,
+    country: Annotated[str | None, typer.Option(help="ISO alpha-2 or a name")] = None,
+    year: Annotated[
+        int | None, typer.Option(help="Events with a record counted in this year")
+    ] = None,
+    status: Annotated[str | None, typer.Option(help="ongoing, ended or unknown")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many (newest first)")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+) -> None:
+    """Distinct events: the records grouped by the documented rule and curators' merges and
+    splits, with each event's status (ongoing, ended, unknown since a year)."""
+    from nethealth.shutdowns.events import Clock, event_index
+    from nethealth.shutdowns.query import EventFilter, event_summary
+    from nethealth.shutdowns.store import ShutdownStore
+
+    _check_format(fmt, ("table", "json"))
+    if status is not None and status not in STATUSES:
+        raise InputError(f"{status!r} is not a status", hint="ongoing, ended or unknown")
+    flt = EventFilter.parse(country=country, year=year)
+    state = ShutdownStore.for_settings(settings_of(ctx)).state()
+    clock = Clock.of(state, date.fromisoformat(today_utc()))
+    found = [
+        e
+        for e in event_index(state).events
+        if any(flt.matches(r) for r in e.records)
+        and (status is None or e.status(clock).status == status)
+    ]
+    shown = [event_summary(e, clock) for e in found[:limit]]
+    if fmt == "json":
+        typer.echo(json.dumps(shown, ensure_ascii=False, indent=1))
+        return
+    records = sum(len(e.records) for e in found)
+    table = Table(
+        "event", "countries", "start", "status", "years", "records", "type", "area",
+        title=f"{len(found):,} distinct events ({records:,} records)",
+    )  # fmt: skip
+    for e in shown:
+        table.add_row(
+            e["event_id"],
+            ", ".join(e["countries"]),
+            e["start_date"] or "",
+            e["status_text"],
+            f"{e['first_year']}–{e['last_year']}",
+            str(e["records"]),
+            e["type"] or "",
+            e["area_name"] or "",
+        )
+    out.print(table)
+
+
+RecordIds = Annotated[list[str], typer.Argument(help="Record ids (an-…, cu-…)")]
+
+
+@app.command()
+def merge(
+    ctx: typer.Context,
+    ids: Annotated[list[str], typer.Argument(help="Record ids, or event ids (ev-…)")],
+    reason: Annotated[str, typer.Option("--reason", help="Why they are one event (required)")],
+    curator: Curator = None,
+) -> None:
+    """Join the events of these records into one event (logged on each record linked)."""
+    from nethealth.shutdowns.curation import merge_records
+
+    event, entries = merge_records(settings_of(ctx), ids, actor=_actor(curator), reason=reason)
+    out.print(
+        f"{event.event_id}: {len(event.records)} records ({len(entries)} log entries)",
+        highlight=False,
+    )
+
+
+@app.command()
+def split(
+    ctx: typer.Context,
+    ids: RecordIds,
+    reason: Annotated[str, typer.Option("--reason", help="Why they are another event")],
+    curator: Curator = None,
+) -> None:
+    """Take these records out of their event: they become an event of their own."""
+    from nethealth.shutdowns.curation import split_records
+
+    events, entries = split_records(settings_of(ctx), ids, actor=_actor(curator), reason=reason)
+    for event in events:
+        out.print(
+            f"{event.event_id}: {', '.join(event.record_ids)}",
+            highlight=False,
+        )
+    out.print(f"{len(entries)} log entries", highlight=False)
+
+
 @app.command("list")
 def list_(
     ctx: typer.Context,
@@ -143,22 +238,38 @@ def list_(
     limit: Annotated[int | None, typer.Option(help="At most this many (newest first)")] = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """List events, newest first."""
-    from nethealth.shutdowns.query import TABLE_COLUMNS, EventFilter, flat, select, to_csv
+    """List records, newest first (a STOP event running over several years has one record per
+    year: `nethealth shutdowns events` lists distinct events)."""
+    from nethealth.shutdowns.events import Clock, event_index
+    from nethealth.shutdowns.query import (
+        TABLE_COLUMNS,
+        EventFilter,
+        flat,
+        record_with_event,
+        select,
+        to_csv,
+    )
     from nethealth.shutdowns.store import ShutdownStore
 
     _check_format(fmt, ("table", "json", "csv"))
     flt = EventFilter.parse(
         country=country, year=year, type=type, scope=scope, source=source, retracted=retracted
     )
-    events = select(ShutdownStore.for_settings(settings_of(ctx)).state(), flt)
-    records = [ev.as_record() for ev in events[:limit]]
+    state = ShutdownStore.for_settings(settings_of(ctx)).state()
+    events = select(state, flt)
+    index, clock = event_index(state), Clock.of(state, date.fromisoformat(today_utc()))
+    records = [record_with_event(ev, index, clock) for ev in events[:limit]]
     if fmt == "json":
         typer.echo(json.dumps(records, ensure_ascii=False, indent=1))
     elif fmt == "csv":
         typer.echo(to_csv(records), nl=False)
     else:
-        table = Table(*TABLE_COLUMNS, title=f"{len(events):,} events")
+        distinct = len(
+            {index.by_record[e.event_id].event_id for e in events if e.event_id in index.by_record}
+        )
+        table = Table(
+            *TABLE_COLUMNS, title=f"{len(events):,} records of {distinct:,} distinct events"
+        )
         for rec in records:
             row = flat(rec)
             table.add_row(*(str(row.get(c) or "") for c in TABLE_COLUMNS))
@@ -171,19 +282,36 @@ def show(
     event_id: Annotated[str, typer.Argument(help="Event id (an-… or cu-…)")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
 ) -> None:
-    """One event with its provenance and history."""
+    """One record with its provenance, history and the distinct event it belongs to."""
+    from nethealth.shutdowns.events import Clock, event_index
+    from nethealth.shutdowns.query import event_summary
     from nethealth.shutdowns.store import ShutdownStore, describe_changes
 
     _check_format(fmt, ("text", "json"))
     store = ShutdownStore.for_settings(settings_of(ctx))
     ev = store.get(event_id)
+    state = store.state()
+    event = event_index(state).by_record.get(ev.event_id)
+    summary = (
+        event_summary(event, Clock.of(state, date.fromisoformat(today_utc()))) if event else None
+    )
     if fmt == "json":
-        doc = {"event": ev.as_record(), "provenance": ev.provenance}
+        doc = {"record": ev.as_record(), "provenance": ev.provenance, "event": summary}
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=1))
         return
     for name, value in ev.as_record().items():
         if value not in (None, [], ""):
             out.print(Text.assemble((name, "bold"), f": {value}"))
+    if summary is not None:
+        out.print(
+            Text.assemble(
+                ("event", "bold"),
+                f": {summary['event_id']}, {summary['status_text']}, "
+                f"{summary['records']} record(s) {', '.join(summary['record_ids'])}",
+            )
+        )
+    else:
+        out.print(Text.assemble(("event", "bold"), ": none (a retracted record)"))
     if ev.provenance:
         out.print(Text.assemble(("provenance", "bold"), f": {ev.provenance}"))
     for e in store.history(event_id):
@@ -369,45 +497,71 @@ def _wdi_panel(settings: Settings, items: list[str] | None) -> Any:
 @app.command()
 def cost(
     ctx: typer.Context,
-    event_id: Annotated[str, typer.Argument(help="Event id")],
+    event_id: Annotated[str, typer.Argument(help="Record id (an-…, cu-…) or event id (ev-…)")],
     wdi: WdiOpt = None,
 ) -> None:
-    """The cost estimate of one event, with every input and assumption."""
-    from nethealth.economics.compare import usd
-    from nethealth.economics.cost_model import estimate
+    """The cost estimate of a record (or of a distinct event: the sum of its records, each
+    counted once), with every input and assumption."""
+    from nethealth.economics.compare import record_contexts, usd
+    from nethealth.economics.cost_model import Range, estimate
+    from nethealth.shutdowns.events import EVENT_PREFIX, Clock, event_index
     from nethealth.shutdowns.store import ShutdownStore
 
     settings = settings_of(ctx)
     store = ShutdownStore.for_settings(settings)
-    ev = store.get(event_id)
-    as_of = store.state().as_of()
-    est = estimate(
-        ev.as_record(),
-        _wdi_panel(settings, wdi),
-        as_of=date.fromisoformat(as_of) if as_of else None,
+    state = store.state()
+    as_of = state.as_of()
+    snapshot = date.fromisoformat(as_of) if as_of else None
+    index = event_index(state)
+    if event_id.startswith(EVENT_PREFIX):
+        event = index.get(event_id)
+        if event is None:
+            raise InputError(f"no distinct event {event_id!r}", hint="see `shutdowns events`")
+        records = event.records
+    else:
+        records = [store.get(event_id)]
+    contexts = record_contexts(
+        index, Clock(today=snapshot or date.fromisoformat(today_utc()), snapshot=snapshot)
     )
-    if est.cost is None:
-        out.print(f"{event_id}: no estimate ({'; '.join(est.notes)})", highlight=False)
-        return
-    c = est.cost
-    out.print(
-        f"{event_id} ({est.year}): {usd(c.central)} (range {usd(c.low)} – {usd(c.high)})",
-        highlight=False,
-    )
-    if est.days and est.service:
+    panel = _wdi_panel(settings, wdi)
+    total: Range | None = None
+    for ev in records:
+        est = estimate(ev.as_record(), panel, as_of=snapshot, context=contexts.get(ev.event_id))
+        if est.cost is None:
+            out.print(f"{ev.event_id}: no estimate ({'; '.join(est.notes)})", highlight=False)
+            continue
+        c = est.cost
+        total = c if total is None else total + c
+        wide = "" if est.scoped else " [not scoped: wide range]"
+        far = " [a World Bank figure more than 2 years away]" if est.wdi_far else ""
         out.print(
-            f"  days (low / central / high) {est.days}; service factor {est.service}",
+            f"{ev.event_id} ({est.year}): {usd(c.central)} (range {usd(c.low)} – "
+            f"{usd(c.high)}){wide}{far}",
             highlight=False,
         )
-    for part in est.parts:
+        if est.days and est.service:
+            kind = est.scope.kind if est.scope else "?"
+            out.print(
+                f"  days (low / central / high) {est.days}; scope {kind}, share removed "
+                f"{est.service}",
+                highlight=False,
+            )
+        for part in est.parts:
+            out.print(
+                f"  {part.cc}: GDP {usd(part.gdp_usd)} ({part.gdp_year}), online "
+                f"{part.internet_share:.0%} ({part.internet_year}), area share "
+                f"{part.area_share}, World Bank {', '.join(part.wdi_sources)}, "
+                f"cost {usd(part.cost.central)}",
+                highlight=False,
+            )
+        for note in est.notes:
+            out.print(f"  note: {note}", highlight=False)
+    if len(records) > 1 and total is not None:
         out.print(
-            f"  {part.cc}: GDP {usd(part.gdp_usd)} ({part.gdp_year}), online "
-            f"{part.internet_share:.0%} ({part.internet_year}), area share {part.area_share}, "
-            f"cost {usd(part.cost.central)}",
+            f"{event_id}: {len(records)} records, {usd(total.central)} "
+            f"(range {usd(total.low)} – {usd(total.high)}), each record counted once",
             highlight=False,
         )
-    for note in est.notes:
-        out.print(f"  note: {note}", highlight=False)
 
 
 BEGIN = "<!-- cost-compare:begin -->"
@@ -429,20 +583,31 @@ def cost_compare(
     ] = None,
 ) -> None:
     """Compare our cost estimates with Top10VPN's per country and year; print Markdown."""
-    from nethealth.economics.compare import compare, estimate_all, render_markdown
+    from nethealth.economics.compare import (
+        compare,
+        estimate_all,
+        record_contexts,
+        render_markdown,
+    )
     from nethealth.economics.top10vpn import read_top10vpn
     from nethealth.progress import progress_bar
+    from nethealth.shutdowns.events import Clock
 
     settings = settings_of(ctx)
     with progress_bar(err) as bar:
         bar("cost-compare load", 0, 3)
-        records, as_of = _records(settings, stop)
+        records, as_of, index = _records(settings, stop)
         bar("cost-compare load", 1, 3)
         panel = _wdi_panel(settings, wdi)
         bar("cost-compare load", 2, 3)
         theirs = read_top10vpn(top10vpn)
         bar("cost-compare load", 3, 3)
-        estimates = estimate_all(records, panel, as_of=date.fromisoformat(as_of) if as_of else None)
+        snapshot = date.fromisoformat(as_of) if as_of else None
+        # Statuses as of the sheet's snapshot, not today: the published figures stay put.
+        clock = Clock(today=snapshot or date.fromisoformat(today_utc()), snapshot=snapshot)
+        estimates = estimate_all(
+            records, panel, as_of=snapshot, contexts=record_contexts(index, clock)
+        )
     command = "nethealth shutdowns cost-compare " + " ".join(
         [f"--top10vpn {p}" for p in top10vpn]
         + [f"--wdi {w}" for w in wdi or []]
@@ -455,8 +620,10 @@ def cost_compare(
         err.print(f"updated {write_doc}")
 
 
-def _records(settings: Settings, stop: Path | None) -> tuple[list[dict[str, Any]], str | None]:
-    from nethealth.shutdowns.store import ShutdownStore
+def _records(settings: Settings, stop: Path | None) -> tuple[list[dict[str, Any]], str | None, Any]:
+    """The records to estimate, their snapshot date and their grouping into distinct events."""
+    from nethealth.shutdowns.events import group
+    from nethealth.shutdowns.store import EventState, ShutdownStore
 
     if stop is None:
         state = ShutdownStore.for_settings(settings).state()
@@ -464,14 +631,23 @@ def _records(settings: Settings, stop: Path | None) -> tuple[list[dict[str, Any]
             raise ConfigError(
                 "the tracker is empty", hint="import a STOP sheet first, or give --stop FILE"
             )
-        return [ev.as_record() for ev in state.events.values() if not ev.retracted], state.as_of()
+        current = [ev for ev in state.events.values() if not ev.retracted]
+        return [ev.as_record() for ev in current], state.as_of(), group(current)
     from nethealth.formats.stop_sheet import read_stop_sheet
     from nethealth.shutdowns.importer import snapshot_of
     from nethealth.shutdowns.normalise import normalise_rows
 
     sheet = read_stop_sheet(stop)
-    records = [{"event_id": n.event_id, **n.fields} for n in normalise_rows(sheet.rows)]
-    return records, snapshot_of(stop)
+    snapshot = snapshot_of(stop)
+    normalised = normalise_rows(sheet.rows)
+    # The same grouping as an import would make: records of one sheet, in sheet order.
+    states = [
+        EventState(n.event_id, "access-now", dict(n.fields), {}, "", "", "", "",
+                   {"line": n.line, "snapshot": snapshot})
+        for n in normalised
+    ]  # fmt: skip
+    records = [{"event_id": n.event_id, **n.fields} for n in normalised]
+    return records, snapshot, group(states)
 
 
 def _replace_section(path: Path, text: str) -> None:

@@ -23,6 +23,17 @@ TYPES = ("shutdown", "throttling", "service-blocking")
 NETWORKS = ("broadband", "mobile")
 STATUSES = ("ended", "ongoing", "unknown")
 START_TYPES = ("actual", "estimated")
+# What the cost model counts a record as cutting (nethealth.economics.scope); a curator sets it
+# when the record's own fields do not say.
+COST_SCOPES = (
+    "full",
+    "mobile-only",
+    "broadband-only",
+    "satellite-only",
+    "services",
+    "throttling",
+    "unscoped",
+)
 CRITERIA = ("artificially_induced", "removes_access", "affects_group")
 CRITERIA_TEXT = {
     "artificially_induced": "the disruption was artificially induced (ordered or carried out on "
@@ -79,7 +90,25 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("removes_access", "bool", CRITERIA_TEXT["removes_access"]),
     FieldSpec("affects_group", "bool", CRITERIA_TEXT["affects_group"]),
     FieldSpec("criteria_basis", "text", "why the event meets the inclusion criteria"),
+    FieldSpec(
+        "cost_scope",
+        "enum",
+        "what the cost model counts as cut, when the record's fields do not say (curators)",
+        COST_SCOPES,
+    ),
     FieldSpec("notes", "text", "curators' notes"),
+    FieldSpec(
+        "event_links",
+        "text-list",
+        "records a curator joined to this one: the same event (merge)",
+        editable=False,
+    ),
+    FieldSpec(
+        "event_cuts",
+        "text-list",
+        "records a curator separated from this one: not the same event (split)",
+        editable=False,
+    ),
     FieldSpec("retracted", "bool", "withdrawn from the tracker (kept, never deleted)", (), False),
     FieldSpec("retraction_reason", "text", "why it was withdrawn", editable=False),
 )
@@ -216,6 +245,8 @@ _SYSTEM_HINT = {
     "retraction_reason": "use the retract operation",
     "flags": "flags are written by the importer",
     "duration_text": "set start_date and end_date instead",
+    "event_links": "join records into one event with `nethealth shutdowns merge`",
+    "event_cuts": "separate records into their own event with `nethealth shutdowns split`",
 }
 
 

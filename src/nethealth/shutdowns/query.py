@@ -1,4 +1,5 @@
-"""Select events from the store's current state, and write them as CSV or JSON rows."""
+"""Select records from the store's current state, write them as CSV or JSON rows, and describe
+the distinct events they group into."""
 
 from __future__ import annotations
 
@@ -6,24 +7,41 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from nethealth.common.csv_cells import safe_cell
 from nethealth.common.dates import parse_year
 from nethealth.errors import InputError
 from nethealth.shutdowns.countries import is_alpha2, to_alpha2
+from nethealth.shutdowns.events import GROUPING_VERSION, Clock, DistinctEvent, EventIndex
 from nethealth.shutdowns.model import FIELDS, SCOPES, SOURCES, TYPES, Json
 from nethealth.shutdowns.store import EventState, StoreState
 
-# Column order of CSV exports and of the lake dataset's text columns.
+# Column order of CSV exports and of the lake dataset's text columns. `event_id` is the record's
+# id (its historical name); `distinct_event_id` the event it belongs to.
 COLUMNS: tuple[str, ...] = (
     "event_id",
+    "distinct_event_id",
+    "event_status",
+    "event_status_since",
+    "event_records",
     "source",
     *(f.name for f in FIELDS if f.name not in ("retracted",)),
     "retracted",
     "created_at",
     "updated_at",
 )
-TABLE_COLUMNS = ("event_id", "countries", "start_date", "end_date", "type", "scope", "area_name")
+TABLE_COLUMNS = (
+    "event_id",
+    "distinct_event_id",
+    "year",
+    "countries",
+    "start_date",
+    "end_date",
+    "type",
+    "scope",
+    "area_name",
+)
 
 
 @dataclass(frozen=True)
@@ -139,3 +157,61 @@ def to_csv(records: Iterable[dict[str, Json]]) -> str:
         # numbers stay numbers; text that could be a formula gets a ' (common.csv_cells)
         writer.writerow({k: "" if v is None else safe_cell(v) for k, v in row.items()})
     return buf.getvalue()
+
+
+# Distinct events ------------------------------------------------------------------------------
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def event_summary(event: DistinctEvent, clock: Clock) -> dict[str, Json]:
+    """A distinct event as the CLI and the API serve it: its records, its status by the
+    documented rule (nethealth.shutdowns.events) and the latest record's description."""
+    status = event.status(clock)
+    latest = event.latest.fields
+    period = event.period(clock)
+    years = event.years
+    return {
+        "event_id": event.event_id,
+        "countries": event.countries,
+        "country_text": latest.get("country_text"),
+        "start_date": _iso(event.start),
+        "end_date": _iso(event.end),
+        "status": status.status,
+        "status_since": status.since,
+        "status_text": status.text,
+        "ongoing": status.status == "ongoing",
+        "known_until": _iso(period[1]) if period else None,
+        "first_year": years[0] if years else None,
+        "last_year": years[-1] if years else None,
+        "records": len(event.records),
+        "record_ids": event.record_ids,
+        "latest_record": event.latest.event_id,
+        "type": latest.get("type"),
+        "types": latest.get("types") or [],
+        "scope": latest.get("scope"),
+        "area_name": latest.get("area_name"),
+        "networks": latest.get("networks") or [],
+        "services": latest.get("services") or [],
+        "sources": event.sources,
+        "grouping": "curated" if event.curated_grouping else "rule",
+        "grouping_version": GROUPING_VERSION,
+        "simulated": event.simulated,
+    }
+
+
+def record_with_event(ev: EventState, index: EventIndex, clock: Clock) -> dict[str, Json]:
+    """A record as served, with the distinct event it belongs to (none when retracted). Its own
+    `status` is what its source wrote for its count year; `event_status` is the event's now."""
+    event = index.by_record.get(ev.event_id)
+    status = event.status(clock) if event else None
+    return {
+        **ev.as_record(),
+        "record_id": ev.event_id,
+        "distinct_event_id": event.event_id if event else None,
+        "event_records": len(event.records) if event else None,
+        "event_status": status.status if status else None,
+        "event_status_since": status.since if status else None,
+    }

@@ -34,7 +34,7 @@ ERROR_TITLE = N_("Error")
 TRANSLATED = frozenset({
     "home.html", "about.html", "methodology.html", "error.html", "shutdowns.html",
     "shutdown.html", "country.html", "asn.html", "incident.html", "routing_incidents.html",
-    "outage.html", "outages.html",
+    "outage.html", "outages.html", "shutdown_event.html",
 })  # fmt: skip
 
 

@@ -10,21 +10,20 @@ from urllib.parse import urlencode
 from pydantic import BaseModel, Field
 
 from nethealth.api.context import AppContext
+from nethealth.shutdowns.events import Clock, DistinctEvent, event_index
 from nethealth.shutdowns.query import EventFilter, select
-from nethealth.shutdowns.store import EventState, StoreState
+from nethealth.shutdowns.store import StoreState
 from nethealth.web.formatting import fmt_count
 from nethealth.web.i18n import ENGLISH, Translator
 from nethealth.web.map import class_for, classify
 from nethealth.web.shutdown_views import (
     API,
-    Clock,
-    EventRow,
+    DistinctEventRow,
     Names,
     YearCount,
     coverage_year,
-    event_row,
-    is_ongoing,
-    period,
+    distinct_row,
+    events_of,
     year_counts,
     year_summary,
 )
@@ -44,8 +43,8 @@ COUNTRY_EVENTS_SHOWN = 40  # the country page lists the newest; the tracker page
 
 
 class YearGroup(BaseModel):
-    year: int
-    events: list[EventRow]
+    year: int = Field(description="The year the events began (0: unknown)")
+    events: list[DistinctEventRow]
 
 
 class CountryShutdownLinks(BaseModel):
@@ -55,11 +54,12 @@ class CountryShutdownLinks(BaseModel):
 
 
 class CountryShutdowns(BaseModel):
-    count: int = Field(description="Current (not retracted) events that list this country")
-    ongoing: int
+    count: int = Field(description="Distinct events (current records grouped) in this country")
+    records: int = Field(description="Their records: one per source row (a year of an event)")
+    ongoing: int = Field(description="Distinct events ongoing, by the documented rule")
     summary: str
     simulated: bool
-    per_year: list[YearCount]
+    per_year: list[YearCount] = Field(description="Distinct events active per count year")
     per_year_summary: str
     shown: int = Field(description="Events listed below (the newest); the list link has all")
     years: list[YearGroup]
@@ -68,6 +68,22 @@ class CountryShutdowns(BaseModel):
 
 class CountryPageView(CountryView):
     shutdowns: CountryShutdowns
+
+
+def _state_text(event: DistinctEvent, clock: Clock, t: Translator) -> str:
+    status = event.status(clock)
+    if status.status == "ongoing":
+        until = clock.ongoing_until(event.latest)
+        if until != clock.today:
+            return t.gettext(
+                "ongoing as of %(date)s, the latest information", date=until.isoformat()
+            )
+        return t.gettext("still ongoing")
+    if status.status == "ended":
+        return t.gettext("ended")
+    if status.since is not None:
+        return t.gettext("status unknown since %(year)s", year=status.since)
+    return t.gettext("status unknown")
 
 
 def country_shutdowns(
@@ -79,36 +95,36 @@ def country_shutdowns(
     t: Translator = ENGLISH,
 ) -> CountryShutdowns:
     clock = Clock.of(state, today)
-    events = select(state, EventFilter(country=cc))  # newest start first
+    index = event_index(state)
+    records = select(state, EventFilter(country=cc))  # newest start first
+    events = events_of(records, index)
     shown = events[:COUNTRY_EVENTS_SHOWN]
-    groups: dict[int, list[EventRow]] = {}
-    for ev in shown:
-        year = ev.fields.get("year")
-        groups.setdefault(year if isinstance(year, int) else 0, []).append(
-            event_row(ev, names, clock)
+    groups: dict[int, list[DistinctEventRow]] = {}
+    for event in shown:
+        groups.setdefault(event.start.year if event.start else 0, []).append(
+            distinct_row(event, names, clock)
         )
-    ongoing = sum(1 for ev in events if is_ongoing(ev))
-    per_year = year_counts(events, through=coverage_year(state) if events else None)
+    ongoing = sum(1 for e in events if e.is_ongoing(clock))
+    per_year = year_counts(records, through=coverage_year(state) if records else None, index=index)
     if events:
         latest = events[0]
-        started = latest.fields.get("start_date") or t.gettext("an unknown date")
-        status = latest.fields.get("status")
-        state_text = {"ongoing": t.gettext("still ongoing"), "ended": t.gettext("ended")}.get(
-            str(status), t.gettext("status unknown")
-        )
-        if is_ongoing(latest) and (until := clock.ongoing_until(latest)) != clock.today:
-            state_text = t.gettext(
-                "ongoing as of %(date)s, the latest information", date=until.isoformat()
-            )
+        started = latest.start.isoformat() if latest.start else t.gettext("an unknown date")
         summary = (
             t.ngettext(
-                "The tracker records %(num)s shutdown event in %(country)s. ",
-                "The tracker records %(num)s shutdown events in %(country)s. ",
+                "The tracker records %(num)s shutdown event in %(country)s",
+                "The tracker records %(num)s shutdown events in %(country)s",
                 len(events),
                 country=country_name,
             )
+            + t.ngettext(
+                " (%(num)s record: a source lists an event once per year it runs). ",
+                " (%(num)s records: a source lists an event once per year it runs). ",
+                len(records),
+            )
             + t.gettext(
-                "The latest began on %(date)s (%(state)s). ", date=started, state=state_text
+                "The latest began on %(date)s (%(state)s). ",
+                date=started,
+                state=_state_text(latest, clock, t),
             )
             + (
                 t.gettext("None is ongoing.")
@@ -123,15 +139,16 @@ def country_shutdowns(
     query = urlencode({"country": cc})
     return CountryShutdowns(
         count=len(events),
+        records=len(records),
         ongoing=ongoing,
         summary=summary,
-        simulated=any(ev.simulated for ev in events),
+        simulated=any(e.simulated for e in events),
         per_year=per_year,
-        per_year_summary=year_summary(per_year, clock.today),
+        per_year_summary=year_summary(per_year, clock.today, distinct=len(events)),
         shown=len(shown),
         years=[YearGroup(year=y, events=rows) for y, rows in groups.items()],
         links=CountryShutdownLinks(
-            list=f"/shutdowns?{query}", api=f"{API}?{query}", csv=f"{API}?{query}&format=csv"
+            list=f"/shutdowns?{query}", api=f"{API}/events?{query}", csv=f"{API}?{query}&format=csv"
         ),
     )
 
@@ -142,12 +159,15 @@ def country_shutdowns(
 SHUTDOWN_LAYER = "shutdowns-12m"  # a map layer, not an indicator: computed from the tracker
 LAYER_TITLE = "Shutdown events in the last 12 months"
 LAYER_METHOD = (
-    "Events of the shutdown tracker (Access Now #KeepItOn records and events curated by "
-    "nethealth, retracted ones left out) whose days overlap the 365 days to today: an event "
-    "that began earlier and is still running counts, and an event in several countries counts "
-    "in each. An ongoing event runs to its latest information (the newest imported sheet, or "
-    "a curator's last change); an event without an end date counts on its start date only. "
-    "Countries with an event ongoing by that information are outlined."
+    "Distinct events of the shutdown tracker (Access Now #KeepItOn records and events curated "
+    "by nethealth, retracted records left out; an event Access Now lists in several years is "
+    "one event) whose days overlap the 365 days to today: an event that began earlier and is "
+    "still running counts, and an event in several countries counts in each. An ongoing event "
+    "runs to its latest information (the newest imported sheet, or a curator's last change); "
+    "an event whose status is unknown counts to the end of the last year it was listed as "
+    "ongoing, else to its start or its latest record's year. An event is ongoing only when its "
+    "latest record says so and is recent (its count year at least the newest sheet's year "
+    "minus one). Countries with an ongoing event are outlined."
 )
 
 
@@ -163,25 +183,31 @@ def layer_window(today: dt.date) -> tuple[dt.date, dt.date]:
     return today - dt.timedelta(days=364), today  # 365 days, today included
 
 
-def layer_counts(state: StoreState, clock: Clock) -> dict[str, LayerCount]:
-    """Per country: current events whose days overlap the window (an event that began before
-    it and is still running counts), how many of them are ongoing, the latest start."""
+def layer_events(state: StoreState, clock: Clock) -> list[DistinctEvent]:
+    """Distinct events whose days overlap the window."""
     first, last = layer_window(clock.today)
-    found: dict[str, list[EventState]] = {}
-    for ev in state.events.values():
-        days = period(ev, clock)
-        if ev.retracted or days is None or days[0] > last or days[1] < first:
-            continue
-        for cc in ev.fields.get("countries") or []:
-            found.setdefault(cc, []).append(ev)
+    out = []
+    for event in event_index(state).events:
+        days = event.period(clock)
+        if days is not None and days[0] <= last and days[1] >= first:
+            out.append(event)
+    return out
+
+
+def layer_counts(state: StoreState, clock: Clock) -> dict[str, LayerCount]:
+    """Per country: distinct events whose days overlap the window (an event that began before
+    it and is still running counts), how many of them are ongoing, the latest start."""
+    found: dict[str, list[DistinctEvent]] = {}
+    for event in layer_events(state, clock):
+        for cc in event.countries:
+            found.setdefault(cc, []).append(event)
     out = {}
     for cc, evs in found.items():
-        starts = [p[0] for ev in evs if (p := period(ev, clock)) is not None]
         out[cc] = LayerCount(
             count=len(evs),
-            ongoing=sum(1 for ev in evs if is_ongoing(ev)),
-            latest_start=max(starts),
-            simulated=any(ev.simulated for ev in evs),
+            ongoing=sum(1 for e in evs if e.is_ongoing(clock)),
+            latest_start=max(e.start for e in evs if e.start is not None),
+            simulated=any(e.simulated for e in evs),
         )
     return out
 
@@ -189,7 +215,8 @@ def layer_counts(state: StoreState, clock: Clock) -> dict[str, LayerCount]:
 def shutdown_map_view(
     ctx: AppContext, state: StoreState, sort: SortKey, order: SortOrder, today: dt.date
 ) -> HomeView:
-    """The home page coloured by the tracker: events per country in the last 12 months."""
+    """The home page coloured by the tracker: distinct events per country in the last 12
+    months."""
     countries = ctx.lake.countries()  # 503 without a lake, like the indicator maps
     clock = Clock.of(state, today)
     counts = layer_counts(state, clock)
@@ -218,15 +245,8 @@ def shutdown_map_view(
             )
         )
     first, last = layer_window(today)
-    in_window = {
-        ev.event_id
-        for ev in state.events.values()
-        if not ev.retracted
-        and (days := period(ev, clock)) is not None
-        and days[0] <= last
-        and days[1] >= first
-        and any(cc in counts for cc in ev.fields.get("countries") or [])
-    }
+    on_map = {c.cc for c in countries}
+    in_window = [e for e in layer_events(state, clock) if any(cc in on_map for cc in e.countries)]
     query = home_query(SHUTDOWN_LAYER, sort, order)
     return event_layer_view(
         ctx,
@@ -235,7 +255,7 @@ def shutdown_map_view(
         countries_total=len(countries),
         sort=sort,
         order=order,
-        links=PageLinks(html=f"/?{query}", json_=f"/index.json?{query}", api=API),
+        links=PageLinks(html=f"/?{query}", json_=f"/index.json?{query}", api=f"{API}/events"),
         window=MapWindow(
             id=SHUTDOWN_LAYER,
             title=LAYER_TITLE,
@@ -243,9 +263,7 @@ def shutdown_map_view(
             start=first,
             end=last,
             events=len(in_window),
-            ongoing=sum(
-                1 for ev in state.events.values() if ev.event_id in in_window and is_ongoing(ev)
-            ),
+            ongoing=sum(1 for e in in_window if e.is_ongoing(clock)),
             countries=len(rows),
             method=LAYER_METHOD,
         ),

@@ -8,10 +8,12 @@ build. Cost estimates exist only in the lake: the cost model runs in the build.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+import duckdb
 import pycountry
 from fastapi import Request
 
@@ -53,7 +55,7 @@ def country_names(lake: LakeReader) -> tuple[dict[str, str], bool]:
 class CostRow:
     """One row of the lake's `shutdown_costs` (nethealth.shutdowns.lake.COST_SCHEMA)."""
 
-    event_id: str
+    event_id: str  # the record
     cc: str
     year: int | None
     cost_low_usd: float
@@ -71,9 +73,21 @@ class CostRow:
     notes: str | None
     method_version: str
     simulated: bool
+    scope_kind: str | None
+    scoped: bool | None
+    scope_basis: str | None
+    internet_year: int | None
+    population_year: int | None
+    wdi_sources: list[str] | None
+    wdi_gap_years: int | None
+    wdi_far: bool | None
 
 
 _COST_COLS = ", ".join(CostRow.__dataclass_fields__)
+OLD_LAKE = (
+    "the lake's shutdown_costs was built by an older cost model (without scopes and World Bank "
+    "years): run `nethealth build`"
+)
 
 
 @dataclass(frozen=True)
@@ -88,13 +102,23 @@ def _query(lake: LakeReader, sql: str, params: list[object]) -> list[tuple[Any, 
 
 
 def event_costs(lake: LakeReader, event_id: str) -> CostLookup:
+    """The cost rows of one record."""
+    return record_costs(lake, [event_id])
+
+
+def record_costs(lake: LakeReader, record_ids: Sequence[str]) -> CostLookup:
+    """The cost rows of some records (a distinct event's, for its total: each record once)."""
+    marks = ", ".join("?" for _ in record_ids) or "NULL"
     try:
         rows = _query(
             lake,
-            f"SELECT {_COST_COLS} FROM shutdown_costs WHERE event_id = ? ORDER BY cc",
-            [event_id],
+            f"SELECT {_COST_COLS} FROM shutdown_costs WHERE event_id IN ({marks}) "
+            "ORDER BY year, event_id, cc",
+            list(record_ids),
         )
         total = _query(lake, "SELECT count(*) FROM shutdown_costs", [])[0][0]
     except LakeUnavailableError as exc:
         return CostLookup([], 0, f"{exc.message}: {exc.hint}" if exc.hint else exc.message)
+    except duckdb.BinderException:  # a column this model writes is missing: an older build
+        return CostLookup([], 0, OLD_LAKE)
     return CostLookup([CostRow(*r) for r in rows], int(total))

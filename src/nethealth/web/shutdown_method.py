@@ -1,13 +1,20 @@
 """The shutdown tracker's part of the methodology page, generated from the code that applies it:
 the inclusion criteria (nethealth.shutdowns.model) and the cost model's formula and parameter
-ranges (nethealth.economics.cost_model.CostParameters), so the page cannot drift from them."""
+ranges (nethealth.economics.params.CostParameters), so the page cannot drift from them."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
 from nethealth.economics.cost_model import METHOD_VERSION, CostParameters, Range
-from nethealth.economics.wdi import GDP, GDP_PER_CAPITA, INTERNET, MAX_YEAR_GAP, POPULATION
+from nethealth.economics.wdi import (
+    FLAG_YEAR_GAP,
+    GDP,
+    GDP_PER_CAPITA,
+    INTERNET,
+    MAX_YEAR_GAP,
+    POPULATION,
+)
 from nethealth.shutdowns.model import CRITERIA, CRITERIA_TEXT
 from nethealth.web.formatting import fmt_number
 
@@ -16,8 +23,12 @@ FORMULA = (
     ("× Internet intensity", "share of GDP the Internet economy would be at full adoption"),
     ("× Internet users share(c, Y)", "share of people online"),
     ("× area share", "share of the country's people in the area cut off"),
-    ("× service factor", "how much of the Internet the event took away"),
-    ("× days", "days of the event inside its count year"),
+    (
+        "× scope share",
+        "share of that Internet economy the cut removed: all networks, mobile or broadband "
+        "only, named services, satellite Internet only (nethealth.economics.scope)",
+    ),
+    ("× days", "days of the event inside the record's count year"),
 )
 WDI_USED = (
     (GDP, "GDP, current US$"),
@@ -98,7 +109,12 @@ def tracker_method(p: CostParameters | None = None) -> TrackerMethod:
                 "Each factor is a range. The low estimate multiplies every low end and the high "
                 "estimate every high end: the range bounds the combinations of the assumptions; "
                 "it is not a statistical confidence interval, and it does not cover errors in the "
-                "event records themselves. Events in several countries are summed over them."
+                "records themselves. A record that does not say what was cut or where is not "
+                "scoped: its range spans the readings it allows, and it says so. Events in "
+                "several countries are summed over them. A record covers its event's days in its "
+                "count year only, so an event listed over several years costs the sum of its "
+                "records, each once. Every estimate states the World Bank years it used and "
+                f"flags a figure more than {FLAG_YEAR_GAP} years from the count year."
             ),
             parameters=[
                 _param(
@@ -115,6 +131,22 @@ def tracker_method(p: CostParameters | None = None) -> TrackerMethod:
                     "broadband_only",
                     "Service factor of a shutdown of broadband only",
                     _pct(p.broadband_only),
+                ),
+                _param(
+                    "networks_unrecorded",
+                    "Shutdown whose networks are not recorded (not scoped)",
+                    (
+                        _pct(p.mobile_only)[0],
+                        f"{fmt_number(p.networks_unrecorded_central * 100)} %",
+                        "100 %",
+                    ),
+                ),
+                _param(
+                    "satellite_only",
+                    "Only satellite Internet cut or banned (Starlink, VSAT)",
+                    _pct(p.satellite_only),
+                    "a full-network record naming only satellite services is read by its "
+                    "description; neither reading found: not scoped, from this to 100 %",
                 ),
                 _param(
                     "throttling", "Throttling, as a share of a shutdown's loss", _pct(p.throttling)

@@ -1,5 +1,6 @@
 """The shutdown tracker's pages and their JSON twins: `/shutdowns` (filtered, sorted, paged list
-with events per year) and `/shutdowns/{event_id}` (one event)."""
+of distinct events or of records, with counts per year), `/shutdowns/events/{ev-…}` (one
+distinct event and its records) and `/shutdowns/{record_id}` (one record)."""
 
 from __future__ import annotations
 
@@ -11,19 +12,21 @@ from fastapi.responses import HTMLResponse
 from nethealth.api.context import AppContext, get_context
 from nethealth.api.errors import ERROR_RESPONSES
 from nethealth.api.params import YEAR
+from nethealth.shutdowns.events import Clock
 from nethealth.shutdowns.model import SCOPES, SOURCES, TYPES
 from nethealth.shutdowns.store import ShutdownStore
 from nethealth.web.charts import NARROW, WIDE, BarChart, bar_chart
 from nethealth.web.render import render
 from nethealth.web.shutdown_data import country_names, get_store, today_utc
 from nethealth.web.shutdown_event import EventView, event_view
+from nethealth.web.shutdown_group import DistinctEventView, distinct_event_view
 from nethealth.web.shutdown_views import (
     MAX_PER_PAGE,
     PER_PAGE,
-    Clock,
     Names,
     Records,
     ShutdownListView,
+    Unit,
     YearCount,
     list_query,
     list_view,
@@ -44,6 +47,9 @@ TypeParam = Annotated[str | None, Query(alias="type", description=" | ".join(TYP
 ScopeParam = Annotated[str | None, Query(description=" | ".join(SCOPES))]
 SourceParam = Annotated[str | None, Query(description=" | ".join(SOURCES))]
 RecordsParam = Annotated[Records, Query(description="current (default), retracted or all")]
+UnitParam = Annotated[
+    Unit, Query(description="events (distinct events, default) or records (one per source row)")
+]
 OrderParam = Annotated[SortOrder, Query(description="By start date: desc (newest first) or asc")]
 PageParam = Annotated[int, Query(ge=1, le=1_000_000, description="Page number, from 1")]
 PerPageParam = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Events per page")]
@@ -76,12 +82,19 @@ def _list(
     scope: str | None,
     source: str | None,
     records: Records,
+    unit: Unit,
     order: SortOrder,
     page: int,
     per_page: int,
 ) -> ShutdownListView:
     filters, flt = parse_filters(
-        country=country, year=year, type=kind, scope=scope, source=source, records=records
+        country=country,
+        year=year,
+        type=kind,
+        scope=scope,
+        source=source,
+        records=records,
+        unit=unit,
     )
     state = store.state()
     clock = Clock.of(state, today_utc())
@@ -102,6 +115,7 @@ def shutdowns_json(
     scope: ScopeParam = None,
     source: SourceParam = None,
     records: RecordsParam = Records.current,
+    unit: UnitParam = Unit.events,
     order: OrderParam = SortOrder.desc,
     page: PageParam = 1,
     per_page: PerPageParam = PER_PAGE,
@@ -115,6 +129,7 @@ def shutdowns_json(
         scope=scope,
         source=source,
         records=records,
+        unit=unit,
         order=order,
         page=page,
         per_page=per_page,
@@ -132,6 +147,7 @@ def shutdowns(
     scope: ScopeParam = None,
     source: SourceParam = None,
     records: RecordsParam = Records.current,
+    unit: UnitParam = Unit.events,
     order: OrderParam = SortOrder.desc,
     page: PageParam = 1,
     per_page: PerPageParam = PER_PAGE,
@@ -145,6 +161,7 @@ def shutdowns(
         scope=scope,
         source=source,
         records=records,
+        unit=unit,
         order=order,
         page=page,
         per_page=per_page,
@@ -167,7 +184,27 @@ def shutdowns(
     )
 
 
-# One event -------------------------------------------------------------------------------------
+# One distinct event ----------------------------------------------------------------------------
+
+
+@twins.get(
+    "/shutdowns/events/{event_id}.json",
+    response_model=DistinctEventView,
+    summary="JSON twin of a distinct shutdown event's page",
+)
+def distinct_event_json(event_id: str, ctx: Ctx, store: Store) -> DistinctEventView:
+    return distinct_event_view(store, ctx.lake, names_for(ctx), event_id, today_utc())
+
+
+@router.get("/shutdowns/events/{event_id}", response_class=HTMLResponse, include_in_schema=False)
+def distinct_event(event_id: str, request: Request, ctx: Ctx, store: Store) -> HTMLResponse:
+    view = distinct_event_view(store, ctx.lake, names_for(ctx), event_id, today_utc())
+    return render(
+        request, "shutdown_event.html", title=view.title, json_url=view.links.json_, view=view
+    )
+
+
+# One record ------------------------------------------------------------------------------------
 
 
 @twins.get(

@@ -90,7 +90,8 @@ class MapRow(BaseModel):
     colour: str
     step: int = Field(description="Position of the colour on the sequential palette, from 0")
     ongoing: int | None = Field(
-        default=None, description="Shutdown layer only: events still ongoing in the country"
+        default=None,
+        description="Event layers only: distinct events still ongoing in the country",
     )
 
 
@@ -122,8 +123,11 @@ class MapWindow(BaseModel):
     unit: str
     start: dt.date
     end: dt.date
-    events: int = Field(description="Events in the window (one event may cover several countries)")
-    ongoing: int
+    events: int = Field(
+        description="Distinct events in the window (one event may cover several countries; "
+        "an event a source lists in several years counts once)"
+    )
+    ongoing: int = Field(description="Of those, the events ongoing by the latest information")
     countries: int
     method: str
 
