@@ -10,6 +10,7 @@ import asyncio
 import csv
 import io
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -291,7 +292,9 @@ def _asgi_post(
         "headers": [(b"host", b"testserver"), (b"authorization", f"Bearer {TOKEN}".encode()),
                     (b"content-type", b"application/json"), *headers],
     }  # fmt: skip
-    asyncio.run(app(scope, receive, send))
+    # A thread of its own: another test's event loop may still run in this one (Playwright).
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     start = next(m for m in sent if m["type"] == "http.response.start")
     return start["status"], dict(start["headers"]), read
 

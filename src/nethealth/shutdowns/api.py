@@ -378,13 +378,17 @@ Status = Annotated[str | None, Query(description="ongoing | ended | unknown")]
 STATUSES = ("ongoing", "ended", "unknown")
 
 
-@router.get("/events", summary="Distinct events: records grouped into the events they describe")
+@router.get(
+    "/events",
+    summary="Distinct events: records grouped into the events they describe",
+    responses=RESPONSES,
+)
 @guarded
 def list_distinct_events(
     request: Request,
     country: Country = None,
     year: Annotated[
-        str | None, Query(description="events with a record counted in this year")
+        str | None, YEAR, Query(description="events with a record counted in this year")
     ] = None,
     type: Type = None,
     scope: Scope = None,
