@@ -29,7 +29,8 @@ SCHEMA = pa.schema(
 )
 MAX_ASN = 2**32 - 1
 _CC = re.compile(r"^(?P<name>.*?),\s*(?P<cc>[A-Z]{2})\s*$")
-_LINE = re.compile(r"^\s*(?:AS)?(?P<asn>\d+)\s+(?P<text>.*?)\s*$")
+_DIGITS = re.compile(r"[0-9]{1,10}")  # ASCII only: str.isdigit() also takes '³'
+_LINE = re.compile(r"^\s*(?:AS)?(?P<asn>[0-9]+)\s+(?P<text>.*?)\s*$")
 
 
 def split_name(text: str) -> tuple[str, str, str, str | None]:
@@ -47,7 +48,7 @@ def split_name(text: str) -> tuple[str, str, str, str | None]:
 
 
 def _asn(text: str, path: Path | str, where: str) -> int:
-    if not text.isdigit() or int(text) > MAX_ASN:
+    if not _DIGITS.fullmatch(text) or int(text) > MAX_ASN:
         raise InputError(
             f"{text[:20]!r} is not an AS number (0 .. 4294967295)",
             path=path,

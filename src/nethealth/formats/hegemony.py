@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,8 @@ SCHEMA = pa.schema(
     ]
 )
 MAX_ASN = 2**32 - 1
+_DIGITS = re.compile(r"[0-9]{1,10}")  # ASCII only: str.isdigit() also takes '³'
+_SHARE = re.compile(r"\s*[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\s*")
 FULL = ("timebin", "originasn", "asn", "hege")
 REDUCED = ("asn", "hege")
 SCORE_ALIASES = {"score": "hege", "hegemony": "hege"}
@@ -58,14 +61,14 @@ def _timebin(text: str, path: Path | str, line: int) -> datetime:
 
 def _asn(text: str, path: Path | str, line: int, field: str) -> int:
     t = text.strip()
-    if not t.isdigit() or int(t) > MAX_ASN:
+    if not _DIGITS.fullmatch(t) or int(t) > MAX_ASN:
         raise InputError(f"{t[:20]!r} is not an AS number", path=path, line=line, field=field)
     return int(t)
 
 
 def _share(text: str, path: Path | str, line: int) -> float:
     try:
-        value = float(text)
+        value = float(text) if _SHARE.fullmatch(text) else math.nan
     except ValueError:
         value = math.nan
     if not (math.isfinite(value) and 0.0 <= value <= 1.0):

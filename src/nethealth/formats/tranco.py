@@ -22,6 +22,7 @@ SCHEMA = pa.schema([("rank", pa.int32()), ("domain", pa.string())])
 MAX_RANK = 100_000_000
 # A host name: labels of letters, digits, '-' and '_' (seen in real lists), IDNs as punycode.
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+_RANK = re.compile(r"[0-9]{1,9}")
 _HEADER_WORDS = {"domain", "domains", "site", "host"}
 
 
@@ -89,15 +90,14 @@ def parse_toplist(data: bytes, path: Path | str) -> pa.Table:
                 f"{len(cells)} columns where the list has {width}", path=path, line=line
             )
         if width == 2:
-            try:
-                rank = int(cells[0])
-            except ValueError:
+            if not _RANK.fullmatch(cells[0]):
                 raise InputError(
                     f"rank {cells[0][:20]!r} is not a whole number",
                     path=path,
                     line=line,
                     field="rank",
-                ) from None
+                )
+            rank = int(cells[0])
             if not 1 <= rank <= MAX_RANK:
                 raise InputError(f"rank {rank} is out of range", path=path, line=line,
                                  field="rank")  # fmt: skip
