@@ -1,5 +1,5 @@
 """Fuzz targets for the parsers of files `nethealth load` accepts (formats/tranco, asnames,
-hegemony, mrt_head, and the PeeringDB and Atlas pieces that date and classify documents).
+hegemony, mrt_head, lz4, and the PeeringDB and Atlas pieces that date and classify documents).
 
 Property checked on every input: a parser returns its result or raises InputError naming the
 input ("fuzz") — never another exception; results respect their schema (tables validate, ranks
@@ -22,6 +22,7 @@ from nethealth.errors import InputError
 from nethealth.formats import atlas, peeringdb
 from nethealth.formats.asnames import parse_asnames
 from nethealth.formats.hegemony import parse_hegemony
+from nethealth.formats.lz4 import decompress as lz4_decompress
 from nethealth.formats.mrt_head import parse_head
 from nethealth.formats.tranco import parse_toplist
 
@@ -53,6 +54,10 @@ def _mrt_head(data: bytes) -> None:
     assert head.kind in ("rib", "updates")
 
 
+def _lz4(data: bytes) -> None:
+    assert len(lz4_decompress(data, WHERE)) <= 1 << 32
+
+
 def _json_docs(data: bytes) -> None:
     """PeeringDB object detection and dating, and Atlas probe-archive detection, on any JSON."""
     try:
@@ -73,6 +78,7 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "hegemony": _hegemony,
     "mrt_head": _mrt_head,
     "json_docs": _json_docs,
+    "lz4": _lz4,
 }
 SEEDS: dict[str, list[bytes]] = {
     "tranco": [b"1,google.com\n2,example.org\n", b"Domain\ngoogle.com\nmail.ru\n",
@@ -82,6 +88,11 @@ SEEDS: dict[str, list[bytes]] = {
     "hegemony": [b"asn,hege\n3356,0.2\n1299,0.11\n",
                  b"timebin,originasn,asn,hege,af\n2023-08-01 00:00:00+00,0,3356,0.2,4\n"],
     "mrt_head": [bytes.fromhex("3d3c97af000c0001 0000002c"), bytes.fromhex("4c2c4a7f000d0001 00000049")],
+    # `(printf 'asn,hege\n'; yes 3356,0.2 | head -40) | lz4`, and with -BX -BD --no-frame-crc
+    "lz4": [bytes.fromhex("04224d186440a71d000000ff0261736e2c686567650a333335362c302e32"
+                          "0900ff49502c302e320a00000000c94c770b"),
+            bytes.fromhex("04224d187040ad1d000000ff0261736e2c686567650a333335362c302e32"
+                          "0900ff49502c302e320a45ca86ab00000000")],
     "json_docs": [b'{"data": [{"id": 1, "ix_id": 2, "updated": "2020-09-09T14:26:05Z"}], '
                   b'"meta": {"generated": 1600000000.5}}',
                   b'{"objects": [{"id": 1, "asn_v4": 3333, "country_code": "NL", '

@@ -35,7 +35,10 @@ def _root(ctx: typer.Context, data_dir: DataDir = None) -> None:
     ctx.obj = load_settings(data_dir=data_dir)
 
 
-FETCHABLE = ("ipdb", "rir", "peeringdb", "bgp-ris", "bgp-routeviews", "atlas", "irr")
+FETCHABLE = (
+    "ipdb", "rir", "peeringdb", "bgp-ris", "bgp-routeviews", "atlas", "irr", "tranco", "as-names",
+    "ihr-hegemony",
+)  # fmt: skip
 ELSEWHERE = {
     "rpki": "nethealth rpki fetch", "caida-asrel": "nethealth routing fetch-asrel", "access-now": "nethealth shutdowns fetch",
     "worldbank": "nethealth shutdowns fetch-worldbank", "dbip-city": "nethealth outages fetch-geo",
@@ -52,11 +55,12 @@ def fetch(
             "--date",
             help="Day YYYY-MM-DD: rir and the peeringdb archive (default: latest / today's "
             "API state); the snapshot day for irr and the first day for bgp-ris, "
-            "bgp-routeviews and atlas (required)",
+            "bgp-routeviews, atlas and ihr-hegemony (required); tranco and as-names: today's",
         ),
     ] = None,
     to: Annotated[
-        str | None, typer.Option("--to", help="Last day (bgp-*, atlas; default: --date)")
+        str | None,
+        typer.Option("--to", help="Last day (bgp-*, atlas, ihr-hegemony; default: --date)"),
     ] = None,
     base_url: Annotated[
         str | None,
@@ -90,7 +94,7 @@ def fetch(
     from nethealth.formats.peeringdb import OBJECTS
     from nethealth.lake.raw import RawStore
     from nethealth.progress import progress_bar
-    from nethealth.sources import atlas, ipdb, peeringdb
+    from nethealth.sources import asnames, atlas, hegemony, ipdb, peeringdb, tranco
     from nethealth.sources import mrt as mrt_source
     from nethealth.sources import rir as rir_source
     from nethealth.sources.download import FetchReport
@@ -111,6 +115,9 @@ def fetch(
     with progress_bar(err, bytes_mode=True) as bar:
         if source == "ipdb":
             report.stored = ipdb.fetch(settings, store, base_url=base_url, progress=bar)
+        elif source in ("tranco", "as-names"):
+            module = tranco if source == "tranco" else asnames
+            report.stored = [module.fetch(settings, store, base_url=base_url, progress=bar)]
         elif source == "rir":
             if base_url is not None:
                 settings = settings.model_copy(
@@ -132,7 +139,10 @@ def fetch(
         else:
             if when is None:
                 raise ConfigError(f"{source} needs --date", hint="e.g. --date 2025-06-01")
-            if source == "irr":
+            if source == "ihr-hegemony":
+                report = hegemony.fetch(settings, store, first=when, last=last or when,
+                                        base_url=base_url, strict=strict, progress=bar)  # fmt: skip
+            elif source == "irr":
                 from nethealth.routing import irr
 
                 bases = {db: base_url for db in irr.DATABASES} if base_url else None

@@ -4,10 +4,15 @@ skipped and listed (the rest is fetched), or stop the fetch with --strict; live 
 
 from __future__ import annotations
 
+import gzip
 import shutil
+import subprocess
+import zipfile
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner, Result
 
@@ -17,6 +22,7 @@ from nethealth.lake.raw import RawStore
 from tests.mirror import serve_directory
 
 UPDATES = "bgp/libbgpstream/ris.rrc06.updates.1427846400.gz"
+HEGEMONY = "bgp/hegemony/AS_hegemony_20230801.csv.gz"
 RIRS = ("afrinic", "apnic", "arin", "lacnic", "ripencc")
 
 
@@ -139,3 +145,45 @@ def test_peeringdb_live_objects(mirror: tuple[str, Path]) -> None:
 def test_sources_fetched_elsewhere_say_where(tmp_path: Path) -> None:
     done = cli(tmp_path, "fetch", "rpki")
     assert done.exit_code == 2 and "nethealth rpki fetch" in done.error
+
+
+@pytest.mark.shared
+def test_ihr_archive_lz4_tranco_and_as_names(tmp_path: Path, shared_data: Path) -> None:
+    """IHR's archive layout (LZ4-compressed daily CSV; the IPv6 file of the day missing), the
+    Tranco daily ZIP and RIPE's asn.txt: fetched, built, in the datasets."""
+    lz4_tool = shutil.which("lz4")
+    if lz4_tool is None:
+        pytest.skip("the lz4 tool (Debian package lz4) is absent")
+    root = tmp_path / "mirror"
+    rows = gzip.decompress((shared_data / HEGEMONY).read_bytes()).decode().splitlines()[1:]
+    csv_text = "timebin,originasn,asn,hege,af\n" + "".join(
+        f"2023-08-01 00:00:00+00,0,{r},4\n" for r in rows
+    )
+    day = root / "ihr/ihr/hegemony/ipv4/global/2023/08/01"
+    day.mkdir(parents=True)
+    packed = subprocess.run([lz4_tool, "-q", "-c"], input=csv_text.encode(), capture_output=True,
+                            check=True).stdout  # fmt: skip
+    (day / "ihr_hegemony_ipv4_global_2023-08-01.csv.lz4").write_bytes(packed)
+    (root / "tranco").mkdir()
+    with zipfile.ZipFile(root / "tranco/top-1m.csv.zip", "w") as z:
+        z.writestr("top-1m.csv", "1,google.com\n2,facebook.com\n")
+    (root / "ripe").mkdir()
+    (root / "ripe/asn.txt").write_text("3333 RIPE-NCC-AS Reseaux IP Europeens, NL\n")
+    data = tmp_path / "data"
+    with serve_directory(root) as (base, _):
+        ihr = cli(
+            data, "fetch", "ihr-hegemony", "--date", "2023-08-01", "--base-url", f"{base}/ihr"
+        )
+        assert ihr.exit_code == 0, ihr.output
+        assert "stored 1 file(s); 1 missing" in ihr.output and "ipv6" in ihr.output
+        assert cli(data, "fetch", "tranco", "--base-url", f"{base}/tranco").exit_code == 0
+        assert cli(data, "fetch", "as-names", "--base-url", f"{base}/ripe").exit_code == 0
+    built = cli(data, "build", "--only", "ihr-hegemony", "--only", "tranco", "--only", "as-names")
+    assert built.exit_code == 0, built.output
+    con = duckdb.connect(str(data / "catalog.duckdb"), read_only=True)
+    got = con.execute("SELECT snapshot, count(*), max(hegemony), any_value(af) FROM as_hegemony "
+                      "GROUP BY ALL").fetchall()  # fmt: skip
+    assert got == [(date(2023, 8, 1), len(rows), 0.200173705538715, 4)]
+    assert con.execute("SELECT rank, domain FROM tranco_ranks").fetchall() == [
+        (1, "google.com"), (2, "facebook.com")]  # fmt: skip
+    assert con.execute("SELECT asn, cc FROM as_names").fetchall() == [(3333, "NL")]

@@ -186,11 +186,12 @@ def test_toplist_zip_and_duplicate_domain(settings: Settings, tmp_path: Path) ->
     assert info.value.line == 4 and "line 2" in str(info.value)
 
 
-def test_hegemony_lz4_is_refused_with_the_way_out(settings: Settings, tmp_path: Path) -> None:
+def test_hegemony_damaged_lz4(settings: Settings, tmp_path: Path) -> None:
     f = tmp_path / "ihr_hegemony_ipv4_global_2023-08-01.csv.lz4"
     f.write_bytes(b"\x04\x22\x4d\x18" + b"\x00" * 20)
-    with pytest.raises(InputError, match="lz4 -d"):
+    with pytest.raises(InputError, match="damaged LZ4") as info:
         load_files(settings, "ihr-hegemony", [f])
+    assert info.value.path == str(f)
 
 
 def test_unknown_source_and_missing_path(settings: Settings, tmp_path: Path) -> None:

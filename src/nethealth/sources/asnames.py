@@ -4,12 +4,13 @@ RIPE NCC publishes every AS number with its registry handle, description and cou
 https://ftp.ripe.net/ripe/asnames/asn.txt (compiled from the five RIRs' registries); tools often
 republish it as JSON `{asn: "HANDLE description, CC"}` (`formats.asnames` reads both). Neither
 says its date: `nethealth load as-names FILE --date D`. Stored as raw/as-names/<day>/asn.txt or
-asnames.json (compression kept).
+asnames.json (compression kept). `fetch` downloads `{base}/asn.txt` (base
+https://ftp.ripe.net/ripe/asnames, regenerated daily) as the snapshot of the day it is fetched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,8 +18,11 @@ import pyarrow as pa
 from nethealth.formats.asnames import SCHEMA as NAME_SCHEMA
 from nethealth.formats.asnames import parse_asnames
 from nethealth.lake.build import Step, StepContext
+from nethealth.lake.raw import RawFile, RawStore
+from nethealth.settings import Settings
 from nethealth.sources.base import SourceInfo
-from nethealth.sources.common import concat, with_snapshot
+from nethealth.sources.common import concat, today_utc, with_snapshot
+from nethealth.sources.download import fetch_to_store, join_url
 from nethealth.sources.load import LoadOptions, Prepared, decompressed, simple, suffix_of
 
 SOURCE_ID = "as-names"
@@ -33,8 +37,9 @@ SOURCE = SourceInfo(
     attribution="AS names from the RIPE NCC (asn.txt), compiled from the RIR registries.",
     description="Every allocated AS number with its registry handle, the holder's description "
     "and the holder's country.",
-    fetchable=False,
+    fetchable=True,
 )
+DEFAULT_BASE_URL = "https://ftp.ripe.net/ripe/asnames"
 SCHEMA = pa.schema([("snapshot", pa.date32()), *NAME_SCHEMA, ("simulated", pa.bool_())])
 
 
@@ -49,6 +54,21 @@ def load(paths: Sequence[Path], opts: LoadOptions) -> list[Prepared]:
         note = f"{table.num_rows:,} AS names ({known:,} with a country)"
         out.append(simple(path, kind + suffix_of(path), None, opts, [note]))
     return out
+
+
+def fetch(
+    settings: Settings,
+    store: RawStore,
+    *,
+    base_url: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> RawFile:
+    """Today's asn.txt into raw/as-names/<today>/asn.txt."""
+    return fetch_to_store(
+        store, source_id=SOURCE_ID, snapshot=today_utc(), name="asn.txt",
+        url=join_url(base_url or DEFAULT_BASE_URL, "asn.txt"), licence=SOURCE.licence,
+        settings=settings, progress=progress,
+    )  # fmt: skip
 
 
 def build(ctx: StepContext) -> None:

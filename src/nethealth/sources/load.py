@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from nethealth.errors import ConfigError, InputError
+from nethealth.formats import lz4
 from nethealth.formats.compression import detect, read_bytes
 from nethealth.lake.raw import PROV_SUFFIX, RawFile, RawStore
 from nethealth.lake.storage import sha256_file
@@ -159,13 +160,23 @@ def month_start(snapshot: str) -> str:
     return date.fromisoformat(snapshot).replace(day=1).isoformat()
 
 
+def _is_lz4(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(4) == lz4.MAGIC
+
+
 def suffix_of(path: Path) -> str:
     """The compression suffix the content has (by magic bytes, not by name)."""
+    if _is_lz4(path):
+        return ".lz4"
     return {"gzip": ".gz", "bzip2": ".bz2", "xz": ".xz"}.get(detect(path), "")
 
 
 def decompressed(path: Path) -> bytes:
+    """The whole content of a plain, gzip, bzip2, xz or LZ4-frame file."""
     try:
+        if _is_lz4(path):
+            return lz4.decompress(path.read_bytes(), path)
         return read_bytes(path)
     except (OSError, EOFError, ValueError, lzma.LZMAError) as exc:
         raise InputError(f"cannot decompress: {exc}", path=path,

@@ -5,11 +5,14 @@ hard to manipulate; each daily list has a permanent id. Files: `top-1m.csv` (`ra
 header), zipped or not, or a republished list with one `Domain` column in rank order
 (`formats.tranco`). A list does not say its date: `nethealth load tranco FILE --date D`, D the
 day the list was generated. Stored as raw/tranco/<day>/tranco-list.csv (.zip/.gz kept).
+
+`fetch` downloads the current daily list, `{base}/top-1m.csv.zip` (base https://tranco-list.eu),
+as the snapshot of the day it is fetched (Tranco regenerates it daily).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,8 +20,11 @@ import pyarrow as pa
 from nethealth.formats.tranco import SCHEMA as LIST_SCHEMA
 from nethealth.formats.tranco import parse_toplist
 from nethealth.lake.build import Step, StepContext
+from nethealth.lake.raw import RawFile, RawStore
+from nethealth.settings import Settings
 from nethealth.sources.base import SourceInfo
-from nethealth.sources.common import concat, with_snapshot
+from nethealth.sources.common import concat, today_utc, with_snapshot
+from nethealth.sources.download import fetch_to_store, join_url
 from nethealth.sources.load import LoadOptions, Prepared, decompressed, simple, suffix_of
 
 SOURCE_ID = "tranco"
@@ -35,8 +41,10 @@ SOURCE = SourceInfo(
     'Top Sites Ranking Hardened Against Manipulation", NDSS 2019).',
     description="The most popular registrable domains, ranked 1 (most popular) to 1,000,000, "
     "averaged over 30 days of several rankings; the sites the scanner tests per country.",
-    fetchable=False,
+    fetchable=True,
 )
+DEFAULT_BASE_URL = "https://tranco-list.eu"
+LATEST = "top-1m.csv.zip"
 SCHEMA = pa.schema([("snapshot", pa.date32()), *LIST_SCHEMA, ("simulated", pa.bool_())])
 
 
@@ -54,6 +62,21 @@ def load(paths: Sequence[Path], opts: LoadOptions) -> list[Prepared]:
         note = f"{table.num_rows:,} domains, ranks {table['rank'][0]}–{table['rank'][-1]}"
         out.append(simple(path, _name(path), None, opts, [note]))
     return out
+
+
+def fetch(
+    settings: Settings,
+    store: RawStore,
+    *,
+    base_url: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> RawFile:
+    """Today's list into raw/tranco/<today>/tranco-list.csv.zip."""
+    return fetch_to_store(
+        store, source_id=SOURCE_ID, snapshot=today_utc(), name="tranco-list.csv.zip",
+        url=join_url(base_url or DEFAULT_BASE_URL, LATEST), licence=SOURCE.licence,
+        settings=settings, progress=progress,
+    )  # fmt: skip
 
 
 def build(ctx: StepContext) -> None:
