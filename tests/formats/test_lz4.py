@@ -53,7 +53,7 @@ def test_concatenated_frames_and_overlapping_matches() -> None:
 @needs_lz4
 def test_damage_is_detected() -> None:
     frame = bytearray(_compress(b"timebin,originasn,asn,hege,af\n" * 2000))
-    with pytest.raises(InputError, match="no end mark|truncated"):
+    with pytest.raises(InputError, match=r"no end mark|truncated"):
         decompress(bytes(frame[:-9]), "f.lz4")
     frame[len(frame) // 2] ^= 0x55
     with pytest.raises(InputError, match="damaged LZ4") as info:
