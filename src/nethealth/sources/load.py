@@ -489,5 +489,5 @@ def load_files(
 
 
 def safe_name(name: str) -> str:
-    """A stored file name: the given name with anything but [A-Za-z0-9._-] replaced."""
+    """A stored file name: the given name with anything but [A-Za-z0-9._+-] replaced by _."""
     return re.sub(r"[^A-Za-z0-9._+-]", "_", name)
