@@ -201,3 +201,31 @@ def test_unknown_source_and_missing_path(settings: Settings, tmp_path: Path) -> 
         load_files(settings, "tranco", [tmp_path / "absent.csv"])
     with pytest.raises(InputError, match="no files"):
         load_files(settings, "tranco", [tmp_path])  # an empty directory
+
+
+@pytest.mark.shared
+def test_other_sources_are_named_as_their_publishers_name_them(
+    settings: Settings, shared_data: Path, tmp_path: Path
+) -> None:
+    vrps = shared_data / "rpki/stayrtr/test.rpki.json"  # rpki-client JSON, says when it was made
+    got = load_files(settings, "rpki", [vrps])
+    assert _stored(settings, "rpki") == ["2023-07-27/test.rpki.json"]
+    assert "generation time 2023-07-27" in got.files[0].dated_by
+    asrel = tmp_path / "relationships.txt"
+    asrel.write_text("# source:topology|BGP\n1|2|-1|bgp\n2|3|0|bgp\n")
+    load_files(settings, "caida-asrel", [asrel], LoadOptions(day=date(2024, 5, 17)))
+    assert _stored(settings, "caida-asrel") == ["2024-05-01/20240501.as-rel2.txt"]  # the month
+    city = tmp_path / "city.csv.gz"
+    city.write_bytes(
+        gzip.compress(b'1.0.0.0,1.0.0.255,OC,AU,Queensland,"South Brisbane",-27.4,153\n')
+    )
+    load_files(settings, "dbip-city", [city], LoadOptions(day=date(2024, 5, 17)))
+    assert _stored(settings, "dbip-city") == ["2024-05-01/dbip-city-lite-2024-05.csv.gz"]
+    rpsl = tmp_path / "ripe.db.route"
+    rpsl.write_text("route: 193.0.0.0/21\norigin: AS3333\nsource: RIPE\n\n")
+    load_files(settings, "irr", [rpsl], LoadOptions(day=date(2024, 5, 17)))
+    assert _stored(settings, "irr") == ["2024-05-17/ripe.db.route"]
+    ranges = tmp_path / "whatever.csv"
+    ranges.write_text("16777216,16777471,13335,Cloudflare\n")
+    load_files(settings, "ipdb", [ranges], LoadOptions(day=date(2024, 5, 17)))
+    assert _stored(settings, "ipdb") == ["2024-05-17/asn-ipv4-num.csv"]
