@@ -11,7 +11,9 @@ collector comes from the stored name (`<collector>.<bview|rib|updates>.<YYYYMMDD
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from nethealth.errors import ConfigError, InputError
 from nethealth.formats.compression import detect
 from nethealth.formats.mrt_head import Kind, MrtHead, read_head
 from nethealth.lake.raw import RawFile, RawStore
+from nethealth.lake.storage import write_bytes_atomic
 from nethealth.settings import Settings
 from nethealth.sources.download import FetchReport
 from nethealth.sources.load import Dated, LoadOptions, Prepared, simple, when
@@ -36,6 +39,7 @@ _FROM_PATH = (
     re.compile(r"(?:^|\.)(route-views\d*(?:\.[a-z0-9-]+)?)\.(?:updates|bview|rib)"),
 )
 SUFFIXES = {"gzip": ".gz", "bzip2": ".bz2", "xz": ".xz", "plain": ""}
+INDEX_NAME = "mrt-heads.json"
 
 
 @dataclass(frozen=True)
@@ -100,16 +104,58 @@ def _head(path: str, _size: int, _mtime_ns: int) -> MrtHead | None:
         return None
 
 
-def _dump(path: Path, raw: RawFile | None) -> MrtDump | None:
+def _path_head(path: Path) -> MrtHead | None:
     try:
         st = path.stat()
     except OSError:
         return None
-    head = _head(str(path), st.st_size, st.st_mtime_ns)
-    if head is None:
-        return None
-    collector = collector_from_path(path) or path.parent.name
-    return MrtDump(path, collector, head.kind, head.time, raw)
+    return _head(str(path), st.st_size, st.st_mtime_ns)
+
+
+class _HeadIndex:
+    """First-record headers of stored dumps by SHA-256, kept in the raw store's `.index/` so
+    that a build does not decompress the start of every dump again (a bzip2 block costs ~15 ms;
+    a month of RouteViews updates is thousands of files). Derived data: deleting it is safe."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.heads: dict[str, list[int]] = {}
+        self.dirty = False
+
+    def open(self, raw: RawFile) -> None:
+        if self.path is not None:
+            return
+        # raw/<source>/<snapshot>/<name>: the index lives in raw/.index/
+        self.path = raw.path.parents[2] / ".index" / INDEX_NAME
+        try:
+            loaded = json.loads(self.path.read_text())
+            self.heads = loaded if isinstance(loaded, dict) else {}
+        except (OSError, ValueError):
+            self.heads = {}
+
+    def get(self, raw: RawFile) -> MrtHead | None:
+        self.open(raw)
+        got = self.heads.get(raw.provenance.sha256)
+        if got == []:
+            return None  # known not to be a RIB or update dump
+        if isinstance(got, list) and len(got) == 4 and all(isinstance(x, int) for x in got):
+            return MrtHead(*got)
+        try:
+            st = raw.path.stat()
+        except OSError:
+            return None
+        head = _head(str(raw.path), st.st_size, st.st_mtime_ns)
+        self.heads[raw.provenance.sha256] = (
+            [] if head is None else [head.time, head.type, head.subtype, head.length]
+        )
+        self.dirty = True
+        return head
+
+    def save(self) -> None:
+        if self.dirty and self.path is not None:
+            with contextlib.suppress(OSError):  # a read-only raw store: only a speed-up lost
+                write_bytes_atomic(self.path, json.dumps(self.heads, sort_keys=True).encode())
+            self.dirty = False
 
 
 def mrt_dumps(files: Iterable[RawFile | Path]) -> list[MrtDump]:
@@ -118,10 +164,18 @@ def mrt_dumps(files: Iterable[RawFile | Path]) -> list[MrtDump]:
     whose first record cannot be read, are left out: a damaged dump is reported where it is
     decoded."""
     out: list[MrtDump] = []
+    index = _HeadIndex()
     for f in files:
-        d = _dump(f.path, f) if isinstance(f, RawFile) else _dump(f, None)
-        if d is not None:
-            out.append(d)
+        if isinstance(f, RawFile):
+            head = index.get(f)
+            path = f.path
+        else:
+            head, path = _path_head(f), f
+        if head is not None:
+            collector = collector_from_path(path) or path.parent.name
+            out.append(MrtDump(path, collector, head.kind, head.time,
+                               f if isinstance(f, RawFile) else None))  # fmt: skip
+    index.save()
     out.sort(key=lambda d: (d.collector, d.time, d.path.name))
     return out
 
