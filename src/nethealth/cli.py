@@ -39,6 +39,7 @@ FETCHABLE = (
     "ipdb", "rir", "peeringdb", "bgp-ris", "bgp-routeviews", "atlas", "irr", "tranco", "as-names",
     "ihr-hegemony",
 )  # fmt: skip
+MISSING_SHOWN = 50  # a day of 5-minute dumps of a dead collector is 288 lines
 ELSEWHERE = {
     "rpki": "nethealth rpki fetch", "caida-asrel": "nethealth routing fetch-asrel", "access-now": "nethealth shutdowns fetch",
     "worldbank": "nethealth shutdowns fetch-worldbank", "dbip-city": "nethealth outages fetch-geo",
@@ -168,8 +169,10 @@ def fetch(
     if report.missing:
         err.print(f"{len(report.missing)} file(s) not published, skipped (--strict stops at the "
                   "first instead):", highlight=False)  # fmt: skip
-        for url in report.missing:
+        for url in report.missing[:MISSING_SHOWN]:
             err.print(f"  missing: {url}", highlight=False)
+        if len(report.missing) > MISSING_SHOWN:
+            err.print(f"  … and {len(report.missing) - MISSING_SHOWN} more", highlight=False)
     err.print(f"stored {len(report.stored)} file(s); {len(report.missing)} missing",
               highlight=False)  # fmt: skip
 
