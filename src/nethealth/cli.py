@@ -36,15 +36,33 @@ def _root(ctx: typer.Context, data_dir: DataDir = None) -> None:
     ctx.obj = load_settings(data_dir=data_dir)
 
 
+FETCHABLE = (
+    "ipdb", "rir", "peeringdb", "bgp-ris", "bgp-routeviews", "atlas", "irr", "tranco", "as-names",
+    "ihr-hegemony",
+)  # fmt: skip
+MISSING_SHOWN = 50  # a day of 5-minute dumps of a dead collector is 288 lines
+ELSEWHERE = {
+    "rpki": "nethealth rpki fetch", "caida-asrel": "nethealth routing fetch-asrel", "access-now": "nethealth shutdowns fetch",
+    "worldbank": "nethealth shutdowns fetch-worldbank", "dbip-city": "nethealth outages fetch-geo",
+}  # fmt: skip
+
+
 @app.command()
 def fetch(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(help="ipdb, rir or peeringdb")],
+    source: Annotated[str, typer.Argument(help=", ".join(FETCHABLE))],
     day: Annotated[
         str | None,
         typer.Option(
-            "--date", help="Snapshot date YYYY-MM-DD (rir, peeringdb archive); default latest"
+            "--date",
+            help="Day YYYY-MM-DD: rir and the peeringdb archive (default: latest / today's "
+            "API state); the snapshot day for irr and the first day for bgp-ris, "
+            "bgp-routeviews, atlas and ihr-hegemony (required); tranco and as-names: today's",
         ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Last day (bgp-*, atlas, ihr-hegemony; default: --date)"),
     ] = None,
     base_url: Annotated[
         str | None,
@@ -53,19 +71,55 @@ def fetch(
     rir: Annotated[
         list[str] | None, typer.Option("--rir", help="Only these RIRs (repeatable)")
     ] = None,
+    objects: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--object",
+            help="PeeringDB API object type, repeatable (default: the 7 the build reads)",
+        ),
+    ] = None,
+    collectors: Annotated[
+        list[str] | None,
+        typer.Option("--collector", help="bgp-*: rrc00, route-views2, … (repeatable)"),
+    ] = None,
+    kind: Annotated[str, typer.Option("--kind", help="bgp-*: rib or updates")] = "rib",
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Stop at the first file the publisher does not have (default: skip it, fetch "
+            "the rest and list what was missing)",
+        ),
+    ] = False,
 ) -> None:
     """Download one source from its real publisher into data/raw, with provenance."""
+    from nethealth.formats.peeringdb import OBJECTS
     from nethealth.lake.raw import RawStore
     from nethealth.progress import progress_bar
-    from nethealth.sources import ipdb, peeringdb
+    from nethealth.sources import asnames, atlas, hegemony, ipdb, peeringdb, tranco
+    from nethealth.sources import mrt as mrt_source
     from nethealth.sources import rir as rir_source
+    from nethealth.sources.download import FetchReport
 
+    if source not in FETCHABLE:
+        from nethealth.sources.catalog import all_sources
+
+        choose = f"choose {', '.join(FETCHABLE)}; local files of any source: `nethealth load`"
+        if source not in {s.id for s in all_sources()}:
+            raise ConfigError(f"unknown source {source!r}", hint=choose)
+        hint = f"fetch {source} with `{ELSEWHERE[source]}`" if source in ELSEWHERE else choose
+        raise ConfigError(f"`nethealth fetch` does not fetch {source!r}", hint=hint)
     settings = settings_of(ctx)
     store = RawStore(settings.raw_dir)
     when = parse_day(day)
+    last = parse_day(to, "--to")
+    report = FetchReport()
     with progress_bar(err, bytes_mode=True) as bar:
         if source == "ipdb":
-            files = ipdb.fetch(settings, store, base_url=base_url, progress=bar)
+            report.stored = ipdb.fetch(settings, store, base_url=base_url, progress=bar)
+        elif source in ("tranco", "as-names"):
+            module = tranco if source == "tranco" else asnames
+            report.stored = [module.fetch(settings, store, base_url=base_url, progress=bar)]
         elif source == "rir":
             if base_url is not None:
                 settings = settings.model_copy(
@@ -73,19 +127,105 @@ def fetch(
                         "rir_base_urls": {r: f"{base_url.rstrip('/')}/{r}" for r in rir_source.RIRS}
                     }
                 )
-            files = rir_source.fetch(
-                settings, store, day=when, rirs=rir or rir_source.RIRS, progress=bar
-            )
+            report = rir_source.fetch_report(settings, store, day=when, rirs=rir or rir_source.RIRS,
+                                             progress=bar, strict=strict)  # fmt: skip
         elif source == "peeringdb":
             if base_url is not None:
                 key = "peeringdb_archive_base_url" if when else "peeringdb_base_url"
                 settings = settings.model_copy(update={key: base_url})
-            files = peeringdb.fetch(settings, store, day=when, progress=bar)
+            if when is not None and objects:
+                raise ConfigError("--object is for the live API; an archive day holds every object",
+                                  hint="leave out --date or --object")  # fmt: skip
+            report = peeringdb.fetch_report(settings, store, day=when, progress=bar, strict=strict,
+                                            objects=objects or OBJECTS)  # fmt: skip
         else:
-            raise ConfigError(f"unknown source {source!r}", hint="choose ipdb, rir or peeringdb")
-    for f in files:
+            if when is None:
+                raise ConfigError(f"{source} needs --date", hint="e.g. --date 2025-06-01")
+            if source == "ihr-hegemony":
+                report = hegemony.fetch(settings, store, first=when, last=last or when,
+                                        base_url=base_url, strict=strict, progress=bar)  # fmt: skip
+            elif source == "irr":
+                from nethealth.routing import irr
+
+                bases = {db: base_url for db in irr.DATABASES} if base_url else None
+                report.stored = irr.fetch(settings, store, day=when, base_urls=bases, progress=bar)
+            elif source == "atlas":
+                if base_url is not None:
+                    settings = settings.model_copy(update={"atlas_dumps_base_url": base_url})
+                report = atlas.fetch(settings, store, first=when, last=last or when,
+                                     progress=bar, strict=strict)  # fmt: skip
+            else:
+                if not collectors:
+                    raise ConfigError(f"{source} needs --collector", hint="e.g. --collector rrc00")
+                if kind not in ("rib", "updates"):
+                    raise ConfigError(f"unknown --kind {kind!r}", hint="choose rib or updates")
+                report = mrt_source.fetch_days(
+                    settings, store, source_id=source, collectors=collectors, kind=kind,  # type: ignore[arg-type]
+                    first=when, last=last or when, base_url=base_url, strict=strict, progress=bar,
+                )  # fmt: skip
+    for f in report.stored:
         p = f.provenance
-        out.print(f"{p.source_id} {p.snapshot} {p.name} {p.size:,} bytes sha256 {p.sha256[:12]}…")
+        out.print(f"{p.source_id} {p.snapshot} {p.name} {p.size:,} bytes sha256 {p.sha256[:12]}…",
+                  highlight=False)  # fmt: skip
+    if report.missing:
+        err.print(f"{len(report.missing)} file(s) not published, skipped (--strict stops at the "
+                  "first instead):", highlight=False)  # fmt: skip
+        for url in report.missing[:MISSING_SHOWN]:
+            err.print(f"  missing: {url}", highlight=False)
+        if len(report.missing) > MISSING_SHOWN:
+            err.print(f"  … and {len(report.missing) - MISSING_SHOWN} more", highlight=False)
+    err.print(f"stored {len(report.stored)} file(s); {len(report.missing)} missing",
+              highlight=False)  # fmt: skip
+
+
+@app.command()
+def load(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="Source id, as `nethealth sources` lists them")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Files, or directories to walk (any file names)")
+    ],
+    day: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="Snapshot day YYYY-MM-DD, for files that do not say their date (a date the "
+            "content states wins)",
+        ),
+    ] = None,
+    collector: Annotated[
+        str | None,
+        typer.Option(
+            "--collector", help="bgp-*: the collector (default: from the path, e.g. rrc06)"
+        ),
+    ] = None,
+    indicator: Annotated[
+        str | None,
+        typer.Option(
+            "--indicator",
+            help="worldbank: the indicator code of a wide CSV that does not name it",
+        ),
+    ] = None,
+    lenient: Annotated[
+        bool,
+        typer.Option(
+            "--lenient",
+            help="bgp-*, atlas, access-now: store files with damaged records (counted and "
+            "reported) instead of refusing them",
+        ),
+    ] = False,
+) -> None:
+    """Put local files of any source into data/raw, with provenance, after parsing them."""
+    from nethealth.progress import progress_bar
+    from nethealth.sources.load import LoadOptions, load_files
+
+    settings = settings_of(ctx)
+    opts = LoadOptions(day=parse_day(day), collector=collector, indicator=indicator,
+                       lenient=lenient)  # fmt: skip
+    with progress_bar(err) as bar:
+        report = load_files(settings, source, files, opts, progress=bar)
+    for line in report.lines():
+        out.print(line, highlight=False)
 
 
 @app.command()

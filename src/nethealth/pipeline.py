@@ -16,17 +16,18 @@ from nethealth.routing import step as routing_step
 from nethealth.rpki import build as rpki
 from nethealth.settings import Settings
 from nethealth.shutdowns import lake as shutdowns
-from nethealth.sources import countries, ipdb, peeringdb, rir
+from nethealth.sources import asnames, countries, hegemony, ipdb, peeringdb, rir, tranco
 
 RAW_SOURCES = (
     "ipdb", "rir", "peeringdb", "rpki", "access-now", "worldbank", "bgp-ris", "bgp-routeviews", "irr",
-    "atlas", "caida-asrel", "dbip-city",
+    "atlas", "caida-asrel", "dbip-city", tranco.SOURCE_ID, asnames.SOURCE_ID, hegemony.SOURCE_ID,
 )  # fmt: skip
 
 
 def steps() -> list[Step]:
     return [
         countries.STEP, ipdb.STEP, rir.STEP, peeringdb.STEP, rpki.STEP, *shutdowns.STEPS,
+        tranco.STEP, asnames.STEP, hegemony.STEP,
         bgp_derived.STEP, routing_step.STEP, routing_incidents.STEP, routing_scorecard.STEP,
         outages.STEP,
         INDICATORS,

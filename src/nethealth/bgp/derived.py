@@ -1,7 +1,8 @@
 """Per-snapshot tables derived from RIB dumps, as a lake build step (`bgp`).
 
-For every date with RIB dumps in the raw store (sources bgp-ris, bgp-routeviews; per collector
-the day's first RIB), the step decodes the RIBs and computes:
+For every UTC date with RIB dumps in the raw store (sources bgp-ris, bgp-routeviews; per
+collector the day's first RIB, by the time of its first MRT record), the step decodes the RIBs
+and computes:
 
 - bgp_peers: each peer's prefix count per address family and whether it is a full-feed peer
   (at least FULL_FEED_SHARE of the largest peer's count for that family in the snapshot);
@@ -43,11 +44,11 @@ from nethealth.common.asof import AsOf, GroupAsOf, pick, pick_group
 from nethealth.common.status import Judgement, Status
 from nethealth.lake.build import Step, StepContext
 from nethealth.lake.raw import RawFile
+from nethealth.sources.mrt import mrt_dumps
 
 SOURCES = ("bgp-ris", "bgp-routeviews")
 FULL_FEED_SHARE = 0.75
 VISIBLE = 0.5
-_RIB_NAME = re.compile(r"^(?P<collector>.+?)\.(?:bview|rib)\.(?P<stamp>\d{8}\.\d{4})\.")
 
 PEERS_SCHEMA = pa.schema([
     ("snapshot", pa.date32()), ("collector", pa.string()), ("peer_ip", pa.string()),
@@ -212,16 +213,15 @@ def prune_cache(lake_dir: Path, files: Sequence[RawFile]) -> None:
 
 
 def select_ribs(files: Sequence[RawFile]) -> dict[date, list[tuple[str, RawFile]]]:
-    """Per date, per collector, the day's first RIB dump."""
-    best: dict[tuple[date, str], tuple[str, RawFile]] = {}
-    for f in files:
-        m = _RIB_NAME.match(f.provenance.name)
-        if not m:
+    """Per UTC date, per collector, the day's first RIB dump (kind and time read from the
+    files' first MRT record by `sources.mrt.mrt_dumps`, whatever the files are called)."""
+    best: dict[tuple[date, str], tuple[int, RawFile]] = {}
+    for d in mrt_dumps(files):
+        if d.kind != "rib" or d.raw is None:
             continue
-        day = date.fromisoformat(f.provenance.snapshot)
-        key = (day, m["collector"])
-        if key not in best or m["stamp"] < best[key][0]:
-            best[key] = (m["stamp"], f)
+        key = (d.day, d.collector)
+        if key not in best or d.time < best[key][0]:
+            best[key] = (d.time, d.raw)
     out: dict[date, list[tuple[str, RawFile]]] = {}
     for (day, collector), (_, f) in sorted(best.items(), key=lambda kv: kv[0]):
         out.setdefault(day, []).append((collector, f))

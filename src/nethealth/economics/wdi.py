@@ -8,8 +8,15 @@ Shapes read (detected from the content, not the file name):
   lines, then `Country Name, Country Code, Indicator Name, Indicator Code, 1960 …`;
 - a wide CSV without indicator code (`Country Name, Country Code, 2016 …`): the indicator must be
   named by the caller;
-- a long CSV `iso3, year, gdp_usd, population, internet_pct`.
+- a long ("tidy") CSV: a country column (`iso3`, `countryiso3code` or `Country Code`), `year`,
+  and value columns named `gdp_usd`, `population`, `internet_pct` or by an indicator code
+  (`SP.POP.TOTL`), e.g. `iso3, year, gdp_usd, population, internet_pct` or
+  `country_id, countryiso3code, country_name, year, population`.
 Aggregates (regions, income groups) are dropped: only ISO 3166 alpha-3 codes are kept.
+
+The year columns say which years values are for, not when the file was made: the date of a
+file is the World Bank's own "Last Updated Date" (bulk CSV) or `lastupdated` (API), when given
+(`release_date`).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pycountry
@@ -36,6 +44,8 @@ POPULATION = "SP.POP.TOTL"
 INTERNET = "IT.NET.USER.ZS"  # individuals using the Internet, % of population
 INDICATORS = (GDP, POPULATION, INTERNET, GDP_PER_CAPITA)
 LONG_COLUMNS = {"gdp_usd": GDP, "population": POPULATION, "internet_pct": INTERNET}
+ISO_COLUMNS = ("iso3", "countryiso3code", "country code", "country_code")
+INDICATOR_CODE = re.compile(r"^[A-Z][A-Z0-9]*(?:\.[A-Z0-9]+)+$")
 # How far (in years) from the year asked a value may come. Money moves fast; population and
 # the share of people online move a few percent a year, so older figures are still informative.
 MAX_YEAR_GAP: dict[str, int] = {GDP: 3, GDP_PER_CAPITA: 3, POPULATION: 5, INTERNET: 5}
@@ -43,6 +53,10 @@ DEFAULT_GAP = 3
 # A figure more than this many years from the event's year is used, but flagged wherever the
 # estimate is shown (the page, the API, the lake): a reader must see that dates differ.
 FLAG_YEAR_GAP = 2
+
+
+class IndicatorNeeded(InputError):
+    """A wide CSV without an indicator code: the caller must say which indicator it holds."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +143,7 @@ def _wide(rows: list[list[str]], start: int, path: str, indicator: str | None) -
         raise InputError("no 'Country Code' column", path=path, line=start + 1) from None
     ind_at = header.index("Indicator Code") if "Indicator Code" in header else None
     if ind_at is None and indicator is None:
-        raise InputError(
+        raise IndicatorNeeded(
             "this wide CSV does not say which indicator it holds",
             path=path,
             line=start + 1,
@@ -148,16 +162,30 @@ def _wide(rows: list[list[str]], start: int, path: str, indicator: str | None) -
     return out
 
 
+def _iso_column(header: Sequence[str]) -> int | None:
+    for name in ISO_COLUMNS:
+        if name in header:
+            return header.index(name)
+    return None
+
+
 def _long(rows: list[list[str]], path: str) -> list[Observation]:
-    header = [h.strip().lower() for h in rows[0]]
-    cols = [(i, LONG_COLUMNS[h]) for i, h in enumerate(header) if h in LONG_COLUMNS]
-    if "iso3" not in header or "year" not in header or not cols:
+    original = [h.strip().lstrip("\ufeff") for h in rows[0]]
+    header = [h.lower() for h in original]
+    cols = [
+        (i, LONG_COLUMNS.get(h) or original[i])
+        for i, h in enumerate(header)
+        if h in LONG_COLUMNS or INDICATOR_CODE.match(original[i])
+    ]
+    iso_at = _iso_column(header)
+    if iso_at is None or "year" not in header or not cols:
         raise InputError(
-            "a long CSV needs iso3, year and one of " + ", ".join(LONG_COLUMNS),
+            "a long CSV needs a country code column (iso3 or countryiso3code), year and "
+            "values named " + ", ".join(LONG_COLUMNS) + " or by indicator code",
             path=path,
             line=1,
         )
-    iso_at, year_at = header.index("iso3"), header.index("year")
+    year_at = header.index("year")
     out: list[Observation] = []
     for n, row in enumerate(rows[1:], start=2):
         if len(row) < len(header) or not _is_country(row[iso_at].strip()):
@@ -184,7 +212,7 @@ def parse_csv(text: str, path: str, indicator: str | None = None) -> list[Observ
         cells = [c.strip().lstrip("\ufeff") for c in row]
         if cells[:2] == ["Country Name", "Country Code"]:
             return _wide(rows, i, path, indicator)
-    if rows and "iso3" in [c.strip().lower() for c in rows[0]]:
+    if rows and _iso_column([c.strip().lstrip("\ufeff").lower() for c in rows[0]]) is not None:
         return _long(rows, path)
     raise InputError(
         "not a World Bank CSV (no 'Country Name, Country Code' or 'iso3, year' header)",
@@ -224,6 +252,39 @@ def read_wdi(path: Path, indicator: str | None = None) -> list[Observation]:
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", path=path) from None
     return parse_csv(text, where, indicator)
+
+
+_UPDATED = re.compile(r'^"?Last Updated Date"?\s*,\s*"?(\d{4}-\d{2}-\d{2})"?')
+
+
+def release_date(path: Path) -> date | None:
+    """The date the World Bank says the data were last updated, when the file says it: the
+    bulk CSV's "Last Updated Date" line, the API answer's `lastupdated` (for a ZIP, its data
+    CSV's)."""
+    try:
+        data = read_bytes(path)
+    except (EOFError, OSError, lzma.LZMAError):
+        return None
+    return _release_date(data)
+
+
+def _release_date(data: bytes) -> date | None:
+    if data[:4] == b"PK\x03\x04":
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+            names = [n for n in archive.namelist() if n.startswith("API_") and n.endswith(".csv")]
+            return _release_date(archive.read(names[0])) if names else None
+        except (zipfile.BadZipFile, OSError, KeyError):
+            return None
+    head = data[:4096].decode("utf-8-sig", errors="replace")
+    if head.lstrip()[:1] == "[":
+        m = re.search(r'"lastupdated"\s*:\s*"(\d{4}-\d{2}-\d{2})"', head)
+        return date.fromisoformat(m[1]) if m else None
+    for line in head.splitlines()[:8]:
+        m = _UPDATED.match(line.strip())
+        if m:
+            return date.fromisoformat(m[1])
+    return None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from nethealth.economics.wdi import INDICATORS, WdiPanel, api_pages, read_wdi
+from nethealth.economics.wdi import INDICATOR_CODE, INDICATORS, WdiPanel, api_pages, read_wdi
 from nethealth.errors import ConfigError
 from nethealth.formats.compression import read_bytes
 from nethealth.lake.raw import RawFile, RawStore
@@ -22,6 +22,7 @@ from nethealth.sources.download import fetch_to_store, join_url
 SOURCE_ID = "worldbank"
 LICENCE = "CC BY 4.0 (World Bank World Development Indicators)"
 PER_PAGE = 20000
+NAME_SEPARATOR = "__"
 Progress = Callable[[str, int, int], None]
 
 
@@ -85,10 +86,27 @@ def _get(
     )
 
 
+def named_for(indicator: str, name: str) -> str:
+    """The raw-store name of a wide CSV that does not say its indicator (`nethealth load
+    worldbank FILE --indicator CODE`): the code, `__`, then the file's own name."""
+    return f"{indicator}{NAME_SEPARATOR}{name}"
+
+
+def indicator_of_name(name: str) -> str | None:
+    """The indicator a stored name carries (see `named_for`), else None."""
+    head, sep, _rest = name.partition(NAME_SEPARATOR)
+    return head if sep and INDICATOR_CODE.match(head) else None
+
+
 def panel_from_raw(settings: Settings) -> WdiPanel:
-    """Every fetched WDI file, oldest snapshot first (newer values replace older ones)."""
+    """Every fetched or loaded WDI file, oldest snapshot first (newer values replace older
+    ones); a wide CSV without indicator code is read as the indicator its stored name carries."""
     files = sorted(RawStore(settings.raw_dir).files(SOURCE_ID), key=lambda f: f.provenance.snapshot)
-    return panel_from_files([f.path for f in files])
+    items: list[Path | tuple[Path, str]] = []
+    for f in files:
+        indicator = indicator_of_name(f.provenance.name)
+        items.append((f.path, indicator) if indicator else f.path)
+    return panel_from_files(items)
 
 
 def panel_from_files(paths: Sequence[Path | tuple[Path, str]]) -> WdiPanel:

@@ -1,8 +1,8 @@
 """Finding and reading the detection inputs: MRT RIB/UPDATES files of RIS and RouteViews
 collectors, RIPE Atlas result dumps and probe archives, RIR delegated files.
 
-Files are recognised by the publishers' own names (`bview.YYYYMMDD.HHMM.gz`,
-`rib.YYYYMMDD.HHMM.bz2`, `updates.YYYYMMDD.HHMM.*`; Atlas `ping-*`/`traceroute-*` dumps and
+MRT files are recognised by their content (the first record's type and time), whatever their
+names; Atlas files by the publishers' own names (`ping-*`/`traceroute-*` dumps and
 `probes/archive/…/YYYYMMDD.json*`), whether they sit in a publisher-layout mirror, in the raw
 store (`bgp-ris`, `bgp-routeviews`, `atlas`) or anywhere else; the collector comes from the
 path as in `nethealth bgp ingest`.
@@ -34,9 +34,9 @@ from nethealth.formats.atlas import (
     read_probes,
 )
 from nethealth.outages.signals.bgp import ROUTE_COLUMNS, reduce_elements
+from nethealth.sources.mrt import collector_from_path, mrt_dumps
 
 Progress = Callable[[str, int, int], None]
-_MRT = re.compile(r"(?:^|\.)(bview|rib|updates)\.(\d{8})\.(\d{4})(?:\.|$)")
 _ATLAS = re.compile(r"^(ping|traceroute)[-_.]")
 _PROBES = re.compile(r"(\d{8})\.json(?:\.(?:bz2|gz|xz))?$")
 _SKIP_SUFFIXES = (".prov.json", ".part", ".tmp", ".report.json")
@@ -52,7 +52,7 @@ class MrtFile:
     path: Path
     collector: str
     kind: str  # "rib" or "updates"
-    time: int  # epoch seconds from the file name
+    time: int  # epoch seconds of the file's first MRT record
 
 
 @dataclass
@@ -68,12 +68,6 @@ class BgpFiles:
         for d in (self.ribs, self.updates):
             for v in d.values():
                 v.sort(key=lambda f: (f.time, f.path.name))
-
-
-def _stamp(ymd: str, hm: str) -> int:
-    return calendar.timegm(
-        (int(ymd[:4]), int(ymd[4:6]), int(ymd[6:]), int(hm[:2]), int(hm[2:]), 0, 0, 0, 0)
-    )
 
 
 def _files(roots: Sequence[Path]) -> Iterator[Path]:
@@ -97,21 +91,18 @@ def _files(roots: Sequence[Path]) -> Iterator[Path]:
 
 
 def collector_of(path: Path) -> str:
-    """The collector, from raw-store names (`rrc00.updates.…`, `route-views2.rib.…`) or the
-    archive layout (`…/rrc00/2025.06/updates.…`, `…/route-views.jinx/bgpdata/…`)."""
-    return guess_collector(path) or path.parent.name
+    """The collector, from raw-store names (`rrc00.updates.…`, `route-views2.rib.…`, or any
+    `<collector>.bview|rib|updates.…` a load stored) or the archive layout
+    (`…/rrc00/2025.06/updates.…`, `…/route-views.jinx/bgpdata/…`)."""
+    return collector_from_path(path) or guess_collector(path) or path.parent.name
 
 
 def find_mrt(roots: Sequence[Path]) -> BgpFiles:
+    """The RIB and update dumps under `roots`, known by their first MRT record (kind and time,
+    `sources.mrt.mrt_dumps`), whatever they are called; the collector from the path."""
     out = BgpFiles()
-    for p in _files(roots):
-        m = _MRT.search(p.name)
-        if m is None:
-            continue
-        collector = collector_of(p)
-        out.add(
-            MrtFile(p, collector, "updates" if m[1] == "updates" else "rib", _stamp(m[2], m[3]))
-        )
+    for d in mrt_dumps(_files(roots)):
+        out.add(MrtFile(d.path, collector_of(d.path), d.kind, d.time))
     out.sort()
     return out
 
@@ -202,14 +193,15 @@ def covered_bins(
 
 def coverage(files: Sequence[MrtFile]) -> dict[str, int]:
     """Per collector, when its data ends: its last update file's time plus the file period
-    (the most common gap between its update files; 5 minutes when unknown)."""
+    (the most common gap between its update files; 5 minutes when unknown); a collector with a
+    RIB only covers the RIB's own 5-minute bin."""
     out: dict[str, int] = {}
     by: dict[str, list[int]] = {}
     for f in files:
         if f.kind == "updates":
             by.setdefault(f.collector, []).append(f.time)
         else:
-            out.setdefault(f.collector, f.time)
+            out.setdefault(f.collector, f.time - f.time % 300 + 300)
     for c, times in by.items():
         times.sort()
         gaps = [b - a for a, b in itertools.pairwise(times) if b > a]

@@ -188,6 +188,7 @@ def data_span(inputs: Inputs, user: pa.Table | None = None) -> tuple[int, int]:
         for group in (*files.ribs.values(), *files.updates.values()):
             times += [f.time for f in group]
         times += [f.time + 900 for g in files.updates.values() for f in g[-1:]]
+        times += [f.time - f.time % 300 + 300 for g in files.ribs.values() for f in g]  # its bin
     if inputs.atlas:
         hours = [h for p in find_atlas(inputs.atlas).results if (h := dump_hour(p)) is not None]
         times += hours + [h + 3600 for h in hours]

@@ -1,9 +1,9 @@
 """The lake build step `routing_incidents`: hijacks, leaks, MOAS and bogons per UTC day.
 
-Inputs: the MRT dumps `nethealth.bgp.collectors.fetch_dumps` stores under raw/bgp-ris and
-raw/bgp-routeviews. Per UTC day with update dumps, each collector's first RIB of the day is the
-state at 00:00 (`routing.step.rib_files`) and its update dumps of the day
-(`<collector>.updates.YYYYMMDD.HHMM.gz|bz2`) are the changes; a collector's updates without a RIB
+Inputs: the MRT dumps under raw/bgp-ris and raw/bgp-routeviews (fetched or loaded; kind, day and
+collector from each file's first MRT record, `sources.mrt.mrt_dumps`). Per UTC day with update
+dumps, each collector's first RIB of the day is the state at 00:00 (`routing.step.rib_files`)
+and its update dumps of the day are the changes; a collector's updates without a RIB
 that day are skipped (every route would look new). The day runs through
 `routing.detect.Window` / `intervals_of` / `detect_all` with the VRPs in force that day
 (`routing.step.vrps_for`), plus the unallocated-space bogon check on the RIR delegation files in
@@ -22,7 +22,6 @@ D+1 ended at D+1 00:00; when day D+1 is not in the data it stays ongoing (unknow
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -42,6 +41,7 @@ from nethealth.routing.detect import Window, detect_all, intervals_of
 from nethealth.routing.incidents import bogon
 from nethealth.routing.incidents.model import INCIDENT_SCHEMA
 from nethealth.sources import rir
+from nethealth.sources.mrt import mrt_dumps
 
 DATASET = "routing_incidents"
 SCHEMA = INCIDENT_SCHEMA.append(pa.field("simulated", pa.bool_()))
@@ -51,7 +51,6 @@ DAYS_SCHEMA = pa.schema([
     ("day", pa.date32()), ("collectors", pa.list_(pa.string())), ("update_files", pa.int64()),
     ("rpki_status", pa.string()), ("rpki_reason", pa.string()), ("simulated", pa.bool_()),
 ])  # fmt: skip
-UPDATE_NAME = re.compile(r"^(?P<collector>.+)\.updates\.(?P<stamp>\d{8}\.\d{4})\.(?:gz|bz2)$")
 Row = dict[str, Any]
 
 # Per registry the file in force on the day (common.asof, via routing.step.rir_in_force):
@@ -71,14 +70,13 @@ WHERE x.type = ? AND x.status IN ('allocated', 'assigned')
 
 
 def update_files(files: Sequence[RawFile]) -> dict[date, dict[str, list[RawFile]]]:
-    """Per UTC date and collector, the update dumps of the day in time order."""
-    found: dict[date, dict[str, list[tuple[str, RawFile]]]] = {}
-    for raw in files:
-        m = UPDATE_NAME.match(raw.provenance.name)
-        if m is None:
+    """Per UTC date and collector, the update dumps of the day in time order (by the files'
+    first MRT record, `sources.mrt.mrt_dumps`, whatever they are called)."""
+    found: dict[date, dict[str, list[tuple[int, RawFile]]]] = {}
+    for d in mrt_dumps(files):
+        if d.kind != "updates" or d.raw is None:
             continue
-        day = date.fromisoformat(raw.provenance.snapshot)
-        found.setdefault(day, {}).setdefault(m["collector"], []).append((m["stamp"], raw))
+        found.setdefault(d.day, {}).setdefault(d.collector, []).append((d.time, d.raw))
     return {
         day: {c: [r for _s, r in sorted(v, key=lambda x: x[0])] for c, v in sorted(by.items())}
         for day, by in sorted(found.items())

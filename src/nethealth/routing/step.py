@@ -1,9 +1,9 @@
 """The lake build step `routing`: ROV tables per RIB snapshot date, plus IRR routes.
 
-Inputs: MRT RIB dumps that `nethealth.bgp.collectors.fetch_dumps` stored under raw/bgp-ris and
-raw/bgp-routeviews (names `<collector>.bview.YYYYMMDD.HHMM.gz` / `<collector>.rib....bz2`,
-snapshot = the dump's UTC date; update dumps beside them are ignored here), the `rpki_vrps` and
-`rir_delegations` datasets, and IRR dumps under raw/irr (optional).
+Inputs: MRT RIB dumps under raw/bgp-ris and raw/bgp-routeviews (fetched or loaded; kind, UTC
+date and collector from `sources.mrt.mrt_dumps`, i.e. from each file's first MRT record; update
+dumps beside them are ignored here), the `rpki_vrps` and `rir_delegations` datasets, and IRR
+dumps under raw/irr (optional).
 
 Per date it uses each collector's first RIB of the day (later RIBs of the same day add little
 and would multiply the work by up to 12), and, by the as-of rule (`nethealth.common.asof`:
@@ -16,7 +16,6 @@ time's ROAs); `routing_inputs` records per date and input whether it was in forc
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -35,9 +34,9 @@ from nethealth.lake.raw import RawFile
 from nethealth.routing import caida, irr, relationships
 from nethealth.routing import snapshot as snap
 from nethealth.routing.routes import route_paths
+from nethealth.sources.mrt import mrt_dumps
 
 BGP_SOURCES = (RIS.id, ROUTEVIEWS.id)
-RIB_NAME = re.compile(r"^(?P<collector>.+)\.(?:bview|rib)\.(?P<stamp>\d{8}\.\d{4})\.(?:gz|bz2)$")
 ASN_COUNTRY = "routing_asn_country"
 RELATIONSHIPS = "routing_relationships"
 IRR_ROUTES = "routing_irr_routes"
@@ -66,15 +65,15 @@ SELECT DISTINCT (first + unnest(range(n)))::UINTEGER AS asn, cc FROM recs ORDER 
 
 
 def rib_files(files: Sequence[RawFile]) -> dict[date, list[tuple[RawFile, str]]]:
-    """Per UTC date, the first RIB of the day of each collector, with the collector name."""
-    first: dict[tuple[date, str], tuple[str, RawFile]] = {}
-    for raw in files:
-        m = RIB_NAME.match(raw.provenance.name)
-        if m is None:
+    """Per UTC date, the first RIB of the day of each collector, with the collector name (by
+    the files' first MRT record, `sources.mrt.mrt_dumps`, whatever they are called)."""
+    first: dict[tuple[date, str], tuple[int, RawFile]] = {}
+    for d in mrt_dumps(files):
+        if d.kind != "rib" or d.raw is None:
             continue
-        key = (date.fromisoformat(raw.provenance.snapshot), m["collector"])
-        if key not in first or m["stamp"] < first[key][0]:
-            first[key] = (m["stamp"], raw)
+        key = (d.day, d.collector)
+        if key not in first or d.time < first[key][0]:
+            first[key] = (d.time, d.raw)
     out: dict[date, list[tuple[RawFile, str]]] = {}
     for (day, collector), (_stamp, raw) in sorted(first.items()):
         out.setdefault(day, []).append((raw, collector))

@@ -80,11 +80,14 @@ def all_sources() -> tuple[SourceInfo, ...]:
     from nethealth.routing.irr import SOURCE as IRR
     from nethealth.rpki.source import SOURCE as RPKI
     from nethealth.shutdowns.sources import SOURCES as SHUTDOWN_SOURCES
+    from nethealth.sources.asnames import SOURCE as AS_NAMES
     from nethealth.sources.atlas import SOURCE as ATLAS
     from nethealth.sources.dbip import SOURCE as DBIP_CITY
+    from nethealth.sources.hegemony import SOURCE as HEGEMONY
+    from nethealth.sources.tranco import SOURCE as TRANCO
 
     return (*SOURCES, RIS, ROUTEVIEWS, RPKI, IRR, CAIDA_ASREL, ATLAS, DBIP_CITY,
-            *SHUTDOWN_SOURCES)  # fmt: skip
+            *SHUTDOWN_SOURCES, TRANCO, AS_NAMES, HEGEMONY)  # fmt: skip
 
 
 def get_source(source_id: str) -> SourceInfo:

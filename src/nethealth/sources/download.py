@@ -11,7 +11,7 @@ import hashlib
 import json
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -24,6 +24,15 @@ from nethealth.settings import Settings
 
 Progress = Callable[[str, int, int], None]
 SIM_MARKER = "sim.json"
+
+
+@dataclass
+class FetchReport:
+    """What a fetch stored, and the files the publisher does not have (skipped, not fatal,
+    unless the fetch was strict)."""
+
+    stored: list[RawFile] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # URLs
 
 
 @dataclass(frozen=True)
@@ -176,3 +185,16 @@ def read_small(url: str, settings: Settings) -> bytes:
     if resp.status_code != 200:
         raise FetchError(f"HTTP {resp.status_code}", url=url, hint="check the base URL")
     return resp.content
+
+
+def fetch_or_skip(
+    report: FetchReport, strict: bool, fetch: Callable[[], RawFile], url: str
+) -> None:
+    """Run one download into `report`: a file the publisher does not have (HTTP 404, an absent
+    file:// file) is listed as missing, or raised when `strict`."""
+    try:
+        report.stored.append(fetch())
+    except FetchError as exc:
+        if strict or not exc.missing:
+            raise
+        report.missing.append(url)

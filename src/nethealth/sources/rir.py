@@ -15,13 +15,13 @@ import pyarrow as pa
 
 from nethealth.errors import ConfigError, InputError
 from nethealth.formats.compression import open_text
-from nethealth.formats.delegated import DelegatedFile, parse_delegated
+from nethealth.formats.delegated import DelegatedFile, DelegatedHeader, parse_delegated
 from nethealth.lake.build import Step, StepContext
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.settings import Settings
 from nethealth.sources.catalog import get_source
 from nethealth.sources.common import concat
-from nethealth.sources.download import fetch_to_store, join_url
+from nethealth.sources.download import FetchReport, fetch_or_skip, fetch_to_store, join_url
 
 SOURCE_ID = "rir"
 RIRS = ("afrinic", "apnic", "arin", "lacnic", "ripencc")
@@ -57,13 +57,19 @@ def read_file(path: Path) -> DelegatedFile:
         ) from None
 
 
-def _snapshot_from_header(path: Path) -> str:
-    header = read_file(path).header
+def header_date(header: DelegatedHeader, path: Path | str) -> date:
+    """The day a delegated file describes: its header's end date (the registry's data up to
+    that day), else the serial when that is a YYYYMMDD date."""
     end = header.end if len(header.end) == 8 and header.end.isdigit() else header.serial[:8]
     try:
-        return date(int(end[:4]), int(end[4:6]), int(end[6:8])).isoformat()
+        return date(int(end[:4]), int(end[4:6]), int(end[6:8]))
     except ValueError:
-        raise InputError(f"header end date {end!r} is not YYYYMMDD", path=path, line=1) from None
+        raise InputError(f"header end date {end!r} is not YYYYMMDD", path=path, line=1,
+                         field="enddate") from None  # fmt: skip
+
+
+def _snapshot_from_header(path: Path) -> str:
+    return header_date(read_file(path).header, path).isoformat()
 
 
 def fetch(
@@ -74,29 +80,45 @@ def fetch(
     rirs: Sequence[str] = RIRS,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[RawFile]:
-    """Fetch one day's files (or the latest ones) of the given RIRs."""
+    """Fetch one day's files (or the latest ones) of the given RIRs; a missing one raises."""
+    return fetch_report(settings, store, day=day, rirs=rirs, progress=progress, strict=True).stored
+
+
+def fetch_report(
+    settings: Settings,
+    store: RawStore,
+    *,
+    day: date | None = None,
+    rirs: Sequence[str] = RIRS,
+    progress: Callable[[str, int, int], None] | None = None,
+    strict: bool = False,
+) -> FetchReport:
+    """Fetch one day's files (or the latest ones) of the given RIRs. A file a registry does not
+    publish (some skip days) is reported as missing, or raised when `strict`."""
     licence = get_source(SOURCE_ID).licence
-    out = []
+    report = FetchReport()
     for rir in rirs:
         if rir not in RIRS:
             raise ConfigError(f"unknown RIR {rir!r}", hint=f"choose among {', '.join(RIRS)}")
         base = settings.rir_base_urls.get(rir)
         if not base:
             raise ConfigError(f"no base URL for RIR {rir!r}", hint="set NETHEALTH_RIR_BASE_URLS")
-        rel = file_path(rir, day)
-        out.append(
-            fetch_to_store(
+        url = join_url(base, file_path(rir, day))
+
+        def one(rir: str = rir, url: str = url) -> RawFile:
+            return fetch_to_store(
                 store,
                 source_id=SOURCE_ID,
                 snapshot=day.isoformat() if day else _snapshot_from_header,
                 name=f"delegated-{rir}-extended",
-                url=join_url(base, rel),
+                url=url,
                 licence=licence,
                 settings=settings,
                 progress=progress,
             )
-        )
-    return out
+
+        fetch_or_skip(report, strict, one, url)
+    return report
 
 
 def _to_table(parsed: DelegatedFile, raw: RawFile) -> pa.Table:
