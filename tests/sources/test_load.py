@@ -25,7 +25,7 @@ from nethealth.economics.wdi import GDP_PER_CAPITA, INTERNET, POPULATION
 from nethealth.economics.worldbank import panel_from_raw
 from nethealth.lake.raw import RawStore
 from nethealth.outages.inputs import find_atlas, find_mrt
-from nethealth.outages.lake import lake_inputs
+from nethealth.outages.lake import detect, lake_inputs
 from nethealth.settings import Settings, load_settings
 from tests.conftest import ASSETS, SHARED
 
@@ -277,16 +277,22 @@ def test_outage_step_reads_a_lone_2002_rib(lake: tuple[Settings, dict[str, str]]
 
 
 def test_outage_signal_from_the_2002_rib(tmp_path: Path, shared_data: Path, assets: Path) -> None:
-    """A lake with only the 2002 RIB (and RIR files for the country map): the outages step
-    computes BGP visibility for the RIB's own 5-minute bin, 23:35."""
+    """A lake with only the 2002 RIB (and RIR files for the ASN map): the outages step reads the
+    RIB by content and computes per-network BGP visibility for the RIB's own bins (from 23:37:35,
+    its first record); no country series, because the only country map (ip-location-db, 2026) is
+    not in force in 2002 (the as-of rule), and the step says so."""
     data = tmp_path / "data"
     run(data, "load", "bgp-ris", str(shared_data / BVIEW), "--collector", "rrc00")
     run(data, "load", "rir", *(str(shared_data / "rir/delegated-extended-truncated" / r)
                                for r in RIRS))  # fmt: skip
     run(data, "build")
     settings = load_settings(data_dir=data, assets_dir=assets)
-    rows = catalog(settings, "SELECT DISTINCT signal, bin_start FROM outage_signals")
-    assert rows == [("bgp", datetime(2002, 7, 22, 23, 35, tzinfo=UTC))]
+    assert catalog(settings, "SELECT count(*) FROM outage_signals") == [(0,)]
+    result = detect(settings)
+    assert result.start == int(datetime(2002, 7, 22, 23, 37, 35, tzinfo=UTC).timestamp())
+    assert result.series > 10_000  # one per origin network of the 2002 table
+    assert "rrc00: no update in the window (RIB only)" in result.notes
+    assert any(n.startswith("no country map") for n in result.notes)
 
 
 def test_any_name_any_collector(tmp_path: Path, shared_data: Path) -> None:
