@@ -370,7 +370,7 @@ def detect(
     )
     shutdowns = read_dataset(settings, "shutdowns")
     if shutdowns is not None and events.num_rows:
-        links = link(events, shutdowns)
+        links = link(events, shutdowns, distinct=read_dataset(settings, "shutdown_events"))
         events = events_table(
             dets,
             method_version=VERSIONS[detector],
