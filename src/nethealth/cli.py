@@ -211,7 +211,8 @@ def load(
         typer.Option(
             "--lenient",
             help="bgp-*, atlas, access-now: store files with damaged records (counted and "
-            "reported) instead of refusing them",
+            "reported) instead of refusing them; rir: store a truncated file (its counts are "
+            "then not measured)",
         ),
     ] = False,
 ) -> None:

@@ -147,6 +147,23 @@ def test_rir_refuses_the_iana_file_and_dates_by_header(
 
 
 @pytest.mark.shared
+def test_rir_refuses_a_cut_file_unless_lenient(
+    settings: Settings, shared_data: Path, tmp_path: Path
+) -> None:
+    """A download cut short keeps its header: fewer records than it announces is refused, or
+    stored with --lenient and a note that the build will not count from it."""
+    lines = (shared_data / "rir/delegated-extended-truncated/lacnic").read_text().splitlines()
+    cut = tmp_path / "delegated-lacnic-extended-20190906"
+    cut.write_text("\n".join(lines[:-40]) + "\n")
+    with pytest.raises(InputError, match="incomplete: its header announces 300 records, 260"):
+        load_files(settings, "rir", [cut])
+    assert _stored(settings, "rir") == []
+    got = load_files(settings, "rir", [cut], LoadOptions(lenient=True))
+    assert _stored(settings, "rir") == ["2019-09-06/delegated-lacnic-extended"]
+    assert any("counts as not measured" in n for n in got.files[0].notes)
+
+
+@pytest.mark.shared
 def test_atlas_listing_is_not_results(settings: Settings, shared_data: Path) -> None:
     with pytest.raises(InputError, match="not a RIPE Atlas result") as info:
         load_files(settings, "atlas", [shared_data / "atlas/anchors.json"])

@@ -40,10 +40,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from nethealth.bgp.ingest import ingest_file
-from nethealth.common.asof import AsOf, GroupAsOf, pick, pick_group
+from nethealth.common.asof import AsOf, GroupAsOf, pick
 from nethealth.common.status import Judgement, Status
 from nethealth.lake.build import Step, StepContext
 from nethealth.lake.raw import RawFile
+from nethealth.sources import rir as rir_source
 from nethealth.sources.mrt import mrt_dumps
 
 SOURCES = ("bgp-ris", "bgp-routeviews")
@@ -158,7 +159,6 @@ ROWS_PER_PASS = 3_000_000
 CACHE_DIR = Path(".work") / "decoded-ribs"
 DECODE_VERSION = "1"  # bump when the decoder's output for the same file changes
 # RIR files: per registry the file in force (common.asof); ASN records as number ranges.
-RIR_FILES_SQL = "SELECT DISTINCT registry, snapshot FROM rir_delegations"
 ASN_CC_SQL = """
 WITH pick AS (SELECT unnest(?::VARCHAR[]) AS registry, unnest(?::DATE[]) AS snap),
 ranges AS (SELECT x.cc, CAST(x.start AS BIGINT) AS lo, CAST(x.start AS BIGINT) + x.value - 1 AS hi
@@ -279,13 +279,12 @@ FULL_FEED_AFS_SQL = "SELECT DISTINCT af FROM peers WHERE full_feed"
 
 
 def _rir_in_force(con: duckdb.DuckDBPyConnection, lake: dict[str, Path], day: date) -> GroupAsOf:
-    """Each RIR's delegation file in force on the RIB date (all of them, or not ok)."""
-    files: dict[str, list[date]] = {}
-    if "rir_delegations" in lake:
-        con.read_parquet(str(lake["rir_delegations"])).create_view("rir_delegations")
-        for registry, snap in con.execute(RIR_FILES_SQL).fetchall():
-            files.setdefault(registry, []).append(snap)
-    return pick_group("rir", day, files)
+    """Each RIR's delegation file in force on the RIB date (`sources.rir.in_force`); the view
+    `rir_delegations` is what ASN_CC_SQL reads."""
+    if "rir_delegations" not in lake:
+        return rir_source.in_force(con, None, day)
+    con.read_parquet(str(lake["rir_delegations"])).create_view("rir_delegations")
+    return rir_source.in_force(con, lake["rir_delegations"], day)
 
 
 def _ipdb_in_force(con: duckdb.DuckDBPyConnection, lake: dict[str, Path], day: date) -> AsOf:

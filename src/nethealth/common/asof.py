@@ -184,11 +184,18 @@ class GroupAsOf:
 
 
 def pick_group(
-    source: str, day: date, snapshots: Mapping[str, Iterable[date]], *, what: str | None = None
+    source: str,
+    day: date,
+    snapshots: Mapping[str, Iterable[date]],
+    *,
+    what: str | None = None,
+    unusable: Mapping[tuple[str, date], str] | None = None,
 ) -> GroupAsOf:
     """As `pick` for a source published in parts (the five RIRs' files): every part that
     exists at all must have a snapshot within the tolerance, or the group is not ok (a missing
-    part would undercount its share)."""
+    part would undercount its share). A chosen snapshot listed in `unusable` (part, snapshot) →
+    why (e.g. a truncated file) makes the group `not measured` with that reason: counts from it
+    would be too low, and an older snapshot is not the state of the day either."""
     snapshots = {k: list(v) for k, v in snapshots.items()}
     if not snapshots:
         label = what or tolerance(source).label
@@ -207,6 +214,13 @@ def pick_group(
         gap = gap_text((first - day).days)
         reason = f"no {label}s on or before {day}; the earliest, {span}, are {gap} newer"
         judgement = Judgement(Status.NOT_COMPARABLE, reason)
+    broken = [
+        f"{tolerance(source).label} of {k} {v}: {unusable[(k, v)]}"
+        for k, v in sorted(chosen.items())
+        if unusable and (k, v) in unusable
+    ]
+    if broken and judgement.ok:
+        return GroupAsOf(day, chosen, Judgement(Status.NOT_MEASURED, "; ".join(broken)))
     if judgement.ok:
         label = what or tolerance(source).label
         first, last = min(chosen.values()), max(chosen.values())

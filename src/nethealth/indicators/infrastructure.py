@@ -37,13 +37,18 @@ FROM countries c CROSS JOIN sim LEFT JOIN agg ON agg.cc = c.cc
 """
 
 
+RIR_PROBLEMS = "SELECT registry, snapshot, problem FROM rir_files WHERE problem IS NOT NULL"
+
+
 def rir_asof(con: duckdb.DuckDBPyConnection) -> list[GroupAsOf]:
-    """Per RIR file date: each registry's file in force and whether all are."""
+    """Per RIR file date: each registry's file in force and whether all are (a truncated file
+    in force makes the date not measured: its counts would be too low)."""
     files: dict[str, list[date]] = {}
     for registry, snap in con.sql(RIR_FILES).fetchall():
         files.setdefault(registry, []).append(snap)
+    broken = {(r, d): p for r, d, p in con.sql(RIR_PROBLEMS).fetchall()}
     days = sorted({d for snaps in files.values() for d in snaps})
-    return [pick_group("rir", d, files) for d in days]
+    return [pick_group("rir", d, files, unusable=broken) for d in days]
 
 
 def _rir(agg: str, kind: str) -> Compute:
@@ -211,7 +216,7 @@ ASNS_REGISTERED = register(Indicator(
     title="ASNs registered",
     unit="ASNs",
     area="infrastructure",
-    version="2",
+    version="3",
     method=(
         "Number of autonomous system numbers that the five Regional Internet Registries list as "
         "allocated or assigned to holders in the country, summed over the `asn` records of the "
@@ -220,12 +225,14 @@ ASNS_REGISTERED = register(Indicator(
         f"date within the RIR tolerance ({_TOL['rir']} days). When any RIR that has files at all "
         "has none "
         "in force, the date has no value (not comparable, the reason names the files' dates): "
-        "a missing RIR would undercount its countries. A country with no records on a complete "
-        "date is a measured zero."
+        "a missing RIR would undercount its countries. A file in force that holds fewer "
+        "records than its header or summary lines announce (a cut download) makes the date not "
+        "measured, naming the file. A country with no records on a complete date is a measured "
+        "zero."
     ),
     caveats="The country is the holder's registered country, not where the network operates.",
     sources=("rir", "countries"),
-    datasets=("rir_delegations", "countries"),
+    datasets=("rir_delegations", "rir_files", "countries"),
     compute=_rir("sum(x.value)", "asn"),
 ))  # fmt: skip
 
@@ -234,13 +241,13 @@ IPV4_DELEGATED = register(Indicator(
     title="IPv4 address space delegated (/24 equivalents)",
     unit="/24 equivalents",
     area="infrastructure",
-    version="2",
+    version="3",
     method=(
         "IPv4 addresses the RIRs list as allocated or assigned to holders in the country, "
         "divided by 256 (one /24 block). Same RIR file selection as `asns_registered`."
     ),
     sources=("rir", "countries"),
-    datasets=("rir_delegations", "countries"),
+    datasets=("rir_delegations", "rir_files", "countries"),
     compute=_rir("sum(x.value) / 256.0", "ipv4"),
 ))  # fmt: skip
 
@@ -249,14 +256,14 @@ IPV6_DELEGATED = register(Indicator(
     title="IPv6 address space delegated (/48 equivalents)",
     unit="/48 equivalents",
     area="infrastructure",
-    version="2",
+    version="3",
     method=(
         "IPv6 prefixes the RIRs list as allocated or assigned to holders in the country, in "
         "/48 equivalents: a /n prefix counts 2^(48−n). Same RIR file selection as "
         "`asns_registered`."
     ),
     sources=("rir", "countries"),
-    datasets=("rir_delegations", "countries"),
+    datasets=("rir_delegations", "rir_files", "countries"),
     compute=_rir("sum(pow(2, 48 - x.value))", "ipv6"),
 ))  # fmt: skip
 

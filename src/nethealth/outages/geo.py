@@ -9,6 +9,7 @@ IPv6 as their top 64 bits.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -45,9 +46,12 @@ def _latest_snapshot(table: pa.Table, on: date | None, source: str = "ipdb") -> 
     return table.filter(pc.equal(table["snapshot"], pa.scalar(pick, table["snapshot"].type)))
 
 
-def _registry_files(table: pa.Table, on: date | None) -> pa.Table:
+def _registry_files(
+    table: pa.Table, on: date | None, unusable: Mapping[tuple[str, date], str] | None = None
+) -> pa.Table:
     """`rir_delegations` rows of each registry's file in force on `on` (all registries, or no
-    rows: a missing registry would leave its countries' space unmapped)."""
+    rows: a missing registry would leave its countries' space unmapped; a truncated file in
+    `unusable` — `sources.rir.file_problems` — too)."""
     if "snapshot" not in table.column_names or "registry" not in table.column_names:
         return table
     if table.num_rows == 0:
@@ -60,7 +64,7 @@ def _registry_files(table: pa.Table, on: date | None) -> pa.Table:
     files: dict[str, list[date]] = {}
     for r, s in set(zip(table["registry"].to_pylist(), table["snapshot"].to_pylist(), strict=True)):
         files.setdefault(r, []).append(s)
-    group = asof.pick_group("rir", on, files)
+    group = asof.pick_group("rir", on, files, unusable=unusable)
     if not group.ok:
         return table.slice(0, 0)
     keep = None
@@ -104,9 +108,13 @@ def _v4_numbers(text: pa.ChunkedArray | pa.Array, where: str) -> np.ndarray:
     return out
 
 
-def ranges_from_delegations(table: pa.Table, on: date | None = None) -> pa.Table:
+def ranges_from_delegations(
+    table: pa.Table,
+    on: date | None = None,
+    unusable: Mapping[tuple[str, date], str] | None = None,
+) -> pa.Table:
     """`rir_delegations` rows (ipv4/ipv6, allocated or assigned, with a country) as ranges."""
-    t = _registry_files(table, on)
+    t = _registry_files(table, on, unusable)
     keep = pc.and_(pc.is_in(t["status"], pa.array(DELEGATED_STATUSES)),
                    pc.and_(pc.is_valid(t["cc"]), pc.not_equal(t["cc"], "")))  # fmt: skip
     t = t.filter(keep)

@@ -54,6 +54,7 @@ from nethealth.outages.series import SIGNAL_SCHEMA, Series, from_table, to_table
 from nethealth.outages.signals import atlas as atlas_signal
 from nethealth.outages.signals import bgp as bgp_signal
 from nethealth.settings import Settings
+from nethealth.sources import rir as rir_source
 from nethealth.sources.atlas import SOURCE_ID as ATLAS_SOURCE
 
 EVENTS = "outage_events"
@@ -122,7 +123,8 @@ def country_ranges(settings: Settings, at: int) -> tuple[pa.Table, str]:
     if choice in ("auto", "rir"):
         rir = read_dataset(settings, "rir_delegations")
         if rir is not None and rir.num_rows:
-            ranges = geo.ranges_from_delegations(rir, day)
+            broken = rir_source.file_problems(read_dataset(settings, rir_source.FILES_DATASET))
+            ranges = geo.ranges_from_delegations(rir, day, broken)
             if ranges.num_rows or choice == "rir":
                 return ranges, "rir_delegations"
             # no RIR file in force that day: ip-location-db may have one

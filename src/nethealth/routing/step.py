@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from nethealth.bgp.derived import decoded_rib
 from nethealth.bgp.source import RIS, ROUTEVIEWS
-from nethealth.common.asof import AsOf, GroupAsOf, pick, pick_group
+from nethealth.common.asof import AsOf, GroupAsOf, pick
 from nethealth.common.status import Judgement
 from nethealth.formats.rpsl import ROUTE_SCHEMA, read_rpsl
 from nethealth.formats.vrp import VRP_SCHEMA
@@ -34,6 +34,7 @@ from nethealth.lake.raw import RawFile
 from nethealth.routing import caida, irr, relationships
 from nethealth.routing import snapshot as snap
 from nethealth.routing.routes import route_paths
+from nethealth.sources import rir as rir_source
 from nethealth.sources.mrt import mrt_dumps
 
 BGP_SOURCES = (RIS.id, ROUTEVIEWS.id)
@@ -51,7 +52,6 @@ VRP_SNAPSHOTS = "SELECT DISTINCT snapshot FROM read_parquet(?)"
 VRPS_OF = """
 SELECT * EXCLUDE (snapshot, simulated), simulated FROM read_parquet(?) WHERE snapshot = ?
 """
-RIR_FILES = "SELECT DISTINCT registry, snapshot FROM read_parquet(?)"
 # Each registry's file in force; a record covers `value` consecutive ASNs.
 ASN_COUNTRY_SQL = """
 WITH files AS (SELECT unnest(?::VARCHAR[]) AS registry, unnest(?::DATE[]) AS snap),
@@ -84,12 +84,8 @@ _EMPTY_CC = pa.schema([("asn", pa.uint32()), ("cc", pa.string())])
 
 
 def rir_in_force(con: duckdb.DuckDBPyConnection, delegations: Path, day: date) -> GroupAsOf:
-    """Each RIR's delegation file in force on `day` (all registries stored, or not ok)."""
-    files: dict[str, list[date]] = {}
-    if delegations.is_file():
-        for registry, snap in con.sql(RIR_FILES, params=[str(delegations)]).fetchall():
-            files.setdefault(registry, []).append(snap)
-    return pick_group("rir", day, files)
+    """Each RIR's delegation file in force on `day` (`sources.rir.in_force`)."""
+    return rir_source.in_force(con, delegations, day)
 
 
 def asn_country_asof(

@@ -37,7 +37,8 @@ from nethealth.sources.download import fetch_to_store
 Progress = Callable[[str, int, int], None]
 _SKIP = (PROV_SUFFIX, ".part", ".tmp")
 _DOCS = re.compile(
-    r"^(?:(?:licen[cs]e|copying|readme|notice|authors|changelog)(?:\.\w+)?"
+    r"^(?:.*licen[cs]e.*|(?:copying|readme|notice|authors|changelog|modifications)(?:\.\w+)?"
+    r"|package(?:-lock)?\.json"
     r"|.*\.(?:md|rst|pdf|html?|sig|asc|sha256|md5)|(?:md5|sha\d*)sums?(?:\.txt)?)$",
     re.IGNORECASE,
 )
@@ -233,6 +234,17 @@ def load_rir(paths: Sequence[Path], opts: LoadOptions) -> list[Prepared]:
             )
         day = rir.header_date(parsed.header, path)
         notes = [f"{len(parsed.records):,} records of {registry}"]
+        problem = parsed.incomplete()
+        if problem is not None and not opts.lenient:
+            raise InputError(
+                problem,
+                path=path,
+                hint="fetch the complete file; or pass --lenient to store it anyway (the build "
+                "then reports its counts as not measured)",
+            )
+        if problem is not None:
+            notes.append(f"stored with --lenient: {problem}; the build reports its counts as "
+                         "not measured")  # fmt: skip
         out.append(simple(path, f"delegated-{registry}-extended",
                           Dated(day, True, f"the header's date {day}"), opts, notes))  # fmt: skip
     return out

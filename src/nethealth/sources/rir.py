@@ -11,8 +11,11 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
+from nethealth.common.asof import GroupAsOf, pick_group
 from nethealth.errors import ConfigError, InputError
 from nethealth.formats.compression import open_text
 from nethealth.formats.delegated import DelegatedFile, DelegatedHeader, parse_delegated
@@ -39,6 +42,47 @@ SCHEMA = pa.schema([
     ("date", pa.date32()), ("status", pa.string()), ("opaque_id", pa.string()),
     ("simulated", pa.bool_()),
 ])  # fmt: skip
+
+
+# One row per stored file: what its header announces, what it holds, and why it cannot be used
+# (a truncated download; null when complete). Counts and maps from such a file are not measured.
+FILES_DATASET = "rir_files"
+FILES_SCHEMA = pa.schema([
+    ("snapshot", pa.date32()), ("registry", pa.string()), ("header_records", pa.int64()),
+    ("present", pa.int64()), ("problem", pa.string()), ("simulated", pa.bool_()),
+])  # fmt: skip
+
+
+def file_problems(files: pa.Table | None) -> dict[tuple[str, date], str]:
+    """(registry, snapshot) → why the file cannot be used, from a `rir_files` table."""
+    if files is None or "problem" not in files.column_names:
+        return {}
+    return {
+        (str(r["registry"]), r["snapshot"]): str(r["problem"])
+        for r in files.select(["registry", "snapshot", "problem"]).to_pylist()
+        if r["problem"]
+    }
+
+
+def file_problems_at(lake_dir: Path) -> dict[tuple[str, date], str]:
+    """As `file_problems`, read from a lake directory (an older lake without it: none known)."""
+    path = lake_dir / f"{FILES_DATASET}.parquet"
+    return file_problems(pq.read_table(path) if path.is_file() else None)
+
+
+IN_FORCE_FILES = "SELECT DISTINCT registry, snapshot FROM read_parquet(?)"
+
+
+def in_force(con: duckdb.DuckDBPyConnection, delegations: Path | None, day: date) -> GroupAsOf:
+    """Each RIR's file in force on `day` by the as-of rule, from a `rir_delegations` Parquet
+    file: every registry stored must have one within the tolerance, and a truncated one
+    (`rir_files` beside it) makes the day not measured. The one choice every step uses."""
+    files: dict[str, list[date]] = {}
+    if delegations is None or not delegations.is_file():
+        return pick_group("rir", day, files)
+    for registry, snap in con.sql(IN_FORCE_FILES, params=[str(delegations)]).fetchall():
+        files.setdefault(registry, []).append(snap)
+    return pick_group("rir", day, files, unusable=file_problems_at(delegations.parent))
 
 
 def file_path(rir: str, day: date | None) -> str:
@@ -139,20 +183,35 @@ def _to_table(parsed: DelegatedFile, raw: RawFile) -> pa.Table:
     })  # fmt: skip
 
 
+def _file_row(parsed: DelegatedFile, raw: RawFile) -> dict[str, object]:
+    return {
+        "snapshot": date.fromisoformat(raw.provenance.snapshot),
+        "registry": parsed.header.registry.lower(),
+        "header_records": parsed.header.records,
+        "present": len(parsed.records),
+        "problem": parsed.incomplete(),
+        "simulated": raw.provenance.simulated,
+    }
+
+
 def build(ctx: StepContext) -> None:
     files = ctx.raw_files(SOURCE_ID)
-    tables = []
+    tables, rows = [], []
     for i, raw in enumerate(files):
         ctx.progress(f"rir {raw.provenance.snapshot} {raw.provenance.name}", i, len(files))
-        tables.append(_to_table(read_file(raw.path), raw))
+        parsed = read_file(raw.path)
+        tables.append(_to_table(parsed, raw))
+        rows.append(_file_row(parsed, raw))
     ctx.write_dataset("rir_delegations", concat(tables, SCHEMA))
+    ctx.write_dataset(FILES_DATASET, pa.Table.from_pylist(rows, schema=FILES_SCHEMA))
 
 
 STEP = Step(
     id="rir",
-    version="1",
-    description="Parse RIR delegated-extended files into rir_delegations",
+    version="2",
+    description="Parse RIR delegated-extended files into rir_delegations (and rir_files: what "
+    "each file announces and holds)",
     run=build,
-    outputs=("rir_delegations",),
+    outputs=("rir_delegations", FILES_DATASET),
     sources=(SOURCE_ID,),
 )
