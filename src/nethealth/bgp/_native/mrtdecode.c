@@ -289,6 +289,10 @@ typedef struct {
     struct { uint64_t off, rec; char msg[256]; } issues[100];
     int nissues;
     uint64_t err_off, err_rec, rec_off, partial_records;
+    /* the record the input ends inside (final decode): offset, bytes present, announced
+     * length (0 when even its 12-byte header is incomplete); tail_off < 0: none */
+    int64_t tail_off;
+    uint64_t tail_present, tail_announced;
     char err[256];
 } Decoder;
 
@@ -1335,14 +1339,19 @@ static int run(Decoder *d, int final) {
         if (avail == 0) return 0;
         if (avail < 12) {
             if (!final) return 0;
-            snprintf(d->err, sizeof(d->err), "truncated MRT header: %zu bytes at end of file",
-                     avail);
+            snprintf(d->err, sizeof(d->err),
+                     "incomplete record: %zu of its 12 header bytes present (the input ends "
+                     "inside it)", avail);
+            d->tail_off = (int64_t)off;
+            d->tail_present = avail;
+            d->tail_announced = 0;
             goto damaged_tail;
         }
         uint32_t ts = rd32(h);
         int type = rd16(h + 4), subtype = rd16(h + 6);
         uint32_t len = rd32(h + 8);
         int bad_header = !header_plausible(d, h, avail);
+        int cut = 0; /* a plausible header whose record runs past the end of the input */
         if (bad_header) {
             snprintf(d->err, sizeof(d->err),
                      "implausible MRT header (type %d, subtype %d, length %u, time %u)", type,
@@ -1350,10 +1359,16 @@ static int run(Decoder *d, int final) {
         } else if ((size_t)len + 12 > avail) {
             if (!final) return 0;
             snprintf(d->err, sizeof(d->err),
-                     "truncated MRT record: header announces %u bytes, %zu remain", len,
-                     avail - 12);
-            if (d->strict) goto damaged_tail;
+                     "incomplete record: header announces %u bytes, %zu present (the input "
+                     "ends inside it)", len, avail - 12);
+            if (d->strict) {
+                d->tail_off = (int64_t)off;
+                d->tail_present = avail;
+                d->tail_announced = (uint64_t)len + 12;
+                goto damaged_tail;
+            }
             bad_header = 1; /* lenient: the length may be what is damaged; look further on */
+            cut = 1;
         }
         if (bad_header) {
             if (d->strict) {
@@ -1392,8 +1407,14 @@ static int run(Decoder *d, int final) {
             size_t skip = (found ? q : d->in_len) - start;
             add_issue(d, off, d->records, d->err);
             d->skipped_bytes += skip;
-            d->resyncs++;
             d->in_pos += skip;
+            if (!found && cut) { /* nothing decodable behind it: the input was cut short */
+                d->tail_off = (int64_t)off;
+                d->tail_present = avail;
+                d->tail_announced = (uint64_t)len + 12;
+            } else {
+                d->resyncs++;
+            }
             continue;
         }
         const uint8_t *body = h + 12, *end = body + len;
@@ -1605,6 +1626,7 @@ static int Decoder_init(Decoder *d, PyObject *args, PyObject *kw) {
     }
     d->strict = strict;
     d->batch_size = bs;
+    d->tail_off = -1;
     int32_t z = 0;
     if (buf_reserve(&d->peer_off, 4)) {
         PyErr_NoMemory();
@@ -1688,7 +1710,10 @@ static PyObject *Decoder_decode(Decoder *d, PyObject *args) {
 
 static PyObject *Decoder_stats(Decoder *d, PyObject *Py_UNUSED(ignored)) {
     return Py_BuildValue(
-        "{sKsKsKsKsKsKsKsKsKsK}", "partial_records", (unsigned long long)d->partial_records,
+        "{sLsKsKsKsKsKsKsKsKsKsKsKsK}", "tail_offset", (long long)d->tail_off, "tail_present",
+        (unsigned long long)d->tail_present, "tail_announced",
+        (unsigned long long)d->tail_announced, "partial_records",
+        (unsigned long long)d->partial_records,
         "records", (unsigned long long)d->records, "records_ok",
         (unsigned long long)d->records_ok, "skipped_records",
         (unsigned long long)d->skipped_records, "skipped_bytes",
