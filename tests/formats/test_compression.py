@@ -127,9 +127,7 @@ def test_truncated_stream_matches_the_command_line_tool(
 @pytest.mark.shared
 @pytest.mark.parametrize("kind", [GZIP, BZIP2, XZ])
 @pytest.mark.parametrize("fast", [True, False])
-def test_corrupt_stream_yields_what_precedes_the_damage(
-    data: bytes, kind: str, fast: bool
-) -> None:
+def test_corrupt_stream_yields_what_precedes_the_damage(data: bytes, kind: str, fast: bool) -> None:
     blob = KINDS[kind][0](data)
     for pos in (20, len(blob) // 4, len(blob) // 2, len(blob) - 6):
         bad = bytearray(blob)
