@@ -106,6 +106,13 @@ def ingest_file(
     return IngestResult(str(path), str(target), report, os.getpid(), started, time.time())
 
 
+def read_report(parquet: Path) -> dict[str, Any] | None:
+    """The decode report an ingested Parquet file carries (None when it has none)."""
+    meta = pq.read_metadata(parquet).metadata or {}
+    raw = meta.get(b"nethealth.decode_report")
+    return None if raw is None else dict(json.loads(raw))
+
+
 def _worker(path: str, out_dir: str, collector: str | None, strict: bool, q: Any) -> IngestResult:
     def progress(done: int, total: int) -> None:
         q.put((path, done, total))

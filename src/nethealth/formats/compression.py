@@ -256,6 +256,10 @@ class DecompressedStream:
                 n = min(n, self._fine_from - at) if at < self._fine_from else 1
             data = self._take(n)
             if not data:  # the file ends inside this member
+                if self._new is not _Zlib and self.kind == GZIP and not self._replaying:
+                    # ISA-L may hold back the last symbols of a cut stream; zlib gives them
+                    self._replay(_Zlib, fine_from=None)
+                    return b""
                 self._stop("truncated", self._pos)
                 return b""
         try:
@@ -302,13 +306,21 @@ class DecompressedStream:
             self._stop("corrupt", self._offset(), str(exc) or type(exc).__name__)
             return
         # decode this member again, the failing piece byte by byte (its output up to the damage
-        # was lost with the exception), discarding what was delivered already
-        self._fine_from = self._last_piece
+        # was lost with the exception)
+        assert self._new is not None
+        self._replay(self._new, fine_from=self._last_piece)
+
+    def _replay(self, new: Callable[[], _Engine], fine_from: int | None) -> None:
+        """Decode the current member again from its start with a fresh `new()` decompressor,
+        from `fine_from` on one byte at a time, discarding what was delivered already."""
+        if not self._seekable():
+            self._stop("truncated", self._pos)
+            return
+        self._fine_from = self._pos + 1 if fine_from is None else fine_from
         self._raw.seek(self._member_start)
         self._pos = self._member_start
         self._input = b""
-        assert self._new is not None
-        self._dec = self._new()
+        self._dec = new()
         self._skip = self.decompressed - self._member_base
         self._replaying = True
 
