@@ -52,6 +52,7 @@ COMPRESS = (
     lambda b: lzma.compress(b, preset=0),
 )
 _scratch: list[Path] = []  # one temp file per process, made on first use
+READER_BYTES = 1 << 16  # the file path needs no more (and compressing more is slow)
 
 
 def _drain(dec: Any, final: bool) -> int:
@@ -100,6 +101,7 @@ def _scratch_file() -> Path:
 def through_reader(data: bytes) -> None:
     """The bytes as a file: compressed (by the first byte), cut and maybe corrupted (by the
     last two), read by `DecompressedStream` and by `MRTReader` strict and lenient."""
+    data = data[:READER_BYTES]
     sel = data[0] if data else 0
     compress = COMPRESS[sel % len(COMPRESS)]
     blob = data if compress is None else compress(data)
