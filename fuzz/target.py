@@ -1,6 +1,6 @@
 """The fuzz target: any bytes, strict and lenient, fed in two pieces; and the same bytes as a
 file — plain, or gzip / bzip2 / xz compressed, cut short and possibly corrupted — through the
-whole reader (decompression, end of data, report).
+whole reader (decompression, end of data, report), for a quarter of the inputs.
 
 Properties checked on every input: strict mode returns batches or raises DecodeError (nothing
 else); lenient mode never raises; every batch is a valid Arrow record batch (offsets, bitmaps
@@ -87,7 +87,8 @@ def one_input(data: bytes) -> None:
         if stats["tail_offset"] >= 0:  # the incomplete record runs to the end of the input
             assert stats["tail_offset"] + stats["tail_present"] == len(data), stats
             assert stats["tail_announced"] == 0 or stats["tail_announced"] > stats["tail_present"]
-    through_reader(data)
+    if len(data) > 1 and data[1] % 4 == 0:  # a quarter of the inputs: it is 6x the work
+        through_reader(data)
 
 
 def _scratch_file() -> Path:

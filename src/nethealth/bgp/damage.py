@@ -9,6 +9,10 @@ nothing: command-line decodes report through their own `--lenient` output.
 `build_reader` is the `MRTReader` for code that also runs inside build steps: there it decodes
 leniently (the build decides what damage means) and reports when the file has been read;
 elsewhere it is a plain `MRTReader` with the caller's `strict`.
+
+The running step is a context variable (`lake.build.current_step`): a decode in a worker process
+or a bare `ThreadPoolExecutor` thread does not see it — there, return the report to the step's
+own thread and call `report_decode` with it.
 """
 
 from __future__ import annotations
