@@ -175,7 +175,8 @@ class DecompressedStream:
     Never raises for damaged data: it ends the stream where the damage is and sets `damage`.
     A member that fails mid-way is decoded once more from its start, the piece that failed one
     byte at a time, so everything the decompressor can produce before the damage is delivered
-    (when `raw` is seekable)."""
+    (when `raw` is seekable); a damaged gzip member is read again with zlib, which unlike ISA-L
+    holds nothing back at the point where the data end or break."""
 
     def __init__(
         self,
@@ -306,9 +307,9 @@ class DecompressedStream:
             self._stop("corrupt", self._offset(), str(exc) or type(exc).__name__)
             return
         # decode this member again, the failing piece byte by byte (its output up to the damage
-        # was lost with the exception)
+        # was lost with the exception); gzip with zlib, which holds no symbol back (ISA-L can)
         assert self._new is not None
-        self._replay(self._new, fine_from=self._last_piece)
+        self._replay(_Zlib if self.kind == GZIP else self._new, fine_from=self._last_piece)
 
     def _replay(self, new: Callable[[], _Engine], fine_from: int | None) -> None:
         """Decode the current member again from its start with a fresh `new()` decompressor,
