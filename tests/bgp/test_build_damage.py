@@ -136,19 +136,17 @@ def test_every_mrt_step_reports_the_damaged_files(
     rrc02 = [p for p in peers if p["collector"] == "rrc02"]
     assert rrc02 and all(p["prefixes"] == lake["rib_records"] - 1 for p in rrc02)
     # the catalog's provenance table says it too
-    con = duckdb.connect(str(settings.catalog_path), read_only=True)
-    rows = con.execute(
-        "SELECT name, integrity, damage, checked_by FROM _provenance ORDER BY name"
-    ).fetchall()
+    with duckdb.connect(str(settings.catalog_path), read_only=True) as con:
+        rows = con.execute(
+            "SELECT name, integrity, damage, checked_by, damage_detail FROM _provenance"
+        ).fetchall()
     by_name = {r[0]: r[1:] for r in rows}
     assert by_name["rrc02.bview.20240501.0000.gz"][0] == "damaged"
     assert by_name["rrc02.bview.20240501.0000.gz"][1] == rib.damage
     assert by_name["rrc01.bview.20240501.0000.gz"][0] == "complete"
     assert by_name["rrc01.updates.20240501.0005.gz"][0] == "damaged"
-    detail = con.execute(
-        "SELECT damage_detail FROM _provenance WHERE name = 'rrc02.bview.20240501.0000.gz'"
-    ).fetchone()
-    assert detail is not None and json.loads(detail[0])["stream_damage"]["kind"] == "truncated"
+    detail = json.loads(by_name["rrc02.bview.20240501.0000.gz"][3])
+    assert detail["stream_damage"]["kind"] == "truncated"
     # a rerun skips the steps and still names what they were built from
     again = {o.step_id: o for o in _build(settings)}
     assert all(o.status == "skipped" for o in again.values())

@@ -94,10 +94,9 @@ def test_catalog_without_integrity_columns_still_serves(
     import duckdb
 
     settings = build_fixture_lake(make_settings(tmp_path, ASSETS))
-    con = duckdb.connect(str(settings.catalog_path))
-    con.execute("ALTER TABLE _provenance DROP COLUMN integrity")
-    con.execute("ALTER TABLE _provenance DROP COLUMN damage")
-    con.close()
+    with duckdb.connect(str(settings.catalog_path)) as con:
+        con.execute("ALTER TABLE _provenance DROP COLUMN integrity")
+        con.execute("ALTER TABLE _provenance DROP COLUMN damage")
     with TestClient(fixture_app(settings)) as c:
         data = c.get("/about.json").json()
     assert data["damaged_inputs"] == 0 and all(r["integrity"] is None for r in data["provenance"])

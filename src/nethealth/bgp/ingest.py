@@ -8,6 +8,7 @@ decompression and decoding already overlap on two threads. Each output carries t
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
 import threading
@@ -15,7 +16,6 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from multiprocessing import Manager
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +140,10 @@ def ingest_files(
             cb = None if progress is None else _bind(progress, p)
             results.append(ingest_file(p, out_dir, collector=collector, strict=strict, progress=cb))
         return results
-    with Manager() as manager:
+    # forkserver: workers start from a clean single-threaded process, not a fork of a caller
+    # that may run threads (decoder read-ahead, DuckDB, Arrow): a fork then can crash in GC
+    ctx = multiprocessing.get_context("forkserver")
+    with ctx.Manager() as manager:
         q = manager.Queue()
         stop = threading.Event()
 
@@ -156,7 +159,7 @@ def ingest_files(
         t = threading.Thread(target=pump, daemon=True)
         t.start()
         try:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
                 futures = [
                     pool.submit(_worker, str(p), str(out_dir), collector, strict, q) for p in paths
                 ]
