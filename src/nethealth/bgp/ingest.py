@@ -7,8 +7,8 @@ decompression and decoding already overlap on two threads. Each output carries t
 
 from __future__ import annotations
 
+import gc
 import json
-import multiprocessing
 import os
 import re
 import threading
@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from multiprocessing import Manager
 from pathlib import Path
 from typing import Any
 
@@ -140,10 +141,26 @@ def ingest_files(
             cb = None if progress is None else _bind(progress, p)
             results.append(ingest_file(p, out_dir, collector=collector, strict=strict, progress=cb))
         return results
-    # forkserver: workers start from a clean single-threaded process, not a fork of a caller
-    # that may run threads (decoder read-ahead, DuckDB, Arrow): a fork then can crash in GC
-    ctx = multiprocessing.get_context("forkserver")
-    with ctx.Manager() as manager:
+    # The workers are forks of this process: collect its garbage here and freeze what is left,
+    # so that no fork collects objects it inherited (a DuckDB or Arrow object's finaliser in a
+    # fork of a threaded process can crash; seen once in the suite after the build tests).
+    gc.collect()
+    gc.freeze()
+    try:
+        return _ingest_in_processes(paths, out_dir, collector, strict, workers, progress)
+    finally:
+        gc.unfreeze()
+
+
+def _ingest_in_processes(
+    paths: Sequence[Path],
+    out_dir: Path,
+    collector: str | None,
+    strict: bool,
+    workers: int,
+    progress: Progress | None,
+) -> list[IngestResult]:
+    with Manager() as manager:
         q = manager.Queue()
         stop = threading.Event()
 
@@ -159,7 +176,7 @@ def ingest_files(
         t = threading.Thread(target=pump, daemon=True)
         t.start()
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
                 futures = [
                     pool.submit(_worker, str(p), str(out_dir), collector, strict, q) for p in paths
                 ]
