@@ -14,6 +14,7 @@ from rich.text import Text
 from nethealth.cli_common import console, parse_day, run, settings_of
 from nethealth.errors import ConfigError
 from nethealth.lake.build import StepOutcome
+from nethealth.lake.raw import Integrity
 from nethealth.settings import load_settings
 
 app = typer.Typer(
@@ -239,23 +240,55 @@ def build(
         bool, typer.Option("--force", help="Rebuild even if inputs are unchanged")
     ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be built")] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse damaged or truncated raw files: the steps that read them fail and keep "
+            "their previous outputs (default: use what can be read and report what was lost)",
+        ),
+    ] = False,
 ) -> None:
     """Parse raw files into the lake and compute the indicators (incremental)."""
     from nethealth import pipeline
     from nethealth.progress import progress_bar
 
     settings = settings_of(ctx)
+    damaged: dict[str, tuple[Integrity, list[str]]] = {}
 
     def say(o: StepOutcome) -> None:
         secs = f" in {o.seconds:.1f}s" if o.seconds else ""
-        err.print(Text.assemble((o.step_id, "bold"), f": {o.status}{secs} {o.detail}".rstrip()))
-
-    with progress_bar(err) as bar:
-        pipeline.build(
-            settings, only=only or (), force=force, dry_run=dry_run, progress=bar, on_step=say
+        used = f" — from {len(o.damaged)} damaged raw file(s)" if o.damaged else ""
+        err.print(
+            Text.assemble((o.step_id, "bold"), f": {o.status}{secs} {o.detail}{used}".rstrip())
         )
+        for f in o.damaged:
+            damaged.setdefault(f.key, (f, []))[1].append(o.step_id)
+
+    try:
+        with progress_bar(err) as bar:
+            pipeline.build(
+                settings, only=only or (), force=force, dry_run=dry_run, strict=strict,
+                progress=bar, on_step=say,
+            )  # fmt: skip
+    finally:
+        _say_damaged(damaged)
     if not dry_run:
         err.print(f"catalog: {settings.catalog_path}")
+
+
+def _say_damaged(damaged: dict[str, tuple[Integrity, list[str]]]) -> None:
+    """The build report's list of damaged raw files: which file, what was lost, who used it."""
+    if not damaged:
+        return
+    err.print(
+        Text.assemble(
+            ("damaged raw files", "bold"),
+            f" ({len(damaged)}; used as far as readable — `nethealth build --strict` refuses them):",
+        )
+    )
+    for f, steps in damaged.values():
+        err.print(f"  {f.label} (used by {', '.join(steps)}): {f.damage}")
 
 
 @app.command()

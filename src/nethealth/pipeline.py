@@ -40,13 +40,15 @@ def build(
     only: Sequence[str] = (),
     force: bool = False,
     dry_run: bool = False,
+    strict: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
     on_step: Callable[[StepOutcome], None] | None = None,
 ) -> list[StepOutcome]:
-    """Run the build, then rewrite the catalog so readers see the new datasets."""
+    """Run the build, then rewrite the catalog so readers see the new datasets. `strict`:
+    damaged raw files fail the steps that read them instead of being used as far as readable."""
     outcomes = run_build(
-        steps(), settings, only=only, force=force, dry_run=dry_run, progress=progress,
-        on_step=on_step,
+        steps(), settings, only=only, force=force, dry_run=dry_run, strict=strict,
+        progress=progress, on_step=on_step,
     )  # fmt: skip
     if not dry_run:
         prov = RawStore(settings.raw_dir).all_provenance(RAW_SOURCES)

@@ -148,3 +148,24 @@ def test_fetch_and_live_commands(
         "BGP4MP_ET|1553625081.880000|STATE|195.66.224.59|24931|0|1",
     ]
     assert "7 messages, 1 updates, 1 state changes, 2 skipped" in live.stderr
+
+
+@pytest.mark.shared
+def test_dump_of_a_truncated_download(shared_data: Path, tmp_path: Path) -> None:
+    """The case of the issue: a cut gzip bview gave 0 lines and a clean report."""
+    src = (shared_data / "bgp/ripe-bgpdump/test_data/bview.20020722.2337.gz").read_bytes()
+    cut = tmp_path / "bview.20020722.2337.gz"
+    cut.write_bytes(src[:50_000])
+    strict = runner.invoke(app, ["dump", str(cut)])
+    assert strict.exit_code != 0
+    assert "truncated gzip stream after 50,000 bytes" in str(strict.exception)
+    lenient = runner.invoke(app, ["dump", "--lenient", str(cut)])
+    assert lenient.exit_code == 0
+    lines = lenient.stdout_bytes.splitlines()
+    if shutil.which("bgpdump"):
+        ref = subprocess.run(["bgpdump", "-m", "-q", str(cut)], capture_output=True, check=False)
+        assert lines[: len(ref.stdout.splitlines())] == ref.stdout.splitlines()
+        assert len(lines) >= len(ref.stdout.splitlines()) > 5000
+    err = " ".join(lenient.stderr.split())
+    assert "damaged: truncated gzip stream after 50,000 bytes" in err
+    assert f"kept {len(lines):,} complete records ({len(lines):,} elements)" in err

@@ -91,15 +91,24 @@ def _write_gz(path: Path, data: bytes) -> Path:
 
 @pytest.mark.shared
 def test_truncated_file(shared_data: Path, tmp_path: Path) -> None:
+    """The decompressed data cut mid-record (the gzip stream itself is whole)."""
     src = shared_data / "bgp/ripe-bgpdump/test_data/updates.20070211.0141.gz"
     data = gzip.decompress(src.read_bytes())
     cut = _write_gz(tmp_path / "cut.gz", data[: len(data) // 2])
     with pytest.raises(MRTDecodeError) as info:
         _decode(cut, strict=True)
-    assert "truncated MRT record" in info.value.reason
+    assert info.value.reason.startswith("incomplete record: header announces")
+    assert info.value.offset == 1239246 and info.value.record_index == 11551
     n, reader = _decode(cut, strict=False)
-    assert n > 0 and reader.report.skipped_bytes > 0
-    assert reader.report.issues[-1][2].startswith("truncated MRT record")
+    r = reader.report
+    assert n > 0 and r.skipped_bytes == len(data) // 2 - 1239246
+    assert r.incomplete_record == {"offset": 1239246, "present": 78, "announced": 84}
+    assert r.resyncs == 0 and r.stream_damage is None and r.truncated and not r.clean
+    assert r.issues[-1][:2] == (1239246, 11551)
+    assert r.issues[-1][2].startswith("incomplete record")
+    assert r.damage is not None
+    assert "incomplete record at byte offset 1,239,246 of the decompressed data" in r.damage
+    assert f"kept {r.records_ok:,} complete records ({n:,} elements)" in r.damage
 
 
 @pytest.mark.shared
@@ -110,10 +119,17 @@ def test_truncated_compressed_stream(shared_data: Path, tmp_path: Path) -> None:
     cut.write_bytes(raw[: len(raw) // 2])
     with pytest.raises(MRTDecodeError) as info:
         _decode(cut, strict=True)
-    assert "compressed stream" in info.value.reason or "truncated" in info.value.reason
+    err = info.value
+    assert err.reason.startswith(f"truncated gzip stream after {len(raw) // 2:,} bytes")
+    assert err.compressed_offset == len(raw) // 2
+    assert str(cut) in str(err) and f"byte offset {err.offset}" in str(err)
     n, reader = _decode(cut, strict=False)
-    assert n > 0
-    assert any("compressed stream" in m for _, _, m in reader.report.issues)
+    r = reader.report
+    assert n > 0 and not r.clean and r.truncated
+    assert r.stream_damage is not None and r.stream_damage["kind"] == "truncated"
+    assert r.compressed_read == r.compressed_bytes == len(raw) // 2
+    assert r.incomplete_record is not None and r.incomplete_record["offset"] == err.offset
+    assert any(m.startswith("truncated gzip stream") for _, _, m in r.issues)
 
 
 def test_garbage_and_empty_files(tmp_path: Path) -> None:

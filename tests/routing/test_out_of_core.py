@@ -16,14 +16,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from nethealth.bgp import derived, ingest
+from nethealth.bgp import damage, derived, ingest
 from nethealth.bgp.ingest import ingest_file
 from nethealth.bgp.mrt import MRTReader
 from nethealth.formats.vrp import read_vrps
 from nethealth.lake.build import StepContext, fingerprint
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.routing import incidents_step, relationships, rov
-from nethealth.routing import routes as routes_module
 from nethealth.routing import snapshot as snap
 from nethealth.routing import step as routing_step
 from nethealth.routing.routes import read_routes, route_paths
@@ -168,7 +167,7 @@ def test_each_rib_is_decoded_once_per_build(
             super().__init__(path, *args, **kwargs)
 
     monkeypatch.setattr(ingest, "MRTReader", Counting)
-    monkeypatch.setattr(routes_module, "MRTReader", Counting)
+    monkeypatch.setattr(damage, "MRTReader", Counting)  # routes and outages read through it
     lake = settings.lake_dir
     lake.mkdir(parents=True, exist_ok=True)
     steps = {"bgp": derived.STEP, "routing": routing_step.STEP,

@@ -70,6 +70,8 @@ class ProvenanceRow:
     sha256: str
     size: int
     simulated: bool
+    integrity: str | None = None  # complete | damaged | None: no build step read it in full
+    damage: str | None = None  # what was wrong with it and what was lost
 
 
 @dataclass(frozen=True)
@@ -250,10 +252,19 @@ class LakeReader:
 
     def provenance(self, source_ids: Sequence[str] | None = None) -> list[ProvenanceRow]:
         ids = list(source_ids) if source_ids is not None else None
+        # catalogs written before the integrity columns existed read them as NULL
+        have = {
+            r[0]
+            for r in self.query(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = '_provenance'"
+            )
+        }
+        checks = ", ".join(c if c in have else f"NULL AS {c}" for c in ("integrity", "damage"))
         rows = self.query(
-            """
+            f"""
             SELECT source_id, snapshot, name, url, licence, fetched_at, upstream_modified,
-                   sha256, size, simulated
+                   sha256, size, simulated, {checks}
             FROM _provenance
             WHERE CAST(? AS VARCHAR[]) IS NULL OR list_contains(?, source_id)
             ORDER BY source_id, snapshot, name
@@ -272,6 +283,8 @@ class LakeReader:
                 sha256=r[7],
                 size=int(r[8] or 0),
                 simulated=bool(r[9]),
+                integrity=r[10],
+                damage=r[11],
             )
             for r in rows
         ]

@@ -6,6 +6,7 @@ Stability promise: fields of v1 are only ever added, never renamed, retyped or r
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -125,6 +126,15 @@ class ProvenanceRecord(BaseModel):
     sha256: str
     size: int
     simulated: bool
+    integrity: Literal["complete", "damaged"] | None = Field(
+        default=None,
+        description="What the build found reading the file in full: complete, or damaged "
+        "(truncated or corrupt; the build used what could be read); null when no build step "
+        "reads it in full (only MRT dumps are checked so far)",
+    )
+    damage: str | None = Field(
+        default=None, description="For a damaged file: what was wrong, what was kept, what was lost"
+    )
 
 
 class IndicatorSeries(BaseModel):

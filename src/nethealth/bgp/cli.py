@@ -50,6 +50,8 @@ def _say_report(report: dict[str, object]) -> None:
             f"partly read, {report['resyncs']:,} resynchronisations)"
         )
     err.print(line, highlight=False)
+    if report.get("damage"):  # truncated or corrupt: where, what was kept, what was lost
+        err.print(f"  damaged: {report['damage']}", highlight=False)
 
 
 @app.command()

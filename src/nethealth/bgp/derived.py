@@ -39,7 +39,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from nethealth.bgp.ingest import ingest_file
+from nethealth.bgp.damage import report_decode
+from nethealth.bgp.ingest import ingest_file, read_report
 from nethealth.common.asof import AsOf, GroupAsOf, pick
 from nethealth.common.status import Judgement, Status
 from nethealth.lake.build import Step, StepContext
@@ -157,7 +158,7 @@ FROM p JOIN q USING (a, b) ORDER BY asn_near, asn_far
 """
 ROWS_PER_PASS = 3_000_000
 CACHE_DIR = Path(".work") / "decoded-ribs"
-DECODE_VERSION = "1"  # bump when the decoder's output for the same file changes
+DECODE_VERSION = "2"  # bump when the decoder's output for the same file changes
 # RIR files: per registry the file in force (common.asof); ASN records as number ranges.
 ASN_CC_SQL = """
 WITH pick AS (SELECT unnest(?::VARCHAR[]) AS registry, unnest(?::DATE[]) AS snap),
@@ -191,6 +192,7 @@ def decoded_rib(lake_dir: Path, raw: RawFile, collector: str) -> Path:
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", collector)
     target = cache_dir(lake_dir) / f"{raw.provenance.sha256}.{safe}.v{DECODE_VERSION}.parquet"
     if target.is_file():
+        report_decode(raw.path, read_report(target))  # damaged or complete: every step says
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".decode-", dir=target.parent))
@@ -199,6 +201,7 @@ def decoded_rib(lake_dir: Path, raw: RawFile, collector: str) -> Path:
         Path(out).replace(target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    report_decode(raw.path, read_report(target))
     return target
 
 

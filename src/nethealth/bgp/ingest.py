@@ -7,6 +7,7 @@ decompression and decoding already overlap on two threads. Each output carries t
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -106,6 +107,13 @@ def ingest_file(
     return IngestResult(str(path), str(target), report, os.getpid(), started, time.time())
 
 
+def read_report(parquet: Path) -> dict[str, Any] | None:
+    """The decode report an ingested Parquet file carries (None when it has none)."""
+    meta = pq.read_metadata(parquet).metadata or {}
+    raw = meta.get(b"nethealth.decode_report")
+    return None if raw is None else dict(json.loads(raw))
+
+
 def _worker(path: str, out_dir: str, collector: str | None, strict: bool, q: Any) -> IngestResult:
     def progress(done: int, total: int) -> None:
         q.put((path, done, total))
@@ -133,6 +141,25 @@ def ingest_files(
             cb = None if progress is None else _bind(progress, p)
             results.append(ingest_file(p, out_dir, collector=collector, strict=strict, progress=cb))
         return results
+    # The workers are forks of this process: collect its garbage here and freeze what is left,
+    # so that no fork collects objects it inherited (a DuckDB or Arrow object's finaliser in a
+    # fork of a threaded process can crash; seen once in the suite after the build tests).
+    gc.collect()
+    gc.freeze()
+    try:
+        return _ingest_in_processes(paths, out_dir, collector, strict, workers, progress)
+    finally:
+        gc.unfreeze()
+
+
+def _ingest_in_processes(
+    paths: Sequence[Path],
+    out_dir: Path,
+    collector: str | None,
+    strict: bool,
+    workers: int,
+    progress: Progress | None,
+) -> list[IngestResult]:
     with Manager() as manager:
         q = manager.Queue()
         stop = threading.Event()

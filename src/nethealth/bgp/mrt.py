@@ -12,15 +12,12 @@ two cores busy.
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import lzma
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -28,8 +25,8 @@ import pyarrow as pa
 from nethealth.bgp import _mrt
 from nethealth.bgp.schema import ELEM_TYPES, LARGE_COMMUNITY, ORIGINS, RECORD_TYPES, SCHEMA
 from nethealth.errors import InputError
+from nethealth.formats.compression import PLAIN, DecompressedStream, StreamDamage, open_stream
 
-CHUNK = 1 << 20
 DEFAULT_BATCH = 1 << 16
 Progress = Callable[[int, int], None]
 
@@ -39,24 +36,38 @@ _ORIGINS = pa.array(ORIGINS, pa.string())
 
 
 class MRTDecodeError(InputError):
-    """A malformed MRT record in strict mode: names the file, the byte offset and the record."""
+    """Damaged input in strict mode: names the file, the byte offset (in the decompressed data)
+    and the record; for a damaged compressed stream also the offset in the compressed file."""
 
-    def __init__(self, path: str, offset: int, record: int, reason: str) -> None:
+    def __init__(
+        self,
+        path: str,
+        offset: int,
+        record: int,
+        reason: str,
+        *,
+        compressed_offset: int | None = None,
+        hint: str | None = None,
+    ) -> None:
         self.offset = offset
         self.record_index = record
         self.reason = reason
+        self.compressed_offset = compressed_offset
         super().__init__(
             f"byte offset {offset} (decompressed): {reason}",
             path=path,
             record=f"#{record}",
-            hint="the file is damaged or truncated; decode with strict=False (--lenient) to "
+            hint=hint
+            or "the file is damaged or truncated; decode with strict=False (--lenient) to "
             "skip what cannot be read and count it",
         )
 
 
 @dataclass
 class DecodeReport:
-    """What a decode did: counts, and what lenient mode skipped (first 100 issues kept)."""
+    """What a decode did: counts, what lenient mode skipped (first 100 issues kept), and where
+    the data end early: a damaged compressed stream (`stream_damage`) and the record the data
+    end inside (`incomplete_record`: offset, bytes present, bytes its header announces)."""
 
     path: str
     records: int = 0
@@ -68,13 +79,34 @@ class DecodeReport:
     resyncs: int = 0
     partial_records: int = 0
     bytes_decompressed: int = 0
+    compression: str = PLAIN
+    compressed_bytes: int = 0  # the file's size
+    compressed_read: int = 0  # of which the decompressor consumed this much
+    stream_damage: dict[str, Any] | None = None
+    incomplete_record: dict[str, int] | None = None
     issues: list[tuple[int, int, str]] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        return self.skipped_records == 0 and self.skipped_bytes == 0
+        return (
+            self.skipped_records == 0
+            and self.skipped_bytes == 0
+            and self.stream_damage is None
+            and self.incomplete_record is None
+        )
 
-    def as_dict(self) -> dict[str, Any]:
+    @property
+    def truncated(self) -> bool:
+        """The data end early: a cut compressed stream, or a record cut by the end of data."""
+        cut = self.stream_damage is not None and self.stream_damage["kind"] == "truncated"
+        return cut or self.incomplete_record is not None
+
+    @property
+    def damage(self) -> str | None:
+        """What was wrong and what was lost, in one sentence; None for a clean decode."""
+        return describe_damage(self._counts())
+
+    def _counts(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "records": self.records,
@@ -86,50 +118,73 @@ class DecodeReport:
             "resyncs": self.resyncs,
             "partial_records": self.partial_records,
             "bytes_decompressed": self.bytes_decompressed,
-            "issues": [{"offset": o, "record": r, "message": m} for o, r, m in self.issues],
+            "compression": self.compression,
+            "compressed_bytes": self.compressed_bytes,
+            "compressed_read": self.compressed_read,
+            "stream_damage": self.stream_damage,
+            "incomplete_record": self.incomplete_record,
         }
 
-
-def compression_of(head: bytes) -> str:
-    if head[:2] == b"\x1f\x8b":
-        return "gz"
-    if head[:3] == b"BZh":
-        return "bz2"
-    if head[:6] == b"\xfd7zXZ\x00":
-        return "xz"
-    return "plain"
+    def as_dict(self) -> dict[str, Any]:
+        out = self._counts()
+        out["clean"] = self.clean
+        out["truncated"] = self.truncated
+        out["damage"] = self.damage
+        out["issues"] = [{"offset": o, "record": r, "message": m} for o, r, m in self.issues]
+        return out
 
 
-def _gzip_reader(raw: IO[bytes]) -> IO[bytes]:
-    """ISA-L's inflate (the `isal` package) is about twice as fast as zlib's; same format."""
-    try:
-        from isal import igzip
-    except ImportError:
-        return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
-    return cast(IO[bytes], igzip.IGzipFile(fileobj=raw, mode="rb"))  # type: ignore[no-untyped-call]
+_LOST_AFTER = {
+    "truncated": "the rest of the file (missing)",
+    "corrupt": "everything after the corrupt data",
+    "trailing": "the bytes after the end of the compressed data (ignored)",
+}
 
 
-def open_decompressed(path: Path) -> tuple[IO[bytes], IO[bytes]]:
-    """(decompressed stream, raw file) — the raw file's position tells the progress."""
-    try:
-        raw = open(path, "rb")  # noqa: SIM115 - returned to the caller, closed there
-    except OSError as exc:
-        raise InputError(
-            f"cannot open: {exc.strerror}", path=path, hint="check the path and its permissions"
-        ) from exc
-    head = raw.read(6)
-    raw.seek(0)
-    kind = compression_of(head)
-    stream: IO[bytes]
-    if kind == "gz":
-        stream = _gzip_reader(raw)
-    elif kind == "bz2":
-        stream = bz2.BZ2File(raw, "rb")
-    elif kind == "xz":
-        stream = lzma.LZMAFile(raw, "rb")  # noqa: SIM115 - closed by the caller
-    else:
-        stream = raw
-    return stream, raw
+def describe_damage(report: Mapping[str, Any]) -> str | None:
+    """One sentence on what a decode found damaged, what it kept and what was lost, from a
+    report (`DecodeReport.as_dict()`, also as stored beside decoded files); None when clean."""
+    stream = report.get("stream_damage")
+    tail = report.get("incomplete_record")
+    found: list[str] = []
+    lost: list[str] = []
+    if stream:
+        found.append(str(stream["message"]))
+    if tail:
+        where = "decompressed data" if report.get("compression", PLAIN) != PLAIN else "file"
+        offset = f"byte offset {tail['offset']:,} of the {where}"
+        if tail["announced"]:
+            found.append(
+                f"incomplete record at {offset} "
+                f"({tail['present']:,} of its {tail['announced']:,} bytes present)"
+            )
+        else:
+            found.append(
+                f"incomplete record at {offset} ({tail['present']:,} of its 12 header bytes)"
+            )
+        lost.append("that record")
+    if stream:
+        lost.append(_LOST_AFTER.get(str(stream["kind"]), "the rest of the file"))
+    elif tail:
+        lost.append("whatever followed it (the file ends inside it)")
+    if report.get("skipped_records"):
+        lost.append(f"{report['skipped_records']:,} malformed records")
+    if report.get("partial_records"):
+        lost.append(f"parts of {report['partial_records']:,} records")
+    if report.get("resyncs"):
+        lost.append(f"{report['resyncs']:,} damaged stretches (skipped to the next record)")
+    if not found and not lost and not report.get("skipped_bytes"):
+        return None
+    text = "; ".join(found) if found else "damaged records"
+    text += (
+        f"; kept {report.get('records_ok', 0):,} complete records "
+        f"({report.get('elements', 0):,} elements)"
+    )
+    if lost:
+        text += "; lost: " + (", ".join(lost[:-1]) + " and " if len(lost) > 1 else "") + lost[-1]
+    if report.get("skipped_bytes"):
+        text += f"; {report['skipped_bytes']:,} bytes skipped"
+    return text
 
 
 def _validity(buf: bytes, nulls: int) -> pa.Buffer | None:
@@ -280,7 +335,10 @@ _EOF = object()
 
 
 class MRTReader:
-    """Iterate over the elements of one MRT file as Arrow record batches."""
+    """Iterate over the elements of one MRT file as Arrow record batches.
+
+    `on_done(report)` is called once the whole file has been read (not when iteration stops
+    early or fails)."""
 
     def __init__(
         self,
@@ -291,6 +349,7 @@ class MRTReader:
         batch_size: int = DEFAULT_BATCH,
         progress: Progress | None = None,
         threaded: bool = True,
+        on_done: Callable[[DecodeReport], None] | None = None,
     ) -> None:
         self.path = Path(path)
         self.collector = collector
@@ -298,24 +357,17 @@ class MRTReader:
         self.batch_size = batch_size
         self.progress = progress
         self.threaded = threaded
+        self.on_done = on_done
         self.report = DecodeReport(path=str(path))
 
-    def _chunks(self, stream: IO[bytes], raw: IO[bytes]) -> Iterator[bytes]:
-        total = self.path.stat().st_size
-        while True:
-            try:
-                chunk = stream.read(CHUNK)
-            except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
-                # a damaged or truncated compressed stream: what was decompressed is decoded
-                raise _CompressionError(str(exc)) from exc
-            if not chunk:
-                return
-            self.report.bytes_decompressed += len(chunk)
+    def _chunks(self, stream: DecompressedStream) -> Iterator[bytes]:
+        total = self.report.compressed_bytes
+        while chunk := stream.read():
             if self.progress is not None:
-                self.progress(raw.tell(), total)
+                self.progress(stream.compressed_read, total)
             yield chunk
 
-    def _threaded_chunks(self, stream: IO[bytes], raw: IO[bytes]) -> Iterator[bytes]:
+    def _threaded_chunks(self, stream: DecompressedStream) -> Iterator[bytes]:
         q: queue.Queue[object] = queue.Queue(maxsize=4)
         stop = threading.Event()
 
@@ -331,7 +383,7 @@ class MRTReader:
 
         def produce() -> None:
             try:
-                for chunk in self._chunks(stream, raw):
+                for chunk in self._chunks(stream):
                     if not put(chunk):
                         return
                 put(_EOF)
@@ -360,43 +412,57 @@ class MRTReader:
     def columns(self) -> Iterator[dict[str, Any]]:
         """The decoder's raw column buffers per batch (what `__iter__` wraps as Arrow)."""
         dec = _mrt.Decoder(strict=self.strict, batch_size=self.batch_size)
-        stream, raw = open_decompressed(self.path)
-        compression_error: str | None = None
+        stream = _open(self.path)
+        self.report.compression = stream.kind
+        self.report.compressed_bytes = self.path.stat().st_size
         try:
-            chunks = (
-                self._threaded_chunks(stream, raw) if self.threaded else self._chunks(stream, raw)
-            )
-            try:
-                for chunk in chunks:
-                    dec.feed(chunk)
-                    while (cols := self._decode(dec, False)) is not None:
-                        yield cols
-            except _CompressionError as exc:
-                compression_error = str(exc)
+            chunks = self._threaded_chunks(stream) if self.threaded else self._chunks(stream)
+            for chunk in chunks:
+                dec.feed(chunk)
+                while (cols := self._decode(dec, False)) is not None:
+                    yield cols
+            if stream.damage is not None and self.strict:
+                self._fill_report(dec, stream)
+                raise self._stream_error(dec, stream.damage)
+            # the end: what is left is one incomplete record at most (lenient: counted)
             while (cols := self._decode(dec, True)) is not None:
                 yield cols
         finally:
             stream.close()
-            raw.close()
-            self._fill_report(dec)
-        if compression_error is not None:
-            msg = f"compressed stream is damaged: {compression_error}"
-            if self.strict:
-                raise MRTDecodeError(
-                    str(self.path), self.report.bytes_decompressed, self.report.records, msg
-                )
-            self.report.issues.append((self.report.bytes_decompressed, self.report.records, msg))
+            self._fill_report(dec, stream)
+        if self.on_done is not None:
+            self.on_done(self.report)
+
+    def _stream_error(self, dec: Any, damage: StreamDamage) -> MRTDecodeError:
+        s = dec.stats()
+        offset, present = int(s["offset"]), int(s["buffered"])
+        if present:
+            cut = f"the record at byte offset {offset:,} is incomplete ({present:,} bytes present)"
+        else:
+            cut = f"the data end at a record boundary, byte offset {offset:,}"
+        after = _LOST_AFTER.get(damage.kind, "the rest of the file")
+        return MRTDecodeError(
+            str(self.path),
+            offset,
+            int(s["records"]),
+            f"{damage.message}: {int(s['records_ok']):,} complete records before it; {cut}; "
+            f"lost: {after}",
+            compressed_offset=damage.compressed_offset,
+            hint="the file is damaged or was cut short (an incomplete download?): fetch it "
+            "again, or decode with strict=False (--lenient) to keep the complete records "
+            "before the damage",
+        )
 
     def _decode(self, dec: Any, final: bool) -> dict[str, Any] | None:
         try:
             cols: dict[str, Any] | None = dec.decode(final)
         except _mrt.DecodeError as exc:
             reason, offset, record = exc.args
-            self._fill_report(dec)
+            self._fill_report(dec, None)
             raise MRTDecodeError(str(self.path), offset, record, reason) from None
         return cols
 
-    def _fill_report(self, dec: Any) -> None:
+    def _fill_report(self, dec: Any, stream: DecompressedStream | None) -> None:
         s = dec.stats()
         r = self.report
         r.records = s["records"]
@@ -408,10 +474,28 @@ class MRTReader:
         r.resyncs = s["resyncs"]
         r.partial_records = s["partial_records"]
         r.issues = [(int(o), int(rec), str(m)) for o, rec, m in dec.issues()]
+        if s["tail_offset"] >= 0:
+            r.incomplete_record = {
+                "offset": int(s["tail_offset"]),
+                "present": int(s["tail_present"]),
+                "announced": int(s["tail_announced"]),
+            }
+        if stream is None:
+            return
+        r.bytes_decompressed = stream.decompressed
+        r.compressed_read = stream.compressed_read
+        if stream.damage is not None:
+            r.stream_damage = stream.damage.as_dict()
+            r.issues.append((stream.damage.decompressed_offset, r.records, stream.damage.message))
 
 
-class _CompressionError(Exception):
-    pass
+def _open(path: Path) -> DecompressedStream:
+    try:
+        return open_stream(path)
+    except OSError as exc:
+        raise InputError(
+            f"cannot open: {exc.strerror}", path=path, hint="check the path and its permissions"
+        ) from exc
 
 
 def read_table(path: Path | str, **kwargs: Any) -> pa.Table:

@@ -1,4 +1,8 @@
-"""The DuckDB catalog: one view per Parquet dataset plus provenance tables, rebuilt atomically."""
+"""The DuckDB catalog: one view per Parquet dataset plus provenance tables, rebuilt atomically.
+
+`_provenance` has one row per raw file with where it came from and, for files a build step read
+in full, its integrity: `complete`, or `damaged` with what was lost (`damage`, and the reader's
+offsets and counts as JSON in `damage_detail`); NULL when no step checked it (`checked_by`)."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from nethealth.errors import NotFoundError
-from nethealth.lake.raw import Provenance
+from nethealth.lake.raw import Integrity, Provenance, load_integrity
 from nethealth.lake.storage import atomic_path
 from nethealth.settings import Settings
 
@@ -25,6 +29,10 @@ PROVENANCE_SCHEMA = pa.schema(
         ("sha256", pa.string()),
         ("size", pa.int64()),
         ("simulated", pa.bool_()),
+        ("integrity", pa.string()),  # complete | damaged | NULL (not read in full by a step)
+        ("damage", pa.string()),
+        ("damage_detail", pa.string()),
+        ("checked_by", pa.string()),
     ]
 )
 
@@ -50,7 +58,8 @@ def write_catalog(
                 con.execute(
                     f"CREATE VIEW {_quote_ident(path.stem)} AS SELECT * FROM read_parquet({literal})"
                 )
-            rows = [{f.name: getattr(p, f.name) for f in PROVENANCE_SCHEMA} for p in provenance]
+            found = load_integrity(settings.lake_dir)
+            rows = [_provenance_row(p, found.get(p.sha256)) for p in provenance]
             prov_table = pa.Table.from_pylist(rows, schema=PROVENANCE_SCHEMA)
             con.register("prov_in", prov_table)
             con.execute("CREATE TABLE _provenance AS SELECT * FROM prov_in")
@@ -71,6 +80,16 @@ def write_catalog(
         finally:
             con.close()
     return dest
+
+
+def _provenance_row(p: Provenance, found: Integrity | None) -> dict[str, object]:
+    row: dict[str, object] = {n: getattr(p, n) for n in PROVENANCE_SCHEMA.names if hasattr(p, n)}
+    if found is not None:
+        row["integrity"] = "damaged" if found.damaged else "complete"
+        row["damage"] = found.damage
+        row["damage_detail"] = json.dumps(found.detail, sort_keys=True) if found.damaged else None
+        row["checked_by"] = ", ".join(found.steps)
+    return row
 
 
 def open_catalog(settings: Settings) -> duckdb.DuckDBPyConnection:

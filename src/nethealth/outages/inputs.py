@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from nethealth.bgp.damage import build_reader
 from nethealth.bgp.ingest import guess_collector
-from nethealth.bgp.mrt import MRTReader
 from nethealth.common import asof
 from nethealth.errors import InputError
 from nethealth.formats.atlas import (
@@ -218,7 +218,7 @@ def read_bgp(
     out: list[pa.Table] = []
     for i, f in enumerate(files):
         report("bgp decode", i, len(files))
-        reader = MRTReader(f.path, collector=f.collector, strict=strict, threaded=False)
+        reader = build_reader(f.path, collector=f.collector, strict=strict, threaded=False)
         out.extend(reduce_elements(b) for b in reader)
     report("bgp decode", len(files), len(files))
     return out or [ROUTE_COLUMNS.empty_table()]

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from nethealth.bgp.mrt import MRTReader
+from nethealth.bgp.damage import build_reader
 from nethealth.rpki.coverage import routes_from_bgp_elements
 from nethealth.rpki.prefixes import format_prefixes, parse_prefixes, range_columns
 
@@ -80,7 +80,7 @@ def read_routes(
         batches = (
             pq.ParquetFile(path).iter_batches()
             if path.suffix == ".parquet"
-            else MRTReader(path, collector=collector, strict=strict)
+            else build_reader(path, collector=collector, strict=strict)
         )
         for batch in batches:
             parts.append(routes_from_elements(pa.Table.from_batches([batch]), snapshot))

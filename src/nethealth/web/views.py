@@ -484,6 +484,7 @@ class AboutView(BaseModel):
     lake_message: str | None
     simulated: bool
     provenance: list[ProvenanceRecord]
+    damaged_inputs: int  # raw files the build found damaged or truncated (used in part)
     build_steps: list[BuildStep]
     links: PageLinks
 
@@ -508,6 +509,7 @@ def about_view(ctx: AppContext) -> AboutView:
         lake_message=message,
         simulated=any(p.simulated for p in provenance),
         provenance=provenance,
+        damaged_inputs=sum(p.integrity == "damaged" for p in provenance),
         build_steps=steps,
         links=PageLinks(html="/about", json_="/about.json"),
     )

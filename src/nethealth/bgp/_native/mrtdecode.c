@@ -289,6 +289,15 @@ typedef struct {
     struct { uint64_t off, rec; char msg[256]; } issues[100];
     int nissues;
     uint64_t err_off, err_rec, rec_off, partial_records;
+    /* the record the input ends inside (final decode): offset, bytes present, announced
+     * length (0 when even its 12-byte header is incomplete); tail_off < 0: none */
+    int64_t tail_off;
+    uint64_t tail_present, tail_announced;
+    /* lenient resynchronisation in progress (it may span feed() calls): where it began, why,
+     * and for a record cut by the end of the input its header's length and the bytes left */
+    int scanning, scan_cut;
+    uint64_t scan_off, scan_len, scan_avail;
+    char scan_err[256];
     char err[256];
 } Decoder;
 
@@ -1322,6 +1331,50 @@ static int do_record(Decoder *d, int type, int subtype, uint32_t ts, const uint8
     }
 }
 
+/* Lenient resynchronisation: scan forward from in_pos for a plausible header whose successor is
+ * plausible too. What the available input rules out is skipped; a candidate that needs more
+ * input to be judged waits for it (the scan resumes there on the next call), so the result does
+ * not depend on how the input was split into feed() calls. Returns 1 when done, 0 when it needs
+ * more input. */
+static int scan(Decoder *d, int final) {
+    size_t q = d->in_pos;
+    int found = 0;
+    for (; q + 12 <= d->in_len; q++) {
+        const uint8_t *c = d->in + q;
+        if (!header_plausible(d, c, d->in_len - q) || rd32(c + 8) > RESYNC_MAX_LEN) continue;
+        uint64_t nxt = (uint64_t)q + 12 + rd32(c + 8);
+        if (nxt + 12 + RESYNC_SLACK <= d->in_len) {
+            /* the successor must look like a header too, give or take a few bytes (some
+             * producers misstate every record's length by a constant) */
+            int ok = 0;
+            for (uint64_t k = nxt; k <= nxt + RESYNC_SLACK && !ok; k++)
+                ok = header_plausible(d, d->in + k, d->in_len - k);
+            if (ok) { found = 1; break; }
+            continue;
+        }
+        if (nxt == d->in_len && final) { found = 1; break; }
+        if (!final) break; /* need more input to judge this candidate */
+    }
+    if (!found && !final) { /* skip what is ruled out; resume at q with more input */
+        d->skipped_bytes += q - d->in_pos;
+        d->in_pos = q;
+        return 0;
+    }
+    size_t stop = found ? q : d->in_len;
+    d->skipped_bytes += stop - d->in_pos;
+    d->in_pos = stop;
+    add_issue(d, d->scan_off, d->records, d->scan_err);
+    d->scanning = 0;
+    if (!found && d->scan_cut) { /* nothing decodable behind it: the input was cut short */
+        d->tail_off = (int64_t)d->scan_off;
+        d->tail_present = d->scan_avail;
+        d->tail_announced = d->scan_len + 12;
+    } else {
+        d->resyncs++;
+    }
+    return 1;
+}
+
 /* 1 = batch ready, 0 = need more input, -1 = decode error (strict), -2 = out of memory.
  * Runs without the GIL: touches only the decoder's own memory. */
 static int run(Decoder *d, int final) {
@@ -1332,17 +1385,26 @@ static int run(Decoder *d, int final) {
         avail = d->in_len - d->in_pos;
         const uint8_t *h = d->in + d->in_pos;
         off = d->in_base + d->in_pos;
+        if (d->scanning) {
+            if (!scan(d, final)) return 0;
+            continue;
+        }
         if (avail == 0) return 0;
         if (avail < 12) {
             if (!final) return 0;
-            snprintf(d->err, sizeof(d->err), "truncated MRT header: %zu bytes at end of file",
-                     avail);
+            snprintf(d->err, sizeof(d->err),
+                     "incomplete record: %zu of its 12 header bytes present (the input ends "
+                     "inside it)", avail);
+            d->tail_off = (int64_t)off;
+            d->tail_present = avail;
+            d->tail_announced = 0;
             goto damaged_tail;
         }
         uint32_t ts = rd32(h);
         int type = rd16(h + 4), subtype = rd16(h + 6);
         uint32_t len = rd32(h + 8);
         int bad_header = !header_plausible(d, h, avail);
+        int cut = 0; /* a plausible header whose record runs past the end of the input */
         if (bad_header) {
             snprintf(d->err, sizeof(d->err),
                      "implausible MRT header (type %d, subtype %d, length %u, time %u)", type,
@@ -1350,50 +1412,31 @@ static int run(Decoder *d, int final) {
         } else if ((size_t)len + 12 > avail) {
             if (!final) return 0;
             snprintf(d->err, sizeof(d->err),
-                     "truncated MRT record: header announces %u bytes, %zu remain", len,
-                     avail - 12);
-            if (d->strict) goto damaged_tail;
+                     "incomplete record: header announces %u bytes, %zu present (the input "
+                     "ends inside it)", len, avail - 12);
+            if (d->strict) {
+                d->tail_off = (int64_t)off;
+                d->tail_present = avail;
+                d->tail_announced = (uint64_t)len + 12;
+                goto damaged_tail;
+            }
             bad_header = 1; /* lenient: the length may be what is damaged; look further on */
+            cut = 1;
         }
         if (bad_header) {
             if (d->strict) {
                 raise_decode_error(d, off, d->records);
                 return -1;
             }
-            /* scan forward for a plausible header whose successor is plausible too */
-            size_t start = d->in_pos;
-            size_t q = start + 1;
-            int found = 0;
-            for (; q + 12 <= d->in_len; q++) {
-                const uint8_t *c = d->in + q;
-                if (!header_plausible(d, c, d->in_len - q) || rd32(c + 8) > RESYNC_MAX_LEN)
-                    continue;
-                uint64_t nxt = (uint64_t)q + 12 + rd32(c + 8);
-                if (nxt + 12 + RESYNC_SLACK <= d->in_len) {
-                    /* the successor must look like a header too, give or take a few bytes
-                     * (some producers misstate every record's length by a constant) */
-                    int ok = 0;
-                    for (uint64_t k = nxt; k <= nxt + RESYNC_SLACK && !ok; k++)
-                        ok = header_plausible(d, d->in + k, d->in_len - k);
-                    if (ok) { found = 1; break; }
-                    continue;
-                }
-                if (nxt == d->in_len && final) { found = 1; break; }
-                if (!final) break; /* need more input to judge this candidate */
-            }
-            if (!found && !final) {
-                if (q > start + 1) { /* skip the bytes already ruled out */
-                    size_t skip = q - start;
-                    d->skipped_bytes += skip;
-                    d->in_pos += skip;
-                }
-                return 0;
-            }
-            size_t skip = (found ? q : d->in_len) - start;
-            add_issue(d, off, d->records, d->err);
-            d->skipped_bytes += skip;
-            d->resyncs++;
-            d->in_pos += skip;
+            /* look further on, from the next byte (see scan()) */
+            d->scanning = 1;
+            d->scan_cut = cut;
+            d->scan_off = off;
+            d->scan_len = len;
+            d->scan_avail = avail;
+            memcpy(d->scan_err, d->err, sizeof(d->err));
+            d->in_pos++;
+            d->skipped_bytes++;
             continue;
         }
         const uint8_t *body = h + 12, *end = body + len;
@@ -1605,6 +1648,7 @@ static int Decoder_init(Decoder *d, PyObject *args, PyObject *kw) {
     }
     d->strict = strict;
     d->batch_size = bs;
+    d->tail_off = -1;
     int32_t z = 0;
     if (buf_reserve(&d->peer_off, 4)) {
         PyErr_NoMemory();
@@ -1688,7 +1732,10 @@ static PyObject *Decoder_decode(Decoder *d, PyObject *args) {
 
 static PyObject *Decoder_stats(Decoder *d, PyObject *Py_UNUSED(ignored)) {
     return Py_BuildValue(
-        "{sKsKsKsKsKsKsKsKsKsK}", "partial_records", (unsigned long long)d->partial_records,
+        "{sLsKsKsKsKsKsKsKsKsKsKsKsK}", "tail_offset", (long long)d->tail_off, "tail_present",
+        (unsigned long long)d->tail_present, "tail_announced",
+        (unsigned long long)d->tail_announced, "partial_records",
+        (unsigned long long)d->partial_records,
         "records", (unsigned long long)d->records, "records_ok",
         (unsigned long long)d->records_ok, "skipped_records",
         (unsigned long long)d->skipped_records, "skipped_bytes",
