@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from fuzz.run import builtin_fuzz
 from fuzz.seed_corpus import seed
 from fuzz.target import one_input, through_reader

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from fuzz.formats_target import SEEDS, TARGETS, builtin_fuzz, one_input
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fuzz.formats_target import SEEDS, TARGETS, builtin_fuzz, one_input
 from nethealth.errors import InputError
 from nethealth.formats import peeringdb
 from nethealth.formats.asnames import parse_asnames, split_name

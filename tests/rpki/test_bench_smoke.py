@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
-from benchmarks.bench_rov import generate, run_nethealth, run_radix
 
+from benchmarks.bench_rov import generate, run_nethealth, run_radix
 from nethealth.formats.vrp import vrp_table
 from nethealth.rpki.prefixes import format_prefixes
 
