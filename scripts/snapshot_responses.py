@@ -21,7 +21,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from nethealth.api.app import create_app
+from nethealth.server.app import create_app
 from nethealth.settings import load_settings
 
 COUNTRIES = ("NL", "IN", "US", "IR", "BR", "ZZ")

@@ -300,7 +300,7 @@ def serve(
     """Serve the dashboard and the API (http://127.0.0.1:8000 by default)."""
     import uvicorn
 
-    from nethealth.api.app import create_app
+    from nethealth.server.app import create_app
 
     settings = settings_of(ctx)
     if host is not None or port is not None:

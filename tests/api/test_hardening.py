@@ -19,15 +19,15 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from nethealth.api.app import create_app
-from nethealth.api.formats import csv_response
-from nethealth.api.headers import SECURITY_HEADERS
 from nethealth.errors import ConfigError
 from nethealth.outages.query import to_csv as outages_csv
 from nethealth.routing.api import _respond as routing_respond
+from nethealth.server.app import create_app
+from nethealth.server.headers import SECURITY_HEADERS
 from nethealth.settings import Settings
 from nethealth.shutdowns.config import ShutdownSettings
 from nethealth.shutdowns.curation import add_event
+from nethealth.ui.formats import csv_response
 from tests.api.conftest import ASSETS, fixture_app
 from tests.api.fixture_lake import IXPS, make_settings
 from tests.api.full_world import FullWorld, build_full_world

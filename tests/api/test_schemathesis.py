@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nethealth.api.app import OPENAPI_URL
+from nethealth.server.app import OPENAPI_URL
 from nethealth.shutdowns.config import ShutdownSettings
 from tests.api.conftest import ASSETS, fixture_app
 from tests.api.fixture_lake import FIXTURE_INDICATORS, make_settings

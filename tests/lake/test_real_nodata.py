@@ -17,7 +17,6 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
-from nethealth.api.app import create_app
 from nethealth.bgp import derived as bgp_derived
 from nethealth.indicators.build import STEP as INDICATORS
 from nethealth.lake.build import load_state, run_build
@@ -29,6 +28,7 @@ from nethealth.routing import step as routing_step
 from nethealth.rpki import build as rpki_build
 from nethealth.rpki import source as rpki_source
 from nethealth.rpki.config import rpki_config
+from nethealth.server.app import create_app
 from nethealth.settings import Settings, load_settings
 from nethealth.sources import countries, ipdb, peeringdb, rir
 from tests.conftest import ASSETS, SHARED

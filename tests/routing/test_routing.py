@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -21,6 +20,7 @@ from nethealth.routing.cli import app
 from nethealth.routing.evaluate import Evaluation, evaluate, evaluate_run
 from nethealth.sim.config import SimConfig
 from nethealth.sim.run import run
+from tests.apps import router_app
 
 RIB = "bgp/derived/rrc06-full-20100701.tdv2.mrt.gz"
 
@@ -111,8 +111,7 @@ def test_real_rib_coverage_cli_and_api(shared_data: Path, tmp_path: Path) -> Non
     # the five rrc06 peers all accept those invalids: no ROV filtering in 2010
     peers = pq.read_table(out / "routing_peer_filtering.parquet").to_pylist()
     assert all(p["rov_filtering"] in (None, "none") for p in peers)
-    api = FastAPI()
-    api.include_router(router)
+    api = router_app(router)
     api.state.routing_dir = out
     client = TestClient(api)
     got = client.get("/api/v1/routing/asns/3333").json()

@@ -17,7 +17,6 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -37,6 +36,7 @@ from nethealth.settings import Settings, load_settings
 from nethealth.sim import SimConfig
 from nethealth.sim import run as run_sim
 from nethealth.sources import countries, peeringdb, rir
+from tests.apps import router_app
 from tests.conftest import ASSETS
 
 DAY = date(2025, 6, 1)
@@ -256,8 +256,7 @@ def test_scorecard_cli_and_api_on_the_built_lake(world: Path, built: Settings) -
     assert card["filtering"] == 90.0 and card["filtering_incidents"] == 1
     assert card["coordination"] == coord
 
-    api = FastAPI()
-    api.include_router(router)
+    api = router_app(router)
     api.state.routing_dir = lake
     client = TestClient(api)
     got = client.get(f"/api/v1/routing/asns/{asn}/scorecard", params={"month": "2025-06"})

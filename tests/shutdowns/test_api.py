@@ -11,15 +11,15 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from nethealth.api.app import create_app
+from nethealth.server.app import create_app
 from nethealth.settings import Settings
 from nethealth.shutdowns.api import router
 from nethealth.shutdowns.config import ShutdownSettings
 from nethealth.shutdowns.importer import import_file
 from nethealth.shutdowns.store import ShutdownStore
+from tests.apps import router_app
 from tests.shutdowns.test_store import EVENT
 
 TOKEN = "alice-token-0123456789abcdef"
@@ -211,10 +211,9 @@ def test_atom_feed_is_valid_atom(client: TestClient) -> None:
     assert parsed.entries[0].title.startswith("India: shutdown (local), 2024-02-01")
 
 
-def test_the_router_alone_renders_its_own_errors(settings: Settings) -> None:
-    app = FastAPI()
+def test_the_router_raises_typed_errors_the_one_handler_renders(settings: Settings) -> None:
+    app = router_app(router)
     app.state.settings = settings
-    app.include_router(router)
     with TestClient(app) as c:
         _error(c.get("/api/v1/shutdowns/an-nope"), 404)
         _error(c.get("/api/v1/shutdowns", params={"type": "outage"}), 400)

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from nethealth.api.app import create_app
 from nethealth.errors import InputError
 from nethealth.formats.stop_sheet import CANONICAL_COLUMNS
+from nethealth.server.app import create_app
 from nethealth.settings import Settings
 from nethealth.shutdowns.cli import app as cli
 from nethealth.shutdowns.config import ShutdownSettings

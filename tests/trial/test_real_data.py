@@ -19,8 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from nethealth.api.app import create_app
 from nethealth.cli import app
+from nethealth.server.app import create_app
 from nethealth.settings import load_settings
 from scripts.snapshot_responses import urls
 from tests.conftest import ASSETS, SHARED

@@ -11,10 +11,11 @@ import pytest
 from babel.messages.catalog import Catalog, Message
 from fastapi.testclient import TestClient
 
-from nethealth.api.models import ErrorDetail
 from nethealth.settings import Settings
-from nethealth.web import i18n, render
-from nethealth.web.formatting import fmt_number, formatters
+from nethealth.ui import i18n
+from nethealth.ui.formatting import fmt_number, formatters
+from nethealth.ui.models import ErrorDetail
+from nethealth.web import render
 from tests.api.conftest import fixture_app
 from tests.web.conftest import LiveServer
 from tests.web.test_browser import _axe_violations

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from nethealth.web.charts import NARROW, WIDE, Point, date_ticks, line_chart, nice_ticks, summarise
-from nethealth.web.formatting import fmt_change, fmt_number, fmt_value
+from nethealth.ui.charts import NARROW, WIDE, Point, date_ticks, line_chart, nice_ticks, summarise
+from nethealth.ui.formatting import fmt_change, fmt_number, fmt_value
 from nethealth.web.map import (
     PALETTE,
     build_outline,

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
-from nethealth.api.app import create_app
 from nethealth.indicators.registry import all_indicators
+from nethealth.server.app import create_app
 from nethealth.web.render import code_spans
 from tests.api.conftest import ASSETS
 from tests.api.fixture_lake import IPV6, IXPS, PROVENANCE, make_settings

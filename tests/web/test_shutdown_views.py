@@ -11,8 +11,8 @@ import pytest
 
 from nethealth.shutdowns.events import Clock, DistinctEvent, group
 from nethealth.shutdowns.store import EventState, StoreState
-from nethealth.web.charts import WIDE, bar_chart, count_ticks
-from nethealth.web.formatting import fmt_usd
+from nethealth.ui.charts import WIDE, bar_chart, count_ticks
+from nethealth.ui.formatting import fmt_usd
 from nethealth.web.shutdown_country import layer_counts, layer_window
 from nethealth.web.shutdown_views import (
     ListFilters,

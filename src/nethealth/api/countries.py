@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from nethealth.api import service
-from nethealth.api.context import AppContext, get_context
-from nethealth.api.errors import ERROR_RESPONSES
-from nethealth.api.formats import OutputFormat, csv_response, wants_csv
-from nethealth.api.models import CountryDetail, CountryList
+from nethealth.indicators import query as service
+from nethealth.ui.context import AppContext, get_context
+from nethealth.ui.formats import OutputFormat, csv_response, wants_csv
+from nethealth.ui.models import ERROR_RESPONSES, CountryDetail, CountryList
 
 router = APIRouter(prefix="/api/v1", tags=["countries"], responses=ERROR_RESPONSES)
 

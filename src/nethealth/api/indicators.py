@@ -7,14 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from nethealth.api import service
-from nethealth.api.context import AppContext, get_context
 from nethealth.api.countries import SERIES_CSV, Format
-from nethealth.api.errors import ERROR_RESPONSES
-from nethealth.api.formats import csv_response, wants_csv
-from nethealth.api.models import IndicatorList, IndicatorValues
-from nethealth.api.params import DATE
 from nethealth.common.dates import parse_date
+from nethealth.indicators import query as service
+from nethealth.ui.context import AppContext, get_context
+from nethealth.ui.formats import csv_response, wants_csv
+from nethealth.ui.models import ERROR_RESPONSES, IndicatorList, IndicatorValues
+from nethealth.ui.params import DATE
 
 router = APIRouter(prefix="/api/v1", tags=["indicators"], responses=ERROR_RESPONSES)
 

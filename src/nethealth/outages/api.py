@@ -7,9 +7,9 @@
 Each event carries `cost` (low/central/high USD, model version, basis and inputs of
 `nethealth.economics.cost_model`; see outages.cost), null when no estimate exists.
 
-Errors use the API's one body `{"error": {"status", "code", "message", "hint"}}` with the real
-status (400 bad parameter, 404 unknown event, 503 nothing detected yet), rendered here so the
-router behaves the same inside any app. Date ranges are bounded by `Settings.max_range_days`.
+Routes raise the typed errors of `nethealth.errors` (400 bad parameter, 404 unknown event, 503
+nothing detected yet); the app's one handler renders them. Date ranges are bounded by
+`Settings.max_range_days`.
 """
 
 from __future__ import annotations
@@ -19,16 +19,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from nethealth.api.errors import error_response
-from nethealth.api.models import ErrorBody
-from nethealth.api.params import DATE_TIME
 from nethealth.common.dates import parse_datetime
-from nethealth.errors import InputError, NethealthError, NotFoundError
+from nethealth.errors import InputError, NotFoundError
 from nethealth.formats.atom import MEDIA_TYPE as ATOM_MEDIA_TYPE
 from nethealth.outages.feed import outage_feed
 from nethealth.outages.query import MAX_LIMIT, EventFilter, evidence_series, get_event, to_csv
 from nethealth.outages.query import list_events as query_events
 from nethealth.settings import Settings, load_settings
+from nethealth.ui.models import ErrorBody
+from nethealth.ui.params import DATE_TIME
 
 router = APIRouter(prefix="/api/v1/events", tags=["outage events"])
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -62,15 +61,6 @@ def _int(text: str | None, name: str, lo: int, hi: int) -> int | None:
     return value
 
 
-def _render(exc: NethealthError) -> JSONResponse:
-    if isinstance(exc, InputError):
-        return error_response(400, str(exc).split("\n  hint:")[0], exc.hint)
-    if isinstance(exc, NotFoundError):
-        missing = "no outage events in the lake" in exc.message
-        return error_response(503 if missing else 404, exc.message, exc.hint)
-    return error_response(500, exc.message, exc.hint)
-
-
 @router.get(
     "",
     responses={**RESPONSES, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
@@ -102,23 +92,20 @@ def list_events(
     offset: Annotated[str | None, Query(description="Skip this many")] = None,
     fmt: Annotated[str | None, Query(alias="format", description="json (default) or csv")] = None,
 ) -> Response:
-    try:
-        if fmt not in (None, "json", "csv"):
-            raise InputError(f"unknown format {fmt!r}", field="format", hint="use json or csv")
-        settings = _settings(request)
-        flt = EventFilter(
-            country=country.upper() if country else None,
-            scope=scope,
-            asn=_int(asn, "asn", 0, 2**32 - 1),
-            status=status,
-            start=parse_datetime(start, "from"),
-            end=parse_datetime(end, "to"),
-            limit=_int(limit, "limit", 1, MAX_LIMIT) or 1000,
-            offset=_int(offset, "offset", 0, 10**9) or 0,
-        ).check(settings.max_range_days)
-        rows = query_events(settings, flt)
-    except NethealthError as exc:
-        return _render(exc)
+    if fmt not in (None, "json", "csv"):
+        raise InputError(f"unknown format {fmt!r}", field="format", hint="use json or csv")
+    settings = _settings(request)
+    flt = EventFilter(
+        country=country.upper() if country else None,
+        scope=scope,
+        asn=_int(asn, "asn", 0, 2**32 - 1),
+        status=status,
+        start=parse_datetime(start, "from"),
+        end=parse_datetime(end, "to"),
+        limit=_int(limit, "limit", 1, MAX_LIMIT) or 1000,
+        offset=_int(offset, "offset", 0, 10**9) or 0,
+    ).check(settings.max_range_days)
+    rows = query_events(settings, flt)
     if fmt == "csv":
         return Response(
             to_csv(rows),
@@ -144,12 +131,9 @@ def feed(
     request: Request,
     limit: Annotated[str | None, Query(description="Entries, 1-200 (default 50)")] = None,
 ) -> Response:
-    try:
-        settings = _settings(request)
-        flt = EventFilter(limit=_int(limit, "limit", 1, 200) or 50).check()
-        rows = query_events(settings, flt)
-    except NethealthError as exc:
-        return _render(exc)
+    settings = _settings(request)
+    flt = EventFilter(limit=_int(limit, "limit", 1, 200) or 50).check()
+    rows = query_events(settings, flt)
     # Absolute links from the configured public URL, never from the request's Host header.
     body = outage_feed(rows, base_url=settings.public_url)
     return Response(body, media_type=ATOM_MEDIA_TYPE)
@@ -163,15 +147,12 @@ def one_event(
         bool, Query(description="Include the binned signals around the event")
     ] = True,
 ) -> Response:
-    try:
-        if not event_id.startswith("out-") or len(event_id) > 40:
-            raise NotFoundError(
-                f"no outage event {event_id!r}", hint="event ids look like out-0123456789ab"
-            )
-        settings = _settings(request)
-        event = get_event(settings, event_id)
-        if series:
-            event["series"] = evidence_series(settings, event)
-    except NethealthError as exc:
-        return _render(exc)
+    if not event_id.startswith("out-") or len(event_id) > 40:
+        raise NotFoundError(
+            f"no outage event {event_id!r}", hint="event ids look like out-0123456789ab"
+        )
+    settings = _settings(request)
+    event = get_event(settings, event_id)
+    if series:
+        event["series"] = evidence_series(settings, event)
     return JSONResponse(event)

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from nethealth.common.csv_cells import safe_cell
-from nethealth.errors import InputError, NotFoundError
+from nethealth.errors import DatasetNotBuiltError, InputError, NotFoundError
 from nethealth.outages.cost import COST_COLUMNS, api_cost
 from nethealth.outages.events import EVENT_SCHEMA
 from nethealth.outages.lake import EVENTS, SIGNALS, dataset_path
@@ -93,8 +93,9 @@ def _literal(path: Path) -> str:
 def _events_path(settings: Settings) -> Path:
     path = dataset_path(settings, EVENTS)
     if not path.is_file():
-        raise NotFoundError(
-            "no outage events in the lake yet", hint="run `nethealth outages detect` first"
+        raise DatasetNotBuiltError(
+            "no outage events in the lake yet",
+            hint="run `nethealth build` (or `nethealth outages detect`) first",
         )
     return path
 

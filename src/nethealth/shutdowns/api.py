@@ -2,28 +2,28 @@
 
 Read: list with filters (JSON or CSV), one event with its history, the audit log, an Atom feed.
 Write (curators, `Authorization: Bearer <token>`): add, edit, retract. No token → 401; a token
-that is not a curator's (or curation closed) → 403. Errors use the API's one body
-`{"error": {"status", "code", "message", "hint"}}` with the real status, rendered here so the
-router behaves the same inside any app.
+that is not a curator's (or curation closed) → 403. Routes raise the typed errors of
+`nethealth.errors`; the app's one handler renders them.
 """
 
 from __future__ import annotations
 
-import functools
 import hmac
 import json
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, ParamSpec
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from nethealth.api.errors import error_response
-from nethealth.api.models import ErrorBody
-from nethealth.api.params import YEAR
-from nethealth.errors import ConfigError, InputError, NethealthError, NotFoundError
+from nethealth.errors import (
+    ForbiddenError,
+    InputError,
+    NotFoundError,
+    TooLargeError,
+    UnauthorizedError,
+)
 from nethealth.settings import Settings, load_settings
 from nethealth.shutdowns.config import ShutdownSettings
 from nethealth.shutdowns.curation import (
@@ -45,8 +45,8 @@ from nethealth.shutdowns.query import (
     to_csv,
 )
 from nethealth.shutdowns.store import EventState, LogEntry, ShutdownStore
-
-P = ParamSpec("P")
+from nethealth.ui.models import ErrorBody
+from nethealth.ui.params import YEAR
 
 
 def today_utc() -> date:
@@ -69,56 +69,6 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(prefix="/api/v1/shutdowns", tags=["shutdowns"])
-
-
-class HttpError(Exception):
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        hint: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status, self.message, self.hint, self.headers = status, message, hint, headers
-
-
-def _to_response(exc: Exception) -> JSONResponse:
-    if isinstance(exc, HttpError):
-        return error_response(exc.status, exc.message, exc.hint, exc.headers)
-    if isinstance(exc, NotFoundError):
-        return error_response(404, exc.message, exc.hint)
-    if isinstance(exc, InputError):
-        return error_response(400, str(exc).split("\n  hint:")[0], exc.hint)
-    if isinstance(exc, ConfigError):
-        return error_response(503, exc.message, exc.hint)
-    if isinstance(exc, NethealthError):
-        return error_response(500, exc.message, exc.hint)
-    raise exc
-
-
-def guarded(fn: Callable[P, Any]) -> Callable[P, Any]:
-    """Render our errors as the API error body, whatever app the router is mounted in."""
-
-    @functools.wraps(fn)
-    def sync_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except (HttpError, NethealthError) as exc:
-            return _to_response(exc)
-
-    return sync_wrapper
-
-
-def guarded_async(fn: Callable[P, Awaitable[Any]]) -> Callable[P, Awaitable[Any]]:
-    @functools.wraps(fn)
-    async def async_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
-        try:
-            return await fn(*args, **kwargs)
-        except (HttpError, NethealthError) as exc:
-            return _to_response(exc)
-
-    return async_wrapper
 
 
 def _settings(request: Request) -> Settings:
@@ -155,51 +105,50 @@ def _curator(request: Request) -> str:
     scheme, _, token = header.partition(" ")
     challenge = {"WWW-Authenticate": 'Bearer realm="nethealth curation"'}
     if scheme.lower() != "bearer" or not token.strip():
-        raise HttpError(
-            401,
+        raise UnauthorizedError(
             "curation needs a bearer token",
-            "send `Authorization: Bearer <token>`; tokens are set with NETHEALTH_SHUTDOWNS_CURATORS",
-            challenge,
+            hint="send `Authorization: Bearer <token>`; tokens are set with "
+            "NETHEALTH_SHUTDOWNS_CURATORS",
+            headers=challenge,
         )
     if not conf.curators:
-        raise HttpError(
-            403,
+        raise ForbiddenError(
             "curation through the API is closed on this server",
-            "the operator enables it with NETHEALTH_SHUTDOWNS_CURATORS=name=token,…",
+            hint="the operator enables it with NETHEALTH_SHUTDOWNS_CURATORS=name=token,…",
         )
     given = token.strip().encode()
     for known, name in conf.curators.items():
         if hmac.compare_digest(given, known.encode()):
             return f"api:{name}"
-    raise HttpError(403, "this token is not a curator's", "ask the operator for a token")
+    raise ForbiddenError("this token is not a curator's", hint="ask the operator for a token")
 
 
 async def _body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if len(raw) > MAX_BODY:
-        raise HttpError(413, f"the body is larger than {MAX_BODY} bytes", "send fewer fields")
+        raise TooLargeError(f"the body is larger than {MAX_BODY} bytes", hint="send fewer fields")
     try:
         data = json.loads(raw or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise HttpError(400, f"the body is not JSON: {exc}", "send a JSON object") from None
+        raise InputError(f"the body is not JSON: {exc}", hint="send a JSON object") from None
     if not isinstance(data, dict):
-        raise HttpError(400, "the body must be a JSON object", 'e.g. {"fields": {…}}')
+        raise InputError("the body must be a JSON object", hint='e.g. {"fields": {…}}')
     return data
 
 
 def _fields(body: dict[str, Any]) -> dict[str, Any]:
     fields = body.get("fields")
     if not isinstance(fields, dict):
-        raise HttpError(400, "the body needs a `fields` object", 'e.g. {"fields": {"scope": …}}')
+        raise InputError("the body needs a `fields` object", hint='e.g. {"fields": {"scope": …}}')
     return fields
 
 
 def _reason(body: dict[str, Any], required: bool = False) -> str | None:
     reason = body.get("reason")
     if reason is not None and not isinstance(reason, str):
-        raise HttpError(400, "`reason` must be text")
+        raise InputError("`reason` must be text")
     if required and not (reason or "").strip():
-        raise HttpError(400, "a reason is required", "say why, in a sentence")
+        raise InputError("a reason is required", hint="say why, in a sentence")
     return reason
 
 
@@ -223,14 +172,14 @@ def _bounded(value: int | None, default: int, top: int, name: str) -> int:
     if value is None:
         return default
     if not 1 <= value <= top:
-        raise HttpError(400, f"{name} must be between 1 and {top}", "page with offset")
+        raise InputError(f"{name} must be between 1 and {top}", hint="page with offset")
     return value
 
 
 def _wants_csv(request: Request, fmt: str | None) -> bool:
     if fmt is not None:
         if fmt not in ("json", "csv"):
-            raise HttpError(400, f"unknown format {fmt!r}", "json or csv")
+            raise InputError(f"unknown format {fmt!r}", hint="json or csv")
         return fmt == "csv"
     accept = request.headers.get("accept", "")
     return "text/csv" in accept and "application/json" not in accept
@@ -252,7 +201,6 @@ Format = Annotated[str | None, Query(description="json (default) or csv")]
     summary="Shutdown events, filtered (JSON or CSV)",
     responses={**RESPONSES, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
-@guarded
 def list_events(
     request: Request,
     country: Country = None,
@@ -329,7 +277,6 @@ def criteria() -> dict[str, Any]:
     summary="The audit log: who changed what, when (old and new values)",
     responses=RESPONSES,
 )
-@guarded
 def audit_log(
     request: Request,
     event_id: Annotated[str | None, Query(max_length=64, description="one event only")] = None,
@@ -360,7 +307,6 @@ def audit_log(
         400: RESPONSES[400],
     },
 )
-@guarded
 def feed(
     request: Request,
     limit: Annotated[int | None, Query(description="entries, 1–200, default 50")] = None,
@@ -383,7 +329,6 @@ STATUSES = ("ongoing", "ended", "unknown")
     summary="Distinct events: records grouped into the events they describe",
     responses=RESPONSES,
 )
-@guarded
 def list_distinct_events(
     request: Request,
     country: Country = None,
@@ -405,7 +350,7 @@ def list_distinct_events(
         country=country, year=year, type=type, scope=scope, source=source, retracted=False
     )
     if status is not None and status not in STATUSES:
-        raise HttpError(400, f"{status!r} is not a status", "ongoing, ended or unknown")
+        raise InputError(f"{status!r} is not a status", hint="ongoing, ended or unknown")
     state = _store(request).state()
     clock = Clock.of(state, today_utc())
     found = [
@@ -433,7 +378,6 @@ def list_distinct_events(
     summary="One distinct event with its records",
     responses=RESPONSES,
 )
-@guarded
 def get_distinct_event(request: Request, distinct_event_id: str) -> Any:
     state = _store(request).state()
     event = event_index(state).get(distinct_event_id)
@@ -470,9 +414,9 @@ _GROUP_BODY = {
 def _record_ids(body: dict[str, Any]) -> list[str]:
     ids = body.get("records")
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or not ids:
-        raise HttpError(400, "the body needs `records`: a list of ids", 'e.g. {"records": […]}')
+        raise InputError("the body needs `records`: a list of ids", hint='e.g. {"records": […]}')
     if len(ids) > 200:
-        raise HttpError(400, "at most 200 records at a time", "merge or split in parts")
+        raise InputError("at most 200 records at a time", hint="merge or split in parts")
     return ids
 
 
@@ -482,7 +426,6 @@ def _record_ids(body: dict[str, Any]) -> list[str]:
     responses=WRITE_RESPONSES,
     openapi_extra=_GROUP_BODY,
 )
-@guarded_async
 async def merge(request: Request) -> Any:
     actor = _curator(request)
     body = await _body(request)
@@ -501,7 +444,6 @@ async def merge(request: Request) -> Any:
     responses=WRITE_RESPONSES,
     openapi_extra=_GROUP_BODY,
 )
-@guarded_async
 async def split(request: Request) -> Any:
     actor = _curator(request)
     body = await _body(request)
@@ -522,7 +464,6 @@ async def split(request: Request) -> Any:
     summary="One record, its distinct event, provenance and history",
     responses=RESPONSES,
 )
-@guarded
 def get_event(request: Request, event_id: str) -> Any:
     store = _store(request)
     ev = store.get(event_id)
@@ -577,7 +518,6 @@ _WRITE_BODY = {
     responses=WRITE_RESPONSES,
     openapi_extra=_WRITE_BODY,
 )
-@guarded_async
 async def add(request: Request) -> Any:
     actor = _curator(request)
     body = await _body(request)
@@ -593,7 +533,6 @@ async def add(request: Request) -> Any:
     responses=WRITE_RESPONSES,
     openapi_extra=_WRITE_BODY,
 )
-@guarded_async
 async def edit(request: Request, event_id: str) -> Any:
     actor = _curator(request)
     body = await _body(request)
@@ -611,7 +550,6 @@ async def edit(request: Request, event_id: str) -> Any:
     responses=WRITE_RESPONSES,
     openapi_extra=_WRITE_BODY,
 )
-@guarded_async
 async def retract(request: Request, event_id: str) -> Any:
     actor = _curator(request)
     body = await _body(request)

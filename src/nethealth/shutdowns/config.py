@@ -4,7 +4,7 @@ worldbank_base_url      World Bank API base (a mirror or file:// in tests)
 shutdowns_curators      name=token pairs, comma-separated, for the write API
 shutdowns_api_token     one token (curator name "api") when names are not needed
 Every token has at least MIN_TOKEN_LENGTH (16) characters; a shorter one is a ConfigError when
-the app starts (`nethealth.api.app.create_app`).
+the app starts (`nethealth.server.app.create_app`).
 """
 
 from __future__ import annotations

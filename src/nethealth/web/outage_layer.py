@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from nethealth.api.context import AppContext
-from nethealth.web.formatting import fmt_count
+from nethealth.ui.context import AppContext
+from nethealth.ui.formatting import fmt_count
 from nethealth.web.map import class_for, classify
 from nethealth.web.outage_views import (
     API,

@@ -9,13 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from nethealth.api.context import AppContext, get_context
-from nethealth.api.errors import ERROR_RESPONSES
-from nethealth.api.params import DATE_TIME
 from nethealth.shutdowns.store import ShutdownStore
-from nethealth.web.charts import NARROW, WIDE
-from nethealth.web.i18n import ENGLISH, Translator
-from nethealth.web.outage_charts import TimeChart, TimePoint, time_chart
+from nethealth.ui.charts import NARROW, WIDE
+from nethealth.ui.context import AppContext, get_context
+from nethealth.ui.i18n import ENGLISH, Translator
+from nethealth.ui.models import ERROR_RESPONSES
+from nethealth.ui.params import DATE_TIME
+from nethealth.ui.time_charts import TimeChart, TimePoint, time_chart
 from nethealth.web.outage_views import (
     SEVERITIES,
     STATUSES,

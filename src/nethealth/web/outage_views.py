@@ -15,13 +15,12 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field
 
-from nethealth.api.errors import ApiError
 from nethealth.common.dates import parse_datetime
-from nethealth.errors import InputError, NotFoundError
+from nethealth.errors import DatasetNotBuiltError, InputError, NotFoundError
 from nethealth.outages.query import MAX_LIMIT, EventFilter, evidence_series, get_event, list_events
 from nethealth.settings import Settings
-from nethealth.web.i18n import ENGLISH, N_, Translator
-from nethealth.web.outage_charts import TimePoint
+from nethealth.ui.i18n import ENGLISH, N_, Translator
+from nethealth.ui.time_charts import TimePoint
 from nethealth.web.routing_views import CountryWithRouting
 from nethealth.web.shutdown_views import CountryRef, Names
 
@@ -47,7 +46,6 @@ SENTENCE = {  # how a summary sentence names the signal before the place
 SHORT = {"bgp": N_("BGP /24"), "bgp6": N_("BGP /48 (IPv6)"), "atlas": N_("Atlas probes"),
          "atlas_targets": N_("Atlas targets")}  # fmt: skip
 SIGNAL_ORDER = ("bgp", "bgp6", "atlas", "atlas_targets")
-NO_DETECTION = "no outage events in the lake"
 
 
 def signal_title(signal: str) -> str:
@@ -78,14 +76,6 @@ def duration_text(seconds: int, t: Translator = ENGLISH) -> str:
     if mins or not parts:
         parts.append(t.gettext("%(minutes)s min", minutes=mins))
     return " ".join(parts)
-
-
-def lake_error(exc: NotFoundError | InputError) -> ApiError:
-    """The API's statuses for the same failures: 503 before any detection, 404, 400."""
-    if isinstance(exc, InputError):
-        return ApiError(400, str(exc).split("\n  hint:")[0], hint=exc.hint)
-    status = 503 if NO_DETECTION in exc.message else 404
-    return ApiError(status, exc.message, hint=exc.hint)
 
 
 # Rows of the list ------------------------------------------------------------------------------
@@ -190,30 +180,28 @@ def list_query(f: OutageFilters) -> str:
 
 def check_filters(f: OutageFilters, settings: Settings) -> EventFilter:
     if f.status and f.status not in STATUSES:
-        raise ApiError(400, f"unknown status {f.status!r}", hint="choose ongoing or ended")
+        raise InputError(
+            f"unknown status {f.status!r}", field="status", hint="choose ongoing or ended"
+        )
     if f.severity and f.severity not in SEVERITIES:
-        raise ApiError(400, f"unknown severity {f.severity!r}", hint="choose warning or critical")
-    try:
-        return EventFilter(
-            country=f.country,
-            status=f.status,
-            start=parse_datetime(f.from_, "from"),
-            end=parse_datetime(f.to, "to"),
-            limit=MAX_LIMIT,
-        ).check(settings.max_range_days)
-    except InputError as exc:
-        raise lake_error(exc) from None
+        raise InputError(
+            f"unknown severity {f.severity!r}", field="severity", hint="choose warning or critical"
+        )
+    return EventFilter(
+        country=f.country,
+        status=f.status,
+        start=parse_datetime(f.from_, "from"),
+        end=parse_datetime(f.to, "to"),
+        limit=MAX_LIMIT,
+    ).check(settings.max_range_days)
 
 
 def outage_list(
     settings: Settings, names: Names, f: OutageFilters, t: Translator = ENGLISH
 ) -> OutageListView:
     flt = check_filters(f, settings)
-    try:
-        rows = list_events(settings, flt)
-        every = list_events(settings, EventFilter(limit=MAX_LIMIT))  # for the country choices
-    except NotFoundError as exc:
-        raise lake_error(exc) from None
+    rows = list_events(settings, flt)
+    every = list_events(settings, EventFilter(limit=MAX_LIMIT))  # for the country choices
     if f.severity:  # the API has no severity filter: the page narrows the API's answer
         rows = [r for r in rows if r["severity"] == f.severity]
     events = [event_row(r, names, t) for r in rows]
@@ -485,13 +473,10 @@ def outage_event(
     t: Translator = ENGLISH,
 ) -> OutageEventView:
     if not event_id.startswith("out-") or len(event_id) > 40:  # the API's rule and wording
-        raise ApiError(
-            404, f"no outage event {event_id!r}", hint="event ids look like out-0123456789ab"
+        raise NotFoundError(
+            f"no outage event {event_id!r}", hint="event ids look like out-0123456789ab"
         )
-    try:
-        ev = get_event(settings, event_id)
-    except NotFoundError as exc:
-        raise lake_error(exc) from None
+    ev = get_event(settings, event_id)
     row = event_row(ev, names, t)
     entity = primary_entity(ev)
     place = row.place
@@ -596,7 +581,7 @@ def country_outages(
     `country_name` is the country as the page names it (its language); default the English name."""
     try:
         rows = list_events(settings, EventFilter(country=cc, limit=MAX_LIMIT))
-    except NotFoundError:
+    except DatasetNotBuiltError:
         return None
     if not rows:
         return None
@@ -649,7 +634,7 @@ def ongoing_by_country(settings: Settings) -> dict[str, list[dict[str, Any]]]:
     """Ongoing detected events per country ({} before any detection)."""
     try:
         rows = list_events(settings, EventFilter(status="ongoing", limit=MAX_LIMIT))
-    except NotFoundError:
+    except DatasetNotBuiltError:
         return {}
     out: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
@@ -661,7 +646,7 @@ def ongoing_by_country(settings: Settings) -> dict[str, list[dict[str, Any]]]:
 def latest_data_end(settings: Settings) -> dt.date | None:
     try:
         rows = list_events(settings, EventFilter(limit=1))
-    except NotFoundError:
+    except DatasetNotBuiltError:
         return None
     return parse_time(rows[0]["data_end"]).date() if rows else None
 

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from nethealth.api.context import AppContext, get_context
-from nethealth.api.errors import ERROR_RESPONSES
 from nethealth.shutdowns.store import ShutdownStore
+from nethealth.ui.charts import NARROW, WIDE, Point, line_chart
+from nethealth.ui.context import AppContext, get_context
+from nethealth.ui.i18n import ENGLISH, Translator
+from nethealth.ui.models import ERROR_RESPONSES
 from nethealth.web import views
-from nethealth.web.charts import NARROW, WIDE, Point, line_chart
-from nethealth.web.i18n import ENGLISH, Translator
 from nethealth.web.map import NONE_FILL, MapCountry, load_outline, paint
 from nethealth.web.outage_layer import outage_map_view
 from nethealth.web.outage_views import OUTAGE_LAYER, CountryWithOutages, country_outages

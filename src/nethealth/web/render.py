@@ -12,12 +12,12 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from nethealth.api.context import AppContext
-from nethealth.api.models import ErrorDetail
 from nethealth.errors import NethealthError
-from nethealth.web import i18n
-from nethealth.web.formatting import formatters
-from nethealth.web.i18n import N_
+from nethealth.ui import i18n
+from nethealth.ui.context import AppContext
+from nethealth.ui.formatting import formatters
+from nethealth.ui.i18n import N_
+from nethealth.ui.models import ErrorDetail
 from nethealth.web.views import SIMULATED_NOTICE
 
 NAV = (

@@ -13,9 +13,8 @@ from typing import Any
 import duckdb
 from fastapi import Request
 
-from nethealth.api.errors import ApiError
 from nethealth.common.dates import parse_datetime
-from nethealth.errors import InputError
+from nethealth.errors import DatasetNotBuiltError, InputError
 
 
 @dataclass(frozen=True)
@@ -28,11 +27,9 @@ class RoutingData:
     def query(self, dataset: str, sql: str, params: list[Any]) -> list[dict[str, Any]]:
         """Rows of `sql` where `{t}` is the dataset; values are always bound parameters."""
         if not self.has(dataset):
-            raise ApiError(
-                503,
+            raise DatasetNotBuiltError(
                 f"dataset {dataset} has not been built",
-                hint="run `nethealth routing coverage` / `incidents` first",
-                code="unavailable",
+                hint="run `nethealth build` (or `nethealth routing coverage` / `incidents`)",
             )
         con = duckdb.connect()
         try:

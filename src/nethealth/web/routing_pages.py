@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from nethealth.api.errors import ERROR_RESPONSES, bad_request
-from nethealth.api.params import DATE_TIME
-from nethealth.web.charts import NARROW, WIDE, BarChart, bar_chart
-from nethealth.web.i18n import ENGLISH, Translator
+from nethealth.errors import InputError
+from nethealth.ui.charts import NARROW, WIDE, BarChart, bar_chart
+from nethealth.ui.i18n import ENGLISH, Translator
+from nethealth.ui.models import ERROR_RESPONSES
+from nethealth.ui.params import DATE_TIME
 from nethealth.web.render import render, translator_for
 from nethealth.web.routing_data import RoutingData, get_routing
 from nethealth.web.routing_views import (
@@ -61,7 +62,9 @@ def _filters(
     if asn:
         text = asn.strip().upper().removeprefix("AS")
         if not text.isdigit() or int(text) >= 2**32:
-            raise bad_request(f"not an AS number: {asn!r}", "e.g. 64500 or AS64500")
+            raise InputError(
+                f"not an AS number: {asn!r}", field="asn", hint="e.g. 64500 or AS64500"
+            )
         number = int(text)
     return IncidentFilters(type=kind or None, asn=number, from_=from_ or None, to=to or None)
 

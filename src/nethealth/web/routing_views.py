@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field
 
-from nethealth.api.errors import ApiError
-from nethealth.web.i18n import ENGLISH, N_, Translator
+from nethealth.errors import InputError, NotFoundError
+from nethealth.ui.i18n import ENGLISH, N_, Translator
 from nethealth.web.routing_data import (
     RoutingData,
     country_rollup,
@@ -166,7 +166,9 @@ def state_shares(cov: list[FamilyCoverage]) -> list[StateShare]:
 def _pager(base: str, page: int, per_page: int, total: int, anchor: str) -> Pager:
     pages = max(1, math.ceil(total / per_page))
     if page > pages:
-        raise ApiError(400, f"page {page} is past the last page ({pages})", hint="use page=1")
+        raise InputError(
+            f"page {page} is past the last page ({pages})", field="page", hint="use page=1"
+        )
 
     def href(p: int) -> str:
         return f"{base}?page={p}#{anchor}" if p > 1 else f"{base}#{anchor}"
@@ -225,7 +227,7 @@ def _card(row: dict[str, Any]) -> Scorecard:
 
 def asn_view(data: RoutingData, asn: int, page: int) -> AsnPageView:
     if not 0 <= asn < 2**32:
-        raise ApiError(400, f"AS number out of range: {asn}")
+        raise InputError(f"AS number out of range: {asn}", field="asn")
     snap = latest_snapshot(data, "routing_rov_asn")
     rov = data.query(
         "routing_rov_asn",
@@ -238,7 +240,7 @@ def asn_view(data: RoutingData, asn: int, page: int) -> AsnPageView:
         [asn, snap],
     )[0]["n"]
     if not rov and not total:  # the routing API's wording
-        raise ApiError(404, f"AS{asn} originates no route in the data")
+        raise NotFoundError(f"AS{asn} originates no route in the data")
     base = f"/asn/{asn}"
     pager = _pager(base, page, PREFIX_PAGE, int(total), "prefixes")
     prefixes = data.query(
@@ -313,10 +315,12 @@ def incident_list_view(
     data: RoutingData, f: IncidentFilters, t: Translator = ENGLISH
 ) -> IncidentListView:
     if f.type and f.type not in TYPE_LABELS:
-        raise ApiError(400, f"unknown incident type {f.type!r}", hint=" | ".join(TYPE_LABELS))
+        raise InputError(
+            f"unknown incident type {f.type!r}", field="type", hint=" | ".join(TYPE_LABELS)
+        )
     t0, t1 = parse_time(f.from_, "from"), parse_time(f.to, "to")
     if t0 and t1 and t1 < t0:
-        raise ApiError(400, "to is before from", hint="swap the dates")
+        raise InputError("to is before from", hint="swap the dates")
     where = (
         "(? IS NULL OR type = ?) AND (? IS NULL OR culprit_asn = ? OR list_contains(victim_asns, ?)) "
         'AND (? IS NULL OR coalesce("end", start) >= ?) AND (? IS NULL OR start <= ?)'
@@ -427,7 +431,7 @@ def _peer_count(r: dict[str, Any], sightings: list[SightingRow]) -> tuple[int, b
 def incident_view(data: RoutingData, incident_id: str, t: Translator = ENGLISH) -> IncidentView:
     rows = data.query("routing_incidents", "SELECT * FROM {t} WHERE id = ?", [incident_id])
     if not rows:  # the routing API's wording
-        raise ApiError(404, f"no incident {incident_id!r}")
+        raise NotFoundError(f"no incident {incident_id!r}")
     r = rows[0]
     peers = [p for p in r["peers"] or [] if p]
     # Records written before `sightings` existed keep distinct paths and peers but not their

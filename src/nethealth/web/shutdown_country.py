@@ -9,12 +9,12 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field
 
-from nethealth.api.context import AppContext
 from nethealth.shutdowns.events import Clock, DistinctEvent, event_index
 from nethealth.shutdowns.query import EventFilter, select
 from nethealth.shutdowns.store import StoreState
-from nethealth.web.formatting import fmt_count
-from nethealth.web.i18n import ENGLISH, Translator
+from nethealth.ui.context import AppContext
+from nethealth.ui.formatting import fmt_count
+from nethealth.ui.i18n import ENGLISH, Translator
 from nethealth.web.map import class_for, classify
 from nethealth.web.shutdown_views import (
     API,

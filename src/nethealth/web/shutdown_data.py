@@ -17,9 +17,10 @@ import duckdb
 import pycountry
 from fastapi import Request
 
-from nethealth.api.context import AppContext
-from nethealth.api.lake import LakeReader, LakeUnavailableError
+from nethealth.errors import LakeUnavailableError
+from nethealth.lake.reader import LakeReader
 from nethealth.shutdowns.store import ShutdownStore, store_dir
+from nethealth.ui.context import AppContext
 
 # Shared with nethealth.shutdowns.api: one store per app, so the log is parsed once per change.
 STORE_ATTR = "shutdown_store"

@@ -10,15 +10,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from nethealth.api.lake import LakeReader
-from nethealth.api.models import API_VERSION
 from nethealth.economics.cost_model import METHOD_VERSION
 from nethealth.economics.wdi import FLAG_YEAR_GAP
+from nethealth.lake.reader import LakeReader
 from nethealth.shutdowns.events import Clock, DistinctEvent, event_index
 from nethealth.shutdowns.model import CRITERIA, CRITERIA_TEXT, Json
 from nethealth.shutdowns.query import record_with_event
 from nethealth.shutdowns.store import EventState, LogEntry, ShutdownStore
-from nethealth.web.formatting import fmt_usd
+from nethealth.ui.formatting import fmt_usd
+from nethealth.ui.models import API_VERSION
 from nethealth.web.shutdown_data import CostLookup, CostRow, event_costs, record_costs
 from nethealth.web.shutdown_views import (
     API,

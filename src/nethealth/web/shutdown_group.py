@@ -9,11 +9,11 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from nethealth.api.lake import LakeReader
-from nethealth.api.models import API_VERSION
 from nethealth.errors import NotFoundError
+from nethealth.lake.reader import LakeReader
 from nethealth.shutdowns.events import GROUPING_VERSION, STALE_AFTER_YEARS, Clock, event_index
 from nethealth.shutdowns.store import ShutdownStore
+from nethealth.ui.models import API_VERSION
 from nethealth.web.shutdown_data import record_costs
 from nethealth.web.shutdown_event import (
     CostSection,

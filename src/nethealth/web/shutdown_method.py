@@ -16,7 +16,7 @@ from nethealth.economics.wdi import (
     POPULATION,
 )
 from nethealth.shutdowns.model import CRITERIA, CRITERIA_TEXT
-from nethealth.web.formatting import fmt_number
+from nethealth.ui.formatting import fmt_number
 
 FORMULA = (
     ("GDP(c, Y) / days in year", "daily GDP of the country in the event's count year, current US$"),

@@ -9,13 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from nethealth.api.context import AppContext, get_context
-from nethealth.api.errors import ERROR_RESPONSES
-from nethealth.api.params import YEAR
 from nethealth.shutdowns.events import Clock
 from nethealth.shutdowns.model import SCOPES, SOURCES, TYPES
 from nethealth.shutdowns.store import ShutdownStore
-from nethealth.web.charts import NARROW, WIDE, BarChart, bar_chart
+from nethealth.ui.charts import NARROW, WIDE, BarChart, bar_chart
+from nethealth.ui.context import AppContext, get_context
+from nethealth.ui.models import ERROR_RESPONSES
+from nethealth.ui.params import YEAR
 from nethealth.web.render import render
 from nethealth.web.shutdown_data import country_names, get_store, today_utc
 from nethealth.web.shutdown_event import EventView, event_view

@@ -21,14 +21,13 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field
 
-from nethealth.api.errors import ApiError
-from nethealth.api.models import API_VERSION
 from nethealth.errors import InputError
 from nethealth.shutdowns.events import Clock, DistinctEvent, EventIndex, event_index
 from nethealth.shutdowns.model import SCOPES, SOURCES, TYPES, Json
 from nethealth.shutdowns.query import EventFilter, select
 from nethealth.shutdowns.store import EventState, StoreState
-from nethealth.web.formatting import fmt_count, fmt_number
+from nethealth.ui.formatting import fmt_count, fmt_number
+from nethealth.ui.models import API_VERSION
 from nethealth.web.views import PageLinks, SortOrder
 
 SOURCE_LABELS = {
@@ -399,11 +398,6 @@ def year_summary(
     return text
 
 
-def _bad_parameter(exc: InputError) -> ApiError:
-    # The API's wording (nethealth.shutdowns.api): the message without the appended hint.
-    return ApiError(400, str(exc).split("\n  hint:")[0], hint=exc.hint)
-
-
 # The list --------------------------------------------------------------------------------------
 
 
@@ -519,17 +513,14 @@ def parse_filters(
     unit: Unit = Unit.events,
 ) -> tuple[ListFilters, EventFilter]:
     """Validate the form's values like the API does (same rules, same messages)."""
-    try:
-        flt = EventFilter.parse(
-            country=country,
-            year=year,
-            type=type,
-            scope=scope,
-            source=source,
-            retracted=_RETRACTED_ARG[records],
-        )
-    except InputError as exc:
-        raise _bad_parameter(exc) from None
+    flt = EventFilter.parse(
+        country=country,
+        year=year,
+        type=type,
+        scope=scope,
+        source=source,
+        retracted=_RETRACTED_ARG[records],
+    )
     filters = ListFilters(
         country=flt.country,
         year=flt.year,
@@ -644,9 +635,9 @@ def list_view(
     rows: Sequence[EventState | DistinctEvent] = events if unit is Unit.events else found
     pages = max(1, math.ceil(len(rows) / per_page))
     if page > pages:
-        raise ApiError(
-            400,
+        raise InputError(
             f"page {page} is past the last page ({pages})",
+            field="page",
             hint=f"the list has fewer {unit.value} with these filters; start again at page 1",
         )
     shown_events = events[(page - 1) * per_page : page * per_page] if unit is Unit.events else []

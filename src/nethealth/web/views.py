@@ -13,11 +13,16 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field
 
-from nethealth.api import service
-from nethealth.api.context import AppContext
-from nethealth.api.errors import ApiError
-from nethealth.api.lake import LakeUnavailableError, ValueRow
-from nethealth.api.models import (
+from nethealth.common.status import Status
+from nethealth.errors import InputError, LakeUnavailableError
+from nethealth.indicators import query as service
+from nethealth.indicators.registry import Indicator
+from nethealth.lake.reader import ValueRow
+from nethealth.ui.charts import Point, summarise
+from nethealth.ui.context import AppContext
+from nethealth.ui.formatting import fmt_number, fmt_value
+from nethealth.ui.i18n import ENGLISH, Translator
+from nethealth.ui.models import (
     API_VERSION,
     CountryMeta,
     IndicatorMeta,
@@ -25,11 +30,6 @@ from nethealth.api.models import (
     SourceRef,
     Value,
 )
-from nethealth.common.status import Status
-from nethealth.indicators.registry import Indicator
-from nethealth.web.charts import Point, summarise
-from nethealth.web.formatting import fmt_number, fmt_value
-from nethealth.web.i18n import ENGLISH, Translator
 from nethealth.web.map import ColourClass, class_for, classify
 from nethealth.web.method_docs import DetectorMethod, detector_methods
 from nethealth.web.shutdown_method import TrackerMethod, tracker_method
@@ -419,7 +419,7 @@ def country_view(ctx: AppContext, raw_cc: str, t: Translator = ENGLISH) -> Count
 def country_redirect_target(ctx: AppContext, raw_cc: str | None) -> str:
     """Where the country picker's GET form lands; validates like the country page."""
     if not raw_cc or not raw_cc.strip():
-        raise ApiError(400, "choose a country", hint="pick a country in the list, then Go")
+        raise InputError("choose a country", hint="pick a country in the list, then Go")
     return f"/country/{service.resolve_country(ctx, raw_cc.strip()).cc}"
 
 

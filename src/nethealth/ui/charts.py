@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from nethealth.web.formatting import fmt_change, fmt_number, fmt_value
+from nethealth.ui.formatting import fmt_change, fmt_number, fmt_value
 
 LEFT, RIGHT, TOP, BOTTOM = 56.0, 24.0, 14.0, 30.0
 MAX_MARKERS = 60  # beyond this, point markers turn the line into a smudge

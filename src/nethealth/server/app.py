@@ -1,7 +1,7 @@
 """The application factory: API v1, the dashboard pages, their JSON twins and static files.
 
 Nothing happens at import time; `create_app(settings)` builds everything from the settings.
-Run with `uvicorn --factory nethealth.api.app:app_from_env` or `create_app(load_settings())`.
+Run with `uvicorn --factory nethealth.server.app:app_from_env` or `create_app(load_settings())`.
 """
 
 from __future__ import annotations
@@ -20,18 +20,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nethealth import __version__ as nethealth_version
 from nethealth.api import countries, indicators
-from nethealth.api.context import AppContext, IndicatorProvider, SourceProvider
-from nethealth.api.errors import install_error_handlers
-from nethealth.api.lake import LakeReader
-from nethealth.api.middleware import BodyLimit, SecurityHeaders
 from nethealth.errors import ConfigError
 from nethealth.indicators.registry import all_indicators
+from nethealth.lake.reader import LakeReader
 from nethealth.outages import api as outages_api
 from nethealth.routing import api as routing_api
+from nethealth.server.errors import install_error_handlers
+from nethealth.server.middleware import BodyLimit, SecurityHeaders
 from nethealth.settings import Settings, load_settings
 from nethealth.shutdowns import api as shutdowns_api
 from nethealth.shutdowns.config import ShutdownSettings
 from nethealth.sources.catalog import all_sources
+from nethealth.ui.context import AppContext, IndicatorProvider, SourceProvider
 from nethealth.web import outage_pages, pages, routing_pages, shutdown_pages
 from nethealth.web.render import render_error
 
@@ -156,5 +156,5 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 
 def app_from_env() -> FastAPI:
-    """For `uvicorn --factory nethealth.api.app:app_from_env`: settings from NETHEALTH_*."""
+    """For `uvicorn --factory nethealth.server.app:app_from_env`: settings from NETHEALTH_*."""
     return create_app(load_settings())

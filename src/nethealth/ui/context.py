@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from nethealth.api.lake import LakeReader
 from nethealth.indicators.registry import Indicator
+from nethealth.lake.reader import LakeReader
 from nethealth.settings import Settings
 from nethealth.sources.base import SourceInfo
 

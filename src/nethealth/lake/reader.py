@@ -17,19 +17,13 @@ from typing import Any
 
 import duckdb
 
-from nethealth.errors import NethealthError
+from nethealth.errors import LakeUnavailableError
 from nethealth.lake.catalog import open_catalog
 from nethealth.settings import Settings
 
 log = logging.getLogger(__name__)
 
 BUILD_HINT = "run `nethealth build` (or `nethealth demo` for the offline demo), then reload"
-
-
-class LakeUnavailableError(NethealthError):
-    """The catalog is missing or lacks a view the server needs: served as HTTP 503."""
-
-    exit_code = 7
 
 
 @dataclass(frozen=True)

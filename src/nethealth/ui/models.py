@@ -26,6 +26,20 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
+# The error answers the OpenAPI document lists for every endpoint (routers add their own).
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorBody, "description": "Bad parameter (invalid date, range, format…)"},
+    404: {"model": ErrorBody, "description": "Unknown country, indicator or record"},
+    503: {"model": ErrorBody, "description": "The dataset has not been built yet"},
+}
+WRITE_RESPONSES: dict[int | str, dict[str, object]] = {
+    **ERROR_RESPONSES,
+    401: {"model": ErrorBody, "description": "No bearer token"},
+    403: {"model": ErrorBody, "description": "Not a curator's token, or curation is closed"},
+    413: {"model": ErrorBody, "description": "The request body is too large"},
+}
+
+
 class Value(BaseModel):
     date: dt.date
     value: float | None

@@ -1,7 +1,9 @@
-"""One error body for every failure, with the real HTTP status (the Datasette habit).
+"""The one error path: every failure becomes one error body with the real HTTP status.
 
-API paths and JSON twins answer `{"error": {status, code, message, hint}}`; pages answer an HTML
-page with the same wording. FastAPI's 422 validation errors become 400 with this body.
+Routes raise the typed errors of `nethealth.errors` (each knows its `http_status` and `code`) and
+nothing else; this handler renders them. API paths and JSON twins answer
+`{"error": {status, code, message, hint}}`; pages answer an HTML page with the same wording.
+FastAPI's 422 validation errors become 400 with this body (the Datasette habit).
 """
 
 from __future__ import annotations
@@ -14,19 +16,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from nethealth.api.headers import add_security_headers
-from nethealth.api.lake import LakeUnavailableError
-from nethealth.api.models import ErrorBody, ErrorDetail
-from nethealth.errors import InputError, NethealthError, NotFoundError
+from nethealth.errors import NethealthError
+from nethealth.server.headers import add_security_headers
+from nethealth.ui.models import ErrorBody, ErrorDetail
 
 log = logging.getLogger(__name__)
 
 HtmlErrorRenderer = Callable[[Request, ErrorDetail], Response]
 
+# Codes of the statuses the framework itself answers (unknown path, wrong method, …).
 _CODES = {
     400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
@@ -36,46 +36,17 @@ _CODES = {
     503: "unavailable",
 }
 
-# The pre-built error responses that the OpenAPI document lists for every endpoint.
-ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    400: {"model": ErrorBody, "description": "Bad parameter (invalid date, range, format…)"},
-    404: {"model": ErrorBody, "description": "Unknown country or indicator"},
-    503: {"model": ErrorBody, "description": "The lake has not been built yet"},
-}
-
-
-class ApiError(Exception):
-    """An error raised by a route with a chosen status; rendered as the one error body."""
-
-    def __init__(
-        self, status: int, message: str, *, hint: str | None = None, code: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.detail = ErrorDetail(
-            status=status, code=code or _CODES.get(status, "error"), message=message, hint=hint
-        )
-
-
-def bad_request(message: str, hint: str | None = None) -> ApiError:
-    return ApiError(400, message, hint=hint)
-
 
 def detail_for(exc: Exception) -> ErrorDetail:
     """Map any exception to the error detail the client sees (no internals for the unexpected)."""
-    if isinstance(exc, ApiError):
-        return exc.detail
-    if isinstance(exc, LakeUnavailableError):
-        return ErrorDetail(status=503, code="lake_unavailable", message=exc.message, hint=exc.hint)
-    if isinstance(exc, NotFoundError):
-        return ErrorDetail(status=404, code="not_found", message=exc.message, hint=exc.hint)
-    if isinstance(exc, InputError):  # the message names the parameter (field) and the place
-        return ErrorDetail(status=400, code="bad_request", message=exc.message, hint=exc.hint)
+    if isinstance(exc, NethealthError):
+        return ErrorDetail(
+            status=exc.http_status, code=exc.code, message=exc.message, hint=exc.hint
+        )
     if isinstance(exc, RequestValidationError):
         return _validation_detail(exc)
     if isinstance(exc, StarletteHTTPException):
         return _http_detail(exc)
-    if isinstance(exc, NethealthError):
-        return ErrorDetail(status=500, code="internal_error", message=exc.message, hint=exc.hint)
     return ErrorDetail(
         status=500,
         code="internal_error",
@@ -118,10 +89,14 @@ def _http_detail(exc: StarletteHTTPException) -> ErrorDetail:
     return ErrorDetail(status=status, code=_CODES.get(status, "error"), message=message)
 
 
-def _allow_headers(exc: Exception) -> dict[str, str]:
-    """The router's own Allow header (write endpoints accept more than GET)."""
+def _headers(exc: Exception, status: int) -> dict[str, str]:
+    """Headers an answer needs: the error's own (WWW-Authenticate), or the router's Allow."""
+    if isinstance(exc, NethealthError):
+        return dict(exc.headers)
     given = getattr(exc, "headers", None) or {}
-    return {"Allow": given.get("Allow") or given.get("allow") or "GET, HEAD"}
+    if status == 405:
+        return {"Allow": given.get("Allow") or given.get("allow") or "GET, HEAD"}
+    return {}
 
 
 def wants_json(request: Request) -> bool:
@@ -135,39 +110,22 @@ def json_error(detail: ErrorDetail, headers: dict[str, str] | None = None) -> JS
     return JSONResponse(body, status_code=detail.status, headers=headers)
 
 
-def error_response(
-    status: int, message: str, hint: str | None = None, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    """The one error body, for routers that answer errors themselves instead of raising."""
-    detail = ErrorDetail(
-        status=status, code=_CODES.get(status, "error"), message=message, hint=hint
-    )
-    return json_error(detail, headers)
-
-
 def install_error_handlers(app: FastAPI, html: HtmlErrorRenderer | None = None) -> None:
-    """Route every exception through `detail_for`, then answer as JSON or as an HTML page."""
+    """Route every exception through `detail_for`, then answer as JSON or as an HTML page,
+    with the security headers (Starlette answers a 500 from outside every middleware)."""
 
     async def handle(request: Request, exc: Exception) -> Response:
         detail = detail_for(exc)
-        if detail.status >= 500 and not isinstance(exc, LakeUnavailableError):
+        if detail.status >= 500 and detail.code not in ("lake_unavailable", "not_built"):
             log.error("error serving %s", request.url.path, exc_info=exc)
-        headers = _allow_headers(exc) if detail.status == 405 else None
+        headers = _headers(exc, detail.status)
         if html is not None and not wants_json(request):
             response = html(request, detail)
-            if headers:
-                response.headers.update(headers)
+            response.headers.update(headers)
         else:
-            response = json_error(detail, headers)
-        # A 500 is sent from outside every middleware: the headers are set here as well.
+            response = json_error(detail, headers or None)
         add_security_headers(response.headers)
         return response
 
-    for exc_type in (
-        ApiError,
-        NethealthError,
-        RequestValidationError,
-        StarletteHTTPException,
-        Exception,
-    ):
+    for exc_type in (NethealthError, RequestValidationError, StarletteHTTPException, Exception):
         app.add_exception_handler(exc_type, handle)

@@ -162,7 +162,7 @@ def switcher(lang: str, path: str, query: Iterable[tuple[str, str]]) -> list[Lan
 
 
 def locale_dir() -> Traversable:
-    return files("nethealth.web").joinpath("locale")
+    return files("nethealth.ui").joinpath("locale")
 
 
 def catalog_file(lang: str) -> Traversable:
@@ -219,12 +219,12 @@ class Translator:
 
     def number(self, value: float) -> str:
         """A number as the page's `number` filter writes it (`1,204`, `1 204`, `1.204`)."""
-        from nethealth.web.formatting import formatters  # formatting imports this module
+        from nethealth.ui.formatting import formatters  # formatting imports this module
 
         return formatters(self.lang).number(value)
 
     def usd(self, value: float) -> str:
-        from nethealth.web.formatting import formatters
+        from nethealth.ui.formatting import formatters
 
         return formatters(self.lang).usd(value)
 
@@ -256,8 +256,9 @@ def _source_root() -> Path:
 
 
 def extract_catalog() -> Catalog:
-    """Every msgid in the code: `_()`/`ngettext()` in the templates; in Python, `N_()` anywhere in
-    the package and `gettext()`/`ngettext()` (a `Translator`'s) in the web modules."""
+    """Every msgid in the code: `_()`/`ngettext()` in the templates; in Python, `N_()` and a
+    `Translator`'s `gettext()`/`ngettext()` anywhere in the package (web, ui and the areas'
+    pages)."""
     from babel.messages.extract import extract  # only the tooling needs the extractors
 
     root = _source_root()
@@ -269,8 +270,7 @@ def extract_catalog() -> Catalog:
     sources += [
         (p, "python", PYTHON_KEYWORDS)
         for p in sorted(root.rglob("*.py"))
-        if "N_(" in (text := p.read_text(encoding="utf-8"))
-        or (p.parent.name == "web" and "gettext(" in text)
+        if "N_(" in (text := p.read_text(encoding="utf-8")) or "gettext(" in text
     ]
     for path, method, keywords in sources:
         with path.open("rb") as f:

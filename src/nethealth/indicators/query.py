@@ -8,10 +8,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from nethealth.api.context import AppContext
-from nethealth.api.errors import ApiError, bad_request
-from nethealth.api.lake import CountryRow, ProvenanceRow, ValueRow
-from nethealth.api.models import (
+from nethealth.errors import InputError, NotFoundError
+from nethealth.indicators.registry import Indicator
+from nethealth.lake.reader import CountryRow, ProvenanceRow, ValueRow
+from nethealth.ui.context import AppContext
+from nethealth.ui.models import (
     CountryDetail,
     CountryList,
     CountryMeta,
@@ -26,7 +27,6 @@ from nethealth.api.models import (
     Value,
     ValueQuery,
 )
-from nethealth.indicators.registry import Indicator
 
 _CC = re.compile(r"^[A-Za-z]{2}$")
 
@@ -77,7 +77,7 @@ def resolve_indicator(ctx: AppContext, indicator_id: str) -> Indicator:
     hint = "list every indicator id at /api/v1/indicators"
     if near:
         hint = f"did you mean {', '.join(near)}? " + hint
-    raise ApiError(404, f"no indicator with id {indicator_id!r}", hint=hint)
+    raise NotFoundError(f"no indicator with id {indicator_id!r}", hint=hint)
 
 
 # Countries -------------------------------------------------------------------------------------
@@ -111,13 +111,13 @@ def _country_suggestions(raw: str, rows: Sequence[CountryRow]) -> list[CountryRo
     return [by_cc[c] for c in difflib.get_close_matches(key, list(by_cc), n=3, cutoff=0.5)]
 
 
-def unknown_country(ctx: AppContext, raw: str) -> ApiError:
+def unknown_country(ctx: AppContext, raw: str) -> NotFoundError:
     """A 404 whose hint names near matches (alpha-3 codes and names map back to alpha-2)."""
     near = _country_suggestions(raw, ctx.lake.countries())
     hint = "country codes are ISO 3166-1 alpha-2, e.g. NL; list them at /api/v1/countries"
     if near:
         hint = "did you mean " + ", ".join(f"{r.cc} ({r.name})" for r in near) + "? " + hint
-    return ApiError(404, f"no country with code {raw!r}", hint=hint)
+    return NotFoundError(f"no country with code {raw!r}", hint=hint)
 
 
 def resolve_country(ctx: AppContext, raw: str) -> CountryRow:
@@ -197,7 +197,7 @@ def parse_country_filter(ctx: AppContext, raw: Sequence[str] | None) -> list[str
         return None
     bad = [c for c in codes if not _CC.match(c)]
     if bad:
-        raise bad_request(
+        raise InputError(
             f"invalid country code(s): {', '.join(bad)}",
             hint="use ISO 3166-1 alpha-2 codes, e.g. country=NL,FR or country=NL&country=FR",
         )
@@ -221,12 +221,12 @@ def resolve_range(
     if start is None:
         start = end - timedelta(days=max_days)
     if start > end:
-        raise bad_request(
+        raise InputError(
             f"'from' ({start.isoformat()}) is after 'to' ({end.isoformat()})",
             hint="swap the two dates",
         )
     if (end - start).days > max_days:
-        raise bad_request(
+        raise InputError(
             f"the range {start.isoformat()}..{end.isoformat()} spans {(end - start).days} days; "
             f"at most {max_days} are served per request",
             hint="split the range into several requests, or download the bulk files",

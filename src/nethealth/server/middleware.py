@@ -2,7 +2,7 @@
 security headers on every response, and the request body limit.
 
 Starlette answers an unhandled exception (500) from outside all middleware, so the error
-handler adds the same headers itself (`api.errors.install_error_handlers`).
+handler adds the same headers itself (`server.errors.install_error_handlers`).
 """
 
 from __future__ import annotations
@@ -10,14 +10,15 @@ from __future__ import annotations
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from nethealth.api.errors import ApiError, error_response
-from nethealth.api.headers import add_security_headers
+from nethealth.errors import InputError, NethealthError, TooLargeError
+from nethealth.server.errors import detail_for, json_error
+from nethealth.server.headers import add_security_headers
 
 BODY_HINT = "send a smaller body; the server reads at most its max_body_bytes"
 
 
 class SecurityHeaders:
-    """Adds `api.headers.SECURITY_HEADERS` to every HTTP response that passes through."""
+    """Adds `server.headers.SECURITY_HEADERS` to every HTTP response that passes through."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -45,9 +46,9 @@ class BodyLimit:
         self.app = app
         self.max_bytes = max_bytes
 
-    def too_large(self) -> ApiError:
-        return ApiError(
-            413, f"the request body is larger than {self.max_bytes} bytes", hint=BODY_HINT
+    def too_large(self) -> TooLargeError:
+        return TooLargeError(
+            f"the request body is larger than {self.max_bytes} bytes", hint=BODY_HINT
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -68,8 +69,8 @@ class BodyLimit:
                 if received > self.max_bytes:
                     raise self.too_large()  # rendered by the app's error handler
                 if declared is not None and received > declared:
-                    raise ApiError(400, "the body is longer than its Content-Length",
-                                   hint="send a correct Content-Length")  # fmt: skip
+                    raise InputError("the body is longer than its Content-Length",
+                                     hint="send a correct Content-Length")  # fmt: skip
             return message
 
         await self.app(scope, counted, send)
@@ -85,12 +86,11 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _refuse(scope: Scope, receive: Receive, send: Send, error: ApiError | None) -> None:
+async def _refuse(scope: Scope, receive: Receive, send: Send, error: NethealthError | None) -> None:
     """Answer without reading the body (the one error body; SecurityHeaders wraps this)."""
     if error is None:
-        error = ApiError(400, "the Content-Length header is not a number",
-                         hint="send a correct Content-Length")  # fmt: skip
-    d = error.detail
-    response = error_response(d.status, d.message, d.hint)
+        error = InputError("the Content-Length header is not a number",
+                           hint="send a correct Content-Length")  # fmt: skip
+    response = json_error(detail_for(error))
     response.headers["Connection"] = "close"  # the unread body must not be read as a request
     await response(scope, receive, send)

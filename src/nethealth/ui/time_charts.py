@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from nethealth.web.charts import BOTTOM, LEFT, RIGHT, TOP, Size, Tick, nice_ticks
-from nethealth.web.formatting import fmt_number
+from nethealth.ui.charts import BOTTOM, LEFT, RIGHT, TOP, Size, Tick, nice_ticks
+from nethealth.ui.formatting import fmt_number
 
 HOUR_STEPS = (1, 2, 3, 6, 12, 24, 48)  # tick spacing in hours: the smallest that fits
 

@@ -9,7 +9,7 @@ from functools import partial
 
 from babel.numbers import format_decimal
 
-from nethealth.web.i18n import DEFAULT, N_, translations
+from nethealth.ui.i18n import DEFAULT, N_, translations
 
 # Units that name a kind of number rather than a thing counted: not repeated after each value.
 _BARE_UNITS = frozenset({"", "count", "number", "index", "ratio", "score", "share", "fraction"})
