@@ -12,10 +12,11 @@ from rich.table import Table
 from rich.text import Text
 
 from nethealth.cli_common import console, parse_day, run, settings_of
-from nethealth.errors import ConfigError
+from nethealth.errors import ConfigError, NotFoundError
 from nethealth.lake.build import StepOutcome
 from nethealth.lake.raw import Integrity
 from nethealth.settings import load_settings
+from nethealth.sources.base import Source
 
 app = typer.Typer(
     name="nethealth",
@@ -37,41 +38,57 @@ def _root(ctx: typer.Context, data_dir: DataDir = None) -> None:
     ctx.obj = load_settings(data_dir=data_dir)
 
 
-FETCHABLE = (
-    "ipdb", "rir", "peeringdb", "bgp-ris", "bgp-routeviews", "atlas", "irr", "tranco", "as-names",
-    "ihr-hegemony",
-)  # fmt: skip
 MISSING_SHOWN = 50  # a day of 5-minute dumps of a dead collector is 288 lines
-ELSEWHERE = {
-    "rpki": "nethealth rpki fetch", "caida-asrel": "nethealth routing fetch-asrel", "access-now": "nethealth shutdowns fetch",
-    "worldbank": "nethealth shutdowns fetch-worldbank", "dbip-city": "nethealth outages fetch-geo",
-}  # fmt: skip
+
+
+def _source(source_id: str) -> Source:
+    """The source of a command-line argument: an unknown id is a usage error (exit 2)."""
+    from nethealth.areas import get_source
+
+    try:
+        return get_source(source_id)
+    except NotFoundError as exc:
+        raise ConfigError(exc.message, hint=exc.hint) from None
+
+
+def _fetchable() -> str:
+    from nethealth.areas import all_sources
+
+    return ", ".join(s.id for s in all_sources() if s.fetch is not None)
 
 
 @app.command()
 def fetch(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(help=", ".join(FETCHABLE))],
+    source: Annotated[str, typer.Argument(help="Source id (`nethealth sources` lists them)")],
     day: Annotated[
         str | None,
         typer.Option(
             "--date",
-            help="Day YYYY-MM-DD: rir and the peeringdb archive (default: latest / today's "
-            "API state); the snapshot day for irr and the first day for bgp-ris, "
-            "bgp-routeviews, atlas and ihr-hegemony (required); tranco and as-names: today's",
+            help="Day YYYY-MM-DD: the snapshot day (rir, peeringdb archive, rpki archive, irr), "
+            "the month's first day (caida-asrel, dbip-city) or the first day of a range (bgp-*, "
+            "atlas, ihr-hegemony); default: the publisher's latest where it has one",
         ),
     ] = None,
     to: Annotated[
         str | None,
-        typer.Option("--to", help="Last day (bgp-*, atlas, ihr-hegemony; default: --date)"),
+        typer.Option(
+            "--to", help="Last day of a range (bgp-*, atlas, ihr-hegemony; default --date)"
+        ),
     ] = None,
     base_url: Annotated[
         str | None,
         typer.Option("--base-url", help="Override the publisher URL (a mirror, or file:///path)"),
     ] = None,
-    rir: Annotated[
-        list[str] | None, typer.Option("--rir", help="Only these RIRs (repeatable)")
+    parts: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--part",
+            help="Only these parts, repeatable: RIRs (rir), IRR databases (irr), WDI codes "
+            "(worldbank)",
+        ),
     ] = None,
+    rir: Annotated[list[str] | None, typer.Option("--rir", hidden=True)] = None,  # old spelling
     objects: Annotated[
         list[str] | None,
         typer.Option(
@@ -83,7 +100,9 @@ def fetch(
         list[str] | None,
         typer.Option("--collector", help="bgp-*: rrc00, route-views2, … (repeatable)"),
     ] = None,
-    kind: Annotated[str, typer.Option("--kind", help="bgp-*: rib or updates")] = "rib",
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="bgp-*: rib (default) or updates")
+    ] = None,
     strict: Annotated[
         bool,
         typer.Option(
@@ -93,90 +112,35 @@ def fetch(
         ),
     ] = False,
 ) -> None:
-    """Download one source from its real publisher into data/raw, with provenance."""
-    from nethealth.formats.peeringdb import OBJECTS
+    """Download one source from its real publisher into data/raw, with provenance (every source
+    with a publisher to fetch from; local files of any source: `nethealth load`)."""
     from nethealth.lake.raw import RawStore
     from nethealth.progress import progress_bar
-    from nethealth.sources import asnames, atlas, hegemony, ipdb, peeringdb, tranco
-    from nethealth.sources import mrt as mrt_source
-    from nethealth.sources import rir as rir_source
-    from nethealth.sources.download import FetchReport
+    from nethealth.sources.base import FetchRequest
 
-    if source not in FETCHABLE:
-        from nethealth.sources.catalog import all_sources
-
-        choose = f"choose {', '.join(FETCHABLE)}; local files of any source: `nethealth load`"
-        if source not in {s.id for s in all_sources()}:
-            raise ConfigError(f"unknown source {source!r}", hint=choose)
-        hint = f"fetch {source} with `{ELSEWHERE[source]}`" if source in ELSEWHERE else choose
-        raise ConfigError(f"`nethealth fetch` does not fetch {source!r}", hint=hint)
+    chosen = _source(source)
+    if chosen.fetch is None:
+        raise ConfigError(f"{source} is not fetched: it comes with an installed package",
+                          hint=f"fetchable sources: {_fetchable()}")  # fmt: skip
     settings = settings_of(ctx)
-    store = RawStore(settings.raw_dir)
-    when = parse_day(day)
-    last = parse_day(to, "--to")
-    report = FetchReport()
+    request = FetchRequest(
+        day=parse_day(day), to=parse_day(to, "--to"), base_url=base_url, strict=strict,
+        collectors=tuple(collectors or ()), kind=kind, objects=tuple(objects or ()),
+        parts=tuple([*(parts or ()), *(rir or ())]),
+    )  # fmt: skip
     with progress_bar(err, bytes_mode=True) as bar:
-        if source == "ipdb":
-            report.stored = ipdb.fetch(settings, store, base_url=base_url, progress=bar)
-        elif source in ("tranco", "as-names"):
-            module = tranco if source == "tranco" else asnames
-            report.stored = [module.fetch(settings, store, base_url=base_url, progress=bar)]
-        elif source == "rir":
-            if base_url is not None:
-                settings = settings.model_copy(
-                    update={
-                        "rir_base_urls": {r: f"{base_url.rstrip('/')}/{r}" for r in rir_source.RIRS}
-                    }
-                )
-            report = rir_source.fetch_report(settings, store, day=when, rirs=rir or rir_source.RIRS,
-                                             progress=bar, strict=strict)  # fmt: skip
-        elif source == "peeringdb":
-            if base_url is not None:
-                key = "peeringdb_archive_base_url" if when else "peeringdb_base_url"
-                settings = settings.model_copy(update={key: base_url})
-            if when is not None and objects:
-                raise ConfigError("--object is for the live API; an archive day holds every object",
-                                  hint="leave out --date or --object")  # fmt: skip
-            report = peeringdb.fetch_report(settings, store, day=when, progress=bar, strict=strict,
-                                            objects=objects or OBJECTS)  # fmt: skip
-        else:
-            if when is None:
-                raise ConfigError(f"{source} needs --date", hint="e.g. --date 2025-06-01")
-            if source == "ihr-hegemony":
-                report = hegemony.fetch(settings, store, first=when, last=last or when,
-                                        base_url=base_url, strict=strict, progress=bar)  # fmt: skip
-            elif source == "irr":
-                from nethealth.routing import irr
-
-                bases = {db: base_url for db in irr.DATABASES} if base_url else None
-                report.stored = irr.fetch(settings, store, day=when, base_urls=bases, progress=bar)
-            elif source == "atlas":
-                if base_url is not None:
-                    settings = settings.model_copy(update={"atlas_dumps_base_url": base_url})
-                report = atlas.fetch(settings, store, first=when, last=last or when,
-                                     progress=bar, strict=strict)  # fmt: skip
-            else:
-                if not collectors:
-                    raise ConfigError(f"{source} needs --collector", hint="e.g. --collector rrc00")
-                if kind not in ("rib", "updates"):
-                    raise ConfigError(f"unknown --kind {kind!r}", hint="choose rib or updates")
-                report = mrt_source.fetch_days(
-                    settings, store, source_id=source, collectors=collectors, kind=kind,  # type: ignore[arg-type]
-                    first=when, last=last or when, base_url=base_url, strict=strict, progress=bar,
-                )  # fmt: skip
+        report = chosen.fetch(settings, RawStore(settings.raw_dir), request, bar)
     for f in report.stored:
         p = f.provenance
-        out.print(f"{p.source_id} {p.snapshot} {p.name} {p.size:,} bytes sha256 {p.sha256[:12]}…",
-                  highlight=False)  # fmt: skip
+        out.print(f"{p.source_id} {p.snapshot} {p.name} {p.size:,} bytes sha256 {p.sha256[:12]}…")
     if report.missing:
         err.print(f"{len(report.missing)} file(s) not published, skipped (--strict stops at the "
-                  "first instead):", highlight=False)  # fmt: skip
+                  "first instead):")  # fmt: skip
         for url in report.missing[:MISSING_SHOWN]:
-            err.print(f"  missing: {url}", highlight=False)
+            err.print(f"  missing: {url}")
         if len(report.missing) > MISSING_SHOWN:
-            err.print(f"  … and {len(report.missing) - MISSING_SHOWN} more", highlight=False)
-    err.print(f"stored {len(report.stored)} file(s); {len(report.missing)} missing",
-              highlight=False)  # fmt: skip
+            err.print(f"  … and {len(report.missing) - MISSING_SHOWN} more")
+    err.print(f"stored {len(report.stored)} file(s); {len(report.missing)} missing")
 
 
 @app.command()
@@ -219,13 +183,15 @@ def load(
 ) -> None:
     """Put local files of any source into data/raw, with provenance, after parsing them."""
     from nethealth.progress import progress_bar
-    from nethealth.sources.load import LoadOptions, load_files
+    from nethealth.sources.base import LoadOptions
+    from nethealth.sources.load import load_files
 
+    chosen = _source(source)
     settings = settings_of(ctx)
     opts = LoadOptions(day=parse_day(day), collector=collector, indicator=indicator,
                        lenient=lenient)  # fmt: skip
     with progress_bar(err) as bar:
-        report = load_files(settings, source, files, opts, progress=bar)
+        report = load_files(settings, chosen, files, opts, progress=bar)
     for line in report.lines():
         out.print(line, highlight=False)
 
@@ -364,8 +330,8 @@ def demo(
 
 @app.command()
 def indicators() -> None:
-    """List the registered indicators with their units and method versions."""
-    from nethealth.indicators.registry import all_indicators
+    """List every area's indicators with their units and method versions."""
+    from nethealth.areas import all_indicators
 
     table = Table("id", "title", "unit", "version", "sources")
     for i in all_indicators():
@@ -376,40 +342,38 @@ def indicators() -> None:
 @app.command()
 def methodology() -> None:
     """Print the methodology of every indicator as Markdown (docs/methodology.md is this)."""
+    from nethealth.areas import all_indicators, source_infos
     from nethealth.indicators.docs import methodology_markdown
 
-    sys.stdout.write(methodology_markdown())
+    sys.stdout.write(methodology_markdown(all_indicators(), source_infos()))
 
 
 @app.command()
 def sources() -> None:
-    """List the data sources with publisher and licence."""
-    from nethealth.sources.catalog import all_sources
+    """List the data sources of every area: publisher, licence, and how files get in."""
+    from nethealth.areas import AREAS
 
-    table = Table("id", "title", "licence", "fetch")
-    for s in all_sources():
-        table.add_row(s.id, s.title, s.licence, "yes" if s.fetchable else "package")
+    table = Table("id", "area", "title", "licence", "fetch", "load")
+    for area in AREAS:
+        for s in area.sources:
+            how = "yes" if s.fetch else "package" if s.load is None else "no"
+            table.add_row(s.id, area.id, s.info.title, s.info.licence, how,
+                          "yes" if s.load else "no")  # fmt: skip
     out.print(table)
 
 
-def _mount_areas() -> None:
-    """Each area brings its own sub-commands; importing them has no side effects."""
-    from nethealth.bgp.cli import app as bgp_app
-    from nethealth.outages.cli import app as outages_app
-    from nethealth.outages.cli import events_app
-    from nethealth.routing.cli import app as routing_app
-    from nethealth.rpki.cli import app as rpki_app
-    from nethealth.shutdowns.cli import app as shutdowns_app
+def _mount_areas(root: typer.Typer) -> None:
+    """Each area's sub-commands (`nethealth <area> …`), from the one list of areas."""
+    from nethealth.areas import AREAS
 
-    app.add_typer(bgp_app, name="bgp")
-    app.add_typer(rpki_app, name="rpki")
-    app.add_typer(routing_app, name="routing")
-    app.add_typer(shutdowns_app, name="shutdowns")
-    app.add_typer(outages_app, name="outages")
-    app.add_typer(events_app, name="events")
+    for area in AREAS:
+        if area.cli is not None:
+            root.add_typer(area.cli, name=area.id)
+        for name, sub in area.cli_extra:
+            root.add_typer(sub, name=name)
 
 
-_mount_areas()
+_mount_areas(app)  # defines the command tree; reads no settings and no files
 
 
 def main() -> None:

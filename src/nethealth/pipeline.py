@@ -1,37 +1,19 @@
-"""The build graph: sources → datasets → indicators → catalog."""
+"""The build: every area's steps (nethealth.areas) → datasets → indicators → catalog."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from nethealth.bgp import derived as bgp_derived
-from nethealth.indicators.build import STEP as INDICATORS
+from nethealth.areas import all_steps, raw_source_ids
 from nethealth.lake.build import Step, StepOutcome, load_state, run_build
 from nethealth.lake.catalog import write_catalog
 from nethealth.lake.raw import RawStore
-from nethealth.outages import lake as outages
-from nethealth.routing import incidents_step as routing_incidents
-from nethealth.routing import scorecard as routing_scorecard
-from nethealth.routing import step as routing_step
-from nethealth.rpki import build as rpki
 from nethealth.settings import Settings
-from nethealth.shutdowns import lake as shutdowns
-from nethealth.sources import asnames, countries, hegemony, ipdb, peeringdb, rir, tranco
-
-RAW_SOURCES = (
-    "ipdb", "rir", "peeringdb", "rpki", "access-now", "worldbank", "bgp-ris", "bgp-routeviews", "irr",
-    "atlas", "caida-asrel", "dbip-city", tranco.SOURCE_ID, asnames.SOURCE_ID, hegemony.SOURCE_ID,
-)  # fmt: skip
 
 
 def steps() -> list[Step]:
-    return [
-        countries.STEP, ipdb.STEP, rir.STEP, peeringdb.STEP, rpki.STEP, *shutdowns.STEPS,
-        tranco.STEP, asnames.STEP, hegemony.STEP,
-        bgp_derived.STEP, routing_step.STEP, routing_incidents.STEP, routing_scorecard.STEP,
-        outages.STEP,
-        INDICATORS,
-    ]  # fmt: skip
+    """Every area's steps (nethealth.areas), then the indicators."""
+    return all_steps()
 
 
 def build(
@@ -51,6 +33,6 @@ def build(
         progress=progress, on_step=on_step,
     )  # fmt: skip
     if not dry_run:
-        prov = RawStore(settings.raw_dir).all_provenance(RAW_SOURCES)
+        prov = RawStore(settings.raw_dir).all_provenance(raw_source_ids())
         write_catalog(settings, prov, load_state(settings))
     return outcomes

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from nethealth.errors import BuildError
-from nethealth.indicators.build import checked
+from nethealth.indicators.step import checked
 
 
 def _result(values: list[float | None], statuses: list[str]) -> pa.Table:

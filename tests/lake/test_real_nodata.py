@@ -18,11 +18,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from nethealth.bgp import derived as bgp_derived
-from nethealth.indicators.build import STEP as INDICATORS
+from nethealth.indicators.step import STEP as INDICATORS
 from nethealth.lake.build import load_state, run_build
 from nethealth.lake.catalog import write_catalog
 from nethealth.lake.raw import RawStore
-from nethealth.pipeline import RAW_SOURCES
+from nethealth.areas import raw_source_ids
 from nethealth.routing import incidents_step, scorecard
 from nethealth.routing import step as routing_step
 from nethealth.rpki import build as rpki_build
@@ -79,7 +79,7 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     _store(settings, "bgp-ris", "2010-07-01", "rrc06.bview.20100701.0000.gz", SHARED / RIB)
     outcomes = run_build(STEPS, settings)
     assert [o.status for o in outcomes] == ["built"] * len(STEPS)
-    write_catalog(settings, store.all_provenance(RAW_SOURCES), load_state(settings))
+    write_catalog(settings, store.all_provenance(raw_source_ids()), load_state(settings))
     return settings
 
 

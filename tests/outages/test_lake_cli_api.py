@@ -372,7 +372,8 @@ def test_api_events_carry_the_cost_estimate(detected: Settings, tmp_path: Path) 
 
 def test_outages_is_a_build_step_of_the_pipeline() -> None:
     from nethealth import pipeline
+    from nethealth.areas import raw_source_ids
 
     step = next(s for s in pipeline.steps() if s.id == "outages")
     assert set(step.sources) >= {"bgp-ris", "bgp-routeviews", "atlas"}
-    assert "atlas" in pipeline.RAW_SOURCES and "mrt" not in step.sources
+    assert "atlas" in raw_source_ids() and "mrt" not in step.sources

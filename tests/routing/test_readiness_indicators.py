@@ -8,7 +8,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from nethealth.indicators.registry import all_indicators
+from nethealth.areas import all_indicators
 
 
 def test_readiness_indicators_are_the_rollup_share_in_percent() -> None:

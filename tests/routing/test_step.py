@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from nethealth.bgp.collectors import Collector, fetch_dumps
-from nethealth.indicators.registry import get_indicator
+from nethealth.areas import get_indicator
 from nethealth.lake.build import run_build
 from nethealth.lake.raw import RawStore
 from nethealth.routing import caida, irr

@@ -35,6 +35,8 @@ class Done:
         self.exit_code = exc.exit_code if isinstance(exc, NethealthError) else result.exit_code
         self.output = result.output
         self.error = str(exc) if exc is not None else ""
+        if isinstance(exc, NethealthError) and exc.hint:  # printed on the next line
+            self.error += f"\n  hint: {exc.hint}"
 
 
 def cli(data: Path, *args: str, env: dict[str, str] | None = None) -> Done:
@@ -142,9 +144,21 @@ def test_peeringdb_live_objects(mirror: tuple[str, Path]) -> None:
     assert bogus.exit_code == 2 and "unknown PeeringDB object" in bogus.error
 
 
-def test_sources_fetched_elsewhere_say_where(tmp_path: Path) -> None:
-    done = cli(tmp_path, "fetch", "rpki")
-    assert done.exit_code == 2 and "nethealth rpki fetch" in done.error
+def test_every_source_is_fetched_by_nethealth_fetch(tmp_path: Path) -> None:
+    """`nethealth fetch SOURCE` takes every source with a publisher (area commands stay as
+    aliases); packaged ones and unknown ids are usage errors naming what is fetchable."""
+    vrps = tmp_path / "export.json"
+    vrps.write_text('{"metadata": {"generated": 1690416000}, "roas": []}')
+    done = cli(tmp_path / "data", "fetch", "rpki", "--base-url", vrps.as_uri())
+    assert done.exit_code == 0, done.output
+    assert "stored 1 file(s)" in done.output
+    packaged = cli(tmp_path / "data", "fetch", "countries")
+    assert packaged.exit_code == 2 and "installed package" in packaged.error
+    assert "bgp-ris" in packaged.error and "caida-asrel" in packaged.error
+    unknown = cli(tmp_path / "data", "fetch", "nosuch")
+    assert unknown.exit_code == 2 and "unknown source 'nosuch'" in unknown.error
+    wrong = cli(tmp_path / "data", "fetch", "tranco", "--date", "2025-06-01")
+    assert wrong.exit_code == 2 and "tranco does not take --date" in wrong.error
 
 
 @pytest.mark.shared

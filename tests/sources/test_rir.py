@@ -152,19 +152,25 @@ def test_a_cut_file_in_force_makes_the_counts_not_measured(
     """ARIN's file cut short (its header still announces 300 records): the rir step records
     why in `rir_files`, and the country counts of the dates it is in force are not measured
     (a zero or a small count would be wrong), naming the file; the other dates stay measured."""
-    from nethealth.indicators.infrastructure import ASNS_REGISTERED
+    from nethealth.areas import get_source
+    from nethealth.infrastructure.indicators import ASNS_REGISTERED
     from nethealth.lake.build import run_build
     from nethealth.settings import load_settings
     from nethealth.sources import countries
-    from nethealth.sources.load import LoadOptions, load_files
+    from nethealth.sources.base import LoadOptions
+    from nethealth.sources.load import load_files
 
     settings = load_settings(data_dir=tmp_path / "data")
     root = shared_data / "rir" / "delegated-extended-truncated"
-    load_files(settings, "rir", [root / r for r in rir.RIRS])  # complete: 2019-09-06..09
+    load_files(
+        settings, get_source("rir"), [root / r for r in rir.RIRS]
+    )  # complete: 2019-09-06..09
     lines = (root / "arin").read_text().splitlines()
     cut = tmp_path / "arin-cut"
     cut.write_text("\n".join(lines[:-40]).replace("|20190908|-0400", "|20190920|-0400") + "\n")
-    load_files(settings, "rir", [cut], LoadOptions(lenient=True))  # a later, cut download
+    load_files(
+        settings, get_source("rir"), [cut], LoadOptions(lenient=True)
+    )  # a later, cut download
     assert [o.status for o in run_build([countries.STEP, rir.STEP], settings)] == ["built"] * 2
     con = duckdb.connect()
     for name in ("countries", "rir_delegations", "rir_files"):

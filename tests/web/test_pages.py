@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
-from nethealth.indicators.registry import all_indicators
+from nethealth.areas import all_indicators
 from nethealth.server.app import create_app
 from nethealth.web.render import code_spans
 from tests.api.conftest import ASSETS

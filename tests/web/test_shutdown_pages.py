@@ -19,7 +19,7 @@ from markupsafe import escape
 from nethealth.economics.cost_model import METHOD_VERSION, CostParameters
 from nethealth.shutdowns.curation import add_event
 from nethealth.ui.formatting import fmt_usd
-from nethealth.web.map import NONE_FILL
+from nethealth.ui.map_classes import NONE_FILL
 from tests.api.conftest import ASSETS, fixture_app
 from tests.api.fixture_lake import make_settings
 from tests.web.shutdown_fixture import (

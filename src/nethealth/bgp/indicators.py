@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from nethealth.bgp.derived import FULL_FEED_SHARE, VISIBLE
 from nethealth.common.asof import TOLERANCES
-from nethealth.indicators.registry import Compute, Indicator, register
+from nethealth.indicators.registry import Compute, Indicator
 
 # {column} is one of the three fixed column names below, never user input.
 ROUTED_SQL = """
@@ -53,7 +53,7 @@ def _routed(column: str) -> Compute:
     return compute
 
 
-ASNS_ROUTED = register(Indicator(
+ASNS_ROUTED = Indicator(
     id="asns_routed",
     title="ASNs routed",
     unit="ASNs",
@@ -69,9 +69,9 @@ ASNS_ROUTED = register(Indicator(
     sources=("bgp-ris", "bgp-routeviews", "rir", "countries"),
     datasets=("bgp_country_routed", "bgp_country_routed_status", "countries"),
     compute=_routed("asns_routed"),
-))  # fmt: skip
+)  # fmt: skip
 
-IPV4_ROUTED = register(Indicator(
+IPV4_ROUTED = Indicator(
     id="ipv4_routed_s24",
     title="IPv4 address space routed (/24 equivalents)",
     unit="/24 equivalents",
@@ -87,9 +87,9 @@ IPV4_ROUTED = register(Indicator(
     sources=("bgp-ris", "bgp-routeviews", "ipdb", "countries"),
     datasets=("bgp_country_routed", "bgp_country_routed_status", "countries"),
     compute=_routed("ipv4_routed_s24"),
-))  # fmt: skip
+)  # fmt: skip
 
-IPV6_ROUTED = register(Indicator(
+IPV6_ROUTED = Indicator(
     id="ipv6_routed_s48",
     title="IPv6 address space routed (/48 equivalents)",
     unit="/48 equivalents",
@@ -103,4 +103,6 @@ IPV6_ROUTED = register(Indicator(
     sources=("bgp-ris", "bgp-routeviews", "ipdb", "countries"),
     datasets=("bgp_country_routed", "bgp_country_routed_status", "countries"),
     compute=_routed("ipv6_routed_s48"),
-))  # fmt: skip
+)  # fmt: skip
+
+INDICATORS = (ASNS_ROUTED, IPV4_ROUTED, IPV6_ROUTED)

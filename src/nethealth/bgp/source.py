@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from nethealth.sources.base import SourceInfo
+from nethealth.errors import ConfigError
+from nethealth.lake.raw import RawStore
+from nethealth.settings import Settings
+from nethealth.sources import mrt
+from nethealth.sources.base import (
+    Fetcher,
+    FetchRequest,
+    Progress,
+    Source,
+    SourceInfo,
+    check_request,
+)
+from nethealth.sources.download import FetchReport
 
 RIS = SourceInfo(
     id="bgp-ris",
@@ -26,4 +38,32 @@ ROUTEVIEWS = SourceInfo(
     description="RIB dumps (every 2 hours) and BGP updates (every 15 minutes) of the RouteViews "
     "collectors, in MRT format (RFC 6396).",
 )
-SOURCES = (RIS, ROUTEVIEWS)
+
+
+def dump_fetcher(source_id: str) -> Fetcher:
+    """`nethealth fetch bgp-ris|bgp-routeviews --collector C --date D [--to D] [--kind rib]`:
+    every dump of those days on the publisher's grid (missing ones skipped and listed)."""
+
+    def fetch(settings: Settings, store: RawStore, req: FetchRequest, bar: Progress) -> FetchReport:
+        check_request(req, source_id, "--date", "--to", "--base-url", "--collector", "--kind")
+        if req.day is None:
+            raise ConfigError(f"{source_id} needs --date", hint="e.g. --date 2025-06-01")
+        if not req.collectors:
+            raise ConfigError(f"{source_id} needs --collector", hint="e.g. --collector rrc00")
+        kind = req.kind or "rib"
+        if kind not in ("rib", "updates"):
+            raise ConfigError(f"unknown --kind {kind!r}", hint="choose rib or updates")
+        return mrt.fetch_days(
+            settings, store, source_id=source_id, collectors=req.collectors,
+            kind=kind,  # type: ignore[arg-type]
+            first=req.day, last=req.to or req.day, base_url=req.base_url, strict=req.strict,
+            progress=bar,
+        )  # fmt: skip
+
+    return fetch
+
+
+SOURCES = (
+    Source(RIS, dump_fetcher(RIS.id), mrt.load_ris),
+    Source(ROUTEVIEWS, dump_fetcher(ROUTEVIEWS.id), mrt.load_routeviews),
+)

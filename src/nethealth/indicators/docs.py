@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from nethealth.common.asof import TOLERANCES, gap_text
-from nethealth.indicators.registry import all_indicators
-from nethealth.sources.catalog import get_source
+from nethealth.indicators.registry import Indicator
+from nethealth.sources.base import SourceInfo
 
 STATUS_TEXT = (
     "## Values, dates and tolerances",
@@ -32,7 +34,9 @@ STATUS_TEXT = (
 )
 
 
-def methodology_markdown() -> str:
+def methodology_markdown(indicators: Sequence[Indicator], sources: Sequence[SourceInfo]) -> str:
+    """The methodology of `indicators` (every area's: `nethealth.areas.all_indicators()`)."""
+    titles = {s.id: s.title for s in sources}
     lines = [
         "# Methodology",
         "",
@@ -45,7 +49,7 @@ def methodology_markdown() -> str:
         lines.append(f"| `{source}` ({tol.label}) | {gap_text(tol.days)} | {tol.why} |")
     lines.append("")
     area = None
-    for ind in all_indicators():
+    for ind in indicators:
         if ind.area != area:
             area = ind.area
             lines += [f"## {area.capitalize()}", ""]
@@ -53,7 +57,7 @@ def methodology_markdown() -> str:
             f"### {ind.title} (`{ind.id}`, v{ind.version})",
             "",
             f"- Unit: {ind.unit}",
-            f"- Sources: {', '.join(get_source(s).title for s in ind.sources)}",
+            f"- Sources: {', '.join(titles[s] for s in ind.sources)}",
             f"- Datasets: {', '.join(f'`{d}`' for d in ind.datasets)}",
             "",
             ind.method,

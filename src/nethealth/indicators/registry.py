@@ -1,12 +1,14 @@
-"""The indicator registry: a closed set of typed, versioned definitions.
+"""Indicator definitions: typed, versioned, each with the text a reader needs to judge a number
+(method, unit, sources, licence) and the function that computes it from the lake. Method versions
+change whenever results could.
 
-Each definition carries the text a reader needs to judge a number (method, unit, sources, licence)
-and the function that computes it from the lake. Method versions change whenever results could.
+Areas declare their indicators as data (`Area.indicators`); the closed list of every indicator is
+`nethealth.areas.all_indicators()`. Nothing registers itself at import time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,9 +41,6 @@ class Indicator:
     caveats: str = ""
 
 
-_REGISTRY: dict[str, Indicator] = {}
-
-
 def with_status(table: pa.Table, judgements: Mapping[Any, Judgement]) -> pa.Table:
     """Add status and reason to (country, date, value, simulated) rows from the judgement of
     each date's inputs: a date whose inputs are not ok gets null values; an ok date keeps its
@@ -60,31 +59,10 @@ def with_status(table: pa.Table, judgements: Mapping[Any, Judgement]) -> pa.Tabl
     })  # fmt: skip
 
 
-def register(indicator: Indicator) -> Indicator:
-    if indicator.id in _REGISTRY and _REGISTRY[indicator.id] is not indicator:
-        raise ValueError(f"indicator {indicator.id!r} is registered twice")
-    _REGISTRY[indicator.id] = indicator
-    return indicator
-
-
-def all_indicators() -> list[Indicator]:
-    _load_definitions()
-    return sorted(_REGISTRY.values(), key=lambda i: (i.area, i.id))
-
-
-def get_indicator(indicator_id: str) -> Indicator:
-    _load_definitions()
-    try:
-        return _REGISTRY[indicator_id]
-    except KeyError:
-        known = ", ".join(sorted(_REGISTRY))
-        raise NotFoundError(
-            f"unknown indicator {indicator_id!r}", hint=f"known indicators: {known}"
-        ) from None
-
-
-def _load_definitions() -> None:
-    # Imported lazily so that importing the registry has no side effects.
-    from nethealth.bgp import indicators as _bgp  # noqa: F401
-    from nethealth.indicators import infrastructure  # noqa: F401
-    from nethealth.routing import indicators as _routing  # noqa: F401
+def find(indicators: Sequence[Indicator], indicator_id: str) -> Indicator:
+    """The indicator with this id among `indicators`, or a NotFoundError naming the known ones."""
+    for ind in indicators:
+        if ind.id == indicator_id:
+            return ind
+    known = ", ".join(sorted(i.id for i in indicators))
+    raise NotFoundError(f"unknown indicator {indicator_id!r}", hint=f"known indicators: {known}")

@@ -14,7 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from nethealth.common.asof import TOLERANCES
-from nethealth.indicators.registry import Compute, Indicator, register
+from nethealth.indicators.registry import Compute, Indicator
 
 _TOL = {k: t.days for k, t in TOLERANCES.items()}
 # {value} is one of the fixed expressions below, never user input.
@@ -71,59 +71,63 @@ def _query(value: str, af: int | None) -> Compute:
     return compute
 
 
-def _routing(id_: str, title: str, method: str, value: str, af: int | None, better: str) -> None:
-    register(Indicator(
+def _routing(
+    id_: str, title: str, method: str, value: str, af: int | None, better: str
+) -> Indicator:
+    return Indicator(
         id=id_, title=title, unit="%", area="routing", version="2",
         method=f"{method} {COMMON}", caveats=CAVEATS, sources=SOURCES, datasets=DATASETS,
         compute=_query(value, af), higher_is=better,
-    ))  # fmt: skip
+    )  # fmt: skip
 
 
-_routing(
-    "roa_prefix_coverage_v4",
-    "ROA coverage of routed IPv4 prefixes",
-    "Share of the distinct IPv4 prefixes that the country's ASes originate for which at least "
-    "one VRP exists (RPKI state valid or invalid), in percent.",
-    "100 * sum(r.prefixes_covered) / sum(r.prefixes)",
-    4,
-    "better",
-)
-_routing(
-    "roa_prefix_coverage_v6",
-    "ROA coverage of routed IPv6 prefixes",
-    "Share of the distinct IPv6 prefixes that the country's ASes originate for which at least "
-    "one VRP exists, in percent.",
-    "100 * sum(r.prefixes_covered) / sum(r.prefixes)",
-    6,
-    "better",
-)
-_routing(
-    "roa_space_coverage_v4",
-    "ROA coverage of routed IPv4 address space",
-    "Address space (union of prefixes, nested ones counted once) of the IPv4 prefixes the "
-    "country's ASes originate that some VRP covers, as a share of all the address space they "
-    "originate, in percent.",
-    "100 * sum(r.space_covered) / sum(r.space)",
-    4,
-    "better",
-)
-_routing(
-    "rpki_valid_route_share",
-    "Routes RPKI-valid",
-    "Share of the routes (IPv4 and IPv6) originated by the country's ASes whose RPKI state is "
-    "valid, in percent.",
-    "100 * sum(r.valid) / sum(r.routes)",
-    None,
-    "better",
-)
-_routing(
-    "rpki_invalid_route_share",
-    "Routes RPKI-invalid",
-    "Share of the routes (IPv4 and IPv6) originated by the country's ASes whose RPKI state is "
-    "invalid (wrong origin AS or longer than the VRP's maxLength), in percent.",
-    "100 * sum(r.invalid) / sum(r.routes)",
-    None,
-    "worse",
+ROV_INDICATORS = (
+    _routing(
+        "roa_prefix_coverage_v4",
+        "ROA coverage of routed IPv4 prefixes",
+        "Share of the distinct IPv4 prefixes that the country's ASes originate for which at least "
+        "one VRP exists (RPKI state valid or invalid), in percent.",
+        "100 * sum(r.prefixes_covered) / sum(r.prefixes)",
+        4,
+        "better",
+    ),
+    _routing(
+        "roa_prefix_coverage_v6",
+        "ROA coverage of routed IPv6 prefixes",
+        "Share of the distinct IPv6 prefixes that the country's ASes originate for which at least "
+        "one VRP exists, in percent.",
+        "100 * sum(r.prefixes_covered) / sum(r.prefixes)",
+        6,
+        "better",
+    ),
+    _routing(
+        "roa_space_coverage_v4",
+        "ROA coverage of routed IPv4 address space",
+        "Address space (union of prefixes, nested ones counted once) of the IPv4 prefixes the "
+        "country's ASes originate that some VRP covers, as a share of all the address space they "
+        "originate, in percent.",
+        "100 * sum(r.space_covered) / sum(r.space)",
+        4,
+        "better",
+    ),
+    _routing(
+        "rpki_valid_route_share",
+        "Routes RPKI-valid",
+        "Share of the routes (IPv4 and IPv6) originated by the country's ASes whose RPKI state is "
+        "valid, in percent.",
+        "100 * sum(r.valid) / sum(r.routes)",
+        None,
+        "better",
+    ),
+    _routing(
+        "rpki_invalid_route_share",
+        "Routes RPKI-invalid",
+        "Share of the routes (IPv4 and IPv6) originated by the country's ASes whose RPKI state is "
+        "invalid (wrong origin AS or longer than the VRP's maxLength), in percent.",
+        "100 * sum(r.invalid) / sum(r.routes)",
+        None,
+        "worse",
+    ),
 )
 
 
@@ -177,8 +181,8 @@ def _readiness_query(action: str) -> Compute:
     return compute
 
 
-for _action, _how in READINESS_ACTIONS.items():
-    register(Indicator(
+def _readiness(_action: str, _how: str) -> Indicator:
+    return Indicator(
         id=f"manrs_{_action}_ready_share",
         title=f"Networks MANRS-ready: {READINESS_TITLES[_action]}",
         unit="%", area="routing", version="2",
@@ -195,4 +199,8 @@ for _action, _how in READINESS_ACTIONS.items():
         f"force ({_TOL['rir']} days).",
         sources=READINESS_SOURCES, datasets=READINESS_DATASETS,
         compute=_readiness_query(_action), higher_is="better",
-    ))  # fmt: skip
+    )  # fmt: skip
+
+
+READINESS_INDICATORS = tuple(_readiness(a, h) for a, h in READINESS_ACTIONS.items())
+INDICATORS = (*ROV_INDICATORS, *READINESS_INDICATORS)

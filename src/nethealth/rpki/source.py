@@ -11,10 +11,18 @@ from urllib.parse import unquote, urlparse
 from nethealth.errors import ConfigError
 from nethealth.formats.compression import open_binary
 from nethealth.lake.raw import RawFile, RawStore
-from nethealth.rpki.config import RpkiConfig
+from nethealth.rpki.config import RpkiConfig, rpki_config
 from nethealth.settings import Settings
-from nethealth.sources.base import SourceInfo
-from nethealth.sources.download import fetch_to_store
+from nethealth.sources.base import (
+    FetchRequest,
+    Progress,
+    Source,
+    SourceInfo,
+    check_request,
+    stored,
+)
+from nethealth.sources.download import FetchReport, fetch_to_store
+from nethealth.sources.load import load_rpki
 
 SOURCE_ID = "rpki"
 SOURCE = SourceInfo(
@@ -87,3 +95,16 @@ def fetch(
         settings=settings,
         progress=progress,
     )
+
+
+def fetch_request(
+    settings: Settings, store: RawStore, req: FetchRequest, bar: Progress
+) -> FetchReport:
+    """`nethealth fetch rpki [--base-url EXPORT] [--date D]`: the latest export (or a mirror's),
+    or the export of day D from the archive."""
+    check_request(req, SOURCE_ID, "--date", "--base-url")
+    config = rpki_config(settings, vrp_url=req.base_url)
+    return stored(fetch(settings, store, config, day=req.day, progress=bar))
+
+
+SOURCES = (Source(SOURCE, fetch_request, load_rpki),)

@@ -19,20 +19,17 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nethealth import __version__ as nethealth_version
+from nethealth import areas
 from nethealth.api import countries, indicators
 from nethealth.errors import ConfigError
-from nethealth.indicators.registry import all_indicators
 from nethealth.lake.reader import LakeReader
-from nethealth.outages import api as outages_api
-from nethealth.routing import api as routing_api
 from nethealth.server.errors import install_error_handlers
 from nethealth.server.middleware import BodyLimit, SecurityHeaders
 from nethealth.settings import Settings, load_settings
-from nethealth.shutdowns import api as shutdowns_api
 from nethealth.shutdowns.config import ShutdownSettings
-from nethealth.sources.catalog import all_sources
 from nethealth.ui.context import AppContext, IndicatorProvider, SourceProvider
 from nethealth.web import outage_pages, pages, routing_pages, shutdown_pages
+from nethealth.web.compose import page_routers
 from nethealth.web.render import render_error
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -60,8 +57,8 @@ def create_app(
     context = AppContext(
         settings=settings,
         lake=LakeReader(settings),
-        indicator_provider=indicators_provider or all_indicators,
-        source_provider=sources_provider or all_sources,
+        indicator_provider=indicators_provider or areas.all_indicators,
+        source_provider=sources_provider or areas.source_infos,
     )
 
     @asynccontextmanager
@@ -83,17 +80,17 @@ def create_app(
     install_error_handlers(app, html=render_error)
     app.include_router(countries.router)
     app.include_router(indicators.router)
-    app.include_router(shutdowns_api.router)
-    app.include_router(routing_api.router)
-    app.include_router(outages_api.router)
-    app.include_router(pages.twins)  # before the pages: /country/{cc}.json must win
-    app.include_router(shutdown_pages.twins)  # likewise /shutdowns/{event_id}.json
-    app.include_router(routing_pages.twins)  # likewise /asn/{asn}.json, /routing/incidents/….json
-    app.include_router(outage_pages.twins)  # likewise /outages/{event_id}.json
-    app.include_router(pages.router)
-    app.include_router(shutdown_pages.router)
-    app.include_router(routing_pages.router)
-    app.include_router(outage_pages.router)
+    for area in areas.AREAS:
+        if area.router is not None:
+            app.include_router(area.router)
+    page_twins, page_htmls = page_routers(areas.all_pages())
+    # Twins before pages: /country/{cc}.json must not be read as a country code.
+    for twins in (pages.twins, page_twins, shutdown_pages.twins, routing_pages.twins,
+                  outage_pages.twins):  # fmt: skip
+        app.include_router(twins)
+    for htmls in (pages.router, page_htmls, shutdown_pages.router, routing_pages.router,
+                  outage_pages.router):  # fmt: skip
+        app.include_router(htmls)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Last added = outermost: HEAD → security headers → body limit → gzip → the routes.
     app.add_middleware(GZipMiddleware, minimum_size=1024)

@@ -27,9 +27,9 @@ from nethealth.formats import atlas as fmt
 from nethealth.formats.compression import open_binary
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.settings import Settings
-from nethealth.sources.base import SourceInfo
+from nethealth.sources.base import LoadOptions, Prepared, SourceInfo
 from nethealth.sources.download import FetchReport, fetch_or_skip, fetch_to_store, join_url
-from nethealth.sources.load import Dated, LoadOptions, Prepared, simple, suffix_of, when
+from nethealth.sources.load import Dated, simple, suffix_of, when
 
 SOURCE_ID = "atlas"
 KINDS = ("ping", "traceroute")

@@ -27,18 +27,10 @@ from nethealth.formats.hegemony import parse_hegemony
 from nethealth.lake.build import Step, StepContext
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.settings import Settings
-from nethealth.sources.base import SourceInfo
+from nethealth.sources.base import LoadOptions, Prepared, SourceInfo
 from nethealth.sources.common import concat, with_snapshot
 from nethealth.sources.download import FetchReport, fetch_or_skip, fetch_to_store, join_url
-from nethealth.sources.load import (
-    Dated,
-    LoadOptions,
-    Prepared,
-    decompressed,
-    simple,
-    suffix_of,
-    when,
-)
+from nethealth.sources.load import Dated, decompressed, simple, suffix_of, when
 
 SOURCE_ID = "ihr-hegemony"
 DATASET = "as_hegemony"

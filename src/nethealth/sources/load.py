@@ -32,6 +32,7 @@ from nethealth.formats.compression import detect, read_bytes
 from nethealth.lake.raw import PROV_SUFFIX, RawFile, RawStore
 from nethealth.lake.storage import sha256_file
 from nethealth.settings import Settings
+from nethealth.sources.base import LoadOptions, Prepared, Source
 from nethealth.sources.download import fetch_to_store
 
 Progress = Callable[[str, int, int], None]
@@ -45,35 +46,12 @@ _DOCS = re.compile(
 
 
 @dataclass(frozen=True)
-class LoadOptions:
-    """What the command line adds to the files: a date, a collector, an indicator, leniency."""
-
-    day: date | None = None
-    collector: str | None = None
-    indicator: str | None = None
-    lenient: bool = False
-
-
-@dataclass(frozen=True)
 class Dated:
     """A date the content gives: exact (the file says when it was made) or a lower bound."""
 
     day: date
     exact: bool
     what: str  # e.g. "first MRT record 2002-07-22 23:37:35 UTC"
-
-
-@dataclass
-class Prepared:
-    """One parsed file, ready to store."""
-
-    path: Path
-    name: str
-    snapshot: str
-    dated_by: str
-    notes: list[str] = field(default_factory=list)
-    # runs after the file is stored (e.g. the shutdown tracker imports a STOP sheet)
-    after: Callable[[Settings, RawFile], list[str]] | None = None
 
 
 @dataclass
@@ -115,9 +93,6 @@ class LoadReport:
             "update the lake"
         )
         return out
-
-
-Loader = Callable[[Sequence[Path], LoadOptions], list[Prepared]]
 
 
 # --- dates -----------------------------------------------------------------------------------
@@ -281,21 +256,6 @@ def load_irr(paths: Sequence[Path], opts: LoadOptions) -> list[Prepared]:
     return out
 
 
-def load_caida_asrel(paths: Sequence[Path], opts: LoadOptions) -> list[Prepared]:
-    """CAIDA serial-2 AS relationships: monthly, dated the 1st, named as CAIDA names them."""
-    from nethealth.routing.relationships import read_caida
-
-    out = []
-    for path in paths:
-        rel = read_caida(path)
-        snap, by, notes = snapshot_of(path, None, opts)
-        first = month_start(snap)
-        name = f"{first.replace('-', '')}.as-rel2.txt{suffix_of(path)}"
-        out.append(Prepared(path, name, first, f"{by} (its month)",
-                            [f"{rel.num_rows:,} AS relationships", *notes]))  # fmt: skip
-    return out
-
-
 def load_dbip_city(paths: Sequence[Path], opts: LoadOptions) -> list[Prepared]:
     """DB-IP city lite: monthly, stored under the publisher's name for the month."""
     from nethealth.sources.dbip import read_regions
@@ -315,72 +275,6 @@ def load_dbip_city(paths: Sequence[Path], opts: LoadOptions) -> list[Prepared]:
     return out
 
 
-def load_access_now(paths: Sequence[Path], opts: LoadOptions) -> list[Prepared]:
-    """The #KeepItOn STOP sheet (CSV or XLSX): stored, then imported into the tracker."""
-    from nethealth.formats.stop_sheet import read_stop_sheet
-    from nethealth.shutdowns.importer import import_file
-
-    out = []
-    for path in paths:
-        sheet = read_stop_sheet(path, lenient=opts.lenient)
-        latest = max((r.start for r in sheet.rows), default=None)
-        content = Dated(latest, False, f"its latest event start {latest}") if latest else None
-        prepared = simple(path, path.name, content, opts, [f"{len(sheet.rows):,} events"])
-
-        def after(settings: Settings, raw: RawFile) -> list[str]:
-            report = import_file(settings, raw.path, actor="load", snapshot=raw.provenance.snapshot,
-                                 lenient=opts.lenient)  # fmt: skip
-            return ["shutdown tracker: " + line for line in report.lines()[2:]]
-
-        prepared.after = after
-        out.append(prepared)
-    return out
-
-
-def load_worldbank(paths: Sequence[Path], opts: LoadOptions) -> list[Prepared]:
-    """World Bank WDI: API JSON, bulk CSV/ZIP, wide or long CSVs, stored as they are; a wide CSV
-    that does not say its indicator needs --indicator, which its stored name then carries."""
-    from nethealth.economics.wdi import INDICATOR_CODE, IndicatorNeeded, read_wdi, release_date
-    from nethealth.economics.worldbank import indicator_of_name, named_for
-
-    out = []
-    for path in paths:
-        name = path.name
-        try:
-            obs = read_wdi(path)
-        except IndicatorNeeded:
-            if opts.indicator is None:
-                raise InputError(
-                    "this wide CSV does not say which indicator it holds",
-                    path=path,
-                    hint="pass --indicator CODE, e.g. --indicator NY.GDP.PCAP.CD",
-                ) from None
-            if not INDICATOR_CODE.match(opts.indicator):
-                raise ConfigError(f"--indicator {opts.indicator!r} is not a WDI indicator code",
-                                  hint="e.g. NY.GDP.PCAP.CD or IT.NET.USER.ZS") from None  # fmt: skip
-            obs = read_wdi(path, opts.indicator)
-            name = named_for(opts.indicator, path.name)
-        if indicator_of_name(path.name) and name == path.name:
-            raise InputError("the name looks like a stored name with an indicator (CODE__…)",
-                             path=path, hint="rename the file")  # fmt: skip
-        if not obs:
-            raise InputError("no country values in the file", path=path,
-                             hint="give WDI data for countries (not only aggregates)")  # fmt: skip
-        released = release_date(path)
-        content = (
-            Dated(released, True, f"its World Bank update date {released}") if released else None
-        )
-        indicators = sorted({o.indicator for o in obs})
-        years = sorted({o.year for o in obs})
-        notes = [f"{len(obs):,} values of {', '.join(indicators)} for {years[0]}–{years[-1]} "
-                 f"({len({o.iso3 for o in obs})} countries)"]  # fmt: skip
-        out.append(simple(path, name, content, opts, notes))
-    return out
-
-
-# --- the machinery ---------------------------------------------------------------------------
-
-
 def _unique(prepared: Sequence[Prepared]) -> None:
     """Two files of one call may not land on the same stored name of the same snapshot."""
     seen: dict[tuple[str, str], Path] = {}
@@ -393,6 +287,9 @@ def _unique(prepared: Sequence[Prepared]) -> None:
                 hint="load files of one snapshot once each (e.g. one file per object or RIR)",
             )
         seen[key] = p.path
+
+
+# --- the machinery ---------------------------------------------------------------------------
 
 
 def _is_data(path: Path, root: Path) -> bool:
@@ -421,56 +318,28 @@ def expand(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     return out, left
 
 
-def loaders() -> dict[str, Loader]:
-    """The table: source id → loader. Imported lazily: each source's parsers load on use."""
-    from nethealth.sources import asnames, atlas, hegemony, mrt, peeringdb, tranco
-
-    return {
-        "ipdb": load_ipdb,
-        "rir": load_rir,
-        "peeringdb": peeringdb.load,
-        "rpki": load_rpki,
-        "access-now": load_access_now,
-        "worldbank": load_worldbank,
-        "bgp-ris": mrt.load_ris,
-        "bgp-routeviews": mrt.load_routeviews,
-        "irr": load_irr,
-        "atlas": atlas.load,
-        "caida-asrel": load_caida_asrel,
-        "dbip-city": load_dbip_city,
-        tranco.SOURCE_ID: tranco.load,
-        asnames.SOURCE_ID: asnames.load,
-        hegemony.SOURCE_ID: hegemony.load,
-    }
-
-
-def _licence(source_id: str) -> str:
-    from nethealth.sources.catalog import get_source
-
-    return get_source(source_id).licence
-
-
 def load_files(
     settings: Settings,
-    source_id: str,
+    source: Source,
     paths: Sequence[Path],
-    opts: LoadOptions = LoadOptions(),
+    opts: LoadOptions | None = None,
     *,
     progress: Progress | None = None,
 ) -> LoadReport:
-    """Parse every file, then store each one not stored yet (see the module docstring)."""
-    table = loaders()
-    if source_id not in table:
-        raise ConfigError(f"cannot load source {source_id!r}",
-                          hint=f"loadable sources: {', '.join(sorted(table))}")  # fmt: skip
+    """Parse every file with the source's loader, then store each one not stored yet (see the
+    module docstring)."""
+    if source.load is None:
+        raise ConfigError(f"{source.id} has no files to load: it comes with an installed package")
+    source_id = source.id
     files, left = expand(paths)
-    prepared = table[source_id](files, opts)
+    opts = opts or LoadOptions()
+    prepared = source.load(files, opts)
     for p in prepared:
         p.name = safe_name(p.name)
     _unique(prepared)
     store = RawStore(settings.raw_dir)
     by_sha = {f.provenance.sha256: f for f in store.files(source_id)}
-    licence = _licence(source_id)
+    licence = source.info.licence
     report = LoadReport(source_id, left_out=left)
     for i, p in enumerate(prepared):
         if progress is not None:

@@ -26,8 +26,9 @@ from nethealth.formats.mrt_head import Kind, MrtHead, read_head
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.lake.storage import write_bytes_atomic
 from nethealth.settings import Settings
+from nethealth.sources.base import LoadOptions, Prepared
 from nethealth.sources.download import FetchReport
-from nethealth.sources.load import Dated, LoadOptions, Prepared, simple, when
+from nethealth.sources.load import Dated, simple, when
 
 SOURCES = ("bgp-ris", "bgp-routeviews")
 COLLECTOR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$")

@@ -37,10 +37,26 @@ from nethealth.formats.peeringdb import (
 from nethealth.lake.build import Step, StepContext
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.settings import Settings
-from nethealth.sources.catalog import get_source
+from nethealth.sources.base import SourceInfo
+from nethealth.sources.base import LoadOptions, Prepared
 from nethealth.sources.common import concat, today_utc, with_snapshot
 from nethealth.sources.download import FetchReport, fetch_or_skip, fetch_to_store, join_url
-from nethealth.sources.load import Dated, LoadOptions, Prepared, simple, suffix_of, when
+from nethealth.sources.load import Dated, simple, suffix_of, when
+
+INFO = SourceInfo(
+    id="peeringdb",
+    title="PeeringDB",
+    publisher="PeeringDB (archive dumps by CAIDA)",
+    homepage="https://www.peeringdb.com/",
+    licence="PeeringDB Acceptable Use Policy",
+    licence_url="https://docs.peeringdb.com/aup/",
+    attribution="Interconnection data from PeeringDB; historical dumps archived by CAIDA.",
+    description=(
+        "Organisations, facilities, Internet exchange points (IXPs), their peering LANs and "
+        "prefixes, networks and their IXP memberships."
+    ),
+)
+
 
 SOURCE_ID = "peeringdb"
 DUMP_NAME = "peeringdb_2_dump.json"
@@ -76,7 +92,7 @@ def fetch_report(
 ) -> FetchReport:
     """Like `fetch`; an object type (or an archive day) the publisher does not serve is
     reported as missing, or raised when `strict`."""
-    licence = get_source(SOURCE_ID).licence
+    licence = INFO.licence
     report = FetchReport()
     if day is not None:
         url = join_url(settings.peeringdb_archive_base_url, archive_path(day))

@@ -22,9 +22,24 @@ from nethealth.formats.delegated import DelegatedFile, DelegatedHeader, parse_de
 from nethealth.lake.build import Step, StepContext
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.settings import Settings
-from nethealth.sources.catalog import get_source
+from nethealth.sources.base import SourceInfo
 from nethealth.sources.common import concat
 from nethealth.sources.download import FetchReport, fetch_or_skip, fetch_to_store, join_url
+
+INFO = SourceInfo(
+    id="rir",
+    title="RIR delegated-extended statistics",
+    publisher="AFRINIC, APNIC, ARIN, LACNIC and RIPE NCC",
+    homepage="https://www.nro.net/about/rirs/statistics/",
+    licence="Publicly available RIR statistics (NRO)",
+    licence_url="https://www.nro.net/about/rirs/statistics/",
+    attribution="Delegation statistics of AFRINIC, APNIC, ARIN, LACNIC and RIPE NCC.",
+    description=(
+        "Daily files listing every ASN, IPv4 and IPv6 block each Regional Internet Registry "
+        "has allocated or assigned, with the country of the holder."
+    ),
+)
+
 
 SOURCE_ID = "rir"
 RIRS = ("afrinic", "apnic", "arin", "lacnic", "ripencc")
@@ -139,7 +154,7 @@ def fetch_report(
 ) -> FetchReport:
     """Fetch one day's files (or the latest ones) of the given RIRs. A file a registry does not
     publish (some skip days) is reported as missing, or raised when `strict`."""
-    licence = get_source(SOURCE_ID).licence
+    licence = INFO.licence
     report = FetchReport()
     for rir in rirs:
         if rir not in RIRS:

@@ -22,10 +22,10 @@ from nethealth.formats.tranco import parse_toplist
 from nethealth.lake.build import Step, StepContext
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.settings import Settings
-from nethealth.sources.base import SourceInfo
+from nethealth.sources.base import LoadOptions, Prepared, SourceInfo
 from nethealth.sources.common import concat, today_utc, with_snapshot
 from nethealth.sources.download import fetch_to_store, join_url
-from nethealth.sources.load import LoadOptions, Prepared, decompressed, simple, suffix_of
+from nethealth.sources.load import decompressed, simple, suffix_of
 
 SOURCE_ID = "tranco"
 DATASET = "tranco_ranks"

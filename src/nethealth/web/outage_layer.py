@@ -8,7 +8,17 @@ import datetime as dt
 
 from nethealth.ui.context import AppContext
 from nethealth.ui.formatting import fmt_count
-from nethealth.web.map import class_for, classify
+from nethealth.ui.map_classes import class_for, classify
+from nethealth.ui.views import (
+    HomeView,
+    MapRow,
+    MapWindow,
+    PageLinks,
+    SortKey,
+    SortOrder,
+    event_layer_view,
+    home_query,
+)
 from nethealth.web.outage_views import (
     API,
     LAYER_METHOD,
@@ -18,16 +28,6 @@ from nethealth.web.outage_views import (
     latest_data_end,
     ongoing_by_country,
     parse_time,
-)
-from nethealth.web.views import (
-    HomeView,
-    MapRow,
-    MapWindow,
-    PageLinks,
-    SortKey,
-    SortOrder,
-    event_layer_view,
-    home_query,
 )
 
 

@@ -18,7 +18,7 @@ from nethealth.ui.context import AppContext
 from nethealth.ui.formatting import formatters
 from nethealth.ui.i18n import N_
 from nethealth.ui.models import ErrorDetail
-from nethealth.web.views import SIMULATED_NOTICE
+from nethealth.ui.views import SIMULATED_NOTICE
 
 NAV = (
     ("/", N_("World map")),

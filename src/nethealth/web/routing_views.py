@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from nethealth.errors import InputError, NotFoundError
 from nethealth.ui.i18n import ENGLISH, N_, Translator
+from nethealth.ui.views import PageLinks
 from nethealth.web.routing_data import (
     RoutingData,
     country_rollup,
@@ -21,7 +22,6 @@ from nethealth.web.routing_data import (
     scorecard_history,
 )
 from nethealth.web.shutdown_country import CountryPageView
-from nethealth.web.views import PageLinks
 
 # Labels stay English in the models (the JSON twins); pages translate them where shown (`tr`).
 STATES = (("valid", N_("Valid")), ("invalid", N_("Invalid")), ("not-found", N_("Not found")))

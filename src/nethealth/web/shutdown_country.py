@@ -15,7 +15,17 @@ from nethealth.shutdowns.store import StoreState
 from nethealth.ui.context import AppContext
 from nethealth.ui.formatting import fmt_count
 from nethealth.ui.i18n import ENGLISH, Translator
-from nethealth.web.map import class_for, classify
+from nethealth.ui.map_classes import class_for, classify
+from nethealth.ui.views import (
+    HomeView,
+    MapRow,
+    MapWindow,
+    PageLinks,
+    SortKey,
+    SortOrder,
+    event_layer_view,
+    home_query,
+)
 from nethealth.web.shutdown_views import (
     API,
     DistinctEventRow,
@@ -27,17 +37,7 @@ from nethealth.web.shutdown_views import (
     year_counts,
     year_summary,
 )
-from nethealth.web.views import (
-    CountryView,
-    HomeView,
-    MapRow,
-    MapWindow,
-    PageLinks,
-    SortKey,
-    SortOrder,
-    event_layer_view,
-    home_query,
-)
+from nethealth.web.views import CountryView
 
 COUNTRY_EVENTS_SHOWN = 40  # the country page lists the newest; the tracker page has them all
 

@@ -19,6 +19,7 @@ from nethealth.shutdowns.query import record_with_event
 from nethealth.shutdowns.store import EventState, LogEntry, ShutdownStore
 from nethealth.ui.formatting import fmt_usd
 from nethealth.ui.models import API_VERSION
+from nethealth.ui.views import PageLinks
 from nethealth.web.shutdown_data import CostLookup, CostRow, event_costs, record_costs
 from nethealth.web.shutdown_views import (
     API,
@@ -36,7 +37,6 @@ from nethealth.web.shutdown_views import (
     where_text,
     years_text,
 )
-from nethealth.web.views import PageLinks
 
 
 class LinkRef(BaseModel):

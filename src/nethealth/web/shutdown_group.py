@@ -14,6 +14,7 @@ from nethealth.lake.reader import LakeReader
 from nethealth.shutdowns.events import GROUPING_VERSION, STALE_AFTER_YEARS, Clock, event_index
 from nethealth.shutdowns.store import ShutdownStore
 from nethealth.ui.models import API_VERSION
+from nethealth.ui.views import PageLinks
 from nethealth.web.shutdown_data import record_costs
 from nethealth.web.shutdown_event import (
     CostSection,
@@ -36,7 +37,6 @@ from nethealth.web.shutdown_views import (
     where_text,
     years_text,
 )
-from nethealth.web.views import PageLinks
 
 GROUPING_OPS = ("merge", "split")
 

@@ -16,6 +16,7 @@ from nethealth.ui.charts import NARROW, WIDE, BarChart, bar_chart
 from nethealth.ui.context import AppContext, get_context
 from nethealth.ui.models import ERROR_RESPONSES
 from nethealth.ui.params import YEAR
+from nethealth.ui.views import SortOrder
 from nethealth.web.render import render
 from nethealth.web.shutdown_data import country_names, get_store, today_utc
 from nethealth.web.shutdown_event import EventView, event_view
@@ -32,7 +33,6 @@ from nethealth.web.shutdown_views import (
     list_view,
     parse_filters,
 )
-from nethealth.web.views import SortOrder
 
 router = APIRouter(responses=ERROR_RESPONSES)
 twins = APIRouter(tags=["pages (JSON twins)"], responses=ERROR_RESPONSES)

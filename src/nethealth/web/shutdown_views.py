@@ -28,7 +28,7 @@ from nethealth.shutdowns.query import EventFilter, select
 from nethealth.shutdowns.store import EventState, StoreState
 from nethealth.ui.formatting import fmt_count, fmt_number
 from nethealth.ui.models import API_VERSION
-from nethealth.web.views import PageLinks, SortOrder
+from nethealth.ui.views import PageLinks, SortOrder
 
 SOURCE_LABELS = {
     "access-now": "Curated record (Access Now #KeepItOn)",

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 
+from collections.abc import Sequence
+
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from nethealth.common.status import STATUSES, Status
 from nethealth.errors import BuildError
-from nethealth.indicators.registry import all_indicators
+from nethealth.indicators.registry import Indicator
 from nethealth.lake.build import Step, StepContext
 
 SCHEMA = pa.schema([
@@ -58,8 +60,8 @@ def checked(indicator_id: str, result: pa.Table) -> tuple[pa.Array, pa.Array]:
     return pa.array(out_v, pa.float64()), pa.array(out_s, pa.string())
 
 
-def build(ctx: StepContext) -> None:
-    indicators = all_indicators()
+def compute_all(ctx: StepContext, indicators: Sequence[Indicator]) -> None:
+    """Every indicator's values into `indicator_values`, checked (columns, statuses)."""
     con = _connect(ctx, {d for i in indicators for d in i.datasets})
     parts = []
     for n, ind in enumerate(indicators):
@@ -76,6 +78,7 @@ def build(ctx: StepContext) -> None:
             "method_version": pa.array([ind.version] * k, pa.string()),
             "status": status, "reason": pc.fill_null(result["reason"].cast(pa.string()), ""),
         }))  # fmt: skip
+    ctx.progress("indicators", len(indicators), len(indicators))
     con.close()
     table = pa.concat_tables(parts).cast(SCHEMA) if parts else SCHEMA.empty_table()
     ctx.write_dataset(
@@ -86,16 +89,17 @@ def build(ctx: StepContext) -> None:
     )
 
 
-def _fingerprint(_settings: object) -> str:
-    return ";".join(f"{i.id}={i.version}" for i in all_indicators())
-
-
-STEP = Step(
-    id="indicators",
-    version="2",
-    description="Compute every registered indicator into indicator_values",
-    run=build,
-    outputs=("indicator_values",),
-    depends=("countries", "ipdb", "rir", "peeringdb", "bgp", "routing", "routing_scorecards"),
-    extra_fingerprint=_fingerprint,  # type: ignore[arg-type]
-)
+def indicators_step(indicators: Sequence[Indicator], depends: Sequence[str]) -> Step:
+    """The step computing `indicators` (every area's, in `nethealth.areas`); it depends on the
+    steps that write the datasets they read, and reruns when a method version changes."""
+    listed = tuple(indicators)
+    versions = ";".join(f"{i.id}={i.version}" for i in listed)
+    return Step(
+        id="indicators",
+        version="2",
+        description="Compute every indicator the areas declare into indicator_values",
+        run=lambda ctx: compute_all(ctx, listed),
+        outputs=("indicator_values",),
+        depends=tuple(depends),
+        extra_fingerprint=lambda _settings: versions,
+    )

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from nethealth.common.asof import TOLERANCES, GroupAsOf, pick, pick_group
 from nethealth.common.status import Judgement, Status
-from nethealth.indicators.registry import Compute, Indicator, register, with_status
+from nethealth.indicators.registry import Compute, Indicator, with_status
 
 _TOL = {k: t.days for k, t in TOLERANCES.items()}
 # Every date with an RIR file is a computation date; per date each registry's file comes from
@@ -211,7 +211,7 @@ def _peeringdb(sql: str) -> Compute:
     return compute
 
 
-ASNS_REGISTERED = register(Indicator(
+ASNS_REGISTERED = Indicator(
     id="asns_registered",
     title="ASNs registered",
     unit="ASNs",
@@ -234,9 +234,9 @@ ASNS_REGISTERED = register(Indicator(
     sources=("rir", "countries"),
     datasets=("rir_delegations", "rir_files", "countries"),
     compute=_rir("sum(x.value)", "asn"),
-))  # fmt: skip
+)  # fmt: skip
 
-IPV4_DELEGATED = register(Indicator(
+IPV4_DELEGATED = Indicator(
     id="ipv4_delegated_s24",
     title="IPv4 address space delegated (/24 equivalents)",
     unit="/24 equivalents",
@@ -249,9 +249,9 @@ IPV4_DELEGATED = register(Indicator(
     sources=("rir", "countries"),
     datasets=("rir_delegations", "rir_files", "countries"),
     compute=_rir("sum(x.value) / 256.0", "ipv4"),
-))  # fmt: skip
+)  # fmt: skip
 
-IPV6_DELEGATED = register(Indicator(
+IPV6_DELEGATED = Indicator(
     id="ipv6_delegated_s48",
     title="IPv6 address space delegated (/48 equivalents)",
     unit="/48 equivalents",
@@ -265,9 +265,9 @@ IPV6_DELEGATED = register(Indicator(
     sources=("rir", "countries"),
     datasets=("rir_delegations", "rir_files", "countries"),
     compute=_rir("sum(pow(2, 48 - x.value))", "ipv6"),
-))  # fmt: skip
+)  # fmt: skip
 
-IPV4_SPACE = register(Indicator(
+IPV4_SPACE = Indicator(
     id="ipv4_space_s24",
     title="IPv4 address space (/24 equivalents)",
     unit="/24 equivalents",
@@ -282,9 +282,9 @@ IPV4_SPACE = register(Indicator(
     sources=("ipdb", "countries"),
     datasets=("ipdb_country", "countries"),
     compute=_ipdb_space(256.0, 4),
-))  # fmt: skip
+)  # fmt: skip
 
-IPV6_SPACE = register(Indicator(
+IPV6_SPACE = Indicator(
     id="ipv6_space_s48",
     title="IPv6 address space (/48 equivalents)",
     unit="/48 equivalents",
@@ -300,9 +300,9 @@ IPV6_SPACE = register(Indicator(
     sources=("ipdb", "countries"),
     datasets=("ipdb_country", "countries"),
     compute=_ipdb_space(65536.0, 6),
-))  # fmt: skip
+)  # fmt: skip
 
-ASNS_WITH_SPACE = register(Indicator(
+ASNS_WITH_SPACE = Indicator(
     id="asns_with_space",
     title="Networks originating the country's address space",
     unit="ASNs",
@@ -322,9 +322,9 @@ ASNS_WITH_SPACE = register(Indicator(
     sources=("ipdb", "countries"),
     datasets=("ipdb_asn", "ipdb_country", "countries"),
     compute=_asns_with_space,
-))  # fmt: skip
+)  # fmt: skip
 
-IXPS_COUNT = register(Indicator(
+IXPS_COUNT = Indicator(
     id="ixps",
     title="Internet exchange points",
     unit="IXPs",
@@ -335,9 +335,9 @@ IXPS_COUNT = register(Indicator(
     sources=("peeringdb", "countries"),
     datasets=("peeringdb_ix", "countries"),
     compute=_peeringdb(IXPS_SQL),
-))  # fmt: skip
+)  # fmt: skip
 
-IXP_NETWORKS = register(Indicator(
+IXP_NETWORKS = Indicator(
     id="ixp_networks",
     title="Networks present at the country's IXPs",
     unit="ASNs",
@@ -352,4 +352,15 @@ IXP_NETWORKS = register(Indicator(
     sources=("peeringdb", "countries"),
     datasets=("peeringdb_netixlan", "peeringdb_ixlan", "peeringdb_ix", "countries"),
     compute=_peeringdb(IXP_NETWORKS_SQL),
-))  # fmt: skip
+)  # fmt: skip
+
+INDICATORS = (
+    ASNS_REGISTERED,
+    IPV4_DELEGATED,
+    IPV6_DELEGATED,
+    IPV4_SPACE,
+    IPV6_SPACE,
+    ASNS_WITH_SPACE,
+    IXPS_COUNT,
+    IXP_NETWORKS,
+)
