@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from nethealth.cli import app
 from nethealth.areas import all_indicators, source_infos
+from nethealth.cli import app
 from nethealth.indicators.docs import methodology_markdown
 
 REPO = Path(__file__).resolve().parents[2]

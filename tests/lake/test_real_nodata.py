@@ -17,12 +17,12 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
+from nethealth.areas import raw_source_ids
 from nethealth.bgp import derived as bgp_derived
 from nethealth.indicators.step import STEP as INDICATORS
 from nethealth.lake.build import load_state, run_build
 from nethealth.lake.catalog import write_catalog
 from nethealth.lake.raw import RawStore
-from nethealth.areas import raw_source_ids
 from nethealth.routing import incidents_step, scorecard
 from nethealth.routing import step as routing_step
 from nethealth.rpki import build as rpki_build

@@ -20,8 +20,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from nethealth.bgp.collectors import Collector, fetch_dumps
 from nethealth.areas import get_indicator
+from nethealth.bgp.collectors import Collector, fetch_dumps
 from nethealth.lake.build import run_build
 from nethealth.lake.raw import RawStore
 from nethealth.routing import caida, irr

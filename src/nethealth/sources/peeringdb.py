@@ -37,8 +37,7 @@ from nethealth.formats.peeringdb import (
 from nethealth.lake.build import Step, StepContext
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.settings import Settings
-from nethealth.sources.base import SourceInfo
-from nethealth.sources.base import LoadOptions, Prepared
+from nethealth.sources.base import LoadOptions, Prepared, SourceInfo
 from nethealth.sources.common import concat, today_utc, with_snapshot
 from nethealth.sources.download import FetchReport, fetch_or_skip, fetch_to_store, join_url
 from nethealth.sources.load import Dated, simple, suffix_of, when

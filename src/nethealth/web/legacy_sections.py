@@ -59,7 +59,7 @@ SECTIONS = (
         _shutdowns,
         extras=_year_charts,
         glance=_shutdown_glance,
-    ),  # fmt: skip
+    ),
     Section("outages", "outage_country.html", CountryOutages, _outages, glance=_outage_glance),
     Section("routing", "routing_country.html", CountryRouting, _routing, extras=_routing_charts),
 )
