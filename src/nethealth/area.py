@@ -102,17 +102,6 @@ class MapLayer:
 
 
 @dataclass(frozen=True)
-class MethodSection:
-    """A part of the methodology page generated from the area's own code (detectors, cost
-    model): `build()` returns its model, rendered by `template`, served under `id` in the twin."""
-
-    id: str
-    template: str
-    model: type[BaseModel]
-    build: Callable[[], BaseModel]
-
-
-@dataclass(frozen=True)
 class Area:
     id: str
     title: str
@@ -125,5 +114,4 @@ class Area:
     pages: tuple[Page, ...] = ()
     sections: tuple[Section, ...] = ()
     map_layers: tuple[MapLayer, ...] = ()
-    methods: tuple[MethodSection, ...] = ()
     nav: tuple[tuple[str, str], ...] = field(default=())  # (path, label msgid) in the menu

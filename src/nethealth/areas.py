@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from nethealth.area import Area, MapLayer, MethodSection, Page, Section
+from nethealth.area import Area, MapLayer, Page, Section
 from nethealth.bgp.area import AREA as BGP
 from nethealth.economics.area import AREA as ECONOMICS
 from nethealth.errors import NotFoundError
@@ -77,10 +77,6 @@ def country_sections(areas: Sequence[Area] = AREAS) -> list[Section]:
 
 def map_layers(areas: Sequence[Area] = AREAS) -> list[MapLayer]:
     return [m for a in areas for m in a.map_layers]
-
-
-def method_sections(areas: Sequence[Area] = AREAS) -> list[MethodSection]:
-    return [m for a in areas for m in a.methods]
 
 
 def navigation(areas: Sequence[Area] = AREAS) -> list[tuple[str, str]]:

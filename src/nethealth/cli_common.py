@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import glob
 import sys
+from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
+from typing import TypeVar
 
 import typer
 from rich.console import Console
@@ -12,6 +16,8 @@ from rich.text import Text
 from nethealth.common.dates import parse_date
 from nethealth.errors import ConfigError, InputError, NethealthError
 from nethealth.settings import Settings, load_settings
+
+T = TypeVar("T")
 
 
 def console(*, stderr: bool = False) -> Console:
@@ -78,3 +84,39 @@ def run(app: typer.Typer) -> None:
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
         err.print(error_text(input_error_of(exc)))
         sys.exit(INPUT_EXIT)
+
+
+def expand_paths(values: Sequence[Path | str], *, option: str = "FILES") -> list[Path]:
+    """What a shell gives for a file input, as files: paths as they are, glob patterns (quoted,
+    so the shell left them) expanded, directories walked (sorted, hidden files left out). Every
+    multi-file input of every command takes this (`nethealth routing incidents --updates
+    'updates.*.gz'`, or several paths after one option or as arguments)."""
+    out: list[Path] = []
+    for value in values:
+        text = str(value)
+        path = Path(text)
+        if any(ch in text for ch in "*?["):
+            found = sorted(Path(p) for p in glob.glob(text, recursive=True))
+            if not found:
+                raise InputError(f"{option}: no file matches {text!r}", hint="check the pattern")
+            out += [p for p in found if p.is_file()]
+        elif path.is_dir():
+            out += sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )  # fmt: skip
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise InputError("no such file or directory", path=path, field=option,
+                             hint="check the path")  # fmt: skip
+    return out
+
+
+def one_of(new: T | None, old: T | None, new_name: str, old_name: str) -> T | None:
+    """A value given under its current option name or its old spelling (a hidden alias kept so
+    scripts keep working); both at once is a usage error."""
+    if new is not None and old is not None:
+        raise ConfigError(f"{new_name} and {old_name} are the same option",
+                          hint=f"give {new_name} only ({old_name} is its old spelling)")  # fmt: skip
+    return new if new is not None else old

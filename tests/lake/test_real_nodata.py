@@ -17,9 +17,8 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
-from nethealth.areas import raw_source_ids
+from nethealth.areas import all_steps, raw_source_ids
 from nethealth.bgp import derived as bgp_derived
-from nethealth.indicators.step import STEP as INDICATORS
 from nethealth.lake.build import load_state, run_build
 from nethealth.lake.catalog import write_catalog
 from nethealth.lake.raw import RawStore
@@ -37,6 +36,7 @@ pytestmark = pytest.mark.shared
 
 RIB = "bgp/derived/rrc06-full-20100701.tdv2.mrt.gz"
 RIRS = ("afrinic", "apnic", "arin", "lacnic", "ripencc")
+INDICATORS = next(s for s in all_steps() if s.id == "indicators")
 STEPS = [
     countries.STEP, ipdb.STEP, rir.STEP, peeringdb.STEP, rpki_build.STEP, bgp_derived.STEP,
     routing_step.STEP, incidents_step.STEP, scorecard.STEP, INDICATORS,

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from nethealth.settings import Settings
 from nethealth.ui import i18n
-from nethealth.ui.formatting import fmt_number, formatters
+from nethealth.ui.formatting import fmt_number
 from nethealth.ui.models import ErrorDetail
 from nethealth.web import render
 from tests.api.conftest import fixture_app
@@ -153,7 +153,7 @@ def test_switcher_keeps_path_and_query() -> None:
 
 
 def test_number_formatting_per_locale() -> None:
-    en, fr, es = formatters("en"), formatters("fr"), formatters("es")
+    en, fr, es = i18n.filters("en"), i18n.filters("fr"), i18n.filters("es")
     assert en.number is fmt_number  # English pages read exactly as before
     assert (fr.number(12345.6), es.number(12345.6)) == ("12\u202f346", "12.346")
     assert (fr.number(3.14159), es.number(0.012345)) == ("3,14", "0,0123")

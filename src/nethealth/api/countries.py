@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from nethealth.indicators import query as service
+from nethealth.ui import values as service
 from nethealth.ui.context import AppContext, get_context
 from nethealth.ui.formats import OutputFormat, csv_response, wants_csv
 from nethealth.ui.models import ERROR_RESPONSES, CountryDetail, CountryList

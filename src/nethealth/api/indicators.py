@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from nethealth.api.countries import SERIES_CSV, Format
 from nethealth.common.dates import parse_date
-from nethealth.indicators import query as service
+from nethealth.ui import values as service
 from nethealth.ui.context import AppContext, get_context
 from nethealth.ui.formats import csv_response, wants_csv
 from nethealth.ui.models import ERROR_RESPONSES, IndicatorList, IndicatorValues

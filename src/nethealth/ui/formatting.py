@@ -9,7 +9,7 @@ from functools import partial
 
 from babel.numbers import format_decimal
 
-from nethealth.ui.i18n import DEFAULT, N_, translations
+from nethealth.ui.msgids import DEFAULT, N_
 
 # Units that name a kind of number rather than a thing counted: not repeated after each value.
 _BARE_UNITS = frozenset({"", "count", "number", "index", "ratio", "score", "share", "fraction"})
@@ -97,9 +97,9 @@ def fmt_number_in(value: float, lang: str) -> str:
     return format_decimal(Decimal(f"{value:.3g}"), format="0.##########", locale=lang)
 
 
-def fmt_value_in(value: float | None, unit: str, lang: str) -> str:
+def fmt_value_in(value: float | None, unit: str, lang: str, no_data: str = NO_DATA) -> str:
     if value is None:
-        return translations(lang).gettext(NO_DATA)
+        return no_data
     number = fmt_number_in(value, lang)
     if unit == "%":
         return f"{number}{_NBSP}%"
@@ -135,11 +135,13 @@ class Formatters:
     usd: Callable[[float], str]
 
 
-def formatters(lang: str) -> Formatters:
+def formatters(lang: str, no_data: str = NO_DATA) -> Formatters:
+    """The filters of `lang`; `no_data` is "no data" in that language (the caller translates it:
+    this module stays below the translation machinery)."""
     if lang == DEFAULT:
         return Formatters(fmt_number, fmt_value, fmt_usd)
     return Formatters(
         partial(fmt_number_in, lang=lang),
-        partial(fmt_value_in, lang=lang),
+        partial(fmt_value_in, lang=lang, no_data=no_data),
         partial(fmt_usd_in, lang=lang),
     )

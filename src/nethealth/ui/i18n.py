@@ -22,7 +22,10 @@ from babel.messages.pofile import read_po
 from starlette.requests import Request
 from starlette.responses import Response
 
-DEFAULT = "en"
+from nethealth.ui.formatting import NO_DATA, Formatters, formatters
+from nethealth.ui.msgids import DEFAULT as DEFAULT
+from nethealth.ui.msgids import N_ as N_
+
 LANGUAGES = ("en", "fr", "es")  # the source language first
 # Each language's own name, shown in that language in the switcher (WCAG 3.1.2).
 NATIVE_NAMES: Mapping[str, str] = {"en": "English", "fr": "Français", "es": "Español"}
@@ -30,11 +33,6 @@ QUERY_PARAM = "lang"
 COOKIE = "nethealth_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 DOMAIN = "messages"
-
-
-def N_(message: str) -> str:
-    """Mark a string for extraction without translating it: it is translated where shown."""
-    return message
 
 
 def normalise(tag: str | None) -> str | None:
@@ -198,6 +196,11 @@ def translations(lang: str) -> gettext.NullTranslations:
 # Text composed in Python ------------------------------------------------------------------------
 
 
+def filters(lang: str) -> Formatters:
+    """The number, value and money filters of a language, "no data" in that language."""
+    return formatters(lang, translations(lang).gettext(NO_DATA))
+
+
 @dataclass(frozen=True)
 class Translator:
     """gettext for sentences composed in Python views, in one language.
@@ -219,13 +222,9 @@ class Translator:
 
     def number(self, value: float) -> str:
         """A number as the page's `number` filter writes it (`1,204`, `1 204`, `1.204`)."""
-        from nethealth.ui.formatting import formatters  # formatting imports this module
-
         return formatters(self.lang).number(value)
 
     def usd(self, value: float) -> str:
-        from nethealth.ui.formatting import formatters
-
         return formatters(self.lang).usd(value)
 
     def tr(self, message: str) -> str:

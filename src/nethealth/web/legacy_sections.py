@@ -1,17 +1,30 @@
-"""Country-page sections still built in the web layer, until their areas declare them in their
-own `pages.py` (issue 13's migration). Each is a plain `Section`, so moving one is moving code."""
+"""Country-page sections and home-map layers still built in the web layer, until their areas
+declare them in their own `pages.py` (issue 13's migration). Each is a plain `Section` or
+`MapLayer`, so moving one is moving code."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from nethealth.area import Glance, Section, SectionContext
+from fastapi import Request
+
+from nethealth.area import Glance, MapLayer, Section, SectionContext
+from nethealth.ui.context import AppContext
 from nethealth.ui.i18n import Translator
-from nethealth.web.outage_views import CountryOutages, country_outages
+from nethealth.ui.msgids import N_
+from nethealth.ui.views import HomeView, SortKey, SortOrder
+from nethealth.web.outage_layer import outage_map_view
+from nethealth.web.outage_views import OUTAGE_LAYER, CountryOutages, country_outages
 from nethealth.web.routing_data import get_routing
 from nethealth.web.routing_pages import state_charts
 from nethealth.web.routing_views import CountryRouting, country_routing
-from nethealth.web.shutdown_country import CountryShutdowns, country_shutdowns
+from nethealth.web.shutdown_country import (
+    SHUTDOWN_LAYER,
+    CountryShutdowns,
+    country_shutdowns,
+    shutdown_map_view,
+)
 from nethealth.web.shutdown_data import get_store
 from nethealth.web.shutdown_pages import names_for, year_charts
 
@@ -62,4 +75,36 @@ SECTIONS = (
     ),
     Section("outages", "outage_country.html", CountryOutages, _outages, glance=_outage_glance),
     Section("routing", "routing_country.html", CountryRouting, _routing, extras=_routing_charts),
+)
+
+
+def _shutdown_layer(
+    ctx: AppContext, request: Request, sort: SortKey, order: SortOrder, today: dt.date
+) -> HomeView:
+    return shutdown_map_view(ctx, get_store(request).state(), sort, order, today)
+
+
+def _outage_layer(
+    ctx: AppContext, _request: Request, sort: SortKey, order: SortOrder, today: dt.date
+) -> HomeView:
+    return outage_map_view(ctx, sort, order, today)
+
+
+LAYERS = (
+    MapLayer(
+        SHUTDOWN_LAYER,
+        N_("Shutdown events in the last 12 months"),
+        N_("Shutdown tracker"),
+        "layer_shutdowns.html",
+        _shutdown_layer,
+        "the map of shutdown events in the last 12 months",
+    ),
+    MapLayer(
+        OUTAGE_LAYER,
+        N_("Ongoing outages"),
+        N_("Detected outages"),
+        "layer_outages.html",
+        _outage_layer,
+        "ongoing detected outages",
+    ),
 )

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from nethealth.area import Glance, Section, SectionContext
-from nethealth.areas import country_sections
+from nethealth.area import Glance, MapLayer, Section, SectionContext
+from nethealth.areas import country_sections, map_layers
 from nethealth.shutdowns.store import ShutdownStore
 from nethealth.ui import views as ui_views
 from nethealth.ui.charts import NARROW, WIDE, Point, line_chart
@@ -20,10 +20,7 @@ from nethealth.ui.views import SortKey, SortOrder
 from nethealth.web import legacy_sections, views
 from nethealth.web.compose import build_sections, section_extras, sections_model
 from nethealth.web.map import MapCountry, load_outline, paint
-from nethealth.web.outage_layer import outage_map_view
-from nethealth.web.outage_views import OUTAGE_LAYER
 from nethealth.web.render import CountryNames, render, translator_for
-from nethealth.web.shutdown_country import SHUTDOWN_LAYER, shutdown_map_view
 from nethealth.web.shutdown_data import get_store, today_utc
 
 router = APIRouter(responses=ERROR_RESPONSES)
@@ -31,11 +28,18 @@ twins = APIRouter(tags=["pages (JSON twins)"], responses=ERROR_RESPONSES)
 
 Ctx = Annotated[AppContext, Depends(get_context)]
 Store = Annotated[ShutdownStore, Depends(get_store)]
+
+
+def _layers() -> dict[str, MapLayer]:
+    """The home map's layers that are not indicators, by the id the `indicator` parameter takes."""
+    return {m.id: m for m in [*legacy_sections.LAYERS, *map_layers()]}
+
+
 IndicatorParam = Annotated[
     str | None,
     Query(
-        description=f"Indicator id (default the first), {SHUTDOWN_LAYER} for the map of "
-        f"shutdown events in the last 12 months, or {OUTAGE_LAYER} for ongoing detected outages"
+        description="Indicator id (default the first), or "
+        + ", ".join(f"{m.id} for {m.description}" for m in _layers().values())
     ),
 ]
 SortParam = Annotated[SortKey, Query(description="Table column to sort by")]
@@ -48,27 +52,26 @@ TABLE_ROWS = 366  # a year of daily values; the full series is one link away (CS
 
 def _home_view(
     ctx: AppContext,
-    store: ShutdownStore,
+    request: Request,
     indicator: str | None,
     sort: SortKey,
     order: SortOrder,
 ) -> ui_views.HomeView:
-    if indicator == SHUTDOWN_LAYER:  # the tracker's map layer: not an indicator
-        return shutdown_map_view(ctx, store.state(), sort, order, today_utc())
-    if indicator == OUTAGE_LAYER:  # detected outages: not an indicator either
-        return outage_map_view(ctx, sort, order, today_utc())
+    layer = _layers().get(indicator or "")
+    if layer is not None:  # a layer of events counted per country, not an indicator
+        return layer.build(ctx, request, sort, order, today_utc())
     return views.home_view(ctx, indicator, sort, order)
 
 
 @twins.get("/index.json", response_model=ui_views.HomeView, summary="JSON twin of the world map")
 def home_json(
     ctx: Ctx,
-    store: Store,
+    request: Request,
     indicator: IndicatorParam = None,
     sort: SortParam = ui_views.DEFAULT_SORT,
     order: OrderParam = ui_views.DEFAULT_ORDER,
 ) -> ui_views.HomeView:
-    return _home_view(ctx, store, indicator, sort, order)
+    return _home_view(ctx, request, indicator, sort, order)
 
 
 def _map_country(
@@ -99,12 +102,11 @@ def _map_country(
 def home(
     request: Request,
     ctx: Ctx,
-    store: Store,
     indicator: IndicatorParam = None,
     sort: SortParam = ui_views.DEFAULT_SORT,
     order: OrderParam = ui_views.DEFAULT_ORDER,
 ) -> HTMLResponse:
-    view = _home_view(ctx, store, indicator, sort, order)
+    view = _home_view(ctx, request, indicator, sort, order)
     layer = view.window is not None
     by_cc = {r.cc: r for r in view.rows}
     gaps = {g.cc: g for g in view.gaps}
@@ -141,8 +143,8 @@ def home(
         countries=countries,
         sort_link=sort_link,
         SortKey=SortKey,
-        shutdown_layer=SHUTDOWN_LAYER,
-        outage_layer=OUTAGE_LAYER,
+        layers=list(_layers().values()),
+        layer=_layers().get(view.layer) if view.window else None,
     )
 
 

@@ -15,7 +15,6 @@ from markupsafe import Markup, escape
 from nethealth.errors import NethealthError
 from nethealth.ui import i18n
 from nethealth.ui.context import AppContext
-from nethealth.ui.formatting import formatters
 from nethealth.ui.i18n import N_
 from nethealth.ui.models import ErrorDetail
 from nethealth.ui.views import SIMULATED_NOTICE
@@ -61,7 +60,7 @@ def environment(lang: str = i18n.DEFAULT) -> Environment:
     )
     translations = i18n.translations(lang)
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-    fmt = formatters(lang)
+    fmt = i18n.filters(lang)
     env.filters["number"] = fmt.number
     env.filters["value"] = fmt.value
     env.filters["usd"] = fmt.usd

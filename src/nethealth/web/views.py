@@ -13,9 +13,9 @@ from pydantic import BaseModel, Field
 
 from nethealth.common.status import Status
 from nethealth.errors import InputError, LakeUnavailableError
-from nethealth.indicators import query as service
 from nethealth.indicators.registry import Indicator
 from nethealth.lake.reader import ValueRow
+from nethealth.ui import values as service
 from nethealth.ui.charts import Point, summarise
 from nethealth.ui.context import AppContext
 from nethealth.ui.formatting import fmt_value
