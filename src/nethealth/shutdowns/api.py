@@ -69,6 +69,7 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     **RESPONSES,
     401: {"model": ErrorBody, "description": "No bearer token"},
     403: {"model": ErrorBody, "description": "Not a curator's token, or curation is closed"},
+    413: {"model": ErrorBody, "description": f"The body is larger than {MAX_BODY:,} bytes"},
 }
 
 router = APIRouter(prefix="/api/v1/shutdowns", tags=["shutdowns"])
