@@ -303,3 +303,34 @@ def test_fetch_worldbank_is_an_alias_of_nethealth_fetch_worldbank(
     asked = f"/v2/country/all/indicator/{POPULATION}?format=json&per_page=20000&date=2010:2025"
     assert requests == [asked] * 3
     assert alias == old == generic.stdout.splitlines()[0] + "\n"
+
+
+def test_wdi_takes_directories_globs_and_file_indicator_pairs(
+    settings: Settings, shared_data: Path, tmp_path: Path
+) -> None:
+    """`--wdi` (cost, cost-compare): a directory or a quoted glob reads the files it names; a
+    FILE=INDICATOR pair may be a glob of wide CSVs holding that indicator."""
+    import shutil
+
+    from nethealth.economics.worldbank import panel_from_files
+    from nethealth.formats.wdi import GDP_PER_CAPITA, INTERNET
+    from nethealth.shutdowns.cli import _wdi_panel
+
+    country = shared_data / "country"
+    long = country / "wb_gdp_population_internetpct_by_iso3_year_from_muhanad-husn.csv"
+    wide = country / "wb_gdp_per_capita_2016-2024.csv"
+    if not long.is_file() or not wide.is_file():
+        pytest.skip("the World Bank reference files are absent")
+    folder = tmp_path / "wdi"
+    folder.mkdir()
+    shutil.copy(long, folder / long.name)
+    want = len(panel_from_files([long]))
+    assert len(_wdi_panel(settings, [str(folder)])) == want
+    assert len(_wdi_panel(settings, [str(folder / "*.csv")])) == want
+    pair = len(panel_from_files([(wide, GDP_PER_CAPITA)]))
+    assert (
+        len(_wdi_panel(settings, [f"{country}/wb_gdp_per_capita_2016*.csv={GDP_PER_CAPITA}"]))
+        == pair
+    )
+    with pytest.raises(InputError):
+        _wdi_panel(settings, [f"{tmp_path}/nothing_*.csv={INTERNET}"])
