@@ -63,7 +63,10 @@ class Settings(BaseSettings):
         "https://docs.google.com/spreadsheets/d/1DvPAuHNLp5BXGb0nnZDGNoiIwEeu2ogdXEIDvT4Hyfk/"
         "export?format=csv"
     )
-    worldbank_base_url: str = "https://api.worldbank.org"
+    worldbank_base_url: str = Field(
+        default="https://api.worldbank.org",
+        description="World Bank API / bulk base (a mirror, or file:// in tests)",
+    )
     shutdowns_curators: str = Field(default="", description="name=token pairs, comma-separated")
     shutdowns_api_token: str = Field(default="", description="One curation token (curator 'api')")
 

@@ -23,7 +23,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nethealth.server.app import OPENAPI_URL
-from nethealth.shutdowns.config import ShutdownSettings
 from tests.api.conftest import ASSETS, fixture_app
 from tests.api.fixture_lake import FIXTURE_INDICATORS, make_settings
 from tests.api.full_world import build_full_world
@@ -95,8 +94,11 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     full = build_full_world(tmp_path_factory.mktemp("schemathesis"))
-    app, lake, routing, outages = full.app, full.shutdowns, full.routing, full.outages
-    app.state.shutdown_settings = ShutdownSettings(curators={TOKEN: "schemathesis"})
+    lake, routing, outages = full.shutdowns, full.routing, full.outages
+    # Curation open to one token, as an operator sets it (NETHEALTH_SHUTDOWNS_CURATORS).
+    app = fixture_app(
+        lake.settings.model_copy(update={"shutdowns_curators": f"schemathesis={TOKEN}"})
+    )
     countries = ["NL", "ET", "IN", "nl", routing.cc, outages.cc]
     asns = [str(routing.asn_invalid), str(routing.asn_many), str(routing.asn_valid)]
     known = {

@@ -18,7 +18,8 @@ from nethealth.economics.cost_model import (
     estimate,
 )
 from nethealth.economics.scope import cost_scope
-from nethealth.economics.wdi import GDP, GDP_PER_CAPITA, INTERNET, POPULATION, Observation, WdiPanel
+from nethealth.economics.wdi import WdiPanel
+from nethealth.formats.wdi import GDP, GDP_PER_CAPITA, INTERNET, POPULATION, Observation
 
 # 2020 has 366 days: a GDP of 3.66e12 is 1e10 a day.
 PANEL = WdiPanel(

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from nethealth.common.json_types import Json
 from nethealth.economics.cost_model import CostParameters, RecordContext, estimate
 from nethealth.economics.scope import cost_scope, satellite_only_names
-from nethealth.economics.wdi import GDP_PER_CAPITA, INTERNET, POPULATION
 from nethealth.economics.worldbank import panel_from_files
 from nethealth.formats.stop_sheet import read_stop_sheet
-from nethealth.shutdowns.model import Json
+from nethealth.formats.wdi import GDP_PER_CAPITA, INTERNET, POPULATION
 from nethealth.shutdowns.normalise import normalise_rows
 
 STOP = "shutdowns/access_now_keepiton_stop_combined_2016-2025_snapshot_2026-05-20.csv.gz"

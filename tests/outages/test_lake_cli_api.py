@@ -335,7 +335,8 @@ def test_feedparser_reads_the_feed_without_complaint(detected: Settings) -> None
 
 
 def test_api_events_carry_the_cost_estimate(detected: Settings, tmp_path: Path) -> None:
-    from nethealth.economics.wdi import GDP, INTERNET, POPULATION, Observation, WdiPanel
+    from nethealth.economics.wdi import WdiPanel
+    from nethealth.formats.wdi import GDP, INTERNET, POPULATION, Observation
     from nethealth.outages.cost import with_costs
 
     events = pq.read_table(lake.dataset_path(detected, lake.EVENTS))

@@ -18,7 +18,6 @@ from nethealth.formats.stop_sheet import CANONICAL_COLUMNS
 from nethealth.server.app import create_app
 from nethealth.settings import Settings
 from nethealth.shutdowns.cli import app as cli
-from nethealth.shutdowns.config import ShutdownSettings
 from nethealth.shutdowns.curation import merge_records, retract_event, split_records
 from nethealth.shutdowns.events import Clock, DistinctEvent, EventIndex, event_index
 from nethealth.shutdowns.importer import import_file
@@ -241,8 +240,7 @@ def test_cli_events_merge_split(settings: Settings, sheet: Path) -> None:
 @pytest.fixture
 def client(settings: Settings, sheet: Path) -> Iterator[TestClient]:
     import_file(settings, sheet)
-    app = create_app(settings)
-    app.state.shutdown_settings = ShutdownSettings(curators={TOKEN: "alice"})
+    app = create_app(settings.model_copy(update={"shutdowns_curators": f"alice={TOKEN}"}))
     with TestClient(app) as c:
         yield c
 

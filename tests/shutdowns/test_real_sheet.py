@@ -18,8 +18,8 @@ from nethealth.economics.worldbank import SOURCE_ID as WORLDBANK
 from nethealth.lake.build import run_build
 from nethealth.lake.raw import RawStore
 from nethealth.settings import Settings
-from nethealth.shutdowns import lake as shutdown_lake
 from nethealth.shutdowns.cli import app as cli
+from nethealth.shutdowns.step import STEPS
 from nethealth.sources.download import fetch_to_store
 from tests.api.conftest import ASSETS, fixture_app
 from tests.api.fixture_lake import build_fixture_lake, make_settings
@@ -83,7 +83,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     assert result.exit_code == 0, result.output
     assert "the tracker holds 2,102 current records: 1,879 distinct events" in result.stdout
     _wdi_into_raw(settings, shared)
-    run_build(shutdown_lake.STEPS, settings)
+    run_build(STEPS, settings)
     build_fixture_lake(settings)  # countries and the catalog over every dataset
     with TestClient(fixture_app(settings)) as client:
         yield client

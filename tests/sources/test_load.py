@@ -21,8 +21,8 @@ from typer.testing import CliRunner
 
 from nethealth import pipeline
 from nethealth.cli import app
-from nethealth.economics.wdi import GDP_PER_CAPITA, INTERNET, POPULATION
 from nethealth.economics.worldbank import panel_from_raw
+from nethealth.formats.wdi import GDP_PER_CAPITA, INTERNET, POPULATION
 from nethealth.lake.raw import RawStore
 from nethealth.outages.inputs import find_atlas, find_mrt
 from nethealth.outages.lake import detect, lake_inputs

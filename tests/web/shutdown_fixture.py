@@ -15,13 +15,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from nethealth.economics import worldbank
-from nethealth.economics.wdi import GDP, INTERNET, POPULATION
+from nethealth.formats.wdi import GDP, INTERNET, POPULATION
 from nethealth.lake.build import run_build
 from nethealth.settings import Settings
-from nethealth.shutdowns import lake as shutdown_lake
 from nethealth.shutdowns.curation import add_event, edit_event, retract_event
 from nethealth.shutdowns.events import event_index
 from nethealth.shutdowns.importer import import_file
+from nethealth.shutdowns.step import STEPS
 from nethealth.shutdowns.store import ShutdownStore
 from nethealth.sim.shutdowns import COLUMNS
 from nethealth.sources.download import SIM_MARKER
@@ -189,7 +189,7 @@ def build_shutdown_lake(work: Path) -> ShutdownFixture:
     import_file(settings, sim_dir / "accessnow" / f"stop_{snapshot}.csv")
     ongoing, edited, retracted = _curate(settings)
     _fetch_world_bank(settings, work)
-    run_build(shutdown_lake.STEPS, settings)
+    run_build(STEPS, settings)
     build_fixture_lake(settings)  # countries, indicator values and the catalog over everything
     state = ShutdownStore.for_settings(settings).state()
     events = state.events.values()

@@ -570,6 +570,38 @@ def test_unknown_event_is_404_in_the_apis_wording(shutdown_client: TestClient) -
     html = html_of(shutdown_client, "/shutdowns/an-0000", status=404)
     assert api["message"][1:] in html and "<h1>Not found</h1>" in html
     assert "<code>nethealth shutdowns list</code>" in html
+    # A distinct event: the API and the event page look it up with one query (one wording).
+    api = shutdown_client.get("/api/v1/shutdowns/events/ev-0000").json()["error"]
+    twin = shutdown_client.get("/shutdowns/events/ev-0000.json")
+    assert twin.status_code == 404 and twin.json()["error"] == api
+    assert api["message"] == "no distinct event 'ev-0000'" and "distinct_event_id" in api["hint"]
+
+
+def test_api_and_pages_serve_one_cost_section(
+    shutdown_client: TestClient, shutdown_lake: Fx
+) -> None:
+    """`GET /api/v1/shutdowns/{id}`'s `cost` and the record page's are one function's answer
+    (nethealth.shutdowns.views_cost.record_cost), whatever its status: an estimate, none for
+    lack of World Bank figures, a retracted record."""
+    from nethealth.lake.reader import LakeReader
+    from nethealth.shutdowns.query import store_for
+    from nethealth.shutdowns.views import names_of
+    from nethealth.shutdowns.views_cost import record_cost
+
+    settings = shutdown_lake.settings
+    lake, store = LakeReader(settings), store_for(settings)
+    statuses = set()
+    try:
+        for record_id in (shutdown_lake.national_in, shutdown_lake.retracted,
+                          shutdown_lake.stale_pk[0], *shutdown_lake.block_iq):  # fmt: skip
+            want = record_cost(lake, names_of(lake), store.get(record_id)).model_dump(mode="json")
+            api = shutdown_client.get(f"/api/v1/shutdowns/{record_id}").json()["cost"]
+            twin = shutdown_client.get(f"/shutdowns/{record_id}.json").json()["cost"]
+            assert api == twin == want, record_id
+            statuses.add(want["status"])
+    finally:
+        lake.close()
+    assert statuses == {"estimated", "retracted", "no-estimate"}
 
 
 def test_tracker_pages_work_without_a_lake(tmp_path: Path) -> None:
@@ -594,6 +626,7 @@ def test_tracker_pages_work_without_a_lake(tmp_path: Path) -> None:
         assert '<a href="/country/NP"' not in html_of(client, f"/shutdowns/{ev.event_id}")
         cost = client.get(f"/shutdowns/{ev.event_id}.json").json()["cost"]
         assert cost["status"] == "unavailable" and "nethealth build" in cost["message"]
+        assert client.get(f"/api/v1/shutdowns/{ev.event_id}").json()["cost"] == cost
         assert client.get("/").status_code == 503  # the map still needs the lake
 
 

@@ -21,11 +21,12 @@ from datetime import date
 
 import pycountry
 
+from nethealth.common.json_types import Json
 from nethealth.economics.params import DEFAULT_SERVICE_WEIGHTS, CostParameters, Range
 from nethealth.economics.regions import region_share
 from nethealth.economics.scope import CostScope, cost_scope
-from nethealth.economics.wdi import FLAG_YEAR_GAP, INTERNET, POPULATION, Lookup, WdiPanel
-from nethealth.shutdowns.model import Json
+from nethealth.economics.wdi import FLAG_YEAR_GAP, Lookup, WdiPanel
+from nethealth.formats.wdi import INTERNET, POPULATION
 
 __all__ = [
     "DEFAULT_SERVICE_WEIGHTS",

@@ -29,9 +29,20 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from nethealth.common.json_types import Json
 from nethealth.economics.params import CostParameters, Range
-from nethealth.shutdowns.model import COST_SCOPES, Json
 
+# The kinds of cut the model knows. A record's own fields decide its kind; a curator sets the
+# tracker's field `cost_scope` to one of these when they do not say (nethealth.shutdowns.model).
+COST_SCOPES = (
+    "full",
+    "mobile-only",
+    "broadband-only",
+    "satellite-only",
+    "services",
+    "throttling",
+    "unscoped",
+)
 SATELLITE_SERVICES = re.compile(
     r"^(starlink|vsats?|satellite( internet| phones?| terminals?)?|thuraya|inmarsat|"
     r"iridium|oneweb|hughesnet|satellite dishes)$",

@@ -8,15 +8,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nethealth.economics import worldbank
-from nethealth.economics.wdi import (
+from nethealth.economics.worldbank import indicator_of_name, named_for
+from nethealth.errors import ConfigError, InputError
+from nethealth.formats.wdi import (
     INDICATOR_CODE,
     INDICATORS,
     IndicatorNeeded,
     read_wdi,
     release_date,
 )
-from nethealth.economics.worldbank import indicator_of_name, named_for
-from nethealth.errors import ConfigError, InputError
 from nethealth.lake.raw import RawStore
 from nethealth.settings import Settings
 from nethealth.sources.base import (

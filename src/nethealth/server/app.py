@@ -28,7 +28,7 @@ from nethealth.server.middleware import BodyLimit, SecurityHeaders
 from nethealth.settings import Settings, load_settings
 from nethealth.shutdowns.config import ShutdownSettings
 from nethealth.ui.context import AppContext, IndicatorProvider, SourceProvider
-from nethealth.web import outage_pages, pages, routing_pages, shutdown_pages
+from nethealth.web import outage_pages, pages, routing_pages
 from nethealth.web.compose import page_routers
 from nethealth.web.render import render_error
 
@@ -52,7 +52,7 @@ def create_app(
     """Build the app. The providers default to the real registry and source catalogue.
     Settings that cannot work (a short curation token, a malformed public URL) are a
     ConfigError here, at start-up, not at the first request that needs them."""
-    shutdown_settings = ShutdownSettings.from_settings(settings)
+    ShutdownSettings.from_settings(settings)  # a short curation token fails here, not later
     check_public_url(settings)
     context = AppContext(
         settings=settings,
@@ -76,7 +76,6 @@ def create_app(
         redoc_url=None,
     )
     app.state.nethealth = context
-    app.state.shutdown_settings = shutdown_settings
     install_error_handlers(app, html=render_error)
     app.include_router(countries.router)
     app.include_router(indicators.router)
@@ -85,11 +84,9 @@ def create_app(
             app.include_router(area.router)
     page_twins, page_htmls = page_routers(areas.all_pages())
     # Twins before pages: /country/{cc}.json must not be read as a country code.
-    for twins in (pages.twins, page_twins, shutdown_pages.twins, routing_pages.twins,
-                  outage_pages.twins):  # fmt: skip
+    for twins in (pages.twins, page_twins, routing_pages.twins, outage_pages.twins):
         app.include_router(twins)
-    for htmls in (pages.router, page_htmls, shutdown_pages.router, routing_pages.router,
-                  outage_pages.router):  # fmt: skip
+    for htmls in (pages.router, page_htmls, routing_pages.router, outage_pages.router):
         app.include_router(htmls)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Last added = outermost: HEAD → security headers → body limit → gzip → the routes.

@@ -3,28 +3,28 @@
 Read: list with filters (JSON or CSV), one event with its history, the audit log, an Atom feed.
 Write (curators, `Authorization: Bearer <token>`): add, edit, retract. No token → 401; a token
 that is not a curator's (or curation closed) → 403. Routes raise the typed errors of
-`nethealth.errors`; the app's one handler renders them.
+`nethealth.errors`; the app's one handler renders them. Reads go through the read model
+(nethealth.shutdowns.query), the same functions the pages read; a record's cost section is
+the record page's (nethealth.shutdowns.views_cost.record_cost).
 """
 
 from __future__ import annotations
 
 import hmac
 import json
-from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from nethealth.errors import (
     ForbiddenError,
     InputError,
-    NotFoundError,
     TooLargeError,
     UnauthorizedError,
 )
-from nethealth.settings import Settings, load_settings
+from nethealth.settings import Settings
 from nethealth.shutdowns.config import ShutdownSettings
 from nethealth.shutdowns.curation import (
     add_event,
@@ -39,19 +39,22 @@ from nethealth.shutdowns.feed import atom_feed
 from nethealth.shutdowns.model import CRITERIA, CRITERIA_TEXT, FIELDS, SCOPES, SOURCES, TYPES
 from nethealth.shutdowns.query import (
     EventFilter,
+    distinct_event,
     event_summary,
+    events_of,
+    get_store,
+    matching_events,
     record_with_event,
     select,
     to_csv,
+    today_utc,
 )
-from nethealth.shutdowns.store import EventState, LogEntry, ShutdownStore
+from nethealth.shutdowns.store import LogEntry, ShutdownStore
+from nethealth.shutdowns.views import names_of
+from nethealth.shutdowns.views_cost import record_cost
+from nethealth.ui.context import AppContext, get_context
 from nethealth.ui.models import ErrorBody
 from nethealth.ui.params import YEAR
-
-
-def today_utc() -> date:
-    return datetime.now(UTC).date()
-
 
 MAX_LIMIT = 5000
 MAX_CSV = 10000
@@ -66,41 +69,20 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     **RESPONSES,
     401: {"model": ErrorBody, "description": "No bearer token"},
     403: {"model": ErrorBody, "description": "Not a curator's token, or curation is closed"},
+    413: {"model": ErrorBody, "description": f"The body is larger than {MAX_BODY:,} bytes"},
 }
 
 router = APIRouter(prefix="/api/v1/shutdowns", tags=["shutdowns"])
 
 
-def _settings(request: Request) -> Settings:
-    """The app's settings: the lead's AppContext, a plain `app.state.settings`, else the env."""
-    state = request.app.state
-    ctx = getattr(state, "nethealth", None)
-    settings = getattr(ctx, "settings", None) or getattr(state, "settings", None)
-    if not isinstance(settings, Settings):
-        settings = load_settings()
-        state.settings = settings
-    return settings
+Ctx = Annotated[AppContext, Depends(get_context)]
+Store = Annotated[ShutdownStore, Depends(get_store)]
 
 
-def _store(request: Request) -> ShutdownStore:
-    """One store per app and data directory, so its parsed state is cached between requests."""
-    settings = _settings(request)
-    store = getattr(request.app.state, "shutdown_store", None)
-    if (
-        not isinstance(store, ShutdownStore)
-        or store.root != ShutdownStore.for_settings(settings).root
-    ):
-        store = ShutdownStore.for_settings(settings)
-        request.app.state.shutdown_store = store
-    return store
-
-
-def _curator(request: Request) -> str:
-    """The curator's name for a valid bearer token, else 401/403."""
-    conf = getattr(request.app.state, "shutdown_settings", None)
-    if not isinstance(conf, ShutdownSettings):
-        conf = ShutdownSettings.from_settings(_settings(request))
-        request.app.state.shutdown_settings = conf
+def _curator(request: Request, settings: Settings) -> str:
+    """The curator's name for a valid bearer token, else 401/403. The tokens are the settings'
+    (NETHEALTH_SHUTDOWNS_CURATORS, NETHEALTH_SHUTDOWNS_API_TOKEN), checked when the app starts."""
+    conf = ShutdownSettings.from_settings(settings)
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     challenge = {"WWW-Authenticate": 'Bearer realm="nethealth curation"'}
@@ -203,6 +185,7 @@ Format = Annotated[str | None, Query(description="json (default) or csv")]
 )
 def list_events(
     request: Request,
+    store: Store,
     country: Country = None,
     year: Year = None,
     type: Type = None,
@@ -226,7 +209,7 @@ def list_events(
         source=source,
         retracted=retracted if retracted is not None else False,
     )
-    state = _store(request).state()
+    state = store.state()
     found = select(state, flt)
     index, clock = event_index(state), Clock.of(state, today_utc())
     csv_out = _wants_csv(request, format)
@@ -241,13 +224,10 @@ def list_events(
                 "Vary": "Accept",
             },
         )
-    distinct = {
-        index.by_record[ev.event_id].event_id for ev in found if ev.event_id in index.by_record
-    }
     body = {
         "unit": "record",
         "total": len(found),
-        "distinct_events": len(distinct),
+        "distinct_events": len(events_of(found, index)),
         "offset": offset,
         "limit": size,
         "count": len(page),
@@ -278,13 +258,12 @@ def criteria() -> dict[str, Any]:
     responses=RESPONSES,
 )
 def audit_log(
-    request: Request,
+    store: Store,
     event_id: Annotated[str | None, Query(max_length=64, description="one event only")] = None,
     limit: Annotated[int | None, Query(description=f"1–{MAX_LOG}, default 100")] = None,
     offset: Offset = 0,
 ) -> Any:
     """Newest first."""
-    store = _store(request)
     if event_id is not None:
         store.get(event_id)  # 404 for an unknown event rather than an empty list
     entries = list(reversed(store.history(event_id)))
@@ -308,20 +287,19 @@ def audit_log(
     },
 )
 def feed(
-    request: Request,
+    ctx: Ctx,
+    store: Store,
     limit: Annotated[int | None, Query(description="entries, 1–200, default 50")] = None,
 ) -> Any:
     size = _bounded(limit, 50, 200, "limit")
     # Absolute links from the configured public URL, never from the request's Host header.
-    base_url = _settings(request).public_url
-    body = atom_feed(_store(request).state(), base_url=base_url, limit=size)
+    body = atom_feed(store.state(), base_url=ctx.settings.public_url, limit=size)
     return Response(body, media_type=ATOM_MEDIA_TYPE)
 
 
 # Distinct events --------------------------------------------------------------------------------
 
 Status = Annotated[str | None, Query(description="ongoing | ended | unknown")]
-STATUSES = ("ongoing", "ended", "unknown")
 
 
 @router.get(
@@ -330,7 +308,7 @@ STATUSES = ("ongoing", "ended", "unknown")
     responses=RESPONSES,
 )
 def list_distinct_events(
-    request: Request,
+    store: Store,
     country: Country = None,
     year: Annotated[
         str | None, YEAR, Query(description="events with a record counted in this year")
@@ -349,16 +327,9 @@ def list_distinct_events(
     flt = EventFilter.parse(
         country=country, year=year, type=type, scope=scope, source=source, retracted=False
     )
-    if status is not None and status not in STATUSES:
-        raise InputError(f"{status!r} is not a status", hint="ongoing, ended or unknown")
-    state = _store(request).state()
+    state = store.state()
     clock = Clock.of(state, today_utc())
-    found = [
-        e
-        for e in event_index(state).events
-        if any(flt.matches(r) for r in e.records)
-        and (status is None or e.status(clock).status == status)
-    ]
+    found = matching_events(state, flt, clock, status)
     size = _bounded(limit, 100, MAX_LIMIT, "limit")
     page = [event_summary(e, clock) for e in found[offset : offset + size]]
     return {
@@ -378,14 +349,9 @@ def list_distinct_events(
     summary="One distinct event with its records",
     responses=RESPONSES,
 )
-def get_distinct_event(request: Request, distinct_event_id: str) -> Any:
-    state = _store(request).state()
-    event = event_index(state).get(distinct_event_id)
-    if event is None:
-        raise NotFoundError(
-            f"no distinct event {distinct_event_id!r}",
-            hint="event ids look like ev-…; a record's event is its `distinct_event_id`",
-        )
+def get_distinct_event(store: Store, distinct_event_id: str) -> Any:
+    state = store.state()
+    event = distinct_event(state, distinct_event_id)
     clock = Clock.of(state, today_utc())
     return {
         "event": event_summary(event, clock),
@@ -426,15 +392,14 @@ def _record_ids(body: dict[str, Any]) -> list[str]:
     responses=WRITE_RESPONSES,
     openapi_extra=_GROUP_BODY,
 )
-async def merge(request: Request) -> Any:
-    actor = _curator(request)
+async def merge(request: Request, ctx: Ctx, store: Store) -> Any:
+    actor = _curator(request, ctx.settings)
     body = await _body(request)
     ids, reason = _record_ids(body), _reason(body, required=True) or ""
-    settings = _settings(request)
     event, entries = await run_in_threadpool(
-        merge_records, settings, ids, actor=actor, reason=reason
+        merge_records, ctx.settings, ids, actor=actor, reason=reason
     )
-    clock = Clock.of(_store(request).state(), today_utc())
+    clock = Clock.of(store.state(), today_utc())
     return {"event": event_summary(event, clock), "changes": [_entry(e) for e in entries]}
 
 
@@ -444,15 +409,14 @@ async def merge(request: Request) -> Any:
     responses=WRITE_RESPONSES,
     openapi_extra=_GROUP_BODY,
 )
-async def split(request: Request) -> Any:
-    actor = _curator(request)
+async def split(request: Request, ctx: Ctx, store: Store) -> Any:
+    actor = _curator(request, ctx.settings)
     body = await _body(request)
     ids, reason = _record_ids(body), _reason(body, required=True) or ""
-    settings = _settings(request)
     events, entries = await run_in_threadpool(
-        split_records, settings, ids, actor=actor, reason=reason
+        split_records, ctx.settings, ids, actor=actor, reason=reason
     )
-    clock = Clock.of(_store(request).state(), today_utc())
+    clock = Clock.of(store.state(), today_utc())
     return {
         "events": [event_summary(e, clock) for e in events],
         "changes": [_entry(e) for e in entries],
@@ -464,8 +428,7 @@ async def split(request: Request) -> Any:
     summary="One record, its distinct event, provenance and history",
     responses=RESPONSES,
 )
-def get_event(request: Request, event_id: str) -> Any:
-    store = _store(request)
+def get_event(ctx: Ctx, store: Store, event_id: str) -> Any:
     ev = store.get(event_id)
     state = store.state()
     index, clock = event_index(state), Clock.of(state, today_utc())
@@ -475,22 +438,10 @@ def get_event(request: Request, event_id: str) -> Any:
         "distinct_event": event_summary(event, clock) if event else None,
         "provenance": ev.provenance,
         "simulated": ev.simulated,
-        "cost": _cost(request, ev),
+        # The record page's cost section: one function, one model (views_cost.record_cost).
+        "cost": record_cost(ctx.lake, names_of(ctx.lake), ev).model_dump(mode="json"),
         "history": [_entry(e) for e in store.history(event_id)],
     }
-
-
-def _cost(request: Request, ev: EventState) -> dict[str, Any]:
-    """The cost section of the event page (same model, same statuses): the estimate per
-    country from the lake, or why there is none."""
-    from nethealth.web.shutdown_data import event_costs
-    from nethealth.web.shutdown_event import cost_section
-    from nethealth.web.shutdown_pages import names_for
-
-    ctx = request.app.state.nethealth
-    return cost_section(ev, event_costs(ctx.lake, ev.event_id), names_for(ctx)).model_dump(
-        mode="json"
-    )
 
 
 _WRITE_BODY = {
@@ -518,12 +469,11 @@ _WRITE_BODY = {
     responses=WRITE_RESPONSES,
     openapi_extra=_WRITE_BODY,
 )
-async def add(request: Request) -> Any:
-    actor = _curator(request)
+async def add(request: Request, ctx: Ctx) -> Any:
+    actor = _curator(request, ctx.settings)
     body = await _body(request)
     fields, reason = _fields(body), _reason(body)
-    settings = _settings(request)
-    ev = await run_in_threadpool(add_event, settings, fields, actor=actor, reason=reason)
+    ev = await run_in_threadpool(add_event, ctx.settings, fields, actor=actor, reason=reason)
     return JSONResponse({"event": ev.as_record()}, status_code=201)
 
 
@@ -533,13 +483,12 @@ async def add(request: Request) -> Any:
     responses=WRITE_RESPONSES,
     openapi_extra=_WRITE_BODY,
 )
-async def edit(request: Request, event_id: str) -> Any:
-    actor = _curator(request)
+async def edit(request: Request, ctx: Ctx, event_id: str) -> Any:
+    actor = _curator(request, ctx.settings)
     body = await _body(request)
     fields, reason = _fields(body), _reason(body)
-    settings = _settings(request)
     ev, entry = await run_in_threadpool(
-        edit_event, settings, event_id, fields, actor=actor, reason=reason
+        edit_event, ctx.settings, event_id, fields, actor=actor, reason=reason
     )
     return {"event": ev.as_record(), "change": _entry(entry) if entry else None}
 
@@ -550,10 +499,9 @@ async def edit(request: Request, event_id: str) -> Any:
     responses=WRITE_RESPONSES,
     openapi_extra=_WRITE_BODY,
 )
-async def retract(request: Request, event_id: str) -> Any:
-    actor = _curator(request)
+async def retract(request: Request, ctx: Ctx, event_id: str) -> Any:
+    actor = _curator(request, ctx.settings)
     body = await _body(request)
     reason = _reason(body, required=True) or ""
-    settings = _settings(request)
-    ev = await run_in_threadpool(retract_event, settings, event_id, actor=actor, reason=reason)
+    ev = await run_in_threadpool(retract_event, ctx.settings, event_id, actor=actor, reason=reason)
     return {"event": ev.as_record()}

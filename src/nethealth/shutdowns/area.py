@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from nethealth.area import Area
-from nethealth.shutdowns import api, cli, lake, source
+from nethealth.shutdowns import api, cli, pages, source, step
 
 AREA = Area(
     id="shutdowns",
     title="Shutdowns",
     sources=source.SOURCES,
-    steps=lake.STEPS,
+    steps=step.STEPS,
     cli=cli.app,
     router=api.router,
+    pages=pages.PAGES,
+    sections=pages.SECTIONS,
+    map_layers=pages.MAP_LAYERS,
     nav=(("/shutdowns", "Shutdowns"),),
 )

@@ -1,6 +1,5 @@
 """The shutdown tracker's part of `nethealth.settings.Settings`, with the curators parsed:
 shutdowns_stop_url      the publisher's CSV export of the STOP sheet
-worldbank_base_url      World Bank API base (a mirror or file:// in tests)
 shutdowns_curators      name=token pairs, comma-separated, for the write API
 shutdowns_api_token     one token (curator name "api") when names are not needed
 Every token has at least MIN_TOKEN_LENGTH (16) characters; a shorter one is a ConfigError when
@@ -20,13 +19,11 @@ DEFAULT_STOP_URL = (
     "https://docs.google.com/spreadsheets/d/1DvPAuHNLp5BXGb0nnZDGNoiIwEeu2ogdXEIDvT4Hyfk/"
     "export?format=csv"
 )
-DEFAULT_WORLDBANK_BASE_URL = "https://api.worldbank.org"
 
 
 @dataclass(frozen=True)
 class ShutdownSettings:
     stop_url: str = DEFAULT_STOP_URL
-    worldbank_base_url: str = DEFAULT_WORLDBANK_BASE_URL
     # token → curator name; empty means the write API is closed.
     curators: Mapping[str, str] = field(default_factory=dict)
 
@@ -44,7 +41,6 @@ class ShutdownSettings:
             curators.setdefault(single, "api")
         return cls(
             stop_url=settings.shutdowns_stop_url.strip() or DEFAULT_STOP_URL,
-            worldbank_base_url=settings.worldbank_base_url.strip() or DEFAULT_WORLDBANK_BASE_URL,
             curators=curators,
         )
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 
+from nethealth.common.json_types import Json
 from nethealth.errors import InputError, NotFoundError
 from nethealth.settings import Settings
 from nethealth.shutdowns.countries import match_countries
 from nethealth.shutdowns.events import EVENT_PREFIX, DistinctEvent, event_index
-from nethealth.shutdowns.model import Json, check_event, coerce_fields
+from nethealth.shutdowns.model import check_event, coerce_fields
 from nethealth.shutdowns.store import EventState, LogEntry, ShutdownStore, Transaction
 
 CURATED = "curated"

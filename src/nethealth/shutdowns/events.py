@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from nethealth.shutdowns.model import Json
+from nethealth.common.json_types import Json
 from nethealth.shutdowns.store import EventState, StoreState
 
 GROUPING_VERSION = "1"

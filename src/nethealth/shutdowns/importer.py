@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from nethealth.common.json_types import Json
 from nethealth.errors import InputError
 from nethealth.formats.stop_sheet import StopSheet, read_stop_sheet
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.settings import Settings
 from nethealth.shutdowns.events import Clock, event_index
-from nethealth.shutdowns.model import Json
 from nethealth.shutdowns.normalise import NORMALISER_VERSION, Normalised, normalise_rows
 from nethealth.shutdowns.store import ShutdownStore, Transaction
 from nethealth.sources.common import parse_day, today_utc

@@ -1,8 +1,7 @@
-"""Lake build steps: `shutdowns` (the tracker's records, one row per record), `shutdown_events`
-(the distinct events they group into) and `shutdown_costs` (the cost model, one row per record
-and country: a record's cost covers its count year only, so an event's cost is the sum of its
-records' rows, each counted once). The lead adds `STEPS` to the
-build graph (nethealth.pipeline.steps)."""
+"""What the build steps of nethealth.shutdowns.step write: the datasets `shutdowns` (the tracker's
+records, one row per record), `shutdown_events` (the distinct events they group into) and
+`shutdown_costs` (the cost model, one row per record and country: a record's cost covers its
+count year only, so an event's cost is the sum of its records' rows, each counted once)."""
 
 from __future__ import annotations
 
@@ -10,15 +9,15 @@ from datetime import UTC, date, datetime
 
 import pyarrow as pa
 
-from nethealth.economics.compare import record_contexts
+from nethealth.common.json_types import Json
 from nethealth.economics.cost_model import METHOD_VERSION, estimate
-from nethealth.economics.worldbank import SOURCE_ID as WORLDBANK
 from nethealth.economics.worldbank import panel_from_raw
-from nethealth.lake.build import Step, StepContext
+from nethealth.lake.build import StepContext
 from nethealth.lake.storage import sha256_file
 from nethealth.settings import Settings
-from nethealth.shutdowns.events import GROUPING_VERSION, Clock, event_index
-from nethealth.shutdowns.model import FIELDS, Json
+from nethealth.shutdowns.costs import record_contexts
+from nethealth.shutdowns.events import Clock, event_index
+from nethealth.shutdowns.model import FIELDS
 from nethealth.shutdowns.query import event_summary
 from nethealth.shutdowns.store import ShutdownStore, StoreState
 
@@ -207,7 +206,7 @@ def costs_table(settings: Settings, state: StoreState) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=COST_SCHEMA)
 
 
-def _log_fingerprint(settings: Settings) -> str:
+def log_fingerprint(settings: Settings) -> str:
     path = ShutdownStore.for_settings(settings).path
     return sha256_file(path) if path.is_file() else "no-log"
 
@@ -221,24 +220,3 @@ def build_events(ctx: StepContext) -> None:
 def build_costs(ctx: StepContext) -> None:
     state = ShutdownStore.for_settings(ctx.settings).state()
     ctx.write_dataset("shutdown_costs", costs_table(ctx.settings, state))
-
-
-STEP = Step(
-    id="shutdowns",
-    version=f"2;{GROUPING_VERSION}",
-    description="The shutdown tracker's current state (imports + curation): records into "
-    "shutdowns, distinct events into shutdown_events",
-    run=build_events,
-    outputs=("shutdowns", "shutdown_events"),
-    extra_fingerprint=_log_fingerprint,
-)
-COST_STEP = Step(
-    id="shutdown_costs",
-    version=f"{METHOD_VERSION};{GROUPING_VERSION}",
-    description="Economic cost estimates per shutdown record and country into shutdown_costs",
-    run=build_costs,
-    outputs=("shutdown_costs",),
-    sources=(WORLDBANK,),
-    depends=("shutdowns",),
-)
-STEPS = (STEP, COST_STEP)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from nethealth.common.dates import parse_date
+from nethealth.common.json_types import Json
+from nethealth.economics.scope import COST_SCOPES
 from nethealth.errors import InputError
 from nethealth.shutdowns.countries import is_alpha2, to_alpha2
 
@@ -23,17 +24,6 @@ TYPES = ("shutdown", "throttling", "service-blocking")
 NETWORKS = ("broadband", "mobile")
 STATUSES = ("ended", "ongoing", "unknown")
 START_TYPES = ("actual", "estimated")
-# What the cost model counts a record as cutting (nethealth.economics.scope); a curator sets it
-# when the record's own fields do not say.
-COST_SCOPES = (
-    "full",
-    "mobile-only",
-    "broadband-only",
-    "satellite-only",
-    "services",
-    "throttling",
-    "unscoped",
-)
 CRITERIA = ("artificially_induced", "removes_access", "affects_group")
 CRITERIA_TEXT = {
     "artificially_induced": "the disruption was artificially induced (ordered or carried out on "
@@ -41,8 +31,6 @@ CRITERIA_TEXT = {
     "removes_access": "it removed or throttled access to the Internet or to services on it",
     "affects_group": "it affected a group of people (a population or an area), not individuals",
 }
-
-Json = Any  # a JSON value: str, int, float, bool, None, list
 
 
 @dataclass(frozen=True)

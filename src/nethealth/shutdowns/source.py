@@ -10,7 +10,7 @@ from pathlib import Path
 from nethealth.formats.stop_sheet import read_stop_sheet
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.settings import Settings
-from nethealth.shutdowns.fetch import fetch_stop
+from nethealth.shutdowns.fetch import fetch_and_import
 from nethealth.shutdowns.importer import import_file
 from nethealth.sources.base import (
     FetchRequest,
@@ -46,8 +46,7 @@ def fetch_access_now(
 ) -> FetchReport:
     """`nethealth fetch access-now [--base-url EXPORT-URL]`: today's sheet, then imported."""
     check_request(req, "access-now", "--base-url")
-    raw = fetch_stop(settings, url=req.base_url, progress=bar)
-    import_file(settings, raw.path, actor="fetch", snapshot=raw.provenance.snapshot, progress=bar)
+    raw, _report = fetch_and_import(settings, url=req.base_url, progress=bar)
     return stored(raw)
 
 

@@ -29,10 +29,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from nethealth.common.json_types import Json
 from nethealth.errors import InputError, NotFoundError
 from nethealth.lake.storage import atomic_path
 from nethealth.settings import Settings
-from nethealth.shutdowns.model import Json
 
 LOG_NAME = "events.jsonl"
 OPS = ("create", "update", "retract", "merge", "split")

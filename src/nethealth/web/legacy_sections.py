@@ -1,6 +1,6 @@
 """Country-page sections and home-map layers still built in the web layer, until their areas
 declare them in their own `pages.py` (issue 13's migration). Each is a plain `Section` or
-`MapLayer`, so moving one is moving code."""
+`MapLayer`, so moving one is moving code (the shutdown tracker's are in nethealth.shutdowns.pages)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Request
 
 from nethealth.area import Glance, MapLayer, Section, SectionContext
+from nethealth.shutdowns.views import names_of
 from nethealth.ui.context import AppContext
 from nethealth.ui.i18n import Translator
 from nethealth.ui.msgids import N_
@@ -19,30 +20,10 @@ from nethealth.web.outage_views import OUTAGE_LAYER, CountryOutages, country_out
 from nethealth.web.routing_data import get_routing
 from nethealth.web.routing_pages import state_charts
 from nethealth.web.routing_views import CountryRouting, country_routing
-from nethealth.web.shutdown_country import (
-    SHUTDOWN_LAYER,
-    CountryShutdowns,
-    country_shutdowns,
-    shutdown_map_view,
-)
-from nethealth.web.shutdown_data import get_store
-from nethealth.web.shutdown_pages import names_for, year_charts
-
-
-def _shutdowns(ctx: SectionContext) -> CountryShutdowns:
-    state = get_store(ctx.request).state()
-    return country_shutdowns(state, names_for(ctx.app), ctx.cc, ctx.name, ctx.today, ctx.t)
-
-
-def _shutdown_glance(model: CountryShutdowns, t: Translator) -> Glance:
-    value = str(model.count)
-    if model.ongoing:
-        value += " " + t.gettext("(%(num)s ongoing)", num=model.ongoing)
-    return Glance("shutdowns", t.gettext("Shutdown events recorded"), value)
 
 
 def _outages(ctx: SectionContext) -> CountryOutages | None:
-    return country_outages(ctx.app.settings, names_for(ctx.app), ctx.cc, ctx.t, ctx.name)
+    return country_outages(ctx.app.settings, names_of(ctx.app.lake), ctx.cc, ctx.t, ctx.name)
 
 
 def _outage_glance(model: CountryOutages, t: Translator) -> Glance:
@@ -56,32 +37,14 @@ def _routing(ctx: SectionContext) -> CountryRouting | None:
     return country_routing(get_routing(ctx.request), ctx.cc)
 
 
-def _year_charts(model: CountryShutdowns, _t: Translator) -> dict[str, Any]:
-    return {"charts": year_charts(model.per_year)}
-
-
 def _routing_charts(model: CountryRouting, t: Translator) -> dict[str, Any]:
     return {"charts": state_charts(model.states, t)}
 
 
 SECTIONS = (
-    Section(
-        "shutdowns",
-        "shutdown_country.html",
-        CountryShutdowns,
-        _shutdowns,
-        extras=_year_charts,
-        glance=_shutdown_glance,
-    ),
     Section("outages", "outage_country.html", CountryOutages, _outages, glance=_outage_glance),
     Section("routing", "routing_country.html", CountryRouting, _routing, extras=_routing_charts),
 )
-
-
-def _shutdown_layer(
-    ctx: AppContext, request: Request, sort: SortKey, order: SortOrder, today: dt.date
-) -> HomeView:
-    return shutdown_map_view(ctx, get_store(request).state(), sort, order, today)
 
 
 def _outage_layer(
@@ -91,14 +54,6 @@ def _outage_layer(
 
 
 LAYERS = (
-    MapLayer(
-        SHUTDOWN_LAYER,
-        N_("Shutdown events in the last 12 months"),
-        N_("Shutdown tracker"),
-        "layer_shutdowns.html",
-        _shutdown_layer,
-        "the map of shutdown events in the last 12 months",
-    ),
     MapLayer(
         OUTAGE_LAYER,
         N_("Ongoing outages"),

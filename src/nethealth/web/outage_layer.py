@@ -1,6 +1,6 @@
 """The home map's layer "Ongoing outages": countries with a detected event still ongoing, from
 the `outage_events` dataset (computed when the page is served, not an indicator of the
-registry), following the shutdown tracker's layer in web/shutdown_country.py."""
+registry), following the shutdown tracker's layer in nethealth.shutdowns.views_country."""
 
 from __future__ import annotations
 

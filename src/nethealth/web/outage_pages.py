@@ -9,7 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
+from nethealth.shutdowns.query import get_store
 from nethealth.shutdowns.store import ShutdownStore
+from nethealth.shutdowns.views import event_title, names_of
 from nethealth.ui.charts import NARROW, WIDE
 from nethealth.ui.context import AppContext, get_context
 from nethealth.ui.i18n import ENGLISH, Translator
@@ -29,9 +31,6 @@ from nethealth.web.outage_views import (
 )
 from nethealth.web.render import render, translator_for
 from nethealth.web.routing_data import RoutingData, get_routing
-from nethealth.web.shutdown_data import get_store
-from nethealth.web.shutdown_pages import names_for
-from nethealth.web.shutdown_views import event_title
 
 router = APIRouter(responses=ERROR_RESPONSES)
 twins = APIRouter(tags=["pages (JSON twins)"], responses=ERROR_RESPONSES)
@@ -91,7 +90,7 @@ def _view(
     event_id: str,
     t: Translator = ENGLISH,
 ) -> OutageEventView:
-    names = names_for(ctx)
+    names = names_of(ctx.lake)
     state = store.state()
 
     def title(sid: str) -> str | None:
@@ -126,7 +125,9 @@ def outages_json(
     status: StatusParam = None,
     severity: SeverityParam = None,
 ) -> OutageListView:
-    return outage_list(ctx.settings, names_for(ctx), _filters(country, from_, to, status, severity))
+    return outage_list(
+        ctx.settings, names_of(ctx.lake), _filters(country, from_, to, status, severity)
+    )
 
 
 @router.get("/outages", response_class=HTMLResponse, include_in_schema=False)
@@ -141,7 +142,7 @@ def outages(
 ) -> HTMLResponse:
     t = translator_for(request)
     f = _filters(country, from_, to, status, severity)
-    view = outage_list(ctx.settings, names_for(ctx), f, t)
+    view = outage_list(ctx.settings, names_of(ctx.lake), f, t)
     return render(
         request,
         "outages.html",

@@ -19,10 +19,10 @@ from nethealth.common.dates import parse_datetime
 from nethealth.errors import DatasetNotBuiltError, InputError, NotFoundError
 from nethealth.outages.query import MAX_LIMIT, EventFilter, evidence_series, get_event, list_events
 from nethealth.settings import Settings
+from nethealth.shutdowns.views import CountryRef, Names
 from nethealth.ui.i18n import ENGLISH, N_, Translator
 from nethealth.ui.time_charts import TimePoint
 from nethealth.web.routing_views import CountryWithRouting
-from nethealth.web.shutdown_views import CountryRef, Names
 
 API = "/api/v1/events"
 FEED = f"{API}/feed.atom"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from nethealth.area import Glance, MapLayer, Section, SectionContext
-from nethealth.areas import country_sections, map_layers
-from nethealth.shutdowns.store import ShutdownStore
+from nethealth.areas import AREAS, country_sections, map_layers
 from nethealth.ui import views as ui_views
 from nethealth.ui.charts import NARROW, WIDE, Point, line_chart
 from nethealth.ui.context import AppContext, get_context
@@ -21,18 +21,21 @@ from nethealth.web import legacy_sections, views
 from nethealth.web.compose import build_sections, section_extras, sections_model
 from nethealth.web.map import MapCountry, load_outline, paint
 from nethealth.web.render import CountryNames, render, translator_for
-from nethealth.web.shutdown_data import get_store, today_utc
 
 router = APIRouter(responses=ERROR_RESPONSES)
 twins = APIRouter(tags=["pages (JSON twins)"], responses=ERROR_RESPONSES)
 
 Ctx = Annotated[AppContext, Depends(get_context)]
-Store = Annotated[ShutdownStore, Depends(get_store)]
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()
 
 
 def _layers() -> dict[str, MapLayer]:
-    """The home map's layers that are not indicators, by the id the `indicator` parameter takes."""
-    return {m.id: m for m in [*legacy_sections.LAYERS, *map_layers()]}
+    """The home map's layers that are not indicators, by the id the `indicator` parameter takes
+    (the areas' first: the shutdown tracker's layer before the legacy outage layer)."""
+    return {m.id: m for m in [*map_layers(), *legacy_sections.LAYERS]}
 
 
 IndicatorParam = Annotated[
@@ -158,7 +161,11 @@ def country_picker(ctx: Ctx, cc: str | None = None) -> RedirectResponse:
 
 
 def _sections() -> list[Section]:
-    return [*legacy_sections.SECTIONS, *country_sections()]
+    """The areas' sections in the areas' order; a legacy section (its id is its area's) takes
+    its area's place, so the page keeps its order while areas move their sections out of web."""
+    order = [a.id for a in AREAS]
+    found = [*legacy_sections.SECTIONS, *country_sections()]
+    return sorted(found, key=lambda s: order.index(s.id) if s.id in order else len(order))
 
 
 # The twin's model: the country's base fields, then one field per section the areas declare.

@@ -21,7 +21,7 @@ from nethealth.web.routing_data import (
     scorecard_for,
     scorecard_history,
 )
-from nethealth.web.shutdown_country import CountryPageView
+from nethealth.web.views import CountryView as CountryPageView
 
 # Labels stay English in the models (the JSON twins); pages translate them where shown (`tr`).
 STATES = (("valid", N_("Valid")), ("invalid", N_("Invalid")), ("not-found", N_("Not found")))

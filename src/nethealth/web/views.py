@@ -15,6 +15,7 @@ from nethealth.common.status import Status
 from nethealth.errors import InputError, LakeUnavailableError
 from nethealth.indicators.registry import Indicator
 from nethealth.lake.reader import ValueRow
+from nethealth.shutdowns.method import TrackerMethod, tracker_method
 from nethealth.ui import values as service
 from nethealth.ui.charts import Point, summarise
 from nethealth.ui.context import AppContext
@@ -44,7 +45,6 @@ from nethealth.ui.views import (
     sort_rows,
 )
 from nethealth.web.method_docs import DetectorMethod, detector_methods
-from nethealth.web.shutdown_method import TrackerMethod, tracker_method
 
 
 def _default_indicator(ctx: AppContext, indicators: list[Indicator]) -> Indicator:

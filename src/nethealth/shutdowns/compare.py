@@ -1,5 +1,6 @@
-"""Compare our cost estimates, summed by country and year, with Top10VPN's published
-country-year totals: correlation on log cost, ratios, coverage — whatever the figures are.
+"""Compare our cost estimates of shutdown records (nethealth.shutdowns.costs), summed by country
+and year, with Top10VPN's published country-year totals: correlation on log cost, ratios,
+coverage — whatever the figures are. `nethealth shutdowns cost-compare` prints it.
 
 Our unit is the record: a record's estimate covers its event's days inside its count year, so
 a country-year sums each record of that year once, and an event listed over several years
@@ -10,23 +11,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
-from nethealth.economics.cost_model import (
-    METHOD_VERSION,
-    CostEstimate,
-    CostParameters,
-    Range,
-    RecordContext,
-    estimate,
-)
+from nethealth.economics.cost_model import METHOD_VERSION, CostEstimate, Range
 from nethealth.economics.stats import median, pearson, spearman
-from nethealth.economics.top10vpn import Top10Row
-from nethealth.economics.wdi import WdiPanel
-from nethealth.shutdowns.events import Clock, EventIndex
-from nethealth.shutdowns.model import Json
+from nethealth.shutdowns.top10vpn import Top10Row
 
 
 @dataclass
@@ -94,38 +84,6 @@ class CountryAgreement:
     ratio: float | None  # ours / theirs over the years both have
     within_3x: int  # years with ours/theirs between 1/3 and 3
     inside_range: int  # years with their figure inside our low–high
-
-
-def record_contexts(index: EventIndex, clock: Clock) -> dict[str, RecordContext]:
-    """Per record: its distinct event, whether the event is listed the next year, and (for the
-    latest record) the year since which the event's status is unknown."""
-    out: dict[str, RecordContext] = {}
-    for event in index.events:
-        status = event.status(clock)
-        years = {y for r in event.records if isinstance(y := r.fields.get("year"), int)}
-        for rec in event.records:
-            year = rec.fields.get("year")
-            out[rec.event_id] = RecordContext(
-                distinct_event_id=event.event_id,
-                continues=isinstance(year, int) and year + 1 in years,
-                unknown_since=status.since if status.stale and rec is event.latest else None,
-            )
-    return out
-
-
-def estimate_all(
-    records: Iterable[Mapping[str, Json]],
-    panel: WdiPanel,
-    params: CostParameters | None = None,
-    *,
-    as_of: date | None = None,
-    contexts: Mapping[str, RecordContext] | None = None,
-) -> list[CostEstimate]:
-    ctx = contexts or {}
-    return [
-        estimate(r, panel, params, as_of=as_of, context=ctx.get(str(r.get("event_id"))))
-        for r in records
-    ]
 
 
 def _by_country_year(estimates: Iterable[CostEstimate]) -> dict[tuple[str, int], CountryYear]:

@@ -9,24 +9,11 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from nethealth.errors import NotFoundError
 from nethealth.lake.reader import LakeReader
-from nethealth.shutdowns.events import GROUPING_VERSION, STALE_AFTER_YEARS, Clock, event_index
+from nethealth.shutdowns.events import GROUPING_VERSION, STALE_AFTER_YEARS, Clock
+from nethealth.shutdowns.query import distinct_event, grouping_history
 from nethealth.shutdowns.store import ShutdownStore
-from nethealth.ui.models import API_VERSION
-from nethealth.ui.views import PageLinks
-from nethealth.web.shutdown_data import record_costs
-from nethealth.web.shutdown_event import (
-    CostSection,
-    EventRef,
-    FactGroup,
-    HistoryEntry,
-    cost_section,
-    event_ref,
-    fact_groups,
-    history_entry,
-)
-from nethealth.web.shutdown_views import (
+from nethealth.shutdowns.views import (
     API,
     FEED,
     SCOPE_LABELS,
@@ -37,8 +24,17 @@ from nethealth.web.shutdown_views import (
     where_text,
     years_text,
 )
-
-GROUPING_OPS = ("merge", "split")
+from nethealth.shutdowns.views_cost import CostSection, event_cost
+from nethealth.shutdowns.views_record import (
+    EventRef,
+    FactGroup,
+    HistoryEntry,
+    event_ref,
+    fact_groups,
+    history_entry,
+)
+from nethealth.ui.models import API_VERSION
+from nethealth.ui.views import PageLinks
 
 
 class GroupLinks(PageLinks):
@@ -92,13 +88,7 @@ def distinct_event_view(
     store: ShutdownStore, lake: LakeReader, names: Names, event_id: str, today: dt.date
 ) -> DistinctEventView:
     state = store.state()
-    event = event_index(state).get(event_id)
-    if event is None:
-        raise NotFoundError(
-            f"no distinct event {event_id!r}",
-            hint="event ids look like ev-…; a record's page names its event "
-            "(`nethealth shutdowns events` lists them)",
-        )
+    event = distinct_event(state, event_id)
     clock = Clock.of(state, today)
     latest = event.latest
     f = latest.fields
@@ -120,10 +110,7 @@ def distinct_event_view(
             else "One record."
         )
     )  # fmt: skip
-    ids = set(event.record_ids)
-    history = [
-        history_entry(e) for e in store.history() if e.op in GROUPING_OPS and e.event_id in ids
-    ]
+    history = [history_entry(e) for e in grouping_history(store, event)]
     return DistinctEventView(
         event_id=event.event_id,
         title=f"{kind} in {where}" + (f", since {start}" if start else ""),
@@ -146,7 +133,7 @@ def distinct_event_view(
         event=event_ref(None, event, clock),
         groups=fact_groups(latest, names, clock, event, event_page=True),
         latest_record=latest.event_id,
-        cost=cost_section(None, record_costs(lake, event.record_ids), names, unit="event"),
+        cost=event_cost(lake, names, event),
         grouping="curated" if event.curated_grouping else "rule",
         grouping_version=GROUPING_VERSION,
         grouping_history=history,

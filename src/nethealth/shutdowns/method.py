@@ -1,4 +1,5 @@
-"""The shutdown tracker's part of the methodology page, generated from the code that applies it:
+"""The shutdown tracker's part of the methodology page (`tracker_method`, which the methodology
+view of nethealth.web includes), generated from the code that applies it:
 the inclusion criteria (nethealth.shutdowns.model) and the cost model's formula and parameter
 ranges (nethealth.economics.params.CostParameters), so the page cannot drift from them."""
 
@@ -7,14 +8,8 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from nethealth.economics.cost_model import METHOD_VERSION, CostParameters, Range
-from nethealth.economics.wdi import (
-    FLAG_YEAR_GAP,
-    GDP,
-    GDP_PER_CAPITA,
-    INTERNET,
-    MAX_YEAR_GAP,
-    POPULATION,
-)
+from nethealth.economics.wdi import FLAG_YEAR_GAP, MAX_YEAR_GAP
+from nethealth.formats.wdi import GDP, GDP_PER_CAPITA, INTERNET, POPULATION
 from nethealth.shutdowns.model import CRITERIA, CRITERIA_TEXT
 from nethealth.ui.formatting import fmt_number
 

@@ -1,29 +1,23 @@
 """The page of one shutdown record: what, where, when, why, evidence, inclusion criteria, the
 distinct event it belongs to, cost estimate, audit history and provenance, as a typed model (the
 page and its JSON twin). The record is one row of its source (Access Now lists an event once per
-year it runs); the event's page (shutdown_group.py) gathers its records."""
+year it runs); the event's page (views_event.py) gathers its records."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-from nethealth.economics.cost_model import METHOD_VERSION
-from nethealth.economics.wdi import FLAG_YEAR_GAP
+from nethealth.common.json_types import Json
 from nethealth.lake.reader import LakeReader
 from nethealth.shutdowns.events import Clock, DistinctEvent, event_index
-from nethealth.shutdowns.model import CRITERIA, CRITERIA_TEXT, Json
+from nethealth.shutdowns.model import CRITERIA, CRITERIA_TEXT
 from nethealth.shutdowns.query import record_with_event
 from nethealth.shutdowns.store import EventState, LogEntry, ShutdownStore
-from nethealth.ui.formatting import fmt_usd
-from nethealth.ui.models import API_VERSION
-from nethealth.ui.views import PageLinks
-from nethealth.web.shutdown_data import CostLookup, CostRow, event_costs, record_costs
-from nethealth.web.shutdown_views import (
+from nethealth.shutdowns.views import (
     API,
-    COST_METHOD,
     FEED,
     SCOPE_LABELS,
     SOURCE_LABELS,
@@ -37,6 +31,9 @@ from nethealth.web.shutdown_views import (
     where_text,
     years_text,
 )
+from nethealth.shutdowns.views_cost import CostSection, event_cost, record_cost
+from nethealth.ui.models import API_VERSION
+from nethealth.ui.views import PageLinks
 
 
 class LinkRef(BaseModel):
@@ -60,63 +57,6 @@ class Criterion(BaseModel):
     id: str
     text: str
     met: bool | None
-
-
-class CostPart(BaseModel):
-    """One record's estimate for one country."""
-
-    record_id: str
-    year: int | None
-    country: CountryRef
-    low_usd: float
-    central_usd: float
-    high_usd: float
-    text: str
-    days_low: float | None
-    days_central: float | None
-    days_high: float | None
-    service_factor: float | None = Field(description="Share of the Internet economy removed")
-    scope_kind: str | None = Field(description="What was cut (full, mobile-only, services …)")
-    scoped: bool | None = Field(description="False: the record does not say; a wide range")
-    scope_basis: str | None
-    area_share: float | None
-    users_affected: float | None
-    gdp_usd: float | None
-    gdp_year: int | None
-    internet_share: float | None
-    internet_year: int | None
-    population_year: int | None
-    wdi_sources: list[str] = Field(description="Every World Bank figure used, INDICATOR YEAR")
-    wdi_far: bool = Field(description=f"A figure more than {FLAG_YEAR_GAP} years from the year")
-
-
-class CostSection(BaseModel):
-    status: Literal["estimated", "no-estimate", "not-run", "retracted", "unavailable"]
-    message: str | None
-    method_version: str
-    methodology: str = COST_METHOD
-    unit: Literal["record", "event"] = Field(
-        default="record",
-        description="record: this record's count year; event: the sum of its records, each once",
-    )
-    records: int = Field(default=0, description="Records whose estimates are summed")
-    low_usd: float | None = None
-    central_usd: float | None = None
-    high_usd: float | None = None
-    low_text: str | None = None
-    central_text: str | None = None
-    high_text: str | None = None
-    scoped: bool | None = Field(
-        default=None, description="False when any part is not scoped: the range is wide"
-    )
-    scope_kinds: list[str] = Field(default_factory=list)
-    wdi_years: list[int] = Field(default_factory=list, description="World Bank years used")
-    wdi_far: bool = Field(
-        default=False, description=f"A World Bank figure more than {FLAG_YEAR_GAP} years away"
-    )
-    parts: list[CostPart] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list)
-    simulated: bool = False
 
 
 class FieldChange(BaseModel):
@@ -371,100 +311,6 @@ def fact_groups(
     ]
 
 
-def _range_text(low: float, central: float, high: float) -> str:
-    return f"{fmt_usd(central)} (range {fmt_usd(low)} to {fmt_usd(high)})"
-
-
-def _part(r: CostRow, names: Names) -> CostPart:
-    return CostPart(
-        record_id=r.event_id,
-        year=r.year,
-        country=names.ref(r.cc),
-        low_usd=r.cost_low_usd,
-        central_usd=r.cost_central_usd,
-        high_usd=r.cost_high_usd,
-        text=_range_text(r.cost_low_usd, r.cost_central_usd, r.cost_high_usd),
-        days_low=r.days_low,
-        days_central=r.days_central,
-        days_high=r.days_high,
-        service_factor=r.service_factor,
-        scope_kind=r.scope_kind,
-        scoped=r.scoped,
-        scope_basis=r.scope_basis,
-        area_share=r.area_share,
-        users_affected=r.users_affected,
-        gdp_usd=r.gdp_usd,
-        gdp_year=r.gdp_year,
-        internet_share=r.internet_share,
-        internet_year=r.internet_year,
-        population_year=r.population_year,
-        wdi_sources=list(r.wdi_sources or []),
-        wdi_far=bool(r.wdi_far),
-    )
-
-
-NOT_RUN = (
-    "The cost model has not run with World Bank figures on this server: fetch them "
-    "with `nethealth shutdowns fetch-worldbank`, then run `nethealth build`."
-)
-
-
-def cost_section(
-    ev: EventState | None,
-    lookup: CostLookup,
-    names: Names,
-    *,
-    unit: Literal["record", "event"] = "record",
-) -> CostSection:
-    """A record's estimate (its count year), or with unit "event" the sum of an event's
-    records' estimates, each record counted once (`ev` is then None)."""
-    rows: list[CostRow] = lookup.rows
-    version = rows[0].method_version if rows else METHOD_VERSION
-    if lookup.unavailable is not None:
-        return CostSection(
-            status="unavailable", message=lookup.unavailable, method_version=version, unit=unit
-        )
-    if ev is not None and ev.retracted:
-        return CostSection(
-            status="retracted",
-            message="Retracted records get no cost estimate.",
-            method_version=version,
-        )
-    if not rows:
-        if lookup.dataset_rows == 0:
-            return CostSection(status="not-run", message=NOT_RUN, method_version=version, unit=unit)
-        what = "this record" if unit == "record" else "any record of this event"
-        message = (
-            f"No estimate for {what}: no ISO 3166 country, no usable dates, or no World Bank "
-            "GDP and Internet-use figures near its year (see the cost model)."
-        )
-        return CostSection(status="no-estimate", message=message, method_version=version, unit=unit)
-    low = sum(r.cost_low_usd for r in rows)
-    central = sum(r.cost_central_usd for r in rows)
-    high = sum(r.cost_high_usd for r in rows)
-    notes = list(dict.fromkeys(n for r in rows if r.notes for n in r.notes.split("; ")))
-    return CostSection(
-        status="estimated",
-        message=None,
-        method_version=version,
-        unit=unit,
-        records=len({r.event_id for r in rows}),
-        low_usd=low,
-        central_usd=central,
-        high_usd=high,
-        low_text=fmt_usd(low),
-        central_text=fmt_usd(central),
-        high_text=fmt_usd(high),
-        scoped=all(r.scoped is not False for r in rows),
-        scope_kinds=sorted({r.scope_kind for r in rows if r.scope_kind}),
-        wdi_years=sorted({int(x.rsplit(" ", 1)[1]) for r in rows for x in r.wdi_sources or []}),
-        wdi_far=any(r.wdi_far for r in rows),
-        parts=[_part(r, names) for r in rows],
-        notes=notes,
-        simulated=any(r.simulated for r in rows),
-    )
-
-
 def event_ref(ev: EventState | None, event: DistinctEvent, clock: Clock) -> EventRef:
     """The distinct event, with its records (the one `ev` marked current)."""
     status = event.status(clock)
@@ -590,8 +436,8 @@ def event_view(
         sources=[str(s) for s in f.get("sources") or []],
         source_type=f.get("source_type"),
         event=event_ref(ev, grouped, clock) if grouped else None,
-        cost=cost_section(ev, event_costs(lake, ev.event_id), names),
-        event_cost=cost_section(None, record_costs(lake, grouped.record_ids), names, unit="event")
+        cost=record_cost(lake, names, ev),
+        event_cost=event_cost(lake, names, grouped)
         if grouped and len(grouped.records) > 1
         else None,
         history=[history_entry(e) for e in store.history(ev.event_id)],

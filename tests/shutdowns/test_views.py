@@ -1,4 +1,4 @@
-"""The shutdown pages' pure pieces: durations, the 12-month window of distinct events, year counts
+"""The shutdown views' pure pieces (nethealth.shutdowns.views*, query): durations, the 12-month window of distinct events, year counts
 and their sentence, the bar chart's geometry, money."""
 
 from __future__ import annotations
@@ -10,21 +10,12 @@ from typing import Any
 import pytest
 
 from nethealth.shutdowns.events import Clock, DistinctEvent, group
+from nethealth.shutdowns.query import layer_counts, layer_window
 from nethealth.shutdowns.store import EventState, StoreState
+from nethealth.shutdowns.views import Names, YearCount, event_duration, year_counts, year_summary
+from nethealth.shutdowns.views_list import ListFilters, Records, Unit, describe
 from nethealth.ui.charts import WIDE, bar_chart, count_ticks
 from nethealth.ui.formatting import fmt_usd
-from nethealth.web.shutdown_country import layer_counts, layer_window
-from nethealth.web.shutdown_views import (
-    ListFilters,
-    Names,
-    Records,
-    Unit,
-    YearCount,
-    describe,
-    event_duration,
-    year_counts,
-    year_summary,
-)
 
 TODAY = date(2026, 3, 15)
 CLOCK = Clock(today=TODAY, snapshot=date(2026, 3, 1))

@@ -4,14 +4,30 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field
 
 from nethealth.shutdowns.events import Clock, DistinctEvent, event_index
-from nethealth.shutdowns.query import EventFilter, select
+from nethealth.shutdowns.query import (
+    EventFilter,
+    coverage_year,
+    events_of,
+    layer_counts,
+    layer_events,
+    layer_window,
+    select,
+)
 from nethealth.shutdowns.store import StoreState
+from nethealth.shutdowns.views import (
+    API,
+    DistinctEventRow,
+    Names,
+    YearCount,
+    distinct_row,
+    year_counts,
+    year_summary,
+)
 from nethealth.ui.context import AppContext
 from nethealth.ui.formatting import fmt_count
 from nethealth.ui.i18n import ENGLISH, Translator
@@ -26,18 +42,6 @@ from nethealth.ui.views import (
     event_layer_view,
     home_query,
 )
-from nethealth.web.shutdown_views import (
-    API,
-    DistinctEventRow,
-    Names,
-    YearCount,
-    coverage_year,
-    distinct_row,
-    events_of,
-    year_counts,
-    year_summary,
-)
-from nethealth.web.views import CountryView
 
 COUNTRY_EVENTS_SHOWN = 40  # the country page lists the newest; the tracker page has them all
 
@@ -64,10 +68,6 @@ class CountryShutdowns(BaseModel):
     shown: int = Field(description="Events listed below (the newest); the list link has all")
     years: list[YearGroup]
     links: CountryShutdownLinks
-
-
-class CountryPageView(CountryView):
-    shutdowns: CountryShutdowns
 
 
 def _state_text(event: DistinctEvent, clock: Clock, t: Translator) -> str:
@@ -169,47 +169,6 @@ LAYER_METHOD = (
     "latest record says so and is recent (its count year at least the newest sheet's year "
     "minus one). Countries with an ongoing event are outlined."
 )
-
-
-@dataclass(frozen=True)
-class LayerCount:
-    count: int
-    ongoing: int
-    latest_start: dt.date
-    simulated: bool
-
-
-def layer_window(today: dt.date) -> tuple[dt.date, dt.date]:
-    return today - dt.timedelta(days=364), today  # 365 days, today included
-
-
-def layer_events(state: StoreState, clock: Clock) -> list[DistinctEvent]:
-    """Distinct events whose days overlap the window."""
-    first, last = layer_window(clock.today)
-    out = []
-    for event in event_index(state).events:
-        days = event.period(clock)
-        if days is not None and days[0] <= last and days[1] >= first:
-            out.append(event)
-    return out
-
-
-def layer_counts(state: StoreState, clock: Clock) -> dict[str, LayerCount]:
-    """Per country: distinct events whose days overlap the window (an event that began before
-    it and is still running counts), how many of them are ongoing, the latest start."""
-    found: dict[str, list[DistinctEvent]] = {}
-    for event in layer_events(state, clock):
-        for cc in event.countries:
-            found.setdefault(cc, []).append(event)
-    out = {}
-    for cc, evs in found.items():
-        out[cc] = LayerCount(
-            count=len(evs),
-            ongoing=sum(1 for e in evs if e.is_ongoing(clock)),
-            latest_start=max(e.start for e in evs if e.start is not None),
-            simulated=any(e.simulated for e in evs),
-        )
-    return out
 
 
 def shutdown_map_view(

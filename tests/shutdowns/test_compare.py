@@ -1,46 +1,23 @@
-"""Statistics against textbook values and NumPy; Top10VPN parsing against their own ISO codes;
-the published comparison in docs/methodology/cost-model.md against the command that makes it."""
+"""Top10VPN parsing against their own ISO codes; the published comparison in
+docs/methodology/cost-model.md against the command that makes it (nethealth.shutdowns.compare)."""
 
 from __future__ import annotations
 
+import csv
 import math
 import shlex
 from pathlib import Path
 
-import numpy as np
 import pycountry
 import pytest
 from typer.testing import CliRunner
 
-from nethealth.economics.stats import pearson, ranks, spearman
-from nethealth.economics.top10vpn import read_top10vpn
 from nethealth.settings import Settings
 from nethealth.shutdowns.cli import BEGIN, END, app
+from nethealth.shutdowns.top10vpn import read_top10vpn
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "methodology" / "cost-model.md"
-
-
-def test_spearman_textbook_example() -> None:
-    # Wikipedia, "Spearman's rank correlation coefficient": IQ vs hours of TV, rho = -29/165.
-    iq = [106, 100, 86, 101, 99, 103, 97, 113, 112, 110]
-    tv = [7, 27, 2, 50, 28, 29, 20, 12, 6, 17]
-    assert spearman(iq, tv) == pytest.approx(-29 / 165)
-
-
-def test_pearson_equals_numpy() -> None:
-    rng = np.random.default_rng(7)
-    x = rng.normal(size=50)
-    y = 0.6 * x + rng.normal(size=50)
-    assert pearson(list(x), list(y)) == pytest.approx(float(np.corrcoef(x, y)[0, 1]))
-    assert pearson([1, 2], [2, 1]) is None and pearson([1, 1, 1], [1, 2, 3]) is None
-
-
-def test_ranks_average_ties() -> None:
-    assert ranks([10, 20, 20, 30]) == [1, 2.5, 2.5, 4]
-    assert spearman([1, 2, 3, 4], [1, 3, 3, 5]) == pytest.approx(
-        pearson([1, 2, 3, 4], [1, 2.5, 2.5, 4])
-    )
 
 
 def test_top10vpn_names_map_to_their_published_iso3(shared_data: Path) -> None:
@@ -55,8 +32,6 @@ def test_top10vpn_names_map_to_their_published_iso3(shared_data: Path) -> None:
         ]
     )
     assert len(both) == 169
-    import csv
-
     with open(folder / "top10vpn_cost_of_shutdowns_2019-2025.csv", newline="") as fh:
         iso3 = {(r["country"], int(r["year"])): r["iso3"] for r in csv.DictReader(fh)}
     for row in yearly:
@@ -83,3 +58,32 @@ def test_the_published_comparison_is_what_the_command_prints(
     overall = next(line for line in result.stdout.splitlines() if "**all years**" in line)
     r = float(overall.split("|")[3])
     assert not math.isnan(r) and -1 <= r <= 1
+
+
+def test_files_as_arguments_globs_and_the_old_option_agree(
+    settings: Settings, shared_data: Path
+) -> None:
+    """The Top10VPN files as arguments (a quoted glob, expanded), or with the old --top10vpn
+    spelling, give the same comparison; both at once is a usage error."""
+    folder = shared_data / "shutdowns"
+    stop = folder / "access_now_keepiton_stop_combined_2016-2025_snapshot_2026-05-20.csv.gz"
+    wdi = (
+        shared_data / "country" / "wb_gdp_population_internetpct_by_iso3_year_from_muhanad-husn.csv"
+    )
+    if not stop.is_file() or not wdi.is_file():
+        pytest.skip("the STOP snapshot or the World Bank file is absent")
+    common = ["--wdi", str(wdi), "--stop", str(stop)]
+    runner = CliRunner()
+    by_glob = runner.invoke(app, ["cost-compare", str(folder / "top10vpn_202?.csv"), *common],
+                            obj=settings, catch_exceptions=False)  # fmt: skip
+    files = sorted(folder.glob("top10vpn_202?.csv"))
+    old = [x for f in files for x in ("--top10vpn", str(f))]
+    by_option = runner.invoke(app, ["cost-compare", *old, *common], obj=settings,
+                              catch_exceptions=False)  # fmt: skip
+    assert by_glob.exit_code == 0 == by_option.exit_code, by_glob.output
+    assert by_glob.stdout == by_option.stdout
+    assert " ".join(str(f) for f in files) in by_glob.stdout.splitlines()[0]
+    assert "| **all years** |" in by_glob.stdout
+    both = runner.invoke(app, ["cost-compare", str(files[0]), "--top10vpn", str(files[1]), *common],
+                         obj=settings)  # fmt: skip
+    assert both.exit_code != 0
