@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from nethealth.bgp.cli import app
 from nethealth.bgp.ingest import guess_collector, ingest_files
-from nethealth.bgp.mrt import read_table
-from nethealth.bgp.schema import SCHEMA
+from nethealth.formats.mrt import read_table
+from nethealth.formats.mrt_schema import SCHEMA
 
 UPDATES = "bgp/ripe-bgpdump/test_data/updates.20160811.1600.gz"
 RIB = "bgp/ripe-bgpdump/test_data/bview.ipv6_unicast_add_path.gz"

@@ -62,8 +62,8 @@ def dump(
     lenient: Lenient = False,
 ) -> None:
     """Print one bgpdump -m compatible line per element (RIB entry, announce, withdraw, state)."""
-    from nethealth.bgp.bgpdump import dump as write_dump
-    from nethealth.bgp.mrt import MRTReader
+    from nethealth.formats.bgpdump import dump as write_dump
+    from nethealth.formats.mrt import MRTReader
 
     reader = MRTReader(file, strict=not lenient)
     out = sys.stdout.buffer
@@ -133,10 +133,10 @@ def fetch(
     ] = False,
 ) -> None:
     """Download RIB or UPDATES dumps from RIPE RIS or RouteViews into data/raw (resumable)."""
-    from nethealth.bgp.collectors import Collector, fetch_dumps
     from nethealth.lake.raw import RawStore
     from nethealth.progress import progress_bar
     from nethealth.settings import Settings, load_settings
+    from nethealth.sources.collectors import Collector, fetch_dumps
 
     if project not in ("ris", "routeviews"):
         raise typer.BadParameter("choose ris or routeviews", param_hint="PROJECT")
@@ -175,8 +175,8 @@ def live(
     url: Annotated[str | None, typer.Option("--url", help="RIS Live stream URL")] = None,
 ) -> None:
     """Print RIS Live messages as bgpdump -m lines (the stream's BGP elements)."""
-    from nethealth.bgp.bgpdump import write_lines
     from nethealth.bgp.rislive import STREAM_URL, LiveReport, stream
+    from nethealth.formats.bgpdump import write_lines
     from nethealth.settings import Settings, load_settings
 
     settings = ctx.obj if isinstance(ctx.obj, Settings) else load_settings()
