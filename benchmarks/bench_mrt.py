@@ -38,7 +38,10 @@ WORK = REPO / "build" / "bench"
 # Each Python child prints: elements, CPU seconds of the decode loop (after imports).
 NETHEALTH = """
 import sys, time
-from nethealth.bgp.mrt import MRTReader
+try:
+    from nethealth.formats.mrt import MRTReader
+except ImportError:  # a --baseline tree from before the decoder moved to formats (issue 13)
+    from nethealth.bgp.mrt import MRTReader
 c = time.process_time()
 n = 0
 for b in MRTReader(sys.argv[1], threaded=sys.argv[2] == "1", strict=False):
@@ -47,8 +50,8 @@ print(n, time.process_time() - c)
 """
 DUMP = """
 import sys, time
-from nethealth.bgp.bgpdump import dump
-from nethealth.bgp.mrt import MRTReader
+from nethealth.formats.bgpdump import dump
+from nethealth.formats.mrt import MRTReader
 c = time.process_time()
 reader = MRTReader(sys.argv[1], threaded=False, strict=False)
 with open("/dev/null", "wb") as out:

@@ -59,7 +59,7 @@ def _decompress(path: Path, limit: int = 4 << 20) -> bytes:
 
 
 def synthetic_seeds() -> list[bytes]:
-    from tests.bgp.test_oracle import _generic, _records
+    from tests.formats.mrt.test_oracle import _generic, _records
 
     return [*_records(), _generic()]
 

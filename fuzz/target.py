@@ -30,20 +30,20 @@ def _load_native() -> Any:
     """NETHEALTH_MRT_SO points at an alternative build (e.g. with AddressSanitizer)."""
     so = os.environ.get("NETHEALTH_MRT_SO")
     if so:
-        spec = importlib.util.spec_from_file_location("nethealth.bgp._mrt", so)
+        spec = importlib.util.spec_from_file_location("nethealth.formats._mrt", so)
         assert spec is not None and spec.loader is not None
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
-        sys.modules["nethealth.bgp._mrt"] = mod
-    from nethealth.bgp import _mrt
+        sys.modules["nethealth.formats._mrt"] = mod
+    from nethealth.formats import _mrt
 
     return _mrt
 
 
 _mrt = _load_native()
 
-from nethealth.bgp.mrt import MRTDecodeError, MRTReader, batch_from_columns  # noqa: E402
 from nethealth.formats.compression import DecompressedStream  # noqa: E402
+from nethealth.formats.mrt import MRTDecodeError, MRTReader, batch_from_columns  # noqa: E402
 
 COMPRESS = (
     None,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import struct
 import zlib
 from datetime import UTC, datetime
@@ -23,9 +24,9 @@ import pytest
 from typer.testing import CliRunner
 
 from nethealth import pipeline
-from nethealth.bgp import encode as e
 from nethealth.cli import app
 from nethealth.errors import InputError
+from nethealth.formats import mrt_encode as e
 from nethealth.lake.build import StepOutcome, load_state
 from nethealth.lake.raw import INTEGRITY_FILE, RawStore, load_integrity
 from nethealth.settings import Settings
@@ -187,7 +188,9 @@ def test_build_command_prints_the_damaged_files(
     assert res.exit_code == 0, res.output
     text = " ".join(res.stderr.split())  # the console wraps long lines
     assert "damaged raw files (2;" in text
-    assert f"bgp-ris/{DAY}/rrc02.bview.20240501.0000.gz (used by bgp, routing," in text
+    used = re.search(rf"bgp-ris/{DAY}/rrc02\.bview\.20240501\.0000\.gz \(used by ([^)]*)\)", text)
+    assert used is not None, text
+    assert sorted(used[1].split(", ")) == sorted(MRT_STEPS)  # in the pipeline's step order
     assert f"kept {lake['rib_records']:,} complete records" in text
     assert "bgp: built" in text and "from 1 damaged raw file(s)" in text
     strict = runner.invoke(app, [*base, "--strict"])

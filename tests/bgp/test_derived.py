@@ -15,10 +15,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from nethealth.bgp import encode as e
-from nethealth.bgp.derived import STEP, covered, merged, select_ribs, snapshot_tables
+from nethealth.bgp.derived import covered, merged, select_ribs, snapshot_tables
 from nethealth.bgp.indicators import ASNS_ROUTED, IPV4_ROUTED, IPV6_ROUTED
 from nethealth.bgp.ingest import ingest_file
+from nethealth.bgp.step import STEP
+from nethealth.formats import mrt_encode as e
 from nethealth.lake.build import StepContext
 from nethealth.lake.raw import RawStore
 from nethealth.settings import Settings

@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from nethealth.areas import all_steps, raw_source_ids
-from nethealth.bgp import derived as bgp_derived
+from nethealth.bgp import step as bgp_step
 from nethealth.lake.build import load_state, run_build
 from nethealth.lake.catalog import write_catalog
 from nethealth.lake.raw import RawStore
@@ -38,7 +38,7 @@ RIB = "bgp/derived/rrc06-full-20100701.tdv2.mrt.gz"
 RIRS = ("afrinic", "apnic", "arin", "lacnic", "ripencc")
 INDICATORS = next(s for s in all_steps() if s.id == "indicators")
 STEPS = [
-    countries.STEP, ipdb.STEP, rir.STEP, peeringdb.STEP, rpki_build.STEP, bgp_derived.STEP,
+    countries.STEP, ipdb.STEP, rir.STEP, peeringdb.STEP, rpki_build.STEP, bgp_step.STEP,
     routing_step.STEP, incidents_step.STEP, scorecard.STEP, INDICATORS,
 ]  # fmt: skip
 

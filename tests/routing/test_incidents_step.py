@@ -17,7 +17,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from nethealth.bgp.collectors import Collector, fetch_dumps
 from nethealth.lake.build import run_build
 from nethealth.lake.raw import RawStore
 from nethealth.routing import bogons, caida, scorecard
@@ -33,6 +32,7 @@ from nethealth.settings import Settings, load_settings
 from nethealth.sim import SimConfig, mrt
 from nethealth.sim import run as run_sim
 from nethealth.sources import countries, peeringdb, rir
+from nethealth.sources.collectors import Collector, fetch_dumps
 from tests.conftest import ASSETS
 
 DAY = date(2025, 6, 1)

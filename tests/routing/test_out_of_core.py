@@ -17,8 +17,9 @@ import pyarrow.compute as pc
 import pytest
 
 from nethealth.bgp import damage, derived, ingest
+from nethealth.bgp import step as bgp_step
 from nethealth.bgp.ingest import ingest_file
-from nethealth.bgp.mrt import MRTReader
+from nethealth.formats.mrt import MRTReader
 from nethealth.formats.vrp import read_vrps
 from nethealth.lake.build import StepContext, fingerprint
 from nethealth.lake.raw import RawFile, RawStore
@@ -170,7 +171,7 @@ def test_each_rib_is_decoded_once_per_build(
     monkeypatch.setattr(damage, "MRTReader", Counting)  # routes and outages read through it
     lake = settings.lake_dir
     lake.mkdir(parents=True, exist_ok=True)
-    steps = {"bgp": derived.STEP, "routing": routing_step.STEP,
+    steps = {"bgp": bgp_step.STEP, "routing": routing_step.STEP,
              "routing_incidents": incidents_step.STEP}  # fmt: skip
     for step_id in order:
         ctx = StepContext(settings, step_id, RawStore(settings.raw_dir), lake, lambda *_: None)

@@ -21,7 +21,6 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from nethealth.areas import get_indicator
-from nethealth.bgp.collectors import Collector, fetch_dumps
 from nethealth.lake.build import run_build
 from nethealth.lake.raw import RawStore
 from nethealth.routing import caida, irr
@@ -36,6 +35,7 @@ from nethealth.settings import Settings, load_settings
 from nethealth.sim import SimConfig
 from nethealth.sim import run as run_sim
 from nethealth.sources import countries, peeringdb, rir
+from nethealth.sources.collectors import Collector, fetch_dumps
 from tests.apps import router_app
 from tests.conftest import ASSETS
 

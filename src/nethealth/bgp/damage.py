@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from nethealth.bgp.mrt import DecodeReport, MRTReader, describe_damage
+from nethealth.formats.mrt import DecodeReport, MRTReader, describe_damage
 from nethealth.lake.build import current_step
 
 # the report fields kept in the integrity record (the issue list is summarised by its head)

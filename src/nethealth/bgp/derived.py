@@ -1,4 +1,5 @@
-"""Per-snapshot tables derived from RIB dumps, as a lake build step (`bgp`).
+"""Per-snapshot tables derived from RIB dumps: the logic of the lake build step `bgp`
+(declared in `nethealth.bgp.step`).
 
 For every UTC date with RIB dumps in the raw store (sources bgp-ris, bgp-routeviews; per
 collector the day's first RIB, by the time of its first MRT record), the step decodes the RIBs
@@ -43,12 +44,13 @@ from nethealth.bgp.damage import report_decode
 from nethealth.bgp.ingest import ingest_file, read_report
 from nethealth.common.asof import AsOf, GroupAsOf, pick
 from nethealth.common.status import Judgement, Status
-from nethealth.lake.build import Step, StepContext
+from nethealth.lake.build import StepContext
 from nethealth.lake.raw import RawFile
 from nethealth.sources import rir as rir_source
+from nethealth.sources.collectors import RIS, ROUTEVIEWS
 from nethealth.sources.mrt import mrt_dumps
 
-SOURCES = ("bgp-ris", "bgp-routeviews")
+SOURCES = (RIS.id, ROUTEVIEWS.id)
 FULL_FEED_SHARE = 0.75
 VISIBLE = 0.5
 
@@ -387,15 +389,23 @@ def snapshot_tables(
     }
 
 
+SCHEMAS = {
+    "bgp_peers": PEERS_SCHEMA,
+    "bgp_prefix_origins": ORIGINS_SCHEMA,
+    "bgp_as_links": LINKS_SCHEMA,
+    "bgp_country_routed": COUNTRY_SCHEMA,
+    "bgp_country_routed_status": STATUS_SCHEMA,
+}
+OUTPUTS = tuple(SCHEMAS)
+READS = ("rir_delegations", "ipdb_country")  # datasets of the steps `rir` and `ipdb`
+
+
 def build(ctx: StepContext) -> None:
+    """The step's run: every RIB date's tables, one dataset per output."""
     files = [f for s in SOURCES for f in ctx.raw_files(s)]
     by_day = select_ribs(files)
-    lake = {
-        n: ctx.dataset_path(n)
-        for n in ("rir_delegations", "ipdb_country")
-        if ctx.dataset_path(n).is_file()
-    }
-    parts: dict[str, list[pa.Table]] = {n: [] for n in STEP.outputs}
+    lake = {n: ctx.dataset_path(n) for n in READS if ctx.dataset_path(n).is_file()}
+    parts: dict[str, list[pa.Table]] = {n: [] for n in OUTPUTS}
     for i, (day, ribs) in enumerate(sorted(by_day.items())):
         ctx.progress(f"bgp {day} ({len(ribs)} RIBs)", i, len(by_day))
         parquets = [decoded_rib(ctx.lake_dir, f, collector) for collector, f in ribs]
@@ -403,30 +413,5 @@ def build(ctx: StepContext) -> None:
         for name, table in snapshot_tables(parquets, day, simulated, lake).items():
             parts[name].append(table)
     prune_cache(ctx.lake_dir, files)  # the routing step reads these entries too: keep them
-    schemas = {
-        "bgp_peers": PEERS_SCHEMA,
-        "bgp_prefix_origins": ORIGINS_SCHEMA,
-        "bgp_as_links": LINKS_SCHEMA,
-        "bgp_country_routed": COUNTRY_SCHEMA,
-        "bgp_country_routed_status": STATUS_SCHEMA,
-    }
     for name, tables in parts.items():
-        ctx.write_dataset(name, pa.concat_tables(tables) if tables else schemas[name].empty_table())
-
-
-STEP = Step(
-    id="bgp",
-    version="2",
-    description="Decode RIB dumps into peers, prefix-origin visibility, AS links and routed "
-    "resources per country",
-    run=build,
-    outputs=(
-        "bgp_peers",
-        "bgp_prefix_origins",
-        "bgp_as_links",
-        "bgp_country_routed",
-        "bgp_country_routed_status",
-    ),
-    sources=SOURCES,
-    depends=("ipdb", "rir"),
-)
+        ctx.write_dataset(name, pa.concat_tables(tables) if tables else SCHEMAS[name].empty_table())

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,29 +22,20 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from nethealth.bgp.mrt import MRTReader
-from nethealth.bgp.schema import SCHEMA
+from nethealth.formats.mrt import MRTReader
+from nethealth.formats.mrt_schema import SCHEMA
+from nethealth.sources.mrt import collector_from_path
 
 ROW_GROUP = 1 << 19
 Progress = Callable[[str, int, int], None]
 
-_COLLECTOR_PATTERNS = (
-    re.compile(r"^(rrc\d{2})$"),
-    re.compile(r"^(route-views[\w-]*(?:\.[a-z0-9-]+)?)$"),  # a directory, not a dump's name
-    re.compile(r"(?:^|\.)(rrc\d{2})\."),
-    re.compile(r"(?:^|\.)(route-views\d*(?:\.[a-z0-9-]+)?)\.(?:updates|bview|rib)"),
-)
-
 
 def guess_collector(path: Path) -> str | None:
-    """The collector a file comes from, read off the archive layout or the file name
-    (…/rrc06/2015.04/updates…, route-views.jinx/bgpdata/…, ris.rrc06.updates…)."""
-    for part in reversed(path.parts):
-        for pattern in _COLLECTOR_PATTERNS:
-            m = pattern.search(part)
-            if m:
-                return m.group(1)
-    return None
+    """The collector a file comes from, as the build steps read it (`sources.mrt`): the stored
+    name (`rrc06.updates.20150401.0000.gz`), else the archive layout or the file name
+    (…/rrc06/2015.04/updates…, route-views.jinx/bgpdata/…, ris.rrc06.updates…); None when
+    neither says."""
+    return collector_from_path(path)
 
 
 def output_name(path: Path) -> str:

@@ -1,4 +1,7 @@
-"""The two BGP archive sources: RIPE RIS and RouteViews (MRT RIB and UPDATES dumps)."""
+"""The bgp area's sources: RIPE RIS and RouteViews MRT dumps (RIBs and updates), fetched with
+`nethealth fetch bgp-ris|bgp-routeviews` and loaded with `nethealth load`. Who publishes them,
+their archive layouts and the loaders live in `nethealth.sources.collectors` and
+`nethealth.sources.mrt`."""
 
 from __future__ import annotations
 
@@ -6,38 +9,11 @@ from nethealth.errors import ConfigError
 from nethealth.lake.raw import RawStore
 from nethealth.settings import Settings
 from nethealth.sources import mrt
-from nethealth.sources.base import (
-    Fetcher,
-    FetchRequest,
-    Progress,
-    Source,
-    SourceInfo,
-    check_request,
-)
+from nethealth.sources.base import Fetcher, FetchRequest, Progress, Source, check_request
+from nethealth.sources.collectors import RIS, ROUTEVIEWS
 from nethealth.sources.download import FetchReport
 
-RIS = SourceInfo(
-    id="bgp-ris",
-    title="RIPE RIS BGP dumps (MRT)",
-    publisher="RIPE NCC Routing Information Service (route collectors rrc00-rrc26)",
-    homepage="https://www.ripe.net/analyse/internet-measurements/routing-information-service-ris/",
-    licence="RIPE NCC RIS data: free to use with attribution to the RIPE NCC",
-    licence_url="https://www.ripe.net/analyse/internet-measurements/routing-information-service-ris/",
-    attribution="BGP data from the RIPE NCC Routing Information Service (RIS).",
-    description="RIB dumps (every 8 hours) and BGP updates (every 5 minutes) of the RIS route "
-    "collectors, in MRT format (RFC 6396).",
-)
-ROUTEVIEWS = SourceInfo(
-    id="bgp-routeviews",
-    title="RouteViews BGP dumps (MRT)",
-    publisher="University of Oregon Route Views Project",
-    homepage="https://www.routeviews.org/routeviews/",
-    licence="University of Oregon Route Views Project: free to use with attribution",
-    licence_url="https://www.routeviews.org/routeviews/",
-    attribution="BGP data from the University of Oregon Route Views Project.",
-    description="RIB dumps (every 2 hours) and BGP updates (every 15 minutes) of the RouteViews "
-    "collectors, in MRT format (RFC 6396).",
-)
+__all__ = ["RIS", "ROUTEVIEWS", "SOURCES", "dump_fetcher"]  # RIS, ROUTEVIEWS: the infos
 
 
 def dump_fetcher(source_id: str) -> Fetcher:

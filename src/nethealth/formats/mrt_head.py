@@ -4,7 +4,7 @@ An MRT record starts with `timestamp (4) | type (2) | subtype (2) | length (4)`,
 first record of a RIB dump is a TABLE_DUMP entry or the TABLE_DUMP_V2 PEER_INDEX_TABLE, stamped
 with the dump's time; the first record of an update dump is its first BGP message or state change.
 So the header alone tells a file's kind and start, whatever the file is called. Decoding the
-records themselves is `nethealth.bgp.mrt`'s job.
+records themselves is `nethealth.formats.mrt`'s job.
 """
 
 from __future__ import annotations

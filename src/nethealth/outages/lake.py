@@ -1,7 +1,7 @@
 """Detection over whatever BGP and Atlas data the lake holds, and the datasets it writes.
 
 Inputs: raw sources `bgp-ris`, `bgp-routeviews` (MRT RIB + update dumps, as
-`nethealth.bgp.collectors.fetch_dumps` stores them) and `atlas` (`nethealth.sources.atlas`);
+`nethealth.sources.collectors.fetch_dumps` stores them) and `atlas` (`nethealth.sources.atlas`);
 any other directories may be added. The country map (`rir_delegations`, else `ipdb_country`),
 user series loaded with `nethealth outages load-signal` (`outage_user_signals`), for linking
 `shutdowns`, and for costs `shutdown_costs` and the World Bank raw files (`worldbank`).

@@ -33,7 +33,8 @@ _KEEP = ("rib", "announce", "withdraw")
 
 
 def routes_from_elements(elements: pa.Table, snapshot: date) -> pa.Table:
-    """Routes and withdrawals of decoded elements (`nethealth.bgp.schema.SCHEMA`) as ROUTES_SCHEMA.
+    """Routes and withdrawals of decoded elements (`nethealth.formats.mrt_schema.SCHEMA`) as
+    ROUTES_SCHEMA.
 
     Withdrawals keep a null origin and path; state changes are dropped.
     """

@@ -22,11 +22,13 @@ from pathlib import Path
 
 from nethealth.errors import ConfigError, InputError
 from nethealth.formats.compression import detect
+from nethealth.formats.mrt import MRTReader
 from nethealth.formats.mrt_head import Kind, MrtHead, read_head
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.lake.storage import write_bytes_atomic
 from nethealth.settings import Settings
 from nethealth.sources.base import LoadOptions, Prepared
+from nethealth.sources.collectors import Collector, archive_url, dump_times, fetch_dumps
 from nethealth.sources.download import FetchReport
 from nethealth.sources.load import Dated, simple, when
 
@@ -189,8 +191,6 @@ _OTHER_PROJECT = {"bgp-ris": re.compile(r"^route-views"), "bgp-routeviews": re.c
 def _decode(path: Path, collector: str, lenient: bool) -> tuple[int, int, str | None]:
     """(records, elements, what lenient mode skipped) of a whole decode: the file is checked
     record by record, as the build will read it."""
-    from nethealth.bgp.mrt import MRTReader  # the decoder (C) lives with the bgp area
-
     reader = MRTReader(path, collector=collector, strict=not lenient)
     elements = sum(batch.num_rows for batch in reader)
     rep = reader.report
@@ -259,13 +259,34 @@ def fetch_days(
     """Every RIB (or update) dump of `collectors` on the days `first`..`last` from the RIS or
     RouteViews archive. A dump the archive lacks (collector outages) is reported as missing,
     not fatal, unless `strict`."""
-    from nethealth.bgp.collectors import Collector, archive_url, dump_times, fetch_dumps
-
     if last < first:
         raise ConfigError("--to is before --date", hint="give --to on or after --date")
-    project = "ris" if source_id == "bgp-ris" else "routeviews"
     start = datetime(first.year, first.month, first.day, tzinfo=UTC)
     end = datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
+    return fetch_window(settings, store, source_id=source_id, collectors=collectors, kind=kind,
+                        start=start, end=end, base_url=base_url, strict=strict,
+                        progress=progress)  # fmt: skip
+
+
+def fetch_window(
+    settings: Settings,
+    store: RawStore,
+    *,
+    source_id: str,
+    collectors: Sequence[str],
+    kind: Kind,
+    start: datetime,
+    end: datetime,
+    base_url: str | None = None,
+    strict: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> FetchReport:
+    """The dumps of `collectors` due in [start, end) (UTC) on the archive's grid; what the
+    archive lacks is listed as missing, or stops the fetch when `strict`."""
+    if end <= start:
+        raise ConfigError("the end of the time range is not after its start",
+                          hint="give an end after the start")  # fmt: skip
+    project = "ris" if source_id == "bgp-ris" else "routeviews"
     report = FetchReport()
     for name in collectors:
         c = Collector(project, check_collector(name))  # type: ignore[arg-type]

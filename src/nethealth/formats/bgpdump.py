@@ -18,9 +18,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from nethealth.bgp import _mrt
-from nethealth.bgp.mrt import MRTReader
-from nethealth.bgp.schema import SEGMENT_START
+from nethealth.formats import _mrt
+from nethealth.formats.mrt import MRTReader
+from nethealth.formats.mrt_schema import SEGMENT_START
 
 _WELL_KNOWN = {0xFFFFFF01: "no-export", 0xFFFFFF02: "no-advertise", 0xFFFFFF03: "local-AS"}
 _OPEN = {1: "{", 3: "(", 4: "["}

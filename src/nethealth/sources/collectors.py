@@ -1,4 +1,7 @@
-"""Route collectors and their MRT archives: RIPE RIS and RouteViews.
+"""RIPE RIS and RouteViews, the two public route-collector projects: who publishes what under
+which licence (`RIS`, `ROUTEVIEWS`), their collectors and peers, their archive layouts and dump
+schedules, and the download of dumps into the raw store. Publisher knowledge: the bgp, routing
+and outages areas import it; it imports no area.
 
 Layouts (base URLs are `Settings.ris_base_url` / `routeviews_base_url`, or a `base_url`
 argument, so a mirror or `file://` works the same):
@@ -25,11 +28,34 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from nethealth.bgp.source import RIS, ROUTEVIEWS
 from nethealth.errors import FetchError, InputError
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.settings import Settings
+from nethealth.sources.base import SourceInfo
 from nethealth.sources.download import fetch_to_store, join_url
+
+RIS = SourceInfo(
+    id="bgp-ris",
+    title="RIPE RIS BGP dumps (MRT)",
+    publisher="RIPE NCC Routing Information Service (route collectors rrc00-rrc26)",
+    homepage="https://www.ripe.net/analyse/internet-measurements/routing-information-service-ris/",
+    licence="RIPE NCC RIS data: free to use with attribution to the RIPE NCC",
+    licence_url="https://www.ripe.net/analyse/internet-measurements/routing-information-service-ris/",
+    attribution="BGP data from the RIPE NCC Routing Information Service (RIS).",
+    description="RIB dumps (every 8 hours) and BGP updates (every 5 minutes) of the RIS route "
+    "collectors, in MRT format (RFC 6396).",
+)
+ROUTEVIEWS = SourceInfo(
+    id="bgp-routeviews",
+    title="RouteViews BGP dumps (MRT)",
+    publisher="University of Oregon Route Views Project",
+    homepage="https://www.routeviews.org/routeviews/",
+    licence="University of Oregon Route Views Project: free to use with attribution",
+    licence_url="https://www.routeviews.org/routeviews/",
+    attribution="BGP data from the University of Oregon Route Views Project.",
+    description="RIB dumps (every 2 hours) and BGP updates (every 15 minutes) of the RouteViews "
+    "collectors, in MRT format (RFC 6396).",
+)
 
 Project = Literal["ris", "routeviews"]
 Kind = Literal["rib", "updates"]

@@ -9,7 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from nethealth.bgp.collectors import (
+from nethealth.errors import FetchError, InputError
+from nethealth.formats.mrt import read_table
+from nethealth.lake.raw import RawStore
+from nethealth.settings import Settings
+from nethealth.sources.collectors import (
     Collector,
     archive_url,
     dump_times,
@@ -18,10 +22,6 @@ from nethealth.bgp.collectors import (
     load_ris_collectors,
     load_routeviews_collectors,
 )
-from nethealth.bgp.mrt import read_table
-from nethealth.errors import FetchError, InputError
-from nethealth.lake.raw import RawStore
-from nethealth.settings import Settings
 from tests.mirror import serve_directory
 
 RRC06 = Collector("ris", "rrc06")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from nethealth.bgp.mrt import MRTDecodeError, MRTReader
+from nethealth.formats.mrt import MRTDecodeError, MRTReader
 
 RIPE = "bgp/bgpkit-parser/tests/fixtures/ripe"
 
@@ -165,7 +165,7 @@ def test_every_compression_gives_the_same_table(shared_data: Path, tmp_path: Pat
     import bz2
     import lzma
 
-    from nethealth.bgp.mrt import read_table
+    from nethealth.formats.mrt import read_table
 
     raw = gzip.decompress(
         (shared_data / "bgp/ripe-bgpdump/test_data/updates.20160811.1600.gz").read_bytes()

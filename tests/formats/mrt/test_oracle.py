@@ -12,9 +12,9 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from nethealth.bgp import encode as e
-from nethealth.bgp.bgpdump import dump, format_lines
-from nethealth.bgp.mrt import MRTReader, read_table
+from nethealth.formats import mrt_encode as e
+from nethealth.formats.bgpdump import dump, format_lines
+from nethealth.formats.mrt import MRTReader, read_table
 
 TS = 1_600_000_000
 AS_TRANS = 23456

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from nethealth.bgp.bgpdump import dump
-from nethealth.bgp.mrt import MRTDecodeError, MRTReader
 from nethealth.errors import InputError
+from nethealth.formats.bgpdump import dump
+from nethealth.formats.mrt import MRTDecodeError, MRTReader
 
 pytestmark = [
     pytest.mark.shared,

@@ -1,4 +1,5 @@
-"""The Arrow schema of decoded BGP elements (one row per route, withdrawal or state change)."""
+"""The Arrow schema of decoded BGP elements, as `formats.mrt` yields them (one row per route,
+withdrawal or state change; schema id `bgp.elements/1`, kept in the Parquet metadata)."""
 
 from __future__ import annotations
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from nethealth.bgp.bgpdump import dump, format_lines
-from nethealth.bgp.mrt import MRTReader
+from nethealth.formats.bgpdump import dump, format_lines
+from nethealth.formats.mrt import MRTReader
 
 # A predicate that explains why an (ours, reference) line pair differs.
 Explain = Callable[[str, str], bool]
@@ -245,7 +245,7 @@ def test_matches_bgpdump_reference(shared_data: Path, case: Case) -> None:
 
 @pytest.mark.shared
 def test_truncated_last_prefix_is_an_error_in_strict_mode(shared_data: Path) -> None:
-    from nethealth.bgp.mrt import MRTDecodeError
+    from nethealth.formats.mrt import MRTDecodeError
 
     path = shared_data / "bgp" / RB / "test_data/updates.nlri_mask_trailing_bits.gz"
     with pytest.raises(MRTDecodeError) as info:

@@ -1,4 +1,4 @@
-"""Type stub of the native MRT decoder (src/nethealth/bgp/_native/mrtdecode.c)."""
+"""Type stub of the native MRT decoder (src/nethealth/formats/_native/mrtdecode.c)."""
 
 from typing import Any
 

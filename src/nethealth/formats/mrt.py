@@ -1,7 +1,10 @@
-"""Read MRT files (gz / bz2 / xz / plain) into Arrow record batches with the native decoder.
+"""Read MRT files (RFC 6396; gz / bz2 / xz / plain) into Arrow record batches with the native
+decoder (`nethealth.formats._mrt`, built from `_native/mrtdecode.c` when the package is
+installed). A pure parser: the bgp area ingests, the sources list and load, the build steps
+report damage; this module only decodes.
 
     reader = MRTReader(path, collector="rrc06", strict=True)
-    for batch in reader:           # pyarrow.RecordBatch with bgp.schema.SCHEMA
+    for batch in reader:           # pyarrow.RecordBatch with formats.mrt_schema.SCHEMA
         ...
     reader.report                  # records, elements, skipped records / bytes, issues
 
@@ -22,10 +25,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from nethealth.bgp import _mrt
-from nethealth.bgp.schema import ELEM_TYPES, LARGE_COMMUNITY, ORIGINS, RECORD_TYPES, SCHEMA
 from nethealth.errors import InputError
+from nethealth.formats import _mrt
 from nethealth.formats.compression import PLAIN, DecompressedStream, StreamDamage, open_stream
+from nethealth.formats.mrt_schema import ELEM_TYPES, LARGE_COMMUNITY, ORIGINS, RECORD_TYPES, SCHEMA
 
 DEFAULT_BATCH = 1 << 16
 Progress = Callable[[int, int], None]

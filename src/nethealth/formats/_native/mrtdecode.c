@@ -1773,7 +1773,7 @@ static PyMethodDef Decoder_methods[] = {
 };
 
 static PyTypeObject DecoderType = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "nethealth.bgp._mrt.Decoder",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "nethealth.formats._mrt.Decoder",
     .tp_basicsize = sizeof(Decoder),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "Streaming MRT decoder into column buffers.",
@@ -2124,7 +2124,7 @@ PyMODINIT_FUNC PyInit__mrt(void) {
     if (PyType_Ready(&DecoderType) < 0) return NULL;
     PyObject *m = PyModule_Create(&moduledef);
     if (!m) return NULL;
-    DecodeError = PyErr_NewException("nethealth.bgp._mrt.DecodeError", PyExc_ValueError, NULL);
+    DecodeError = PyErr_NewException("nethealth.formats._mrt.DecodeError", PyExc_ValueError, NULL);
     if (!DecodeError) return NULL;
     Py_INCREF(&DecoderType);
     PyModule_AddObject(m, "Decoder", (PyObject *)&DecoderType);
