@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from nethealth.common.prefixes import parse_prefixes, range_columns
 from nethealth.lake.build import run_build
 from nethealth.lake.raw import RawStore
 from nethealth.routing import bogons, caida, scorecard
@@ -27,7 +28,6 @@ from nethealth.routing.routes import read_routes
 from nethealth.rpki import build as rpki_build
 from nethealth.rpki import source as rpki_source
 from nethealth.rpki.config import rpki_config
-from nethealth.rpki.prefixes import parse_prefixes, range_columns
 from nethealth.settings import Settings, load_settings
 from nethealth.sim import SimConfig, mrt
 from nethealth.sim import run as run_sim

@@ -9,13 +9,13 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from nethealth.common.prefixes import parse_prefixes
 from nethealth.rpki.coverage import (
     coverage_by_asn,
     coverage_tables,
     route_states,
     union_space,
 )
-from nethealth.rpki.prefixes import parse_prefixes
 from tests.rpki.helpers import table_of
 
 VRPS = [

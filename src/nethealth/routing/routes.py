@@ -18,8 +18,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from nethealth.bgp.damage import build_reader
+from nethealth.common.prefixes import format_prefixes, parse_prefixes, range_columns
 from nethealth.rpki.coverage import routes_from_bgp_elements
-from nethealth.rpki.prefixes import format_prefixes, parse_prefixes, range_columns
 
 ROUTES_SCHEMA = pa.schema([
     ("snapshot", pa.date32()), ("collector", pa.string()), ("peer_ip", pa.string()),

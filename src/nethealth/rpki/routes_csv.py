@@ -20,10 +20,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from nethealth.common.prefixes import Prefixes, PrefixSyntaxError, parse_prefixes
 from nethealth.errors import InputError
 from nethealth.formats.compression import open_binary
 from nethealth.lake.storage import atomic_path
-from nethealth.rpki.prefixes import Prefixes, PrefixSyntaxError, parse_prefixes
 from nethealth.rpki.rov import NO_ORIGIN, RovResult, reason_text, state_text
 
 COLUMNS = ("prefix", "origin_asn")

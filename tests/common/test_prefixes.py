@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from nethealth.rpki.prefixes import (
+from nethealth.common.prefixes import (
     PrefixSyntaxError,
     format_prefixes,
     parse_prefixes,
