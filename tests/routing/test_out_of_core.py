@@ -23,7 +23,7 @@ from nethealth.formats.mrt import MRTReader
 from nethealth.formats.vrp import read_vrps
 from nethealth.lake.build import StepContext, fingerprint
 from nethealth.lake.raw import RawFile, RawStore
-from nethealth.routing import incidents_step, relationships, rov
+from nethealth.routing import incidents_step, inference, rov
 from nethealth.routing import snapshot as snap
 from nethealth.routing import step as routing_step
 from nethealth.routing.routes import read_routes, route_paths
@@ -55,7 +55,7 @@ def _compare(mrts: list[tuple[Path, str]], vrps: pa.Table, day: date, work: Path
     routes = read_routes(mrts, day, strict=False)  # the old path
     cc = _asn_country(routes)
     old = snap.compute(routes, vrps, day, cc)
-    old["routing_relationships"] = relationships.infer(routes["as_path"].combine_chunks())
+    old["routing_relationships"] = inference.infer(routes["as_path"].combine_chunks())
     elements = [
         Path(ingest_file(p, work / str(i), collector=c, strict=False).output)
         for i, (p, c) in enumerate(mrts)
@@ -65,7 +65,7 @@ def _compare(mrts: list[tuple[Path, str]], vrps: pa.Table, day: date, work: Path
     con.close()
     distinct, counts = route_paths(elements)
     assert counts.sum() == routes.num_rows  # every route's path, counted once per route
-    new["routing_relationships"] = relationships.infer(distinct, weights=counts)
+    new["routing_relationships"] = inference.infer(distinct, weights=counts)
     assert set(new) == set(old)
     for name, table in old.items():
         assert new[name].schema == table.schema, name

@@ -21,7 +21,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from nethealth.lake.raw import RawFile, RawStore
-from nethealth.routing import relationships
+from nethealth.routing import inference, relationships
 from nethealth.settings import Settings
 from nethealth.sources import common
 from nethealth.sources.base import SourceInfo
@@ -83,7 +83,7 @@ class RelationshipSource:
     """Per day: the CAIDA file in force when one is stored (each parsed once), else inference
     from the day's paths with `method`. Returns (table, method label)."""
 
-    def __init__(self, files: Sequence[RawFile], method: str = relationships.DEFAULT_METHOD):
+    def __init__(self, files: Sequence[RawFile], method: str = inference.DEFAULT_METHOD):
         self.files = list(files)
         self.method = method
         self._parsed: dict[str, pa.Table] = {}
@@ -94,7 +94,7 @@ class RelationshipSource:
         raw, _asof = common.file_in_force(SOURCE_ID, self.files, day)
         if raw is None:
             found, weights = paths()
-            return relationships.infer(found, self.method, weights), self.method
+            return inference.infer(found, self.method, weights), self.method
         key = str(raw.path)
         if key not in self._parsed:
             self._parsed[key] = relationships.read_caida(raw.path)

@@ -11,7 +11,8 @@ import pyarrow as pa
 
 from nethealth.routing.incidents import bogon, leaks, moas, subprefix
 from nethealth.routing.incidents.model import INCIDENT_SCHEMA
-from nethealth.routing.relationships import DEFAULT_METHOD, Relations, infer
+from nethealth.routing.inference import DEFAULT_METHOD, infer
+from nethealth.routing.relationships import Relations
 from nethealth.routing.routes import read_routes
 from nethealth.routing.timeline import route_intervals
 
@@ -46,7 +47,7 @@ def detect_all(
     basis: str | None = None,
 ) -> tuple[pa.Table, pa.Table]:
     """All incidents (INCIDENT_SCHEMA) and the relationships used (inferred from the initial
-    RIB's paths with `method` — see `relationships.infer` — unless given). `basis` names where
+    RIB's paths with `method` — see `inference.infer` — unless given). `basis` names where
     given relationships came from (e.g. `caida-asrel:2025-06-01`) in the leaks' detail."""
     if relations is None:
         base = intervals.filter(intervals["baseline"])
