@@ -22,10 +22,9 @@ from nethealth.bgp import step as bgp_step
 from nethealth.lake.build import load_state, run_build
 from nethealth.lake.catalog import write_catalog
 from nethealth.lake.raw import RawStore
-from nethealth.routing import incidents_step, scorecard
 from nethealth.routing import step as routing_step
-from nethealth.rpki import build as rpki_build
 from nethealth.rpki import source as rpki_source
+from nethealth.rpki import step as rpki_step
 from nethealth.rpki.config import rpki_config
 from nethealth.server.app import create_app
 from nethealth.settings import Settings, load_settings
@@ -38,8 +37,8 @@ RIB = "bgp/derived/rrc06-full-20100701.tdv2.mrt.gz"
 RIRS = ("afrinic", "apnic", "arin", "lacnic", "ripencc")
 INDICATORS = next(s for s in all_steps() if s.id == "indicators")
 STEPS = [
-    countries.STEP, ipdb.STEP, rir.STEP, peeringdb.STEP, rpki_build.STEP, bgp_step.STEP,
-    routing_step.STEP, incidents_step.STEP, scorecard.STEP, INDICATORS,
+    countries.STEP, ipdb.STEP, rir.STEP, peeringdb.STEP, rpki_step.RPKI, bgp_step.STEP,
+    routing_step.ROUTING, routing_step.INCIDENTS, routing_step.SCORECARDS, INDICATORS,
 ]  # fmt: skip
 
 

@@ -28,8 +28,8 @@ from nethealth.routing import indicators as routing_indicators
 from nethealth.routing import step as routing_step
 from nethealth.routing.api import router
 from nethealth.routing.cli import app
-from nethealth.rpki import build as rpki_build
 from nethealth.rpki import source as rpki_source
+from nethealth.rpki import step as rpki_step
 from nethealth.rpki.config import rpki_config
 from nethealth.settings import Settings, load_settings
 from nethealth.sim import SimConfig
@@ -162,7 +162,7 @@ def _store_irr_dump(settings: Settings, world: Path) -> None:
     irr.fetch(settings, RawStore(settings.raw_dir), day=DAY, base_urls={"ripe": split.as_uri()})
 
 
-STEPS = [countries.STEP, rir.STEP, peeringdb.STEP, rpki_build.STEP, routing_step.STEP]
+STEPS = [countries.STEP, rir.STEP, peeringdb.STEP, rpki_step.RPKI, routing_step.ROUTING]
 
 
 @pytest.fixture(scope="module")

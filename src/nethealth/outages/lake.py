@@ -163,8 +163,8 @@ def region_note(settings: Settings, at: int) -> str:
 
 def asn_countries(settings: Settings, asns: Sequence[int], day: date) -> dict[int, str]:
     """Registration country of each ASN from the delegated stats: each registry's latest file
-    on or before `day` (the routing step's map, `routing.step.asn_country`)."""
-    from nethealth.routing.step import asn_country
+    on or before `day` (the routing step's map, `routing.coverage_step.asn_country`)."""
+    from nethealth.routing.coverage_step import asn_country
 
     if not asns:
         return {}

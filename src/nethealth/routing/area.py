@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from nethealth.area import Area
-from nethealth.routing import api, cli, incidents_step, indicators, scorecard, source, step
+from nethealth.routing import api, cli, indicators, source, step
 
 AREA = Area(
     id="routing",
     title="Routing security",
     sources=source.SOURCES,
-    steps=(step.STEP, incidents_step.STEP, scorecard.STEP),
+    steps=step.STEPS,
     indicators=indicators.INDICATORS,
     cli=cli.app,
     router=api.router,

@@ -1,14 +1,15 @@
-"""The lake build step `routing_incidents`: hijacks, leaks, MOAS and bogons per UTC day.
+"""What the lake build step `routing_incidents` does (declared in `routing.step`): hijacks,
+leaks, MOAS and bogons per UTC day.
 
 Inputs: the MRT dumps under raw/bgp-ris and raw/bgp-routeviews (fetched or loaded; kind, day and
 collector from each file's first MRT record, `sources.mrt.mrt_dumps`). Per UTC day with update
-dumps, each collector's first RIB of the day is the state at 00:00 (`routing.step.rib_files`)
-and its update dumps of the day are the changes; a collector's updates without a RIB
-that day are skipped (every route would look new). The day runs through
-`routing.detect.Window` / `intervals_of` / `detect_all` with the VRPs in force that day
-(`routing.step.vrps_for`), plus the unallocated-space bogon check on the RIR delegation files in
-force that day (`routing.bogons`; refused, with the reason in the progress log, unless all five
-registries' files are complete).
+dumps, each collector's first RIB of the day is the state at 00:00
+(`routing.coverage_step.rib_files`) and its update dumps of the day are the changes; a
+collector's updates without a RIB that day are skipped (every route would look new). The day
+runs through `routing.detect.Window` / `intervals_of` / `detect_all` with the VRPs in force that
+day (`routing.coverage_step.vrps_for`), plus the unallocated-space bogon check on the RIR
+delegation files in force that day (`routing.bogons`; refused, with the reason in the progress
+log, unless all five registries' files are complete).
 
 Days are joined into incidents that span midnight (`merge_days`): an incident still ongoing at the
 end of day D continues on day D+1 when day D+1's RIB still has one of its routes (same peer,
@@ -33,10 +34,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from nethealth.bgp import derived
-from nethealth.lake.build import Step, StepContext
+from nethealth.lake.build import StepContext
 from nethealth.lake.raw import RawFile
-from nethealth.routing import bogons, caida
-from nethealth.routing import step as routing_step
+from nethealth.routing import bogons, caida, coverage_step
 from nethealth.routing.detect import Window, detect_all, intervals_of
 from nethealth.routing.incidents import bogon
 from nethealth.routing.incidents.model import INCIDENT_SCHEMA
@@ -107,7 +107,7 @@ class DelegationHeaders:
 def _in_force(
     con: duckdb.DuckDBPyConnection, path: Path, day: date
 ) -> tuple[list[str], list[date]]:
-    rir_files = routing_step.rir_in_force(con, path, day)
+    rir_files = coverage_step.rir_in_force(con, path, day)
     regs = sorted(rir_files.snapshots) if rir_files.ok else []
     return regs, [rir_files.snapshots[r] for r in regs]
 
@@ -198,7 +198,7 @@ def day_incidents(
 ) -> DayResult:
     window, notes = window_of(day, ribs, updates, ctx.settings.lake_dir)
     intervals = intervals_of(window)
-    vrps, vrps_sim, vrp_asof = routing_step.vrps_asof(con, ctx.dataset_path("rpki_vrps"), day)
+    vrps, vrps_sim, vrp_asof = coverage_step.vrps_asof(con, ctx.dataset_path("rpki_vrps"), day)
     if not vrp_asof.ok:
         notes.append(f"{day}: no RPKI-invalid detection: {vrp_asof.reason}")
     # CAIDA's file in force when one is stored, else inferred from the 00:00 RIB's paths
@@ -371,8 +371,8 @@ def merge_days(days: Sequence[DayResult]) -> list[Row]:
 
 
 def build(ctx: StepContext) -> None:
-    files = [f for s in routing_step.BGP_SOURCES for f in ctx.raw_files(s)]
-    ribs = routing_step.rib_files(files)
+    files = [f for s in coverage_step.BGP_SOURCES for f in ctx.raw_files(s)]
+    ribs = coverage_step.rib_files(files)
     updates = update_files(files)
     days = [d for d in updates if d in ribs]
     headers = DelegationHeaders(ctx.raw_files(rir.SOURCE_ID))
@@ -399,16 +399,3 @@ def build(ctx: StepContext) -> None:
         DATASET, pa.Table.from_pylist(rows, schema=SCHEMA) if rows else SCHEMA.empty_table()
     )
     ctx.write_dataset(DAYS, pa.Table.from_pylist(covered, schema=DAYS_SCHEMA))
-
-
-STEP = Step(
-    id="routing_incidents",
-    version="3",
-    description="Routing incidents (MOAS, sub-prefix hijacks, route leaks, bogons incl. "
-    "unallocated space) per UTC day from RIB and update dumps, joined across midnight",
-    run=build,
-    outputs=(DATASET, DAYS),
-    sources=(*routing_step.BGP_SOURCES, rir.SOURCE_ID, caida.SOURCE_ID),
-    # rpki: the VRPs in force; rir: the delegations (unallocated space)
-    depends=("rpki", "rir"),
-)

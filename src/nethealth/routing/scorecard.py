@@ -47,7 +47,7 @@ import pyarrow.parquet as pq
 from nethealth.common.asof import pick
 from nethealth.common.status import MEASURED, Judgement, Status, combine
 from nethealth.errors import InputError
-from nethealth.lake.build import Step, StepContext
+from nethealth.lake.build import StepContext
 
 METHOD_VERSION = "2"
 HALF_HOUR = 30 * 60
@@ -397,7 +397,7 @@ def month_judgements(
     return out
 
 
-# --- the lake build step `routing_scorecards` ----------------------------------------------
+# --- the lake build step `routing_scorecards` (declared in `routing.step`) ------------------
 
 SCORECARDS = "routing_scorecards"
 COUNTRY_ROLLUPS = "routing_scorecard_countries"
@@ -469,15 +469,3 @@ def build_scorecards(ctx: StepContext) -> None:
     ctx.write_dataset(SCORECARDS, pa.concat_tables(cards))
     ctx.write_dataset(COUNTRY_ROLLUPS, pa.concat_tables(rollups))
     ctx.write_dataset(INPUTS, pa.concat_tables(judged))
-
-
-STEP = Step(
-    id="routing_scorecards",
-    version="2",
-    description="MANRS-style scorecards per month and originating AS, with country roll-ups",
-    run=build_scorecards,
-    outputs=(SCORECARDS, COUNTRY_ROLLUPS, INPUTS),
-    # routing: routes, relationships, IRR, ASN->country; routing_incidents: Filtering;
-    # peeringdb: Coordination
-    depends=("routing", "routing_incidents", "peeringdb"),
-)

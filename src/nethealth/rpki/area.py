@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from nethealth.area import Area
-from nethealth.rpki import build, cli, source
+from nethealth.rpki import cli, source, step
 
-AREA = Area(id="rpki", title="RPKI", sources=source.SOURCES, steps=(build.STEP,), cli=cli.app)
+AREA = Area(id="rpki", title="RPKI", sources=source.SOURCES, steps=step.STEPS, cli=cli.app)
