@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from nethealth.areas import get_indicator
 from nethealth.lake.build import run_build
 from nethealth.lake.raw import RawStore
-from nethealth.routing import caida, irr
+from nethealth.routing import caida, irr, scorecard
 from nethealth.routing import indicators as routing_indicators
 from nethealth.routing import step as routing_step
 from nethealth.routing.api import router
@@ -256,9 +256,15 @@ def test_scorecard_cli_and_api_on_the_built_lake(world: Path, built: Settings) -
     assert card["filtering"] == 90.0 and card["filtering_incidents"] == 1
     assert card["coordination"] == coord
 
-    api = router_app(router)
-    api.state.routing_dir = lake
-    client = TestClient(api)
+    # The API serves the `routing_scorecards` dataset (these steps did not build it: 503, never
+    # a figure computed per request), then as the step writes it from this lake.
+    client = TestClient(router_app(router, settings=built))
+    missing = client.get(f"/api/v1/routing/asns/{asn}/scorecard", params={"month": "2025-06"})
+    assert missing.status_code == 503 and missing.json()["error"]["code"] == "not_built"
+    cards, rollup, inputs = scorecard.month_tables(lake, "2025-06", True)
+    for name, table in ((scorecard.SCORECARDS, cards), (scorecard.COUNTRY_ROLLUPS, rollup),
+                        (scorecard.INPUTS, inputs)):  # fmt: skip
+        pq.write_table(table, lake / f"{name}.parquet")
     got = client.get(f"/api/v1/routing/asns/{asn}/scorecard", params={"month": "2025-06"})
     assert got.status_code == 200
     assert {k: got.json()[k] for k in ("irr", "filtering", "rpki")} == {

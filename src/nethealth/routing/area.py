@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nethealth.area import Area
-from nethealth.routing import api, cli, indicators, source, step
+from nethealth.routing import api, cli, indicators, pages, source, step
 
 AREA = Area(
     id="routing",
@@ -13,5 +13,7 @@ AREA = Area(
     indicators=indicators.INDICATORS,
     cli=cli.app,
     router=api.router,
+    pages=pages.PAGES,
+    sections=pages.SECTIONS,
     nav=(("/routing/incidents", "Routing"),),
 )

@@ -1,11 +1,11 @@
 """Country-page sections and home-map layers still built in the web layer, until their areas
 declare them in their own `pages.py` (issue 13's migration). Each is a plain `Section` or
-`MapLayer`, so moving one is moving code (the shutdown tracker's are in nethealth.shutdowns.pages)."""
+`MapLayer`, so moving one is moving code (the shutdown tracker's are in
+nethealth.shutdowns.pages, routing security's in nethealth.routing.pages)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from fastapi import Request
 
@@ -17,9 +17,6 @@ from nethealth.ui.msgids import N_
 from nethealth.ui.views import HomeView, SortKey, SortOrder
 from nethealth.web.outage_layer import outage_map_view
 from nethealth.web.outage_views import OUTAGE_LAYER, CountryOutages, country_outages
-from nethealth.web.routing_data import get_routing
-from nethealth.web.routing_pages import state_charts
-from nethealth.web.routing_views import CountryRouting, country_routing
 
 
 def _outages(ctx: SectionContext) -> CountryOutages | None:
@@ -33,17 +30,8 @@ def _outage_glance(model: CountryOutages, t: Translator) -> Glance:
     return Glance("outages", t.gettext("Outages detected"), value)
 
 
-def _routing(ctx: SectionContext) -> CountryRouting | None:
-    return country_routing(get_routing(ctx.request), ctx.cc)
-
-
-def _routing_charts(model: CountryRouting, t: Translator) -> dict[str, Any]:
-    return {"charts": state_charts(model.states, t)}
-
-
 SECTIONS = (
     Section("outages", "outage_country.html", CountryOutages, _outages, glance=_outage_glance),
-    Section("routing", "routing_country.html", CountryRouting, _routing, extras=_routing_charts),
 )
 
 

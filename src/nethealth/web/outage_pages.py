@@ -9,6 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
+from nethealth.routing import query as routing_query
+from nethealth.routing.query import RoutingLake
 from nethealth.shutdowns.query import get_store
 from nethealth.shutdowns.store import ShutdownStore
 from nethealth.shutdowns.views import event_title, names_of
@@ -30,14 +32,13 @@ from nethealth.web.outage_views import (
     parse_time,
 )
 from nethealth.web.render import render, translator_for
-from nethealth.web.routing_data import RoutingData, get_routing
 
 router = APIRouter(responses=ERROR_RESPONSES)
 twins = APIRouter(tags=["pages (JSON twins)"], responses=ERROR_RESPONSES)
 
 Ctx = Annotated[AppContext, Depends(get_context)]
 Store = Annotated[ShutdownStore, Depends(get_store)]
-Routing = Annotated[RoutingData, Depends(get_routing)]
+Routing = Annotated[RoutingLake, Depends(routing_query.routing_lake)]
 CountryParam = Annotated[str | None, Query(description="ISO 3166-1 alpha-2")]
 FromParam = Annotated[
     str | None,
@@ -65,20 +66,11 @@ def _filters(
     )
 
 
-def asn_pages(routing: RoutingData) -> Callable[[list[int]], set[int]]:
+def asn_pages(routing: RoutingLake) -> Callable[[list[int]], set[int]]:
     """Which of some ASNs have an `/asn/{asn}` page (the routing data has routes of them)."""
 
     def has(asns: list[int]) -> set[int]:
-        found: set[int] = set()
-        for dataset, column in (("routing_rov_asn", "asn"), ("routing_route_states", "origin_asn")):
-            if routing.has(dataset):
-                rows = routing.query(
-                    dataset,
-                    f"SELECT DISTINCT {column} AS a FROM {{t}} WHERE list_contains(?, {column})",
-                    [asns],
-                )  # the f-string only picks a fixed column name; the ASNs are bound
-                found |= {int(r["a"]) for r in rows}
-        return found
+        return routing_query.asns_with_routes(routing, asns)
 
     return has
 
@@ -86,7 +78,7 @@ def asn_pages(routing: RoutingData) -> Callable[[list[int]], set[int]]:
 def _view(
     ctx: AppContext,
     store: ShutdownStore,
-    routing: RoutingData,
+    routing: RoutingLake,
     event_id: str,
     t: Translator = ENGLISH,
 ) -> OutageEventView:

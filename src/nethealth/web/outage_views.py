@@ -22,7 +22,6 @@ from nethealth.settings import Settings
 from nethealth.shutdowns.views import CountryRef, Names
 from nethealth.ui.i18n import ENGLISH, N_, Translator
 from nethealth.ui.time_charts import TimePoint
-from nethealth.web.routing_views import CountryWithRouting
 
 API = "/api/v1/events"
 FEED = f"{API}/feed.atom"
@@ -562,12 +561,6 @@ class CountryOutages(BaseModel):
     simulated: bool
     events: list[EventRow]
     links: OutageLinks
-
-
-class CountryWithOutages(CountryWithRouting):
-    """The country page's model plus its detected outages (None: none detected there)."""
-
-    outages: CountryOutages | None
 
 
 def country_outages(

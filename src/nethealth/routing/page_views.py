@@ -1,5 +1,6 @@
 """What the routing-security pages show, as typed models (the HTML and the JSON twin render the
-same model): an AS's page, the incident list and one incident, and a country's section."""
+same model), and their builders over the area's read model (`routing.query`, the functions the
+API calls): an AS's page, the incident list and one incident, and a country's section."""
 
 from __future__ import annotations
 
@@ -10,18 +11,12 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field
 
-from nethealth.errors import InputError, NotFoundError
+from nethealth.common.dates import parse_datetime
+from nethealth.errors import InputError
+from nethealth.routing import query
+from nethealth.routing.query import IncidentQuery, RoutingLake
 from nethealth.ui.i18n import ENGLISH, N_, Translator
 from nethealth.ui.views import PageLinks
-from nethealth.web.routing_data import (
-    RoutingData,
-    country_rollup,
-    latest_snapshot,
-    parse_time,
-    scorecard_for,
-    scorecard_history,
-)
-from nethealth.web.views import CountryView as CountryPageView
 
 # Labels stay English in the models (the JSON twins); pages translate them where shown (`tr`).
 STATES = (("valid", N_("Valid")), ("invalid", N_("Invalid")), ("not-found", N_("Not found")))
@@ -211,13 +206,8 @@ def incident_row(r: dict[str, Any], asn: int | None = None) -> IncidentRow:
     )
 
 
-def _countries(data: RoutingData, asn: int) -> list[CountryLink]:
-    if not data.has("routing_asn_country"):
-        return []
-    rows = data.query(
-        "routing_asn_country", "SELECT DISTINCT cc FROM {t} WHERE asn = ? ORDER BY cc", [asn]
-    )
-    return [CountryLink(cc=r["cc"], href=f"/country/{r['cc']}") for r in rows]
+def _countries(lake: RoutingLake, asn: int) -> list[CountryLink]:
+    return [CountryLink(cc=cc, href=f"/country/{cc}") for cc in query.asn_countries(lake, asn)]
 
 
 def _card(row: dict[str, Any]) -> Scorecard:
@@ -225,56 +215,30 @@ def _card(row: dict[str, Any]) -> Scorecard:
                      month=str(row["month"]))  # fmt: skip
 
 
-def asn_view(data: RoutingData, asn: int, page: int) -> AsnPageView:
-    if not 0 <= asn < 2**32:
-        raise InputError(f"AS number out of range: {asn}", field="asn")
-    snap = latest_snapshot(data, "routing_rov_asn")
-    rov = data.query(
-        "routing_rov_asn",
-        "SELECT * FROM {t} WHERE asn = ? AND snapshot = ? ORDER BY af",
-        [asn, snap],
-    )
-    total = data.query(
-        "routing_route_states",
-        "SELECT count(*) AS n FROM {t} WHERE origin_asn = ? AND snapshot = ?",
-        [asn, snap],
-    )[0]["n"]
-    if not rov and not total:  # the routing API's wording
-        raise NotFoundError(f"AS{asn} originates no route in the data")
+def asn_view(lake: RoutingLake, asn: int, page: int) -> AsnPageView:
+    found = query.asn_routes(lake, asn)  # the routing API's figures and 404
     base = f"/asn/{asn}"
-    pager = _pager(base, page, PREFIX_PAGE, int(total), "prefixes")
-    prefixes = data.query(
-        "routing_route_states",
-        "SELECT prefix, af, state, reason, peers FROM {t} WHERE origin_asn = ? "
-        "AND snapshot = ? ORDER BY af, prefix LIMIT ? OFFSET ?",
-        [asn, snap, PREFIX_PAGE, (page - 1) * PREFIX_PAGE],
-    )
-    incidents: list[dict[str, Any]] = []
-    if data.has("routing_incidents"):
-        incidents = data.query(
-            "routing_incidents",
-            "SELECT * FROM {t} WHERE culprit_asn = ? OR list_contains(victim_asns, ?) "
-            "ORDER BY start DESC LIMIT ?",
-            [asn, asn, INCIDENT_PAGE],
-        )
-    card = scorecard_for(data, asn)
-    cov = _coverage(rov)
+    pager = _pager(base, page, PREFIX_PAGE, found.routes, "prefixes")
+    prefixes = query.asn_prefixes(lake, found, PREFIX_PAGE, (page - 1) * PREFIX_PAGE)
+    incidents = query.asn_incidents(lake, asn, INCIDENT_PAGE)
+    card = query.latest_scorecard(lake, asn)
+    cov = _coverage(found.rov)
     suffix = f"?page={page}" if page > 1 else ""
     return AsnPageView(
         asn=asn,
         title=f"AS{asn}",
-        simulated=data.simulated("routing_rov_asn"),
-        snapshot=snap,
+        simulated=query.simulated(lake, query.ROV_ASN),
+        snapshot=found.snapshot,
         coverage=cov,
         states=state_shares(cov),
-        prefixes=[PrefixRow(**r) for r in prefixes],
+        prefixes=[PrefixRow(**{k: r[k] for k in PrefixRow.model_fields}) for r in prefixes],
         prefix_pager=pager,
         incidents=[incident_row(r, asn) for r in incidents],
-        incidents_available=data.has("routing_incidents"),
+        incidents_available=lake.has(query.INCIDENTS),
         scorecard=_card({**card.row, "month": card.month or ""}) if card.row else None,
         scorecard_note=card.missing,
-        scorecard_history=[_card(r) for r in scorecard_history(data, asn)],
-        countries=_countries(data, asn),
+        scorecard_history=[_card(r) for r in query.scorecard_history(lake, asn)],
+        countries=_countries(lake, asn),
         links=PageLinks(
             html=base + suffix,
             json_=f"{base}.json{suffix}",
@@ -312,43 +276,27 @@ def _filter_query(f: IncidentFilters) -> str:
 
 
 def incident_list_view(
-    data: RoutingData, f: IncidentFilters, t: Translator = ENGLISH
+    lake: RoutingLake, f: IncidentFilters, t: Translator = ENGLISH
 ) -> IncidentListView:
-    if f.type and f.type not in TYPE_LABELS:
-        raise InputError(
-            f"unknown incident type {f.type!r}", field="type", hint=" | ".join(TYPE_LABELS)
-        )
-    t0, t1 = parse_time(f.from_, "from"), parse_time(f.to, "to")
-    if t0 and t1 and t1 < t0:
-        raise InputError("to is before from", hint="swap the dates")
-    where = (
-        "(? IS NULL OR type = ?) AND (? IS NULL OR culprit_asn = ? OR list_contains(victim_asns, ?)) "
-        'AND (? IS NULL OR coalesce("end", start) >= ?) AND (? IS NULL OR start <= ?)'
-    )
-    params: list[Any] = [f.type, f.type, f.asn, f.asn, f.asn, t0, t0, t1, t1]
-    total = data.query(
-        "routing_incidents", f"SELECT count(*) AS n FROM {{t}} WHERE {where}", params
-    )[0]["n"]
-    rows = data.query(
-        "routing_incidents",
-        f"SELECT * FROM {{t}} WHERE {where} ORDER BY start DESC LIMIT ?",
-        [*params, INCIDENT_PAGE],
-    )
-    q = _filter_query(f)
+    q = IncidentQuery(type=f.type, asn=f.asn, start=parse_datetime(f.from_, "from"),
+                      end=parse_datetime(f.to, "to")).check()  # fmt: skip
+    total = query.count_incidents(lake, q)
+    rows = query.incidents(lake, q, INCIDENT_PAGE)
+    link = _filter_query(f)
     return IncidentListView(
         title=t.gettext("Routing incidents"),
-        simulated=data.simulated("routing_route_states"),
+        simulated=query.simulated(lake, query.ROUTE_STATES),
         filters=f,
-        filtered=bool(q),
+        filtered=bool(link),
         types=list(TYPE_LABELS.items()),
         incidents=[incident_row(r) for r in rows],
         total=int(total),
         limit=INCIDENT_PAGE,
         links=PageLinks(
-            html="/routing/incidents" + (f"?{q}" if q else ""),
-            json_="/routing/incidents.json" + (f"?{q}" if q else ""),
-            api="/api/v1/routing/incidents" + (f"?{q}" if q else ""),
-            csv="/api/v1/routing/incidents?" + (f"{q}&" if q else "") + "format=csv",
+            html="/routing/incidents" + (f"?{link}" if link else ""),
+            json_="/routing/incidents.json" + (f"?{link}" if link else ""),
+            api="/api/v1/routing/incidents" + (f"?{link}" if link else ""),
+            csv="/api/v1/routing/incidents?" + (f"{link}&" if link else "") + "format=csv",
         ),
     )
 
@@ -428,11 +376,8 @@ def _peer_count(r: dict[str, Any], sightings: list[SightingRow]) -> tuple[int, b
     return len(known) + len(by_asn), bool(by_asn)
 
 
-def incident_view(data: RoutingData, incident_id: str, t: Translator = ENGLISH) -> IncidentView:
-    rows = data.query("routing_incidents", "SELECT * FROM {t} WHERE id = ?", [incident_id])
-    if not rows:  # the routing API's wording
-        raise NotFoundError(f"no incident {incident_id!r}")
-    r = rows[0]
+def incident_view(lake: RoutingLake, incident_id: str, t: Translator = ENGLISH) -> IncidentView:
+    r = query.incident(lake, incident_id)  # the routing API's record and 404
     peers = [p for p in r["peers"] or [] if p]
     # Records written before `sightings` existed keep distinct paths and peers but not their
     # pairing: a path is then only attributed to a peer when one peer saw the incident.
@@ -452,7 +397,7 @@ def incident_view(data: RoutingData, incident_id: str, t: Translator = ENGLISH) 
         title=t.gettext(
             "%(type)s: %(prefix)s", type=t.tr(row.type_label), prefix=r["prefix"] or incident_id
         ),
-        simulated=data.simulated("routing_route_states"),
+        simulated=query.simulated(lake, query.ROUTE_STATES),
         incident=row,
         peers=peers,
         peer_count=count,
@@ -517,46 +462,25 @@ def _rollup(rows: list[dict[str, Any]]) -> list[RollupRow]:
     return sorted(out, key=lambda x: order.index(x.action) if x.action in order else 99)
 
 
-def country_routing(data: RoutingData, cc: str) -> CountryRouting | None:
+def country_routing(lake: RoutingLake, cc: str) -> CountryRouting | None:
     """The country's routing figures, or None when there are none (the section is left out)."""
-    if not data.has("routing_rov_country"):
+    if not lake.has(query.ROV_COUNTRY):
         return None
-    snap = latest_snapshot(data, "routing_rov_country")
-    rows = data.query(
-        "routing_rov_country",
-        "SELECT * FROM {t} WHERE cc = ? AND snapshot = ? ORDER BY af",
-        [cc, snap],
-    )
-    if not rows:
+    found = query.country_rov(lake, cc)  # the routing API's figures
+    if not found.rov:
         return None
+    snap, rows = found.snapshot, found.rov
+    available = lake.has(query.ASN_COUNTRY)
     top: list[InvalidOrigin] = []
-    available = data.has("routing_asn_country")
     if available:
-        asns = [
-            r["asn"]
-            for r in data.query(
-                "routing_asn_country", "SELECT DISTINCT asn FROM {t} WHERE cc = ?", [cc]
-            )
-        ]
-        if asns:
-            found = data.query(
-                "routing_rov_asn",
-                "SELECT asn, sum(invalid) AS invalid, sum(routes) AS routes FROM {t} "
-                "WHERE snapshot = ? AND list_contains(?, asn) GROUP BY asn "
-                "HAVING sum(invalid) > 0 ORDER BY invalid DESC, asn LIMIT ?",
-                [snap, asns, TOP_INVALID],
-            )
-            top = [
-                InvalidOrigin(
-                    asn=r["asn"],
-                    href=f"/asn/{r['asn']}",
-                    invalid=int(r["invalid"]),
-                    routes=int(r["routes"]),
-                )
-                for r in found
-            ]
+        invalid = query.top_invalid_origins(lake, snap, query.country_asns(lake, cc), TOP_INVALID)
+        top = [
+            InvalidOrigin(asn=r["asn"], href=f"/asn/{r['asn']}", invalid=int(r["invalid"]),
+                          routes=int(r["routes"]))
+            for r in invalid
+        ]  # fmt: skip
     cov = _coverage(rows)
-    rollup = country_rollup(data, cc)
+    rollup = query.country_rollup(lake, cc) if lake.has(query.COUNTRY_ROLLUPS) else []
     return CountryRouting(
         cc=cc,
         scorecard_month=str(rollup[0]["month"]) if rollup else None,
@@ -564,7 +488,7 @@ def country_routing(data: RoutingData, cc: str) -> CountryRouting | None:
         rollup_api=f"/api/v1/routing/countries/{cc}/scorecard"
         + (f"?month={rollup[0]['month']}" if rollup else ""),
         snapshot=snap,
-        simulated=data.simulated("routing_rov_country"),
+        simulated=query.simulated(lake, query.ROV_COUNTRY),
         coverage=cov,
         states=state_shares(cov),
         top_invalid=top,
@@ -575,9 +499,3 @@ def country_routing(data: RoutingData, cc: str) -> CountryRouting | None:
             api=f"/api/v1/routing/countries/{cc}",
         ),
     )
-
-
-class CountryWithRouting(CountryPageView):
-    """The country page's model plus its routing section (None: no routing data for it)."""
-
-    routing: CountryRouting | None
