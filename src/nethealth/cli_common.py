@@ -5,7 +5,7 @@ from __future__ import annotations
 import glob
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from nethealth.common.dates import parse_date
+from nethealth.common.dates import parse_date, parse_datetime, parse_month
 from nethealth.errors import ConfigError, InputError, NethealthError
 from nethealth.settings import Settings, load_settings
 
@@ -120,3 +120,31 @@ def one_of(new: T | None, old: T | None, new_name: str, old_name: str) -> T | No
         raise ConfigError(f"{new_name} and {old_name} are the same option",
                           hint=f"give {new_name} only ({old_name} is its old spelling)")  # fmt: skip
     return new if new is not None else old
+
+
+def _usage(exc: InputError, option: str) -> ConfigError:
+    detail = exc.message.partition(": ")[2]  # without the "field '--x'" prefix
+    return ConfigError(f"{option} {detail}", hint=exc.hint)
+
+
+def parse_month_of(text: str | None, option: str = "--date") -> str | None:
+    """A month given as `YYYY-MM` or as a day of it (`YYYY-MM-DD`), returned as `YYYY-MM`;
+    None for no value. A bad value is a usage error (exit 2)."""
+    if text is None:
+        return None
+    try:
+        if len(text.strip()) > 7:
+            day = parse_date(text, option)
+            return None if day is None else f"{day:%Y-%m}"
+        return parse_month(text, option)
+    except InputError as exc:
+        raise _usage(exc, option) from None
+
+
+def parse_instant(text: str | None, option: str) -> datetime | None:
+    """A `--from`/`--to` time: YYYY-MM-DD (00:00 UTC) or ISO 8601, no offset = UTC
+    (nethealth.common.dates), aware; None for no value. A bad value is a usage error."""
+    try:
+        return parse_datetime(text, option)
+    except InputError as exc:
+        raise _usage(exc, option) from None

@@ -156,3 +156,33 @@ def test_adjacent_valleys_blame_by_the_shared_link() -> None:
     assert leakers(_paths([1, 2, 3, 5, 6]), _rel(rows)).tolist() == [2]
     # a valley the baseline already had is not new
     assert leakers(_paths([1, 2, 3]), _rel(rows), _paths([1, 2, 3])).tolist() == [0]
+
+
+def test_fetch_asrel_is_an_alias_of_nethealth_fetch(tmp_path: Path) -> None:
+    """`nethealth routing fetch-asrel --date YYYY-MM` stores what `nethealth fetch caida-asrel
+    --date YYYY-MM-01` stores (the same fetcher); `--month` is its old spelling."""
+    from typer.testing import CliRunner
+
+    from nethealth.cli import app
+
+    site = tmp_path / "site"
+    site.mkdir()
+    data = bz2.compress(SAMPLE.encode())
+    (site / "20240501.as-rel2.txt.bz2").write_bytes(data)
+    stored = "raw/caida-asrel/2024-05-01/20240501.as-rel2.txt.bz2"
+    runs = (
+        ["routing", "fetch-asrel", "--date", "2024-05"],
+        ["routing", "fetch-asrel", "--month", "2024-05"],
+        ["fetch", "caida-asrel", "--date", "2024-05-01"],
+    )
+    with serve_directory(site) as (base, requests):
+        for i, args in enumerate(runs):
+            data_dir = tmp_path / f"data{i}"
+            got = CliRunner().invoke(
+                app, ["--data-dir", str(data_dir), *args, "--base-url", base]
+            )
+            assert got.exit_code == 0, (args, got.output)
+            assert (data_dir / stored).read_bytes() == data, args
+    assert requests == ["/20240501.as-rel2.txt.bz2"] * 3
+    text = CliRunner().invoke(app, ["routing", "fetch-asrel", "--help"]).output
+    assert "Alias of `nethealth fetch caida-asrel" in " ".join(text.split())

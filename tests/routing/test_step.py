@@ -242,10 +242,15 @@ def test_scorecard_cli_and_api_on_the_built_lake(world: Path, built: Settings) -
         else 50.0
     )
 
-    result = CliRunner().invoke(app, ["scorecard", "--asn", str(asn), "--month", "2025-06",
-                                      "--lake", str(lake), "--json"])  # fmt: skip
+    result = CliRunner().invoke(app, ["scorecard", "--asn", str(asn), "--date", "2025-06",
+                                      "--lake", str(lake), "--format", "json"])  # fmt: skip
     assert result.exit_code == 0, result.output
     card = json.loads(result.output)
+    # the old spellings (--month, --json) and a day of the month give the same card
+    for old in (["--month", "2025-06", "--json"], ["--date", "2025-06-17", "--json"]):
+        again = CliRunner().invoke(app, ["scorecard", "--asn", str(asn), "--lake", str(lake),
+                                         *old])  # fmt: skip
+        assert again.exit_code == 0 and json.loads(again.output) == card, (old, again.output)
     assert card["routes"] == len(nets)
     # an object covers a route of its origin AS when it equals or contains the route's prefix;
     # the third object names another origin and matches nothing
