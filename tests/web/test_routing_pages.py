@@ -7,7 +7,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -290,3 +290,74 @@ def test_api_and_pages_answer_from_the_same_query_functions(
     assert api["country_rov"][1] == twin["country_rov"][1] and api["country_rov"][1].rov
     api = made(f"/api/v1/routing/countries/{fx.cc}/scorecard")
     assert api["country_rollup"][1] == twin["country_rollup"][1] and api["country_rollup"][1]
+
+
+def test_one_rib_snapshot_per_answer(fx: RoutingFixture, tmp_path: Path) -> None:
+    """With two RIB snapshots in the lake, the API and the AS page's twin give the latest; the
+    API's `date` picks the snapshot on or before a day (it used to give every snapshot's rows)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from nethealth.routing import api, pages
+    from nethealth.web.compose import page_routers
+    from tests.api.fixture_lake import make_settings
+    from tests.apps import router_app
+    from tests.conftest import ASSETS
+
+    settings = make_settings(tmp_path / "data", ASSETS)
+    settings.lake_dir.mkdir(parents=True)
+    earlier = date(2025, 5, 1)
+    for name in ("routing_rov_asn", "routing_rov_country", "routing_route_states"):
+        now = pq.read_table(fx.root / f"{name}.parquet")
+        before = now.set_column(now.schema.get_field_index("snapshot"), "snapshot",
+                                pa.array([earlier] * now.num_rows, pa.date32()))  # fmt: skip
+        if "invalid" in now.column_names:  # the earlier snapshot: no invalid route
+            before = before.set_column(before.schema.get_field_index("invalid"), "invalid",
+                                       pc.multiply(before["invalid"], 0))  # fmt: skip
+        pq.write_table(pa.concat_tables([before, now]), settings.lake_dir / f"{name}.parquet")
+    client = TestClient(router_app(api.router, *page_routers(pages.PAGES), settings=settings))
+    asn = fx.asn_invalid
+    latest = client.get(f"/api/v1/routing/asns/{asn}").json()
+    assert {r["snapshot"] for r in latest["rov"]} == {"2025-06-01"}
+    assert len(latest["rov"]) == len({r["af"] for r in latest["rov"]})  # one row per family
+    assert {p["snapshot"] for p in latest["prefixes"]} == {"2025-06-01"}
+    twin = client.get(f"/asn/{asn}.json").json()
+    assert twin["snapshot"] == "2025-06-01"
+    assert {s["state"]: s["routes"] for s in twin["states"]}["invalid"] == sum(
+        r["invalid"] for r in latest["rov"]) > 0  # fmt: skip
+    old = client.get(f"/api/v1/routing/asns/{asn}?date=2025-05-31").json()
+    assert {r["snapshot"] for r in old["rov"]} == {"2025-05-01"}
+    assert sum(r["invalid"] for r in old["rov"]) == 0
+    country = client.get(f"/api/v1/routing/countries/{fx.cc}?date=2025-05-01").json()
+    assert {r["snapshot"] for r in country["rov"]} == {"2025-05-01"}
+    none = client.get(f"/api/v1/routing/asns/{asn}?date=2025-04-30")
+    assert none.status_code == 404
+    assert none.json()["error"]["message"] == "no RIB snapshot on or before 2025-04-30"
+
+
+def test_api_csv_is_the_json_rows(client: TestClient) -> None:
+    """CSV as every CSV of the API (docs/api.md, Formats): a download, `true`/`false`, ISO
+    times, a list as a JSON array in one cell; chosen by `format=csv` or `Accept: text/csv`."""
+    import csv as csv_module
+    import io
+    import json
+
+    listing = client.get("/api/v1/routing/incidents").json()["incidents"]
+    got = client.get("/api/v1/routing/incidents?format=csv")
+    assert got.headers["content-type"] == "text/csv; charset=utf-8"
+    assert got.headers["content-disposition"] == (
+        'attachment; filename="nethealth-routing-incidents.csv"')  # fmt: skip
+    assert client.get("/api/v1/routing/incidents", headers={"Accept": "text/csv"}).text == got.text
+    rows = list(csv_module.DictReader(io.StringIO(got.text)))
+    assert [r["id"] for r in rows] == [i["id"] for i in listing]
+    for r, i in zip(rows, listing, strict=True):
+        assert r["ongoing"] == ("true" if i["ongoing"] else "false")
+        assert r["start"] == i["start"] and r["end"] == (i["end"] or "")
+        assert json.loads(r["peers"]) == i["peers"] and json.loads(r["sightings"]) == i["sightings"]
+        assert json.loads(r["victim_asns"]) == i["victim_asns"]
+    assert client.get("/api/v1/routing/incidents?format=xml").status_code == 400
+
+
+def test_the_pages_label_every_incident_type_the_query_accepts() -> None:
+    assert tuple(page_views.TYPE_LABELS) == query.INCIDENT_TYPES

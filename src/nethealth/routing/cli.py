@@ -1,9 +1,10 @@
 """`nethealth routing …`: ROV coverage, incidents, AS relationships and their evaluation.
 
 Mounted by the main CLI from the area's manifest (`routing.area.AREA.cli`). The flags are the
-project's (docs/cli.md): a day or month is `--date`, a time range `--from/--to`, the printed
-output `--format`; every file input takes several paths, glob patterns and directories. Old
-spellings (`--month`, `--snapshot`, `--start`, `--end`, `--json`) still work, hidden.
+project's common ones (`nethealth.cli_common`): a day or month is `--date`, a time range
+`--from/--to`, the printed output `--format`; every file input takes several paths, glob
+patterns and directories. Old spellings (`--month`, `--snapshot`, `--start`, `--end`, `--json`)
+still work, hidden.
 """
 
 from __future__ import annotations

@@ -110,11 +110,14 @@ def check_country(cc: str, field: str = "cc") -> str:
 
 
 def snapshot(lake: RoutingLake, dataset: str, day: date | None = None) -> date | None:
-    """The dataset's latest RIB snapshot, or with `day` the latest on or before it; None when
-    there is none."""
+    """The dataset's latest RIB snapshot (None when it has none), or with `day` the latest on or
+    before it (404 when there is none)."""
     rows = lake.rows(dataset, "SELECT max(snapshot) AS s FROM {t} "
                      "WHERE CAST(? AS DATE) IS NULL OR snapshot <= ?", [day, day])  # fmt: skip
     found: date | None = rows[0]["s"] if rows else None
+    if found is None and day is not None:
+        raise NotFoundError(f"no RIB snapshot on or before {day}",
+                            hint="give a later date, or none for the latest snapshot")  # fmt: skip
     return found
 
 
@@ -142,7 +145,7 @@ def asn_routes(lake: RoutingLake, asn: int, day: date | None = None) -> AsnRoute
     routes = lake.rows(ROUTE_STATES, "SELECT count(*) AS n FROM {t} "
                        "WHERE origin_asn = ? AND snapshot = ?", [asn, snap])[0]["n"]  # fmt: skip
     if not rov and not routes:
-        where = "in the data" if day is None else f"in the RIB snapshot of {snap or day}"
+        where = "in the data" if day is None else f"in the RIB snapshot of {snap}"
         raise NotFoundError(f"AS{asn} originates no route {where}")
     return AsnRoutes(asn, snap, rov, int(routes))
 
