@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
 from nethealth.errors import ConfigError
@@ -27,7 +27,7 @@ from nethealth.server.headers import SECURITY_HEADERS
 from nethealth.settings import Settings
 from nethealth.shutdowns.config import ShutdownSettings
 from nethealth.shutdowns.curation import add_event
-from nethealth.ui.formats import csv_response
+from nethealth.ui.formats import OutputFormat, csv_response
 from tests.api.conftest import ASSETS, fixture_app
 from tests.api.fixture_lake import IXPS, make_settings
 from tests.api.full_world import FullWorld, build_full_world
@@ -350,12 +350,12 @@ def test_csv_export_neutralises_formulas_but_keeps_negative_numbers() -> None:
 
 
 def test_routing_and_outage_csv_neutralise_formulas() -> None:
-    body = routing_respond(
-        [], "csv", [{"prefix": "=cmd|' /C calc'!A0", "asns": ["-1", "2"], "n": -4}]
-    )
-    assert _rows(body.body.decode()) == [
-        {"prefix": "'=cmd|' /C calc'!A0", "asns": "'-1|2", "n": "-4"}
-    ]
+    row = {"prefix": "=cmd|' /C calc'!A0", "asns": ["-1", "2"], "n": -4, "note": "-1|2"}
+    body = routing_respond(Request({"type": "http", "headers": []}), OutputFormat.csv, {},
+                           [row], "x.csv")  # fmt: skip
+    assert _rows(bytes(body.body).decode()) == [
+        {"prefix": "'=cmd|' /C calc'!A0", "asns": '["-1", "2"]', "n": "-4", "note": "'-1|2"}
+    ]  # a list is a JSON array in its cell: it starts with `[`, never a formula
     text = outages_csv([{"event_id": "out-1", "region": "+ET-AA", "max_drop": -0.5, "asns": []}])
     row = _rows(text)[0]
     assert row["region"] == "'+ET-AA" and row["max_drop"] == "-0.5" and row["event_id"] == "out-1"

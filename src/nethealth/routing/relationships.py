@@ -1,6 +1,5 @@
 """AS relationships: CAIDA serial-1 / serial-2 files, and inference from AS paths (Gao 2001 here;
-AS-Rank, Luckie et al. 2013, in `nethealth.routing.asrank`; `nethealth.routing.inference.infer`
-picks one).
+AS-Rank, Luckie et al. 2013, in `nethealth.routing.asrank`; `infer` picks one).
 
 Relationships are held as a table (asn1, asn2, rel) in CAIDA's convention: rel -1 means asn1 is
 a provider of asn2, rel 0 means they peer. `Relations` answers "what is `b` to `a`?" for many
@@ -29,6 +28,8 @@ import pyarrow as pa
 from nethealth.errors import InputError
 from nethealth.formats.compression import open_binary
 
+# (The docstring's `infer` is `nethealth.routing.inference.infer`, above this module and asrank;
+# the docstring is published on the methodology page as it stands.)
 REL_SCHEMA = pa.schema([("asn1", pa.uint32()), ("asn2", pa.uint32()), ("rel", pa.int8())])
 PEER_DEGREE_RATIO = 60.0
 # What `b` is to `a`
