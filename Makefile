@@ -45,6 +45,7 @@ lint: setup
 	$(BIN)/ruff check src tests benchmarks fuzz scripts
 	$(BIN)/ruff format --check src tests benchmarks fuzz scripts
 	$(BIN)/mypy
+	$(BIN)/python scripts/check_layers.py
 
 bench: setup test-deps
 	$(BIN)/python -m benchmarks

@@ -178,9 +178,7 @@ def test_fetch_asrel_is_an_alias_of_nethealth_fetch(tmp_path: Path) -> None:
     with serve_directory(site) as (base, requests):
         for i, args in enumerate(runs):
             data_dir = tmp_path / f"data{i}"
-            got = CliRunner().invoke(
-                app, ["--data-dir", str(data_dir), *args, "--base-url", base]
-            )
+            got = CliRunner().invoke(app, ["--data-dir", str(data_dir), *args, "--base-url", base])
             assert got.exit_code == 0, (args, got.output)
             assert (data_dir / stored).read_bytes() == data, args
     assert requests == ["/20240501.as-rel2.txt.bz2"] * 3
