@@ -293,14 +293,16 @@ def build(
 
 
 def _say_notes(result: BuildResult) -> None:
-    """The notes of the steps just built, then the build's warnings (stale sources, size
-    jumps, inputs from different periods)."""
+    """The informative notes of the steps just built (warnings, and the build's checks: stale
+    sources, size jumps, inputs from different periods, come as log records on stderr)."""
     for o in result.outcomes:
         if o.status == "built":
             for n in o.notes:
-                err.print(f"  {o.step_id}: {'warning: ' if n.level == 'warning' else ''}{n.message}")
-    for _kind, _subject, sentence in result.checks.warnings():
-        err.print(Text.assemble(("warning:", "bold yellow"), f" {sentence}"))
+                if n.level != "warning":
+                    err.print(f"  {o.step_id}: {n.message}")
+    if result.checks.warnings():
+        err.print(f"{len(result.checks.warnings())} warning(s) about the inputs: see the log "
+                  "above, the about page or GET /api/v1/status")  # fmt: skip
 
 
 def _say_damaged(damaged: dict[str, tuple[Integrity, list[str]]]) -> None:
@@ -381,7 +383,7 @@ def demo(
     from nethealth.progress import progress_bar
 
     settings = settings_of(ctx)
-    with progress_bar(err) as bar:
+    with data_lock(settings.data_dir, "nethealth demo"), progress_bar(err) as bar:
         demo_mod.prepare(settings, seed=seed, progress=bar, log=lambda m: err.print(m))
     err.print(f"demo lake ready: {settings.catalog_path}")
     if serve_after:

@@ -49,9 +49,17 @@ def _plain(value: Any) -> str:
 
 
 class TextFormatter(logging.Formatter):
-    """`2026-06-01T03:00:01.123+00:00 WARNING nethealth.build: message key=value …`"""
+    """`2026-06-01T03:00:01.123+00:00 WARNING nethealth.build: message key=value …`, or for a
+    person at a terminal (`compact`) `warning: message`."""
+
+    def __init__(self, *, compact: bool = False) -> None:
+        super().__init__()
+        self.compact = compact
 
     def format(self, record: logging.LogRecord) -> str:
+        if self.compact:
+            line = f"{record.levelname.lower()}: {record.getMessage()}"
+            return line + ("\n" + self.formatException(record.exc_info) if record.exc_info else "")
         extra = " ".join(f"{k}={_plain(v)}" for k, v in fields_of(record).items())
         line = f"{_time(record)} {record.levelname} {record.name}: {record.getMessage()}"
         if extra:
@@ -78,6 +86,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, default=str, ensure_ascii=False)
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is when a record comes (a test runner swaps it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> IO[str]:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: IO[str]) -> None:
+        return None
+
+
 def formatter(fmt: LogFormat) -> logging.Formatter:
     return JsonFormatter() if fmt == "json" else TextFormatter()
 
@@ -86,6 +109,14 @@ def level_of(name: str) -> int:
     if name.lower() not in LEVELS:
         raise ValueError(f"unknown log level {name!r} (choose {', '.join(LEVELS)})")
     return int(getattr(logging, name.upper()))
+
+
+def reset() -> None:
+    """Remove the handlers `configure` installed (tests; a library user's own setup)."""
+    root = logging.getLogger()
+    for h in [h for h in root.handlers if getattr(h, "_nethealth", False)]:
+        root.removeHandler(h)
+        h.close()
 
 
 def configure(
@@ -98,13 +129,12 @@ def configure(
     """Send nethealth's records (and other libraries' warnings) to stderr — or to `file`, with
     warnings and errors still on stderr for whoever runs the command. Replaces the handlers a
     previous call installed."""
+    reset()
     root = logging.getLogger()
-    for h in [h for h in root.handlers if getattr(h, "_nethealth", False)]:
-        root.removeHandler(h)
-        h.close()
     wanted = level_of(level)
     handlers: list[logging.Handler] = []
-    err = logging.StreamHandler(stream or sys.stderr)
+    out = stream or sys.stderr
+    err: logging.Handler = logging.StreamHandler(stream) if stream else StderrHandler()
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
         to_file = logging.FileHandler(file, encoding="utf-8")
@@ -114,7 +144,9 @@ def configure(
         err.setLevel(max(wanted, logging.WARNING))
     else:
         err.setLevel(wanted)
-    err.setFormatter(formatter(fmt))
+    # a person at a terminal reads `warning: …`; a log collector gets the whole record
+    compact = fmt == "text" and out.isatty()
+    err.setFormatter(TextFormatter(compact=True) if compact else formatter(fmt))
     handlers.append(err)
     for h in handlers:
         h._nethealth = True  # type: ignore[attr-defined]

@@ -57,6 +57,7 @@ class PruneResult:
     decisions: list[Decision] = field(default_factory=list)
     derived: list[tuple[Path, int]] = field(default_factory=list)  # removed (or would be)
     dry_run: bool = False
+    freed: int = 0  # bytes the removals free (see `count_freed`)
 
     @property
     def removed(self) -> list[Decision]:
@@ -67,15 +68,7 @@ class PruneResult:
         return [d for d in self.decisions if d.keep]
 
     def freed_bytes(self) -> int:
-        """Bytes the removals free: a file whose bytes are hard-linked from a kept snapshot
-        frees nothing."""
-        kept = {_inode(d.raw.path) for d in self.kept}
-        gone: dict[tuple[int, int], int] = {}
-        for d in self.removed:
-            node = _inode(d.raw.path)
-            if node not in kept:
-                gone[node] = d.raw.provenance.size
-        return sum(gone.values())
+        return self.freed
 
     def run(self) -> PruneRun:
         return PruneRun(
@@ -97,6 +90,19 @@ def _inode(path: Path) -> tuple[int, int]:
     except OSError:
         return (0, id(path))
     return (st.st_dev, st.st_ino)
+
+
+def count_freed(decisions: Sequence[Decision]) -> int:
+    """Bytes removing a source's files frees, counted before removing them: bytes hard-linked
+    from a kept snapshot (an unchanged file recorded for a later day) free nothing, and bytes
+    linked from several removed snapshots count once."""
+    kept = {_inode(d.raw.path) for d in decisions if d.keep}
+    gone: dict[tuple[int, int], int] = {}
+    for d in decisions:
+        node = _inode(d.raw.path)
+        if not d.keep and node not in kept:
+            gone[node] = d.raw.provenance.size
+    return sum(gone.values())
 
 
 def retention_of(settings: Settings, source: Source) -> Retention:
@@ -167,6 +173,7 @@ def prune(
         policy = override or retention_of(settings, source)
         decisions = decide(store.files(source.id), policy)
         result.decisions += decisions
+        result.freed += count_freed(decisions)
         for d in decisions:
             if d.keep:
                 continue

@@ -215,6 +215,7 @@ def fetch_source(
     run = SourceRun(source.id, "not due", planned.why)
     if not planned.configured:
         run.status = "not configured"
+        run.warnings.append(f"not fetched: {planned.why}")
         return run
     if not planned.requests:
         return run
@@ -344,9 +345,14 @@ def run_update(
             failures.append(exc.exit_code)
             report.status = "failed"
             report.warnings.append(f"{type(exc).__name__}: {exc.message}")
+        elif isinstance(exc, KeyboardInterrupt | SystemExit):
+            report.status = "interrupted"
+            code = exc.code if isinstance(exc, SystemExit) else 130
+            failures.append(code if isinstance(code, int) and code else 130)
+            report.warnings.append(f"interrupted ({type(exc).__name__}): rerun to complete")
         else:
-            report.status = "interrupted" if isinstance(exc, KeyboardInterrupt | SystemExit) \
-                else "failed"  # fmt: skip
+            report.status = "failed"
+            failures.append(1)
             report.warnings.append(f"{type(exc).__name__}: {exc}")
         raise
     finally:
@@ -358,7 +364,7 @@ def _finish(settings: Settings, report: RunReport, started: datetime, clock: flo
             failures: list[int]) -> None:  # fmt: skip
     report.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
     report.seconds = round(time.monotonic() - clock, 3)
-    report.exit_code = failures[0] if failures else (130 if report.status == "interrupted" else 0)
+    report.exit_code = failures[0] if failures else 0
     report.warnings += [w for s in report.sources for w in
                         (f"{s.source_id}: {x}" for x in s.warnings)]  # fmt: skip
     report.warnings += [f"stale: {x['source_id']}: {x['reason']}" for x in report.checks.stale]

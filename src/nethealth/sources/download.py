@@ -177,6 +177,10 @@ def _last_modified(resp: httpx.Response) -> datetime | None:
         return None
 
 
+def _same_bytes(path: Path, prov: Provenance) -> bool:
+    return path.stat().st_size == prov.size and sha256_file(path) == prov.sha256
+
+
 PREVIOUS_SCAN = 40  # snapshot directories searched for the stored copy of a "latest" URL
 
 
@@ -250,10 +254,13 @@ def fetch_to_store(
     _meta_path(got.path).unlink(missing_ok=True)
     same = store.path_for(source_id, snap, name)
     old = provenance_of(same)
-    if old is not None and same.is_file() and old.url == url and old.size == got.path.stat().st_size \
-            and old.sha256 == sha256_file(got.path):  # fmt: skip
+    if old is not None and same.is_file() and old.url == url and _same_bytes(got.path, old):
         got.path.unlink()  # the same bytes again (a publisher without validators): keep the copy
         return RawFile(same, old, downloaded=True)
+    if prev is not None and prev.path != same and _same_bytes(got.path, prev.provenance):
+        got.path.unlink()  # unchanged since the last snapshot: the new one links to its bytes
+        linked = store.link_file(prev, snap)
+        return RawFile(linked.path, linked.provenance, downloaded=True)
     return store.store_file(
         source_id,
         snap,
