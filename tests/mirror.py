@@ -17,10 +17,12 @@ from pathlib import Path
 class RequestLog(list[str]):
     """Requested paths; `.ranges` holds the Range header of each request that had one,
     `.answers` (path, status, body bytes sent) of every answer, `.headers` the request headers
-    of every request."""
+    of every request. `.delay` seconds after each chunk sent simulates a slow link (a test may
+    change it while serving)."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         super().__init__()
+        self.delay = delay
         self.ranges: list[str] = []
         self.answers: list[tuple[str, int, int]] = []
         self.headers: list[dict[str, str]] = []
@@ -43,10 +45,7 @@ def etag_of(path: Path) -> str:
 class MirrorHandler(BaseHTTPRequestHandler):
     root: Path
     requests: RequestLog
-    # seconds to wait after each chunk of `chunk` bytes: a slow link, so that a test can
-    # interrupt a download half way
-    delay: float = 0.0
-    chunk: int = 1 << 16
+    chunk: int = 1 << 16  # bytes sent between two waits of `requests.delay`
     validators: bool = True  # False: a server that sends neither ETag nor Last-Modified
 
     def log_message(self, format: str, *args: object) -> None:
@@ -105,8 +104,8 @@ class MirrorHandler(BaseHTTPRequestHandler):
                 self.wfile.write(piece)
                 self.wfile.flush()
                 sent += len(piece)
-                if self.delay:
-                    time.sleep(self.delay)
+                if self.requests.delay:
+                    time.sleep(self.requests.delay)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client went away (an interrupted download)
         finally:
@@ -133,9 +132,8 @@ def serve_directory(
 ) -> Iterator[tuple[str, RequestLog]]:
     """Serve `root` on 127.0.0.1 at a free port; yields (base URL, list of requested paths).
     `delay` seconds after each `chunk` bytes simulates a slow link."""
-    requests = RequestLog()
-    attrs = {"root": root, "requests": requests, "delay": delay, "chunk": chunk,
-             "validators": validators}  # fmt: skip
+    requests = RequestLog(delay)
+    attrs = {"root": root, "requests": requests, "chunk": chunk, "validators": validators}
     handler = type("Handler", (MirrorHandler,), attrs)
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
