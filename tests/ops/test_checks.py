@@ -54,6 +54,11 @@ def test_build_warns_and_keeps_its_checks(lake: Settings, caplog: pytest.LogCapt
     notes = LakeReader(lake).build_notes()
     kinds = {(n.kind, n.subject) for n in notes}
     assert ("size_jump", "rir") in kinds and ("mixed_periods", "indicator_values") in kinds
+    # the rir step's own note on the cut file (its header announces more records than it holds)
+    (cut,) = [n for n in notes if n.kind == "note"]
+    assert cut.subject == "rir" and cut.level == "warning"
+    assert cut.message.startswith("ripencc 2025-03-14: ")
+    assert cut.message.endswith("; nothing is counted from this file")
     assert next(n for n in notes if n.kind == "size_jump").message == jump.sentence()
 
 
@@ -75,6 +80,7 @@ def test_about_page_and_twin_show_freshness_and_warnings(lake: Settings) -> None
     assert "Freshness of the sources" in page and "1 source is stale" in page
     assert jump["message"].replace("'", "&#39;") in page
     assert "Implausible size changes" in page and "Inputs from different periods" in page
+    assert "What each build step noted about the data it was built from" in page
     assert "Fraîcheur des sources" in fr and "Changements de taille invraisemblables" in fr
 
 
