@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("area",),  # the manifest types every area fills in
     ("sim",),  # the simulated Internet: written in the publishers' formats, below the areas
     ("economics", "infrastructure", "bgp", "rpki", "shutdowns", "routing", "outages"),
-    ("areas", "pipeline", "demo"),
+    ("areas", "pipeline", "demo", "ops"),  # ops: the daily routine over all of them
     ("server", "api", "web", "cli"),
 )
 # Stricter than the layer order: `formats` parses bytes and imports nothing else of ours.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -14,9 +14,14 @@ from rich.text import Text
 from nethealth.cli_common import console, parse_day, run, settings_of
 from nethealth.errors import ConfigError, NotFoundError
 from nethealth.lake.build import StepOutcome
+from nethealth.lake.lock import data_lock
 from nethealth.lake.raw import Integrity
+from nethealth.ops import cli as ops_cli
 from nethealth.settings import load_settings
 from nethealth.sources.base import Source
+
+if TYPE_CHECKING:
+    from nethealth.pipeline import BuildResult
 
 app = typer.Typer(
     name="nethealth",
@@ -31,11 +36,48 @@ DataDir = Annotated[
     Path | None,
     typer.Option("--data-dir", help="Data directory (default ./data, or NETHEALTH_DATA_DIR)"),
 ]
+LogLevel = Annotated[
+    str | None,
+    typer.Option(
+        "--log-level",
+        help="debug, info, warning (default) or error; NETHEALTH_LOG_LEVEL",
+    ),
+]
+LogFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--log-format", help="text (default) or json (one object per line); NETHEALTH_LOG_FORMAT"
+    ),
+]
+LogFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--log-file",
+        help="Append log records to this file (warnings also on stderr); NETHEALTH_LOG_FILE",
+    ),
+]
 
 
 @app.callback()
-def _root(ctx: typer.Context, data_dir: DataDir = None) -> None:
-    ctx.obj = load_settings(data_dir=data_dir)
+def _root(
+    ctx: typer.Context,
+    data_dir: DataDir = None,
+    log_level: LogLevel = None,
+    log_format: LogFormat = None,
+    log_file: LogFile = None,
+) -> None:
+    from nethealth.common import logs
+
+    settings = load_settings(data_dir=data_dir, log_level=log_level, log_format=log_format,
+                             log_file=log_file)  # fmt: skip
+    level, fmt = settings.log_level.lower(), settings.log_format.lower()
+    if level not in logs.LEVELS:
+        raise ConfigError(f"unknown log level {settings.log_level!r}",
+                          hint=f"choose {', '.join(logs.LEVELS)}")  # fmt: skip
+    if fmt not in logs.FORMATS:
+        raise ConfigError(f"unknown log format {settings.log_format!r}", hint="text or json")
+    logs.configure(level, fmt, settings.log_file)  # type: ignore[arg-type]
+    ctx.obj = settings
 
 
 MISSING_SHOWN = 50  # a day of 5-minute dumps of a dead collector is 288 lines
@@ -128,11 +170,14 @@ def fetch(
         collectors=tuple(collectors or ()), kind=kind, objects=tuple(objects or ()),
         parts=tuple([*(parts or ()), *(rir or ())]),
     )  # fmt: skip
-    with progress_bar(err, bytes_mode=True) as bar:
+    lock = data_lock(settings.data_dir, f"nethealth fetch {source}")
+    with lock, progress_bar(err, bytes_mode=True) as bar:
         report = chosen.fetch(settings, RawStore(settings.raw_dir), request, bar)
     for f in report.stored:
         p = f.provenance
-        out.print(f"{p.source_id} {p.snapshot} {p.name} {p.size:,} bytes sha256 {p.sha256[:12]}…")
+        how = "" if f.downloaded else " (stored already or unchanged upstream: not downloaded)"
+        out.print(f"{p.source_id} {p.snapshot} {p.name} {p.size:,} bytes sha256 "
+                  f"{p.sha256[:12]}…{how}")  # fmt: skip
     if report.missing:
         err.print(f"{len(report.missing)} file(s) not published, skipped (--strict stops at the "
                   "first instead):")  # fmt: skip
@@ -141,6 +186,9 @@ def fetch(
         if len(report.missing) > MISSING_SHOWN:
             err.print(f"  … and {len(report.missing) - MISSING_SHOWN} more")
     err.print(f"stored {len(report.stored)} file(s); {len(report.missing)} missing")
+    kept = sum(not f.downloaded for f in report.stored)
+    if kept:
+        err.print(f"  {kept} of them not downloaded: unchanged upstream, or stored already")
 
 
 @app.command()
@@ -190,7 +238,7 @@ def load(
     settings = settings_of(ctx)
     opts = LoadOptions(day=parse_day(day), collector=collector, indicator=indicator,
                        lenient=lenient)  # fmt: skip
-    with progress_bar(err) as bar:
+    with data_lock(settings.data_dir, f"nethealth load {source}"), progress_bar(err) as bar:
         report = load_files(settings, chosen, files, opts, progress=bar)
     for line in report.lines():
         out.print(line, highlight=False)
@@ -232,15 +280,29 @@ def build(
             damaged.setdefault(f.key, (f, []))[1].append(o.step_id)
 
     try:
-        with progress_bar(err) as bar:
-            pipeline.build(
+        with data_lock(settings.data_dir, "nethealth build"), progress_bar(err) as bar:
+            result = pipeline.build_checked(
                 settings, only=only or (), force=force, dry_run=dry_run, strict=strict,
                 progress=bar, on_step=say,
             )  # fmt: skip
     finally:
         _say_damaged(damaged)
     if not dry_run:
+        _say_notes(result)
         err.print(f"catalog: {settings.catalog_path}")
+
+
+def _say_notes(result: BuildResult) -> None:
+    """The informative notes of the steps just built (warnings, and the build's checks: stale
+    sources, size jumps, inputs from different periods, come as log records on stderr)."""
+    for o in result.outcomes:
+        if o.status == "built":
+            for n in o.notes:
+                if n.level != "warning":
+                    err.print(f"  {o.step_id}: {n.message}")
+    if result.checks.warnings():
+        err.print(f"{len(result.checks.warnings())} warning(s) about the inputs: see the log "
+                  "above, the about page or GET /api/v1/status")  # fmt: skip
 
 
 def _say_damaged(damaged: dict[str, tuple[Integrity, list[str]]]) -> None:
@@ -321,7 +383,7 @@ def demo(
     from nethealth.progress import progress_bar
 
     settings = settings_of(ctx)
-    with progress_bar(err) as bar:
+    with data_lock(settings.data_dir, "nethealth demo"), progress_bar(err) as bar:
         demo_mod.prepare(settings, seed=seed, progress=bar, log=lambda m: err.print(m))
     err.print(f"demo lake ready: {settings.catalog_path}")
     if serve_after:
@@ -360,6 +422,10 @@ def sources() -> None:
             table.add_row(s.id, area.id, s.info.title, s.info.licence, how,
                           "yes" if s.load else "no")  # fmt: skip
     out.print(table)
+
+
+app.command()(ops_cli.update)
+app.command()(ops_cli.prune)
 
 
 def _mount_areas(root: typer.Typer) -> None:

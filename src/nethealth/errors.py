@@ -138,3 +138,12 @@ class TooLargeError(NethealthError):
     exit_code = 3
     http_status = 413
     code = "too_large"
+
+
+class BusyError(NethealthError):
+    """Another nethealth command is writing the same data directory (its lock is held): this
+    one did nothing and may simply run again later."""
+
+    exit_code = 9
+    http_status = 409
+    code = "busy"

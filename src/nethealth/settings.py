@@ -80,6 +80,47 @@ class Settings(BaseSettings):
         default=40 * 288, ge=1, description="Longest window (5-minute bins) one detection takes"
     )
 
+    log_level: str = Field(default="warning", description="debug, info, warning or error")
+    log_format: str = Field(default="text", description="text or json (one object per line)")
+    log_file: Path | None = Field(
+        default=None, description="Append log records here (warnings still go to stderr)"
+    )
+
+    # `nethealth update` (docs/operations.md, "The daily routine")
+    update_sources: str = Field(
+        default="",
+        description="Comma-separated source ids the daily update fetches; empty: the routine "
+        "sources, plus bgp-ris/bgp-routeviews when collectors are set",
+    )
+    update_collectors: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='BGP collectors per source, e.g. {"bgp-ris": ["rrc00"], '
+        '"bgp-routeviews": ["route-views2"]}',
+    )
+    update_bgp_kinds: list[str] = Field(
+        default_factory=lambda: ["rib"], description="BGP dumps fetched daily: rib, updates"
+    )
+    update_base_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="A mirror per source id (as `nethealth fetch SOURCE --base-url`)",
+    )
+    update_backfill_days: int = Field(
+        default=2, ge=1, le=62, description="Days (or months) back a day-by-day source is caught up"
+    )
+    retention: dict[str, dict[str, int | None]] = Field(
+        default_factory=dict,
+        description='Retention per source id, e.g. {"bgp-ris": {"daily": 7, "monthly": 12}}; '
+        '"*" applies to every source not named',
+    )
+    run_reports_days: int = Field(
+        default=90, ge=1, description="Days the run reports of `nethealth update` are kept"
+    )
+
+    @property
+    def runs_dir(self) -> Path:
+        """Run reports of `nethealth update` and its per-source state."""
+        return self.data_dir / "runs"
+
     @property
     def public_url(self) -> str:
         """`public_base_url` without a trailing slash, else the address `serve` binds."""

@@ -153,6 +153,7 @@ def test_every_operation_is_covered() -> None:
     assert ("GET", "/api/v1/events") in ops
     assert ("GET", "/api/v1/routing/incidents") in ops
     assert ("POST", "/api/v1/shutdowns") in ops
+    assert ("GET", "/api/v1/status") in ops and ("GET", "/healthz") in ops
     assert len(ops) >= 20
 
 

@@ -4,6 +4,7 @@ traceback), and bad input exits 3 with its place and a hint."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -90,7 +91,8 @@ def test_console_and_progress_print_verbatim(text: str) -> None:
     out.file = __import__("io").StringIO()
     out.print(text)
     assert out.file.getvalue() == text + "\n"
-    recorded = Console(record=True, width=200, force_terminal=False)
+    # a terminal (without one no bar is drawn), and a bar that finishes (else it is cleared)
+    recorded = Console(record=True, width=200, force_terminal=True, file=io.StringIO())
     with progress_bar(recorded) as bar:
-        bar(f"{text} file", 1, 2)
+        bar(f"{text} file", 2, 2)
     assert text in recorded.export_text()

@@ -5,6 +5,7 @@ their archive layouts and the loaders live in `nethealth.sources.collectors` and
 
 from __future__ import annotations
 
+from nethealth.common.cadence import Cadence, Retention
 from nethealth.errors import ConfigError
 from nethealth.lake.raw import RawStore
 from nethealth.settings import Settings
@@ -39,7 +40,13 @@ def dump_fetcher(source_id: str) -> Fetcher:
     return fetch
 
 
+# RIBs several times a day, updates every few minutes (1-3 GB a collector a day): fetched by
+# `nethealth update` for the collectors the operator names; sizes compared between RIBs only
 SOURCES = (
-    Source(RIS, dump_fetcher(RIS.id), mrt.load_ris),
-    Source(ROUTEVIEWS, dump_fetcher(ROUTEVIEWS.id), mrt.load_routeviews),
-)
+    Source(RIS, dump_fetcher(RIS.id), mrt.load_ris, cadence=Cadence(
+        "RIBs every 8 hours, updates every 5 minutes", 1, lag_days=1, fetch_by="day",
+        sized=r"\.(bview|rib)\.", retention=Retention(daily=7))),
+    Source(ROUTEVIEWS, dump_fetcher(ROUTEVIEWS.id), mrt.load_routeviews, cadence=Cadence(
+        "RIBs every 2 hours, updates every 15 minutes", 1, lag_days=1, fetch_by="day",
+        sized=r"\.(bview|rib)\.", retention=Retention(daily=7))),
+)  # fmt: skip

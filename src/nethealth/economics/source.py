@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from nethealth.common.cadence import Cadence, Retention
 from nethealth.economics import worldbank
 from nethealth.economics.worldbank import indicator_of_name, named_for
 from nethealth.errors import ConfigError, InputError
@@ -95,4 +96,9 @@ def load_worldbank(paths: Sequence[Path], opts: LoadOptions) -> list[Prepared]:
     return out
 
 
-SOURCES = (Source(WORLD_BANK, fetch_worldbank, load_worldbank),)
+# WDI is revised a few times a year; asked weekly (a conditional GET where the API allows it)
+SOURCES = (
+    Source(WORLD_BANK, fetch_worldbank, load_worldbank, cadence=Cadence(
+        "quarterly (revisions of the yearly values)", 92, fetch_by="latest", routine=True,
+        check_days=7, retention=Retention(daily=4))),
+)  # fmt: skip

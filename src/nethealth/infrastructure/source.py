@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from nethealth.common.cadence import PACKAGED, Cadence, Retention
 from nethealth.errors import ConfigError
 from nethealth.formats.peeringdb import OBJECTS
 from nethealth.lake.raw import RawStore
@@ -74,13 +75,23 @@ def fetch_hegemony(
                           base_url=req.base_url, strict=req.strict, progress=bar)  # fmt: skip
 
 
+# How often each publisher publishes (nethealth.common.cadence): staleness, plausible sizes,
+# what `nethealth update` fetches and what `nethealth prune` keeps.
+DAILY_LATEST = Cadence("daily", 1, lag_days=1, fetch_by="latest", routine=True)
 SOURCES = (
-    Source(countries.INFO),  # from installed packages: nothing to fetch or load
-    Source(countries.WORLD_ATLAS),
-    Source(ipdb.INFO, fetch_ipdb, load_ipdb),
-    Source(rir.INFO, fetch_rir, load_rir),
-    Source(peeringdb.INFO, fetch_peeringdb, peeringdb.load),
-    Source(tranco.SOURCE, fetch_tranco, tranco.load),
-    Source(asnames.SOURCE, fetch_asnames, asnames.load),
-    Source(hegemony.SOURCE, fetch_hegemony, hegemony.load),
-)
+    Source(countries.INFO, cadence=PACKAGED),  # from installed packages: nothing to fetch or load
+    Source(countries.WORLD_ATLAS, cadence=PACKAGED),
+    # ~41 MB a day: two weeks of dailies, then one a month
+    Source(ipdb.INFO, fetch_ipdb, load_ipdb, cadence=Cadence(
+        "daily (npm versions dated YYYYMMDD)", 1, lag_days=1, fetch_by="latest", routine=True,
+        retention=Retention(daily=14))),
+    # the registries' -latest files, dated by their headers
+    Source(rir.INFO, fetch_rir, load_rir, cadence=DAILY_LATEST),
+    Source(peeringdb.INFO, fetch_peeringdb, peeringdb.load, cadence=Cadence(
+        "daily (live API; CAIDA archives a dump a day)", 1, fetch_by="latest", routine=True)),
+    Source(tranco.SOURCE, fetch_tranco, tranco.load, cadence=DAILY_LATEST),
+    Source(asnames.SOURCE, fetch_asnames, asnames.load, cadence=DAILY_LATEST),
+    # a file per day, some hundred MB: not fetched unless the operator names it
+    Source(hegemony.SOURCE, fetch_hegemony, hegemony.load, cadence=Cadence(
+        "daily", 1, lag_days=1, fetch_by="day", retention=Retention(daily=7))),
+)  # fmt: skip

@@ -15,6 +15,7 @@ not skipped.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from nethealth.common.logs import fields
 from nethealth.errors import BuildError, InputError, NethealthError
 from nethealth.lake.raw import Integrity, RawFile, RawStore, load_integrity, merge_integrity
 from nethealth.lake.storage import (
@@ -37,6 +39,22 @@ from nethealth.lake.storage import (
 from nethealth.settings import Settings
 
 STATE_FILE = "_state.json"
+log = logging.getLogger("nethealth.build")
+NOTE_LEVELS = ("info", "warning")
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something a step wants its readers to know about what it built: a day skipped, the
+    window it covered, a fallback it took. Kept in the step's state, logged, listed in the
+    catalog (`_build_notes`), on the about page and in the run report of `nethealth update`."""
+
+    step_id: str
+    message: str
+    level: str = "info"  # info | warning
+
+    def to_dict(self) -> dict[str, str]:
+        return {"level": self.level, "message": self.message}
 
 
 @dataclass
@@ -52,6 +70,16 @@ class StepContext:
     staged: dict[str, Path] = field(default_factory=dict)
     strict: bool = False  # refuse damaged raw files instead of using what can be read
     checked: dict[str, Integrity] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
+
+    def note(self, message: str, *, level: str = "info") -> None:
+        """A build note (see `Note`): `warning` when the outputs are weaker for it (an input
+        missing, a fallback taken), `info` for what the outputs cover."""
+        if level not in NOTE_LEVELS:
+            raise ValueError(f"note level {level!r} is not one of {NOTE_LEVELS}")
+        self.notes.append(Note(self.step_id, message, level))
+        log.log(logging.WARNING if level == "warning" else logging.INFO, "%s: %s", self.step_id,
+                message, extra=fields(event="build_note", step=self.step_id))  # fmt: skip
 
     def raw_files(self, source_id: str) -> list[RawFile]:
         return self.raw.files(source_id)
@@ -112,6 +140,8 @@ class StepOutcome:
     seconds: float = 0.0
     detail: str = ""
     damaged: tuple[Integrity, ...] = ()  # damaged raw files the outputs were built from
+    notes: tuple[Note, ...] = ()  # the notes of the build the outputs come from
+    built_at: str | None = None  # when the current outputs were built
 
 
 _CURRENT: ContextVar[StepContext | None] = ContextVar("nethealth_build_step", default=None)
@@ -226,7 +256,9 @@ def run_build(
         refused = strict and bool(damaged)  # built from damaged files: a strict build rechecks
         unchanged = prev.get("fingerprint") == fp and outputs_ok and not upstream_pending
         if not force and unchanged and not refused:
-            outcome = StepOutcome(step.id, "skipped", detail="inputs unchanged", damaged=damaged)
+            outcome = StepOutcome(step.id, "skipped", detail="inputs unchanged", damaged=damaged,
+                                  notes=_notes_of(step.id, prev),
+                                  built_at=str(prev.get("built_at") or "") or None)  # fmt: skip
         elif dry_run:
             pending.add(step.id)
             why = "an input step would be rebuilt" if upstream_pending else "inputs changed"
@@ -234,11 +266,40 @@ def run_build(
                 why = "built from damaged raw files, which --strict refuses"
             outcome = StepOutcome(step.id, "would-build", detail=why, damaged=damaged)
         else:
-            outcome = _run_step(step, settings, raw, lake_dir, state, fp, report, strict)
+            try:
+                outcome = _run_step(step, settings, raw, lake_dir, state, fp, report, strict)
+            except NethealthError as exc:
+                log.error("step %s failed: %s", step.id, exc.message,
+                          extra=fields(event="step", step=step.id, status="failed"))  # fmt: skip
+                raise
+        _log_outcome(outcome)
         outcomes.append(outcome)
         if on_step is not None:
             on_step(outcome)
     return outcomes
+
+
+def _log_outcome(o: StepOutcome) -> None:
+    log.info("step %s %s%s", o.step_id, o.status, f" in {o.seconds:.1f}s" if o.seconds else "",
+             extra=fields(event="step", step=o.step_id, status=o.status,
+                          seconds=round(o.seconds, 3), detail=o.detail,
+                          damaged=[f.label for f in o.damaged]))  # fmt: skip
+
+
+def _notes_of(step_id: str, prev: Mapping[str, object]) -> tuple[Note, ...]:
+    got = prev.get("notes")
+    if not isinstance(got, list):
+        return ()
+    return tuple(
+        Note(step_id, str(n.get("message", "")), str(n.get("level", "info")))
+        for n in got
+        if isinstance(n, dict)
+    )
+
+
+def step_notes(state: Mapping[str, Mapping[str, object]]) -> list[Note]:
+    """The notes of every step's current outputs, from the build state."""
+    return [n for step_id, prev in sorted(state.items()) for n in _notes_of(step_id, prev)]
 
 
 def _run_step(
@@ -273,15 +334,18 @@ def _run_step(
             merge_integrity(lake_dir, ctx.checked.values())
     ctx.commit()
     damaged = tuple(f for f in ctx.checked.values() if f.damaged)
+    built_at = datetime.now(UTC).isoformat(timespec="seconds")
     state[step.id] = {
         "fingerprint": fp,
         "version": step.version,
         "outputs": ctx.written,
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "built_at": built_at,
         "damaged_inputs": sorted(f.key for f in damaged),
+        "notes": [n.to_dict() for n in ctx.notes],
     }
     _save_state(lake_dir, state)
-    return StepOutcome(step.id, "built", time.monotonic() - start, damaged=damaged)
+    return StepOutcome(step.id, "built", time.monotonic() - start, damaged=damaged,
+                       notes=tuple(ctx.notes), built_at=built_at)  # fmt: skip
 
 
 def _damaged_inputs(lake_dir: Path, prev: Mapping[str, object]) -> tuple[Integrity, ...]:

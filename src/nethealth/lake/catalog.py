@@ -7,6 +7,8 @@ offsets and counts as JSON in `damage_detail`); NULL when no step checked it (`c
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
@@ -37,15 +39,37 @@ PROVENANCE_SCHEMA = pa.schema(
 )
 
 
+NOTES_SCHEMA = pa.schema(
+    [(n, pa.string()) for n in ("kind", "level", "subject", "step_id", "message", "built_at")]
+)
+
+
+@dataclass(frozen=True)
+class BuildNoteRow:
+    """One row of `_build_notes`: a step's note (`kind` note), or what the build's checks
+    found (`size_jump`, `mixed_periods`; `nethealth.lake.checks`)."""
+
+    kind: str
+    level: str  # info | warning
+    subject: str  # the step, source or dataset it is about
+    message: str
+    step_id: str | None = None
+    built_at: str | None = None
+
+
 def _quote_ident(name: str) -> str:
     # Dataset names come from our own step definitions; quoting still guards odd characters.
     return '"' + name.replace('"', '""') + '"'
 
 
 def write_catalog(
-    settings: Settings, provenance: list[Provenance], state: dict[str, dict[str, object]]
+    settings: Settings,
+    provenance: list[Provenance],
+    state: dict[str, dict[str, object]],
+    notes: Sequence[BuildNoteRow] = (),
 ) -> Path:
-    """Create catalog.duckdb beside the lake: views over every dataset, provenance, build state."""
+    """Create catalog.duckdb beside the lake: views over every dataset, provenance, build state
+    and the build's notes."""
     dest = settings.catalog_path
     datasets = sorted(p for p in settings.lake_dir.glob("*.parquet") if not p.name.startswith("."))
     with atomic_path(dest) as tmp:
@@ -77,6 +101,9 @@ def write_catalog(
             )
             con.register("steps_in", pa.Table.from_pylist(steps, schema=step_schema))
             con.execute("CREATE TABLE _build_steps AS SELECT * FROM steps_in")
+            note_rows = [asdict(n) for n in notes]
+            con.register("notes_in", pa.Table.from_pylist(note_rows, schema=NOTES_SCHEMA))
+            con.execute("CREATE TABLE _build_notes AS SELECT * FROM notes_in")
         finally:
             con.close()
     return dest

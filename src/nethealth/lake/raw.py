@@ -9,8 +9,11 @@ the raw store itself stays exactly as published.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import os
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,19 +40,25 @@ class Provenance:
     sha256: str
     size: int
     simulated: bool = False
+    etag: str | None = None  # the publisher's ETag, for the next conditional GET
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> Provenance:
-        return cls(**json.loads(text))
+        data = json.loads(text)
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})  # newer sidecars add fields
 
 
 @dataclass(frozen=True)
 class RawFile:
     path: Path
     provenance: Provenance
+    # True when this call transferred the bytes; False for a copy already stored (a conditional
+    # GET answered "not modified", or a fetcher that found the file in the store)
+    downloaded: bool = dataclasses.field(default=False, compare=False)
 
 
 class RawStore:
@@ -72,6 +81,7 @@ class RawStore:
         licence: str,
         upstream_modified: datetime | None,
         simulated: bool = False,
+        etag: str | None = None,
     ) -> RawFile:
         """Move a completely downloaded temporary file into place, then write its sidecar."""
         dest = self.path_for(source_id, snapshot, name)
@@ -87,11 +97,39 @@ class RawStore:
             sha256=sha256_file(tmp_file),
             size=tmp_file.stat().st_size,
             simulated=simulated,
+            etag=etag,
         )
         with atomic_path(dest) as tmp:
             tmp_file.replace(tmp)
         write_bytes_atomic(dest.with_name(dest.name + PROV_SUFFIX), prov.to_json().encode())
+        return RawFile(dest, prov, downloaded=True)
+
+    def link_file(self, existing: RawFile, snapshot: str) -> RawFile:
+        """Record the bytes of a stored file, unchanged upstream, as another snapshot of it: a
+        hard link (a copy where links are not possible) and a sidecar saying when it was
+        checked. Nothing is downloaded and no disk space is used twice."""
+        old = existing.provenance
+        dest = self.path_for(old.source_id, snapshot, old.name)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(dest) as tmp:
+            tmp.unlink()
+            try:
+                os.link(existing.path, tmp)
+            except OSError:
+                shutil.copyfile(existing.path, tmp)
+        prov = dataclasses.replace(
+            old, snapshot=snapshot, fetched_at=datetime.now(UTC).isoformat(timespec="seconds")
+        )
+        write_bytes_atomic(dest.with_name(dest.name + PROV_SUFFIX), prov.to_json().encode())
         return RawFile(dest, prov)
+
+    def remove(self, raw: RawFile) -> None:
+        """Remove a stored file: its sidecar first (a file without its sidecar does not count),
+        then the bytes, then the snapshot directory when it is left empty."""
+        raw.path.with_name(raw.path.name + PROV_SUFFIX).unlink(missing_ok=True)
+        raw.path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            raw.path.parent.rmdir()
 
     def files(self, source_id: str) -> list[RawFile]:
         """Every complete raw file of a source (a file without its sidecar is incomplete)."""

@@ -75,6 +75,29 @@ class BuildStepRow:
     built_at: str
 
 
+@dataclass(frozen=True)
+class SourceSummaryRow:
+    """What the lake was built from, per source: its newest snapshot, when a file of it was
+    last stored, how many files and bytes."""
+
+    source_id: str
+    newest: date | None
+    last_fetched: str | None
+    files: int
+    bytes: int
+    simulated: bool
+
+
+@dataclass(frozen=True)
+class BuildNoteRow:
+    kind: str  # note | size_jump | mixed_periods
+    level: str  # info | warning
+    subject: str
+    message: str
+    step_id: str | None
+    built_at: str | None
+
+
 _COUNTRY_COLS = (
     "cc, alpha3, numeric, name, official_name, name_fr, name_es, region, subregion, "
     "intermediate_region"
@@ -282,6 +305,29 @@ class LakeReader:
             )
             for r in rows
         ]
+
+    def source_summaries(self) -> list[SourceSummaryRow]:
+        rows = self.query(
+            """
+            SELECT source_id, max(TRY_CAST(snapshot AS DATE)), max(fetched_at), count(*),
+                   coalesce(sum(size), 0), bool_or(simulated)
+            FROM _provenance GROUP BY source_id ORDER BY source_id
+            """
+        )
+        return [SourceSummaryRow(r[0], r[1], r[2], int(r[3]), int(r[4]), bool(r[5])) for r in rows]
+
+    def build_notes(self) -> list[BuildNoteRow]:
+        """The build's notes and checks (`_build_notes`; empty for catalogs older than it)."""
+        have = self.query(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = '_build_notes'"
+        )
+        if not have or not have[0][0]:
+            return []
+        rows = self.query(
+            "SELECT kind, level, subject, message, step_id, built_at FROM _build_notes "
+            "ORDER BY kind, subject, message"
+        )
+        return [BuildNoteRow(*r) for r in rows]
 
     def build_steps(self) -> list[BuildStepRow]:
         rows = self.query("SELECT step_id, version, built_at FROM _build_steps ORDER BY step_id")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from nethealth.common.cadence import Cadence, Retention
 from nethealth.errors import ConfigError
 from nethealth.lake.raw import RawStore
 from nethealth.settings import Settings
@@ -41,6 +42,10 @@ def fetch_dbip(
 
 
 SOURCES = (
-    Source(atlas.SOURCE, fetch_atlas, atlas.load),
-    Source(dbip.SOURCE, fetch_dbip, load_dbip_city),
-)
+    # hourly result dumps (sizes vary by hour; the daily probe archives are compared)
+    Source(atlas.SOURCE, fetch_atlas, atlas.load, cadence=Cadence(
+        "hourly result dumps, a probe archive a day", 1, lag_days=1, fetch_by="day",
+        sized=r"^probes-", retention=Retention(daily=7))),
+    Source(dbip.SOURCE, fetch_dbip, load_dbip_city, cadence=Cadence(
+        "monthly (dated the 1st)", 31, fetch_by="month", retention=Retention(daily=2))),
+)  # fmt: skip

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from nethealth.common.cadence import Cadence, Retention
 from nethealth.errors import ConfigError
 from nethealth.lake.raw import RawStore
 from nethealth.routing import caida, irr
@@ -62,6 +63,11 @@ def load_caida_asrel(paths: Sequence[Path], opts: LoadOptions) -> list[Prepared]
 
 
 SOURCES = (
-    Source(irr.SOURCE, fetch_irr, load_irr),
-    Source(caida.SOURCE, fetch_asrel, load_caida_asrel),
-)
+    # daily database dumps, large: fetched by `nethealth update` only when named
+    Source(irr.SOURCE, fetch_irr, load_irr, cadence=Cadence(
+        "daily", 1, lag_days=1, fetch_by="day", retention=Retention(daily=7))),
+    # monthly files dated the 1st, published some weeks later
+    Source(caida.SOURCE, fetch_asrel, load_caida_asrel, cadence=Cadence(
+        "monthly (dated the 1st, published weeks later)", 31, lag_days=31, fetch_by="month",
+        routine=True, retention=Retention(daily=3))),
+)  # fmt: skip

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from nethealth.common.cadence import Cadence
 from nethealth.errors import ConfigError
 from nethealth.formats.compression import open_binary
 from nethealth.lake.raw import RawFile, RawStore
@@ -107,4 +108,8 @@ def fetch_request(
     return stored(fetch(settings, store, config, day=req.day, progress=bar))
 
 
-SOURCES = (Source(SOURCE, fetch_request, load_rpki),)
+# Relying parties re-validate every few minutes; one export a day is what the steps use
+SOURCES = (
+    Source(SOURCE, fetch_request, load_rpki, cadence=Cadence(
+        "continuously (one export a day kept)", 1, fetch_by="latest", routine=True)),
+)  # fmt: skip

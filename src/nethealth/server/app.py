@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nethealth import __version__ as nethealth_version
 from nethealth import areas
-from nethealth.api import countries, indicators
+from nethealth.api import countries, indicators, status
 from nethealth.errors import ConfigError
 from nethealth.lake.reader import LakeReader
 from nethealth.server.errors import install_error_handlers
@@ -77,8 +77,10 @@ def create_app(
     )
     app.state.nethealth = context
     install_error_handlers(app, html=render_error)
+    app.include_router(status.health)
     app.include_router(countries.router)
     app.include_router(indicators.router)
+    app.include_router(status.router)
     for area in areas.AREAS:
         if area.router is not None:
             app.include_router(area.router)

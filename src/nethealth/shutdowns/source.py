@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from nethealth.common.cadence import Cadence
 from nethealth.formats.stop_sheet import read_stop_sheet
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.settings import Settings
@@ -69,4 +70,8 @@ def load_access_now(paths: Sequence[Path], opts: LoadOptions) -> list[Prepared]:
     return out
 
 
-SOURCES = (Source(ACCESS_NOW, fetch_access_now, load_access_now),)
+# The sheet is edited as events are documented: read daily, expected to change within a month
+SOURCES = (
+    Source(ACCESS_NOW, fetch_access_now, load_access_now, cadence=Cadence(
+        "as edited (checked daily)", 31, fetch_by="latest", routine=True)),
+)  # fmt: skip

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from nethealth.common.cadence import Cadence
 from nethealth.errors import ConfigError
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.settings import Settings
@@ -76,11 +77,14 @@ Loader = Callable[[Sequence[Path], LoadOptions], list[Prepared]]
 
 @dataclass(frozen=True)
 class Source:
-    """A source as an area declares it: who publishes it, how to fetch it, how to load a file."""
+    """A source as an area declares it: who publishes it, how to fetch it, how to load a file,
+    and how often its publisher publishes (`cadence`: staleness, plausible sizes, what
+    `nethealth update` asks for and what `nethealth prune` keeps; `nethealth.common.cadence`)."""
 
     info: SourceInfo
     fetch: Fetcher | None = None
     load: Loader | None = None
+    cadence: Cadence = field(kw_only=True)
 
     @property
     def id(self) -> str:

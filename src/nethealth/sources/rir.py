@@ -217,6 +217,10 @@ def build(ctx: StepContext) -> None:
         parsed = read_file(raw.path)
         tables.append(_to_table(parsed, raw))
         rows.append(_file_row(parsed, raw))
+    for row in rows:  # the in-force rule skips these; a build note says so, once per file
+        if row["problem"]:
+            ctx.note(f"{row['registry']} {row['snapshot']}: {row['problem']}; nothing is counted "
+                     "from this file", level="warning")  # fmt: skip
     ctx.write_dataset("rir_delegations", concat(tables, SCHEMA))
     ctx.write_dataset(FILES_DATASET, pa.Table.from_pylist(rows, schema=FILES_SCHEMA))
 

@@ -11,10 +11,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from nethealth.areas import all_sources
 from nethealth.common.status import Status
 from nethealth.errors import InputError, LakeUnavailableError
 from nethealth.indicators.registry import Indicator
 from nethealth.lake.reader import ValueRow
+from nethealth.ops.status import CheckNote, SourceStatus, status_view
 from nethealth.shutdowns.method import TrackerMethod, tracker_method
 from nethealth.ui import values as service
 from nethealth.ui.charts import Point, summarise
@@ -324,6 +326,17 @@ class AboutView(BaseModel):
     damaged_inputs: int  # raw files the build found damaged or truncated (used in part)
     build_steps: list[BuildStep]
     links: PageLinks
+    freshness: list[SourceStatus] = Field(
+        default_factory=list,
+        description="Per source: its cadence, the newest data the lake was built from and "
+        "whether they are stale today (as GET /api/v1/status)",
+    )
+    stale_sources: list[str] = Field(default_factory=list)
+    build_notes: list[CheckNote] = Field(
+        default_factory=list,
+        description="The build's notes and checks: step notes, implausible size jumps, inputs "
+        "from different periods",
+    )
 
 
 def about_view(ctx: AppContext) -> AboutView:
@@ -340,6 +353,8 @@ def about_view(ctx: AppContext) -> AboutView:
         ]
     except LakeUnavailableError as exc:
         message = f"{exc.message}: {exc.hint}" if exc.hint else exc.message
+    shown = {s.id for s in sources}
+    status = status_view(ctx.settings, ctx.lake, [s for s in all_sources() if s.id in shown])
     return AboutView(
         sources=sources,
         lake_available=message is None,
@@ -349,4 +364,7 @@ def about_view(ctx: AppContext) -> AboutView:
         damaged_inputs=sum(p.integrity == "damaged" for p in provenance),
         build_steps=steps,
         links=PageLinks(html="/about", json_="/about.json"),
+        freshness=status.sources,
+        stale_sources=status.stale_sources,
+        build_notes=status.notes,
     )
