@@ -26,7 +26,7 @@ test-deps: system-deps
 	command -v bgpdump >/dev/null || missing="$$missing bgpdump"; \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; fi
 
-$(PY_STAMP): requirements/dev.txt pyproject.toml setup.py src/nethealth/bgp/_native/mrtdecode.c | system-deps
+$(PY_STAMP): requirements/dev.txt pyproject.toml setup.py src/nethealth/formats/_native/mrtdecode.c | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements/dev.txt
 	touch $@
@@ -45,6 +45,7 @@ lint: setup
 	$(BIN)/ruff check src tests benchmarks fuzz scripts
 	$(BIN)/ruff format --check src tests benchmarks fuzz scripts
 	$(BIN)/mypy
+	$(BIN)/python scripts/check_layers.py
 
 bench: setup test-deps
 	$(BIN)/python -m benchmarks

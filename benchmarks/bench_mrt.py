@@ -7,6 +7,11 @@ pinned to one core; the report gives elements/s (wall), CPU seconds, peak RSS an
 A second section ingests several files to Parquet with 1 and 2 worker processes.
 
 Usage: python benchmarks/bench_mrt.py [--entries N] [--skip-ftlbgp-large] [--markdown FILE]
+       [--baseline DIR]
+
+`--baseline DIR` also runs the decoder of another nethealth source tree (DIR/src, its native
+module built in place), e.g. the commit before a change, in the same run: "nethealth
+(baseline)" rows.
 """
 
 from __future__ import annotations
@@ -33,7 +38,10 @@ WORK = REPO / "build" / "bench"
 # Each Python child prints: elements, CPU seconds of the decode loop (after imports).
 NETHEALTH = """
 import sys, time
-from nethealth.bgp.mrt import MRTReader
+try:
+    from nethealth.formats.mrt import MRTReader
+except ImportError:  # a --baseline tree from before the decoder moved to formats (issue 13)
+    from nethealth.bgp.mrt import MRTReader
 c = time.process_time()
 n = 0
 for b in MRTReader(sys.argv[1], threaded=sys.argv[2] == "1", strict=False):
@@ -42,8 +50,8 @@ print(n, time.process_time() - c)
 """
 DUMP = """
 import sys, time
-from nethealth.bgp.bgpdump import dump
-from nethealth.bgp.mrt import MRTReader
+from nethealth.formats.bgpdump import dump
+from nethealth.formats.mrt import MRTReader
 c = time.process_time()
 reader = MRTReader(sys.argv[1], threaded=False, strict=False)
 with open("/dev/null", "wb") as out:
@@ -83,7 +91,7 @@ class Run:
 
 
 def measure(
-    cmd: list[str], *, pin: bool = True, capture: bool = True
+    cmd: list[str], *, pin: bool = True, capture: bool = True, env: dict[str, str] | None = None
 ) -> tuple[str, float, float, float]:
     """Run a command; (stdout, wall s, user+sys s, peak RSS MiB) of that process alone.
 
@@ -99,6 +107,7 @@ def measure(
         stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         cwd=REPO,
+        env=env,
         check=False,
     )
     wall = time.perf_counter() - t0
@@ -195,6 +204,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--markdown", type=Path, help="also write the report here")
     ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="another nethealth checkout whose decoder runs too (its src/ on PYTHONPATH)",
+    )
+    ap.add_argument(
         "--large",
         type=Path,
         help="a full-size MRT RIB to use as (c) instead of the replicated one "
@@ -226,21 +240,30 @@ def main(argv: list[str] | None = None) -> int:
     for label, path in files.items():
         small = path != large
         reps = 3 if small else 1  # best of 3 on the small inputs: the machine is shared
-        todo: list[tuple[str, list[str], bool]] = [
-            ("nethealth", [sys.executable, "-c", NETHEALTH, str(path), "0"], True),
-            ("nethealth, 2 threads", [sys.executable, "-c", NETHEALTH, str(path), "1"], False),
-            ("nethealth bgp dump (text)", [sys.executable, "-c", DUMP, str(path)], True),
+        todo: list[tuple[str, list[str], bool, dict[str, str] | None]] = [
+            ("nethealth", [sys.executable, "-c", NETHEALTH, str(path), "0"], True, None),
+            (
+                "nethealth, 2 threads",
+                [sys.executable, "-c", NETHEALTH, str(path), "1"],
+                False,
+                None,
+            ),
+            ("nethealth bgp dump (text)", [sys.executable, "-c", DUMP, str(path)], True, None),
         ]
+        if args.baseline is not None:
+            env = dict(os.environ, PYTHONPATH=str(args.baseline.resolve() / "src"))
+            cmd = [sys.executable, "-c", NETHEALTH, str(path), "0"]
+            todo.insert(1, ("nethealth (baseline)", cmd, True, env))
         if have_bgpdump:
-            todo.append(("bgpdump -m", ["bgpdump", "-m", str(path)], True))
+            todo.append(("bgpdump -m", ["bgpdump", "-m", str(path)], True, None))
         if have_ftl and not (args.skip_ftlbgp_large and not small):
-            todo.append(("ftlbgp", [sys.executable, "-c", FTLBGP, str(path)], True))
+            todo.append(("ftlbgp", [sys.executable, "-c", FTLBGP, str(path)], True, None))
         n_ref = 0
-        for tool, cmd, pin in todo:
+        for tool, cmd, pin, env in todo:
             best: Run | None = None
             for _ in range(reps):
                 is_c = tool.startswith("bgpdump")
-                out, wall, cpu, rss = measure(cmd, pin=pin, capture=not is_c)
+                out, wall, cpu, rss = measure(cmd, pin=pin, capture=not is_c, env=env)
                 if is_c:
                     n = n_ref  # same elements: the golden tests check them line for line
                 else:
@@ -267,10 +290,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def report(runs: list[Run], files: dict[str, Path]) -> list[str]:
+    baseline = any(r.tool == "nethealth (baseline)" for r in runs)
+    head = "| input | tool | elements | CPU s | elements / CPU s | vs bgpdump | vs ftlbgp | "
+    head += "vs baseline | " if baseline else ""
     lines = [
-        "| input | tool | elements | CPU s | elements / CPU s | vs bgpdump | vs ftlbgp | "
-        "wall s (process) | peak RSS MiB |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        head + "wall s (process) | peak RSS MiB |",
+        "|---|---|---:|---:|---:|---:|---:|" + ("---:|" if baseline else "") + "---:|---:|",
     ]
     for label in files:
         rows = [r for r in runs if r.file == label]
@@ -278,9 +303,15 @@ def report(runs: list[Run], files: dict[str, Path]) -> list[str]:
         for r in rows:
             vs_b = f"{r.rate / base['bgpdump -m']:.1f}×" if "bgpdump -m" in base else "–"
             vs_f = f"{r.rate / base['ftlbgp']:.1f}×" if "ftlbgp" in base else "–"
+            vs_old = ""
+            if baseline:
+                old = base.get("nethealth (baseline)")
+                vs_old = (
+                    f"{r.rate / old:.2f}× | " if old and r.tool.startswith("nethealth") else "– | "
+                )
             lines.append(
                 f"| {label} | {r.tool} | {r.elements:,} | {r.cpu:.2f} | {r.rate:,.0f} | {vs_b} | "
-                f"{vs_f} | {r.wall:.2f} | {r.rss_mb:.0f} |"
+                f"{vs_f} | {vs_old}{r.wall:.2f} | {r.rss_mb:.0f} |"
             )
     return lines
 

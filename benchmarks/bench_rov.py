@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from nethealth.common.prefixes import MASKS, format_prefixes, parse_prefixes
 from nethealth.formats.vrp import vrp_table
-from nethealth.rpki.prefixes import MASKS, format_prefixes, parse_prefixes
 from nethealth.rpki.rov import INVALID, NOT_FOUND, VALID, VrpIndex
 
 U64 = np.uint64

@@ -84,7 +84,7 @@ def child(mode: str, data_dir: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from nethealth.bgp import derived
+    from nethealth.bgp import derived, step
     from nethealth.bgp.ingest import ingest_file
     from nethealth.lake.build import StepContext
     from nethealth.lake.raw import RawStore
@@ -102,7 +102,7 @@ def child(mode: str, data_dir: Path) -> None:
     vrps, _ = routing_step.vrps_for(con, ctx.dataset_path("rpki_vrps"), DAY)
     cc = routing_step.asn_country(con, ctx.dataset_path("rir_delegations"), DAY)
     if mode == "after-bgp":
-        derived.STEP.run(ctx)
+        step.STEP.run(ctx)
     elif mode == "after-rov":  # day_tables now, but for the relationships (measured apart)
         elements = [derived.decoded_rib(settings.lake_dir, f, c) for c, f in ribs]
         snap.compute_from_elements(con, elements, vrps, DAY, cc)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CRASHES = REPO / "build" / "fuzz-crashes"
-SOURCE = REPO / "src" / "nethealth" / "bgp" / "_native" / "mrtdecode.c"
+SOURCE = REPO / "src" / "nethealth" / "formats" / "_native" / "mrtdecode.c"
 INTERESTING = (
     b"\x00",
     b"\xff",

@@ -44,21 +44,22 @@ def _mrt_files(root: Path) -> list[Path]:
     )
 
 
-def _decompress(path: Path) -> bytes:
-    from nethealth.bgp.mrt import open_decompressed
+def _decompress(path: Path, limit: int = 4 << 20) -> bytes:
+    """The first few MiB (plenty for seeds); what a damaged file yields before its damage."""
+    from nethealth.formats.compression import open_stream
 
-    stream, raw = open_decompressed(path)
+    stream = open_stream(path)
+    out = bytearray()
     try:
-        return stream.read(4 << 20)  # the first few MiB are plenty for seeds
-    except (OSError, EOFError):
-        return b""
+        while len(out) < limit and (chunk := stream.read()):
+            out += chunk
     finally:
         stream.close()
-        raw.close()
+    return bytes(out[:limit])
 
 
 def synthetic_seeds() -> list[bytes]:
-    from tests.bgp.test_oracle import _generic, _records
+    from tests.formats.mrt.test_oracle import _generic, _records
 
     return [*_records(), _generic()]
 

@@ -1,6 +1,6 @@
 """Keep the dashboard's gettext catalogs in step with the code.
 
-    .venv/bin/python scripts/i18n.py extract   # write src/nethealth/web/locale/messages.pot
+    .venv/bin/python scripts/i18n.py extract   # write src/nethealth/ui/locale/messages.pot
     .venv/bin/python scripts/i18n.py update    # merge new msgids into the fr and es .po files
 
 Then translate the empty `msgstr ""` entries of each .po (and check `#, fuzzy` ones); the catalogs
@@ -18,7 +18,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
-from nethealth.web import i18n
+from nethealth.ui import i18n
 
 LOCALE_DIR = Path(i18n.__file__).resolve().parent / "locale"
 TEMPLATE = LOCALE_DIR / "messages.pot"

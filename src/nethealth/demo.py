@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from nethealth import pipeline
-from nethealth.bgp.collectors import Collector, fetch_dumps
 from nethealth.economics import worldbank
 from nethealth.lake.build import StepOutcome
 from nethealth.lake.raw import RawStore
@@ -23,9 +22,13 @@ from nethealth.settings import Settings
 from nethealth.shutdowns.importer import import_file
 from nethealth.sim.config import GENERATOR_VERSION, SimConfig
 from nethealth.sources import atlas, dbip, ipdb, peeringdb, rir
+from nethealth.sources.collectors import Collector, fetch_dumps
 
 Progress = Callable[[str, int, int], None]
-DEMO_START = date(2026, 6, 1)  # fixed, so the demo is the same on every machine
+# Fixed, so the demo is the same on every machine; on or after the pinned ip-location-db data
+# (npm 2.3.2026061719): a RIB older than that snapshot would map its space with a later one,
+# which the as-of rule (nethealth.common.asof) refuses.
+DEMO_START = date(2026, 6, 18)
 
 
 def sim_dir(settings: Settings) -> Path:

@@ -1,31 +1,51 @@
-"""The exception tree. Every message says what went wrong, where, and what to do next."""
+"""The exception tree. Every message says what went wrong and where; the hint says what to do next.
+
+One tree for every layer and both faces of the program: the CLI prints `message` and `hint` and
+exits with `exit_code`; the server answers `{"error": {status, code, message, hint}}` with
+`http_status` and `code` (one handler, `nethealth.server.errors`). Routes raise these errors and
+nothing else; the hint is always its own field, never folded into the message.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 
 class NethealthError(Exception):
-    """Base of every error nethealth raises on purpose; the CLI prints it and exits non-zero."""
+    """Base of every error nethealth raises on purpose: a bug if it escapes as a 500."""
 
     exit_code = 1
+    http_status = 500
+    code = "internal_error"
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, hint: str | None = None, headers: Mapping[str, str] | None = None
+    ) -> None:
         self.message = message
         self.hint = hint
-        super().__init__(message if hint is None else f"{message}\n  hint: {hint}")
+        self.headers = dict(headers or {})  # HTTP headers the answer needs (WWW-Authenticate)
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class ConfigError(NethealthError):
-    """A setting is missing or invalid."""
+    """A setting or an option is missing or invalid: the operator (or the caller) fixes it."""
 
     exit_code = 2
+    http_status = 503
+    code = "misconfigured"
 
 
 class InputError(NethealthError):
-    """Malformed input: names the file, the line or record, the field, and the fix."""
+    """Malformed input: names the file, the line or record, the field, and the fix. Over HTTP,
+    a bad parameter (the field is the parameter's name)."""
 
     exit_code = 3
+    http_status = 400
+    code = "bad_request"
 
     def __init__(
         self,
@@ -41,6 +61,7 @@ class InputError(NethealthError):
         self.line = line
         self.record = record
         self.field = field
+        self.detail = message  # without the place
         where = []
         if self.path is not None:
             where.append(self.path if line is None else f"{self.path}:{line}")
@@ -56,6 +77,8 @@ class FetchError(NethealthError):
     """Downloading from a publisher failed."""
 
     exit_code = 4
+    http_status = 502
+    code = "fetch_failed"
 
     def __init__(
         self, message: str, *, url: str, hint: str | None = None, missing: bool = False
@@ -72,6 +95,55 @@ class BuildError(NethealthError):
 
 
 class NotFoundError(NethealthError):
-    """A country, indicator or dataset that does not exist."""
+    """A country, indicator, event or dataset row that does not exist."""
 
     exit_code = 6
+    http_status = 404
+    code = "not_found"
+
+
+class DatasetNotBuiltError(NethealthError):
+    """A dataset a page or route reads has not been built yet: served as 503 until a build."""
+
+    exit_code = 7
+    http_status = 503
+    code = "not_built"
+
+
+class LakeUnavailableError(DatasetNotBuiltError):
+    """The catalog is missing or lacks a view the server needs."""
+
+    code = "lake_unavailable"
+
+
+class UnauthorizedError(NethealthError):
+    """A write needs credentials the request did not bring (HTTP 401)."""
+
+    exit_code = 8
+    http_status = 401
+    code = "unauthorized"
+
+
+class ForbiddenError(NethealthError):
+    """The credentials do not allow this, or the feature is closed (HTTP 403)."""
+
+    exit_code = 8
+    http_status = 403
+    code = "forbidden"
+
+
+class TooLargeError(NethealthError):
+    """A request body beyond the configured limit (HTTP 413)."""
+
+    exit_code = 3
+    http_status = 413
+    code = "too_large"
+
+
+class BusyError(NethealthError):
+    """Another nethealth command is writing the same data directory (its lock is held): this
+    one did nothing and may simply run again later."""
+
+    exit_code = 9
+    http_status = 409
+    code = "busy"

@@ -29,6 +29,15 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    public_base_url: str = Field(
+        default="",
+        description="Scheme, host and optional path prefix clients reach the server at, e.g. "
+        "https://health.example.org; absolute links (Atom feeds) are built from it, never from "
+        "the request's Host header. Empty: http://{host}:{port} of `nethealth serve`",
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024, ge=1, description="Largest request body the server reads (else 413)"
+    )
     http_timeout: float = 120.0
     user_agent: str = "nethealth/0.1 (+https://github.com/nethealth)"
 
@@ -54,7 +63,10 @@ class Settings(BaseSettings):
         "https://docs.google.com/spreadsheets/d/1DvPAuHNLp5BXGb0nnZDGNoiIwEeu2ogdXEIDvT4Hyfk/"
         "export?format=csv"
     )
-    worldbank_base_url: str = "https://api.worldbank.org"
+    worldbank_base_url: str = Field(
+        default="https://api.worldbank.org",
+        description="World Bank API / bulk base (a mirror, or file:// in tests)",
+    )
     shutdowns_curators: str = Field(default="", description="name=token pairs, comma-separated")
     shutdowns_api_token: str = Field(default="", description="One curation token (curator 'api')")
 
@@ -75,6 +87,56 @@ class Settings(BaseSettings):
     outages_reviewers: str = Field(
         default="", description="Outage reviewers: name=token pairs, comma-separated"
     )
+
+    log_level: str = Field(default="warning", description="debug, info, warning or error")
+    log_format: str = Field(default="text", description="text or json (one object per line)")
+    log_file: Path | None = Field(
+        default=None, description="Append log records here (warnings still go to stderr)"
+    )
+
+    # `nethealth update` (docs/operations.md, "The daily routine")
+    update_sources: str = Field(
+        default="",
+        description="Comma-separated source ids the daily update fetches; empty: the routine "
+        "sources, plus bgp-ris/bgp-routeviews when collectors are set",
+    )
+    update_collectors: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='BGP collectors per source, e.g. {"bgp-ris": ["rrc00"], '
+        '"bgp-routeviews": ["route-views2"]}',
+    )
+    update_bgp_kinds: list[str] = Field(
+        default_factory=lambda: ["rib"], description="BGP dumps fetched daily: rib, updates"
+    )
+    update_base_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="A mirror per source id (as `nethealth fetch SOURCE --base-url`)",
+    )
+    update_backfill_days: int = Field(
+        default=2, ge=1, le=62, description="Days (or months) back a day-by-day source is caught up"
+    )
+    retention: dict[str, dict[str, int | None]] = Field(
+        default_factory=dict,
+        description='Retention per source id, e.g. {"bgp-ris": {"daily": 7, "monthly": 12}}; '
+        '"*" applies to every source not named',
+    )
+    run_reports_days: int = Field(
+        default=90, ge=1, description="Days the run reports of `nethealth update` are kept"
+    )
+
+    @property
+    def runs_dir(self) -> Path:
+        """Run reports of `nethealth update` and its per-source state."""
+        return self.data_dir / "runs"
+
+    @property
+    def public_url(self) -> str:
+        """`public_base_url` without a trailing slash, else the address `serve` binds."""
+        configured = self.public_base_url.strip().rstrip("/")
+        if configured:
+            return configured
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def raw_dir(self) -> Path:

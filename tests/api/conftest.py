@@ -7,7 +7,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from nethealth.api.app import create_app
+from nethealth.server.app import create_app
 from nethealth.settings import Settings
 from tests.api.fixture_lake import build_fixture_lake, fixture_indicators, make_settings
 

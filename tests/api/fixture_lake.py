@@ -105,6 +105,9 @@ def countries_table() -> pa.Table:
     )
 
 
+FR_REASON = "the ip-location-db snapshot {day} has no IPv6 ranges"
+
+
 def values_table(ccs: Sequence[str]) -> pa.Table:
     rows: list[dict[str, object]] = []
     for cc in ccs:
@@ -122,18 +125,24 @@ def values_table(ccs: Sequence[str]) -> pa.Table:
                     "value": float(base_ixps + i),
                     "simulated": sim,
                     "method_version": "2",
+                    "status": "zero measured" if base_ixps + i == 0 else "measured",
+                    "reason": f"PeeringDB snapshot {day}",
                 }
             )
             v6: float | None = round(base_v6 + i * 2.5, 2)
+            status, reason = "measured", f"ip-location-db snapshot {day}"
             if cc == "FR" and day == DATES[-1]:
-                v6 = None  # a missing latest value: the previous one is the latest
+                # a missing latest value: the previous one is the latest measured value
+                v6, status, reason = None, "not measured", FR_REASON.format(day=day)
             if cc == "DE" and day == DATES[-1]:
                 v6 = float("nan")
             rows.append({"indicator_id": IPV6.id, "country": cc, "date": day, "value": v6,
-                         "simulated": sim, "method_version": "1"})  # fmt: skip
+                         "simulated": sim, "method_version": "1", "status": status,
+                         "reason": reason})  # fmt: skip
     schema = pa.schema([
         ("indicator_id", pa.string()), ("country", pa.string()), ("date", pa.date32()),
         ("value", pa.float64()), ("simulated", pa.bool_()), ("method_version", pa.string()),
+        ("status", pa.string()), ("reason", pa.string()),
     ])  # fmt: skip
     return pa.Table.from_pylist(rows, schema=schema)
 

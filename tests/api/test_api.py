@@ -71,6 +71,7 @@ def test_countries_lists_every_country_with_latest_values(client: TestClient) ->
     assert nl["latest"][IXPS.id] == {
         "date": "2026-01-01", "value": nl["latest"][IXPS.id]["value"],
         "simulated": False, "method_version": "2",
+        "status": "measured", "reason": "PeeringDB snapshot 2026-01-01",
     }  # fmt: skip
     assert by_cc["KE"]["latest"][IXPS.id]["simulated"] is True
     assert by_cc["AQ"]["latest"] == {}  # no data: listed, with nothing latest
@@ -88,7 +89,7 @@ def test_countries_csv_by_parameter_and_by_accept_header(client: TestClient) -> 
     rows = _csv(client.get("/api/v1/countries?format=csv"), "nethealth-countries.csv")
     assert list(rows[0]) == [
         "cc", "alpha3", "numeric", "name", "region", "subregion",
-        "indicator_id", "date", "value", "simulated", "method_version",
+        "indicator_id", "date", "value", "simulated", "method_version", "status", "reason",
     ]  # fmt: skip
     nl = [r for r in rows if r["cc"] == "NL"]
     assert {r["indicator_id"] for r in nl} == {IPV6.id, IXPS.id}
@@ -146,7 +147,8 @@ def test_country_detail_marks_simulated_values(client: TestClient) -> None:
 def test_country_detail_csv(client: TestClient) -> None:
     rows = _csv(client.get("/api/v1/countries/ke?format=csv"), "nethealth-country-KE.csv")
     assert list(rows[0]) == [
-        "indicator_id", "country", "date", "value", "simulated", "method_version",
+        "indicator_id", "country", "date", "value", "simulated", "method_version", "status",
+        "reason",
     ]  # fmt: skip
     assert len(rows) == 2 * len(DATES)
     assert {r["country"] for r in rows} == {"KE"}
@@ -194,7 +196,8 @@ def test_indicator_values_default_range_is_everything_up_to_the_last_date(
     assert body["query"]["countries"] is None
     assert body["count"] == len(body["values"]) > 1000
     assert body["simulated"] is True
-    assert set(body["values"][0]) == {"country", "date", "value", "simulated", "method_version"}
+    assert set(body["values"][0]) == {"country", "date", "value", "simulated", "method_version",
+                                      "status", "reason"}  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -215,6 +218,20 @@ def test_indicator_values_csv_has_null_as_empty(client: TestClient) -> None:
     url = f"/api/v1/indicators/{IPV6.id}?country=FR,DE&from=2026-01-01&to=2026-01-01&format=csv"
     rows = _csv(client.get(url), f"nethealth-{IPV6.id}.csv")
     assert [(r["country"], r["value"]) for r in rows] == [("DE", ""), ("FR", "")]
+    # a null says why: FR's value was not measured, and the reason names the date
+    assert (rows[1]["status"], rows[1]["reason"]) == (
+        "not measured",
+        "the ip-location-db snapshot 2026-01-01 has no IPv6 ranges",
+    )
+
+
+def test_a_country_without_any_measured_value_has_its_latest_status(client: TestClient) -> None:
+    """The country list's `latest` is the latest measured value; the JSON of the series keeps
+    the null rows with their status, never a zero."""
+    body = client.get(f"/api/v1/indicators/{IPV6.id}?country=FR").json()
+    last = body["values"][-1]
+    assert (last["value"], last["status"]) == (None, "not measured")
+    assert all(v["value"] is not None for v in body["values"] if v["status"] == "measured")
 
 
 def test_no_nan_reaches_json(client: TestClient) -> None:
@@ -333,10 +350,15 @@ def test_openapi_schema_is_served_and_valid(client: TestClient) -> None:
     assert {"country", "from", "to", "format"} <= params
     text = json.dumps(schema)
     assert '"422"' not in text  # validation errors are documented and served as 400
-    # Lake-backed reads document the lake's errors; the shutdown tracker keeps its own store.
+    # Lake-backed reads document the lake's errors; the shutdown tracker keeps its own store,
+    # the liveness probe reads nothing.
     lake_ops = (
-        o for k, p in paths.items() if not k.startswith("/api/v1/shutdowns") for o in p.values()
+        o
+        for k, p in paths.items()
+        if not k.startswith("/api/v1/shutdowns") and k != "/healthz"
+        for o in p.values()
     )
+    assert set(paths["/healthz"]["get"]["responses"]) == {"200"}
     for op in lake_ops:
         assert {"400", "404", "503"} <= set(op["responses"])
     # Every $ref resolves inside the document.

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import shutil
+import struct
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -12,10 +15,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from nethealth.bgp import encode as e
-from nethealth.bgp.derived import STEP, covered, merged, select_ribs, snapshot_tables
+from nethealth.bgp.derived import covered, merged, select_ribs, snapshot_tables
 from nethealth.bgp.indicators import ASNS_ROUTED, IPV4_ROUTED, IPV6_ROUTED
 from nethealth.bgp.ingest import ingest_file
+from nethealth.bgp.step import STEP
+from nethealth.formats import mrt_encode as e
 from nethealth.lake.build import StepContext
 from nethealth.lake.raw import RawStore
 from nethealth.settings import Settings
@@ -171,27 +175,47 @@ def test_step_builds_the_datasets_and_indicators(tmp_path: Path, settings: Setti
     assert rows == {"DE": 1.0, "FR": 2.0, "NL": 1.0, "US": 0.0}
     v4 = {r["country"]: r["value"] for r in IPV4_ROUTED.compute(con).to_pylist()}
     assert v4 == {"DE": 1.0, "FR": 1.0, "NL": 256.0, "US": 0.0}
-    assert {r["value"] for r in IPV6_ROUTED.compute(con).to_pylist()} == {0.0}
+    # the RIB is IPv4-only: IPv6 was not measured, it is not zero
+    v6 = IPV6_ROUTED.compute(con).to_pylist()
+    assert {(r["value"], r["status"]) for r in v6} == {(None, "not measured")}
+    assert {r["reason"] for r in v6} == {"RIB is IPv4-only (2024-05-01)"}
+    us = [r for r in ASNS_ROUTED.compute(con).to_pylist() if r["country"] == "US"]
+    assert [(r["status"], r["reason"]) for r in us] == [
+        ("measured", "RIB 2024-05-01; RIR delegation files 2024-04-30")
+    ]  # the build step states a 0 from complete inputs as "zero measured"
+
+
+def _mrt_head(when: str, mrt_type: int) -> bytes:
+    """The first MRT record header only: all `select_ribs` reads of a file."""
+    ts = int(datetime.fromisoformat(when).replace(tzinfo=UTC).timestamp())
+    return struct.pack(">IHHI", ts, mrt_type, 1, 0)
 
 
 def test_select_ribs_takes_the_first_dump_of_the_day(settings: Settings, tmp_path: Path) -> None:
+    """By content: kind and time from the first record, not the name (the 'mislabelled' file
+    is named like a 00:00 RIB but starts at 16:00; 'my-table' is a RIB under any name)."""
     store = RawStore(settings.raw_dir)
-    for name in (
-        "rrc00.bview.20240501.0800.gz",
-        "rrc00.bview.20240501.0000.gz",
-        "rrc00.updates.20240501.0000.gz",
-        "route-views.linx.rib.20240501.0200.bz2",
+    for name, when, kind, pack in (
+        ("rrc00.bview.20240501.0800.gz", "2024-05-01T08:00:01", 13, gzip.compress),
+        ("rrc00.bview.20240501.0000.gz", "2024-05-01T00:00:02", 13, gzip.compress),
+        ("rrc00.updates.20240501.0000.gz", "2024-04-30T23:59:00", 16, gzip.compress),
+        ("route-views.linx.rib.20240501.0200.bz2", "2024-05-01T02:00:00", 13, bz2.compress),
+        ("route-views.linx.rib.20240501.0000.bz2", "2024-05-01T16:00:00", 13, bz2.compress),
+        ("rrc01.my-table.mrt", "2024-05-02T11:22:33", 12, bytes),
     ):
         f = tmp_path / name
-        f.write_bytes(b"x")
+        f.write_bytes(pack(_mrt_head(when, kind)))
         store.store_file(
             "bgp-ris", "2024-05-01", name, f, url="file:///x", licence="t", upstream_modified=None
         )
     sel = select_ribs(store.files("bgp-ris"))
-    assert [(c, f.provenance.name) for c, f in sel[date(2024, 5, 1)]] == [
-        ("route-views.linx", "route-views.linx.rib.20240501.0200.bz2"),
-        ("rrc00", "rrc00.bview.20240501.0000.gz"),
-    ]
+    assert {d: [(c, f.provenance.name) for c, f in v] for d, v in sel.items()} == {
+        date(2024, 5, 1): [
+            ("route-views.linx", "route-views.linx.rib.20240501.0200.bz2"),
+            ("rrc00", "rrc00.bview.20240501.0000.gz"),
+        ],
+        date(2024, 5, 2): [("rrc01", "rrc01.my-table.mrt")],
+    }
 
 
 def test_interval_union_and_coverage() -> None:

@@ -52,6 +52,21 @@ def test_demo_builds_real_and_simulated_indicators_and_reruns_incrementally(
             f"SELECT count(*), bool_and(simulated) FROM {dataset}"  # our own dataset names
         ).fetchall()
         assert rows[0][0] > 0 and rows[0][1] is True, dataset
+    # The simulator's inputs are same-dated: every indicator has measured values, and the
+    # routed resources are measured in both families (the simulated RIBs carry IPv6 too).
+    measured = dict(
+        con.execute(
+            "SELECT indicator_id, count(*) FILTER (WHERE status IN ('measured', 'zero measured')) "
+            "FROM indicator_values GROUP BY 1"
+        ).fetchall()
+    )
+    unmeasured = sorted(i for i, n in measured.items() if n == 0)
+    assert unmeasured == ["manrs_irr_ready_share"], unmeasured  # the demo stores no IRR dump
+    irr = con.execute(
+        "SELECT DISTINCT status, reason FROM indicator_values "
+        "WHERE indicator_id = 'manrs_irr_ready_share'"
+    ).fetchall()
+    assert irr == [("not measured", "no IRR dump stored")]
     con.close()
     again = demo.prepare(settings, seed=3, scale="tiny")
     assert {o.status for o in again} == {"skipped"}

@@ -1,5 +1,7 @@
 """The cost model against figures worked out by hand from the documented formula:
-cost = GDP/days-in-year × intensity × Internet share × area share × service factor × days."""
+cost = GDP/days-in-year × intensity × Internet share × area share × scope share × days;
+the scope read from real STOP records (Iran's Starlink ban, Tanzania's blackout); the World Bank
+years every estimate states and flags."""
 
 from __future__ import annotations
 
@@ -8,8 +10,16 @@ from typing import Any
 
 import pytest
 
-from nethealth.economics.cost_model import CostParameters, Range, duration_days, estimate
-from nethealth.economics.wdi import GDP, INTERNET, POPULATION, Observation, WdiPanel
+from nethealth.economics.cost_model import (
+    CostParameters,
+    Range,
+    RecordContext,
+    duration_days,
+    estimate,
+)
+from nethealth.economics.scope import cost_scope
+from nethealth.economics.wdi import WdiPanel
+from nethealth.formats.wdi import GDP, GDP_PER_CAPITA, INTERNET, POPULATION, Observation
 
 # 2020 has 366 days: a GDP of 3.66e12 is 1e10 a day.
 PANEL = WdiPanel(
@@ -122,7 +132,7 @@ def test_several_countries_add_up() -> None:
         ({}, (2, 2.5, 3)),
         ({"end_date": "2020-03-01"}, (0.125, 0.5, 1)),
         ({"start_date": "2019-12-30", "end_date": "2020-01-02"}, (1, 1.5, 2)),
-        ({"start_date": "2009-01-01", "end_date": "2021-06-01"}, (365, 365.5, 366)),
+        ({"start_date": "2009-01-01", "end_date": "2021-06-01"}, (366, 366, 366)),  # all 2020
         ({"end_date": None, "status": "ongoing"}, (9, 9.5, 10)),  # until the snapshot
         ({"end_date": None, "status": "unknown"}, (0.125, 1, 3)),
         ({"end_date": "2020-02-01"}, (0.125, 1, 3)),  # end before start: unknown
@@ -136,8 +146,77 @@ def test_duration(change: dict[str, Any], days: tuple[float, float, float]) -> N
 
 def test_no_estimate_without_a_country_or_figures() -> None:
     est = estimate({**BASE, "countries": [], "unmapped_countries": ["Somaliland"]}, PANEL)
-    assert est.cost is None and "no ISO country" in est.notes[0]
+    assert est.cost is None and any("no ISO country" in n for n in est.notes)
     est = estimate({**BASE, "countries": ["BD"]}, PANEL)
     assert est.cost is None and any("no World Bank GDP" in n for n in est.notes)
     old = estimate({**BASE, "year": 2026, "start_date": "2026-01-01", "end_date": None}, PANEL)
     assert old.cost is None  # 2020 figures are too far from 2026
+
+
+def test_a_record_listed_again_next_year_ran_to_the_end_of_its_year() -> None:
+    record = {**BASE, "end_date": None, "status": "unknown"}
+    got, notes = duration_days(record, CostParameters(), None, RecordContext(continues=True))
+    assert got is not None
+    close(got, 305, 305.5, 306)  # 2020-03-01 … 2020-12-31
+    assert "listed again for 2021" in notes[0]
+
+
+P = CostParameters()
+
+
+@pytest.mark.parametrize(
+    ("change", "kind", "factor", "scoped"),
+    [
+        ({}, "full", Range.point(1.0), True),
+        ({"networks": ["mobile"]}, "mobile-only", P.mobile_only, True),
+        ({"networks": ["broadband"]}, "broadband-only", P.broadband_only, True),
+        # Networks not recorded: from mobile-only to all networks, and said so.
+        ({"networks": []}, "unscoped", Range(0.5, 0.85, 1.0), False),
+        # Service-based with nothing named: the typical-block range, not scoped.
+        ({"types": ["service-blocking"]}, "unscoped", P.services_unspecified, False),
+        # Only satellite services named in a service-based record.
+        ({"types": ["service-blocking"], "services": ["VSATs"]}, "satellite-only",
+         P.satellite_only, True),
+        # A curator's choice wins over the fields.
+        ({"cost_scope": "mobile-only"}, "mobile-only", P.mobile_only, True),
+    ],
+)  # fmt: skip
+def test_scope_kinds(change: dict[str, Any], kind: str, factor: Range, scoped: bool) -> None:
+    scope = cost_scope({**BASE, **change}, P)
+    assert (scope.kind, scope.factor, scope.scoped) == (kind, factor, scoped)
+
+
+def test_an_unscoped_record_gets_a_wide_range_and_says_so() -> None:
+    est = estimate({**BASE, "networks": []}, PANEL)
+    full = cost()
+    assert est.cost is not None and not est.scoped
+    close(est.cost, full.low * 0.5, full.central * 0.85, full.high)
+    assert any(n.startswith("not scoped") for n in est.notes)
+    where = estimate({**BASE, "scope": "unknown"}, PANEL)
+    assert where.cost is not None and not where.scoped
+    # From one town (50,000 of 1e9 people) to the whole country.
+    close(where.cost, full.low * 5e-5, full.central * 2e-3, full.high)
+
+
+def test_every_estimate_states_its_world_bank_years_and_flags_far_ones() -> None:
+    est = estimate(BASE, PANEL)
+    (part,) = est.parts
+    assert part.wdi_sources == (f"{GDP} 2020", f"{INTERNET} 2020", f"{POPULATION} 2020")
+    assert part.wdi_gap == 0 and not est.wdi_far
+    assert "IN: World Bank figures used for 2020: " in " ".join(est.notes)
+    # 2023 from 2020 figures: 3 years, within reach for GDP but flagged.
+    later = estimate({**BASE, "year": 2023, "start_date": "2023-03-01", "end_date": "2023-03-03"},
+                     PANEL)  # fmt: skip
+    assert later.cost is not None and later.wdi_far and later.parts[0].wdi_gap == 3
+    assert any("3 years from 2023" in n for n in later.notes)
+    # GDP per capita × population of different years: both years are stated.
+    mixed = WdiPanel(
+        [
+            Observation("IND", GDP_PER_CAPITA, 2020, 3660.0),
+            Observation("IND", POPULATION, 2019, 1e9),
+            Observation("IND", INTERNET, 2020, 50.0),
+        ]
+    )
+    part = estimate(BASE, mixed).parts[0]
+    assert part.wdi_sources == (f"{GDP_PER_CAPITA} 2020", f"{POPULATION} 2019", f"{INTERNET} 2020")
+    assert part.wdi_years == (2019, 2020)

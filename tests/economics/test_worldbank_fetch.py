@@ -16,8 +16,8 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from nethealth.economics import worldbank
-from nethealth.economics.wdi import INTERNET, POPULATION, parse_api_json, read_wdi
 from nethealth.errors import FetchError
+from nethealth.formats.wdi import INTERNET, POPULATION, parse_api_json, read_wdi
 from nethealth.lake.raw import RawStore
 from nethealth.settings import Settings
 from tests.mirror import serve_directory
@@ -114,3 +114,21 @@ def test_bulk_zip_from_a_mirror(settings: Settings, shared_data: Path, tmp_path:
     assert [f.provenance.name for f in RawStore(settings.raw_dir).files("worldbank")] == [
         f"{INTERNET}.zip"
     ]
+
+
+def test_the_base_url_is_a_setting(
+    settings: Settings, population_json: bytes, tmp_path: Path
+) -> None:
+    """NETHEALTH_WORLDBANK_BASE_URL (Settings.worldbank_base_url) is where a fetch goes when no
+    --base-url is given; blank means the World Bank's own API."""
+    site = tmp_path / "site"
+    (site / API_PATH).mkdir(parents=True)
+    (site / API_PATH / POPULATION).write_bytes(population_json)
+    with serve_directory(site) as (base, requests):
+        mirrored = settings.model_copy(update={"worldbank_base_url": base})
+        (raw,) = worldbank.fetch(mirrored, indicators=[POPULATION], snapshot="2026-05-20")
+    assert requests[0].startswith(f"/{API_PATH}/{POPULATION}?")
+    assert raw.provenance.url.startswith(base)
+    blank = settings.model_copy(update={"worldbank_base_url": "  "})
+    assert worldbank.base_url_of(blank) == "https://api.worldbank.org"
+    assert worldbank.base_url_of(mirrored) == base

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from nethealth.bgp.schema import SCHEMA
+from nethealth.formats.mrt_schema import SCHEMA
 from nethealth.outages import geo
 from nethealth.outages.inputs import (
     MrtFile,

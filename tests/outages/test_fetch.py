@@ -1,5 +1,5 @@
 """Detection inputs come through the sources' own fetchers: MRT dumps into bgp-ris /
-bgp-routeviews (nethealth.bgp.collectors.fetch_dumps), Atlas into `atlas`; served by a
+bgp-routeviews (nethealth.sources.collectors.fetch_dumps), Atlas into `atlas`; served by a
 loopback mirror in the publishers' layouts (the simulator writes them)."""
 
 from __future__ import annotations

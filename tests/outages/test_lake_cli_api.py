@@ -14,7 +14,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import typer
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -26,6 +25,7 @@ from nethealth.outages.cli import app as outages_app
 from nethealth.outages.cli import events_app
 from nethealth.settings import Settings, load_settings
 from nethealth.sources import rir
+from tests.apps import router_app
 
 runner = CliRunner()
 DataDir = Annotated[Path, typer.Option("--data-dir")]
@@ -145,9 +145,8 @@ def test_events_list_formats_and_show(detected: Settings, tiny_sim: Path) -> Non
 
 
 def test_api_lists_shows_and_refuses(detected: Settings) -> None:
-    app = FastAPI()
+    app = router_app(router)
     app.state.settings = detected
-    app.include_router(router)
     c = TestClient(app)
     r = c.get("/api/v1/events", params={"country": "ET", "from": "2025-06-01", "to": "2025-06-05"})
     assert r.status_code == 200 and r.json()["count"] >= 1 and r.json()["simulated"]
@@ -171,9 +170,8 @@ def test_api_lists_shows_and_refuses(detected: Settings) -> None:
 
 
 def test_api_before_any_detection_is_503(tmp_path: Path) -> None:
-    app = FastAPI()
+    app = router_app(router)
     app.state.settings = load_settings(data_dir=tmp_path)
-    app.include_router(router)
     r = TestClient(app).get("/api/v1/events")
     assert r.status_code == 503 and r.json()["error"]["status"] == 503
 
@@ -288,9 +286,8 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def _feed(settings: Settings) -> ET.Element:
-    app = FastAPI()
+    app = router_app(router)
     app.state.settings = settings
-    app.include_router(router)
     r = TestClient(app).get("/api/v1/events/feed.atom")
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/atom+xml")
     return ET.fromstring(r.content)
@@ -337,9 +334,8 @@ def test_atom_feed_has_one_valid_entry_per_event_and_stable_ids(
 
 def test_feedparser_reads_the_feed_without_complaint(detected: Settings) -> None:
     feedparser = pytest.importorskip("feedparser", reason="feedparser (dev extra) not installed")
-    app = FastAPI()
+    app = router_app(router)
     app.state.settings = detected
-    app.include_router(router)
     parsed = feedparser.parse(TestClient(app).get("/api/v1/events/feed.atom").content)
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.version == "atom10" and parsed.entries
@@ -347,7 +343,8 @@ def test_feedparser_reads_the_feed_without_complaint(detected: Settings) -> None
 
 
 def test_api_events_carry_the_cost_estimate(detected: Settings, tmp_path: Path) -> None:
-    from nethealth.economics.wdi import GDP, INTERNET, POPULATION, Observation, WdiPanel
+    from nethealth.economics.wdi import WdiPanel
+    from nethealth.formats.wdi import GDP, INTERNET, POPULATION, Observation
     from nethealth.outages.cost import with_costs
 
     events = pq.read_table(lake.dataset_path(detected, lake.EVENTS))
@@ -364,9 +361,8 @@ def test_api_events_carry_the_cost_estimate(detected: Settings, tmp_path: Path) 
     served = load_settings(data_dir=tmp_path)
     lake.write(served, lake.DetectResult(costed, lake.SIGNAL_SCHEMA.empty_table(), 0, 0, 0,
                                          "nethealth", "rir", True, 0))  # fmt: skip
-    app = FastAPI()
+    app = router_app(router)
     app.state.settings = served
-    app.include_router(router)
     c = TestClient(app)
     rows = c.get("/api/v1/events").json()["events"]
     country = next(r for r in rows if r["scope"] == "country")
@@ -385,7 +381,8 @@ def test_api_events_carry_the_cost_estimate(detected: Settings, tmp_path: Path) 
 
 def test_outages_is_a_build_step_of_the_pipeline() -> None:
     from nethealth import pipeline
+    from nethealth.areas import raw_source_ids
 
     step = next(s for s in pipeline.steps() if s.id == "outages")
     assert set(step.sources) >= {"bgp-ris", "bgp-routeviews", "atlas"}
-    assert "atlas" in pipeline.RAW_SOURCES and "mrt" not in step.sources
+    assert "atlas" in raw_source_ids() and "mrt" not in step.sources

@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from nethealth.bgp.mrt import MRTReader
+from nethealth.formats.mrt import MRTReader
 from nethealth.outages import seeds
 from nethealth.outages.replay.base import read_base
 from nethealth.outages.replay.run import generate

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from nethealth.outages import lake
@@ -20,6 +19,7 @@ from nethealth.outages.query import EventFilter, list_events
 from nethealth.outages.review import ReviewStore
 from nethealth.outages.series import SIGNAL_SCHEMA
 from nethealth.settings import Settings, load_settings
+from tests.apps import router_app
 
 ALICE = "a" * 24
 BOB = "b" * 24
@@ -44,10 +44,7 @@ def _write(settings: Settings, data_end: int, simulated: bool) -> list[str]:
 
 
 def _client(settings: Settings) -> TestClient:
-    app = FastAPI()
-    app.state.settings = settings
-    app.include_router(router)
-    return TestClient(app)
+    return TestClient(router_app(router, settings=settings))
 
 
 @pytest.fixture

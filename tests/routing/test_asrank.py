@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from nethealth.errors import InputError
-from nethealth.routing import relationships
+from nethealth.routing import inference, relationships
 from nethealth.routing.asrank import bron_kerbosch, infer_asrank, sanitise
 from nethealth.routing.evaluate import _files
 from nethealth.routing.routes import read_routes
@@ -52,7 +52,7 @@ def test_known_answer_hand_built() -> None:
     got = infer_asrank(_arr(PATHS))
     assert got.schema == relationships.REL_SCHEMA
     assert _rows(got) == TRUTH
-    assert _rows(relationships.infer(_arr(PATHS), method="asrank")) == TRUTH
+    assert _rows(inference.infer(_arr(PATHS), method="asrank")) == TRUTH
 
 
 def test_sanitise_drops_loops_bogons_and_collapses_prepending() -> None:
@@ -68,8 +68,17 @@ def test_bron_kerbosch_finds_all_maximal_cliques() -> None:
 
 def test_unknown_method_is_an_input_error() -> None:
     with pytest.raises(InputError) as e:
-        relationships.infer(_arr(PATHS), method="magic")
+        inference.infer(_arr(PATHS), method="magic")
     assert e.value.field == "method"
+
+
+@pytest.mark.parametrize("method", inference.METHODS)
+def test_no_path_infers_no_relationship(method: str) -> None:
+    # a window without a RIB has no baseline path: nothing to infer from, not a crash
+    got = inference.infer(_arr([]), method=method)
+    assert got.num_rows == 0 and got.schema == relationships.REL_SCHEMA
+    one_hop = inference.infer(_arr(["7"]), method=method)  # a path of one AS has no link
+    assert one_hop.num_rows == 0
 
 
 def test_accuracy_against_simulator_truth(tmp_path: Path) -> None:
@@ -77,8 +86,8 @@ def test_accuracy_against_simulator_truth(tmp_path: Path) -> None:
     ribs, _ = _files(tmp_path)
     paths = read_routes(ribs, date(2025, 6, 1))["as_path"].combine_chunks()
     truth = relationships.read_caida(tmp_path / "labels/as-rel.txt")
-    asrank = relationships.score(relationships.infer(paths, method="asrank"), truth)
-    gao = relationships.score(relationships.infer(paths, method="gao"), truth)
+    asrank = relationships.score(inference.infer(paths, method="asrank"), truth)
+    gao = relationships.score(inference.infer(paths, method="gao"), truth)
     # measured on this world: AS-Rank p2c precision 0.953, accuracy 0.455; Gao accuracy 0.772.
     # AS-Rank's p2c inferences are precise; a link it cannot prove p2c becomes p2p, and with
     # six vantage points most links are never seen passing a route upwards (docs/routing-security.md)

@@ -20,6 +20,7 @@ from nethealth.settings import load_settings
 from nethealth.sim.asrel import MIRROR_DIR, AsRelErrors, perturb
 from nethealth.sim.config import SimConfig
 from nethealth.sim.run import run
+from nethealth.sources import common
 from tests.mirror import serve_directory
 
 # CAIDA's serial-2 layout: header comments, then a|b|rel|source
@@ -57,10 +58,14 @@ def test_fetch_serial2_from_a_loopback_mirror(tmp_path: Path) -> None:
     rows = relationships.read_caida(raw.path).to_pylist()
     assert [(r["asn1"], r["asn2"], r["rel"]) for r in rows] == [
         (1, 11537, 0), (174, 3356, 0), (3356, 64496, -1), (64496, 4200000000, -1)]  # fmt: skip
-    # the file in force: latest on or before the day
+    # the file in force: latest on or before the day, within 62 days; never a later one
     files = store.files(caida.SOURCE_ID)
-    assert caida.latest_on_or_before(files, date(2024, 4, 30)) is None
-    assert caida.latest_on_or_before(files, date(2024, 7, 3)) == raw
+    early, why = common.file_in_force(caida.SOURCE_ID, files, date(2024, 4, 30))
+    assert early is None and why.status == "not comparable"
+    assert why.reason.endswith("the earliest, 2024-05-01, is 1 day newer")
+    assert common.file_in_force(caida.SOURCE_ID, files, date(2024, 7, 2))[0] == raw
+    late, why = common.file_in_force(caida.SOURCE_ID, files, date(2024, 7, 3))
+    assert late is None and "is 63 days older than 2024-07-03" in why.reason
     with pytest.raises(InputError):
         caida.parse_month("2024-13")
 
@@ -151,3 +156,31 @@ def test_adjacent_valleys_blame_by_the_shared_link() -> None:
     assert leakers(_paths([1, 2, 3, 5, 6]), _rel(rows)).tolist() == [2]
     # a valley the baseline already had is not new
     assert leakers(_paths([1, 2, 3]), _rel(rows), _paths([1, 2, 3])).tolist() == [0]
+
+
+def test_fetch_asrel_is_an_alias_of_nethealth_fetch(tmp_path: Path) -> None:
+    """`nethealth routing fetch-asrel --date YYYY-MM` stores what `nethealth fetch caida-asrel
+    --date YYYY-MM-01` stores (the same fetcher); `--month` is its old spelling."""
+    from typer.testing import CliRunner
+
+    from nethealth.cli import app
+
+    site = tmp_path / "site"
+    site.mkdir()
+    data = bz2.compress(SAMPLE.encode())
+    (site / "20240501.as-rel2.txt.bz2").write_bytes(data)
+    stored = "raw/caida-asrel/2024-05-01/20240501.as-rel2.txt.bz2"
+    runs = (
+        ["routing", "fetch-asrel", "--date", "2024-05"],
+        ["routing", "fetch-asrel", "--month", "2024-05"],
+        ["fetch", "caida-asrel", "--date", "2024-05-01"],
+    )
+    with serve_directory(site) as (base, requests):
+        for i, args in enumerate(runs):
+            data_dir = tmp_path / f"data{i}"
+            got = CliRunner().invoke(app, ["--data-dir", str(data_dir), *args, "--base-url", base])
+            assert got.exit_code == 0, (args, got.output)
+            assert (data_dir / stored).read_bytes() == data, args
+    assert requests == ["/20240501.as-rel2.txt.bz2"] * 3
+    text = CliRunner().invoke(app, ["routing", "fetch-asrel", "--help"]).output
+    assert "Alias of `nethealth fetch caida-asrel" in " ".join(text.split())

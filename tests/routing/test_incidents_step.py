@@ -17,29 +17,29 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from nethealth.bgp.collectors import Collector, fetch_dumps
+from nethealth.common.prefixes import parse_prefixes, range_columns
 from nethealth.lake.build import run_build
 from nethealth.lake.raw import RawStore
-from nethealth.routing import bogons, caida, scorecard
+from nethealth.routing import bogons, caida
 from nethealth.routing import incidents_step as inc_step
 from nethealth.routing import step as routing_step
 from nethealth.routing.incidents import bogon
 from nethealth.routing.routes import read_routes
-from nethealth.rpki import build as rpki_build
 from nethealth.rpki import source as rpki_source
+from nethealth.rpki import step as rpki_step
 from nethealth.rpki.config import rpki_config
-from nethealth.rpki.prefixes import parse_prefixes, range_columns
 from nethealth.settings import Settings, load_settings
 from nethealth.sim import SimConfig, mrt
 from nethealth.sim import run as run_sim
 from nethealth.sources import countries, peeringdb, rir
+from nethealth.sources.collectors import Collector, fetch_dumps
 from tests.conftest import ASSETS
 
 DAY = date(2025, 6, 1)
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
 PEER_IP, PEER_AS = "198.51.100.7", 3333
-STEPS = [countries.STEP, rir.STEP, peeringdb.STEP, rpki_build.STEP, routing_step.STEP,
-         inc_step.STEP, scorecard.STEP]  # fmt: skip
+STEPS = [countries.STEP, rir.STEP, peeringdb.STEP, rpki_step.RPKI, routing_step.ROUTING,
+         routing_step.INCIDENTS, routing_step.SCORECARDS]  # fmt: skip
 
 
 def _text(path: Path) -> str:

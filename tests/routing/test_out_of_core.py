@@ -16,14 +16,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from nethealth.bgp import derived, ingest
+from nethealth.bgp import damage, derived, ingest
+from nethealth.bgp import step as bgp_step
 from nethealth.bgp.ingest import ingest_file
-from nethealth.bgp.mrt import MRTReader
+from nethealth.formats.mrt import MRTReader
 from nethealth.formats.vrp import read_vrps
 from nethealth.lake.build import StepContext, fingerprint
 from nethealth.lake.raw import RawFile, RawStore
-from nethealth.routing import incidents_step, relationships, rov
-from nethealth.routing import routes as routes_module
+from nethealth.routing import inference, rov
 from nethealth.routing import snapshot as snap
 from nethealth.routing import step as routing_step
 from nethealth.routing.routes import read_routes, route_paths
@@ -55,7 +55,7 @@ def _compare(mrts: list[tuple[Path, str]], vrps: pa.Table, day: date, work: Path
     routes = read_routes(mrts, day, strict=False)  # the old path
     cc = _asn_country(routes)
     old = snap.compute(routes, vrps, day, cc)
-    old["routing_relationships"] = relationships.infer(routes["as_path"].combine_chunks())
+    old["routing_relationships"] = inference.infer(routes["as_path"].combine_chunks())
     elements = [
         Path(ingest_file(p, work / str(i), collector=c, strict=False).output)
         for i, (p, c) in enumerate(mrts)
@@ -65,7 +65,7 @@ def _compare(mrts: list[tuple[Path, str]], vrps: pa.Table, day: date, work: Path
     con.close()
     distinct, counts = route_paths(elements)
     assert counts.sum() == routes.num_rows  # every route's path, counted once per route
-    new["routing_relationships"] = relationships.infer(distinct, weights=counts)
+    new["routing_relationships"] = inference.infer(distinct, weights=counts)
     assert set(new) == set(old)
     for name, table in old.items():
         assert new[name].schema == table.schema, name
@@ -132,7 +132,7 @@ def test_decoded_rib_is_cached_by_content(world: Path, tmp_path: Path, settings:
     assert first.stat().st_mtime_ns == stamp
     assert raw.provenance.sha256 in first.name
     store = RawStore(settings.raw_dir)
-    fp = fingerprint(routing_step.STEP, settings, store, {})
+    fp = fingerprint(routing_step.ROUTING, settings, store, {})
     # the same name stored again with other content: a new entry, a new routing fingerprint
     other = _store(
         settings, world / "ris/rrc00/2025.06/bview.20250601.0800.gz", name, tmp_path / "b"
@@ -140,7 +140,7 @@ def test_decoded_rib_is_cached_by_content(world: Path, tmp_path: Path, settings:
     assert other.provenance.sha256 != raw.provenance.sha256
     second = derived.decoded_rib(lake, other, "rrc00")
     assert second != first and second.is_file()
-    assert fingerprint(routing_step.STEP, settings, store, {}) != fp
+    assert fingerprint(routing_step.ROUTING, settings, store, {}) != fp
     derived.prune_cache(lake, RawStore(settings.raw_dir).files("bgp-ris"))
     assert second.is_file() and not first.is_file()
     assert [p.name for p in derived.cache_dir(lake).iterdir()] == [second.name]
@@ -168,11 +168,11 @@ def test_each_rib_is_decoded_once_per_build(
             super().__init__(path, *args, **kwargs)
 
     monkeypatch.setattr(ingest, "MRTReader", Counting)
-    monkeypatch.setattr(routes_module, "MRTReader", Counting)
+    monkeypatch.setattr(damage, "MRTReader", Counting)  # routes and outages read through it
     lake = settings.lake_dir
     lake.mkdir(parents=True, exist_ok=True)
-    steps = {"bgp": derived.STEP, "routing": routing_step.STEP,
-             "routing_incidents": incidents_step.STEP}  # fmt: skip
+    steps = {"bgp": bgp_step.STEP, "routing": routing_step.ROUTING,
+             "routing_incidents": routing_step.INCIDENTS}  # fmt: skip
     for step_id in order:
         ctx = StepContext(settings, step_id, RawStore(settings.raw_dir), lake, lambda *_: None)
         steps[step_id].run(ctx)

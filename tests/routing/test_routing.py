@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -21,6 +20,9 @@ from nethealth.routing.cli import app
 from nethealth.routing.evaluate import Evaluation, evaluate, evaluate_run
 from nethealth.sim.config import SimConfig
 from nethealth.sim.run import run
+from tests.api.fixture_lake import make_settings
+from tests.apps import router_app
+from tests.conftest import ASSETS
 
 RIB = "bgp/derived/rrc06-full-20100701.tdv2.mrt.gz"
 
@@ -94,7 +96,8 @@ def _vrps_from_rib(shared: Path, out: Path) -> dict[str, list[str]]:
 def test_real_rib_coverage_cli_and_api(shared_data: Path, tmp_path: Path) -> None:
     vrp_file = tmp_path / "vrps.json"
     truth = _vrps_from_rib(shared_data, vrp_file)
-    out = tmp_path / "out"
+    settings = make_settings(tmp_path / "data", ASSETS)
+    out = settings.lake_dir  # the CLI writes the lake's routing datasets; the API serves them
     r = CliRunner().invoke(
         app, ["coverage", str(shared_data / RIB), "--vrps", str(vrp_file), "--out", str(out)]
     )
@@ -111,10 +114,7 @@ def test_real_rib_coverage_cli_and_api(shared_data: Path, tmp_path: Path) -> Non
     # the five rrc06 peers all accept those invalids: no ROV filtering in 2010
     peers = pq.read_table(out / "routing_peer_filtering.parquet").to_pylist()
     assert all(p["rov_filtering"] in (None, "none") for p in peers)
-    api = FastAPI()
-    api.include_router(router)
-    api.state.routing_dir = out
-    client = TestClient(api)
+    client = TestClient(router_app(router, settings=settings))
     got = client.get("/api/v1/routing/asns/3333").json()
     fam = {x["af"]: x for x in got["rov"]}
     assert fam[4]["prefix_coverage"] == 1.0

@@ -92,9 +92,11 @@ def test_cli_compares_the_lake_snapshot(tmp_path: Path) -> None:
     pq.write_table(peers, tmp_path / "routing_peer_filtering.parquet")
     labels = tmp_path / "labels.csv"
     labels.write_text("asn,filtering,confidence,source\n1,all,1,a\n2,peers,1,a\n3,all,1,b\n")
-    args = ["rov-labels", "--labels", str(labels), "--lake", str(tmp_path), "--json"]
+    args = ["rov-labels", "--labels", str(labels), "--lake", str(tmp_path), "--format", "json"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
+    old = CliRunner().invoke(app, [*args[:-2], "--json", "--date", "2026-06-01"])  # old spelling
+    assert old.exit_code == 0 and json.loads(old.output) == doc, old.output
     assert (doc["snapshot"], doc["listed"], doc["compared"], doc["agree"]) == (
         "2026-06-01", 3, 2, 1)  # fmt: skip

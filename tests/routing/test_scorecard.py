@@ -153,3 +153,31 @@ def test_country_rollup() -> None:
     assert (fr["median"], fr["share_ready"]) == (50.0, 0.5)
     assert got[("FR", "coordination")]["share_ready"] == 0.5
     assert got[("DE", "irr")]["median"] == 0.0 and got[("DE", "irr")]["ases"] == 1
+
+
+def test_an_action_without_its_input_this_month_is_not_measured() -> None:
+    """Incidents loaded (none in the month) but no detection ran: not 100 %; stale VRPs: not
+    0 %. The counts behind them are null too, and the roll-up carries the reason."""
+    from dataclasses import replace
+
+    from nethealth.common.status import Judgement, Status
+
+    no_run = Judgement(Status.NOT_MEASURED, "no incident detection ran in 2025-06")
+    stale = Judgement(Status.NOT_COMPARABLE, "VRP snapshot 2025-05-01 is 30 days older")
+    inputs = replace(_inputs(), judgements={"filtering": no_run, "rpki": stale})
+    cards = scorecards(inputs, "2025-06")
+    for card in cards.to_pylist():
+        assert (card["filtering"], card["filtering_incidents"]) == (None, None)
+        assert (card["filtering_status"], card["filtering_reason"]) == (
+            "not measured", "no incident detection ran in 2025-06")  # fmt: skip
+        assert (card["rpki"], card["rpki_valid_share"], card["rpki_status"]) == (
+            None, None, "not comparable")  # fmt: skip
+        assert card["irr"] is not None and card["irr_status"] == "measured"
+    cc = pa.table({"asn": pa.array([65001, 65002, 65003], pa.uint32()), "cc": ["FR", "FR", "DE"]})
+    got = {
+        (r["cc"], r["action"]): r for r in country_rollup(cards, cc, inputs.judgements).to_pylist()
+    }
+    assert (got[("FR", "filtering")]["share_ready"], got[("FR", "filtering")]["status"]) == (
+        None, "not measured")  # fmt: skip
+    assert got[("FR", "rpki")]["reason"] == "VRP snapshot 2025-05-01 is 30 days older"
+    assert got[("FR", "irr")]["status"] == "measured"

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
+from nethealth.common.prefixes import parse_prefixes
 from nethealth.formats.vrp import vrp_table
-from nethealth.rpki.prefixes import parse_prefixes
 from nethealth.rpki.rov import NO_ORIGIN, VrpIndex, reason_text, state_text
 
 

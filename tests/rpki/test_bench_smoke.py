@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
-from benchmarks.bench_rov import generate, run_nethealth, run_radix
 
+from benchmarks.bench_rov import generate, run_nethealth, run_radix
+from nethealth.common.prefixes import format_prefixes
 from nethealth.formats.vrp import vrp_table
-from nethealth.rpki.prefixes import format_prefixes
 
 
 def test_engine_and_py_radix_agree_on_generated_tables() -> None:

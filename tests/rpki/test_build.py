@@ -12,6 +12,7 @@ import pytest
 from nethealth.lake.build import run_build
 from nethealth.lake.raw import RawStore
 from nethealth.rpki import build as rpki_build
+from nethealth.rpki import step as rpki_step
 from nethealth.rpki.config import rpki_config
 from nethealth.rpki.source import fetch, snapshot_of
 from nethealth.settings import Settings, load_settings
@@ -63,7 +64,7 @@ def test_fetch_over_http_then_build(
     assert prov.url == f"{base}/json/vrps.json" and not prov.simulated
     assert prov.upstream_modified is not None
 
-    outcomes = run_build([rpki_build.STEP], settings)
+    outcomes = run_build([rpki_step.RPKI], settings)
     assert [o.status for o in outcomes] == ["built"]
     table = pq.read_table(settings.lake_dir / "rpki_vrps.parquet")
     assert table.schema.equals(rpki_build.SCHEMA)
@@ -73,7 +74,7 @@ def test_fetch_over_http_then_build(
     ) == sorted((r["prefix"], r["maxLength"], r["asn"], r["ta"]) for r in raw)
     assert {str(d) for d in table["snapshot"].to_pylist()} == {"2023-07-27"}
     assert set(table["simulated"].to_pylist()) == {False}
-    assert run_build([rpki_build.STEP], settings)[0].status == "skipped"
+    assert run_build([rpki_step.RPKI], settings)[0].status == "skipped"
 
     # A SLURM file changes the step's fingerprint and its output.
     slurm = tmp_path / "local.json"
@@ -90,7 +91,7 @@ def test_fetch_over_http_then_build(
         )
     )
     settings = settings.model_copy(update={"rpki_slurm": str(slurm)})
-    assert run_build([rpki_build.STEP], settings)[0].status == "built"
+    assert run_build([rpki_step.RPKI], settings)[0].status == "built"
     table = pq.read_table(settings.lake_dir / "rpki_vrps.parquet")
     assert table.num_rows == len(raw) - 4
     assert not any(p.startswith("2001:200:") for p in table["prefix"].to_pylist())
@@ -106,7 +107,7 @@ def test_build_dedupes_and_marks_simulated(
     cfg = rpki_config(settings, vrp_url=(sim_dir / "vrps.csv").as_uri())
     got = fetch(settings, RawStore(settings.raw_dir), cfg)
     assert got.provenance.simulated
-    run_build([rpki_build.STEP], settings)
+    run_build([rpki_step.RPKI], settings)
     rows = pq.read_table(settings.lake_dir / "rpki_vrps.parquet").to_pylist()
     assert len(rows) == 1
     assert rows[0]["prefix"] == "12.34.56.0/24" and rows[0]["simulated"] is True
@@ -120,14 +121,14 @@ def test_a_broken_export_fails_the_step_and_keeps_the_old_dataset(
     src.write_bytes((shared_data / STAYRTR).read_bytes())
     store = RawStore(settings.raw_dir)
     fetch(settings, store, rpki_config(settings, vrp_url=src.as_uri()))
-    run_build([rpki_build.STEP], settings)
+    run_build([rpki_step.RPKI], settings)
     before = (settings.lake_dir / "rpki_vrps.parquet").read_bytes()
     src.write_text('{"metadata": {"buildtime": "2023-07-28T00:00:00Z"}, "roas": [{"asn": 1}]}')
     fetch(settings, store, rpki_config(settings, vrp_url=src.as_uri()))
     from nethealth.errors import InputError
 
     with pytest.raises(InputError, match="'prefix' member is missing"):
-        run_build([rpki_build.STEP], settings)
+        run_build([rpki_step.RPKI], settings)
     assert (settings.lake_dir / "rpki_vrps.parquet").read_bytes() == before
 
 

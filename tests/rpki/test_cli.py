@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from nethealth.errors import InputError
+from nethealth.errors import ConfigError, InputError
 from nethealth.rpki.cli import app
 from tests.mirror import serve_directory
 from tests.rpki.reference import rov_reference
@@ -153,3 +153,93 @@ def test_fetch_from_a_mirror(
     stored = tmp_path / "data/raw/rpki/2023-07-27/vrps.json"
     assert stored.read_bytes() == (site / "vrps.json").read_bytes()
     assert "rpki 2023-07-27 vrps.json" in got.stdout
+
+
+def _slurm(path: Path, filtered: int | None, asserted: tuple[int, str] | None) -> Path:
+    doc = {
+        "slurmVersion": 1,
+        "validationOutputFilters": {
+            "prefixFilters": [{"asn": filtered}] if filtered else [], "bgpsecFilters": []},
+        "locallyAddedAssertions": {
+            "prefixAssertions": [{"asn": asserted[0], "prefix": asserted[1]}] if asserted else [],
+            "bgpsecAssertions": []},
+    }  # fmt: skip
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_validate_output_formats_and_slurm_files_as_a_shell_gives_them(
+    tmp_path: Path, shared_data: Path, routes_file: Path
+) -> None:
+    vrps = str(shared_data / STAYRTR)
+    folder = tmp_path / "slurm"
+    folder.mkdir()
+    a = _slurm(folder / "a.json", 13335, None)
+    b = _slurm(folder / "b.json", None, (15169, "8.8.8.0/24"))
+    base = ["validate", "--vrps", vrps, "--routes", str(routes_file)]
+    outputs = {}
+    for name, args in {
+        "repeated": ["--slurm", str(a), "--slurm", str(b)],
+        "expanded": ["--slurm", str(a), str(b)],  # `--slurm slurm/*.json` after the shell
+        "glob": ["--slurm", str(folder / "*.json")],
+        "directory": ["--slurm", str(folder)],
+    }.items():
+        got = CliRunner().invoke(app, [*base, *args])
+        assert got.exit_code == 0, (name, got.output)
+        outputs[name] = got.stdout
+    assert len(set(outputs.values())) == 1
+    rows = list(csv.DictReader(io.StringIO(outputs["repeated"])))
+    states = {r["prefix"]: r["state"] for r in rows}
+    assert states["1.0.0.0/24"] == "not-found" and states["8.8.8.0/24"] == "valid"
+    # the same rows as JSON objects, origins as numbers (null: no single origin)
+    got = CliRunner().invoke(app, [*base, "--slurm", str(folder), "--format", "json"])
+    assert got.exit_code == 0, got.output
+    doc = json.loads(got.stdout)
+    assert [(d["prefix"], d["state"], d["reason"]) for d in doc] == [
+        (r["prefix"], r["state"], r["reason"]) for r in rows]  # fmt: skip
+    assert [d["origin_asn"] for d in doc] == [int(r["origin_asn"]) if r["origin_asn"] else None
+                                              for r in rows]  # fmt: skip
+
+
+def test_summary_json_and_the_old_format_option(shared_data: Path) -> None:
+    vrps = str(shared_data / STAYRTR)
+    table = CliRunner().invoke(app, ["summary", "--vrps", vrps])
+    doc = json.loads(
+        CliRunner().invoke(app, ["summary", "--vrps", vrps, "--format", "json"]).stdout
+    )
+    assert doc["format"] == "rpki-client-json" and doc["generated"].startswith("2023-07-27")
+    raw = json.loads((shared_data / STAYRTR).read_text())["roas"]
+    assert doc["vrps"] == len(raw) and doc["router_keys"] == 3
+    assert sum(t["ipv4"] + t["ipv6"] for t in doc["trust_anchors"]) == len(raw)
+    for t in doc["trust_anchors"]:
+        assert t["ipv4"] == sum(r["ta"] == t["ta"] and ":" not in r["prefix"] for r in raw)
+        assert t["ta"] in table.stdout
+    # `--format auto` meant the VRP file's format before --format meant the output's
+    old = CliRunner().invoke(app, ["summary", "--vrps", vrps, "--format", "auto"])
+    assert old.exit_code == 0 and old.stdout == table.stdout
+    wrong = CliRunner().invoke(app, ["summary", "--vrps", vrps, "--vrps-format", "csv"])
+    assert isinstance(wrong.exception, InputError)  # a JSON export read as CSV
+    bad = CliRunner().invoke(app, ["summary", "--vrps", vrps, "--format", "xml"])
+    assert isinstance(bad.exception, ConfigError) and "--vrps-format" in (bad.exception.hint or "")
+
+
+def test_fetch_is_an_alias_of_nethealth_fetch_rpki(
+    tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nethealth.cli import app as nethealth
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "vrps.json").write_bytes((shared_data / STAYRTR).read_bytes())
+    stored = "raw/rpki/2023-07-27/vrps.json"
+    with serve_directory(site) as (base, requests):
+        for i, args in enumerate((["rpki", "fetch", "--base-url"], ["rpki", "fetch", "--url"],
+                                  ["fetch", "rpki", "--base-url"])):  # fmt: skip
+            data = tmp_path / f"data{i}"
+            got = CliRunner().invoke(nethealth, ["--data-dir", str(data), *args,
+                                                 f"{base}/vrps.json"])  # fmt: skip
+            assert got.exit_code == 0, (args, got.output)
+            assert (data / stored).read_bytes() == (site / "vrps.json").read_bytes()
+    assert requests == ["/vrps.json"] * 3
+    text = " ".join(CliRunner().invoke(app, ["fetch", "--help"]).output.split())
+    assert "Alias of `nethealth fetch rpki`" in text and "--url" not in text

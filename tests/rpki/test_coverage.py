@@ -9,13 +9,13 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from nethealth.common.prefixes import parse_prefixes
 from nethealth.rpki.coverage import (
     coverage_by_asn,
     coverage_tables,
     route_states,
     union_space,
 )
-from nethealth.rpki.prefixes import parse_prefixes
 from tests.rpki.helpers import table_of
 
 VRPS = [
@@ -199,7 +199,7 @@ def test_union_space_against_ipaddress_collapse() -> None:
 
 
 def test_routes_from_decoded_bgp_elements() -> None:
-    schema = pytest.importorskip("nethealth.bgp.schema", reason="the BGP decoder is absent")
+    schema = pytest.importorskip("nethealth.formats.mrt_schema", reason="the BGP decoder is absent")
     base: dict[str, Any] = {
         "collector": "rrc00",
         "record_type": "TABLE_DUMP2",

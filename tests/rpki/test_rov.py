@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nethealth.rpki.prefixes import parse_prefixes
+from nethealth.common.prefixes import parse_prefixes
 from nethealth.rpki.rov import VrpIndex
 from tests.rpki.helpers import table_of, validate
 from tests.rpki.reference import rov_reference

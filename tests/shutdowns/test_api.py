@@ -11,15 +11,14 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from nethealth.api.app import create_app
+from nethealth.server.app import create_app
 from nethealth.settings import Settings
 from nethealth.shutdowns.api import router
-from nethealth.shutdowns.config import ShutdownSettings
 from nethealth.shutdowns.importer import import_file
 from nethealth.shutdowns.store import ShutdownStore
+from tests.apps import router_app
 from tests.shutdowns.test_store import EVENT
 
 TOKEN = "alice-token-0123456789abcdef"
@@ -29,9 +28,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 @pytest.fixture
 def client(settings: Settings, small_sheet: Path) -> Iterator[TestClient]:
     import_file(settings, small_sheet)
-    app = create_app(settings)
-    app.include_router(router)
-    app.state.shutdown_settings = ShutdownSettings(curators={TOKEN: "alice"})
+    app = create_app(settings.model_copy(update={"shutdowns_curators": f"alice={TOKEN}"}))
     with TestClient(app) as c:
         yield c
 
@@ -117,7 +114,7 @@ def test_detail_and_404(client: TestClient, settings: Settings) -> None:
     _error(client.get("/api/v1/shutdowns/log", params={"event_id": "an-nope"}), 404)
 
 
-def test_writes_need_a_curator_token(client: TestClient) -> None:
+def test_writes_need_a_curator_token(client: TestClient, settings: Settings) -> None:
     resp = client.post("/api/v1/shutdowns", json={"fields": EVENT})
     assert _error(resp, 401)["code"] == "unauthorized"
     assert resp.headers["WWW-Authenticate"].startswith("Bearer")
@@ -130,8 +127,11 @@ def test_writes_need_a_curator_token(client: TestClient) -> None:
     _error(client.post("/api/v1/shutdowns", json={"fields": EVENT}, headers=_auth("wrong")), 403)
     _error(client.patch("/api/v1/shutdowns/an-x", json={"fields": {}}, headers=_auth("no")), 403)
     _error(client.post("/api/v1/shutdowns/an-x/retract", json={"reason": "x"}), 401)
-    client.app.state.shutdown_settings = ShutdownSettings()  # type: ignore[attr-defined]
-    body = _error(client.post("/api/v1/shutdowns", json={"fields": EVENT}, headers=_auth()), 403)
+    # A server without curators: the same token is refused, and the message says why.
+    with TestClient(router_app(router, settings=settings)) as closed:
+        body = _error(
+            closed.post("/api/v1/shutdowns", json={"fields": EVENT}, headers=_auth()), 403
+        )
     assert "closed" in str(body["message"])
 
 
@@ -202,7 +202,8 @@ def test_atom_feed_is_valid_atom(client: TestClient) -> None:
         assert entry.find(f"{ATOM}link[@rel='alternate']") is not None
         datetime.fromisoformat(entry.findtext(f"{ATOM}updated", "").replace("Z", "+00:00"))
         ids.append(entry.findtext(f"{ATOM}id"))
-    assert len(set(ids)) == 10 and all(str(i).startswith("http://testserver/") for i in ids)
+    # Absolute ids from the configured public URL (default: the served address), never Host.
+    assert len(set(ids)) == 10 and all(str(i).startswith("http://127.0.0.1:8000/") for i in ids)
     # The newest addition comes first, and a generic feed reader agrees.
     parsed = feedparser.parse(resp.content)
     assert not parsed.bozo and parsed.version == "atom10"
@@ -210,10 +211,8 @@ def test_atom_feed_is_valid_atom(client: TestClient) -> None:
     assert parsed.entries[0].title.startswith("India: shutdown (local), 2024-02-01")
 
 
-def test_the_router_alone_renders_its_own_errors(settings: Settings) -> None:
-    app = FastAPI()
-    app.state.settings = settings
-    app.include_router(router)
+def test_the_router_raises_typed_errors_the_one_handler_renders(settings: Settings) -> None:
+    app = router_app(router, settings=settings)
     with TestClient(app) as c:
         _error(c.get("/api/v1/shutdowns/an-nope"), 404)
         _error(c.get("/api/v1/shutdowns", params={"type": "outage"}), 400)

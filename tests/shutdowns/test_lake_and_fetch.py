@@ -14,7 +14,7 @@ from nethealth.settings import Settings
 from nethealth.shutdowns.curation import add_event, retract_event
 from nethealth.shutdowns.fetch import fetch_and_import
 from nethealth.shutdowns.importer import import_file
-from nethealth.shutdowns.lake import STEPS
+from nethealth.shutdowns.step import STEPS
 from nethealth.shutdowns.store import ShutdownStore
 from tests.mirror import serve_directory
 from tests.shutdowns.test_store import EVENT
@@ -55,9 +55,9 @@ def test_fetch_from_the_publishers_export(
     shutil.copyfile(small_sheet, site / SHEET_PATH)
     with serve_directory(site) as (base, requests):
         url = f"{base}/{SHEET_PATH}?format=csv&gid=0"
-        report = fetch_and_import(settings, url=url)
-        assert report.created == 40
-        again = fetch_and_import(settings, url=url)
+        raw, report = fetch_and_import(settings, url=url)
+        assert report.created == 40 and raw.path.is_file()
+        _raw, again = fetch_and_import(settings, url=url)
         assert not again.changed
         with pytest.raises(FetchError, match="404"):
             fetch_and_import(settings, url=f"{base}/nothing/here")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pycountry
 
 from nethealth.economics import worldbank
-from nethealth.economics.wdi import GDP, GDP_PER_CAPITA, INDICATORS, INTERNET, POPULATION
+from nethealth.formats.wdi import GDP, GDP_PER_CAPITA, INDICATORS, INTERNET, POPULATION
 from nethealth.settings import Settings
 from nethealth.sim.config import SimResult
 from nethealth.sim.world import build_world

@@ -143,3 +143,51 @@ def test_parser_rejects_unknown_type_and_bad_value() -> None:
     assert (
         ok.records[0].cc == "NL" and ok.records[0].value == 2 and ok.records[0].status == "assigned"
     )
+
+
+@pytest.mark.shared
+def test_a_cut_file_in_force_makes_the_counts_not_measured(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    """ARIN's file cut short (its header still announces 300 records): the rir step records
+    why in `rir_files`, and the country counts of the dates it is in force are not measured
+    (a zero or a small count would be wrong), naming the file; the other dates stay measured."""
+    from nethealth.areas import get_source
+    from nethealth.infrastructure.indicators import ASNS_REGISTERED
+    from nethealth.lake.build import run_build
+    from nethealth.settings import load_settings
+    from nethealth.sources import countries
+    from nethealth.sources.base import LoadOptions
+    from nethealth.sources.load import load_files
+
+    settings = load_settings(data_dir=tmp_path / "data")
+    root = shared_data / "rir" / "delegated-extended-truncated"
+    load_files(
+        settings, get_source("rir"), [root / r for r in rir.RIRS]
+    )  # complete: 2019-09-06..09
+    lines = (root / "arin").read_text().splitlines()
+    cut = tmp_path / "arin-cut"
+    cut.write_text("\n".join(lines[:-40]).replace("|20190908|-0400", "|20190920|-0400") + "\n")
+    load_files(
+        settings, get_source("rir"), [cut], LoadOptions(lenient=True)
+    )  # a later, cut download
+    assert [o.status for o in run_build([countries.STEP, rir.STEP], settings)] == ["built"] * 2
+    con = duckdb.connect()
+    for name in ("countries", "rir_delegations", "rir_files"):
+        path = str(settings.lake_dir / f"{name}.parquet")
+        con.read_parquet(path).create_view(name)
+    problems = con.sql(
+        "SELECT registry, snapshot, problem FROM rir_files WHERE problem IS NOT NULL"
+    )
+    assert problems.fetchall() == [(
+        "arin", date(2019, 9, 20),
+        "the arin file is incomplete: its header announces 300 records, 260 are present",
+    )]  # fmt: skip
+    t = ASNS_REGISTERED.compute(con).to_pylist()
+    us = {r["date"]: r for r in t if r["country"] == "US"}
+    assert us[date(2019, 9, 9)]["status"] == "measured" and us[date(2019, 9, 9)]["value"] > 0
+    cut_day = us[date(2019, 9, 20)]
+    assert cut_day["value"] is None and cut_day["status"] == "not measured"
+    assert (
+        "RIR delegation file of arin 2019-09-20: the arin file is incomplete" in cut_day["reason"]
+    )

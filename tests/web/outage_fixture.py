@@ -54,8 +54,9 @@ def build_outages(tmp: Path, served: Settings) -> OutageFixture:
     local = work.model_copy(
         update={"rir_base_urls": {r: (mirror / "rir" / r).as_uri() for r in rir.RIRS}}
     )
-    day = date.fromisoformat(json.loads((sim / "sim.json").read_text())["snapshots"][-1])
-    rir.fetch(local, RawStore(work.raw_dir), day=day)
+    # every day's RIR files: the country map of a window is the one in force then (as-of rule)
+    for snap in json.loads((sim / "sim.json").read_text())["snapshots"]:
+        rir.fetch(local, RawStore(work.raw_dir), day=date.fromisoformat(snap))
     run_build([rir.STEP], work)
     shutil.copy(served.lake_dir / "shutdowns.parquet", work.lake_dir / "shutdowns.parquet")
     national = _label(sim)

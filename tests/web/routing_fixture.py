@@ -89,9 +89,10 @@ def build_routing(tmp: Path, out: Path) -> RoutingFixture:
             t.append_column("simulated", pa.array([True] * t.num_rows)), out / f"{name}.parquet"
         )
     # The monthly scorecards as the `routing_scorecards` step writes them.
-    cards, rollup = scorecard.month_tables(out, "2025-06", True)
+    cards, rollup, inputs = scorecard.month_tables(out, "2025-06", True)
     pq.write_table(cards, out / f"{scorecard.SCORECARDS}.parquet")
     pq.write_table(rollup, out / f"{scorecard.COUNTRY_ROLLUPS}.parquet")
+    pq.write_table(inputs, out / f"{scorecard.INPUTS}.parquet")
     return _describe(out, cc, tuple(ribs), tuple(updates))
 
 

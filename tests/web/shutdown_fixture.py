@@ -15,12 +15,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from nethealth.economics import worldbank
-from nethealth.economics.wdi import GDP, INTERNET, POPULATION
+from nethealth.formats.wdi import GDP, INTERNET, POPULATION
 from nethealth.lake.build import run_build
 from nethealth.settings import Settings
-from nethealth.shutdowns import lake as shutdown_lake
 from nethealth.shutdowns.curation import add_event, edit_event, retract_event
+from nethealth.shutdowns.events import event_index
 from nethealth.shutdowns.importer import import_file
+from nethealth.shutdowns.step import STEPS
 from nethealth.shutdowns.store import ShutdownStore
 from nethealth.sim.shutdowns import COLUMNS
 from nethealth.sources.download import SIM_MARKER
@@ -57,6 +58,7 @@ def _days_ago(n: int) -> date:
     return TODAY - timedelta(days=n)
 
 
+BLOCK_YEAR = TODAY.year - 1  # an Iraqi block listed in two count years, still ongoing
 RECENT_IN = _days_ago(40)  # published, local, in the last 12 months
 RECENT_ET = _days_ago(100)  # simulated, national, in the last 12 months
 ONGOING_KE = _days_ago(10)  # curated, still running
@@ -76,6 +78,22 @@ PUBLISHED = [
          area_name="Baghdad", affected_network="Mobile", ordered_by="Executive government",
          actual_cause="Exam cheating", info_source_link="https://news.example/iq/1",
          region="MENA", count_year="2018"),
+    # One event, two records: a national Facebook block listed in both years it ran.
+    *(
+        _row(start_date=f"{BLOCK_YEAR}-03-01", country="Iraq", geo_scope=NATIONWIDE,
+             area_name="Nationwide", affected_network="Broadband, Mobile",
+             shutdown_extent="Service-based", facebook_affected="Yes", shutdown_status="Ongoing",
+             ordered_by="Executive government", info_source_link="https://news.example/iq/2",
+             region="MENA", count_year=str(year))
+        for year in (BLOCK_YEAR, BLOCK_YEAR + 1)
+    ),
+    # One event, two records, last listed as ongoing in 2017: its status is unknown since.
+    *(
+        _row(start_date="2016-06-12", country="Pakistan", geo_scope=CITY, area_name="Wana",
+             affected_network="Mobile", shutdown_status="Ongoing", ordered_by="Local government",
+             info_source_link="https://news.example/pk/1", region="APAC", count_year=str(year))
+        for year in (2016, 2017)
+    ),
 ]  # fmt: skip
 SIMULATED = [
     _row(start_date=RECENT_ET.isoformat(), end_date=(RECENT_ET + timedelta(days=5)).isoformat(),
@@ -94,6 +112,10 @@ class ShutdownFixture:
     retracted: str  # Kenya 2020, withdrawn
     national_in: str  # India 2019, published, with a cost estimate
     simulated_et: str  # Ethiopia, from a simulator's sheet
+    block_iq: tuple[str, str]  # Iraq's block: its records of BLOCK_YEAR and the year after
+    stale_pk: tuple[str, str]  # Pakistan's Wana shutdown: its records of 2016 and 2017
+    block_event: str  # the distinct event of Iraq's block
+    stale_event: str  # the distinct event of Wana's shutdown
 
 
 def _write_sheet(path: Path, rows: list[dict[str, str]]) -> Path:
@@ -167,10 +189,22 @@ def build_shutdown_lake(work: Path) -> ShutdownFixture:
     import_file(settings, sim_dir / "accessnow" / f"stop_{snapshot}.csv")
     ongoing, edited, retracted = _curate(settings)
     _fetch_world_bank(settings, work)
-    run_build(shutdown_lake.STEPS, settings)
+    run_build(STEPS, settings)
     build_fixture_lake(settings)  # countries, indicator values and the catalog over everything
-    events = ShutdownStore.for_settings(settings).state().events.values()
+    state = ShutdownStore.for_settings(settings).state()
+    events = state.events.values()
     by_start = {str(ev.fields.get("start_date")): ev.event_id for ev in events}
+
+    def by_year(start: str) -> tuple[str, str]:
+        found = sorted(
+            (ev.fields["year"], ev.event_id)
+            for ev in events
+            if ev.fields.get("start_date") == start
+        )
+        return found[0][1], found[1][1]
+
+    block, stale = by_year(f"{BLOCK_YEAR}-03-01"), by_year("2016-06-12")
+    index = event_index(state)
     return ShutdownFixture(
         settings=settings,
         ongoing=ongoing,
@@ -178,4 +212,8 @@ def build_shutdown_lake(work: Path) -> ShutdownFixture:
         retracted=retracted,
         national_in=by_start["2019-08-05"],
         simulated_et=by_start[RECENT_ET.isoformat()],
+        block_iq=block,
+        stale_pk=stale,
+        block_event=index.by_record[block[0]].event_id,
+        stale_event=index.by_record[stale[0]].event_id,
     )

@@ -37,6 +37,10 @@ PAGES = {
     "shutdown-ongoing": "/shutdowns/{ongoing}",
     "shutdown-retracted": "/shutdowns/{retracted}",
     "shutdown-simulated": "/shutdowns/{simulated_et}",
+    "shutdowns-records": "/shutdowns?unit=records&country=IQ",
+    "shutdown-record-of-a-longer-event": "/shutdowns/{block_first}",
+    "shutdown-event": "/shutdowns/events/{block_event}",
+    "shutdown-event-status-unknown": "/shutdowns/events/{stale_event}",
     "not-found": "/country/XX",
     "shutdown-not-found": "/shutdowns/an-0000",
     "asn-with-invalids": "/asn/{asn_invalid}",
@@ -78,6 +82,9 @@ def _path(name: str, fx: ShutdownFixture, rf: RoutingFixture) -> str:
         ongoing=fx.ongoing,
         retracted=fx.retracted,
         simulated_et=fx.simulated_et,
+        block_first=fx.block_iq[0],
+        block_event=fx.block_event,
+        stale_event=fx.stale_event,
         **_outage_ids(fx),
     )
 
@@ -259,7 +266,7 @@ def test_shutdown_tracker_works_without_javascript(
         page.goto(live_server.url + "/")
         page.click('.site-nav a:text-is("Shutdowns")')
         page.wait_for_url("**/shutdowns")
-        assert page.locator("#events tbody tr").count() == 6
+        assert page.locator("#events tbody tr").count() == 8  # distinct events
         # The plain GET form filters without any script.
         page.select_option("#f-country", "IN")
         page.select_option("#f-type", "shutdown")
@@ -278,11 +285,19 @@ def test_shutdown_tracker_works_without_javascript(
         page.click("nav.pagination >> text=Next")
         page.wait_for_url("**page=2**")
         assert page.locator('nav.pagination a[aria-current="page"]').inner_text().endswith("2")
-        # A row opens its event page; its country links to the country page.
+        # A row opens its event's page, which lists its records; a record's page names it.
+        page.goto(live_server.url + "/shutdowns?country=IQ&type=service-blocking")
+        page.click(f'#events tbody th a[href="/shutdowns/events/{shutdown_lake.block_event}"]')
+        page.wait_for_url(f"**/shutdowns/events/{shutdown_lake.block_event}")
+        assert page.locator("#records tbody tr").count() == 2
+        page.click(f'#records a[href="/shutdowns/{shutdown_lake.block_iq[0]}"]')
+        page.wait_for_url(f"**/shutdowns/{shutdown_lake.block_iq[0]}")
+        assert page.locator("#event-cost").count() == 1
+        # The country link of an event's page leads to the country page.
         page.goto(live_server.url + "/shutdowns?country=IN&year=2019")
         page.click("#events tbody th a")
-        page.wait_for_url(f"**/shutdowns/{shutdown_lake.national_in}")
-        assert "India, 2019-08-05" in page.locator("h1").inner_text()
+        page.wait_for_url("**/shutdowns/events/ev-*")
+        assert "India, since 2019-08-05" in page.locator("h1").inner_text()
         page.click('#where a:text-is("India")')
         page.wait_for_url("**/country/IN")
         assert page.locator("#shutdowns .timeline-events li").count() == 2
@@ -291,8 +306,8 @@ def test_shutdown_tracker_works_without_javascript(
         page.select_option("#indicator", "shutdowns-12m")
         page.click("text=Show on map")
         page.wait_for_url("**indicator=shutdowns-12m**")
-        assert page.locator("svg.worldmap g.highlights path").count() == 2
-        assert page.locator("#data tbody tr").count() == 3
+        assert page.locator("svg.worldmap g.highlights path").count() == 4  # KE, IQ
+        assert page.locator("#data tbody tr").count() == 4
     finally:
         context.close()
 

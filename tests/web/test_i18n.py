@@ -11,10 +11,11 @@ import pytest
 from babel.messages.catalog import Catalog, Message
 from fastapi.testclient import TestClient
 
-from nethealth.api.models import ErrorDetail
 from nethealth.settings import Settings
-from nethealth.web import i18n, render
-from nethealth.web.formatting import fmt_number, formatters
+from nethealth.ui import i18n
+from nethealth.ui.formatting import fmt_number
+from nethealth.ui.models import ErrorDetail
+from nethealth.web import render
 from tests.api.conftest import fixture_app
 from tests.web.conftest import LiveServer
 from tests.web.test_browser import _axe_violations
@@ -152,7 +153,7 @@ def test_switcher_keeps_path_and_query() -> None:
 
 
 def test_number_formatting_per_locale() -> None:
-    en, fr, es = formatters("en"), formatters("fr"), formatters("es")
+    en, fr, es = i18n.filters("en"), i18n.filters("fr"), i18n.filters("es")
     assert en.number is fmt_number  # English pages read exactly as before
     assert (fr.number(12345.6), es.number(12345.6)) == ("12\u202f346", "12.346")
     assert (fr.number(3.14159), es.number(0.012345)) == ("3,14", "0,0123")
@@ -260,7 +261,8 @@ def test_untranslated_template_marks_its_main_english(web: TestClient) -> None:
 def test_every_page_template_is_translated() -> None:
     pages = {"about.html", "asn.html", "country.html", "error.html", "home.html",
              "incident.html", "methodology.html", "outage.html", "outages.html",
-             "routing_incidents.html", "shutdown.html", "shutdowns.html"}  # fmt: skip
+             "routing_incidents.html", "shutdown.html", "shutdown_event.html",
+             "shutdowns.html"}  # fmt: skip
     assert pages <= render.TRANSLATED
 
 

@@ -9,18 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from nethealth.web.charts import NARROW, WIDE, Point, date_ticks, line_chart, nice_ticks, summarise
-from nethealth.web.formatting import fmt_change, fmt_number, fmt_value
-from nethealth.web.map import (
-    PALETTE,
-    build_outline,
-    class_for,
-    classify,
-    decode_arcs,
-    load_outline,
-    quantile_breaks,
-    split_antimeridian,
-)
+from nethealth.ui.charts import NARROW, WIDE, Point, date_ticks, line_chart, nice_ticks, summarise
+from nethealth.ui.formatting import fmt_change, fmt_number, fmt_value
+from nethealth.ui.map_classes import PALETTE, class_for, classify, quantile_breaks
+from nethealth.web.map import build_outline, decode_arcs, load_outline, split_antimeridian
 from tests.api.conftest import ASSETS
 
 ATLAS = ASSETS / "world-atlas" / "countries-110m.json"

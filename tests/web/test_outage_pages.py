@@ -121,7 +121,7 @@ def test_country_section_and_map_layer(
 
 
 def test_outage_cost_view_formats_the_api_estimate() -> None:
-    from nethealth.web.formatting import fmt_usd
+    from nethealth.ui.formatting import fmt_usd
     from nethealth.web.outage_views import outage_cost
 
     api = {"low_usd": 1.0e6, "central_usd": 2.5e6, "high_usd": 4.0e6,

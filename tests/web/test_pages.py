@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
-from nethealth.api.app import create_app
-from nethealth.indicators.registry import all_indicators
+from nethealth.areas import all_indicators
+from nethealth.server.app import create_app
 from nethealth.web.render import code_spans
 from tests.api.conftest import ASSETS
 from tests.api.fixture_lake import IPV6, IXPS, PROVENANCE, make_settings
@@ -100,7 +100,8 @@ def test_home_map_and_table_show_the_same_data(client: TestClient) -> None:
     assert nl["aria-label"] == f"Netherlands: {row['value_text']} ({row['date']})"
     # Countries without data are linked too, and say so; their fill is the hatched pattern.
     assert any(a.get("aria-label") == "Antarctica: no data" for a in map_links) is False
-    assert 'aria-label="Korea, Democratic People&#39;s Republic of: no data"' in html
+    # ... and name why (a country with no row at all was not measured)
+    assert 'aria-label="Korea, Democratic People&#39;s Republic of: no data, not measured"' in html
     assert 'fill="url(#nodata)"' in html
     # The legend explains every class and the no-data pattern.
     for cls in data["legend"]:

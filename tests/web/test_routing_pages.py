@@ -7,14 +7,15 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from nethealth.web import routing_views
+from nethealth.routing import page_views, query
 from tests.api.conftest import ASSETS, fixture_app
 from tests.api.fixture_lake import build_fixture_lake, make_settings
 from tests.web.routing_fixture import RoutingFixture, build_routing
@@ -101,7 +102,7 @@ def test_asn_scorecard_is_real_or_says_it_is_missing(
 def test_asn_prefixes_are_paginated(
     client: TestClient, fx: RoutingFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(routing_views, "PREFIX_PAGE", 20)
+    monkeypatch.setattr(page_views, "PREFIX_PAGE", 20)
     api = client.get(f"/api/v1/routing/asns/{fx.asn_many}").json()["prefixes"]
     assert len(api) > 20
     seen: list[str] = []
@@ -142,7 +143,10 @@ def test_incident_list_filters_match_the_api(client: TestClient, fx: RoutingFixt
     for kind in fx.incident_types:
         api = client.get(f"/api/v1/routing/incidents?type={kind}").json()["incidents"]
         twin = client.get(f"/routing/incidents.json?type={kind}").json()
-        assert [i["id"] for i in twin["incidents"]] == [i["id"] for i in reversed(api)]
+        # one order for both: newest first, ties by id
+        assert [i["id"] for i in twin["incidents"]] == [i["id"] for i in api]
+        by_id = sorted(api, key=lambda i: i["id"])
+        assert api == sorted(by_id, key=lambda i: datetime.fromisoformat(i["start"]), reverse=True)
         assert twin["total"] == len(api) and 0 < len(api) < len(everything)
     culprit = everything[0]["culprit_asn"]
     api = client.get(f"/api/v1/routing/incidents?asn={culprit}").json()["incidents"]
@@ -197,7 +201,7 @@ def test_incident_page_pairs_peers_with_paths(client: TestClient, fx: RoutingFix
     assert twin["peer_count"] == n and twin["peer_count_is_lower_bound"] is False
     assert f"Seen by {n} collector peer" in html
     assert "Seen by 0" not in html
-    assert twin["explanation"] in html
+    assert twin["explanation"] in unescape(html)  # a victim's name: &#39;s in the HTML
     assert "ongoing" in html if api["end"] is None else api["end"][:16].replace("T", " ") in html
 
 
@@ -232,3 +236,128 @@ def test_pages_without_routing_data(tmp_path: Path) -> None:
         assert c.get("/routing/incidents").status_code == 503
         assert c.get("/asn/64500").status_code == 503
         assert c.get("/country/NL.json").json()["routing"] is None
+
+
+QUERIES = ("asn_routes", "asn_prefixes", "asn_incidents", "country_rov", "country_rollup",
+           "incidents", "incident")  # fmt: skip
+
+
+def test_api_and_pages_answer_from_the_same_query_functions(
+    client: TestClient, fx: RoutingFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API and the pages used to read the routing datasets separately (and disagreed: every
+    snapshot vs the latest, oldest vs newest first); both now call `routing.query`, and get
+    the same rows for the same question."""
+    calls: list[tuple[str, tuple[Any, ...], Any]] = []
+    for name in QUERIES:
+        real = getattr(query, name)
+
+        def spy(lake: Any, *args: Any, _real: Any = real, _name: str = name, **kw: Any) -> Any:
+            got = _real(lake, *args, **kw)
+            calls.append((_name, (*args, *kw.values()), got))
+            return got
+
+        monkeypatch.setattr(query, name, spy)
+
+    def made(url: str) -> dict[str, tuple[tuple[Any, ...], Any]]:
+        calls.clear()
+        assert client.get(url).status_code == 200, url
+        return {n: (a, r) for n, a, r in calls}
+
+    api = made(f"/api/v1/routing/asns/{fx.asn_invalid}")
+    twin = made(f"/asn/{fx.asn_invalid}.json")
+    assert {"asn_routes", "asn_prefixes", "asn_incidents"} <= api.keys() & twin.keys()
+    assert api["asn_routes"][1] == twin["asn_routes"][1]  # same snapshot, rows, route count
+    assert api["asn_routes"][1].snapshot is not None
+    # the page shows a page of the API's prefix list, in the API's order
+    assert twin["asn_prefixes"][1] == api["asn_prefixes"][1][: len(twin["asn_prefixes"][1])]
+    assert [r["id"] for r in twin["asn_incidents"][1]] == [
+        r["id"] for r in api["asn_incidents"][1]][: len(twin["asn_incidents"][1])]  # fmt: skip
+
+    kind = fx.incident_types[0]
+    api = made(f"/api/v1/routing/incidents?type={kind}")
+    twin = made(f"/routing/incidents.json?type={kind}")
+    assert api["incidents"][0][0] == twin["incidents"][0][0]  # one IncidentQuery
+    assert api["incidents"][1] == twin["incidents"][1]
+
+    api = made(f"/api/v1/routing/incidents/{fx.incident}")
+    twin = made(f"/routing/incidents/{fx.incident}.json")
+    assert api["incident"] == twin["incident"]
+
+    api = made(f"/api/v1/routing/countries/{fx.cc}")
+    twin = made(f"/country/{fx.cc}.json")
+    assert api["country_rov"][0][0] == twin["country_rov"][0][0] == fx.cc
+    assert api["country_rov"][1] == twin["country_rov"][1] and api["country_rov"][1].rov
+    api = made(f"/api/v1/routing/countries/{fx.cc}/scorecard")
+    assert api["country_rollup"][1] == twin["country_rollup"][1] and api["country_rollup"][1]
+
+
+def test_one_rib_snapshot_per_answer(fx: RoutingFixture, tmp_path: Path) -> None:
+    """With two RIB snapshots in the lake, the API and the AS page's twin give the latest; the
+    API's `date` picks the snapshot on or before a day (it used to give every snapshot's rows)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from nethealth.routing import api, pages
+    from nethealth.web.compose import page_routers
+    from tests.api.fixture_lake import make_settings
+    from tests.apps import router_app
+    from tests.conftest import ASSETS
+
+    settings = make_settings(tmp_path / "data", ASSETS)
+    settings.lake_dir.mkdir(parents=True)
+    earlier = date(2025, 5, 1)
+    for name in ("routing_rov_asn", "routing_rov_country", "routing_route_states"):
+        now = pq.read_table(fx.root / f"{name}.parquet")
+        before = now.set_column(now.schema.get_field_index("snapshot"), "snapshot",
+                                pa.array([earlier] * now.num_rows, pa.date32()))  # fmt: skip
+        if "invalid" in now.column_names:  # the earlier snapshot: no invalid route
+            before = before.set_column(before.schema.get_field_index("invalid"), "invalid",
+                                       pc.multiply(before["invalid"], 0))  # fmt: skip
+        pq.write_table(pa.concat_tables([before, now]), settings.lake_dir / f"{name}.parquet")
+    client = TestClient(router_app(api.router, *page_routers(pages.PAGES), settings=settings))
+    asn = fx.asn_invalid
+    latest = client.get(f"/api/v1/routing/asns/{asn}").json()
+    assert {r["snapshot"] for r in latest["rov"]} == {"2025-06-01"}
+    assert len(latest["rov"]) == len({r["af"] for r in latest["rov"]})  # one row per family
+    assert {p["snapshot"] for p in latest["prefixes"]} == {"2025-06-01"}
+    twin = client.get(f"/asn/{asn}.json").json()
+    assert twin["snapshot"] == "2025-06-01"
+    assert {s["state"]: s["routes"] for s in twin["states"]}["invalid"] == sum(
+        r["invalid"] for r in latest["rov"]) > 0  # fmt: skip
+    old = client.get(f"/api/v1/routing/asns/{asn}?date=2025-05-31").json()
+    assert {r["snapshot"] for r in old["rov"]} == {"2025-05-01"}
+    assert sum(r["invalid"] for r in old["rov"]) == 0
+    country = client.get(f"/api/v1/routing/countries/{fx.cc}?date=2025-05-01").json()
+    assert {r["snapshot"] for r in country["rov"]} == {"2025-05-01"}
+    none = client.get(f"/api/v1/routing/asns/{asn}?date=2025-04-30")
+    assert none.status_code == 404
+    assert none.json()["error"]["message"] == "no RIB snapshot on or before 2025-04-30"
+
+
+def test_api_csv_is_the_json_rows(client: TestClient) -> None:
+    """CSV as every CSV of the API (docs/api.md, Formats): a download, `true`/`false`, ISO
+    times, a list as a JSON array in one cell; chosen by `format=csv` or `Accept: text/csv`."""
+    import csv as csv_module
+    import io
+    import json
+
+    listing = client.get("/api/v1/routing/incidents").json()["incidents"]
+    got = client.get("/api/v1/routing/incidents?format=csv")
+    assert got.headers["content-type"] == "text/csv; charset=utf-8"
+    assert got.headers["content-disposition"] == (
+        'attachment; filename="nethealth-routing-incidents.csv"')  # fmt: skip
+    assert client.get("/api/v1/routing/incidents", headers={"Accept": "text/csv"}).text == got.text
+    rows = list(csv_module.DictReader(io.StringIO(got.text)))
+    assert [r["id"] for r in rows] == [i["id"] for i in listing]
+    for r, i in zip(rows, listing, strict=True):
+        assert r["ongoing"] == ("true" if i["ongoing"] else "false")
+        assert r["start"] == i["start"] and r["end"] == (i["end"] or "")
+        assert json.loads(r["peers"]) == i["peers"] and json.loads(r["sightings"]) == i["sightings"]
+        assert json.loads(r["victim_asns"]) == i["victim_asns"]
+    assert client.get("/api/v1/routing/incidents?format=xml").status_code == 400
+
+
+def test_the_pages_label_every_incident_type_the_query_accepts() -> None:
+    assert tuple(page_views.TYPE_LABELS) == query.INCIDENT_TYPES

@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from nethealth.api import service
-from nethealth.api.context import AppContext, get_context
-from nethealth.api.errors import ERROR_RESPONSES
-from nethealth.api.formats import OutputFormat, csv_response, wants_csv
-from nethealth.api.models import CountryDetail, CountryList
+from nethealth.ui import values as service
+from nethealth.ui.context import AppContext, get_context
+from nethealth.ui.formats import OutputFormat, csv_response, wants_csv
+from nethealth.ui.models import ERROR_RESPONSES, CountryDetail, CountryList
 
 router = APIRouter(prefix="/api/v1", tags=["countries"], responses=ERROR_RESPONSES)
 
@@ -23,9 +22,11 @@ _CSV = {"text/csv": {"schema": {"type": "string"}}}
 
 COUNTRY_LIST_CSV = (
     "cc", "alpha3", "numeric", "name", "region", "subregion",
-    "indicator_id", "date", "value", "simulated", "method_version",
+    "indicator_id", "date", "value", "simulated", "method_version", "status", "reason",
 )  # fmt: skip
-SERIES_CSV = ("indicator_id", "country", "date", "value", "simulated", "method_version")
+SERIES_CSV = (
+    "indicator_id", "country", "date", "value", "simulated", "method_version", "status", "reason",
+)  # fmt: skip
 
 
 @router.get(
@@ -45,9 +46,10 @@ def list_countries(request: Request, response: Response, ctx: Ctx, format: Forma
     for c in data.countries:
         head = (c.cc, c.alpha3, c.numeric, c.name, c.region, c.subregion)
         if not c.latest:
-            rows.append((*head, None, None, None, None, None))
+            rows.append((*head, None, None, None, None, None, None, None))
         for ind_id, v in c.latest.items():
-            rows.append((*head, ind_id, v.date.isoformat(), v.value, v.simulated, v.method_version))
+            rows.append((*head, ind_id, v.date.isoformat(), v.value, v.simulated,
+                         v.method_version, v.status, v.reason))  # fmt: skip
     return csv_response("nethealth-countries.csv", COUNTRY_LIST_CSV, rows)
 
 
@@ -66,7 +68,16 @@ def get_country(
         response.headers["Vary"] = "Accept"
         return data
     rows = [
-        (s.id, data.country.cc, v.date.isoformat(), v.value, v.simulated, v.method_version)
+        (
+            s.id,
+            data.country.cc,
+            v.date.isoformat(),
+            v.value,
+            v.simulated,
+            v.method_version,
+            v.status,
+            v.reason,
+        )
         for s in data.indicators
         for v in s.series
     ]

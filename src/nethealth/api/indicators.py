@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from nethealth.api import service
-from nethealth.api.context import AppContext, get_context
 from nethealth.api.countries import SERIES_CSV, Format
-from nethealth.api.errors import ERROR_RESPONSES
-from nethealth.api.formats import csv_response, wants_csv
-from nethealth.api.models import IndicatorList, IndicatorValues
+from nethealth.common.dates import parse_date
+from nethealth.ui import values as service
+from nethealth.ui.context import AppContext, get_context
+from nethealth.ui.formats import csv_response, wants_csv
+from nethealth.ui.models import ERROR_RESPONSES, IndicatorList, IndicatorValues
+from nethealth.ui.params import DATE
 
 router = APIRouter(prefix="/api/v1", tags=["indicators"], responses=ERROR_RESPONSES)
 
@@ -71,22 +71,34 @@ def get_indicator_values(
         Query(description="ISO alpha-2 codes; repeat the parameter or separate with commas"),
     ] = None,
     from_: Annotated[
-        date | None,
+        str | None,
+        DATE,
         Query(alias="from", description="First date (YYYY-MM-DD); default `to` − max range"),
     ] = None,
     to: Annotated[
-        date | None, Query(description="Last date (YYYY-MM-DD); default the latest data")
+        str | None, DATE, Query(description="Last date (YYYY-MM-DD); default the latest data")
     ] = None,
     format: Format = None,
 ) -> object:
     """The range is inclusive and bounded: `to` − `from` may not exceed the server's
-    `max_range_days` (3660 by default) and `from` may not be after `to` (else 400)."""
-    data = service.indicator_values(ctx, indicator_id, country, from_, to)
+    `max_range_days` (3660 by default) and `from` may not be after `to` (else 400). Dates lie
+    in 1970..2100."""
+    start, end = parse_date(from_, "from"), parse_date(to, "to")
+    data = service.indicator_values(ctx, indicator_id, country, start, end)
     if not wants_csv(request, format):
         response.headers["Vary"] = "Accept"
         return data
     rows = [
-        (data.indicator.id, v.country, v.date.isoformat(), v.value, v.simulated, v.method_version)
+        (
+            data.indicator.id,
+            v.country,
+            v.date.isoformat(),
+            v.value,
+            v.simulated,
+            v.method_version,
+            v.status,
+            v.reason,
+        )
         for v in data.values
     ]
     name = _UNSAFE.sub("_", data.indicator.id)

@@ -1,5 +1,4 @@
-"""BGP data plane: MRT and RIS Live decoded into Arrow columns (see docs/bgp.md).
-
-`nethealth.bgp.mrt.MRTReader` is the entry point; the native decoder is `nethealth.bgp._mrt`,
-built from `_native/mrtdecode.c` when the package is installed.
+"""BGP data plane: decoded MRT dumps and RIS Live reduced to routing tables and indicators (see
+docs/bgp.md). The MRT decoder itself is a format (`nethealth.formats.mrt`); the publishers'
+archives are `nethealth.sources.collectors`.
 """

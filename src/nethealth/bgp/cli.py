@@ -1,27 +1,44 @@
-"""`nethealth bgp …`: decode MRT files (dump as bgpdump -m text, ingest into Parquet).
+"""`nethealth bgp …`: decode MRT files (dump as bgpdump -m text, ingest into Parquet), fetch
+archive dumps (an alias of `nethealth fetch bgp-ris|bgp-routeviews`), print RIS Live.
 
-Mounted by the main CLI with `app.add_typer(nethealth.bgp.cli.app, name="bgp")`.
+Mounted as `nethealth bgp` from the area's manifest (`nethealth.bgp.area`). The flags are the
+project's common ones: a day `--date` (`--from` for the first day of a range), the last day
+`--to`, output `--format`; every file input takes several paths, glob patterns and directories.
+Old spellings (`bgp fetch --start/--end/--skip-missing`) are hidden options that still work.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from nethealth.cli_common import console
+from nethealth.cli_common import console, expand_paths, one_of, parse_day, settings_of
+from nethealth.errors import ConfigError
 
 app = typer.Typer(
     name="bgp",
-    help="BGP data plane: decode MRT (RIBs and updates) into bgpdump text or Parquet.",
+    help="BGP data plane: decode MRT (RIBs and updates) into bgpdump text or Parquet; fetch "
+    "archive dumps; print RIS Live.",
     no_args_is_help=True,
     add_completion=False,
 )
 err = console(stderr=True)
+out = console()
+MISSING_SHOWN = 50  # as `nethealth fetch`: a day of 5-minute dumps of a dead collector is 288
 
+Files = Annotated[
+    list[Path],
+    typer.Argument(
+        help="MRT files (gz, bz2, xz or plain), directories (walked) or quoted glob patterns",
+        show_default=False,
+    ),
+]
 Lenient = Annotated[
     bool,
     typer.Option(
@@ -35,9 +52,14 @@ Collector = Annotated[
     typer.Option(
         "--collector",
         help="Collector name for the collector column (default: "
-        "guessed from the path, e.g. rrc06 or route-views.jinx)",
+        "from the stored name or the path, e.g. rrc06 or route-views.jinx)",
     ),
 ]
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    json = "json"
 
 
 def _say_report(report: dict[str, object]) -> None:
@@ -50,118 +72,181 @@ def _say_report(report: dict[str, object]) -> None:
             f"partly read, {report['resyncs']:,} resynchronisations)"
         )
     err.print(line, highlight=False)
+    if report.get("damage"):  # truncated or corrupt: where, what was kept, what was lost
+        err.print(f"  damaged: {report['damage']}", highlight=False)
 
 
 @app.command()
-def dump(
-    file: Annotated[
-        Path, typer.Argument(help="MRT file (gz, bz2, xz or plain)", exists=True, dir_okay=False)
-    ],
-    lenient: Lenient = False,
-) -> None:
-    """Print one bgpdump -m compatible line per element (RIB entry, announce, withdraw, state)."""
-    from nethealth.bgp.bgpdump import dump as write_dump
-    from nethealth.bgp.mrt import MRTReader
+def dump(files: Files, lenient: Lenient = False) -> None:
+    """Print MRT files as bgpdump -m lines, file after file.
 
-    reader = MRTReader(file, strict=not lenient)
-    out = sys.stdout.buffer
-    try:
-        write_dump(reader, out)
-    except BrokenPipeError:  # e.g. `| head`
-        sys.stderr.close()
-        return
-    out.flush()
-    if lenient and not reader.report.clean:
-        _say_report(reader.report.as_dict())
+    One line per element (RIB entry, announce, withdraw, state change), as bgpdump 1.6.2
+    prints them."""
+    from nethealth.formats.bgpdump import dump as write_dump
+    from nethealth.formats.mrt import MRTReader
+
+    stdout = sys.stdout.buffer
+    for path in expand_paths(files):
+        reader = MRTReader(path, strict=not lenient)
+        try:
+            write_dump(reader, stdout)
+            stdout.flush()
+        except BrokenPipeError:  # e.g. `| head`
+            sys.stderr.close()
+            return
+        if lenient and not reader.report.clean:
+            _say_report(reader.report.as_dict())
 
 
 @app.command()
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="MRT files", exists=True, dir_okay=False)],
-    out: Annotated[Path, typer.Option("--out", help="Output directory for the Parquet files")] = (
-        Path("bgp-parquet")
-    ),
+    files: Files,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Output directory for the Parquet files")
+    ] = Path("bgp-parquet"),
     collector: Collector = None,
     lenient: Lenient = False,
     workers: Annotated[
         int | None, typer.Option("--workers", help="Parallel processes (default: one per core)")
     ] = None,
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option(
+            "--format",
+            help="How to print the decode reports: table (a line per file on stderr) or json "
+            "(one JSON object per file on stdout: source, output, report)",
+        ),
+    ] = ReportFormat.table,
 ) -> None:
     """Decode MRT files into Parquet (one file each, with a JSON decode report beside it)."""
     from nethealth.bgp.ingest import ingest_files
     from nethealth.progress import progress_bar
 
+    paths = expand_paths(files)
     with progress_bar(err, bytes_mode=True) as bar:
         results = ingest_files(
-            files, out, collector=collector, strict=not lenient, workers=workers, progress=bar
+            paths, out_dir, collector=collector, strict=not lenient, workers=workers, progress=bar
         )
     for r in results:
+        if fmt is ReportFormat.json:
+            doc = {"source": r.source, "output": r.output, "report": r.report}
+            out.print(json.dumps(doc, sort_keys=True), highlight=False)
+            continue
         _say_report(r.report)
         err.print(f"  -> {r.output}", highlight=False)
 
 
-def _when(text: str) -> datetime:
+_PROJECTS = {
+    "ris": "bgp-ris",
+    "bgp-ris": "bgp-ris",
+    "routeviews": "bgp-routeviews",
+    "bgp-routeviews": "bgp-routeviews",
+}
+
+
+def _when(text: str, option: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a date or time (YYYY-MM-DD[THH:MM])") from None
+        raise ConfigError(f"{option} {text!r} is not a date or time",
+                          hint="give YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)") from None  # fmt: skip
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-@app.command()
+@app.command(
+    epilog="An alias: `nethealth bgp fetch ris …` is `nethealth fetch bgp-ris …` and "
+    "`nethealth bgp fetch routeviews …` is `nethealth fetch bgp-routeviews …` (same options, "
+    "same files, same report)."
+)
 def fetch(
     ctx: typer.Context,
-    project: Annotated[str, typer.Argument(help="ris or routeviews")],
+    project: Annotated[
+        str, typer.Argument(help="ris or routeviews (or the source id, bgp-ris / bgp-routeviews)")
+    ],
     collectors: Annotated[
         list[str],
         typer.Option("--collector", "-c", help="rrc00, route-views.linx, ... (repeatable)"),
     ],
-    start: Annotated[
-        str, typer.Option("--start", help="First dump time, UTC (YYYY-MM-DD[THH:MM])")
-    ],
-    end: Annotated[
-        str | None, typer.Option("--end", help="End (exclusive); default: start + 1 day")
+    day: Annotated[
+        str | None,
+        typer.Option("--date", "--from", help="Day YYYY-MM-DD (UTC), or the first of a range"),
     ] = None,
-    kind: Annotated[str, typer.Option("--kind", help="rib or updates")] = "rib",
+    to: Annotated[
+        str | None, typer.Option("--to", help="Last day of the range (default: --date)")
+    ] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="rib (default) or updates")] = None,
     base_url: Annotated[
         str | None, typer.Option("--base-url", help="Archive mirror (http(s) or file://)")
     ] = None,
-    skip_missing: Annotated[
-        bool, typer.Option("--skip-missing", help="Skip dumps the archive does not have")
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Stop at the first dump the archive does not have (default: skip it, fetch the "
+            "rest and list what was missing)",
+        ),
+    ] = False,
+    start: Annotated[str | None, typer.Option("--start", hidden=True)] = None,  # old spelling
+    end: Annotated[str | None, typer.Option("--end", hidden=True)] = None,  # old spelling
+    skip_missing: Annotated[  # old spelling of what is now the default
+        bool, typer.Option("--skip-missing", hidden=True)
     ] = False,
 ) -> None:
-    """Download RIB or UPDATES dumps from RIPE RIS or RouteViews into data/raw (resumable)."""
-    from nethealth.bgp.collectors import Collector, fetch_dumps
+    """Download RIS or RouteViews dumps: an alias of `nethealth fetch bgp-ris|bgp-routeviews`.
+
+    Every RIB (or update) dump of whole UTC days into data/raw, resumable, with provenance."""
+    from nethealth.bgp.source import SOURCES
     from nethealth.lake.raw import RawStore
     from nethealth.progress import progress_bar
-    from nethealth.settings import Settings, load_settings
+    from nethealth.sources.base import FetchRequest
+    from nethealth.sources.mrt import fetch_window
 
-    if project not in ("ris", "routeviews"):
-        raise typer.BadParameter("choose ris or routeviews", param_hint="PROJECT")
-    if kind not in ("rib", "updates"):
-        raise typer.BadParameter("choose rib or updates", param_hint="--kind")
-    settings = ctx.obj if isinstance(ctx.obj, Settings) else load_settings()
-    first = _when(start)
-    last = _when(end) if end else first + timedelta(days=1)
-    cols = [Collector(project, c) for c in collectors]  # type: ignore[arg-type]
+    source_id = _PROJECTS.get(project)
+    if source_id is None:
+        raise ConfigError(f"unknown archive {project!r}", hint="choose ris or routeviews")
+    if strict and skip_missing:
+        raise ConfigError("--strict and --skip-missing contradict each other",
+                          hint="give --strict to stop at a missing dump; skipping is the default")  # fmt: skip
+    one_of(day, start, "--date", "--start")
+    one_of(to, end, "--to", "--end")
+    old = start is not None or end is not None
+    if old and (day is not None or to is not None):
+        raise ConfigError("--start/--end (old spellings) and --date/--to do not mix",
+                          hint="give --date D [--to D] only")  # fmt: skip
+    settings = settings_of(ctx)
+    store = RawStore(settings.raw_dir)
     with progress_bar(err, bytes_mode=True) as bar:
-        files = fetch_dumps(
-            settings,
-            RawStore(settings.raw_dir),
-            cols,
-            kind,  # type: ignore[arg-type]
-            first,
-            last,
-            base_url=base_url,
-            progress=bar,
-            skip_missing=skip_missing,
-        )
-    for f in files:
+        if not old:
+            request = FetchRequest(
+                day=parse_day(day), to=parse_day(to, "--to"), base_url=base_url, strict=strict,
+                collectors=tuple(collectors), kind=kind,
+            )  # fmt: skip
+            chosen = next(s for s in SOURCES if s.id == source_id)
+            assert chosen.fetch is not None
+            report = chosen.fetch(settings, store, request, bar)
+        else:  # the old spellings: the dumps due in [--start, --end), to the minute
+            if start is None:
+                raise ConfigError("--end needs --start", hint="better: --date D [--to D]")
+            if kind not in (None, "rib", "updates"):
+                raise ConfigError(f"unknown --kind {kind!r}", hint="choose rib or updates")
+            first = _when(start, "--start")
+            last = _when(end, "--end") if end else first + timedelta(days=1)
+            report = fetch_window(
+                settings, store, source_id=source_id, collectors=collectors,
+                kind="updates" if kind == "updates" else "rib", start=first, end=last,
+                base_url=base_url, strict=strict, progress=bar,
+            )  # fmt: skip
+    for f in report.stored:
         p = f.provenance
-        err.print(
-            f"{p.source_id} {p.snapshot} {p.name} {p.size:,} bytes sha256 {p.sha256[:12]}…",
-            highlight=False,
-        )
+        out.print(f"{p.source_id} {p.snapshot} {p.name} {p.size:,} bytes sha256 {p.sha256[:12]}…")
+    if report.missing:
+        err.print(f"{len(report.missing)} file(s) not published, skipped (--strict stops at the "
+                  "first instead):")  # fmt: skip
+        for url in report.missing[:MISSING_SHOWN]:
+            err.print(f"  missing: {url}")
+        if len(report.missing) > MISSING_SHOWN:
+            err.print(f"  … and {len(report.missing) - MISSING_SHOWN} more")
+    err.print(f"stored {len(report.stored)} file(s); {len(report.missing)} missing")
 
 
 @app.command()
@@ -173,11 +258,10 @@ def live(
     url: Annotated[str | None, typer.Option("--url", help="RIS Live stream URL")] = None,
 ) -> None:
     """Print RIS Live messages as bgpdump -m lines (the stream's BGP elements)."""
-    from nethealth.bgp.bgpdump import write_lines
     from nethealth.bgp.rislive import STREAM_URL, LiveReport, stream
-    from nethealth.settings import Settings, load_settings
+    from nethealth.formats.bgpdump import write_lines
 
-    settings = ctx.obj if isinstance(ctx.obj, Settings) else load_settings()
+    settings = settings_of(ctx)
     report = LiveReport()
     write_lines(
         stream(settings, url=url or STREAM_URL, max_messages=max_messages, report=report),

@@ -1,7 +1,9 @@
-"""Per-snapshot tables derived from RIB dumps, as a lake build step (`bgp`).
+"""Per-snapshot tables derived from RIB dumps: the logic of the lake build step `bgp`
+(declared in `nethealth.bgp.step`).
 
-For every date with RIB dumps in the raw store (sources bgp-ris, bgp-routeviews; per collector
-the day's first RIB), the step decodes the RIBs and computes:
+For every UTC date with RIB dumps in the raw store (sources bgp-ris, bgp-routeviews; per
+collector the day's first RIB, by the time of its first MRT record), the step decodes the RIBs
+and computes:
 
 - bgp_peers: each peer's prefix count per address family and whether it is a full-feed peer
   (at least FULL_FEED_SHARE of the largest peer's count for that family in the snapshot);
@@ -11,7 +13,12 @@ the day's first RIB), the step decodes the RIBs and computes:
   confederations skipped), with the number of peers and distinct paths that show each link;
 - bgp_country_routed: per country, the origin ASNs of visible pairs (visibility >= VISIBLE) that
   the RIRs register there (rir_delegations) and the routed address space that ip-location-db
-  places there (ipdb_country): IPv4 in /24 and IPv6 in /48 equivalents.
+  places there (ipdb_country): IPv4 in /24 and IPv6 in /48 equivalents;
+- bgp_country_routed_status: per snapshot and measure (the three columns above), whether the
+  snapshot's inputs allow it (`nethealth.common.status`) and why: the RIR files and the
+  ip-location-db snapshot are chosen by the as-of rule (`nethealth.common.asof`: latest on or
+  before the RIB date within the source's tolerance, never a later one), and an address family
+  without a full-feed peer in the RIBs is not measured (an IPv4-only RIB says nothing of IPv6).
 
 Each RIB is decoded once per build: `decoded_rib` keeps the decoded elements (Parquet,
 `bgp.elements/1`) under the lake's `.work/decoded-ribs/`, named by the raw file's SHA-256, so
@@ -33,14 +40,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from nethealth.bgp.ingest import ingest_file
-from nethealth.lake.build import Step, StepContext
+from nethealth.bgp.damage import report_decode
+from nethealth.bgp.ingest import ingest_file, read_report
+from nethealth.common.asof import AsOf, GroupAsOf, pick
+from nethealth.common.status import Judgement, Status
+from nethealth.lake.build import StepContext
 from nethealth.lake.raw import RawFile
+from nethealth.sources import rir as rir_source
+from nethealth.sources.collectors import RIS, ROUTEVIEWS
+from nethealth.sources.mrt import mrt_dumps
 
-SOURCES = ("bgp-ris", "bgp-routeviews")
+SOURCES = (RIS.id, ROUTEVIEWS.id)
 FULL_FEED_SHARE = 0.75
 VISIBLE = 0.5
-_RIB_NAME = re.compile(r"^(?P<collector>.+?)\.(?:bview|rib)\.(?P<stamp>\d{8}\.\d{4})\.")
 
 PEERS_SCHEMA = pa.schema([
     ("snapshot", pa.date32()), ("collector", pa.string()), ("peer_ip", pa.string()),
@@ -58,6 +70,11 @@ LINKS_SCHEMA = pa.schema([
     ("snapshot", pa.date32()), ("asn_near", pa.uint32()), ("asn_far", pa.uint32()),
     ("peers", pa.int64()), ("paths", pa.int64()), ("simulated", pa.bool_()),
 ])  # fmt: skip
+STATUS_SCHEMA = pa.schema([
+    ("snapshot", pa.date32()), ("measure", pa.string()), ("status", pa.string()),
+    ("reason", pa.string()), ("simulated", pa.bool_()),
+])  # fmt: skip
+MEASURES = ("asns_routed", "ipv4_routed_s24", "ipv6_routed_s48")
 COUNTRY_SCHEMA = pa.schema([
     ("snapshot", pa.date32()), ("cc", pa.string()), ("asns_routed", pa.int64()),
     ("ipv4_routed_s24", pa.float64()), ("ipv6_routed_s48", pa.float64()),
@@ -143,11 +160,10 @@ FROM p JOIN q USING (a, b) ORDER BY asn_near, asn_far
 """
 ROWS_PER_PASS = 3_000_000
 CACHE_DIR = Path(".work") / "decoded-ribs"
-DECODE_VERSION = "1"  # bump when the decoder's output for the same file changes
-# RIR files: per registry the latest on or before the snapshot; ASN records as number ranges.
+DECODE_VERSION = "2"  # bump when the decoder's output for the same file changes
+# RIR files: per registry the file in force (common.asof); ASN records as number ranges.
 ASN_CC_SQL = """
-WITH pick AS (SELECT registry, max(snapshot) AS snap FROM rir_delegations
-              WHERE snapshot <= ?::DATE GROUP BY registry),
+WITH pick AS (SELECT unnest(?::VARCHAR[]) AS registry, unnest(?::DATE[]) AS snap),
 ranges AS (SELECT x.cc, CAST(x.start AS BIGINT) AS lo, CAST(x.start AS BIGINT) + x.value - 1 AS hi
            FROM rir_delegations x JOIN pick ON x.registry = pick.registry AND x.snapshot = pick.snap
            WHERE x.type = 'asn' AND x.status IN ('allocated', 'assigned') AND x.cc IS NOT NULL),
@@ -155,10 +171,7 @@ routed AS (SELECT DISTINCT origin_asn FROM origins WHERE visibility >= ?)
 SELECT ranges.cc, count(DISTINCT routed.origin_asn) AS n
 FROM routed JOIN ranges ON routed.origin_asn BETWEEN ranges.lo AND ranges.hi GROUP BY ranges.cc
 """
-IPDB_SNAP_SQL = """
-SELECT coalesce(max(snapshot) FILTER (WHERE snapshot <= ?::DATE), min(snapshot))
-FROM ipdb_country
-"""
+IPDB_SNAPS_SQL = "SELECT DISTINCT snapshot FROM ipdb_country"
 IPDB_RANGES_SQL = """
 SELECT start, "end", cc FROM ipdb_country WHERE snapshot = ? AND af = ? ORDER BY start
 """
@@ -181,6 +194,7 @@ def decoded_rib(lake_dir: Path, raw: RawFile, collector: str) -> Path:
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", collector)
     target = cache_dir(lake_dir) / f"{raw.provenance.sha256}.{safe}.v{DECODE_VERSION}.parquet"
     if target.is_file():
+        report_decode(raw.path, read_report(target))  # damaged or complete: every step says
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".decode-", dir=target.parent))
@@ -189,6 +203,7 @@ def decoded_rib(lake_dir: Path, raw: RawFile, collector: str) -> Path:
         Path(out).replace(target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    report_decode(raw.path, read_report(target))
     return target
 
 
@@ -203,16 +218,15 @@ def prune_cache(lake_dir: Path, files: Sequence[RawFile]) -> None:
 
 
 def select_ribs(files: Sequence[RawFile]) -> dict[date, list[tuple[str, RawFile]]]:
-    """Per date, per collector, the day's first RIB dump."""
-    best: dict[tuple[date, str], tuple[str, RawFile]] = {}
-    for f in files:
-        m = _RIB_NAME.match(f.provenance.name)
-        if not m:
+    """Per UTC date, per collector, the day's first RIB dump (kind and time read from the
+    files' first MRT record by `sources.mrt.mrt_dumps`, whatever the files are called)."""
+    best: dict[tuple[date, str], tuple[int, RawFile]] = {}
+    for d in mrt_dumps(files):
+        if d.kind != "rib" or d.raw is None:
             continue
-        day = date.fromisoformat(f.provenance.snapshot)
-        key = (day, m["collector"])
-        if key not in best or m["stamp"] < best[key][0]:
-            best[key] = (m["stamp"], f)
+        key = (d.day, d.collector)
+        if key not in best or d.time < best[key][0]:
+            best[key] = (d.time, d.raw)
     out: dict[date, list[tuple[str, RawFile]]] = {}
     for (day, collector), (_, f) in sorted(best.items(), key=lambda kv: kv[0]):
         out.setdefault(day, []).append((collector, f))
@@ -266,13 +280,40 @@ def _country_space(
     return out
 
 
+FULL_FEED_AFS_SQL = "SELECT DISTINCT af FROM peers WHERE full_feed"
+
+
+def _rir_in_force(con: duckdb.DuckDBPyConnection, lake: dict[str, Path], day: date) -> GroupAsOf:
+    """Each RIR's delegation file in force on the RIB date (`sources.rir.in_force`); the view
+    `rir_delegations` is what ASN_CC_SQL reads."""
+    if "rir_delegations" not in lake:
+        return rir_source.in_force(con, None, day)
+    con.read_parquet(str(lake["rir_delegations"])).create_view("rir_delegations")
+    return rir_source.in_force(con, lake["rir_delegations"], day)
+
+
+def _ipdb_in_force(con: duckdb.DuckDBPyConnection, lake: dict[str, Path], day: date) -> AsOf:
+    snaps: list[date] = []
+    if "ipdb_country" in lake:
+        con.read_parquet(str(lake["ipdb_country"])).create_view("ipdb_country")
+        snaps = [r[0] for r in con.execute(IPDB_SNAPS_SQL).fetchall()]
+    return pick("ipdb", day, snaps)
+
+
+def _with_rib(judgement: Judgement, day: date) -> str:
+    """A measured status's reason names every input date: the RIB's and the others'."""
+    if judgement.ok:
+        return f"RIB {day}; {judgement.reason}" if judgement.reason else f"RIB {day}"
+    return judgement.reason
+
+
 def snapshot_tables(
     rib_parquets: Sequence[Path],
     day: date,
     simulated: bool,
     lake: dict[str, Path],
 ) -> dict[str, pa.Table]:
-    """The four derived tables of one snapshot from decoded RIB Parquet files."""
+    """The derived tables of one snapshot from decoded RIB Parquet files."""
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")
     con.read_parquet([str(p) for p in rib_parquets]).create_view("rib")
@@ -297,17 +338,38 @@ def snapshot_tables(
     passes(LINK_PATHS_SQL, "r.as_path", "link_path_parts")
     links = con.sql(LINKS_SQL, params=[day, simulated]).to_arrow_table()
     countries: dict[str, dict[str, float]] = {}
-    if "rir_delegations" in lake:
-        con.read_parquet(str(lake["rir_delegations"])).create_view("rir_delegations")
-        for cc, n in con.execute(ASN_CC_SQL, [day, VISIBLE]).fetchall():
+    judged = {m: Judgement(Status.NOT_MEASURED, "") for m in MEASURES}
+    rir = _rir_in_force(con, lake, day)
+    if rir.ok:
+        regs = sorted(rir.snapshots)
+        params = [regs, [rir.snapshots[r] for r in regs], VISIBLE]
+        for cc, n in con.execute(ASN_CC_SQL, params).fetchall():
             countries.setdefault(cc, {})["asns"] = float(n)
-    if "ipdb_country" in lake:
-        con.read_parquet(str(lake["ipdb_country"])).create_view("ipdb_country")
-        snap = con.execute(IPDB_SNAP_SQL, [day]).fetchall()[0]
-        if snap[0] is not None:
-            for af, unit, key in ((4, 256.0, "v4"), (6, 65536.0, "v6")):
-                for cc, v in _country_space(con, snap[0], af, unit).items():
-                    countries.setdefault(cc, {})[key] = v
+    families = {int(af) for (af,) in con.sql(FULL_FEED_AFS_SQL).fetchall()}
+    judged["asns_routed"] = (
+        rir.judgement
+        if families
+        else Judgement(Status.NOT_MEASURED, f"RIB has no full-feed peer ({day})")
+    )
+    ipdb = _ipdb_in_force(con, lake, day)
+    for af, unit, key, measure in ((4, 256.0, "v4", "ipv4_routed_s24"),
+                                   (6, 65536.0, "v6", "ipv6_routed_s48")):  # fmt: skip
+        if af not in families:
+            other = "IPv6" if af == 4 else "IPv4"
+            why = f"RIB is {other}-only" if families else "RIB has no full-feed peer"
+            judged[measure] = Judgement(Status.NOT_MEASURED, f"{why} ({day})")
+            continue
+        judged[measure] = ipdb.judgement
+        if ipdb.snapshot is not None:
+            for cc, v in _country_space(con, ipdb.snapshot, af, unit).items():
+                countries.setdefault(cc, {})[key] = v
+    status = pa.table({
+        "snapshot": pa.array([day] * len(MEASURES), pa.date32()),
+        "measure": pa.array(MEASURES, pa.string()),
+        "status": pa.array([judged[m].status.value for m in MEASURES], pa.string()),
+        "reason": pa.array([_with_rib(judged[m], day) for m in MEASURES], pa.string()),
+        "simulated": pa.array([simulated] * len(MEASURES), pa.bool_()),
+    })  # fmt: skip
     ccs = sorted(countries)
     country = pa.table({
         "snapshot": pa.array([day] * len(ccs), pa.date32()),
@@ -323,18 +385,27 @@ def snapshot_tables(
         "bgp_prefix_origins": origins.cast(ORIGINS_SCHEMA),
         "bgp_as_links": links.cast(LINKS_SCHEMA),
         "bgp_country_routed": country.cast(COUNTRY_SCHEMA),
+        "bgp_country_routed_status": status.cast(STATUS_SCHEMA),
     }
+
+
+SCHEMAS = {
+    "bgp_peers": PEERS_SCHEMA,
+    "bgp_prefix_origins": ORIGINS_SCHEMA,
+    "bgp_as_links": LINKS_SCHEMA,
+    "bgp_country_routed": COUNTRY_SCHEMA,
+    "bgp_country_routed_status": STATUS_SCHEMA,
+}
+OUTPUTS = tuple(SCHEMAS)
+READS = ("rir_delegations", "ipdb_country")  # datasets of the steps `rir` and `ipdb`
 
 
 def build(ctx: StepContext) -> None:
+    """The step's run: every RIB date's tables, one dataset per output."""
     files = [f for s in SOURCES for f in ctx.raw_files(s)]
     by_day = select_ribs(files)
-    lake = {
-        n: ctx.dataset_path(n)
-        for n in ("rir_delegations", "ipdb_country")
-        if ctx.dataset_path(n).is_file()
-    }
-    parts: dict[str, list[pa.Table]] = {n: [] for n in STEP.outputs}
+    lake = {n: ctx.dataset_path(n) for n in READS if ctx.dataset_path(n).is_file()}
+    parts: dict[str, list[pa.Table]] = {n: [] for n in OUTPUTS}
     for i, (day, ribs) in enumerate(sorted(by_day.items())):
         ctx.progress(f"bgp {day} ({len(ribs)} RIBs)", i, len(by_day))
         parquets = [decoded_rib(ctx.lake_dir, f, collector) for collector, f in ribs]
@@ -342,23 +413,5 @@ def build(ctx: StepContext) -> None:
         for name, table in snapshot_tables(parquets, day, simulated, lake).items():
             parts[name].append(table)
     prune_cache(ctx.lake_dir, files)  # the routing step reads these entries too: keep them
-    schemas = {
-        "bgp_peers": PEERS_SCHEMA,
-        "bgp_prefix_origins": ORIGINS_SCHEMA,
-        "bgp_as_links": LINKS_SCHEMA,
-        "bgp_country_routed": COUNTRY_SCHEMA,
-    }
     for name, tables in parts.items():
-        ctx.write_dataset(name, pa.concat_tables(tables) if tables else schemas[name].empty_table())
-
-
-STEP = Step(
-    id="bgp",
-    version="1",
-    description="Decode RIB dumps into peers, prefix-origin visibility, AS links and routed "
-    "resources per country",
-    run=build,
-    outputs=("bgp_peers", "bgp_prefix_origins", "bgp_as_links", "bgp_country_routed"),
-    sources=SOURCES,
-    depends=("ipdb", "rir"),
-)
+        ctx.write_dataset(name, pa.concat_tables(tables) if tables else SCHEMAS[name].empty_table())

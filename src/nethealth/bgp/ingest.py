@@ -7,9 +7,9 @@ decompression and decoding already overlap on two threads. Each output carries t
 
 from __future__ import annotations
 
+import gc
 import json
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -22,29 +22,20 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from nethealth.bgp.mrt import MRTReader
-from nethealth.bgp.schema import SCHEMA
+from nethealth.formats.mrt import MRTReader
+from nethealth.formats.mrt_schema import SCHEMA
+from nethealth.sources.mrt import collector_from_path
 
 ROW_GROUP = 1 << 19
 Progress = Callable[[str, int, int], None]
 
-_COLLECTOR_PATTERNS = (
-    re.compile(r"^(rrc\d{2})$"),
-    re.compile(r"^(route-views[\w-]*(?:\.[a-z0-9-]+)?)$"),  # a directory, not a dump's name
-    re.compile(r"(?:^|\.)(rrc\d{2})\."),
-    re.compile(r"(?:^|\.)(route-views\d*(?:\.[a-z0-9-]+)?)\.(?:updates|bview|rib)"),
-)
-
 
 def guess_collector(path: Path) -> str | None:
-    """The collector a file comes from, read off the archive layout or the file name
-    (…/rrc06/2015.04/updates…, route-views.jinx/bgpdata/…, ris.rrc06.updates…)."""
-    for part in reversed(path.parts):
-        for pattern in _COLLECTOR_PATTERNS:
-            m = pattern.search(part)
-            if m:
-                return m.group(1)
-    return None
+    """The collector a file comes from, as the build steps read it (`sources.mrt`): the stored
+    name (`rrc06.updates.20150401.0000.gz`), else the archive layout or the file name
+    (…/rrc06/2015.04/updates…, route-views.jinx/bgpdata/…, ris.rrc06.updates…); None when
+    neither says."""
+    return collector_from_path(path)
 
 
 def output_name(path: Path) -> str:
@@ -106,6 +97,13 @@ def ingest_file(
     return IngestResult(str(path), str(target), report, os.getpid(), started, time.time())
 
 
+def read_report(parquet: Path) -> dict[str, Any] | None:
+    """The decode report an ingested Parquet file carries (None when it has none)."""
+    meta = pq.read_metadata(parquet).metadata or {}
+    raw = meta.get(b"nethealth.decode_report")
+    return None if raw is None else dict(json.loads(raw))
+
+
 def _worker(path: str, out_dir: str, collector: str | None, strict: bool, q: Any) -> IngestResult:
     def progress(done: int, total: int) -> None:
         q.put((path, done, total))
@@ -133,6 +131,25 @@ def ingest_files(
             cb = None if progress is None else _bind(progress, p)
             results.append(ingest_file(p, out_dir, collector=collector, strict=strict, progress=cb))
         return results
+    # The workers are forks of this process: collect its garbage here and freeze what is left,
+    # so that no fork collects objects it inherited (a DuckDB or Arrow object's finaliser in a
+    # fork of a threaded process can crash; seen once in the suite after the build tests).
+    gc.collect()
+    gc.freeze()
+    try:
+        return _ingest_in_processes(paths, out_dir, collector, strict, workers, progress)
+    finally:
+        gc.unfreeze()
+
+
+def _ingest_in_processes(
+    paths: Sequence[Path],
+    out_dir: Path,
+    collector: str | None,
+    strict: bool,
+    workers: int,
+    progress: Progress | None,
+) -> list[IngestResult]:
     with Manager() as manager:
         q = manager.Queue()
         stop = threading.Event()

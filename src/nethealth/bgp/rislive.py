@@ -22,10 +22,10 @@ from typing import Any
 import httpx
 import pyarrow as pa
 
-from nethealth.bgp import _mrt
-from nethealth.bgp import encode as enc
-from nethealth.bgp.mrt import batch_from_columns
 from nethealth.errors import FetchError, InputError
+from nethealth.formats import _mrt
+from nethealth.formats import mrt_encode as enc
+from nethealth.formats.mrt import batch_from_columns
 from nethealth.settings import Settings
 
 STREAM_URL = "https://ris-live.ripe.net/v1/stream/?format=json"

@@ -1,232 +1,34 @@
-"""World Bank WDI data in the shapes it is published in, read into one panel of
-(ISO3 country, indicator, year) → value.
-
-Shapes read (detected from the content, not the file name):
-- the Indicators API v2 JSON: `[{"page", "pages", …}, [{"indicator", "countryiso3code", "date",
-  "value"}, …]]` (an error answer is `[{"message": [...]}]`);
-- the bulk CSV (`API_<indicator>_DS2_en_csv_v2.csv`, also inside the bulk ZIP): four preamble
-  lines, then `Country Name, Country Code, Indicator Name, Indicator Code, 1960 …`;
-- a wide CSV without indicator code (`Country Name, Country Code, 2016 …`): the indicator must be
-  named by the caller;
-- a long CSV `iso3, year, gdp_usd, population, internet_pct`.
-Aggregates (regions, income groups) are dropped: only ISO 3166 alpha-3 codes are kept.
+"""The World Bank figures the cost model reads: one panel of (ISO3 country, indicator, year) →
+value, built from the observations `nethealth.formats.wdi` parses, with the nearest-year rule
+and its limits (how far a figure may be from the year asked, and when it is flagged).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import lzma
-import math
-import re
-import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
-import pycountry
+from nethealth.formats.wdi import GDP, GDP_PER_CAPITA, INTERNET, POPULATION, Observation
 
-from nethealth.errors import InputError
-from nethealth.formats.compression import read_bytes
-
-GDP = "NY.GDP.MKTP.CD"  # GDP, current US$
-GDP_PER_CAPITA = "NY.GDP.PCAP.CD"  # GDP per capita, current US$
-POPULATION = "SP.POP.TOTL"
-INTERNET = "IT.NET.USER.ZS"  # individuals using the Internet, % of population
-INDICATORS = (GDP, POPULATION, INTERNET, GDP_PER_CAPITA)
-LONG_COLUMNS = {"gdp_usd": GDP, "population": POPULATION, "internet_pct": INTERNET}
 # How far (in years) from the year asked a value may come. Money moves fast; population and
 # the share of people online move a few percent a year, so older figures are still informative.
 MAX_YEAR_GAP: dict[str, int] = {GDP: 3, GDP_PER_CAPITA: 3, POPULATION: 5, INTERNET: 5}
 DEFAULT_GAP = 3
-
-
-@dataclass(frozen=True)
-class Observation:
-    iso3: str
-    indicator: str
-    year: int
-    value: float
-
-
-def _is_country(code: str) -> bool:
-    return len(code) == 3 and pycountry.countries.get(alpha_3=code.upper()) is not None
-
-
-def _number(text: object) -> float | None:
-    if text is None or text == "":
-        return None
-    try:
-        value = float(text)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
-
-
-def parse_api_json(data: bytes, path: str) -> list[Observation]:
-    try:
-        doc = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"not JSON: {exc}", path=path) from None
-    if isinstance(doc, list) and doc and isinstance(doc[0], dict) and "message" in doc[0]:
-        msg = "; ".join(str(m.get("value") or m.get("key")) for m in doc[0]["message"])
-        raise InputError(
-            f"the World Bank API answered an error: {msg}",
-            path=path,
-            hint="check the indicator code and the base URL",
-        )
-    if not (
-        isinstance(doc, list)
-        and len(doc) == 2
-        and isinstance(doc[0], dict)
-        and isinstance(doc[1], list | None)
-    ):
-        raise InputError(
-            "not a World Bank API v2 answer ([page info, [records]])",
-            path=path,
-            hint="fetch with format=json",
-        )
-    out: list[Observation] = []
-    for i, rec in enumerate(doc[1] or [], start=1):
-        if not isinstance(rec, dict):
-            raise InputError("a record is not an object", path=path, record=str(i))
-        try:
-            code = str(rec.get("countryiso3code") or "")
-            indicator = str(rec["indicator"]["id"])
-            year = int(rec["date"])
-        except (KeyError, TypeError, ValueError):
-            raise InputError(
-                "record lacks indicator, date or country", path=path, record=str(i)
-            ) from None
-        value = _number(rec.get("value"))
-        if value is not None and _is_country(code):
-            out.append(Observation(code.upper(), indicator, year, value))
-    return out
-
-
-def api_pages(data: bytes) -> int:
-    """How many pages an API answer says there are (1 when it does not say)."""
-    try:
-        doc = json.loads(data)
-        return max(1, int(doc[0].get("pages", 1)))
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError, IndexError):
-        return 1
-
-
-def _year_columns(header: Sequence[str]) -> list[tuple[int, int]]:
-    return [(i, int(h)) for i, h in enumerate(header) if re.fullmatch(r"\d{4}", h.strip())]
-
-
-def _wide(rows: list[list[str]], start: int, path: str, indicator: str | None) -> list[Observation]:
-    header = [h.strip().lstrip("\ufeff") for h in rows[start]]
-    try:
-        code_at = header.index("Country Code")
-    except ValueError:
-        raise InputError("no 'Country Code' column", path=path, line=start + 1) from None
-    ind_at = header.index("Indicator Code") if "Indicator Code" in header else None
-    if ind_at is None and indicator is None:
-        raise InputError(
-            "this wide CSV does not say which indicator it holds",
-            path=path,
-            line=start + 1,
-            hint="name it: FILE=INDICATOR, e.g. wb_gdp_per_capita.csv=NY.GDP.PCAP.CD",
-        )
-    years = _year_columns(header)
-    out: list[Observation] = []
-    for row in rows[start + 1 :]:
-        if len(row) <= code_at or not _is_country(row[code_at].strip()):
-            continue
-        ind = indicator or row[ind_at].strip()  # type: ignore[index]
-        for col, year in years:
-            value = _number(row[col]) if col < len(row) else None
-            if value is not None:
-                out.append(Observation(row[code_at].strip().upper(), ind, year, value))
-    return out
-
-
-def _long(rows: list[list[str]], path: str) -> list[Observation]:
-    header = [h.strip().lower() for h in rows[0]]
-    cols = [(i, LONG_COLUMNS[h]) for i, h in enumerate(header) if h in LONG_COLUMNS]
-    if "iso3" not in header or "year" not in header or not cols:
-        raise InputError(
-            "a long CSV needs iso3, year and one of " + ", ".join(LONG_COLUMNS),
-            path=path,
-            line=1,
-        )
-    iso_at, year_at = header.index("iso3"), header.index("year")
-    out: list[Observation] = []
-    for n, row in enumerate(rows[1:], start=2):
-        if len(row) < len(header) or not _is_country(row[iso_at].strip()):
-            continue
-        try:
-            year = int(float(row[year_at]))
-        except ValueError:
-            raise InputError(
-                f"{row[year_at]!r} is not a year", path=path, line=n, field="year"
-            ) from None
-        for col, ind in cols:
-            value = _number(row[col])
-            if value is not None:
-                out.append(Observation(row[iso_at].strip().upper(), ind, year, value))
-    return out
-
-
-def parse_csv(text: str, path: str, indicator: str | None = None) -> list[Observation]:
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise InputError(f"unreadable CSV: {exc}", path=path) from None
-    for i, row in enumerate(rows[:10]):
-        cells = [c.strip().lstrip("\ufeff") for c in row]
-        if cells[:2] == ["Country Name", "Country Code"]:
-            return _wide(rows, i, path, indicator)
-    if rows and "iso3" in [c.strip().lower() for c in rows[0]]:
-        return _long(rows, path)
-    raise InputError(
-        "not a World Bank CSV (no 'Country Name, Country Code' or 'iso3, year' header)",
-        path=path,
-        hint="use the API JSON, the bulk CSV, or a wide/long CSV as described in the docs",
-    )
-
-
-def parse_zip(data: bytes, path: str) -> list[Observation]:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise InputError(f"damaged ZIP: {exc}", path=path) from None
-    out: list[Observation] = []
-    for name in archive.namelist():
-        if name.startswith("API_") and name.endswith(".csv"):
-            text = archive.read(name).decode("utf-8-sig")
-            out.extend(parse_csv(text, f"{path}!{name}"))
-    if not out:
-        raise InputError("the ZIP holds no API_*.csv data file", path=path)
-    return out
-
-
-def read_wdi(path: Path, indicator: str | None = None) -> list[Observation]:
-    """Any of the shapes above, gzip/bz2/xz-compressed or not."""
-    try:
-        data = read_bytes(path)
-    except (EOFError, OSError, lzma.LZMAError) as exc:  # truncated or damaged archive
-        raise InputError(f"unreadable file: {exc}", path=path, hint="fetch it again") from None
-    where = str(path)
-    if data[:4] == b"PK\x03\x04":
-        return parse_zip(data, where)
-    if data.lstrip()[:1] == b"[":
-        return parse_api_json(data, where)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", path=path) from None
-    return parse_csv(text, where, indicator)
+# A figure more than this many years from the event's year is used, but flagged wherever the
+# estimate is shown (the page, the API, the lake): a reader must see that dates differ.
+FLAG_YEAR_GAP = 2
 
 
 @dataclass(frozen=True)
 class Lookup:
     value: float
     year: int  # the year the value is for (may differ from the year asked)
+    # Every published figure behind the value, as (indicator, year): one, or two for a GDP
+    # made of GDP per capita × population, so combined dates are never hidden.
+    sources: tuple[tuple[str, int], ...] = ()
+
+    def years(self) -> list[int]:
+        return sorted({y for _i, y in self.sources} or {self.year})
 
 
 class WdiPanel:
@@ -255,7 +57,7 @@ class WdiPanel:
         best = min(series, key=lambda y: (abs(y - year), y > year))
         if abs(best - year) > MAX_YEAR_GAP.get(indicator, DEFAULT_GAP):
             return None
-        return Lookup(series[best], best)
+        return Lookup(series[best], best, ((indicator, best),))
 
     def gdp(self, iso3: str, year: int) -> Lookup | None:
         """GDP in current US$ of the year (else the nearest), or GDP per capita × population
@@ -267,7 +69,11 @@ class WdiPanel:
         if per_capita is not None:
             pop = self.get(iso3, POPULATION, per_capita.year)
             if pop is not None:
-                derived = Lookup(per_capita.value * pop.value, per_capita.year)
+                derived = Lookup(
+                    per_capita.value * pop.value,
+                    per_capita.year,
+                    (*per_capita.sources, *pop.sources),
+                )
                 if direct is None or abs(derived.year - year) < abs(direct.year - year):
                     return derived
         return direct

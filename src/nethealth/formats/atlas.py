@@ -22,6 +22,7 @@ import json
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -97,6 +98,13 @@ class ParseReport:
     other_types: int = 0
     skipped: int = 0
     issues: list[tuple[int, str]] = field(default_factory=list)  # first 100 (line, reason)
+    first_time: int | None = None  # earliest and latest result timestamp, every type
+    last_time: int | None = None
+    other_kinds: dict[str, int] = field(default_factory=dict)  # results of other types, by type
+
+    def saw(self, ts: int) -> None:
+        self.first_time = ts if self.first_time is None else min(self.first_time, ts)
+        self.last_time = ts if self.last_time is None else max(self.last_time, ts)
 
     def skip(self, line: int, reason: str) -> None:
         self.skipped += 1
@@ -323,8 +331,12 @@ def iter_results(
             continue
         if row is None:
             rep.other_types += 1
+            kind = str(doc.get("type")).lower()
+            rep.other_kinds[kind] = rep.other_kinds.get(kind, 0) + 1
+            rep.saw(int(_int(doc["timestamp"]) or 0))
             continue
         rep.results += 1
+        rep.saw(row["timestamp"])
         rows.append(row)
         if len(rows) >= batch:
             yield _table(rows)
@@ -363,13 +375,24 @@ def read_results(
 
 def read_probes(path: Path) -> pa.Table:
     """A probe archive (`{"objects": [...]}` or a plain list) as PROBE_SCHEMA rows."""
+    return parse_probes(load_document(path), path)
+
+
+def load_document(path: Path) -> Any:
+    """One whole JSON document (a probe archive or an API listing), compressed or not."""
     try:
         with open_binary(path) as fh:
-            doc = json.loads(fh.read())
+            return json.loads(fh.read())
     except (OSError, EOFError) as exc:
         raise InputError(f"cannot read: {exc}", path=path) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text at byte {exc.start}", path=path) from None
+
+
+def parse_probes(doc: Any, path: Path | str) -> pa.Table:
+    """The probes of a parsed probe archive as PROBE_SCHEMA rows."""
     objects = doc.get("objects", doc.get("results")) if isinstance(doc, dict) else doc
     if not isinstance(objects, list):
         raise InputError(
@@ -396,3 +419,30 @@ def read_probes(path: Path) -> pa.Table:
             "status": _str(o.get("status_name") or o.get("status")),
         })  # fmt: skip
     return pa.Table.from_pylist(rows, schema=PROBE_SCHEMA)
+
+
+PROBE_KEYS = ("asn_v4", "asn_v6", "address_v4", "country_code")
+
+
+def probe_objects(doc: Any) -> list[Any] | None:
+    """The probe list of a probe archive document, or None when the document is not one (an
+    anchor or measurement listing has other fields)."""
+    objects = doc.get("objects", doc.get("results")) if isinstance(doc, dict) else doc
+    if not isinstance(objects, list) or not objects:
+        return None
+    first = objects[0]
+    if isinstance(first, dict) and "id" in first and sum(k in first for k in PROBE_KEYS) >= 2:
+        return objects
+    return None
+
+
+def newest_probe_time(doc: Any) -> datetime | None:
+    """The latest `last_connected` / `status_since` of the archive's probes: the archive was
+    written at or after it."""
+    newest = 0
+    for o in probe_objects(doc) or ():
+        for key in ("last_connected", "status_since"):
+            v = _int(o.get(key)) if isinstance(o, dict) else None
+            if v is not None and 0 < v < 2**33:
+                newest = max(newest, v)
+    return datetime.fromtimestamp(newest, UTC) if newest else None

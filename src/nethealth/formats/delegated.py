@@ -48,6 +48,34 @@ class DelegatedFile:
     summaries: dict[str, int]
     records: list[Delegation]
 
+    def present(self) -> dict[str, int]:
+        """Records present per type."""
+        out: dict[str, int] = {}
+        for r in self.records:
+            out[r.type] = out.get(r.type, 0) + 1
+        return out
+
+    def incomplete(self) -> str | None:
+        """Why the file does not hold what its header and summaries announce (a truncated
+        download, a cut copy), or None when it does. Counts from such a file would be too low."""
+        present = self.present()
+        total = sum(present.values())
+        name = self.header.registry
+        # Fewer records than announced is a cut file. More is not a loss (AFRINIC's header has
+        # been seen counting fewer records than its file holds), so it is not refused.
+        if self.header.records > total:
+            return (
+                f"the {name} file is incomplete: its header announces {self.header.records:,} "
+                f"records, {total:,} are present"
+            )
+        for kind, announced in sorted(self.summaries.items()):
+            if announced > present.get(kind, 0):
+                return (
+                    f"the {name} file is incomplete: its summary announces {announced:,} {kind} "
+                    f"records, {present.get(kind, 0):,} are present"
+                )
+        return None
+
 
 def _parse_date(text: str, path: str, line: int) -> date | None:
     if text in ("", "00000000"):

@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from nethealth.common.prefixes import parse_prefixes, range_columns
 from nethealth.errors import InputError
 from nethealth.formats.compression import open_binary
-from nethealth.rpki.prefixes import parse_prefixes, range_columns
 
 ROUTE_SCHEMA = pa.schema([
     ("prefix", pa.string()), ("af", pa.int8()), ("prefix_length", pa.uint8()),

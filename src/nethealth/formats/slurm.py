@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from nethealth.common.prefixes import PrefixSyntaxError, from_range_columns, mask, parse_prefixes
 from nethealth.errors import InputError
 from nethealth.formats.vrp import ASN_MAX, ROUTER_KEY_SCHEMA, VRP_SCHEMA, vrp_table
-from nethealth.rpki.prefixes import PrefixSyntaxError, from_range_columns, mask, parse_prefixes
 
 VERSIONS = (1, 2)
 _B64URL = re.compile(r"^[A-Za-z0-9_-]+$")

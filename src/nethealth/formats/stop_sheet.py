@@ -1,20 +1,26 @@
 """Access Now #KeepItOn STOP sheets (CSV or XLSX) → rows keyed by canonical column names.
 
 STOP has been published as one Google Sheet with a tab per year plus a "Combined" tab, and its
-columns were renamed over the years. Each known header layout is listed in `LAYOUTS` with an
-explicit map from its column names to the canonical names of the combined 2016–2025 sheet; a
-file's layout is found by the signature of its header (the sorted, normalised column names).
-An unknown header fails with the columns that differ from the closest known layout, so a new
+columns were renamed over the years. Each known header layout is listed in
+`nethealth.formats.stop_layouts.LAYOUTS` with an explicit map from its column names to the
+canonical names of the combined 2016–2025 sheet. Header cells are normalised first (case,
+padding and inner whitespace: `end_date `, `Info_source `), then a file's layout is the one whose
+column names are exactly the header's (the signature: the sorted, normalised names). An unknown
+header fails naming the columns that differ from the closest known layout, as written, so a new
 layout is added on purpose, never guessed.
 
+Every data row must have as many cells as the header: a short row (a cell cut off) or a long row
+(an unquoted separator) is a bad row with its line number, refused in strict mode and skipped,
+counted and listed in lenient mode, like a row with a bad date or a missing country.
+
 Pure parsing: no store, no network. Values stay text (as written) except dates, which are parsed
-here because their encoding (ISO, US M/D/YYYY, Excel serials, XLSX datetimes) is a file matter.
+here because their encoding (ISO, US M/D/YYYY, Excel serials, XLSX datetimes) is a file matter,
+and except the older layouts' vocabularies, which their layout translates.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import lzma
 import re
 from collections.abc import Mapping, Sequence
@@ -24,57 +30,26 @@ from pathlib import Path
 
 from nethealth.errors import InputError
 from nethealth.formats.compression import open_text
-
-# The columns of the combined 2016–2025 sheet (snapshot 2026-05-20), in the publisher's order.
-CANONICAL_COLUMNS: tuple[str, ...] = (
-    "start_date_type",
-    "start_date",
-    "country",
-    "geo_scope",
-    "area_name",
-    "shutdown_type",
-    "affected_network",
-    "shutdown_extent",
-    "ordered_by",
-    "decision_maker",
-    "actual_cause",
-    "actual_cause_details",
-    "info_source",
-    "info_source_link",
-    "shutdown_status",
-    "end_date",
-    "duration",
-    "gov_justification",
-    "gov_just_details",
-    "gov_ack",
-    "legal_just",
-    "legal_method",
-    "gov_ack_source",
-    "gov_ack_quote",
-    "facebook_affected",
-    "twitter_affected",
-    "whatsapp_affected",
-    "instagram_affected",
-    "telegram_affected",
-    "other_affected",
-    "sms_affected",
-    "phonecall_affected",
-    "telcos_involved",
-    "telco_ack",
-    "telco_ack_source",
-    "telco_ack_quote",
-    "election",
-    "violence",
-    "hr_abuse_reported",
-    "users_targeted",
-    "users_target_detail",
-    "users_notified",
-    "econ_impact",
-    "event",
-    "an_link",
-    "region",
-    "count_year",
+from nethealth.formats.stop_layouts import (
+    CANONICAL_COLUMNS,
+    LAYOUTS,
+    Layout,
+    header_signature,
+    normalise_header,
 )
+
+__all__ = [
+    "CANONICAL_COLUMNS",
+    "LAYOUTS",
+    "Layout",
+    "SheetRow",
+    "StopSheet",
+    "detect_layout",
+    "header_signature",
+    "normalise_header",
+    "parse_date",
+    "read_stop_sheet",
+]
 
 REQUIRED = ("start_date", "country")
 XLSX_MAGIC = b"PK\x03\x04"
@@ -83,59 +58,6 @@ EXCEL_EPOCH = date(1899, 12, 30)
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _SLASH_ISO = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
-
-
-@dataclass(frozen=True)
-class Layout:
-    """One header layout: its column names mapped to canonical names (None = ignored)."""
-
-    name: str
-    description: str
-    columns: Mapping[str, str | None]
-    year_from: str  # "column" (count_year) or "sheet" (the sheet's year, else the start date)
-    verified: bool  # checked against a real published file
-
-    @property
-    def signature(self) -> str:
-        return header_signature(list(self.columns))
-
-
-def _identity(columns: Sequence[str]) -> dict[str, str | None]:
-    return {c: c for c in columns}
-
-
-_WITHOUT_YEAR = tuple(c for c in CANONICAL_COLUMNS if c != "count_year")
-
-LAYOUTS: tuple[Layout, ...] = (
-    Layout(
-        name="stop-combined-2016-2025",
-        description="Combined (2016-2025) tab, 47 columns, one row per event and count year",
-        columns=_identity(CANONICAL_COLUMNS),
-        year_from="column",
-        verified=True,
-    ),
-    # The per-year tabs are the combined layout without its count_year attribution column
-    # (the tab is the year). Reconstructed, not checked against a real file.
-    Layout(
-        name="stop-yearly-2020-2025",
-        description="a per-year tab (2020 Data … 2025): combined columns without count_year",
-        columns=_identity(_WITHOUT_YEAR),
-        year_from="sheet",
-        verified=False,
-    ),
-    # The 2016-2018 and 2019 tabs named the source links column news_link (as used by
-    # jens-koning/internet_shutdowns_india's cleaning scripts). Reconstructed, not verified.
-    Layout(
-        name="stop-yearly-2016-2019",
-        description="an early per-year tab: source links in news_link, no count_year",
-        columns={
-            **_identity(tuple(c for c in _WITHOUT_YEAR if c != "info_source_link")),
-            "news_link": "info_source_link",
-        },
-        year_from="sheet",
-        verified=False,
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -160,44 +82,46 @@ class StopSheet:
     blank_rows: int = 0
 
 
-def normalise_header(name: str) -> str:
-    return re.sub(r"\s+", "_", name.strip().lower())
-
-
-def header_signature(headers: Sequence[str]) -> str:
-    """Order-independent fingerprint of a header: sha256 of the sorted normalised names."""
-    names = sorted(normalise_header(h) for h in headers if h.strip())
-    return hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
+def _as_written(names: Sequence[str], written: Mapping[str, str]) -> str:
+    """Names as normalised, with the cell as written where it differs (padding, case)."""
+    shown = [n if written.get(n, n) == n else f"{n} (written {written[n]!r})" for n in names]
+    return "[" + ", ".join(shown) + "]" if shown else "none"
 
 
 def detect_layout(headers: Sequence[str], path: str) -> Layout:
-    """The layout whose signature matches, or an InputError naming what differs."""
+    """The layout whose normalised column names are the header's, or an InputError naming the
+    columns that differ from the closest known layout."""
+    written = {normalise_header(h): h for h in headers if h.strip()}
     names = [normalise_header(h) for h in headers if h.strip()]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise InputError(
-            f"the header repeats column(s) {', '.join(dupes)}",
+            f"the header repeats column(s) {', '.join(dupes)} (after ignoring case and spaces)",
             path=path,
             line=1,
             hint="rename or delete the repeated columns, then import again",
         )
-    sig = header_signature(names)
-    for layout in LAYOUTS:
-        if layout.signature == sig:
-            return layout
     given = set(names)
-    closest = max(LAYOUTS, key=lambda lay: len(given & {normalise_header(c) for c in lay.columns}))
-    known = {normalise_header(c) for c in closest.columns}
-    unknown = sorted(given - known)
-    missing = sorted(known - given)
+    for layout in LAYOUTS:
+        if layout.names == given:
+            return layout
+
+    def overlap(lay: Layout) -> float:
+        return len(given & lay.names) / len(given | lay.names)
+
+    closest = max(LAYOUTS, key=overlap)
+    unknown = sorted(given - closest.names)
+    missing = sorted(closest.names - given)
     raise InputError(
-        f"unknown STOP sheet layout (header signature {sig}); closest known layout "
-        f"{closest.name!r}: unknown columns [{', '.join(unknown)}], "
-        f"missing columns [{', '.join(missing)}]",
+        f"unknown STOP sheet layout (header signature {header_signature(names)}, "
+        f"{len(given)} columns); closest known layout {closest.name!r} "
+        f"({len(given & closest.names)} of its {len(closest.names)} columns): "
+        f"unknown columns {_as_written(unknown, written)}, "
+        f"missing columns {_as_written(missing, {})}",
         path=path,
         line=1,
         hint="add this layout with an explicit column map to "
-        "nethealth.formats.stop_sheet.LAYOUTS, or fix the header",
+        "nethealth.formats.stop_layouts.LAYOUTS, or fix the header",
     )
 
 
@@ -261,6 +185,8 @@ def _csv_rows(path: Path) -> tuple[list[str], list[_RawRow]]:
             ) from None
     if header and header[0].startswith("\ufeff"):
         header[0] = header[0][1:]
+    while header and not header[-1].strip():
+        header.pop()  # trailing empty header cells (a trailing separator)
     return header, rows
 
 
@@ -311,8 +237,15 @@ def _xlsx_rows(path: Path, sheet: str | None) -> tuple[str, list[str], list[_Raw
         header = [_cell_text(v) for v in first]
         while header and not header[-1]:
             header.pop()  # trailing formatted-but-empty columns
+        # Cells are addressed by column in a workbook: a row stored without its trailing empty
+        # cells is not short (unlike a CSV line), so it is padded to the header.
+        pad = [""] * len(header)
         rows = [
-            _RawRow([_cell_text(v) for v in row], i, f"sheet {name!r} row {i}")
+            _RawRow(
+                ([_cell_text(v) for v in row] + pad)[: max(len(row), len(header))],
+                i,
+                f"sheet {name!r} row {i}",
+            )
             for i, row in enumerate(values, start=2)
         ]
     finally:
@@ -351,23 +284,42 @@ def _row_date(values: dict[str, str], col: str, path: str, raw: _RawRow) -> date
         ) from None
 
 
-def _to_sheet_row(
-    raw: _RawRow, header: list[str], layout: Layout, sheet_year: int | None, path: str
-) -> SheetRow:
-    if len(raw.cells) > len(header) and any(raw.cells[len(header) :]):
+def _check_length(raw: _RawRow, header: list[str], path: str) -> None:
+    """A row with fewer cells than the header lost some (a cut line, a stray line break); one
+    with more has an unquoted separator in a cell. Either way its cells sit under the wrong
+    columns, so it is a bad row rather than a row read with blanks."""
+    extra = raw.cells[len(header) :]
+    if len(raw.cells) < len(header):
         raise InputError(
-            f"the row has {len(raw.cells)} cells but the header only {len(header)}",
+            f"short row: {len(raw.cells)} cells where the header has {len(header)}",
             path=path,
             line=raw.line,
             record=raw.record,
-            hint="a cell probably contains an unquoted separator; re-export the sheet",
+            hint="a line break inside an unquoted cell, or a cut line; fix the row or "
+            "re-export the sheet, or import with --lenient to skip such rows",
         )
-    by_norm = {normalise_header(c): canon for c, canon in layout.columns.items()}
+    if any(c.strip() for c in extra):
+        raise InputError(
+            f"long row: {len(raw.cells)} cells where the header has {len(header)}",
+            path=path,
+            line=raw.line,
+            record=raw.record,
+            hint="a cell probably contains an unquoted separator; re-export the sheet, or "
+            "import with --lenient to skip such rows",
+        )
+
+
+def _to_sheet_row(
+    raw: _RawRow, header: list[str], layout: Layout, sheet_year: int | None, path: str
+) -> SheetRow:
+    _check_length(raw, header, path)
+    cells = {normalise_header(name): cell for name, cell in zip(header, raw.cells, strict=False)}
     values = dict.fromkeys(CANONICAL_COLUMNS, "")
-    for name, cell in zip(header, raw.cells, strict=False):
-        canon = by_norm.get(normalise_header(name))
+    for name, canon in layout.columns.items():
         if canon is not None:
-            values[canon] = cell
+            values[canon] = cells.get(name, "")
+    if layout.translate is not None:
+        layout.translate(values, cells)
     for col in REQUIRED:
         if not values[col]:
             raise InputError(

@@ -30,14 +30,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from nethealth.errors import InputError
-from nethealth.formats.compression import open_binary
-from nethealth.rpki.prefixes import (
+from nethealth.common.prefixes import (
     PrefixSyntaxError,
     format_prefixes,
     parse_prefixes,
     range_columns,
 )
+from nethealth.errors import InputError
+from nethealth.formats.compression import open_binary
 
 VRP_SCHEMA = pa.schema(
     [

@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
-from nethealth.indicators.registry import all_indicators
-from nethealth.sources.catalog import get_source
+from collections.abc import Sequence
+
+from nethealth.common.asof import TOLERANCES, gap_text
+from nethealth.indicators.registry import Indicator
+from nethealth.sources.base import SourceInfo
+
+STATUS_TEXT = (
+    "## Values, dates and tolerances",
+    "",
+    "Every value carries a status and a reason (`indicator_values.status`, `.reason`; the API's "
+    "`status` and `reason` fields). No data is never zero:",
+    "",
+    "- `measured`: a number from inputs of one date; the reason lists the inputs' dates.",
+    "- `zero measured`: a real zero, from an input that was complete for that date.",
+    "- `not measured`: no number, because there is no input for that date (or the input cannot "
+    "say: an IPv4-only RIB says nothing about IPv6).",
+    "- `not comparable`: no number, because the inputs exist but their dates are too far from "
+    "the computation date; the reason names the dates.",
+    "",
+    'The value is null unless measured. Medians and "countries with data" count measured '
+    "values only.",
+    "",
+    "**One as-of rule** (`nethealth.common.asof`): for a computation date, each input's "
+    "snapshot is the latest on or before that date, if it is at most the source's tolerance "
+    "older; a later snapshot is never used (it describes a later Internet). A source published "
+    "in parts (the five RIRs' files) needs every part in force. Tolerances:",
+    "",
+    "| source | tolerance | why |",
+    "|---|---|---|",
+)
 
 
-def methodology_markdown() -> str:
+def methodology_markdown(indicators: Sequence[Indicator], sources: Sequence[SourceInfo]) -> str:
+    """The methodology of `indicators` (every area's: `nethealth.areas.all_indicators()`)."""
+    titles = {s.id: s.title for s in sources}
     lines = [
         "# Methodology",
         "",
@@ -14,8 +44,12 @@ def methodology_markdown() -> str:
         "Every value in the lake and the API carries the method version that produced it.",
         "",
     ]
+    lines += list(STATUS_TEXT)
+    for source, tol in TOLERANCES.items():
+        lines.append(f"| `{source}` ({tol.label}) | {gap_text(tol.days)} | {tol.why} |")
+    lines.append("")
     area = None
-    for ind in all_indicators():
+    for ind in indicators:
         if ind.area != area:
             area = ind.area
             lines += [f"## {area.capitalize()}", ""]
@@ -23,7 +57,7 @@ def methodology_markdown() -> str:
             f"### {ind.title} (`{ind.id}`, v{ind.version})",
             "",
             f"- Unit: {ind.unit}",
-            f"- Sources: {', '.join(get_source(s).title for s in ind.sources)}",
+            f"- Sources: {', '.join(titles[s] for s in ind.sources)}",
             f"- Datasets: {', '.join(f'`{d}`' for d in ind.datasets)}",
             "",
             ind.method,

@@ -15,24 +15,28 @@ carries its `review` (unreviewed / confirmed / dismissed, by, at, reason, notes)
 Each event carries `cost` (low/central/high USD, model version, basis and inputs of
 `nethealth.economics.cost_model`; see outages.cost), null when no estimate exists.
 
-Errors use the API's one body `{"error": {"status", "code", "message", "hint"}}` with the real
-status (400 bad parameter, 404 unknown event, 503 nothing detected yet), rendered here so the
-router behaves the same inside any app. Date ranges are bounded by `Settings.max_range_days`.
+Routes raise the typed errors of `nethealth.errors` (400 bad parameter, 404 unknown event, 503
+nothing detected yet); the app's one handler renders them. Date ranges are bounded by
+`Settings.max_range_days`.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from nethealth.api.errors import error_response
-from nethealth.api.models import ErrorBody
+from nethealth.common.dates import parse_datetime
 from nethealth.common.tokens import bearer_token, name_for, parse_name_tokens
-from nethealth.errors import ConfigError, InputError, NethealthError, NotFoundError
+from nethealth.errors import (
+    ForbiddenError,
+    InputError,
+    NotFoundError,
+    TooLargeError,
+    UnauthorizedError,
+)
 from nethealth.formats.atom import MEDIA_TYPE as ATOM_MEDIA_TYPE
 from nethealth.outages.feed import outage_feed
 from nethealth.outages.query import (
@@ -46,6 +50,8 @@ from nethealth.outages.query import (
 from nethealth.outages.query import list_events as query_events
 from nethealth.outages.review import ACTIONS, Review, ReviewStore
 from nethealth.settings import Settings, load_settings
+from nethealth.ui.models import ErrorBody
+from nethealth.ui.params import DATE_TIME
 
 router = APIRouter(prefix="/api/v1/events", tags=["outage events"])
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -64,13 +70,6 @@ MAX_BODY = 16 * 1024
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="nethealth outage review"'}
 
 
-class HttpError(Exception):
-    def __init__(self, status: int, message: str, hint: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:  # fmt: skip
-        super().__init__(message)
-        self.status, self.message, self.hint, self.headers = status, message, hint, headers
-
-
 def _settings(request: Request) -> Settings:
     """The app's settings: the lead's AppContext, a plain `app.state.settings`, else the env."""
     state = request.app.state
@@ -80,20 +79,6 @@ def _settings(request: Request) -> Settings:
         settings = load_settings()
         state.settings = settings
     return settings
-
-
-def _when(text: str | None, name: str) -> datetime | None:
-    if text is None or text == "":
-        return None
-    try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(
-            f"{text!r} is not a date or time",
-            field=name,
-            hint="use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ",
-        ) from None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def _int(text: str | None, name: str, lo: int, hi: int) -> int | None:
@@ -108,28 +93,28 @@ def _int(text: str | None, name: str, lo: int, hi: int) -> int | None:
     return value
 
 
-def _render(exc: NethealthError | HttpError) -> JSONResponse:
-    if isinstance(exc, HttpError):
-        return error_response(exc.status, exc.message, exc.hint, exc.headers)
-    if isinstance(exc, ConfigError):
-        return error_response(503, exc.message, exc.hint)
-    if isinstance(exc, InputError):
-        return error_response(400, str(exc).split("\n  hint:")[0], exc.hint)
-    if isinstance(exc, NotFoundError):
-        missing = "no outage events in the lake" in exc.message
-        return error_response(503 if missing else 404, exc.message, exc.hint)
-    return error_response(500, exc.message, exc.hint)
-
-
-@router.get("", responses=RESPONSES, summary="List detected outage events")
+@router.get(
+    "",
+    responses={**RESPONSES, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    summary="List detected outage events",
+)
 def list_events(
     request: Request,
     country: Annotated[str | None, Query(description="ISO 3166-1 alpha-2 code")] = None,
     start: Annotated[
         str | None,
-        Query(alias="from", description="Events ending after this (YYYY-MM-DD or ISO 8601, UTC)"),
+        DATE_TIME,
+        Query(
+            alias="from",
+            description="Events ending after this: YYYY-MM-DD (00:00 UTC) or an ISO 8601 time "
+            "(no offset = UTC), 1970..2100",
+        ),
     ] = None,
-    end: Annotated[str | None, Query(alias="to", description="Events starting before this")] = None,
+    end: Annotated[
+        str | None,
+        DATE_TIME,
+        Query(alias="to", description="Events starting before this (same forms as `from`)"),
+    ] = None,
     scope: Annotated[str | None, Query(description="country, region or asn")] = None,
     asn: Annotated[str | None, Query(description="Events involving this AS number")] = None,
     status: Annotated[
@@ -142,24 +127,21 @@ def list_events(
     offset: Annotated[str | None, Query(description="Skip this many")] = None,
     fmt: Annotated[str | None, Query(alias="format", description="json (default) or csv")] = None,
 ) -> Response:
-    try:
-        if fmt not in (None, "json", "csv"):
-            raise InputError(f"unknown format {fmt!r}", field="format", hint="use json or csv")
-        settings = _settings(request)
-        flt = EventFilter(
-            country=country.upper() if country else None,
-            scope=scope,
-            asn=_int(asn, "asn", 0, 2**32 - 1),
-            status=status,
-            review=review or None,
-            start=_when(start, "from"),
-            end=_when(end, "to"),
-            limit=_int(limit, "limit", 1, MAX_LIMIT) or 1000,
-            offset=_int(offset, "offset", 0, 10**9) or 0,
-        ).check(settings.max_range_days)
-        rows = query_events(settings, flt)
-    except NethealthError as exc:
-        return _render(exc)
+    if fmt not in (None, "json", "csv"):
+        raise InputError(f"unknown format {fmt!r}", field="format", hint="use json or csv")
+    settings = _settings(request)
+    flt = EventFilter(
+        country=country.upper() if country else None,
+        scope=scope,
+        asn=_int(asn, "asn", 0, 2**32 - 1),
+        status=status,
+        review=review or None,
+        start=parse_datetime(start, "from"),
+        end=parse_datetime(end, "to"),
+        limit=_int(limit, "limit", 1, MAX_LIMIT) or 1000,
+        offset=_int(offset, "offset", 0, 10**9) or 0,
+    ).check(settings.max_range_days)
+    rows = query_events(settings, flt)
     if fmt == "csv":
         return Response(
             to_csv(rows),
@@ -185,29 +167,31 @@ def feed(
     request: Request,
     limit: Annotated[str | None, Query(description="Entries, 1-200 (default 50)")] = None,
 ) -> Response:
-    try:
-        settings = _settings(request)
-        flt = EventFilter(limit=_int(limit, "limit", 1, 200) or 50, exclude_dismissed=True).check()
-        rows = query_events(settings, flt)
-    except NethealthError as exc:
-        return _render(exc)
-    return Response(outage_feed(rows, base_url=str(request.base_url)), media_type=ATOM_MEDIA_TYPE)
+    settings = _settings(request)
+    flt = EventFilter(limit=_int(limit, "limit", 1, 200) or 50, exclude_dismissed=True).check()
+    rows = query_events(settings, flt)
+    # Absolute links from the configured public URL, never from the request's Host header.
+    body = outage_feed(rows, base_url=settings.public_url)
+    return Response(body, media_type=ATOM_MEDIA_TYPE)
 
 
 @router.get("/artefacts", responses=RESPONSES,
             summary="Collector artefacts of the last detection (never outages)")  # fmt: skip
 def artefacts(
     request: Request,
-    start: Annotated[str | None, Query(alias="from", description="Ending after this")] = None,
-    end: Annotated[str | None, Query(alias="to", description="Starting before this")] = None,
+    start: Annotated[
+        str | None,
+        DATE_TIME,
+        Query(alias="from", description="Artefacts ending after this (same forms as events')"),
+    ] = None,
+    end: Annotated[
+        str | None, DATE_TIME, Query(alias="to", description="Artefacts starting before this")
+    ] = None,
     limit: Annotated[str | None, Query(description=f"1-{MAX_LIMIT} (default 1000)")] = None,
 ) -> Response:
-    try:
-        settings = _settings(request)
-        rows = list_artefacts(settings, _when(start, "from"), _when(end, "to"),
-                              _int(limit, "limit", 1, MAX_LIMIT) or 1000)  # fmt: skip
-    except NethealthError as exc:
-        return _render(exc)
+    settings = _settings(request)
+    rows = list_artefacts(settings, parse_datetime(start, "from"), parse_datetime(end, "to"),
+                          _int(limit, "limit", 1, MAX_LIMIT) or 1000)  # fmt: skip
     return JSONResponse({"artefacts": rows, "count": len(rows),
                          "simulated": any(r.get("simulated") for r in rows)})  # fmt: skip
 
@@ -222,11 +206,8 @@ def reviews(
     request: Request,
     limit: Annotated[str | None, Query(description="1-5000 (default 1000)")] = None,
 ) -> Response:
-    try:
-        n = _int(limit, "limit", 1, MAX_LIMIT) or 1000
-        log = ReviewStore.for_settings(_settings(request)).reviews()
-    except NethealthError as exc:
-        return _render(exc)
+    n = _int(limit, "limit", 1, MAX_LIMIT) or 1000
+    log = ReviewStore.for_settings(_settings(request)).reviews()
     return JSONResponse({"reviews": [_review_doc(r) for r in reversed(log[-n:])]})
 
 
@@ -239,31 +220,49 @@ def _event_id(event_id: str) -> None:
 
 @router.get("/{event_id}/reviews", responses=RESPONSES, summary="One event's reviews")
 def event_reviews(request: Request, event_id: str) -> Response:
-    try:
-        _event_id(event_id)
-        settings = _settings(request)
-        event = get_event(settings, event_id)
-        log = ReviewStore.for_settings(settings).of(event_id)
-    except NethealthError as exc:
-        return _render(exc)
+    _event_id(event_id)
+    settings = _settings(request)
+    event = get_event(settings, event_id)
+    log = ReviewStore.for_settings(settings).of(event_id)
     return JSONResponse({"event_id": event_id, "review": event["review"],
                          "reviews": [_review_doc(r) for r in log]})  # fmt: skip
 
 
 def _reviewer(request: Request, settings: Settings) -> str:
+    """The reviewer's name for a valid bearer token, else 401 (no token) or 403."""
     token = bearer_token(request.headers.get("authorization", ""))
     if token is None:
-        raise HttpError(401, "reviewing needs a bearer token",
-                        "send `Authorization: Bearer <token>`; tokens are set with "
-                        "NETHEALTH_OUTAGES_REVIEWERS", CHALLENGE)  # fmt: skip
+        raise UnauthorizedError(
+            "reviewing needs a bearer token",
+            hint="send `Authorization: Bearer <token>`; tokens are set with "
+            "NETHEALTH_OUTAGES_REVIEWERS",
+            headers=CHALLENGE,
+        )
     tokens = parse_name_tokens(settings.outages_reviewers, "NETHEALTH_OUTAGES_REVIEWERS")
     if not tokens:
-        raise HttpError(403, "outage review through the API is closed on this server",
-                        "the operator enables it with NETHEALTH_OUTAGES_REVIEWERS=name=token,…")  # fmt: skip
+        raise ForbiddenError(
+            "outage review through the API is closed on this server",
+            hint="the operator enables it with NETHEALTH_OUTAGES_REVIEWERS=name=token,…",
+        )
     name = name_for(token, tokens)
     if name is None:
-        raise HttpError(403, "this token is not a reviewer's", "ask the operator for a token")
+        raise ForbiddenError("this token is not a reviewer's", hint="ask the operator for a token")
     return f"api:{name}"
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise TooLargeError(f"the body is larger than {MAX_BODY} bytes", hint="send less text")
+    try:
+        body = json.loads(raw or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"the body is not JSON: {exc}", hint="send a JSON object") from None
+    if not isinstance(body, dict):
+        raise InputError(
+            "the body must be a JSON object", hint='{"action": "dismiss", "reason": "…"}'
+        )
+    return body
 
 
 @router.post(
@@ -273,33 +272,21 @@ def _reviewer(request: Request, settings: Settings) -> str:
     summary="Confirm, dismiss (with a reason) or annotate an event (reviewers)",
 )
 async def add_review(request: Request, event_id: str) -> Response:
-    try:
-        settings = _settings(request)
-        reviewer = _reviewer(request, settings)
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
-            raise HttpError(413, f"the body is larger than {MAX_BODY} bytes", "send less text")
-        try:
-            body = json.loads(raw or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise HttpError(400, f"the body is not JSON: {exc}", "send a JSON object") from None
-        if not isinstance(body, dict):
-            raise HttpError(400, "the body must be a JSON object",
-                            '{"action": "dismiss", "reason": "…"}')  # fmt: skip
-        action = body.get("action")
-        if action not in ACTIONS:
-            raise InputError(f"unknown action {action!r}", field="action",
-                             hint=f"choose {', '.join(ACTIONS)}")  # fmt: skip
-        text = body.get("note") if action == "annotate" else body.get("reason")
-        if text is not None and not isinstance(text, str):
-            raise InputError("the reason or note must be text", field="reason")
-        _event_id(event_id)
-        event = get_event(settings, event_id)
-        store = ReviewStore.for_settings(settings)
-        review = store.add(reviewer, event_id, action, text, event)
-        state = store.states().get(event_id)
-    except (NethealthError, HttpError) as exc:
-        return _render(exc)
+    settings = _settings(request)
+    reviewer = _reviewer(request, settings)
+    body = await _body(request)
+    action = body.get("action")
+    if action not in ACTIONS:
+        raise InputError(f"unknown action {action!r}", field="action",
+                         hint=f"choose {', '.join(ACTIONS)}")  # fmt: skip
+    text = body.get("note") if action == "annotate" else body.get("reason")
+    if text is not None and not isinstance(text, str):
+        raise InputError("the reason or note must be text", field="reason")
+    _event_id(event_id)
+    event = get_event(settings, event_id)
+    store = ReviewStore.for_settings(settings)
+    review = store.add(reviewer, event_id, action, text, event)
+    state = store.states().get(event_id)
     return JSONResponse({"review": _review_doc(review),
                          "event_review": state.doc() if state else None}, status_code=201)  # fmt: skip
 
@@ -312,12 +299,9 @@ def one_event(
         bool, Query(description="Include the binned signals around the event")
     ] = True,
 ) -> Response:
-    try:
-        _event_id(event_id)
-        settings = _settings(request)
-        event = get_event(settings, event_id)
-        if series:
-            event["series"] = evidence_series(settings, event)
-    except NethealthError as exc:
-        return _render(exc)
+    _event_id(event_id)
+    settings = _settings(request)
+    event = get_event(settings, event_id)
+    if series:
+        event["series"] = evidence_series(settings, event)
     return JSONResponse(event)

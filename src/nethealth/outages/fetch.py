@@ -1,6 +1,6 @@
 """Fetching detection inputs into the raw store: a thin wrapper over the sources' own fetchers.
 
-BGP: `nethealth.bgp.collectors.fetch_dumps` (raw sources `bgp-ris` / `bgp-routeviews`, names
+BGP: `nethealth.sources.collectors.fetch_dumps` (raw sources `bgp-ris` / `bgp-routeviews`, names
 `<collector>.bview|rib|updates.YYYYMMDD.HHMM.gz|bz2`): the RIB dump at the window's start and
 every update dump of the window. Atlas: `nethealth.sources.atlas.fetch` (raw source `atlas`).
 """
@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from nethealth.bgp.collectors import Collector, Kind, archive_url, dump_times, fetch_dumps
 from nethealth.errors import ConfigError
 from nethealth.lake.raw import RawStore
 from nethealth.settings import Settings
 from nethealth.sources import atlas
 from nethealth.sources.atlas import FetchReport
+from nethealth.sources.collectors import Collector, Kind, archive_url, dump_times, fetch_dumps
 
 Progress = Callable[[str, int, int], None]
 

@@ -9,6 +9,7 @@ IPv6 as their top 64 bits.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from nethealth.common import asof
 from nethealth.errors import InputError
 
 RANGE_SCHEMA = pa.schema(
@@ -31,16 +33,48 @@ REGION_SCHEMA = RANGE_SCHEMA.append(pa.field("region", pa.string(), nullable=Fal
 DELEGATED_STATUSES = ("allocated", "assigned")
 
 
-def _latest_snapshot(table: pa.Table, on: date | None) -> pa.Table:
-    """Rows of the latest snapshot on or before `on` (or the earliest one if none is)."""
+def _latest_snapshot(table: pa.Table, on: date | None, source: str = "ipdb") -> pa.Table:
+    """Rows of the snapshot in force on `on` under the as-of rule (`nethealth.common.asof`:
+    the latest on or before it within the source's tolerance; none: no rows, never a later
+    snapshot); without `on`, the latest snapshot."""
     if "snapshot" not in table.column_names or table.num_rows == 0:
         return table
     snaps = sorted(set(table["snapshot"].to_pylist()))
-    pick = snaps[0]
-    for s in snaps:
-        if on is None or s <= on:
-            pick = s
+    pick = snaps[-1] if on is None else asof.pick(source, on, snaps).snapshot
+    if pick is None:
+        return table.slice(0, 0)
     return table.filter(pc.equal(table["snapshot"], pa.scalar(pick, table["snapshot"].type)))
+
+
+def _registry_files(
+    table: pa.Table, on: date | None, unusable: Mapping[tuple[str, date], str] | None = None
+) -> pa.Table:
+    """`rir_delegations` rows of each registry's file in force on `on` (all registries, or no
+    rows: a missing registry would leave its countries' space unmapped; a truncated file in
+    `unusable` — `sources.rir.file_problems` — too)."""
+    if "snapshot" not in table.column_names or "registry" not in table.column_names:
+        return table
+    if table.num_rows == 0:
+        return table
+    if on is None:
+        return pa.concat_tables(
+            _latest_snapshot(table.filter(pc.equal(table["registry"], r)), None)
+            for r in sorted(set(table["registry"].to_pylist()))
+        )
+    files: dict[str, list[date]] = {}
+    for r, s in set(zip(table["registry"].to_pylist(), table["snapshot"].to_pylist(), strict=True)):
+        files.setdefault(r, []).append(s)
+    group = asof.pick_group("rir", on, files, unusable=unusable)
+    if not group.ok:
+        return table.slice(0, 0)
+    keep = None
+    for r, snap in group.snapshots.items():
+        cond = pc.and_(
+            pc.equal(table["registry"], r),
+            pc.equal(table["snapshot"], pa.scalar(snap, table["snapshot"].type)),
+        )
+        keep = cond if keep is None else pc.or_(keep, cond)
+    return table.filter(keep)
 
 
 def ranges_from_ipdb(table: pa.Table, on: date | None = None) -> pa.Table:
@@ -74,9 +108,13 @@ def _v4_numbers(text: pa.ChunkedArray | pa.Array, where: str) -> np.ndarray:
     return out
 
 
-def ranges_from_delegations(table: pa.Table, on: date | None = None) -> pa.Table:
+def ranges_from_delegations(
+    table: pa.Table,
+    on: date | None = None,
+    unusable: Mapping[tuple[str, date], str] | None = None,
+) -> pa.Table:
     """`rir_delegations` rows (ipv4/ipv6, allocated or assigned, with a country) as ranges."""
-    t = _latest_snapshot(table, on)
+    t = _registry_files(table, on, unusable)
     keep = pc.and_(pc.is_in(t["status"], pa.array(DELEGATED_STATUSES)),
                    pc.and_(pc.is_valid(t["cc"]), pc.not_equal(t["cc"], "")))  # fmt: skip
     t = t.filter(keep)

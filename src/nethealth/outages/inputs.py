@@ -1,8 +1,8 @@
 """Finding and reading the detection inputs: MRT RIB/UPDATES files of RIS and RouteViews
 collectors, RIPE Atlas result dumps and probe archives, RIR delegated files.
 
-Files are recognised by the publishers' own names (`bview.YYYYMMDD.HHMM.gz`,
-`rib.YYYYMMDD.HHMM.bz2`, `updates.YYYYMMDD.HHMM.*`; Atlas `ping-*`/`traceroute-*` dumps and
+MRT files are recognised by their content (the first record's type and time), whatever their
+names; Atlas files by the publishers' own names (`ping-*`/`traceroute-*` dumps and
 `probes/archive/…/YYYYMMDD.json*`), whether they sit in a publisher-layout mirror, in the raw
 store (`bgp-ris`, `bgp-routeviews`, `atlas`) or anywhere else; the collector comes from the
 path as in `nethealth bgp ingest`.
@@ -19,11 +19,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
+from nethealth.bgp.damage import build_reader
 from nethealth.bgp.ingest import guess_collector
-from nethealth.bgp.mrt import MRTReader
+from nethealth.common import asof
 from nethealth.errors import InputError
+from nethealth.formats import compression
 from nethealth.formats.atlas import (
     PROBE_SCHEMA,
     RESULT_SCHEMA,
@@ -32,12 +35,15 @@ from nethealth.formats.atlas import (
     read_probes,
 )
 from nethealth.outages.signals.bgp import ROUTE_COLUMNS, reduce_elements
+from nethealth.sources.mrt import collector_from_path, mrt_dumps
 
 Progress = Callable[[str, int, int], None]
-_MRT = re.compile(r"(?:^|\.)(bview|rib|updates)\.(\d{8})\.(\d{4})(?:\.|$)")
 _ATLAS = re.compile(r"^(ping|traceroute)[-_.]")
 _PROBES = re.compile(r"(\d{8})\.json(?:\.(?:bz2|gz|xz))?$")
 _SKIP_SUFFIXES = (".prov.json", ".part", ".tmp", ".report.json")
+_DUMP_NAME = re.compile(r"(?:^|\.)(bview|rib|updates)\.(\d{8})\.(\d{4})(?:\.|$)")
+MAX_PERIOD = 900  # RouteViews' update files: 15 minutes (RIS: 5)
+DAY = 86400
 
 
 def _noop(_m: str, _d: int, _t: int) -> None:
@@ -49,7 +55,7 @@ class MrtFile:
     path: Path
     collector: str
     kind: str  # "rib" or "updates"
-    time: int  # epoch seconds from the file name
+    time: int  # epoch seconds of the file's first MRT record
 
 
 @dataclass
@@ -65,12 +71,6 @@ class BgpFiles:
         for d in (self.ribs, self.updates):
             for v in d.values():
                 v.sort(key=lambda f: (f.time, f.path.name))
-
-
-def _stamp(ymd: str, hm: str) -> int:
-    return calendar.timegm(
-        (int(ymd[:4]), int(ymd[4:6]), int(ymd[6:]), int(hm[:2]), int(hm[2:]), 0, 0, 0, 0)
-    )
 
 
 def _files(roots: Sequence[Path]) -> Iterator[Path]:
@@ -94,49 +94,165 @@ def _files(roots: Sequence[Path]) -> Iterator[Path]:
 
 
 def collector_of(path: Path) -> str:
-    """The collector, from raw-store names (`rrc00.updates.…`, `route-views2.rib.…`) or the
-    archive layout (`…/rrc00/2025.06/updates.…`, `…/route-views.jinx/bgpdata/…`)."""
-    return guess_collector(path) or path.parent.name
+    """The collector, from raw-store names (`rrc00.updates.…`, `route-views2.rib.…`, or any
+    `<collector>.bview|rib|updates.…` a load stored) or the archive layout
+    (`…/rrc00/2025.06/updates.…`, `…/route-views.jinx/bgpdata/…`)."""
+    return collector_from_path(path) or guess_collector(path) or path.parent.name
 
 
 def find_mrt(roots: Sequence[Path]) -> BgpFiles:
+    """The RIB and update dumps under `roots`, known by their first MRT record (kind and time,
+    `sources.mrt.mrt_dumps`), whatever they are called; the collector from the path. An update
+    dump without any record (a quiet interval of a small table) has no first record: it is
+    known by its publisher name, `updates.YYYYMMDD.HHMM`, and counts as data (nothing
+    changed), not as a gap."""
     out = BgpFiles()
-    for p in _files(roots):
-        m = _MRT.search(p.name)
-        if m is None:
-            continue
-        collector = collector_of(p)
-        out.add(
-            MrtFile(p, collector, "updates" if m[1] == "updates" else "rib", _stamp(m[2], m[3]))
-        )
+    paths = list(_files(roots))
+    found = mrt_dumps(paths)
+    for d in found:
+        time = interval_start(d.path, d.time) if d.kind == "updates" else d.time
+        out.add(MrtFile(d.path, collector_of(d.path), d.kind, time))
+    known = {d.path for d in found}
+    for p in paths:
+        if p not in known and (t := empty_updates_time(p)) is not None:
+            out.add(MrtFile(p, collector_of(p), "updates", t))
     out.sort()
     return out
 
 
-def select_mrt(files: BgpFiles, start: int, end: int) -> list[MrtFile]:
-    """Per collector: the last RIB at or before `start` (else its first RIB), then the update
-    files from that RIB's time until `end`. Collectors without a RIB are left out."""
+def _name_time(path: Path) -> int | None:
+    m = _DUMP_NAME.search(path.name)
+    if m is None:
+        return None
+    ymd, hm = m[2], m[3]
+    return calendar.timegm(
+        (int(ymd[:4]), int(ymd[4:6]), int(ymd[6:]), int(hm[:2]), int(hm[2:]), 0, 0, 0, 0)
+    )
+
+
+def interval_start(path: Path, first_record: int) -> int:
+    """When an update dump's interval begins: the time in its publisher name
+    (`updates.20250601.0005`) when its first record lies in that interval (within the longest
+    period, 15 minutes), else its first record's time. A quiet first minute must not shift a
+    file off its 5-minute grid: the gap between files is how a missing file is told apart. (A
+    RIB keeps its first record's time: the state it holds is of that moment.)"""
+    named = _name_time(path)
+    if named is not None and named <= first_record < named + MAX_PERIOD:
+        return named
+    return first_record
+
+
+def empty_updates_time(path: Path) -> int | None:
+    """The time in the name of an update dump that decompresses to nothing (None otherwise)."""
+    if not path.name.startswith("updates.") and ".updates." not in path.name:
+        return None
+    named = _name_time(path)
+    if named is None:
+        return None
+    try:
+        with compression.open_binary(path) as fh:
+            if fh.read(1):
+                return None
+    except (OSError, EOFError):
+        return None
+    return named
+
+
+def rib_tolerance(collector: str) -> int:
+    """Seconds a RIB may precede the window it starts (the as-of tolerance of its source)."""
+    source = "bgp-routeviews" if collector.startswith("route-views") else "bgp-ris"
+    return asof.tolerance(source).days * DAY
+
+
+def select_mrt_checked(
+    files: BgpFiles, start: int, end: int
+) -> tuple[list[MrtFile], dict[str, str]]:
+    """Per collector: the last RIB at or before `start` (or, when none is, its first RIB before
+    `end`: the collector's data then begin later), then the update files from that RIB's time
+    until `end`. A RIB older than its source's tolerance (`nethealth.common.asof`, 1 day) is not
+    the state of the window: that collector is refused, with the reason. Collectors without a
+    RIB are left out (every route would look new)."""
     chosen: list[MrtFile] = []
+    refused: dict[str, str] = {}
     for collector, ribs in sorted(files.ribs.items()):
         before = [r for r in ribs if r.time <= start]
-        rib = before[-1] if before else ribs[0]
+        if before:
+            rib = before[-1]
+            age = start - rib.time
+            if age > rib_tolerance(collector):
+                refused[collector] = (
+                    f"{collector}: newest RIB at or before the window start, {_iso(rib.time)}, "
+                    f"is {asof.gap_text(age // DAY)} older than {_iso(start)} (tolerance "
+                    f"{asof.gap_text(rib_tolerance(collector) // DAY)}): not the state of the "
+                    "window, collector refused"
+                )
+                continue
+        else:
+            rib = ribs[0]
         if rib.time >= end:
             continue
         chosen.append(rib)
         chosen += [u for u in files.updates.get(collector, []) if rib.time - 900 <= u.time < end]
-    return chosen
+    for collector in sorted(set(files.updates) - set(files.ribs)):
+        refused[collector] = f"{collector}: update dumps without any RIB, collector refused"
+    return chosen, refused
+
+
+def select_mrt(files: BgpFiles, start: int, end: int) -> list[MrtFile]:
+    """`select_mrt_checked` without the reasons for refused collectors."""
+    return select_mrt_checked(files, start, end)[0]
+
+
+def _iso(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _period(times: Sequence[int]) -> int:
+    """A collector's update-file period: the most common gap between files (5 minutes when
+    unknown)."""
+    gaps = [b - a for a, b in itertools.pairwise(sorted(times)) if b > a]
+    return max(set(gaps), key=gaps.count) if gaps else 300
+
+
+def data_windows(files: Sequence[MrtFile]) -> dict[str, list[tuple[int, int]]]:
+    """Per collector, the time intervals its files describe: each update file its period
+    [time, time + period), the RIB only its own period. Time without a file is time without
+    data (no series is drawn over it), however long the RIB's routes stay in the table."""
+    by: dict[str, list[MrtFile]] = {}
+    for f in files:
+        by.setdefault(f.collector, []).append(f)
+    out: dict[str, list[tuple[int, int]]] = {}
+    for c, group in by.items():
+        period = _period([f.time for f in group if f.kind == "updates"])
+        out[c] = sorted((f.time, f.time + period) for f in group)
+    return out
+
+
+def covered_bins(
+    windows: dict[str, list[tuple[int, int]]], t0: int, step: int, n: int
+) -> np.ndarray:
+    """Bins [t0 + i·step, t0 + (i+1)·step) that some collector's data window overlaps."""
+    mask = np.zeros(n, dtype=bool)
+    for intervals in windows.values():
+        for a, b in intervals:
+            lo = max(0, (a - t0) // step)
+            hi = min(n, -(-(b - t0) // step))
+            if hi > lo:
+                mask[lo:hi] = True
+    return mask
 
 
 def coverage(files: Sequence[MrtFile]) -> dict[str, int]:
     """Per collector, when its data ends: its last update file's time plus the file period
-    (the most common gap between its update files; 5 minutes when unknown)."""
+    (the most common gap between its update files; 5 minutes when unknown); a collector with a
+    RIB only covers the RIB's own 5-minute bin."""
     out: dict[str, int] = {}
     by: dict[str, list[int]] = {}
     for f in files:
         if f.kind == "updates":
             by.setdefault(f.collector, []).append(f.time)
         else:
-            out.setdefault(f.collector, f.time)
+            out.setdefault(f.collector, f.time - f.time % 300 + 300)
     for c, times in by.items():
         times.sort()
         gaps = [b - a for a, b in itertools.pairwise(times) if b > a]
@@ -179,7 +295,7 @@ def read_bgp(
     out: list[pa.Table] = []
     for i, f in enumerate(files):
         report("bgp decode", i, len(files))
-        reader = MRTReader(f.path, collector=f.collector, strict=strict, threaded=False)
+        reader = build_reader(f.path, collector=f.collector, strict=strict, threaded=False)
         out.extend(reduce_elements(b) for b in reader)
     report("bgp decode", len(files), len(files))
     return out or [ROUTE_COLUMNS.empty_table()]
@@ -264,8 +380,9 @@ def read_atlas(
     report("atlas parse", len(picked), len(picked))
     results = pa.concat_tables(tables) if tables else RESULT_SCHEMA.empty_table()
     day = datetime.fromtimestamp(start, UTC).date()
-    archive = [p for d, p in files.probes if d <= day] or [p for _d, p in files.probes[:1]]
-    probes = read_probes(archive[-1]) if archive else PROBE_SCHEMA.empty_table()
+    # the probe archive in force (as-of rule: the latest on or before the day, within a day)
+    archive, _asof = asof.pick_item("atlas", day, ((d, p.name, p) for d, p in files.probes))
+    probes = read_probes(archive) if archive is not None else PROBE_SCHEMA.empty_table()
     return results, probes, reports
 
 

@@ -1,7 +1,7 @@
 """Detection over whatever BGP and Atlas data the lake holds, and the datasets it writes.
 
 Inputs: raw sources `bgp-ris`, `bgp-routeviews` (MRT RIB + update dumps, as
-`nethealth.bgp.collectors.fetch_dumps` stores them) and `atlas` (`nethealth.sources.atlas`);
+`nethealth.sources.collectors.fetch_dumps` stores them) and `atlas` (`nethealth.sources.atlas`);
 any other directories may be added. The country map (`rir_delegations`, else `ipdb_country`),
 user series loaded with `nethealth outages load-signal` (`outage_user_signals`), for linking
 `shutdowns`, and for costs `shutdown_costs` and the World Bank raw files (`worldbank`).
@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -42,12 +43,14 @@ from nethealth.outages.fusion import run_detector
 from nethealth.outages.inputs import (
     atlas_coverage,
     coverage,
+    covered_bins,
+    data_windows,
     dump_hour,
     find_atlas,
     find_mrt,
     read_atlas,
     read_bgp,
-    select_mrt,
+    select_mrt_checked,
     update_gaps,
 )
 from nethealth.outages.linking import link
@@ -55,6 +58,7 @@ from nethealth.outages.series import SIGNAL_SCHEMA, Series, from_table, to_table
 from nethealth.outages.signals import atlas as atlas_signal
 from nethealth.outages.signals import bgp as bgp_signal
 from nethealth.settings import Settings
+from nethealth.sources import rir as rir_source
 from nethealth.sources.atlas import SOURCE_ID as ATLAS_SOURCE
 
 EVENTS = "outage_events"
@@ -124,7 +128,11 @@ def country_ranges(settings: Settings, at: int) -> tuple[pa.Table, str]:
     if choice in ("auto", "rir"):
         rir = read_dataset(settings, "rir_delegations")
         if rir is not None and rir.num_rows:
-            return geo.ranges_from_delegations(rir, day), "rir_delegations"
+            broken = rir_source.file_problems(read_dataset(settings, rir_source.FILES_DATASET))
+            ranges = geo.ranges_from_delegations(rir, day, broken)
+            if ranges.num_rows or choice == "rir":
+                return ranges, "rir_delegations"
+            # no RIR file in force that day: ip-location-db may have one
         if choice == "rir":
             raise NotFoundError(
                 "no rir_delegations dataset in the lake",
@@ -150,10 +158,18 @@ def region_ranges(settings: Settings, at: int) -> pa.Table | None:
     return None if raw is None else geo.region_ranges_from_file(raw.path)
 
 
+def region_note(settings: Settings, at: int) -> str:
+    """Why there are no region series (no DB-IP file, or none in force on the day)."""
+    from nethealth.sources.dbip import file_in_force
+
+    _raw, why = file_in_force(RawStore(settings.raw_dir), datetime.fromtimestamp(at, UTC).date())
+    return f"no region series: {why.reason} (`nethealth outages fetch-geo`)"
+
+
 def asn_countries(settings: Settings, asns: Sequence[int], day: date) -> dict[int, str]:
     """Registration country of each ASN from the delegated stats: each registry's latest file
-    on or before `day` (the routing step's map, `routing.step.asn_country`)."""
-    from nethealth.routing.step import asn_country
+    on or before `day` (the routing step's map, `routing.coverage_step.asn_country`)."""
+    from nethealth.routing.coverage_step import asn_country
 
     if not asns:
         return {}
@@ -179,6 +195,7 @@ def data_span(inputs: Inputs, user: pa.Table | None = None) -> tuple[int, int]:
         for group in (*files.ribs.values(), *files.updates.values()):
             times += [f.time for f in group]
         times += [f.time + 900 for g in files.updates.values() for f in g[-1:]]
+        times += [f.time - f.time % 300 + 300 for g in files.ribs.values() for f in g]  # its bin
     if inputs.atlas:
         hours = [h for p in find_atlas(inputs.atlas).results if (h := dump_hour(p)) is not None]
         times += hours + [h + 3600 for h in hours]
@@ -232,12 +249,15 @@ def compute_series(
     strict: bool = True,
     regions: pa.Table | None = None,
     detail: SignalDetail | None = None,
+    notes: list[str] | None = None,
 ) -> list[Series]:
-    """The series of the window; with `detail`, the BGP computation's per-peer views and the
-    collectors' gaps are kept in it."""
+    """Every series of [start, end). With `detail`, the BGP computation's per-peer views and
+    the collectors' gaps are kept in it. `notes` (when given) receives what the BGP data
+    covered: collectors refused (RIB older than its tolerance), and per collector the first and
+    last update timestamps seen."""
     series: list[Series] = []
     if inputs.mrt:
-        files = select_mrt(find_mrt(inputs.mrt), start, end)
+        files, refused = select_mrt_checked(find_mrt(inputs.mrt), start, end)
         tables = read_bgp(files, strict=strict, progress=progress)
         gaps = update_gaps(files)
         progress("bgp visibility", 0, 1)
@@ -245,10 +265,12 @@ def compute_series(
             tables, ranges, start=start, end=end, coverage=coverage(files), regions=regions,
             gaps=gaps, keep_views=detail is not None,
         )  # fmt: skip
-        series += vis.series
+        series += masked(vis.series, data_windows(files))
         if detail is not None:
             detail.visibility, detail.gaps = vis, gaps
         progress("bgp visibility", 1, 1)
+        if notes is not None:
+            notes += list(refused.values()) + updates_seen(tables)
     if inputs.atlas:
         found = find_atlas(inputs.atlas)
         results, probes, _ = read_atlas(
@@ -272,6 +294,41 @@ def compute_series(
         )
         series += from_table(part, start=start, end=end)
     return series
+
+
+def masked(series: list[Series], windows: dict[str, list[tuple[int, int]]]) -> list[Series]:
+    """BGP series with the bins no collector's files describe set to NaN: a RIB's routes are
+    not drawn flat over days without update dumps (those bins are missing, not steady)."""
+    out = []
+    for s in series:
+        covered = covered_bins(windows, s.start, s.step, len(s.values))
+        values = np.where(covered, s.values, np.nan)
+        out.append(Series(s.signal, s.entity, s.start, s.step, values))
+    return out
+
+
+def updates_seen(tables: Sequence[pa.Table]) -> list[str]:
+    """Per collector, the first and last update timestamps in the decoded data (the data window
+    actually covered), or that it had none."""
+    span: dict[str, list[int]] = {}
+    rib_only: set[str] = set()
+    for t in tables:
+        if not t.num_rows:
+            continue
+        collectors = pc.list_element(pc.split_pattern(t["peer"], "|", max_splits=1), 0)
+        upd = pc.not_equal(t["kind"], bgp_signal.RIB)
+        for c in set(collectors.to_pylist()):
+            rows = pc.and_(upd, pc.equal(collectors, c))
+            times = pc.filter(t["t_us"], rows)
+            if len(times):
+                lo, hi = pc.min(times).as_py() // 10**6, pc.max(times).as_py() // 10**6
+                cur = span.setdefault(c, [lo, hi])
+                cur[0], cur[1] = min(cur[0], lo), max(cur[1], hi)
+            else:
+                rib_only.add(c)
+    notes = [f"{c}: updates seen from {_iso(a)} to {_iso(b)}" for c, (a, b) in sorted(span.items())]
+    notes += [f"{c}: no update in the window (RIB only)" for c in sorted(rib_only - set(span))]
+    return notes
 
 
 def detect(
@@ -313,11 +370,11 @@ def detect(
     ranges, geo_source = country_ranges(settings, first)
     regions = region_ranges(settings, first)
     if regions is None:
-        notes.append("no dbip-city file stored: no region series (`nethealth outages fetch-geo`)")
+        notes.append(region_note(settings, first))
     detail = SignalDetail()
     series = compute_series(
         settings, inputs, ranges, start=first, end=stop, progress=progress, strict=strict,
-        regions=regions, detail=detail,
+        regions=regions, detail=detail, notes=notes,
     )  # fmt: skip
     views = detail.visibility.views if detail.visibility is not None else {}
     rejected: list[Episode] = []
@@ -345,7 +402,7 @@ def detect(
     )
     shutdowns = read_dataset(settings, "shutdowns")
     if shutdowns is not None and events.num_rows:
-        links = link(events, shutdowns)
+        links = link(events, shutdowns, distinct=read_dataset(settings, "shutdown_events"))
         events = events_table(
             dets,
             method_version=VERSIONS[detector],

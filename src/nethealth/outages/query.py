@@ -27,7 +27,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from nethealth.errors import InputError, NotFoundError
+from nethealth.common.csv_cells import safe_cell
+from nethealth.errors import DatasetNotBuiltError, InputError, NotFoundError
 from nethealth.outages.artefacts import ARTEFACTS
 from nethealth.outages.cost import COST_COLUMNS, api_cost
 from nethealth.outages.events import EVENT_SCHEMA
@@ -119,8 +120,9 @@ def _literal(path: Path) -> str:
 def _events_path(settings: Settings) -> Path:
     path = dataset_path(settings, EVENTS)
     if not path.is_file():
-        raise NotFoundError(
-            "no outage events in the lake yet", hint="run `nethealth outages detect` first"
+        raise DatasetNotBuiltError(
+            "no outage events in the lake yet",
+            hint="run `nethealth build` (or `nethealth outages detect`) first",
         )
     return path
 
@@ -291,8 +293,8 @@ def _cell(v: Any) -> Any:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, list):
-        return ";".join(str(x) for x in v)
-    return v
+        v = ";".join(str(x) for x in v)
+    return safe_cell(v)  # numbers stay numbers; text that could be a formula gets a '
 
 
 def list_artefacts(

@@ -1,74 +1,71 @@
-"""`/api/v1/routing`: per-ASN and per-country ROV figures and incidents, JSON or CSV.
+"""`/api/v1/routing`: per-ASN and per-country ROV figures, incidents and MANRS-style scorecards,
+JSON or CSV (`format=csv` or `Accept: text/csv`, as every CSV of the API: `nethealth.ui.formats`).
 
-Reads the `routing_*` Parquet datasets of a directory: `app.state.routing_dir` when set, else
-the lake directory of `app.state.nethealth.settings`. Errors use the project's one body
-`{"error": {status, code, message, hint}}` with the real HTTP status.
+Answers from the served lake through the area's read model (`routing.query`), the same functions
+the pages call. Errors are the project's typed errors (one body, the real HTTP status).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import datetime
-from pathlib import Path
-from typing import Any
+import json
+from typing import Annotated, Any
 
-import duckdb
-from fastapi import APIRouter, Query, Request
+import pycountry
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from nethealth.api.errors import ERROR_RESPONSES
+from nethealth.common.dates import parse_date, parse_datetime, parse_month
+from nethealth.errors import InputError, NotFoundError
+from nethealth.routing import query
+from nethealth.routing.query import IncidentQuery, RoutingLake
+from nethealth.ui.formats import OutputFormat, csv_response, wants_csv
+from nethealth.ui.models import ERROR_RESPONSES
+from nethealth.ui.params import DATE, DATE_TIME, MONTH
 
-router = APIRouter(prefix="/api/v1/routing", tags=["routing"], responses=ERROR_RESPONSES)
+# Every route answers CSV as well.
+_CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}}
+}
+router = APIRouter(
+    prefix="/api/v1/routing", tags=["routing"], responses={**ERROR_RESPONSES, **_CSV}
+)
 MAX_LIMIT = 1000
 MAX_RANGE_DAYS = 366
+PREFIX_KEYS = ("snapshot", "prefix", "state", "reason", "peers")  # v1's prefix fields
 
-
-class RoutingApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.body = {"error": {"status": status, "code": code, "message": message, "hint": hint}}
-        self.status = status
-
-
-def _error(e: RoutingApiError) -> JSONResponse:
-    return JSONResponse(e.body, status_code=e.status)
-
-
-def _dir(request: Request) -> Path:
-    d = getattr(request.app.state, "routing_dir", None)
-    if d is None:
-        d = request.app.state.nethealth.settings.lake_dir
-    return Path(d)
-
-
-def _query(request: Request, dataset: str, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    path = _dir(request) / f"{dataset}.parquet"
-    if not path.is_file():
-        raise RoutingApiError(503, "unavailable", f"dataset {dataset} has not been built",
-                              "run `nethealth routing coverage` / `incidents` first")  # fmt: skip
-    con = duckdb.connect()
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        rel = con.sql(sql.replace("{t}", "read_parquet(?)"), params=[str(path), *params])
-        rows: list[dict[str, Any]] = rel.to_arrow_table().to_pylist()
-        return rows
-    finally:
-        con.close()
+Lake = Annotated[RoutingLake, Depends(query.routing_lake)]
+Format = Annotated[
+    OutputFormat | None,
+    Query(description="json (default) or csv; `Accept: text/csv` also selects CSV"),
+]
+DayParam = Annotated[
+    str | None,
+    DATE,
+    Query(
+        alias="date",
+        description="YYYY-MM-DD: the RIB snapshot on or before this day (default: the latest)",
+    ),
+]
 
 
 def _respond(
-    rows: list[dict[str, Any]] | dict[str, Any], fmt: str, flat: list[dict[str, Any]]
+    request: Request,
+    fmt: OutputFormat | None,
+    body: dict[str, Any],
+    flat: list[dict[str, Any]],
+    filename: str,
 ) -> Response:
-    if fmt == "csv":
-        buf = io.StringIO()
-        if flat:
-            w = csv.DictWriter(buf, fieldnames=list(flat[0]))
-            w.writeheader()
-            w.writerows({k: ("|".join(map(str, v)) if isinstance(v, list) else v)
-                         for k, v in r.items()} for r in flat)  # fmt: skip
-        return Response(buf.getvalue(), media_type="text/csv")
-    return JSONResponse(_jsonable(rows))
+    """The JSON body, or the CSV of its rows `flat` (one row per record, a list in one cell as
+    a JSON array)."""
+    if wants_csv(request, fmt):
+        header = list(flat[0]) if flat else []
+        return csv_response(filename, header, ([_cell(r[k]) for k in header] for r in flat))
+    return JSONResponse(_jsonable(body))
+
+
+def _cell(value: Any) -> Any:
+    # a list is a JSON array: its items may hold any separator (a peer is `collector|address`)
+    return json.dumps(_jsonable(value)) if isinstance(value, list) else _jsonable(value)
 
 
 def _jsonable(x: Any) -> Any:
@@ -83,181 +80,134 @@ def _jsonable(x: Any) -> Any:
     return x
 
 
-def _fmt(fmt: str) -> str:
-    if fmt not in ("json", "csv"):
-        raise RoutingApiError(400, "bad_request", f"unknown format {fmt!r}", "use json or csv")
-    return fmt
-
-
 @router.get("/asns/{asn}")
-def asn_view(request: Request, asn: int, format: str = "json") -> Response:
-    """Scorecard figures (ROV per family), prefixes with their ROV state, and incidents."""
-    try:
-        fmt = _fmt(format)
-        if not 0 <= asn < 2**32:
-            raise RoutingApiError(400, "bad_request", f"AS number out of range: {asn}")
-        rov = _query(
-            request,
-            "routing_rov_asn",
-            "SELECT * FROM {t} WHERE asn = ? ORDER BY snapshot, af",
-            [asn],
-        )
-        prefixes = _query(request, "routing_route_states",
-                          "SELECT snapshot, prefix, state, reason, peers FROM {t} WHERE origin_asn = ? "
-                          "ORDER BY prefix LIMIT ?", [asn, MAX_LIMIT])  # fmt: skip
-        if not rov and not prefixes:
-            raise RoutingApiError(404, "not_found", f"AS{asn} originates no route in the data")
-        incidents: list[dict[str, Any]] = []
-        if (_dir(request) / "routing_incidents.parquet").is_file():
-            incidents = _query(request, "routing_incidents",
-                               "SELECT * FROM {t} WHERE culprit_asn = ? OR list_contains(victim_asns, ?) "
-                               "ORDER BY start LIMIT ?", [asn, asn, MAX_LIMIT])  # fmt: skip
-        return _respond({"asn": asn, "rov": rov, "prefixes": prefixes, "incidents": incidents},
-                        fmt, prefixes)  # fmt: skip
-    except RoutingApiError as e:
-        return _error(e)
+def asn_view(
+    request: Request, lake: Lake, asn: int, day: DayParam = None, format: Format = None
+) -> Response:
+    """ROV figures per address family, prefixes with their ROV state (at most 1000, IPv4
+    first) and incidents (newest first, at most 1000) of one AS, in one RIB snapshot: the
+    latest, or the latest on or before `date`."""
+    found = query.asn_routes(lake, asn, parse_date(day, "date"))
+    prefixes = [{k: p[k] for k in PREFIX_KEYS}
+                for p in query.asn_prefixes(lake, found, MAX_LIMIT)]  # fmt: skip
+    incidents = query.asn_incidents(lake, asn, MAX_LIMIT)
+    body = {"asn": asn, "rov": found.rov, "prefixes": prefixes, "incidents": incidents}
+    return _respond(request, format, body, prefixes, f"nethealth-routing-AS{asn}.csv")
 
 
 @router.get("/countries/{cc}")
-def country_view(request: Request, cc: str, format: str = "json") -> Response:
-    try:
-        fmt = _fmt(format)
-        if len(cc) != 2 or not cc.isalpha():
-            raise RoutingApiError(400, "bad_request", f"not an ISO 3166 alpha-2 code: {cc!r}")
-        rows = _query(request, "routing_rov_country", "SELECT * FROM {t} WHERE cc = ? ORDER BY snapshot, af",
-                      [cc.upper()])  # fmt: skip
-        if not rows:
-            raise RoutingApiError(404, "not_found", f"no routing figures for {cc.upper()}")
-        return _respond({"cc": cc.upper(), "rov": rows}, fmt, rows)
-    except RoutingApiError as e:
-        return _error(e)
+def country_view(
+    request: Request, lake: Lake, cc: str, day: DayParam = None, format: Format = None
+) -> Response:
+    """ROV figures per address family of the routes that ASes registered in the country
+    originate, in one RIB snapshot: the latest, or the latest on or before `date`."""
+    found = query.country_rov(lake, query.check_country(cc), parse_date(day, "date"))
+    if not found.rov:
+        raise NotFoundError(f"no routing figures for {found.cc}")
+    return _respond(request, format, {"cc": found.cc, "rov": found.rov}, found.rov,
+                    f"nethealth-routing-{found.cc}.csv")  # fmt: skip
 
 
 @router.get("/incidents")
 def incident_list(
     request: Request,
-    type: str | None = None,
-    asn: int | None = None,
-    country: str | None = None,
-    from_: str | None = Query(None, alias="from"),
-    to: str | None = None,
+    lake: Lake,
+    type: Annotated[str | None, Query(description=" | ".join(query.INCIDENT_TYPES))] = None,
+    asn: Annotated[int | None, Query(description="AS number: culprit or victim")] = None,
+    country: Annotated[
+        str | None,
+        Query(
+            description="ISO 3166-1 alpha-2: incidents whose origin, culprit or a victim AS is "
+            "registered in this country (the RIR delegations' ASN→country map)"
+        ),
+    ] = None,
+    from_: Annotated[
+        str | None,
+        DATE_TIME,
+        Query(
+            alias="from",
+            description="Incidents still running at or after this: YYYY-MM-DD (00:00 UTC) or "
+            "ISO 8601 (no offset = UTC), 1970..2100",
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        DATE_TIME,
+        Query(description="Incidents starting at or before this (same forms as `from`)"),
+    ] = None,
     limit: int = 100,
-    format: str = "json",
+    format: Format = None,
 ) -> Response:
-    try:
-        fmt = _fmt(format)
-        if not 1 <= limit <= MAX_LIMIT:
-            raise RoutingApiError(400, "bad_request", f"limit must be 1..{MAX_LIMIT}")
-        try:
-            t0 = datetime.fromisoformat(from_) if from_ else None
-            t1 = datetime.fromisoformat(to) if to else None
-        except ValueError as exc:
-            raise RoutingApiError(400, "bad_request", f"bad date: {exc}", "use ISO 8601") from None
-        if t0 and t1 and ((t1 - t0).days > MAX_RANGE_DAYS or t1 < t0):
-            raise RoutingApiError(400, "bad_request", f"range must be 0..{MAX_RANGE_DAYS} days")
-        if country is not None:
-            raise RoutingApiError(400, "bad_request", "country filter needs the ASN-country map",
-                                  "not available in this build; filter by asn")  # fmt: skip
-        rows = _query(request, "routing_incidents",
-                      "SELECT * FROM {t} WHERE (? IS NULL OR type = ?) AND (? IS NULL OR culprit_asn = ? "
-                      "OR list_contains(victim_asns, ?)) AND (? IS NULL OR coalesce(\"end\", start) >= ?) "
-                      "AND (? IS NULL OR start <= ?) ORDER BY start LIMIT ?",
-                      [type, type, asn, asn, asn, t0, t0, t1, t1, limit])  # fmt: skip
-        return _respond({"incidents": rows}, fmt, rows)
-    except RoutingApiError as e:
-        return _error(e)
+    """Incident records, newest first (ties by id)."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InputError(f"limit must be 1..{MAX_LIMIT}", field="limit")
+    q = IncidentQuery(type=type, asn=asn, start=parse_datetime(from_, "from"),
+                      end=parse_datetime(to, "to")).check(MAX_RANGE_DAYS)  # fmt: skip
+    if country is not None:
+        q = IncidentQuery(type=q.type, asn=q.asn, asns=_country_asns(lake, country),
+                          start=q.start, end=q.end)  # fmt: skip
+    rows = query.incidents(lake, q, limit)
+    return _respond(request, format, {"incidents": rows}, rows, "nethealth-routing-incidents.csv")
+
+
+def _country_asns(lake: RoutingLake, country: str) -> list[int]:
+    """The ASNs registered in a country, from the same map the country page reads."""
+    cc = query.check_country(country, "country")
+    asns = query.country_asns(lake, cc)
+    if not asns and pycountry.countries.get(alpha_2=cc) is None:
+        raise InputError(f"unknown country code {cc!r}", field="country",
+                         hint="use an ISO 3166-1 alpha-2 code, e.g. NL")  # fmt: skip
+    return asns
 
 
 @router.get("/incidents/{incident_id}")
-def incident_view(request: Request, incident_id: str, format: str = "json") -> Response:
-    try:
-        fmt = _fmt(format)
-        rows = _query(request, "routing_incidents", "SELECT * FROM {t} WHERE id = ?", [incident_id])
-        if not rows:
-            raise RoutingApiError(404, "not_found", f"no incident {incident_id!r}")
-        return _respond(rows[0], fmt, rows)
-    except RoutingApiError as e:
-        return _error(e)
-
-
-def _month(month: str | None) -> str | None:
-    from nethealth.errors import InputError
-    from nethealth.routing import scorecard
-
-    if month is None:
-        return None
-    try:
-        scorecard.month_bounds(month)
-    except InputError as exc:
-        raise RoutingApiError(400, "bad_request", exc.message, exc.hint) from None
-    return month
+def incident_view(
+    request: Request, lake: Lake, incident_id: str, format: Format = None
+) -> Response:
+    row = query.incident(lake, incident_id)
+    return _respond(request, format, row, [row], "nethealth-routing-incident.csv")
 
 
 @router.get("/asns/{asn}/scorecard")
-def asn_scorecard(request: Request, asn: int, month: str, format: str = "json") -> Response:
+def asn_scorecard(
+    request: Request,
+    lake: Lake,
+    asn: int,
+    month: Annotated[str, MONTH, Query(description="YYYY-MM, 1970..2100")],
+    format: Format = None,
+) -> Response:
     """MANRS-style readiness per action for one AS and month: the row of the built
-    `routing_scorecards` dataset (`"source": "dataset"`); only when the directory has no such
-    dataset (files written by the CLI) is it computed from the routing datasets
-    (`"source": "computed"`)."""
-    from nethealth.errors import InputError
-    from nethealth.routing import scorecard
-
-    try:
-        fmt = _fmt(format)
-        if not 0 <= asn < 2**32:
-            raise RoutingApiError(400, "bad_request", f"AS number out of range: {asn}")
-        _month(month)
-        if (_dir(request) / f"{scorecard.SCORECARDS}.parquet").is_file():
-            rows = _query(request, scorecard.SCORECARDS,
-                          "SELECT * FROM {t} WHERE asn = ? AND month = ?",
-                          [asn, month])  # fmt: skip
-            if not rows:
-                raise RoutingApiError(404, "not_found", f"AS{asn} has no scorecard for {month}",
-                                      "the AS originates no route in that month's RIB snapshot, "
-                                      "or the month has none")  # fmt: skip
-            card = {**rows[0], "source": "dataset"}
-            return _respond(card, fmt, [card])
-        try:
-            inputs, _cc = scorecard.load_inputs(_dir(request), month, asn)
-        except InputError as exc:
-            raise RoutingApiError(404, "not_found", exc.message, exc.hint) from None
-        found = scorecard.scorecards(inputs, month).to_pylist()
-        if not found:
-            raise RoutingApiError(404, "not_found", f"AS{asn} originates no route in {month}")
-        card = {**found[0], "method_version": scorecard.METHOD_VERSION, "source": "computed"}
-        return _respond(card, fmt, [card])
-    except RoutingApiError as e:
-        return _error(e)
+    `routing_scorecards` dataset (`"source": "dataset"`)."""
+    wanted = parse_month(month, "month")
+    if wanted is None:
+        raise InputError("month is required", field="month", hint="e.g. month=2025-06")
+    card = {**query.scorecard(lake, asn, wanted), "source": "dataset"}
+    return _respond(request, format, card, [card], f"nethealth-routing-AS{asn}-{wanted}.csv")
 
 
 @router.get("/countries/{cc}/scorecard")
 def country_scorecard(
-    request: Request, cc: str, month: str | None = None, format: str = "json"
+    request: Request,
+    lake: Lake,
+    cc: str,
+    month: Annotated[str | None, MONTH, Query(description="YYYY-MM (default: latest)")] = None,
+    format: Format = None,
 ) -> Response:
     """Country roll-up of the MANRS-style scorecards (`routing_scorecard_countries`): per
     action the ASes scored, their median readiness and the share at >= 90 %. Without `month`,
     the latest month."""
-    from nethealth.routing import scorecard
-
-    try:
-        fmt = _fmt(format)
-        if len(cc) != 2 or not cc.isalpha():
-            raise RoutingApiError(400, "bad_request", f"not an ISO 3166 alpha-2 code: {cc!r}")
-        code = cc.upper()
-        wanted = _month(month)
-        rows = _query(request, scorecard.COUNTRY_ROLLUPS,
-                      "SELECT * FROM {t} WHERE cc = ? AND (? IS NULL OR month = ?) "
-                      "QUALIFY month = max(month) OVER () ORDER BY action",
-                      [code, wanted, wanted])  # fmt: skip
-        if not rows:
-            raise RoutingApiError(404, "not_found", f"no scorecard roll-up for {code}"
-                                  + (f" in {wanted}" if wanted else ""),
-                                  "no AS registered there originates a route in that month")  # fmt: skip
-        body = {"cc": code, "month": rows[0]["month"],
-                "method_version": rows[0]["method_version"],
-                "simulated": bool(rows[0]["simulated"]),
-                "actions": [{k: r[k] for k in ("action", "ases", "median", "share_ready")}
-                            for r in rows]}  # fmt: skip
-        return _respond(body, fmt, rows)
-    except RoutingApiError as e:
-        return _error(e)
+    code = query.check_country(cc)
+    wanted = parse_month(month, "month")
+    rows = query.country_rollup(lake, code, wanted)
+    if not rows:
+        raise NotFoundError(
+            f"no scorecard roll-up for {code}" + (f" in {wanted}" if wanted else ""),
+            hint="no AS registered there originates a route in that month",
+        )
+    body = {"cc": code, "month": rows[0]["month"],
+            "method_version": rows[0]["method_version"],
+            "simulated": bool(rows[0]["simulated"]),
+            "actions": [{k: r[k] for k in ("action", "ases", "median", "share_ready")}
+                        for r in rows]}  # fmt: skip
+    return _respond(request, format, body, rows,
+                    f"nethealth-routing-{code}-{body['month']}.csv")  # fmt: skip

@@ -6,8 +6,9 @@ https://publicdata.caida.org/datasets/as-relationships/serial-2. Lines are
 `<provider-as>|<customer-as>|-1|<source>` and `<peer-as>|<peer-as>|0|<source>` (`#` comments);
 `relationships.read_caida` parses them. Stored as raw/caida-asrel/<YYYY-MM-01>/<file name>.
 
-The `routing` and `routing_incidents` steps use, per day, the latest stored file on or before
-the day (`relationships_for`); without one they infer relationships from the day's paths.
+The `routing` and `routing_incidents` steps use, per day, the stored file in force under the
+as-of rule (`nethealth.common.asof`: the latest on or before the day within 62 days, never a
+later one); without one they infer relationships from the day's paths.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from nethealth.lake.raw import RawFile, RawStore
-from nethealth.routing import relationships
+from nethealth.routing import inference, relationships
 from nethealth.settings import Settings
 from nethealth.sources import common
 from nethealth.sources.base import SourceInfo
@@ -52,7 +53,6 @@ def file_name(month: date) -> str:
 
 
 parse_month = common.parse_month
-latest_on_or_before = common.latest_on_or_before
 
 
 def fetch(
@@ -83,7 +83,7 @@ class RelationshipSource:
     """Per day: the CAIDA file in force when one is stored (each parsed once), else inference
     from the day's paths with `method`. Returns (table, method label)."""
 
-    def __init__(self, files: Sequence[RawFile], method: str = relationships.DEFAULT_METHOD):
+    def __init__(self, files: Sequence[RawFile], method: str = inference.DEFAULT_METHOD):
         self.files = list(files)
         self.method = method
         self._parsed: dict[str, pa.Table] = {}
@@ -91,10 +91,10 @@ class RelationshipSource:
     def for_day(self, day: date, paths: Callable[[], PathCounts]) -> tuple[pa.Table, str]:
         """`paths()` (called only when inference is needed): AS paths and, when they are
         distinct, the routes per path (else None)."""
-        raw = latest_on_or_before(self.files, day)
+        raw, _asof = common.file_in_force(SOURCE_ID, self.files, day)
         if raw is None:
             found, weights = paths()
-            return relationships.infer(found, self.method, weights), self.method
+            return inference.infer(found, self.method, weights), self.method
         key = str(raw.path)
         if key not in self._parsed:
             self._parsed[key] = relationships.read_caida(raw.path)

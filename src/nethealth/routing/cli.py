@@ -1,20 +1,39 @@
 """`nethealth routing …`: ROV coverage, incidents, AS relationships and their evaluation.
 
-Mounted by the main CLI with `app.add_typer(nethealth.routing.cli.app, name="routing")`.
+Mounted by the main CLI from the area's manifest (`routing.area.AREA.cli`). The flags are the
+project's common ones (`nethealth.cli_common`): a day or month is `--date`, a time range
+`--from/--to`, the printed output `--format`; every file input takes several paths, glob
+patterns and directories. Old spellings (`--month`, `--snapshot`, `--start`, `--end`, `--json`)
+still work, hidden.
 """
 
 from __future__ import annotations
 
 import csv
-from datetime import UTC, date, datetime
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import typer
 
 from nethealth.bgp.ingest import guess_collector
-from nethealth.cli_common import console, settings_of
+from nethealth.cli_common import (
+    console,
+    expand_paths,
+    one_of,
+    parse_day,
+    parse_instant,
+    parse_month_of,
+    settings_of,
+)
+from nethealth.errors import ConfigError, InputError
+from nethealth.formats.compression import open_binary
+from nethealth.formats.mrt_head import read_head
 from nethealth.formats.vrp import read_vrps
 from nethealth.lake.storage import write_parquet_atomic
 from nethealth.progress import progress_bar
@@ -27,16 +46,35 @@ app = typer.Typer(
     add_completion=False,
 )
 err = console(stderr=True)
-Files = Annotated[list[Path], typer.Argument(help="MRT RIB files", exists=True, dir_okay=False)]
+Ribs = Annotated[
+    list[Path], typer.Argument(help="MRT RIB dumps: files, glob patterns or directories")
+]
 Vrps = Annotated[
     Path,
     typer.Option(
         "--vrps", help="VRP export (rpki-client JSON or CSV)", exists=True, dir_okay=False
     ),
 ]
+Lake = Annotated[Path | None, typer.Option(help="lake directory (default: the configured one)")]
 
 
-def _named(files: list[Path]) -> list[tuple[Path, str | None]]:
+class Output(StrEnum):
+    table = "table"
+    json = "json"
+
+
+FormatOpt = Annotated[
+    Output | None, typer.Option("--format", help="output: table (default) or json")
+]
+OldJson = Annotated[bool, typer.Option("--json", hidden=True)]  # old spelling of --format json
+
+
+def _output(fmt: Output | None, old_json: bool) -> Output:
+    chosen = one_of(fmt, Output.json if old_json else None, "--format", "--json")
+    return chosen or Output.table
+
+
+def _named(files: Sequence[Path]) -> list[tuple[Path, str | None]]:
     """Files with their collector (archive layout or file name), so incidents name the peers
     that saw them; "unknown" when neither says it."""
     return [(f, guess_collector(f) or "unknown") for f in files]
@@ -54,12 +92,13 @@ def _asn_country(path: Path | None) -> pa.Table | None:
 
 @app.command()
 def coverage(
-    ribs: Files,
+    ribs: Ribs,
     vrps: Vrps,
     out: Annotated[Path, typer.Option("--out", help="directory for routing_*.parquet")],
-    snapshot: Annotated[
-        str | None, typer.Option(help="snapshot date YYYY-MM-DD (default: RIB time)")
+    day: Annotated[
+        str | None, typer.Option("--date", help="snapshot date YYYY-MM-DD (default: RIB time)")
     ] = None,
+    snapshot: Annotated[str | None, typer.Option("--snapshot", hidden=True)] = None,  # old
     asn_country: Annotated[
         Path | None, typer.Option(help="CSV asn,cc for the country roll-up")
     ] = None,
@@ -69,15 +108,19 @@ def coverage(
     from nethealth.routing import snapshot as snap
     from nethealth.routing.routes import read_routes
 
+    when = parse_day(one_of(day, snapshot, "--date", "--snapshot"))
+    files = expand_paths(ribs, option="RIBS")
     with progress_bar(err) as progress:
         parts = []
-        for i, rib in enumerate(ribs):
-            progress("reading RIBs", i, len(ribs))
+        for i, rib in enumerate(files):
+            progress("reading RIBs", i, len(files))
             parts.append(read_routes([(rib, None)], date(1970, 1, 1)))
-        progress("reading RIBs", len(ribs), len(ribs))
+        progress("reading RIBs", len(files), len(files))
     routes = pa.concat_tables(parts)
-    day = date.fromisoformat(snapshot) if snapshot else routes["timestamp"][0].as_py().date()
-    tables = snap.compute(routes, read_vrps(vrps).vrps, day, _asn_country(asn_country))
+    if routes.num_rows == 0:
+        raise InputError("no route in the RIB dumps", hint="give MRT RIB dumps (TABLE_DUMP_V2)")
+    when = when or routes["timestamp"][0].as_py().date()
+    tables = snap.compute(routes, read_vrps(vrps).vrps, when, _asn_country(asn_country))
     snap.write(out, tables)
     asn = tables["routing_rov_asn"]
     err.print(f"{routes.num_rows:,} RIB entries, {tables['routing_route_states'].num_rows:,} "
@@ -86,18 +129,100 @@ def coverage(
     typer.echo(" ".join(f"{x['values']}={x['counts']}" for x in st))
 
 
+Given = tuple[Path, bool]  # a file, and whether it was found by walking a directory
+
+
+def _given(values: Sequence[Path] | None, option: str) -> list[Given]:
+    """The files of an input (`cli_common.expand_paths`), each marked when a directory walk
+    found it: such a file that is not MRT is skipped, while a file named or matched is read."""
+    out: list[Given] = []
+    for value in values or []:
+        walked = Path(value).is_dir()
+        out += [(p, walked) for p in expand_paths([value], option=option)]
+    return out
+
+
+def _empty(path: Path) -> bool:
+    try:
+        with open_binary(path) as fh:
+            return fh.read(1) == b""
+    except (OSError, EOFError, ValueError):  # damaged: read_head says how
+        return False
+
+
+def _dumps(
+    files: Sequence[Given], ribs: Sequence[Given], updates: Sequence[Given]
+) -> tuple[list[Path], list[Path]]:
+    """(RIB dumps, update dumps) of every file given, each once, told apart by its first MRT
+    record (a RIB starts with a TABLE_DUMP record): a shell's glob after `--rib` or `--updates`
+    puts files beyond the first among the arguments, and a directory may hold both kinds."""
+    said = {p.resolve(): "rib" for p, _ in ribs} | {p.resolve(): "updates" for p, _ in updates}
+    out: dict[str, list[Path]] = {"rib": [], "updates": []}
+    seen: set[Path] = set()
+    skipped: list[str] = []
+    empty = 0
+    for path, walked in [*ribs, *updates, *files]:
+        key = path.resolve()
+        if key in seen:
+            continue
+        seen.add(key)
+        if _empty(path):  # an archive's dump of a quiet interval: no record, nothing to read
+            empty += 1
+            continue
+        try:
+            head = read_head(path)
+        except InputError:  # not MRT: an error for a file given, skipped in a directory
+            if not walked:
+                raise
+            skipped.append(path.name)
+            continue
+        if said.get(key, head.kind) != head.kind:
+            option = "--rib" if said[key] == "rib" else "--updates"
+            err.print(f"note: {path} was given as {option}, but its first record is "
+                      f"{head.type_name} (a {head.kind} dump): read as one")  # fmt: skip
+        out[head.kind].append(path)
+    if empty:
+        err.print(f"{empty} empty dump(s) (no MRT record) read as nothing")
+    if skipped:
+        err.print(f"skipped {len(skipped)} file(s) of the directories that are not MRT dumps: "
+                  + ", ".join(skipped[:10]) + (" …" if len(skipped) > 10 else ""))  # fmt: skip
+    return out["rib"], out["updates"]
+
+
 @app.command()
 def incidents(
-    ribs: Annotated[
-        list[Path],
-        typer.Option("--rib", help="RIB at the window start (one per collector)", exists=True),
-    ],
-    updates: Annotated[
-        list[Path], typer.Option("--updates", help="update files of the window", exists=True)
-    ],
-    start: Annotated[str, typer.Option(help="window start, ISO 8601 UTC")],
-    end: Annotated[str, typer.Option(help="window end, ISO 8601 UTC")],
     out: Annotated[Path, typer.Option("--out", help="Parquet file for the incidents")],
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="More MRT dumps (files, glob patterns, directories): RIBs and updates are told "
+            "apart by their first record, so `--updates updates.*.gz` works as the shell "
+            "expands it"
+        ),
+    ] = None,
+    ribs: Annotated[
+        list[Path] | None,
+        typer.Option("--rib", help="RIB dumps at the window start (one per collector)"),
+    ] = None,
+    updates: Annotated[
+        list[Path] | None, typer.Option("--updates", help="update dumps of the window")
+    ] = None,
+    from_: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="window start: YYYY-MM-DD or ISO 8601, no offset = UTC (default: the first "
+            "record of the RIBs, else of the updates)",
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to", help="window end, same forms (default: one second after the last record)"
+        ),
+    ] = None,
+    start: Annotated[str | None, typer.Option("--start", hidden=True)] = None,  # old spelling
+    end: Annotated[str | None, typer.Option("--end", hidden=True)] = None,  # old spelling
     vrps: Annotated[
         Path | None, typer.Option("--vrps", help="VRPs: suppress RPKI-valid origins")
     ] = None,
@@ -114,20 +239,42 @@ def incidents(
 ) -> None:
     """Bogons, MOAS, sub-prefix hijacks and route leaks with start, end, peers and paths."""
     from nethealth.routing import relationships as rel
-    from nethealth.routing.detect import Window, detect_all, intervals_of
+    from nethealth.routing.detect import detect_all, window_routes
+    from nethealth.routing.timeline import route_intervals
 
-    t0 = datetime.fromisoformat(start).astimezone(UTC)
-    t1 = datetime.fromisoformat(end).astimezone(UTC)
+    t0 = parse_instant(one_of(from_, start, "--from", "--start"), "--from")
+    t1 = parse_instant(one_of(to, end, "--to", "--end"), "--to")
+    if t0 is not None and t1 is not None and t1 <= t0:
+        raise ConfigError("--to is not after --from", hint="give a later --to")
+    rib_files, update_files = _dumps(
+        _given(files, "FILES"), _given(ribs, "--rib"), _given(updates, "--updates")
+    )
+    if not rib_files and not update_files:
+        raise ConfigError("no MRT file given", hint="give --rib RIB and --updates FILES…")
+    err.print(f"{len(rib_files)} RIB dump(s), {len(update_files)} update dump(s)")
+    if not rib_files:
+        err.print("note: no RIB: the routes held at the window start are unknown, so hijacks "
+                  "(a new origin or a more-specific of a route held before) cannot be told; "
+                  "bogons are detected, route leaks only with --relationships")  # fmt: skip
+    if t0 is None:
+        t0 = min(read_head(f).when for f in (rib_files or update_files))
     with progress_bar(err) as progress:
-        iv = intervals_of(Window(_named(ribs), _named(updates), t0, t1), progress)
+        routes = window_routes(_named([*rib_files, *update_files]), t0.date(), progress)
+    if t1 is None:
+        last = pc.max(routes["timestamp"]).as_py() if routes.num_rows else None
+        t1 = (last or t0) + timedelta(seconds=1)
+    if t1 <= t0:
+        raise ConfigError("--to is not after --from", hint="give a later --to")
+    err.print(f"window {t0:%Y-%m-%dT%H:%M:%SZ} to {t1.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}")
     found, _ = detect_all(
-        iv,
+        route_intervals(routes, t0, t1),
         read_vrps(vrps).vrps if vrps else None,
         rel.read_caida(relationships) if relationships else None,
         method=method,
         basis=relationships.name if relationships else None,
     )
     write_parquet_atomic(out, found)
+    err.print(f"{found.num_rows:,} incident(s) -> {out}")
     for r in found.to_pylist():
         typer.echo(f"{r['type']}\t{r['prefix']}\tAS{r['culprit_asn']}\t{r['start']}\t{r['end']}\t"
                    f"{r['peer_count']} peers\t{r['confidence']}")  # fmt: skip
@@ -135,7 +282,7 @@ def incidents(
 
 @app.command("relationships")
 def relationships_cmd(
-    ribs: Files,
+    ribs: Ribs,
     out: Annotated[Path, typer.Option("--out", help="serial-1 output file")],
     truth: Annotated[Path | None, typer.Option(help="CAIDA as-rel file to score against")] = None,
 ) -> None:
@@ -143,7 +290,8 @@ def relationships_cmd(
     from nethealth.routing import relationships as rel
     from nethealth.routing.routes import read_routes
 
-    routes = read_routes([(r, None) for r in ribs], date(1970, 1, 1))
+    files = expand_paths(ribs, option="RIBS")
+    routes = read_routes([(r, None) for r in files], date(1970, 1, 1))
     inferred = rel.infer_gao(routes["as_path"].combine_chunks())
     rel.write_caida(inferred, out)
     typer.echo(f"{inferred.num_rows:,} relationships -> {out}")
@@ -180,48 +328,60 @@ def evaluate(
 
 @app.command("fetch-asrel")
 def fetch_asrel(
-    month: Annotated[str, typer.Option("--month", help="month of CAIDA's file, YYYY-MM")],
+    ctx: typer.Context,
+    day: Annotated[
+        str | None, typer.Option("--date", help="month of CAIDA's file: YYYY-MM or a day of it")
+    ] = None,
+    month: Annotated[str | None, typer.Option("--month", hidden=True)] = None,  # old spelling
     base_url: Annotated[
         str | None,
         typer.Option(help="serial-2 directory (default: the caida_asrel_base_url setting)"),
     ] = None,
 ) -> None:
-    """Download CAIDA's AS relationships (serial-2) of one month into the raw store; the
-    `routing` and `routing_incidents` steps then use it instead of inferring."""
+    """Alias of `nethealth fetch caida-asrel --date YYYY-MM-01`: CAIDA's AS relationships
+    (serial-2) of one month into the raw store; the `routing` and `routing_incidents` steps
+    then use it instead of inferring."""
     from nethealth.lake.raw import RawStore
-    from nethealth.routing import caida
-    from nethealth.settings import load_settings
+    from nethealth.routing.source import fetch_asrel as fetch_source
+    from nethealth.sources.base import FetchRequest
 
-    settings = load_settings()
-    with progress_bar(err) as progress:
-        raw = caida.fetch(settings, RawStore(settings.raw_dir), month=caida.parse_month(month),
-                          base_url=base_url, progress=progress)  # fmt: skip
-    typer.echo(f"{raw.path} ({raw.provenance.size:,} bytes, sha256 {raw.provenance.sha256})")
+    wanted = parse_month_of(one_of(day, month, "--date", "--month"))
+    if wanted is None:
+        raise ConfigError("--date is required", hint="the month of CAIDA's file, e.g. 2026-06")
+    settings = settings_of(ctx)
+    request = FetchRequest(day=date.fromisoformat(f"{wanted}-01"), base_url=base_url)
+    with progress_bar(err, bytes_mode=True) as progress:
+        report = fetch_source(settings, RawStore(settings.raw_dir), request, progress)
+    for raw in report.stored:
+        typer.echo(f"{raw.path} ({raw.provenance.size:,} bytes, sha256 {raw.provenance.sha256})")
 
 
 @app.command()
 def scorecard(
     ctx: typer.Context,
     asn: Annotated[int, typer.Option("--asn", help="AS number", min=0, max=2**32 - 1)],
-    month: Annotated[str, typer.Option("--month", help="month, YYYY-MM")],
-    lake: Annotated[
-        Path | None, typer.Option(help="lake directory (default: the configured one)")
-    ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    day: Annotated[str | None, typer.Option("--date", help="month: YYYY-MM or a day of it")] = None,
+    month: Annotated[str | None, typer.Option("--month", hidden=True)] = None,  # old spelling
+    lake: Lake = None,
+    fmt: FormatOpt = None,
+    old_json: OldJson = False,
 ) -> None:
-    """MANRS-style readiness (Filtering, RPKI, IRR, Coordination) of one AS for one month."""
-    import json
-
+    """MANRS-style readiness (Filtering, RPKI, IRR, Coordination) of one AS for one month,
+    computed from the lake's routing datasets (or a directory the CLI wrote)."""
     from nethealth.routing import scorecard as sc
 
+    output = _output(fmt, old_json)
+    wanted = parse_month_of(one_of(day, month, "--date", "--month"))
+    if wanted is None:
+        raise ConfigError("--date is required", hint="the month to score, e.g. 2025-06")
     lake_dir = lake if lake is not None else settings_of(ctx).lake_dir
-    inputs, _cc = sc.load_inputs(lake_dir, month, asn)
-    rows = sc.scorecards(inputs, month).to_pylist()
+    inputs, _cc = sc.load_inputs(lake_dir, wanted, asn)
+    rows = sc.scorecards(inputs, wanted).to_pylist()
     if not rows:
-        err.print(f"AS{asn} originates no route in the {month} data")
+        err.print(f"AS{asn} originates no route in the {wanted} data")
         raise typer.Exit(1)
     card = rows[0]
-    if json_out:
+    if output is Output.json:
         typer.echo(json.dumps(card, default=str))
         return
     for action in sc.ACTIONS:
@@ -237,22 +397,21 @@ def rov_labels_cmd(
         Path,
         typer.Option("--labels", exists=True, help="list asn,filtering,confidence,source (CSV)"),
     ],
-    snapshot: Annotated[
+    day: Annotated[
         str | None, typer.Option("--date", help="RIB snapshot date (default: the latest)")
     ] = None,
-    lake: Annotated[
-        Path | None, typer.Option(help="lake directory (default: the configured one)")
-    ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    lake: Lake = None,
+    fmt: FormatOpt = None,
+    old_json: OldJson = False,
 ) -> None:
     """Compare the ROV-filtering estimate of the collector peers with a published list of ASes
     known to filter RPKI-invalid routes (e.g. isbgpsafeyet, the TMA 2021 list)."""
-    import json
-
     import duckdb
 
     from nethealth.routing.rov_labels import compare, read_labels
 
+    output = _output(fmt, old_json)
+    wanted = parse_day(day)
     lake_dir = lake if lake is not None else settings_of(ctx).lake_dir
     path = lake_dir / "routing_peer_filtering.parquet"
     if not path.is_file():
@@ -260,16 +419,16 @@ def rov_labels_cmd(
         raise typer.Exit(1)
     con = duckdb.connect()
     try:
-        latest = con.sql("SELECT max(snapshot)::VARCHAR FROM read_parquet(?)", params=[str(path)])
-        day = snapshot or str(latest.fetchall()[0][0])
+        latest = con.sql("SELECT max(snapshot) FROM read_parquet(?)", params=[str(path)])
+        snap = wanted or latest.fetchall()[0][0]
         peers = con.sql(
-            "SELECT * FROM read_parquet(?) WHERE snapshot = ?::DATE", params=[str(path), day]
+            "SELECT * FROM read_parquet(?) WHERE snapshot = ?", params=[str(path), snap]
         ).to_arrow_table()
     finally:
         con.close()
     result = compare(peers, read_labels(labels))
-    if json_out:
-        doc = {"snapshot": day, "listed": result.listed, "compared": result.compared,
+    if output is Output.json:
+        doc = {"snapshot": str(snap), "listed": result.listed, "compared": result.compared,
                "agree": result.agree, "agreement": result.agreement,
                "rows": result.rows.to_pylist()}  # fmt: skip
         typer.echo(json.dumps(doc, default=str))
@@ -278,5 +437,5 @@ def rov_labels_cmd(
         mark = "agrees" if r["agrees"] else "DISAGREES"
         typer.echo(f"AS{r['asn']}\tlisted {r['label']}\testimate {r['verdict']}\t{mark}")
     share = "n/a" if result.agreement is None else f"{result.agreement:.1%}"
-    typer.echo(f"{day}: {result.compared} of {result.listed} listed ASes are full-feed "
+    typer.echo(f"{snap}: {result.compared} of {result.listed} listed ASes are full-feed "
                f"collector peers; agreement {share}")  # fmt: skip

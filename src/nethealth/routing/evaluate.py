@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 from nethealth.errors import InputError
 from nethealth.formats.vrp import read_vrps
 from nethealth.lake.raw import RawStore
-from nethealth.routing import caida, relationships
+from nethealth.routing import caida, inference, relationships
 from nethealth.routing.detect import Window, detect_all, intervals_of
 from nethealth.routing.relationships import CUSTOMER, PEER, PROVIDER, UNKNOWN, Relations
 from nethealth.routing.routes import read_routes
@@ -196,7 +196,7 @@ def _relations_of(out: Path, start: datetime, base: pa.Array, source: str) -> pa
             start.date(), lambda: (base, None)
         )
         return rel
-    return relationships.infer(base, source)
+    return inference.infer(base, source)
 
 
 def evaluate_run(out: Path, ev: Evaluation, progress: Progress | None = None) -> None:

@@ -1,14 +1,15 @@
-"""The lake build step `routing_incidents`: hijacks, leaks, MOAS and bogons per UTC day.
+"""What the lake build step `routing_incidents` does (declared in `routing.step`): hijacks,
+leaks, MOAS and bogons per UTC day.
 
-Inputs: the MRT dumps `nethealth.bgp.collectors.fetch_dumps` stores under raw/bgp-ris and
-raw/bgp-routeviews. Per UTC day with update dumps, each collector's first RIB of the day is the
-state at 00:00 (`routing.step.rib_files`) and its update dumps of the day
-(`<collector>.updates.YYYYMMDD.HHMM.gz|bz2`) are the changes; a collector's updates without a RIB
-that day are skipped (every route would look new). The day runs through
-`routing.detect.Window` / `intervals_of` / `detect_all` with the VRPs in force that day
-(`routing.step.vrps_for`), plus the unallocated-space bogon check on the RIR delegation files in
-force that day (`routing.bogons`; refused, with the reason in the progress log, unless all five
-registries' files are complete).
+Inputs: the MRT dumps under raw/bgp-ris and raw/bgp-routeviews (fetched or loaded; kind, day and
+collector from each file's first MRT record, `sources.mrt.mrt_dumps`). Per UTC day with update
+dumps, each collector's first RIB of the day is the state at 00:00
+(`routing.coverage_step.rib_files`) and its update dumps of the day are the changes; a
+collector's updates without a RIB that day are skipped (every route would look new). The day
+runs through `routing.detect.Window` / `intervals_of` / `detect_all` with the VRPs in force that
+day (`routing.coverage_step.vrps_for`), plus the unallocated-space bogon check on the RIR
+delegation files in force that day (`routing.bogons`; refused, with the reason in the progress
+log, unless all five registries' files are complete).
 
 Days are joined into incidents that span midnight (`merge_days`): an incident still ongoing at the
 end of day D continues on day D+1 when day D+1's RIB still has one of its routes (same peer,
@@ -22,7 +23,6 @@ D+1 ended at D+1 00:00; when day D+1 is not in the data it stays ongoing (unknow
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -34,34 +34,35 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from nethealth.bgp import derived
-from nethealth.lake.build import Step, StepContext
+from nethealth.lake.build import StepContext
 from nethealth.lake.raw import RawFile
-from nethealth.routing import bogons, caida
-from nethealth.routing import step as routing_step
+from nethealth.routing import bogons, caida, coverage_step
 from nethealth.routing.detect import Window, detect_all, intervals_of
 from nethealth.routing.incidents import bogon
 from nethealth.routing.incidents.model import INCIDENT_SCHEMA
 from nethealth.sources import rir
+from nethealth.sources.mrt import mrt_dumps
 
 DATASET = "routing_incidents"
 SCHEMA = INCIDENT_SCHEMA.append(pa.field("simulated", pa.bool_()))
-UPDATE_NAME = re.compile(r"^(?P<collector>.+)\.updates\.(?P<stamp>\d{8}\.\d{4})\.(?:gz|bz2)$")
+# Which days detection ran on (a day absent here was not examined: no incident is not "none").
+DAYS = "routing_incident_days"
+DAYS_SCHEMA = pa.schema([
+    ("day", pa.date32()), ("collectors", pa.list_(pa.string())), ("update_files", pa.int64()),
+    ("rpki_status", pa.string()), ("rpki_reason", pa.string()), ("simulated", pa.bool_()),
+])  # fmt: skip
 Row = dict[str, Any]
 
-# Per registry the latest file on or before the day: records per type present in the dataset,
-# and the allocated/assigned records of one family.
+# Per registry the file in force on the day (common.asof, via routing.step.rir_in_force):
+# records per type present in the dataset, and the allocated/assigned records of one family.
 DELEGATION_COUNTS_SQL = """
-WITH files AS (
-  SELECT registry, max(snapshot) AS snap FROM read_parquet(?) WHERE snapshot <= ?
-  GROUP BY registry)
+WITH files AS (SELECT unnest(?::VARCHAR[]) AS registry, unnest(?::DATE[]) AS snap)
 SELECT x.registry, x.snapshot, x.type, count(*) AS n
 FROM read_parquet(?) x JOIN files f ON x.registry = f.registry AND x.snapshot = f.snap
 GROUP BY ALL
 """
 ALLOCATED_SQL = """
-WITH files AS (
-  SELECT registry, max(snapshot) AS snap FROM read_parquet(?) WHERE snapshot <= ?
-  GROUP BY registry)
+WITH files AS (SELECT unnest(?::VARCHAR[]) AS registry, unnest(?::DATE[]) AS snap)
 SELECT x.start, x.value
 FROM read_parquet(?) x JOIN files f ON x.registry = f.registry AND x.snapshot = f.snap
 WHERE x.type = ? AND x.status IN ('allocated', 'assigned')
@@ -69,14 +70,13 @@ WHERE x.type = ? AND x.status IN ('allocated', 'assigned')
 
 
 def update_files(files: Sequence[RawFile]) -> dict[date, dict[str, list[RawFile]]]:
-    """Per UTC date and collector, the update dumps of the day in time order."""
-    found: dict[date, dict[str, list[tuple[str, RawFile]]]] = {}
-    for raw in files:
-        m = UPDATE_NAME.match(raw.provenance.name)
-        if m is None:
+    """Per UTC date and collector, the update dumps of the day in time order (by the files'
+    first MRT record, `sources.mrt.mrt_dumps`, whatever they are called)."""
+    found: dict[date, dict[str, list[tuple[int, RawFile]]]] = {}
+    for d in mrt_dumps(files):
+        if d.kind != "updates" or d.raw is None:
             continue
-        day = date.fromisoformat(raw.provenance.snapshot)
-        found.setdefault(day, {}).setdefault(m["collector"], []).append((m["stamp"], raw))
+        found.setdefault(d.day, {}).setdefault(d.collector, []).append((d.time, d.raw))
     return {
         day: {c: [r for _s, r in sorted(v, key=lambda x: x[0])] for c, v in sorted(by.items())}
         for day, by in sorted(found.items())
@@ -104,13 +104,23 @@ class DelegationHeaders:
         return self._parsed[key]
 
 
+def _in_force(
+    con: duckdb.DuckDBPyConnection, path: Path, day: date
+) -> tuple[list[str], list[date]]:
+    rir_files = coverage_step.rir_in_force(con, path, day)
+    regs = sorted(rir_files.snapshots) if rir_files.ok else []
+    return regs, [rir_files.snapshots[r] for r in regs]
+
+
 def delegation_files(
     con: duckdb.DuckDBPyConnection, path: Path, headers: DelegationHeaders, day: date
 ) -> list[bogons.DelegationFile]:
-    """Each registry's file in force on `day`, with its header counts and records present."""
+    """Each registry's file in force on `day`, with its header counts and records present
+    (none unless every registry's file is in force: `bogons` then refuses the check)."""
     if not path.is_file():
         return []
-    rows = con.sql(DELEGATION_COUNTS_SQL, params=[str(path), day, str(path)]).fetchall()
+    regs, snaps = _in_force(con, path, day)
+    rows = con.sql(DELEGATION_COUNTS_SQL, params=[regs, snaps, str(path)]).fetchall()
     present: dict[tuple[str, date], dict[str, int]] = {}
     for registry, snap, kind, n in rows:
         present.setdefault((registry, snap), {})[kind] = int(n)
@@ -139,7 +149,8 @@ def allocated_spaces(
         if problem is not None:
             out.append(bogons.AllocatedSpace.refuse(af, problem))
             continue
-        t = con.sql(ALLOCATED_SQL, params=[str(path), day, str(path), kind]).to_arrow_table()
+        regs, snaps = _in_force(con, path, day)
+        t = con.sql(ALLOCATED_SQL, params=[regs, snaps, str(path), kind]).to_arrow_table()
         out.append(bogons.allocated_space(af, t["start"].to_pylist(), t["value"].to_pylist()))
     return out
 
@@ -154,6 +165,7 @@ class DayResult:
     intervals: pa.Table
     simulated: bool
     notes: list[str]
+    coverage: dict[str, Any] | None = None  # a `routing_incident_days` row
 
 
 def window_of(
@@ -186,7 +198,9 @@ def day_incidents(
 ) -> DayResult:
     window, notes = window_of(day, ribs, updates, ctx.settings.lake_dir)
     intervals = intervals_of(window)
-    vrps, vrps_sim = routing_step.vrps_for(con, ctx.dataset_path("rpki_vrps"), day)
+    vrps, vrps_sim, vrp_asof = coverage_step.vrps_asof(con, ctx.dataset_path("rpki_vrps"), day)
+    if not vrp_asof.ok:
+        notes.append(f"{day}: no RPKI-invalid detection: {vrp_asof.reason}")
     # CAIDA's file in force when one is stored, else inferred from the 00:00 RIB's paths
     source = relations or caida.RelationshipSource([])
     rel, basis = source.for_day(
@@ -201,7 +215,16 @@ def day_incidents(
         for f in [r for r, _c in ribs] + [u for v in updates.values() for u in v]
     )
     rows = pa.concat_tables([found, unallocated.cast(INCIDENT_SCHEMA)]).to_pylist()
-    return DayResult(day, rows, intervals, simulated, notes + [f"{day}: {r}" for r in reasons])
+    used = sorted(c for c in updates if c in {c for _r, c in ribs})
+    cover = {
+        "day": day, "collectors": used,
+        "update_files": sum(len(updates[c]) for c in used),
+        "rpki_status": vrp_asof.status.value, "rpki_reason": vrp_asof.reason,
+        "simulated": simulated,
+    }  # fmt: skip
+    return DayResult(
+        day, rows, intervals, simulated, notes + [f"{day}: {r}" for r in reasons], cover
+    )
 
 
 # --- joining days --------------------------------------------------------------------------
@@ -348,13 +371,14 @@ def merge_days(days: Sequence[DayResult]) -> list[Row]:
 
 
 def build(ctx: StepContext) -> None:
-    files = [f for s in routing_step.BGP_SOURCES for f in ctx.raw_files(s)]
-    ribs = routing_step.rib_files(files)
+    files = [f for s in coverage_step.BGP_SOURCES for f in ctx.raw_files(s)]
+    ribs = coverage_step.rib_files(files)
     updates = update_files(files)
     days = [d for d in updates if d in ribs]
     headers = DelegationHeaders(ctx.raw_files(rir.SOURCE_ID))
     relations = caida.RelationshipSource(ctx.raw_files(caida.SOURCE_ID))
     joiner = DayJoiner()
+    covered: list[dict[str, Any]] = []
     con = duckdb.connect()
     try:
         for i, day in enumerate(days):
@@ -365,6 +389,8 @@ def build(ctx: StepContext) -> None:
             for note in result.notes:
                 ctx.progress(f"routing incidents {note}", i, len(days))
             joiner.add(result)
+            if result.coverage is not None:
+                covered.append(result.coverage)
     finally:
         con.close()
     rows = joiner.rows()
@@ -372,16 +398,4 @@ def build(ctx: StepContext) -> None:
     ctx.write_dataset(
         DATASET, pa.Table.from_pylist(rows, schema=SCHEMA) if rows else SCHEMA.empty_table()
     )
-
-
-STEP = Step(
-    id="routing_incidents",
-    version="2",
-    description="Routing incidents (MOAS, sub-prefix hijacks, route leaks, bogons incl. "
-    "unallocated space) per UTC day from RIB and update dumps, joined across midnight",
-    run=build,
-    outputs=(DATASET,),
-    sources=(*routing_step.BGP_SOURCES, rir.SOURCE_ID, caida.SOURCE_ID),
-    # rpki: the VRPs in force; rir: the delegations (unallocated space)
-    depends=("rpki", "rir"),
-)
+    ctx.write_dataset(DAYS, pa.Table.from_pylist(covered, schema=DAYS_SCHEMA))

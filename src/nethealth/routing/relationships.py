@@ -28,6 +28,8 @@ import pyarrow as pa
 from nethealth.errors import InputError
 from nethealth.formats.compression import open_binary
 
+# (The docstring's `infer` is `nethealth.routing.inference.infer`, above this module and asrank;
+# the docstring is published on the methodology page as it stands.)
 REL_SCHEMA = pa.schema([("asn1", pa.uint32()), ("asn2", pa.uint32()), ("rel", pa.int8())])
 PEER_DEGREE_RATIO = 60.0
 # What `b` is to `a`
@@ -156,6 +158,8 @@ def infer_gao(
     near, far = v[link - 1], v[link]
     ok = near != far
     link, near, far = link[ok], near[ok], far[ok]
+    if not len(link):  # no link to infer (no path, e.g. a window without a RIB, or one-AS paths)
+        return REL_SCHEMA.empty_table()
     # (1) degrees
     und = np.unique(np.stack([np.minimum(near, far), np.maximum(near, far)], axis=1), axis=0)
     asns, deg = np.unique(und.ravel(), return_counts=True)
@@ -202,31 +206,6 @@ def infer_gao(
         {"asn1": asn1.astype(np.uint32), "asn2": asn2.astype(np.uint32), "rel": rel},
         schema=REL_SCHEMA,
     )
-
-
-METHODS = ("asrank", "gao")
-# What nethealth infers with when not told: Gao, because on the simulator's worlds (few vantage
-# points, a clique that is not at the top of the transit-degree ranking) it measured better
-# than AS-Rank — docs/routing-security.md has the figures. AS-Rank is one argument away.
-DEFAULT_METHOD = "gao"
-
-
-def infer(
-    paths: pa.Array, method: str = DEFAULT_METHOD, weights: npt.NDArray[np.integer] | None = None
-) -> pa.Table:
-    """Relationships inferred from AS paths (list<uint32>, collector side first): "asrank"
-    (Luckie et al. 2013, `nethealth.routing.asrank`) or "gao" (Gao 2001, `infer_gao`).
-    `weights`: routes per path when `paths` are distinct (AS-Rank counts distinct paths only)."""
-    if method == "asrank":
-        from nethealth.routing.asrank import infer_asrank  # asrank builds on this module
-
-        return infer_asrank(paths)
-    if method == "gao":
-        return infer_gao(paths, weights=weights)
-    raise InputError(
-        f"unknown relationship inference method {method!r}", field="method",
-        hint=f"use one of {', '.join(METHODS)}",
-    )  # fmt: skip
 
 
 def score(inferred: pa.Table, truth: pa.Table) -> dict[str, float]:

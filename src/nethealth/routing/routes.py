@@ -17,9 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from nethealth.bgp.mrt import MRTReader
+from nethealth.bgp.damage import build_reader
+from nethealth.common.prefixes import format_prefixes, parse_prefixes, range_columns
 from nethealth.rpki.coverage import routes_from_bgp_elements
-from nethealth.rpki.prefixes import format_prefixes, parse_prefixes, range_columns
 
 ROUTES_SCHEMA = pa.schema([
     ("snapshot", pa.date32()), ("collector", pa.string()), ("peer_ip", pa.string()),
@@ -33,7 +33,8 @@ _KEEP = ("rib", "announce", "withdraw")
 
 
 def routes_from_elements(elements: pa.Table, snapshot: date) -> pa.Table:
-    """Routes and withdrawals of decoded elements (`nethealth.bgp.schema.SCHEMA`) as ROUTES_SCHEMA.
+    """Routes and withdrawals of decoded elements (`nethealth.formats.mrt_schema.SCHEMA`) as
+    ROUTES_SCHEMA.
 
     Withdrawals keep a null origin and path; state changes are dropped.
     """
@@ -80,7 +81,7 @@ def read_routes(
         batches = (
             pq.ParquetFile(path).iter_batches()
             if path.suffix == ".parquet"
-            else MRTReader(path, collector=collector, strict=strict)
+            else build_reader(path, collector=collector, strict=strict)
         )
         for batch in batches:
             parts.append(routes_from_elements(pa.Table.from_batches([batch]), snapshot))

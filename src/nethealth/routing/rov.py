@@ -20,8 +20,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from nethealth.common.prefixes import format_prefixes, from_range_columns
 from nethealth.rpki.coverage import coverage_by_asn, coverage_by_country, route_states
-from nethealth.rpki.prefixes import format_prefixes, from_range_columns
 from nethealth.rpki.rov import VrpIndex
 
 FULL_FEED_SHARE = 0.75  # as nethealth.bgp.derived: a full-feed peer has >= 75 % of the largest

@@ -21,6 +21,13 @@ Every AS that originates a route in the month's data gets four readiness percent
 
 Country roll-ups: per action, the median readiness of the country's ASes and the share of them
 at ≥ 90 % (ASes with a null value for the action are left out of that action).
+
+Inputs are judged per month (`nethealth.common.status`, `routing_scorecard_inputs`): an action
+whose input for the month is missing says "not measured" (or "not comparable"), never 100 % or
+0 %. Filtering needs incident detection to have run on at least one day of the month
+(`routing_incident_days`); RPKI needs the VRPs in force on the month's latest RIB date
+(`routing_inputs`); IRR and PeeringDB records are taken by the as-of rule from that date
+(`nethealth.common.asof`); the country roll-up needs the RIR files in force (`routing_inputs`).
 """
 
 from __future__ import annotations
@@ -37,10 +44,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from nethealth.common.asof import pick
+from nethealth.common.status import MEASURED, Judgement, Status, combine
 from nethealth.errors import InputError
-from nethealth.lake.build import Step, StepContext
+from nethealth.lake.build import StepContext
 
-METHOD_VERSION = "1"
+METHOD_VERSION = "2"
 HALF_HOUR = 30 * 60
 DAY = 24 * 3600
 FILTERING_ZERO_AT = 10.0  # summed incident weight at which Filtering readiness reaches 0 %
@@ -74,8 +83,8 @@ SELECT rpki.asn::UINTEGER AS asn, ?::VARCHAR AS month,
        CASE WHEN ? THEN 100 * greatest(0, 1 - filt.weight / ?) END AS filtering,
        rpki.routes, rpki.valid::DOUBLE / rpki.routes AS rpki_valid_share,
        rpki.invalid::DOUBLE / rpki.routes AS rpki_invalid_share,
-       100 * least(1, greatest(0, (rpki.valid - ? * rpki.invalid)::DOUBLE / rpki.routes))
-         AS rpki,
+       CASE WHEN ? THEN 100 * least(1, greatest(0, (rpki.valid - ? * rpki.invalid)::DOUBLE
+                                                   / rpki.routes)) END AS rpki,
        coalesce(irr_by.irr_matched, 0) AS irr_matched,
        CASE WHEN ? THEN 100.0 * coalesce(irr_by.irr_matched, 0) / rpki.routes END AS irr,
        CASE WHEN ? THEN CASE WHEN pdb.contact THEN 100.0 WHEN pdb.asn IS NOT NULL THEN 50.0
@@ -85,8 +94,10 @@ ORDER BY asn
 """
 ROLLUP_SQL = """
 WITH j AS (SELECT m.cc, c.* FROM cards c JOIN asn_cc m USING (asn)),
-long AS (UNPIVOT j ON filtering, rpki, irr, coordination INTO NAME action VALUE readiness)
-SELECT cc, month, action, count(*) AS ases, median(readiness) AS median,
+long AS (SELECT cc, month, unnest(['filtering', 'rpki', 'irr', 'coordination']) AS action,
+                 unnest([filtering, rpki, irr, coordination]) AS readiness
+          FROM j)  -- nulls kept: an action nobody could be scored on still has its row
+SELECT cc, month, action, count(readiness) AS ases, median(readiness) AS median,
        avg((readiness >= ?)::INTEGER) AS share_ready
 FROM long GROUP BY ALL ORDER BY cc, action
 """
@@ -105,6 +116,17 @@ class ScoreInputs:
     relationships: pa.Table | None = None
     irr: pa.Table | None = None
     peeringdb_net: pa.Table | None = None
+    # Per action (and "country" for the ASN→country map), whether the month's input allows a
+    # value and why; an action judged not ok has a null readiness whatever the tables hold.
+    judgements: dict[str, Judgement] | None = None
+
+    def judgement(self, action: str) -> Judgement:
+        if self.judgements is not None and action in self.judgements:
+            return self.judgements[action]
+        loaded = {
+            "filtering": self.incidents, "irr": self.irr, "coordination": self.peeringdb_net,
+        }.get(action, self.routes)  # fmt: skip
+        return MEASURED if loaded is not None else Judgement(Status.NOT_MEASURED, "not loaded")
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
@@ -184,24 +206,56 @@ def scorecards(inputs: ScoreInputs, month: str) -> pa.Table:
         con.register("irr", inputs.irr if inputs.irr is not None else _EMPTY_IRR)
         net = inputs.peeringdb_net if inputs.peeringdb_net is not None else _EMPTY_NET
         con.register("net", net.select(["asn", "website", "policy_general"]))
+        ok = {a: inputs.judgement(a).ok for a in ACTIONS}
         params = [
-            month, inputs.incidents is not None, FILTERING_ZERO_AT, INVALID_PENALTY,
-            inputs.irr is not None, inputs.peeringdb_net is not None,
+            month, ok["filtering"], FILTERING_ZERO_AT, ok["rpki"], INVALID_PENALTY,
+            ok["irr"], ok["coordination"],
         ]  # fmt: skip
-        return con.sql(CARD_SQL, params=params).to_arrow_table()
+        cards = con.sql(CARD_SQL, params=params).to_arrow_table()
     finally:
         con.close()
+    n = cards.num_rows
+    # counts behind an action without its input are no measurement either
+    hidden = {
+        "filtering": ("filtering_incidents", "filtering_weight"),
+        "rpki": ("rpki_valid_share", "rpki_invalid_share"),
+        "irr": ("irr_matched",),
+    }
+    for action, columns in hidden.items():
+        for col in columns if not ok[action] else ():
+            i = cards.schema.get_field_index(col)
+            cards = cards.set_column(i, col, pa.nulls(n, cards.schema.field(col).type))
+    for action in ACTIONS:
+        j = inputs.judgement(action)
+        cards = cards.append_column(f"{action}_status", pa.array([j.status.value] * n, pa.string()))
+        cards = cards.append_column(f"{action}_reason", pa.array([j.reason] * n, pa.string()))
+    return cards
 
 
-def country_rollup(cards: pa.Table, asn_country: pa.Table) -> pa.Table:
-    """Per country and action: ASes scored, median readiness, share of ASes at >= 90 %."""
+def country_rollup(
+    cards: pa.Table, asn_country: pa.Table, judgements: dict[str, Judgement] | None = None
+) -> pa.Table:
+    """Per country and action: ASes scored, median readiness, share of ASes at >= 90 %, and
+    the status and reason of the action's inputs (with the ASN→country map's, "country")."""
     con = duckdb.connect()
     try:
         con.register("cards", cards.select(["asn", "month", *ACTIONS]))
         con.register("asn_cc", asn_country.select(["asn", "cc"]))
-        return con.sql(ROLLUP_SQL, params=[READY_AT]).to_arrow_table()
+        out = con.sql(ROLLUP_SQL, params=[READY_AT]).to_arrow_table()
     finally:
         con.close()
+    given = judgements or {}
+    statuses, reasons = [], []
+    for action, share in zip(
+        out["action"].to_pylist(), out["share_ready"].to_pylist(), strict=True
+    ):
+        j = combine([given.get("country", MEASURED), given.get(action, MEASURED)])
+        if j.ok and share is None:
+            j = Judgement(Status.NOT_MEASURED, j.reason or "no AS of the country has a value")
+        statuses.append(j.status.value)
+        reasons.append(j.reason)
+    out = out.append_column("status", pa.array(statuses, pa.string()))
+    return out.append_column("reason", pa.array(reasons, pa.string()))
 
 
 # --- reading the month's inputs from a lake directory --------------------------------------
@@ -209,10 +263,6 @@ def country_rollup(cards: pa.Table, asn_country: pa.Table) -> pa.Table:
 LATEST_IN = """
 SELECT * FROM read_parquet(?)
 WHERE snapshot = (SELECT max(snapshot) FROM read_parquet(?) WHERE snapshot >= ? AND snapshot < ?)
-"""
-LATEST_UPTO = """
-SELECT * FROM read_parquet(?)
-WHERE snapshot = (SELECT max(snapshot) FROM read_parquet(?) WHERE snapshot < ?)
 """
 
 
@@ -248,14 +298,16 @@ def load_inputs(
             )
         rel = _read(con, lake / "routing_relationships.parquet", LATEST_IN, d0, d1)
         cc = _read(con, lake / "routing_asn_country.parquet", LATEST_IN, d0, d1)
-        irr = _read(con, lake / "routing_irr_routes.parquet", LATEST_UPTO, d1)
-        net = _read(con, lake / "peeringdb_net.parquet", LATEST_UPTO, d1)
         inc_path = lake / "routing_incidents.parquet"
         incidents = (
             pq.read_table(inc_path, columns=["culprit_asn", "start", "end"])
             if inc_path.is_file()
             else None
         )
+        rib_day = max(routes["snapshot"].to_pylist()) if "snapshot" in routes.column_names else d0
+        judged = month_judgements(con, lake, month, rib_day)
+        irr = _as_of(con, lake / "routing_irr_routes.parquet", "irr", rib_day, judged)
+        net = _as_of(con, lake / "peeringdb_net.parquet", "peeringdb", rib_day, judged)
     finally:
         con.close()
     if asn is not None:
@@ -266,15 +318,90 @@ def load_inputs(
         routes=routes,
         incidents=incidents,
         relationships=rel,
-        irr=irr if irr is not None and irr.num_rows else None,
-        peeringdb_net=net if net is not None and net.num_rows else None,
+        irr=irr,
+        peeringdb_net=net,
+        judgements=judged,
     ), cc
 
 
-# --- the lake build step `routing_scorecards` ----------------------------------------------
+SNAPSHOTS_OF = "SELECT DISTINCT snapshot FROM read_parquet(?)"
+ONE_SNAPSHOT = "SELECT * FROM read_parquet(?) WHERE snapshot = ?"
+INCIDENT_DAYS = """
+SELECT count(*) FROM read_parquet(?) WHERE day >= ? AND day < ?
+"""
+INPUT_OF = """
+SELECT status, reason FROM read_parquet(?) WHERE snapshot = ? AND input = ?
+"""
+_ACTION_OF = {"irr": "irr", "peeringdb": "coordination"}
+
+
+def _as_of(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    source: str,
+    day: date,
+    judged: dict[str, Judgement],
+) -> pa.Table | None:
+    """The snapshot of `path` in force on `day` (as-of rule); records the judgement."""
+    action = _ACTION_OF[source]
+    snaps = (
+        [r[0] for r in con.sql(SNAPSHOTS_OF, params=[str(path)]).fetchall()]
+        if path.is_file()
+        else []
+    )
+    asof = pick(source, day, snaps)
+    judged[action] = asof.judgement
+    if asof.snapshot is None:
+        return None
+    return con.sql(ONE_SNAPSHOT, params=[str(path), asof.snapshot]).to_arrow_table()
+
+
+def month_judgements(
+    con: duckdb.DuckDBPyConnection, lake: Path, month: str, rib_day: date
+) -> dict[str, Judgement]:
+    """Filtering, RPKI and the ASN→country map of the month (IRR and PeeringDB: `_as_of`)."""
+    t0, t1 = month_bounds(month)
+    out: dict[str, Judgement] = {}
+    days_path = lake / "routing_incident_days.parquet"
+    if not days_path.is_file():
+        out["filtering"] = Judgement(Status.NOT_MEASURED, "no incident detection in the lake")
+    else:
+        n = con.sql(INCIDENT_DAYS, params=[str(days_path), t0.date(), t1.date()]).fetchall()[0][0]
+        total = (t1 - t0).days
+        out["filtering"] = (
+            Judgement(Status.MEASURED, f"incident detection ran on {n} of {total} days of {month}")
+            if n
+            else Judgement(
+                Status.NOT_MEASURED,
+                f"no incident detection ran in {month} (no RIB and update dumps of one day)",
+            )
+        )
+    inputs = lake / "routing_inputs.parquet"
+    if not inputs.is_file():  # a directory written by `nethealth routing coverage`: its VRPs
+        # and ASN map were given explicitly, for that RIB
+        given = Judgement(
+            Status.MEASURED, f"inputs given to `nethealth routing coverage` ({rib_day})"
+        )
+        return out | {"rpki": given, "country": given}
+    for action, name in (("rpki", "rpki"), ("country", "rir")):
+        rows = (
+            con.sql(INPUT_OF, params=[str(inputs), rib_day, name]).fetchall()
+            if inputs.is_file()
+            else []
+        )
+        out[action] = (
+            Judgement(Status(rows[0][0]), rows[0][1])
+            if rows
+            else Judgement(Status.NOT_MEASURED, f"no record of the {name} input of {rib_day}")
+        )
+    return out
+
+
+# --- the lake build step `routing_scorecards` (declared in `routing.step`) ------------------
 
 SCORECARDS = "routing_scorecards"
 COUNTRY_ROLLUPS = "routing_scorecard_countries"
+INPUTS = "routing_scorecard_inputs"
 MONTHS_SQL = """
 SELECT DISTINCT strftime(snapshot, '%Y-%m') AS month, bool_or(simulated) AS simulated
 FROM read_parquet(?) GROUP BY 1 ORDER BY 1
@@ -292,12 +419,27 @@ def _flag(table: pa.Table, simulated: bool) -> pa.Table:
     return table.append_column("simulated", pa.array([simulated] * table.num_rows, pa.bool_()))
 
 
-def month_tables(lake: Path, month: str, simulated: bool) -> tuple[pa.Table, pa.Table]:
+def month_tables(lake: Path, month: str, simulated: bool) -> tuple[pa.Table, pa.Table, pa.Table]:
     """Every originating AS's scorecard of the month and the per-country roll-up."""
     inputs, cc = load_inputs(lake, month)
     cards = scorecards(inputs, month)
-    rollup = country_rollup(cards, cc if cc is not None else _EMPTY_CC)
-    return _flag(cards, simulated), _flag(rollup, simulated)
+    rollup = country_rollup(cards, cc if cc is not None else _EMPTY_CC, inputs.judgements)
+    return (
+        _flag(cards, simulated),
+        _flag(rollup, simulated),
+        _flag(inputs_table(month, inputs.judgements or {}), simulated),
+    )
+
+
+def inputs_table(month: str, judged: dict[str, Judgement]) -> pa.Table:
+    """`routing_scorecard_inputs`: per month and action (plus "country"), status and reason."""
+    keys = [*ACTIONS, "country"]
+    js = [judged.get(k, MEASURED) for k in keys]
+    return pa.table({
+        "month": pa.array([month] * len(keys), pa.string()), "action": pa.array(keys),
+        "status": pa.array([j.status.value for j in js]),
+        "reason": pa.array([j.reason for j in js]),
+    })  # fmt: skip
 
 
 def build_scorecards(ctx: StepContext) -> None:
@@ -311,27 +453,19 @@ def build_scorecards(ctx: StepContext) -> None:
         con.close()
     cards: list[pa.Table] = []
     rollups: list[pa.Table] = []
+    judged: list[pa.Table] = []
     for i, (month, simulated) in enumerate(months):
         ctx.progress(f"routing scorecards {month}", i, len(months))
-        c, r = month_tables(ctx.lake_dir, month, bool(simulated))
+        c, r, j = month_tables(ctx.lake_dir, month, bool(simulated))
         cards.append(c)
         rollups.append(r)
+        judged.append(j)
     ctx.progress("routing scorecards", len(months), len(months))
     if not months:  # the schemas, from the same code path
         empty = scorecards(ScoreInputs(routes=_EMPTY_ROUTES), "1970-01")
         cards = [_flag(empty, False)]
         rollups = [_flag(country_rollup(empty, _EMPTY_CC), False)]
+        judged = [_flag(inputs_table("1970-01", {}).slice(0, 0), False)]
     ctx.write_dataset(SCORECARDS, pa.concat_tables(cards))
     ctx.write_dataset(COUNTRY_ROLLUPS, pa.concat_tables(rollups))
-
-
-STEP = Step(
-    id="routing_scorecards",
-    version="1",
-    description="MANRS-style scorecards per month and originating AS, with country roll-ups",
-    run=build_scorecards,
-    outputs=(SCORECARDS, COUNTRY_ROLLUPS),
-    # routing: routes, relationships, IRR, ASN->country; routing_incidents: Filtering;
-    # peeringdb: Coordination
-    depends=("routing", "routing_incidents", "peeringdb"),
-)
+    ctx.write_dataset(INPUTS, pa.concat_tables(judged))

@@ -14,7 +14,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from nethealth.bgp.schema import SCHEMA as ELEMENTS_SCHEMA
+from nethealth.formats.mrt_schema import SCHEMA as ELEMENTS_SCHEMA
 from nethealth.lake.storage import write_parquet_atomic
 from nethealth.routing import rov
 

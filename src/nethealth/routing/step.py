@@ -1,167 +1,45 @@
-"""The lake build step `routing`: ROV tables per RIB snapshot date, plus IRR routes.
-
-Inputs: MRT RIB dumps that `nethealth.bgp.collectors.fetch_dumps` stored under raw/bgp-ris and
-raw/bgp-routeviews (names `<collector>.bview.YYYYMMDD.HHMM.gz` / `<collector>.rib....bz2`,
-snapshot = the dump's UTC date; update dumps beside them are ignored here), the `rpki_vrps` and
-`rir_delegations` datasets, and IRR dumps under raw/irr (optional).
-
-Per date it uses each collector's first RIB of the day (later RIBs of the same day add little
-and would multiply the work by up to 12), the VRPs of the latest RPKI snapshot on or before the
-date, and the ASN→country map of each RIR's latest delegation file on or before the date.
-"""
+"""The routing area's build steps, declared here; what each does is in its own module
+(`coverage_step`, `incidents_step`, `scorecard`)."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-from datetime import date
-from pathlib import Path
+from nethealth.lake.build import Step
+from nethealth.routing import caida, coverage_step, incidents_step, irr, scorecard
+from nethealth.sources import rir
 
-import duckdb
-import pyarrow as pa
-
-from nethealth.bgp.derived import decoded_rib
-from nethealth.bgp.source import RIS, ROUTEVIEWS
-from nethealth.formats.rpsl import ROUTE_SCHEMA, read_rpsl
-from nethealth.formats.vrp import VRP_SCHEMA
-from nethealth.lake.build import Step, StepContext
-from nethealth.lake.raw import RawFile
-from nethealth.routing import caida, irr, relationships
-from nethealth.routing import snapshot as snap
-from nethealth.routing.routes import route_paths
-
-BGP_SOURCES = (RIS.id, ROUTEVIEWS.id)
-RIB_NAME = re.compile(r"^(?P<collector>.+)\.(?:bview|rib)\.(?P<stamp>\d{8}\.\d{4})\.(?:gz|bz2)$")
-ASN_COUNTRY = "routing_asn_country"
-RELATIONSHIPS = "routing_relationships"
-IRR_ROUTES = "routing_irr_routes"
-OUTPUTS = (*snap.DATASETS, ASN_COUNTRY, RELATIONSHIPS, IRR_ROUTES)
-
-VRPS_ASOF = """
-SELECT * EXCLUDE (snapshot, simulated), simulated FROM read_parquet(?)
-WHERE snapshot = (SELECT max(snapshot) FROM read_parquet(?) WHERE snapshot <= ?)
-"""
-# Each registry's latest file on or before the date; a record covers `value` consecutive ASNs.
-ASN_COUNTRY_SQL = """
-WITH files AS (
-  SELECT registry, max(snapshot) AS snap FROM read_parquet(?) WHERE snapshot <= ?
-  GROUP BY registry),
-recs AS (
-  SELECT x.start::BIGINT AS first, x.value AS n, upper(x.cc) AS cc
-  FROM read_parquet(?) x JOIN files f ON x.registry = f.registry AND x.snapshot = f.snap
-  WHERE x.type = 'asn' AND x.status IN ('allocated', 'assigned') AND x.cc IS NOT NULL
-    AND x.cc <> '' AND TRY_CAST(x.start AS BIGINT) IS NOT NULL)
-SELECT DISTINCT (first + unnest(range(n)))::UINTEGER AS asn, cc FROM recs ORDER BY asn
-"""
-
-
-def rib_files(files: Sequence[RawFile]) -> dict[date, list[tuple[RawFile, str]]]:
-    """Per UTC date, the first RIB of the day of each collector, with the collector name."""
-    first: dict[tuple[date, str], tuple[str, RawFile]] = {}
-    for raw in files:
-        m = RIB_NAME.match(raw.provenance.name)
-        if m is None:
-            continue
-        key = (date.fromisoformat(raw.provenance.snapshot), m["collector"])
-        if key not in first or m["stamp"] < first[key][0]:
-            first[key] = (m["stamp"], raw)
-    out: dict[date, list[tuple[RawFile, str]]] = {}
-    for (day, collector), (_stamp, raw) in sorted(first.items()):
-        out.setdefault(day, []).append((raw, collector))
-    return out
-
-
-def asn_country(con: duckdb.DuckDBPyConnection, delegations: Path, day: date) -> pa.Table:
-    if not delegations.is_file():
-        return pa.table({"asn": pa.array([], pa.uint32()), "cc": pa.array([], pa.string())})
-    params = [str(delegations), day, str(delegations)]
-    return con.sql(ASN_COUNTRY_SQL, params=params).to_arrow_table()
-
-
-def vrps_for(con: duckdb.DuckDBPyConnection, vrps: Path, day: date) -> tuple[pa.Table, bool]:
-    """The VRPs in force on `day` and whether they are simulated; none: an empty table."""
-    if not vrps.is_file():
-        return VRP_SCHEMA.empty_table(), False
-    t = con.sql(VRPS_ASOF, params=[str(vrps), str(vrps), day]).to_arrow_table()
-    simulated = bool(t.num_rows) and any(t["simulated"].to_pylist()[:1])
-    return t.select(VRP_SCHEMA.names).cast(VRP_SCHEMA), simulated
-
-
-def _stamp(table: pa.Table, day: date, simulated: bool) -> pa.Table:
-    """Every output row carries its snapshot date (first) and whether it is simulated (last)."""
-    n = table.num_rows
-    if "snapshot" not in table.column_names:
-        table = table.add_column(0, "snapshot", pa.array([day] * n, pa.date32()))
-    return table.append_column("simulated", pa.array([simulated] * n, pa.bool_()))
-
-
-def day_tables(
-    con: duckdb.DuckDBPyConnection, ctx: StepContext, day: date, ribs: list[tuple[RawFile, str]]
-) -> dict[str, pa.Table]:
-    # decoded once per build (shared with the `bgp` step, cached by the file's SHA-256)
-    elements = [decoded_rib(ctx.lake_dir, raw, collector) for raw, collector in ribs]
-    vrps, vrps_sim = vrps_for(con, ctx.dataset_path("rpki_vrps"), day)
-    cc = asn_country(con, ctx.dataset_path("rir_delegations"), day)
-    tables = snap.compute_from_elements(con, elements, vrps, day, cc)
-    tables[ASN_COUNTRY] = cc
-    # CAIDA's file in force when one is stored, else inferred from the day's paths
-    source = caida.RelationshipSource(ctx.raw_files(caida.SOURCE_ID))
-    rel, method = source.for_day(day, lambda: route_paths(elements))
-    tables[RELATIONSHIPS] = caida.with_method(rel, method)
-    simulated = vrps_sim or any(raw.provenance.simulated for raw, _ in ribs)
-    return {name: _stamp(t, day, simulated) for name, t in tables.items()}
-
-
-def irr_routes(files: Sequence[RawFile]) -> pa.Table:
-    """Route objects of every stored IRR dump (lenient: bad objects are skipped)."""
-    parts = []
-    for raw in files:
-        table = read_rpsl(raw.path, strict=False).routes
-        parts.append(_stamp(table, date.fromisoformat(raw.provenance.snapshot), False))
-    schema = pa.schema([("snapshot", pa.date32()), *ROUTE_SCHEMA, ("simulated", pa.bool_())])
-    return pa.concat_tables(parts).cast(schema) if parts else schema.empty_table()
-
-
-def _empty_tables() -> dict[str, pa.Table]:
-    """The outputs' schemas with no rows (no RIB stored yet), from the same code path."""
-    cc = pa.table({"asn": pa.array([], pa.uint32()), "cc": pa.array([], pa.string())})
-    con = duckdb.connect()
-    try:
-        tables = snap.compute_from_elements(con, [], VRP_SCHEMA.empty_table(), date.min, cc)
-    finally:
-        con.close()
-    tables[ASN_COUNTRY] = cc
-    tables[RELATIONSHIPS] = caida.with_method(relationships.REL_SCHEMA.empty_table(), "")
-    return {name: _stamp(t, date.min, False) for name, t in tables.items()}
-
-
-def build(ctx: StepContext) -> None:
-    files = [f for s in BGP_SOURCES for f in ctx.raw_files(s)]
-    by_day = rib_files(files)
-    parts: dict[str, list[pa.Table]] = {name: [] for name in OUTPUTS if name != IRR_ROUTES}
-    con = duckdb.connect()
-    try:
-        for i, (day, ribs) in enumerate(sorted(by_day.items())):
-            ctx.progress(f"routing {day}: {len(ribs)} RIBs", i, len(by_day))
-            for name, table in day_tables(con, ctx, day, ribs).items():
-                parts[name].append(table)
-    finally:
-        con.close()
-    ctx.progress("routing", len(by_day), len(by_day))
-    empty = _empty_tables() if not by_day else {}
-    for name, tables in parts.items():
-        ctx.write_dataset(name, pa.concat_tables(tables) if tables else empty[name])
-    ctx.write_dataset(IRR_ROUTES, irr_routes(ctx.raw_files(irr.SOURCE_ID)))
-
-
-STEP = Step(
+ROUTING = Step(
     id="routing",
-    version="2",
+    version="3",
     description="ROV coverage per ASN and country, transit and peer filtering per RIB date; "
     "AS relationships (CAIDA's file in force, else inferred: Gao); IRR route objects",
-    run=build,
-    outputs=OUTPUTS,
-    sources=(*BGP_SOURCES, irr.SOURCE_ID, caida.SOURCE_ID),
+    run=coverage_step.build,
+    outputs=coverage_step.OUTPUTS,
+    sources=(*coverage_step.BGP_SOURCES, irr.SOURCE_ID, caida.SOURCE_ID),
     # rir: the ASN→country map comes from its rir_delegations
     depends=("rpki", "rir", "countries"),
 )
+
+INCIDENTS = Step(
+    id="routing_incidents",
+    version="3",
+    description="Routing incidents (MOAS, sub-prefix hijacks, route leaks, bogons incl. "
+    "unallocated space) per UTC day from RIB and update dumps, joined across midnight",
+    run=incidents_step.build,
+    outputs=(incidents_step.DATASET, incidents_step.DAYS),
+    sources=(*coverage_step.BGP_SOURCES, rir.SOURCE_ID, caida.SOURCE_ID),
+    # rpki: the VRPs in force; rir: the delegations (unallocated space)
+    depends=("rpki", "rir"),
+)
+
+SCORECARDS = Step(
+    id="routing_scorecards",
+    version="2",
+    description="MANRS-style scorecards per month and originating AS, with country roll-ups",
+    run=scorecard.build_scorecards,
+    outputs=(scorecard.SCORECARDS, scorecard.COUNTRY_ROLLUPS, scorecard.INPUTS),
+    # routing: routes, relationships, IRR, ASN->country; routing_incidents: Filtering;
+    # peeringdb: Coordination
+    depends=("routing", "routing_incidents", "peeringdb"),
+)
+
+STEPS = (ROUTING, INCIDENTS, SCORECARDS)

@@ -1,4 +1,5 @@
-"""The lake build step `rpki`: every fetched VRP export (SLURM applied) into `rpki_vrps`."""
+"""What the lake build step `rpki` does (declared in `rpki.step`): every fetched VRP export
+(SLURM applied) into `rpki_vrps`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pyarrow as pa
 
 from nethealth.formats.slurm import Slurm, apply_slurm, read_slurm
 from nethealth.formats.vrp import VRP_SCHEMA, read_vrps
-from nethealth.lake.build import Step, StepContext
+from nethealth.lake.build import StepContext
 from nethealth.lake.raw import RawFile
 from nethealth.lake.storage import sha256_file
 from nethealth.rpki.config import rpki_config
@@ -66,19 +67,8 @@ def combine(tables: Sequence[pa.Table]) -> pa.Table:
     return distinct.select(SCHEMA.names).cast(SCHEMA).sort_by(SORT)
 
 
-def _fingerprint(settings: Settings) -> str:
+def fingerprint(settings: Settings) -> str:
     # SLURM files change what the step writes, though they are not raw sources.
     return ";".join(
         f"{p}={sha256_file(p)}" for p in rpki_config(settings).slurm_files if p.is_file()
     )
-
-
-STEP = Step(
-    id="rpki",
-    version="1",
-    description="Parse fetched VRP exports (SLURM applied) into rpki_vrps",
-    run=build,
-    outputs=(DATASET,),
-    sources=(SOURCE_ID,),
-    extra_fingerprint=_fingerprint,
-)

@@ -27,7 +27,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from nethealth.rpki.prefixes import (
+from nethealth.common.prefixes import (
     end_words,
     format_prefixes,
     from_range_columns,

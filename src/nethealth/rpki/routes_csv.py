@@ -1,5 +1,5 @@
-"""Route lists for `nethealth rpki validate`: CSV `prefix,origin_asn`, and the result CSV
-`prefix,origin_asn,state,reason`.
+"""Route lists for `nethealth rpki validate`: CSV `prefix,origin_asn`, and the results
+`prefix,origin_asn,state,reason` (CSV, or JSON objects).
 
 A header line (`prefix,origin_asn`) is optional. The origin may be written 64500 or AS64500;
 an empty origin means the route has none (an AS_SET origin): it can never be valid. Prefixes
@@ -10,6 +10,7 @@ number is reported.
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -20,10 +21,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from nethealth.common.prefixes import Prefixes, PrefixSyntaxError, parse_prefixes
 from nethealth.errors import InputError
 from nethealth.formats.compression import open_binary
 from nethealth.lake.storage import atomic_path
-from nethealth.rpki.prefixes import Prefixes, PrefixSyntaxError, parse_prefixes
 from nethealth.rpki.rov import NO_ORIGIN, RovResult, reason_text, state_text
 
 COLUMNS = ("prefix", "origin_asn")
@@ -132,13 +133,16 @@ def result_table(routes: RouteList, result: RovResult, vrps: pa.Table) -> pa.Tab
     )
 
 
-def write_results(table: pa.Table, dest: Path | IO[bytes]) -> None:
-    """Write the result CSV; to a path atomically (nothing half-written), or to a stream."""
-    options = pacsv.WriteOptions(quoting_style="needed")
+def write_results(table: pa.Table, dest: Path | IO[bytes], fmt: str = "csv") -> None:
+    """Write the results as CSV or as a JSON array of objects (`origin_asn` null for a route
+    without a single origin); to a path atomically (nothing half-written), or to a stream."""
+    sink = io.BytesIO()
+    if fmt == "json":
+        sink.write(json.dumps(table.to_pylist()).encode() + b"\n")
+    else:
+        pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(quoting_style="needed"))
     if isinstance(dest, Path):
         with atomic_path(dest) as tmp:
-            pacsv.write_csv(table, tmp, write_options=options)
+            tmp.write_bytes(sink.getvalue())
     else:
-        sink = io.BytesIO()
-        pacsv.write_csv(table, sink, write_options=options)
         dest.write(sink.getvalue())

@@ -15,7 +15,7 @@ nodes form a forest. For a route starting at address p:
    covering node at all, not-found.
 
 Each step is a NumPy operation on all still-undecided routes; no Python code runs per route.
-IPv6 is held as two uint64 words (see `nethealth.rpki.prefixes`), so no 128-bit arithmetic
+IPv6 is held as two uint64 words (see `nethealth.common.prefixes`), so no 128-bit arithmetic
 is needed. A VRP for AS0 never matches (RFC 7607): origin 0 is not a searchable key.
 """
 
@@ -29,7 +29,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from nethealth.rpki.prefixes import U8, U64, from_range_columns, hi_mask, lo_mask, mask
+from nethealth.common.prefixes import U8, U64, from_range_columns, hi_mask, lo_mask, mask
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -114,7 +114,7 @@ class VrpIndex:
         max_length: npt.NDArray[np.integer],
         asn: npt.NDArray[np.integer],
     ) -> VrpIndex:
-        """Top-aligned words (see `nethealth.rpki.prefixes`); rows keep their positions."""
+        """Top-aligned words (see `nethealth.common.prefixes`); rows keep their positions."""
         plen: U8 = length.astype(np.uint8)
         maxlen: U8 = max_length.astype(np.uint8)
         if np.any(maxlen < plen):

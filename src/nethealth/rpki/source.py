@@ -8,13 +8,22 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from nethealth.common.cadence import Cadence
 from nethealth.errors import ConfigError
 from nethealth.formats.compression import open_binary
 from nethealth.lake.raw import RawFile, RawStore
-from nethealth.rpki.config import RpkiConfig
+from nethealth.rpki.config import RpkiConfig, rpki_config
 from nethealth.settings import Settings
-from nethealth.sources.base import SourceInfo
-from nethealth.sources.download import fetch_to_store
+from nethealth.sources.base import (
+    FetchRequest,
+    Progress,
+    Source,
+    SourceInfo,
+    check_request,
+    stored,
+)
+from nethealth.sources.download import FetchReport, fetch_to_store
+from nethealth.sources.load import load_rpki
 
 SOURCE_ID = "rpki"
 SOURCE = SourceInfo(
@@ -87,3 +96,20 @@ def fetch(
         settings=settings,
         progress=progress,
     )
+
+
+def fetch_request(
+    settings: Settings, store: RawStore, req: FetchRequest, bar: Progress
+) -> FetchReport:
+    """`nethealth fetch rpki [--base-url EXPORT] [--date D]`: the latest export (or a mirror's),
+    or the export of day D from the archive."""
+    check_request(req, SOURCE_ID, "--date", "--base-url")
+    config = rpki_config(settings, vrp_url=req.base_url)
+    return stored(fetch(settings, store, config, day=req.day, progress=bar))
+
+
+# Relying parties re-validate every few minutes; one export a day is what the steps use
+SOURCES = (
+    Source(SOURCE, fetch_request, load_rpki, cadence=Cadence(
+        "continuously (one export a day kept)", 1, fetch_by="latest", routine=True)),
+)  # fmt: skip

@@ -2,36 +2,60 @@
 
 Read: list with filters (JSON or CSV), one event with its history, the audit log, an Atom feed.
 Write (curators, `Authorization: Bearer <token>`): add, edit, retract. No token → 401; a token
-that is not a curator's (or curation closed) → 403. Errors use the API's one body
-`{"error": {"status", "code", "message", "hint"}}` with the real status, rendered here so the
-router behaves the same inside any app.
+that is not a curator's (or curation closed) → 403. Routes raise the typed errors of
+`nethealth.errors`; the app's one handler renders them. Reads go through the read model
+(nethealth.shutdowns.query), the same functions the pages read; a record's cost section is
+the record page's (nethealth.shutdowns.views_cost.record_cost).
 """
 
 from __future__ import annotations
 
-import functools
 import hmac
 import json
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, ParamSpec
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from nethealth.api.errors import error_response
-from nethealth.api.models import ErrorBody
-from nethealth.errors import ConfigError, InputError, NethealthError, NotFoundError
-from nethealth.settings import Settings, load_settings
+from nethealth.errors import (
+    ForbiddenError,
+    InputError,
+    TooLargeError,
+    UnauthorizedError,
+)
+from nethealth.settings import Settings
 from nethealth.shutdowns.config import ShutdownSettings
-from nethealth.shutdowns.curation import add_event, edit_event, retract_event
+from nethealth.shutdowns.curation import (
+    add_event,
+    edit_event,
+    merge_records,
+    retract_event,
+    split_records,
+)
+from nethealth.shutdowns.events import Clock, event_index
 from nethealth.shutdowns.feed import MEDIA_TYPE as ATOM_MEDIA_TYPE
 from nethealth.shutdowns.feed import atom_feed
 from nethealth.shutdowns.model import CRITERIA, CRITERIA_TEXT, FIELDS, SCOPES, SOURCES, TYPES
-from nethealth.shutdowns.query import EventFilter, select, to_csv
-from nethealth.shutdowns.store import EventState, LogEntry, ShutdownStore
+from nethealth.shutdowns.query import (
+    EventFilter,
+    distinct_event,
+    event_summary,
+    events_of,
+    get_store,
+    matching_events,
+    record_with_event,
+    select,
+    to_csv,
+    today_utc,
+)
+from nethealth.shutdowns.store import LogEntry, ShutdownStore
+from nethealth.shutdowns.views import names_of
+from nethealth.shutdowns.views_cost import record_cost
+from nethealth.ui.context import AppContext, get_context
+from nethealth.ui.models import ErrorBody
+from nethealth.ui.params import YEAR
 
-P = ParamSpec("P")
 MAX_LIMIT = 5000
 MAX_CSV = 10000
 MAX_LOG = 1000
@@ -45,140 +69,68 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     **RESPONSES,
     401: {"model": ErrorBody, "description": "No bearer token"},
     403: {"model": ErrorBody, "description": "Not a curator's token, or curation is closed"},
+    413: {"model": ErrorBody, "description": f"The body is larger than {MAX_BODY:,} bytes"},
 }
 
 router = APIRouter(prefix="/api/v1/shutdowns", tags=["shutdowns"])
 
 
-class HttpError(Exception):
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        hint: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status, self.message, self.hint, self.headers = status, message, hint, headers
+Ctx = Annotated[AppContext, Depends(get_context)]
+Store = Annotated[ShutdownStore, Depends(get_store)]
 
 
-def _to_response(exc: Exception) -> JSONResponse:
-    if isinstance(exc, HttpError):
-        return error_response(exc.status, exc.message, exc.hint, exc.headers)
-    if isinstance(exc, NotFoundError):
-        return error_response(404, exc.message, exc.hint)
-    if isinstance(exc, InputError):
-        return error_response(400, str(exc).split("\n  hint:")[0], exc.hint)
-    if isinstance(exc, ConfigError):
-        return error_response(503, exc.message, exc.hint)
-    if isinstance(exc, NethealthError):
-        return error_response(500, exc.message, exc.hint)
-    raise exc
-
-
-def guarded(fn: Callable[P, Any]) -> Callable[P, Any]:
-    """Render our errors as the API error body, whatever app the router is mounted in."""
-
-    @functools.wraps(fn)
-    def sync_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except (HttpError, NethealthError) as exc:
-            return _to_response(exc)
-
-    return sync_wrapper
-
-
-def guarded_async(fn: Callable[P, Awaitable[Any]]) -> Callable[P, Awaitable[Any]]:
-    @functools.wraps(fn)
-    async def async_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
-        try:
-            return await fn(*args, **kwargs)
-        except (HttpError, NethealthError) as exc:
-            return _to_response(exc)
-
-    return async_wrapper
-
-
-def _settings(request: Request) -> Settings:
-    """The app's settings: the lead's AppContext, a plain `app.state.settings`, else the env."""
-    state = request.app.state
-    ctx = getattr(state, "nethealth", None)
-    settings = getattr(ctx, "settings", None) or getattr(state, "settings", None)
-    if not isinstance(settings, Settings):
-        settings = load_settings()
-        state.settings = settings
-    return settings
-
-
-def _store(request: Request) -> ShutdownStore:
-    """One store per app and data directory, so its parsed state is cached between requests."""
-    settings = _settings(request)
-    store = getattr(request.app.state, "shutdown_store", None)
-    if (
-        not isinstance(store, ShutdownStore)
-        or store.root != ShutdownStore.for_settings(settings).root
-    ):
-        store = ShutdownStore.for_settings(settings)
-        request.app.state.shutdown_store = store
-    return store
-
-
-def _curator(request: Request) -> str:
-    """The curator's name for a valid bearer token, else 401/403."""
-    conf = getattr(request.app.state, "shutdown_settings", None)
-    if not isinstance(conf, ShutdownSettings):
-        conf = ShutdownSettings.from_settings(_settings(request))
-        request.app.state.shutdown_settings = conf
+def _curator(request: Request, settings: Settings) -> str:
+    """The curator's name for a valid bearer token, else 401/403. The tokens are the settings'
+    (NETHEALTH_SHUTDOWNS_CURATORS, NETHEALTH_SHUTDOWNS_API_TOKEN), checked when the app starts."""
+    conf = ShutdownSettings.from_settings(settings)
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     challenge = {"WWW-Authenticate": 'Bearer realm="nethealth curation"'}
     if scheme.lower() != "bearer" or not token.strip():
-        raise HttpError(
-            401,
+        raise UnauthorizedError(
             "curation needs a bearer token",
-            "send `Authorization: Bearer <token>`; tokens are set with NETHEALTH_SHUTDOWNS_CURATORS",
-            challenge,
+            hint="send `Authorization: Bearer <token>`; tokens are set with "
+            "NETHEALTH_SHUTDOWNS_CURATORS",
+            headers=challenge,
         )
     if not conf.curators:
-        raise HttpError(
-            403,
+        raise ForbiddenError(
             "curation through the API is closed on this server",
-            "the operator enables it with NETHEALTH_SHUTDOWNS_CURATORS=name=token,…",
+            hint="the operator enables it with NETHEALTH_SHUTDOWNS_CURATORS=name=token,…",
         )
     given = token.strip().encode()
     for known, name in conf.curators.items():
         if hmac.compare_digest(given, known.encode()):
             return f"api:{name}"
-    raise HttpError(403, "this token is not a curator's", "ask the operator for a token")
+    raise ForbiddenError("this token is not a curator's", hint="ask the operator for a token")
 
 
 async def _body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if len(raw) > MAX_BODY:
-        raise HttpError(413, f"the body is larger than {MAX_BODY} bytes", "send fewer fields")
+        raise TooLargeError(f"the body is larger than {MAX_BODY} bytes", hint="send fewer fields")
     try:
         data = json.loads(raw or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise HttpError(400, f"the body is not JSON: {exc}", "send a JSON object") from None
+        raise InputError(f"the body is not JSON: {exc}", hint="send a JSON object") from None
     if not isinstance(data, dict):
-        raise HttpError(400, "the body must be a JSON object", 'e.g. {"fields": {…}}')
+        raise InputError("the body must be a JSON object", hint='e.g. {"fields": {…}}')
     return data
 
 
 def _fields(body: dict[str, Any]) -> dict[str, Any]:
     fields = body.get("fields")
     if not isinstance(fields, dict):
-        raise HttpError(400, "the body needs a `fields` object", 'e.g. {"fields": {"scope": …}}')
+        raise InputError("the body needs a `fields` object", hint='e.g. {"fields": {"scope": …}}')
     return fields
 
 
 def _reason(body: dict[str, Any], required: bool = False) -> str | None:
     reason = body.get("reason")
     if reason is not None and not isinstance(reason, str):
-        raise HttpError(400, "`reason` must be text")
+        raise InputError("`reason` must be text")
     if required and not (reason or "").strip():
-        raise HttpError(400, "a reason is required", "say why, in a sentence")
+        raise InputError("a reason is required", hint="say why, in a sentence")
     return reason
 
 
@@ -202,21 +154,21 @@ def _bounded(value: int | None, default: int, top: int, name: str) -> int:
     if value is None:
         return default
     if not 1 <= value <= top:
-        raise HttpError(400, f"{name} must be between 1 and {top}", "page with offset")
+        raise InputError(f"{name} must be between 1 and {top}", hint="page with offset")
     return value
 
 
 def _wants_csv(request: Request, fmt: str | None) -> bool:
     if fmt is not None:
         if fmt not in ("json", "csv"):
-            raise HttpError(400, f"unknown format {fmt!r}", "json or csv")
+            raise InputError(f"unknown format {fmt!r}", hint="json or csv")
         return fmt == "csv"
     accept = request.headers.get("accept", "")
     return "text/csv" in accept and "application/json" not in accept
 
 
 Country = Annotated[str | None, Query(description="ISO 3166-1 alpha-2 (or a country name)")]
-Year = Annotated[str | None, Query(description="count year, e.g. 2024")]
+Year = Annotated[str | None, YEAR, Query(description="count year, e.g. 2024 (1990..2100)")]
 Type = Annotated[str | None, Query(description=" | ".join(TYPES))]
 Scope = Annotated[str | None, Query(description=" | ".join(SCOPES))]
 Source = Annotated[str | None, Query(description=" | ".join(SOURCES))]
@@ -231,9 +183,9 @@ Format = Annotated[str | None, Query(description="json (default) or csv")]
     summary="Shutdown events, filtered (JSON or CSV)",
     responses={**RESPONSES, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
-@guarded
 def list_events(
     request: Request,
+    store: Store,
     country: Country = None,
     year: Year = None,
     type: Type = None,
@@ -244,8 +196,11 @@ def list_events(
     offset: Offset = 0,
     format: Format = None,
 ) -> Any:
-    """Newest first. `year` is the year an event is counted in (an event running over a new
-    year is listed again in that year by Access Now, as a separate record)."""
+    """Records, newest first. A record is one row of a source: Access Now lists an event that
+    runs over several years once per year (`year` is that count year), so `total` counts
+    records and `distinct_events` the events they belong to (`/api/v1/shutdowns/events` lists
+    those). Each record carries `distinct_event_id` and the event's `event_status`; its own
+    `status` is what its source wrote for its year."""
     flt = EventFilter.parse(
         country=country,
         year=year,
@@ -254,10 +209,12 @@ def list_events(
         source=source,
         retracted=retracted if retracted is not None else False,
     )
-    found = select(_store(request).state(), flt)
+    state = store.state()
+    found = select(state, flt)
+    index, clock = event_index(state), Clock.of(state, today_utc())
     csv_out = _wants_csv(request, format)
     size = _bounded(limit, MAX_CSV if csv_out else 100, MAX_CSV if csv_out else MAX_LIMIT, "limit")
-    page = [ev.as_record() for ev in found[offset : offset + size]]
+    page = [record_with_event(ev, index, clock) for ev in found[offset : offset + size]]
     if csv_out:
         return Response(
             to_csv(page),
@@ -267,7 +224,14 @@ def list_events(
                 "Vary": "Accept",
             },
         )
-    body = {"total": len(found), "offset": offset, "limit": size, "count": len(page)}
+    body = {
+        "unit": "record",
+        "total": len(found),
+        "distinct_events": len(events_of(found, index)),
+        "offset": offset,
+        "limit": size,
+        "count": len(page),
+    }
     return JSONResponse({**body, "events": page}, headers={"Vary": "Accept"})
 
 
@@ -293,15 +257,13 @@ def criteria() -> dict[str, Any]:
     summary="The audit log: who changed what, when (old and new values)",
     responses=RESPONSES,
 )
-@guarded
 def audit_log(
-    request: Request,
+    store: Store,
     event_id: Annotated[str | None, Query(max_length=64, description="one event only")] = None,
     limit: Annotated[int | None, Query(description=f"1–{MAX_LOG}, default 100")] = None,
     offset: Offset = 0,
 ) -> Any:
     """Newest first."""
-    store = _store(request)
     if event_id is not None:
         store.get(event_id)  # 404 for an unknown event rather than an empty list
     entries = list(reversed(store.history(event_id)))
@@ -317,45 +279,169 @@ def audit_log(
 
 @router.get(
     "/feed.atom",
-    summary="Atom feed of the events most recently added",
+    summary="Atom feed of the records most recently added (one entry per record)",
     response_class=Response,
-    responses={200: {"content": {"application/atom+xml": {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"content": {"application/atom+xml": {"schema": {"type": "string"}}}},
+        400: RESPONSES[400],
+    },
 )
-@guarded
 def feed(
-    request: Request,
+    ctx: Ctx,
+    store: Store,
     limit: Annotated[int | None, Query(description="entries, 1–200, default 50")] = None,
 ) -> Any:
     size = _bounded(limit, 50, 200, "limit")
-    body = atom_feed(_store(request).state(), base_url=str(request.base_url), limit=size)
+    # Absolute links from the configured public URL, never from the request's Host header.
+    body = atom_feed(store.state(), base_url=ctx.settings.public_url, limit=size)
     return Response(body, media_type=ATOM_MEDIA_TYPE)
 
 
-@router.get("/{event_id}", summary="One event, its provenance and its history", responses=RESPONSES)
-@guarded
-def get_event(request: Request, event_id: str) -> Any:
-    store = _store(request)
-    ev = store.get(event_id)
+# Distinct events --------------------------------------------------------------------------------
+
+Status = Annotated[str | None, Query(description="ongoing | ended | unknown")]
+
+
+@router.get(
+    "/events",
+    summary="Distinct events: records grouped into the events they describe",
+    responses=RESPONSES,
+)
+def list_distinct_events(
+    store: Store,
+    country: Country = None,
+    year: Annotated[
+        str | None, YEAR, Query(description="events with a record counted in this year")
+    ] = None,
+    type: Type = None,
+    scope: Scope = None,
+    source: Source = None,
+    status: Status = None,
+    limit: Limit = None,
+    offset: Offset = 0,
+) -> Any:
+    """Newest start first. An event is one or more records joined by the documented rule (same
+    countries, start, scope, area and types in consecutive count years) and curators' merges
+    and splits; `status` is ongoing only for an event whose latest record says so and is
+    recent (otherwise unknown, with `status_since`)."""
+    flt = EventFilter.parse(
+        country=country, year=year, type=type, scope=scope, source=source, retracted=False
+    )
+    state = store.state()
+    clock = Clock.of(state, today_utc())
+    found = matching_events(state, flt, clock, status)
+    size = _bounded(limit, 100, MAX_LIMIT, "limit")
+    page = [event_summary(e, clock) for e in found[offset : offset + size]]
     return {
-        "event": ev.as_record(),
-        "provenance": ev.provenance,
-        "simulated": ev.simulated,
-        "cost": _cost(request, ev),
-        "history": [_entry(e) for e in store.history(event_id)],
+        "unit": "event",
+        "total": len(found),
+        "records": sum(len(e.records) for e in found),
+        "ongoing": sum(1 for e in found if e.is_ongoing(clock)),
+        "offset": offset,
+        "limit": size,
+        "count": len(page),
+        "events": page,
     }
 
 
-def _cost(request: Request, ev: EventState) -> dict[str, Any]:
-    """The cost section of the event page (same model, same statuses): the estimate per
-    country from the lake, or why there is none."""
-    from nethealth.web.shutdown_data import event_costs
-    from nethealth.web.shutdown_event import cost_section
-    from nethealth.web.shutdown_pages import names_for
+@router.get(
+    "/events/{distinct_event_id}",
+    summary="One distinct event with its records",
+    responses=RESPONSES,
+)
+def get_distinct_event(store: Store, distinct_event_id: str) -> Any:
+    state = store.state()
+    event = distinct_event(state, distinct_event_id)
+    clock = Clock.of(state, today_utc())
+    return {
+        "event": event_summary(event, clock),
+        "records": [record_with_event(ev, event_index(state), clock) for ev in event.records],
+    }
 
-    ctx = request.app.state.nethealth
-    return cost_section(ev, event_costs(ctx.lake, ev.event_id), names_for(ctx)).model_dump(
-        mode="json"
+
+_GROUP_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "records": {"type": "array", "items": {"type": "string"}},
+                        "reason": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _record_ids(body: dict[str, Any]) -> list[str]:
+    ids = body.get("records")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or not ids:
+        raise InputError("the body needs `records`: a list of ids", hint='e.g. {"records": […]}')
+    if len(ids) > 200:
+        raise InputError("at most 200 records at a time", hint="merge or split in parts")
+    return ids
+
+
+@router.post(
+    "/events/merge",
+    summary="Join the events of these records into one (curators)",
+    responses=WRITE_RESPONSES,
+    openapi_extra=_GROUP_BODY,
+)
+async def merge(request: Request, ctx: Ctx, store: Store) -> Any:
+    actor = _curator(request, ctx.settings)
+    body = await _body(request)
+    ids, reason = _record_ids(body), _reason(body, required=True) or ""
+    event, entries = await run_in_threadpool(
+        merge_records, ctx.settings, ids, actor=actor, reason=reason
     )
+    clock = Clock.of(store.state(), today_utc())
+    return {"event": event_summary(event, clock), "changes": [_entry(e) for e in entries]}
+
+
+@router.post(
+    "/events/split",
+    summary="Take these records out of their event (curators)",
+    responses=WRITE_RESPONSES,
+    openapi_extra=_GROUP_BODY,
+)
+async def split(request: Request, ctx: Ctx, store: Store) -> Any:
+    actor = _curator(request, ctx.settings)
+    body = await _body(request)
+    ids, reason = _record_ids(body), _reason(body, required=True) or ""
+    events, entries = await run_in_threadpool(
+        split_records, ctx.settings, ids, actor=actor, reason=reason
+    )
+    clock = Clock.of(store.state(), today_utc())
+    return {
+        "events": [event_summary(e, clock) for e in events],
+        "changes": [_entry(e) for e in entries],
+    }
+
+
+@router.get(
+    "/{event_id}",
+    summary="One record, its distinct event, provenance and history",
+    responses=RESPONSES,
+)
+def get_event(ctx: Ctx, store: Store, event_id: str) -> Any:
+    ev = store.get(event_id)
+    state = store.state()
+    index, clock = event_index(state), Clock.of(state, today_utc())
+    event = index.by_record.get(ev.event_id)
+    return {
+        "event": record_with_event(ev, index, clock),
+        "distinct_event": event_summary(event, clock) if event else None,
+        "provenance": ev.provenance,
+        "simulated": ev.simulated,
+        # The record page's cost section: one function, one model (views_cost.record_cost).
+        "cost": record_cost(ctx.lake, names_of(ctx.lake), ev).model_dump(mode="json"),
+        "history": [_entry(e) for e in store.history(event_id)],
+    }
 
 
 _WRITE_BODY = {
@@ -383,13 +469,11 @@ _WRITE_BODY = {
     responses=WRITE_RESPONSES,
     openapi_extra=_WRITE_BODY,
 )
-@guarded_async
-async def add(request: Request) -> Any:
-    actor = _curator(request)
+async def add(request: Request, ctx: Ctx) -> Any:
+    actor = _curator(request, ctx.settings)
     body = await _body(request)
     fields, reason = _fields(body), _reason(body)
-    settings = _settings(request)
-    ev = await run_in_threadpool(add_event, settings, fields, actor=actor, reason=reason)
+    ev = await run_in_threadpool(add_event, ctx.settings, fields, actor=actor, reason=reason)
     return JSONResponse({"event": ev.as_record()}, status_code=201)
 
 
@@ -399,14 +483,12 @@ async def add(request: Request) -> Any:
     responses=WRITE_RESPONSES,
     openapi_extra=_WRITE_BODY,
 )
-@guarded_async
-async def edit(request: Request, event_id: str) -> Any:
-    actor = _curator(request)
+async def edit(request: Request, ctx: Ctx, event_id: str) -> Any:
+    actor = _curator(request, ctx.settings)
     body = await _body(request)
     fields, reason = _fields(body), _reason(body)
-    settings = _settings(request)
     ev, entry = await run_in_threadpool(
-        edit_event, settings, event_id, fields, actor=actor, reason=reason
+        edit_event, ctx.settings, event_id, fields, actor=actor, reason=reason
     )
     return {"event": ev.as_record(), "change": _entry(entry) if entry else None}
 
@@ -417,11 +499,9 @@ async def edit(request: Request, event_id: str) -> Any:
     responses=WRITE_RESPONSES,
     openapi_extra=_WRITE_BODY,
 )
-@guarded_async
-async def retract(request: Request, event_id: str) -> Any:
-    actor = _curator(request)
+async def retract(request: Request, ctx: Ctx, event_id: str) -> Any:
+    actor = _curator(request, ctx.settings)
     body = await _body(request)
     reason = _reason(body, required=True) or ""
-    settings = _settings(request)
-    ev = await run_in_threadpool(retract_event, settings, event_id, actor=actor, reason=reason)
+    ev = await run_in_threadpool(retract_event, ctx.settings, event_id, actor=actor, reason=reason)
     return {"event": ev.as_record()}

@@ -41,6 +41,10 @@ def fetch_and_import(
     actor: str = "fetch",
     lenient: bool = False,
     progress: Progress | None = None,
-) -> ImportReport:
+) -> tuple[RawFile, ImportReport]:
+    """`nethealth fetch access-now` and its alias `nethealth shutdowns fetch`: the sheet as a
+    raw file, then imported (its snapshot is the raw file's: the day it was fetched)."""
     raw = fetch_stop(settings, url=url, progress=progress)
-    return import_file(settings, raw.path, actor=actor, lenient=lenient, progress=progress)
+    report = import_file(settings, raw.path, actor=actor, snapshot=raw.provenance.snapshot,
+                         lenient=lenient, progress=progress)  # fmt: skip
+    return raw, report

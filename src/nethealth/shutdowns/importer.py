@@ -7,13 +7,15 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
+from nethealth.common.json_types import Json
 from nethealth.errors import InputError
 from nethealth.formats.stop_sheet import StopSheet, read_stop_sheet
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.settings import Settings
-from nethealth.shutdowns.model import Json
+from nethealth.shutdowns.events import Clock, event_index
 from nethealth.shutdowns.normalise import NORMALISER_VERSION, Normalised, normalise_rows
 from nethealth.shutdowns.store import ShutdownStore, Transaction
 from nethealth.sources.common import parse_day, today_utc
@@ -43,6 +45,10 @@ class ImportReport:
     unmapped: Counter[str] = field(default_factory=Counter)
     events_with_iso: int = 0
     absent: int = 0
+    # The tracker after the import: current records and the distinct events they make up.
+    records_total: int = 0
+    events_total: int = 0
+    events_ongoing: int = 0
 
     @property
     def changed(self) -> bool:
@@ -54,29 +60,35 @@ class ImportReport:
             + ("" if self.layout_verified else " (reconstructed layout, not verified)")
             + (f", sheet {self.sheet!r}" if self.sheet else ""),
             f"raw copy {self.raw} (sha256 {self.sha256[:12]}…)",
-            f"{self.rows:,} events read ({self.blank_rows} blank rows ignored, "
+            f"{self.rows:,} records read ({self.blank_rows} blank rows ignored, "
             f"{len(self.skipped)} bad rows skipped)",
-            f"{self.events_with_iso:,} events with an ISO 3166 country, "
+            f"{self.events_with_iso:,} records with an ISO 3166 country, "
             f"{self.rows - self.events_with_iso} without",
         ]
         for name, n in sorted(self.unmapped.items()):
-            out.append(f"  unmapped country name {name!r}: {n} event(s)")
+            out.append(f"  unmapped country name {name!r}: {n} record(s)")
         out.extend(f"  skipped: {s}" for s in self.skipped)
         if self.changed:
             out.append(
-                f"{self.created:,} new, {self.updated:,} updated, {self.unchanged:,} unchanged"
+                f"{self.created:,} new, {self.updated:,} updated, {self.unchanged:,} unchanged "
+                "records"
             )
         else:
-            out.append(f"nothing changed: all {self.unchanged:,} events are already in the store")
+            out.append(f"nothing changed: all {self.unchanged:,} records are already in the store")
         if self.older:
             out.append(
-                f"{self.older:,} events differ, but this sheet is older than the newest "
+                f"{self.older:,} records differ, but this sheet is older than the newest "
                 "imported: not changed"
             )
         for event_id, name in self.kept_curated:
             out.append(f"  kept the curated value of {name} in {event_id} (upstream changed it)")
         if self.absent:
-            out.append(f"{self.absent} Access Now events in the store are not in this file (kept)")
+            out.append(f"{self.absent} Access Now records in the store are not in this file (kept)")
+        out.append(
+            f"the tracker holds {self.records_total:,} current records: "
+            f"{self.events_total:,} distinct events, {self.events_ongoing:,} of them ongoing "
+            "(a STOP event is listed once per year it runs: see docs/shutdowns.md)"
+        )
         return out
 
 
@@ -190,6 +202,11 @@ def apply_records(
             for ev in tx.state.events.values()
             if ev.source == SOURCE_ID and ev.event_id not in ids
         )
+        index = event_index(tx.state)
+        clock = Clock.of(tx.state, date.fromisoformat(today_utc()))
+        report.records_total = sum(len(e.records) for e in index.events)
+        report.events_total = len(index.events)
+        report.events_ongoing = sum(1 for e in index.events if e.is_ongoing(clock))
     return report
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
 
+from nethealth.common.dates import parse_date
+from nethealth.common.json_types import Json
+from nethealth.economics.scope import COST_SCOPES
 from nethealth.errors import InputError
 from nethealth.shutdowns.countries import is_alpha2, to_alpha2
 
@@ -30,8 +31,6 @@ CRITERIA_TEXT = {
     "removes_access": "it removed or throttled access to the Internet or to services on it",
     "affects_group": "it affected a group of people (a population or an area), not individuals",
 }
-
-Json = Any  # a JSON value: str, int, float, bool, None, list
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,25 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("removes_access", "bool", CRITERIA_TEXT["removes_access"]),
     FieldSpec("affects_group", "bool", CRITERIA_TEXT["affects_group"]),
     FieldSpec("criteria_basis", "text", "why the event meets the inclusion criteria"),
+    FieldSpec(
+        "cost_scope",
+        "enum",
+        "what the cost model counts as cut, when the record's fields do not say (curators)",
+        COST_SCOPES,
+    ),
     FieldSpec("notes", "text", "curators' notes"),
+    FieldSpec(
+        "event_links",
+        "text-list",
+        "records a curator joined to this one: the same event (merge)",
+        editable=False,
+    ),
+    FieldSpec(
+        "event_cuts",
+        "text-list",
+        "records a curator separated from this one: not the same event (split)",
+        editable=False,
+    ),
     FieldSpec("retracted", "bool", "withdrawn from the tracker (kept, never deleted)", (), False),
     FieldSpec("retraction_reason", "text", "why it was withdrawn", editable=False),
 )
@@ -111,10 +128,8 @@ def _date(spec: FieldSpec, value: Json) -> str | None:
     text = _text(spec, value)
     if text is None:
         return None
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise _bad(spec, f"{text!r} is not a date", "use YYYY-MM-DD") from None
+    day = parse_date(text, spec.name)  # YYYY-MM-DD in 1970..2100, or an InputError
+    return day.isoformat() if day else None
 
 
 def _int(spec: FieldSpec, value: Json) -> int:
@@ -218,6 +233,8 @@ _SYSTEM_HINT = {
     "retraction_reason": "use the retract operation",
     "flags": "flags are written by the importer",
     "duration_text": "set start_date and end_date instead",
+    "event_links": "join records into one event with `nethealth shutdowns merge`",
+    "event_cuts": "separate records into their own event with `nethealth shutdowns split`",
 }
 
 

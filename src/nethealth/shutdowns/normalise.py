@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from nethealth.common.json_types import Json
 from nethealth.formats.stop_sheet import SheetRow
 from nethealth.shutdowns.countries import match_countries, to_alpha2
-from nethealth.shutdowns.model import Json
 
 NORMALISER_VERSION = "1"
 

@@ -4,7 +4,10 @@ derived. Nothing is ever deleted or rewritten: a retraction is one more entry.
 Layout: <data>/shutdowns/events.jsonl, one JSON object per line:
   {"seq", "at", "actor", "op", "event_id", "source", "changes": {field: [old, new]},
    "upstream": {field: [old, new]} | null, "reason", "provenance", "batch"}
-`op` is create, update or retract. `changes` are applied to the event's current fields;
+`op` is create, update, retract, merge or split (a merge or split writes one entry per record it
+links or separates: fields `event_links` / `event_cuts`, see nethealth.shutdowns.events).
+`event_id` names the record (the log's historical name for it). `changes` are applied to the
+record's current fields;
 `upstream` (import updates only; a create's `changes` are its upstream values) tracks the values
 last published by the source, so a later import can tell a curator's correction (kept) from an
 upstream revision (applied).
@@ -26,13 +29,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from nethealth.common.json_types import Json
 from nethealth.errors import InputError, NotFoundError
 from nethealth.lake.storage import atomic_path
 from nethealth.settings import Settings
-from nethealth.shutdowns.model import Json
 
 LOG_NAME = "events.jsonl"
-OPS = ("create", "update", "retract")
+OPS = ("create", "update", "retract", "merge", "split")
 
 
 def store_dir(settings: Settings) -> Path:
@@ -119,6 +122,9 @@ class StoreState:
     last_seq: int = 0
     # Snapshot dates of the raw files imports came from: the "as of" of ongoing events.
     snapshots: set[str] = field(default_factory=set)
+    # What readers derive from this state (the distinct-event grouping), keyed by name with
+    # the log position it was computed at.
+    derived: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def apply(self, entry: LogEntry, path: Path, line: int) -> None:
         if entry.seq != self.last_seq + 1:

@@ -21,7 +21,7 @@ import json
 
 import numpy as np
 
-from nethealth.economics.wdi import GDP, GDP_PER_CAPITA, INTERNET, POPULATION
+from nethealth.formats.wdi import GDP, GDP_PER_CAPITA, INTERNET, POPULATION
 from nethealth.sim.output import OutputTree
 from nethealth.sim.rng import stream
 from nethealth.sim.world import World

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import pyarrow as pa
 
+from nethealth.common.asof import AsOf, pick_item
 from nethealth.errors import InputError
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.settings import Settings
@@ -65,8 +66,11 @@ def fetch_monthly(
     )  # fmt: skip
 
 
-def latest_on_or_before(files: Sequence[RawFile], day: date) -> RawFile | None:
-    """The stored file with the latest snapshot on or before `day` (None: none stored)."""
+def file_in_force(
+    source: str, files: Sequence[RawFile], day: date, *, what: str | None = None
+) -> tuple[RawFile | None, AsOf]:
+    """The stored file of `source` in force on `day` under the as-of rule
+    (`nethealth.common.asof`: latest snapshot on or before `day` within the source's tolerance;
+    several files of that snapshot: the last by name), or None with the reason."""
     dated = [(date.fromisoformat(f.provenance.snapshot), f.provenance.name, f) for f in files]
-    older = [x for x in dated if x[0] <= day]
-    return max(older, key=lambda x: (x[0], x[1]))[2] if older else None
+    return pick_item(source, day, dated, what=what)

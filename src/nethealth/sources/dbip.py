@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from nethealth.common.asof import AsOf
 from nethealth.errors import InputError
 from nethealth.formats.compression import read_bytes
 from nethealth.formats.dbip_city import CityReport, parse_city_csv
@@ -62,15 +63,19 @@ def fetch(
 
 
 def stored_file(store: RawStore, on: date | None = None) -> RawFile | None:
-    """The stored file of the latest month on or before `on` (else the earliest one)."""
-    files = sorted(
-        (f for f in store.files(SOURCE_ID) if FILE_NAME.match(f.provenance.name)),
-        key=lambda f: f.provenance.snapshot,
-    )
-    if not files:
-        return None
-    before = [f for f in files if on is None or f.provenance.snapshot <= on.isoformat()]
-    return before[-1] if before else files[0]
+    """The stored file in force on `on` (the as-of rule, `nethealth.common.asof`: the latest
+    month on or before it within the tolerance, never a later month); without `on`, the latest
+    stored. None when no file qualifies (`file_in_force` says why)."""
+    files = [f for f in store.files(SOURCE_ID) if FILE_NAME.match(f.provenance.name)]
+    if on is None:
+        return max(files, key=lambda f: (f.provenance.snapshot, f.provenance.name), default=None)
+    return file_in_force(store, on)[0]
+
+
+def file_in_force(store: RawStore, on: date) -> tuple[RawFile | None, AsOf]:
+    """The stored file in force on `on` and the as-of judgement (its reason names the dates)."""
+    files = [f for f in store.files(SOURCE_ID) if FILE_NAME.match(f.provenance.name)]
+    return common.file_in_force(SOURCE_ID, files, on)
 
 
 def read_regions(path: Path, *, strict: bool = True) -> tuple[pa.Table, CityReport]:

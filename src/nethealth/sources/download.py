@@ -2,6 +2,8 @@
 
 A download lands in a `.part` file beside its destination and only becomes a raw file (with its
 provenance sidecar) once complete, so an interrupted fetch never leaves a half file in the lake.
+Downloads are conditional (ETag / Last-Modified of the stored copy): a file the publisher has not
+changed is not downloaded again.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import hashlib
 import json
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -19,20 +21,33 @@ from urllib.parse import unquote, urlparse
 import httpx
 
 from nethealth.errors import FetchError
-from nethealth.lake.raw import RawFile, RawStore
+from nethealth.lake.raw import Provenance, RawFile, RawStore, provenance_of
+from nethealth.lake.storage import sha256_file
 from nethealth.settings import Settings
 
 Progress = Callable[[str, int, int], None]
 SIM_MARKER = "sim.json"
 
 
+@dataclass
+class FetchReport:
+    """What a fetch stored, and the files the publisher does not have (skipped, not fatal,
+    unless the fetch was strict)."""
+
+    stored: list[RawFile] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # URLs
+
+
 @dataclass(frozen=True)
 class Fetched:
-    """A completed download, not yet stored."""
+    """A completed download, not yet stored (or, `not_modified`, none: the stored copy is
+    current)."""
 
     path: Path
     upstream_modified: datetime | None
     simulated: bool
+    etag: str | None = None
+    not_modified: bool = False
 
 
 def _no_progress(_msg: str, _done: int, _total: int) -> None:
@@ -66,18 +81,62 @@ def _fetch_file(url: str, part: Path) -> Fetched:
     return Fetched(part, mtime, _is_simulated(src))
 
 
-def _fetch_http(url: str, part: Path, settings: Settings, progress: Progress) -> Fetched:
+def _meta_path(part: Path) -> Path:
+    return part.with_name(part.name + ".json")
+
+
+def _part_validators(part: Path) -> dict[str, str]:
+    """The validators of the response a `.part` file began with (for If-Range on resume)."""
+    try:
+        data = json.loads(_meta_path(part).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: str(v) for k, v in data.items() if k in ("etag", "last_modified") and v}
+
+
+def _conditional(prev: Provenance | None) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since from the stored copy's validators (RFC 9110 13.1)."""
+    headers: dict[str, str] = {}
+    if prev is None:
+        return headers
+    if prev.etag:
+        headers["If-None-Match"] = prev.etag
+    if prev.upstream_modified:
+        try:
+            when = datetime.fromisoformat(prev.upstream_modified)
+        except ValueError:
+            return headers
+        headers["If-Modified-Since"] = email.utils.format_datetime(
+            when.astimezone(UTC), usegmt=True
+        )
+    return headers
+
+
+def _fetch_http(
+    url: str, part: Path, settings: Settings, progress: Progress, prev: Provenance | None = None
+) -> Fetched:
     have = part.stat().st_size if part.exists() else 0
     headers = {"User-Agent": settings.user_agent}
     if have:
         headers["Range"] = f"bytes={have}-"
+        began = _part_validators(part)
+        # only resume the same version of the file: else the server sends it whole (200)
+        if began.get("etag") and not began["etag"].startswith("W/"):
+            headers["If-Range"] = began["etag"]
+        elif began.get("last_modified"):
+            headers["If-Range"] = began["last_modified"]
+    else:
+        headers.update(_conditional(prev))
     try:
         with (
             httpx.Client(timeout=settings.http_timeout, follow_redirects=True) as client,
             client.stream("GET", url, headers=headers) as resp,
         ):
+            etag = resp.headers.get("ETag") or _part_validators(part).get("etag")
+            if resp.status_code == 304 and prev is not None and not have:
+                return Fetched(part, _last_modified(resp), False, etag, not_modified=True)
             if resp.status_code == 416:  # already complete
-                return Fetched(part, _last_modified(resp), False)
+                return Fetched(part, _last_modified(resp), False, etag)
             if resp.status_code == 404:
                 raise FetchError(
                     "not found (HTTP 404)",
@@ -88,6 +147,10 @@ def _fetch_http(url: str, part: Path, settings: Settings, progress: Progress) ->
             if resp.status_code not in (200, 206):
                 raise FetchError(f"HTTP {resp.status_code}", url=url, hint="retry later")
             append = resp.status_code == 206
+            if not append:  # a new download: remember what it began with, for a resume
+                meta = {"etag": resp.headers.get("ETag"),
+                        "last_modified": resp.headers.get("Last-Modified")}  # fmt: skip
+                _meta_path(part).write_text(json.dumps(meta))
             total = int(resp.headers.get("Content-Length", 0)) + (have if append else 0)
             done = have if append else 0
             with open(part, "ab" if append else "wb") as out:
@@ -95,7 +158,7 @@ def _fetch_http(url: str, part: Path, settings: Settings, progress: Progress) ->
                     out.write(chunk)
                     done += len(chunk)
                     progress(url, done, total)
-            return Fetched(part, _last_modified(resp), False)
+            return Fetched(part, _last_modified(resp), False, etag)
     except httpx.HTTPError as exc:
         raise FetchError(
             f"download failed: {exc}",
@@ -114,6 +177,34 @@ def _last_modified(resp: httpx.Response) -> datetime | None:
         return None
 
 
+def _same_bytes(path: Path, prov: Provenance) -> bool:
+    return path.stat().st_size == prov.size and sha256_file(path) == prov.sha256
+
+
+PREVIOUS_SCAN = 40  # snapshot directories searched for the stored copy of a "latest" URL
+
+
+def previous_copy(
+    store: RawStore, source_id: str, name: str, url: str, snapshot: str | None
+) -> RawFile | None:
+    """The stored copy of `url` the next download may be conditional on: the file under the
+    destination (when the snapshot is known), else the newest snapshot holding a file of that
+    name (a publisher's "latest" file, stored under the day it was fetched or the date it
+    states). None when that copy came from elsewhere or its bytes are gone."""
+    base = store.root / source_id
+    if not base.is_dir():
+        return None
+    dirs = [base / snapshot] if snapshot else []
+    dirs += sorted((d for d in base.iterdir() if d.is_dir() and not d.name.startswith(".")),
+                   reverse=True)[:PREVIOUS_SCAN]  # fmt: skip
+    for d in dirs:
+        found = provenance_of(d / name)
+        if found is None or not (d / name).is_file():
+            continue
+        return RawFile(d / name, found) if found.url == url else None
+    return None
+
+
 def fetch_to_store(
     store: RawStore,
     *,
@@ -129,22 +220,47 @@ def fetch_to_store(
     """Download `url` completely, then store it as raw/<source>/<snapshot>/<name> + provenance.
 
     `snapshot` may be a function of the downloaded file, for "latest" files that say their date.
+    Over http(s) the request is conditional on the stored copy of the same URL (its ETag and
+    Last-Modified): when the publisher answers "not modified" nothing is downloaded and the
+    stored copy is returned (`downloaded` False) — recorded under the new snapshot, as a hard
+    link, when the snapshot is the day of the fetch. An interrupted download resumes (Range,
+    with If-Range so that a file changed meanwhile is fetched whole).
     """
     incoming = store.root / ".incoming" / source_id
     incoming.mkdir(parents=True, exist_ok=True)
     part = incoming / (hashlib.sha256(url.encode()).hexdigest()[:16] + ".part")
     scheme = urlparse(url).scheme
+    prev: RawFile | None = None
     if scheme == "file":
         got = _fetch_file(url, part)
     elif scheme in ("http", "https"):
-        got = _fetch_http(url, part, settings, progress or _no_progress)
+        known = snapshot if isinstance(snapshot, str) else None
+        prev = previous_copy(store, source_id, name, url, known)
+        got = _fetch_http(url, part, settings, progress or _no_progress,
+                          prev.provenance if prev else None)  # fmt: skip
     else:
         raise FetchError(f"unsupported URL scheme {scheme!r}", url=url, hint="use http(s) or file")
+    if got.not_modified and prev is not None:
+        snap = snapshot if isinstance(snapshot, str) else prev.provenance.snapshot
+        if snap == prev.provenance.snapshot:
+            return prev
+        return store.link_file(prev, snap)
     try:
         snap = snapshot(got.path) if callable(snapshot) else snapshot
     except Exception:
         got.path.unlink(missing_ok=True)  # a file we cannot date is not kept for resuming
+        _meta_path(got.path).unlink(missing_ok=True)
         raise
+    _meta_path(got.path).unlink(missing_ok=True)
+    same = store.path_for(source_id, snap, name)
+    old = provenance_of(same)
+    if old is not None and same.is_file() and old.url == url and _same_bytes(got.path, old):
+        got.path.unlink()  # the same bytes again (a publisher without validators): keep the copy
+        return RawFile(same, old, downloaded=True)
+    if prev is not None and prev.path != same and _same_bytes(got.path, prev.provenance):
+        got.path.unlink()  # unchanged since the last snapshot: the new one links to its bytes
+        linked = store.link_file(prev, snap)
+        return RawFile(linked.path, linked.provenance, downloaded=True)
     return store.store_file(
         source_id,
         snap,
@@ -154,6 +270,7 @@ def fetch_to_store(
         licence=licence,
         upstream_modified=got.upstream_modified,
         simulated=got.simulated if simulated is None else simulated,
+        etag=got.etag,
     )
 
 
@@ -176,3 +293,16 @@ def read_small(url: str, settings: Settings) -> bytes:
     if resp.status_code != 200:
         raise FetchError(f"HTTP {resp.status_code}", url=url, hint="check the base URL")
     return resp.content
+
+
+def fetch_or_skip(
+    report: FetchReport, strict: bool, fetch: Callable[[], RawFile], url: str
+) -> None:
+    """Run one download into `report`: a file the publisher does not have (HTTP 404, an absent
+    file:// file) is listed as missing, or raised when `strict`."""
+    try:
+        report.stored.append(fetch())
+    except FetchError as exc:
+        if strict or not exc.missing:
+            raise
+        report.missing.append(url)

@@ -19,9 +19,27 @@ from nethealth.formats.iprange_csv import parse_range_csv
 from nethealth.lake.build import Step, StepContext
 from nethealth.lake.raw import RawFile, RawStore
 from nethealth.settings import Settings
-from nethealth.sources.catalog import get_source
+from nethealth.sources.base import SourceInfo
 from nethealth.sources.common import concat, with_snapshot
 from nethealth.sources.download import fetch_to_store, join_url, read_small
+
+INFO = SourceInfo(
+    id="ipdb",
+    title="IP to ASN and IP to country (ip-location-db)",
+    publisher="sapics/ip-location-db, from RouteViews, DB-IP and the NRO (five RIRs)",
+    homepage="https://github.com/sapics/ip-location-db",
+    licence="CC BY 4.0",
+    licence_url="https://creativecommons.org/licenses/by/4.0/",
+    attribution=(
+        "IP to ASN data by RouteViews and DB-IP, IP to country data by the NRO, compiled by "
+        "ip-location-db (npm @ip-location-db/asn and @ip-location-db/asn-country), CC BY 4.0."
+    ),
+    description=(
+        "Inclusive IP ranges with the originating AS number and name, and with the RIR "
+        "country of registration, for IPv4 and IPv6."
+    ),
+)
+
 
 SOURCE_ID = "ipdb"
 # file name → (npm package, address family, kind)
@@ -60,7 +78,7 @@ def fetch(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[RawFile]:
     base = base_url or settings.ipdb_base_url
-    licence = get_source(SOURCE_ID).licence
+    licence = INFO.licence
     snapshots: dict[str, str] = {}
     for package in ("asn", "asn-country"):
         url = join_url(base, "@ip-location-db", package, "package.json")

@@ -15,17 +15,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from nethealth.ui.map_classes import (
+    NO_DATA_FILL,
+)
+
 ATLAS_FILE = Path("world-atlas") / "countries-110m.json"
 WIDTH = 960.0
 # Antarctica takes a fifth of the map and has no national Internet: it is left out of the map
 # (its values, if any, stay in the table).
 SKIPPED_IDS = frozenset({"010"})
-
-# ColorBrewer YlGnBu without its palest step, so every class stands out from the page background.
-PALETTE = ("#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494")
-NO_DATA_FILL = "url(#nodata)"
-# Counts of events: a country without one has data (zero), so it is not hatched as "no data".
-NONE_FILL = "#dde3ea"
 
 
 @dataclass(frozen=True)
@@ -199,64 +197,6 @@ def load_outline(assets_dir: Path) -> WorldOutline:
 
 
 # Colour scale ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ColourClass:
-    lower: float
-    upper: float
-    colour: str
-    count: int
-
-    @property
-    def step(self) -> int:
-        """Position of the colour in PALETTE: the CSS class `c<step>` paints the same colour."""
-        return PALETTE.index(self.colour)
-
-
-def quantile_breaks(values: Sequence[float], classes: int = len(PALETTE)) -> list[float]:
-    """Upper bounds of up to `classes` classes holding about equal numbers of values.
-
-    Each class takes its share of what the previous classes left, so a value repeated many
-    times (zero, for most counts) fills one class and the others still split the rest.
-    """
-    rest = sorted(values)
-    breaks: list[float] = []
-    while rest and len(breaks) < classes:
-        share = math.ceil(len(rest) / (classes - len(breaks)))
-        upper = rest[share - 1]
-        breaks.append(upper)
-        rest = [v for v in rest[share:] if v > upper]
-    return breaks
-
-
-def classify(values: Sequence[float]) -> list[ColourClass]:
-    """Quantile classes with colours spread over the whole palette and the count in each."""
-    breaks = quantile_breaks(values)
-    if not breaks:
-        return []
-    n = len(breaks)
-    # With fewer classes than colours, pick evenly spaced colours so contrast stays high.
-    colours = [PALETTE[round(i * (len(PALETTE) - 1) / max(1, n - 1))] for i in range(n)]
-    if n == 1:
-        colours = [PALETTE[len(PALETTE) // 2]]
-    out = []
-    lower = min(values)
-    for i, upper in enumerate(breaks):
-        count = sum(1 for v in values if (v <= upper) and (i == 0 or v > breaks[i - 1]))
-        out.append(ColourClass(lower=lower, upper=upper, colour=colours[i], count=count))
-        lower = upper
-    return out
-
-
-def class_for(value: float, classes: Sequence[ColourClass]) -> ColourClass:
-    for c in classes:
-        if value <= c.upper:
-            return c
-    return classes[-1]
-
-
-# Painting --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

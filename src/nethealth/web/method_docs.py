@@ -30,9 +30,9 @@ class DetectorMethod(BaseModel):
 
 
 def _routing_version() -> str:
-    from nethealth.routing.incidents_step import STEP
+    from nethealth.routing.step import INCIDENTS
 
-    return f"routing_incidents step v{STEP.version}"
+    return f"routing_incidents step v{INCIDENTS.version}"
 
 
 def _scorecard_version() -> str:

@@ -1,14 +1,24 @@
 """The home map's layer "Ongoing outages": countries with a detected event still ongoing, from
 the `outage_events` dataset (computed when the page is served, not an indicator of the
-registry), following the shutdown tracker's layer in web/shutdown_country.py."""
+registry), following the shutdown tracker's layer in nethealth.shutdowns.views_country."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from nethealth.api.context import AppContext
-from nethealth.web.formatting import fmt_count
-from nethealth.web.map import class_for, classify
+from nethealth.ui.context import AppContext
+from nethealth.ui.formatting import fmt_count
+from nethealth.ui.map_classes import class_for, classify
+from nethealth.ui.views import (
+    HomeView,
+    MapRow,
+    MapWindow,
+    PageLinks,
+    SortKey,
+    SortOrder,
+    event_layer_view,
+    home_query,
+)
 from nethealth.web.outage_views import (
     API,
     LAYER_METHOD,
@@ -18,16 +28,6 @@ from nethealth.web.outage_views import (
     latest_data_end,
     ongoing_by_country,
     parse_time,
-)
-from nethealth.web.views import (
-    HomeView,
-    MapRow,
-    MapWindow,
-    PageLinks,
-    SortKey,
-    SortOrder,
-    event_layer_view,
-    home_query,
 )
 
 

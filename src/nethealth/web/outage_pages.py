@@ -9,12 +9,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from nethealth.api.context import AppContext, get_context
-from nethealth.api.errors import ERROR_RESPONSES
+from nethealth.routing import query as routing_query
+from nethealth.routing.query import RoutingLake
+from nethealth.shutdowns.query import get_store
 from nethealth.shutdowns.store import ShutdownStore
-from nethealth.web.charts import NARROW, WIDE
-from nethealth.web.i18n import ENGLISH, Translator
-from nethealth.web.outage_charts import TimeChart, TimePoint, time_chart
+from nethealth.shutdowns.views import event_title, names_of
+from nethealth.ui.charts import NARROW, WIDE
+from nethealth.ui.context import AppContext, get_context
+from nethealth.ui.i18n import ENGLISH, Translator
+from nethealth.ui.models import ERROR_RESPONSES
+from nethealth.ui.params import DATE_TIME
+from nethealth.ui.time_charts import TimeChart, TimePoint, time_chart
 from nethealth.web.outage_views import (
     SEVERITIES,
     STATUSES,
@@ -27,20 +32,24 @@ from nethealth.web.outage_views import (
     parse_time,
 )
 from nethealth.web.render import render, translator_for
-from nethealth.web.routing_data import RoutingData, get_routing
-from nethealth.web.shutdown_data import get_store
-from nethealth.web.shutdown_pages import names_for
-from nethealth.web.shutdown_views import event_title
 
 router = APIRouter(responses=ERROR_RESPONSES)
 twins = APIRouter(tags=["pages (JSON twins)"], responses=ERROR_RESPONSES)
 
 Ctx = Annotated[AppContext, Depends(get_context)]
 Store = Annotated[ShutdownStore, Depends(get_store)]
-Routing = Annotated[RoutingData, Depends(get_routing)]
+Routing = Annotated[RoutingLake, Depends(routing_query.routing_lake)]
 CountryParam = Annotated[str | None, Query(description="ISO 3166-1 alpha-2")]
-FromParam = Annotated[str | None, Query(alias="from", description="Events ending after (date)")]
-ToParam = Annotated[str | None, Query(description="Events starting before (date)")]
+FromParam = Annotated[
+    str | None,
+    DATE_TIME,
+    Query(
+        alias="from", description="Events ending after: YYYY-MM-DD or ISO 8601 (no offset = UTC)"
+    ),
+]
+ToParam = Annotated[
+    str | None, DATE_TIME, Query(description="Events starting before (same forms as `from`)")
+]
 StatusParam = Annotated[str | None, Query(description=" | ".join(STATUSES))]
 SeverityParam = Annotated[str | None, Query(description=" | ".join(SEVERITIES))]
 
@@ -57,20 +66,11 @@ def _filters(
     )
 
 
-def asn_pages(routing: RoutingData) -> Callable[[list[int]], set[int]]:
+def asn_pages(routing: RoutingLake) -> Callable[[list[int]], set[int]]:
     """Which of some ASNs have an `/asn/{asn}` page (the routing data has routes of them)."""
 
     def has(asns: list[int]) -> set[int]:
-        found: set[int] = set()
-        for dataset, column in (("routing_rov_asn", "asn"), ("routing_route_states", "origin_asn")):
-            if routing.has(dataset):
-                rows = routing.query(
-                    dataset,
-                    f"SELECT DISTINCT {column} AS a FROM {{t}} WHERE list_contains(?, {column})",
-                    [asns],
-                )  # the f-string only picks a fixed column name; the ASNs are bound
-                found |= {int(r["a"]) for r in rows}
-        return found
+        return routing_query.asns_with_routes(routing, asns)
 
     return has
 
@@ -78,11 +78,11 @@ def asn_pages(routing: RoutingData) -> Callable[[list[int]], set[int]]:
 def _view(
     ctx: AppContext,
     store: ShutdownStore,
-    routing: RoutingData,
+    routing: RoutingLake,
     event_id: str,
     t: Translator = ENGLISH,
 ) -> OutageEventView:
-    names = names_for(ctx)
+    names = names_of(ctx.lake)
     state = store.state()
 
     def title(sid: str) -> str | None:
@@ -117,7 +117,9 @@ def outages_json(
     status: StatusParam = None,
     severity: SeverityParam = None,
 ) -> OutageListView:
-    return outage_list(ctx.settings, names_for(ctx), _filters(country, from_, to, status, severity))
+    return outage_list(
+        ctx.settings, names_of(ctx.lake), _filters(country, from_, to, status, severity)
+    )
 
 
 @router.get("/outages", response_class=HTMLResponse, include_in_schema=False)
@@ -132,7 +134,7 @@ def outages(
 ) -> HTMLResponse:
     t = translator_for(request)
     f = _filters(country, from_, to, status, severity)
-    view = outage_list(ctx.settings, names_for(ctx), f, t)
+    view = outage_list(ctx.settings, names_of(ctx.lake), f, t)
     return render(
         request,
         "outages.html",

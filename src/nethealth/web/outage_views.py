@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field
 
-from nethealth.api.errors import ApiError
-from nethealth.errors import InputError, NotFoundError
+from nethealth.common.dates import parse_datetime
+from nethealth.errors import DatasetNotBuiltError, InputError, NotFoundError
 from nethealth.outages.query import (
     MAX_LIMIT,
     EventFilter,
@@ -28,10 +28,9 @@ from nethealth.outages.query import (
     list_events,
 )
 from nethealth.settings import Settings
-from nethealth.web.i18n import ENGLISH, N_, Translator
-from nethealth.web.outage_charts import TimePoint
-from nethealth.web.routing_views import CountryWithRouting
-from nethealth.web.shutdown_views import CountryRef, Names
+from nethealth.shutdowns.views import CountryRef, Names
+from nethealth.ui.i18n import ENGLISH, N_, Translator
+from nethealth.ui.time_charts import TimePoint
 
 API = "/api/v1/events"
 FEED = f"{API}/feed.atom"
@@ -61,7 +60,6 @@ SHORT = {"bgp": N_("BGP /24"), "bgp6": N_("BGP /48 (IPv6)"), "bgp_weighted": N_(
          "bgp6_weighted": N_("BGP /48 (IPv6)"), "atlas": N_("Atlas probes"),
          "atlas_targets": N_("Atlas targets")}  # fmt: skip
 SIGNAL_ORDER = ("bgp_weighted", "bgp", "bgp6_weighted", "bgp6", "atlas", "atlas_targets")
-NO_DETECTION = "no outage events in the lake"
 
 
 def signal_title(signal: str) -> str:
@@ -92,14 +90,6 @@ def duration_text(seconds: int, t: Translator = ENGLISH) -> str:
     if mins or not parts:
         parts.append(t.gettext("%(minutes)s min", minutes=mins))
     return " ".join(parts)
-
-
-def lake_error(exc: NotFoundError | InputError) -> ApiError:
-    """The API's statuses for the same failures: 503 before any detection, 404, 400."""
-    if isinstance(exc, InputError):
-        return ApiError(400, str(exc).split("\n  hint:")[0], hint=exc.hint)
-    status = 503 if NO_DETECTION in exc.message else 404
-    return ApiError(status, exc.message, hint=exc.hint)
 
 
 # Rows of the list ------------------------------------------------------------------------------
@@ -229,16 +219,6 @@ class OutageListView(BaseModel):
     links: OutageLinks
 
 
-def _date(text: str | None, name: str) -> dt.datetime | None:
-    if not text:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ApiError(400, f"{text!r} is not a date", hint="use YYYY-MM-DD") from None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def list_query(f: OutageFilters) -> str:
     pairs = [("country", f.country), ("from", f.from_), ("to", f.to), ("status", f.status),
              ("severity", f.severity)]  # fmt: skip
@@ -247,20 +227,21 @@ def list_query(f: OutageFilters) -> str:
 
 def check_filters(f: OutageFilters, settings: Settings) -> EventFilter:
     if f.status and f.status not in STATUSES:
-        raise ApiError(400, f"unknown status {f.status!r}", hint="choose ongoing, stale or ended")
+        raise InputError(
+            f"unknown status {f.status!r}", field="status", hint="choose ongoing, stale or ended"
+        )
     if f.severity and f.severity not in SEVERITIES:
-        raise ApiError(400, f"unknown severity {f.severity!r}", hint="choose warning or critical")
-    try:
-        return EventFilter(
-            country=f.country,
-            status=f.status,
-            start=_date(f.from_, "from"),
-            end=_date(f.to, "to"),
-            limit=MAX_LIMIT,
-            exclude_dismissed=True,
-        ).check(settings.max_range_days)
-    except InputError as exc:
-        raise lake_error(exc) from None
+        raise InputError(
+            f"unknown severity {f.severity!r}", field="severity", hint="choose warning or critical"
+        )
+    return EventFilter(
+        country=f.country,
+        status=f.status,
+        start=parse_datetime(f.from_, "from"),
+        end=parse_datetime(f.to, "to"),
+        limit=MAX_LIMIT,
+        exclude_dismissed=True,
+    ).check(settings.max_range_days)
 
 
 def artefact_rows(
@@ -288,13 +269,10 @@ def outage_list(
     settings: Settings, names: Names, f: OutageFilters, t: Translator = ENGLISH
 ) -> OutageListView:
     flt = check_filters(f, settings)
-    try:
-        rows = list_events(settings, flt)
-        every = list_events(settings, EventFilter(limit=MAX_LIMIT))  # for the country choices
-        dismissed = len(list_events(settings, replace(flt, exclude_dismissed=False,
-                                                      review="dismissed")))  # fmt: skip
-    except NotFoundError as exc:
-        raise lake_error(exc) from None
+    rows = list_events(settings, flt)
+    every = list_events(settings, EventFilter(limit=MAX_LIMIT))  # for the country choices
+    dismissed = len(list_events(settings, replace(flt, exclude_dismissed=False,
+                                                  review="dismissed")))  # fmt: skip
     artefacts, artefacts_total = artefact_rows(settings, flt, t)
     if f.severity:  # the API has no severity filter: the page narrows the API's answer
         rows = [r for r in rows if r["severity"] == f.severity]
@@ -700,13 +678,10 @@ def outage_event(
     t: Translator = ENGLISH,
 ) -> OutageEventView:
     if not event_id.startswith("out-") or len(event_id) > 40:  # the API's rule and wording
-        raise ApiError(
-            404, f"no outage event {event_id!r}", hint="event ids look like out-0123456789ab"
+        raise NotFoundError(
+            f"no outage event {event_id!r}", hint="event ids look like out-0123456789ab"
         )
-    try:
-        ev = get_event(settings, event_id)
-    except NotFoundError as exc:
-        raise lake_error(exc) from None
+    ev = get_event(settings, event_id)
     row = event_row(ev, names, t)
     entity = primary_entity(ev)
     place = row.place
@@ -810,12 +785,6 @@ class CountryOutages(BaseModel):
     links: OutageLinks
 
 
-class CountryWithOutages(CountryWithRouting):
-    """The country page's model plus its detected outages (None: none detected there)."""
-
-    outages: CountryOutages | None
-
-
 def country_outages(
     settings: Settings,
     names: Names,
@@ -829,7 +798,7 @@ def country_outages(
         rows = list_events(
             settings, EventFilter(country=cc, limit=MAX_LIMIT, exclude_dismissed=True)
         )
-    except NotFoundError:
+    except DatasetNotBuiltError:
         return None
     if not rows:
         return None
@@ -884,7 +853,7 @@ def ongoing_by_country(settings: Settings) -> dict[str, list[dict[str, Any]]]:
         rows = list_events(
             settings, EventFilter(status="ongoing", limit=MAX_LIMIT, exclude_dismissed=True)
         )
-    except NotFoundError:
+    except DatasetNotBuiltError:
         return {}
     out: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
@@ -896,7 +865,7 @@ def ongoing_by_country(settings: Settings) -> dict[str, list[dict[str, Any]]]:
 def latest_data_end(settings: Settings) -> dt.date | None:
     try:
         rows = list_events(settings, EventFilter(limit=1))
-    except NotFoundError:
+    except DatasetNotBuiltError:
         return None
     return parse_time(rows[0]["data_end"]).date() if rows else None
 

@@ -2,45 +2,47 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from nethealth.api.context import AppContext, get_context
-from nethealth.api.errors import ERROR_RESPONSES
-from nethealth.shutdowns.store import ShutdownStore
-from nethealth.web import views
-from nethealth.web.charts import NARROW, WIDE, Point, line_chart
-from nethealth.web.i18n import ENGLISH, Translator
-from nethealth.web.map import NONE_FILL, MapCountry, load_outline, paint
-from nethealth.web.outage_layer import outage_map_view
-from nethealth.web.outage_views import OUTAGE_LAYER, CountryWithOutages, country_outages
+from nethealth.area import Glance, MapLayer, Section, SectionContext
+from nethealth.areas import AREAS, country_sections, map_layers
+from nethealth.ui import views as ui_views
+from nethealth.ui.charts import NARROW, WIDE, Point, line_chart
+from nethealth.ui.context import AppContext, get_context
+from nethealth.ui.i18n import ENGLISH, Translator
+from nethealth.ui.map_classes import NONE_FILL
+from nethealth.ui.models import ERROR_RESPONSES
+from nethealth.ui.views import SortKey, SortOrder
+from nethealth.web import legacy_sections, views
+from nethealth.web.compose import build_sections, section_extras, sections_model
+from nethealth.web.map import MapCountry, load_outline, paint
 from nethealth.web.render import CountryNames, render, translator_for
-from nethealth.web.routing_data import RoutingData, get_routing
-from nethealth.web.routing_pages import state_charts
-from nethealth.web.routing_views import CountryWithRouting, country_routing
-from nethealth.web.shutdown_country import (
-    SHUTDOWN_LAYER,
-    CountryPageView,
-    country_shutdowns,
-    shutdown_map_view,
-)
-from nethealth.web.shutdown_data import get_store, today_utc
-from nethealth.web.shutdown_pages import names_for, year_charts
-from nethealth.web.views import SortKey, SortOrder
 
 router = APIRouter(responses=ERROR_RESPONSES)
 twins = APIRouter(tags=["pages (JSON twins)"], responses=ERROR_RESPONSES)
 
 Ctx = Annotated[AppContext, Depends(get_context)]
-Store = Annotated[ShutdownStore, Depends(get_store)]
-Routing = Annotated[RoutingData, Depends(get_routing)]
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()
+
+
+def _layers() -> dict[str, MapLayer]:
+    """The home map's layers that are not indicators, by the id the `indicator` parameter takes
+    (the areas' first: the shutdown tracker's layer before the legacy outage layer)."""
+    return {m.id: m for m in [*map_layers(), *legacy_sections.LAYERS]}
+
+
 IndicatorParam = Annotated[
     str | None,
     Query(
-        description=f"Indicator id (default the first), {SHUTDOWN_LAYER} for the map of "
-        f"shutdown events in the last 12 months, or {OUTAGE_LAYER} for ongoing detected outages"
+        description="Indicator id (default the first), or "
+        + ", ".join(f"{m.id} for {m.description}" for m in _layers().values())
     ),
 ]
 SortParam = Annotated[SortKey, Query(description="Table column to sort by")]
@@ -53,30 +55,31 @@ TABLE_ROWS = 366  # a year of daily values; the full series is one link away (CS
 
 def _home_view(
     ctx: AppContext,
-    store: ShutdownStore,
+    request: Request,
     indicator: str | None,
     sort: SortKey,
     order: SortOrder,
-) -> views.HomeView:
-    if indicator == SHUTDOWN_LAYER:  # the tracker's map layer: not an indicator
-        return shutdown_map_view(ctx, store.state(), sort, order, today_utc())
-    if indicator == OUTAGE_LAYER:  # detected outages: not an indicator either
-        return outage_map_view(ctx, sort, order, today_utc())
+) -> ui_views.HomeView:
+    layer = _layers().get(indicator or "")
+    if layer is not None:  # a layer of events counted per country, not an indicator
+        return layer.build(ctx, request, sort, order, today_utc())
     return views.home_view(ctx, indicator, sort, order)
 
 
-@twins.get("/index.json", response_model=views.HomeView, summary="JSON twin of the world map")
+@twins.get("/index.json", response_model=ui_views.HomeView, summary="JSON twin of the world map")
 def home_json(
     ctx: Ctx,
-    store: Store,
+    request: Request,
     indicator: IndicatorParam = None,
-    sort: SortParam = views.DEFAULT_SORT,
-    order: OrderParam = views.DEFAULT_ORDER,
-) -> views.HomeView:
-    return _home_view(ctx, store, indicator, sort, order)
+    sort: SortParam = ui_views.DEFAULT_SORT,
+    order: OrderParam = ui_views.DEFAULT_ORDER,
+) -> ui_views.HomeView:
+    return _home_view(ctx, request, indicator, sort, order)
 
 
-def _map_country(row: views.MapRow | None, cc: str, name: str, layer: bool) -> MapCountry:
+def _map_country(
+    row: ui_views.MapRow | None, cc: str, name: str, layer: bool, gap: ui_views.GapRow | None = None
+) -> MapCountry:
     if layer:  # no event is a count of zero, not missing data
         return MapCountry(
             cc=cc,
@@ -91,7 +94,10 @@ def _map_country(row: views.MapRow | None, cc: str, name: str, layer: bool) -> M
         cc=cc,
         name=name,
         colour=row.colour if row else None,
-        value_text=f"{row.value_text} ({row.date.isoformat()})" if row else None,
+        # a hatched country names why it has no value (the status), not just "no data"
+        value_text=f"{row.value_text} ({row.date.isoformat()})"
+        if row
+        else (f"no data, {gap.status}" if gap else None),
     )
 
 
@@ -99,17 +105,17 @@ def _map_country(row: views.MapRow | None, cc: str, name: str, layer: bool) -> M
 def home(
     request: Request,
     ctx: Ctx,
-    store: Store,
     indicator: IndicatorParam = None,
-    sort: SortParam = views.DEFAULT_SORT,
-    order: OrderParam = views.DEFAULT_ORDER,
+    sort: SortParam = ui_views.DEFAULT_SORT,
+    order: OrderParam = ui_views.DEFAULT_ORDER,
 ) -> HTMLResponse:
-    view = _home_view(ctx, store, indicator, sort, order)
+    view = _home_view(ctx, request, indicator, sort, order)
     layer = view.window is not None
     by_cc = {r.cc: r for r in view.rows}
+    gaps = {g.cc: g for g in view.gaps}
     countries = ctx.lake.countries()
     by_numeric = {
-        c.numeric: _map_country(by_cc.get(c.cc), c.cc, c.name, layer)
+        c.numeric: _map_country(by_cc.get(c.cc), c.cc, c.name, layer, gaps.get(c.cc))
         for c in countries
         if c.numeric
     }
@@ -126,7 +132,7 @@ def home(
             order = SortOrder.asc if view.order is SortOrder.desc else SortOrder.desc
         else:
             order = SortOrder.desc if key in (SortKey.value, SortKey.date) else SortOrder.asc
-        query = views.home_query(ind_id, key, order)
+        query = ui_views.home_query(ind_id, key, order)
         return ("/?" + query if query else "/") + "#data"
 
     return render(
@@ -140,8 +146,8 @@ def home(
         countries=countries,
         sort_link=sort_link,
         SortKey=SortKey,
-        shutdown_layer=SHUTDOWN_LAYER,
-        outage_layer=OUTAGE_LAYER,
+        layers=list(_layers().values()),
+        layer=_layers().get(view.layer) if view.window else None,
     )
 
 
@@ -154,38 +160,54 @@ def country_picker(ctx: Ctx, cc: str | None = None) -> RedirectResponse:
     return RedirectResponse(views.country_redirect_target(ctx, cc), status_code=303)
 
 
-def _country_view(
-    ctx: AppContext, store: ShutdownStore, routing: RoutingData, cc: str, t: Translator = ENGLISH
-) -> CountryWithOutages:
+def _sections() -> list[Section]:
+    """The areas' sections in the areas' order; a legacy section (its id is its area's) takes
+    its area's place, so the page keeps its order while areas move their sections out of web."""
+    order = [a.id for a in AREAS]
+    found = [*legacy_sections.SECTIONS, *country_sections()]
+    return sorted(found, key=lambda s: order.index(s.id) if s.id in order else len(order))
+
+
+# The twin's model: the country's base fields, then one field per section the areas declare.
+CountryPage = sections_model(views.CountryView, _sections())
+
+
+def _country_view(ctx: AppContext, request: Request, cc: str, t: Translator = ENGLISH) -> Any:
     base = views.country_view(ctx, cc, t)
     # The sentences name the country in the page's language (the lake's name_fr / name_es).
     name = CountryNames(ctx, t.lang)(base.country.cc, base.country.name)
-    events = country_shutdowns(store.state(), names_for(ctx), base.country.cc, name, today_utc(), t)
-    page = CountryPageView(**dict(base), shutdowns=events)
-    with_routing = CountryWithRouting(
-        **dict(page), routing=country_routing(routing, base.country.cc)
-    )
-    outages = country_outages(ctx.settings, names_for(ctx), base.country.cc, t, name)
-    return CountryWithOutages(**dict(with_routing), outages=outages)
+    section_ctx = SectionContext(request, ctx, base.country.cc, name, t, today_utc())
+    return CountryPage(**dict(base), **build_sections(section_ctx, _sections()))
 
 
-@twins.get(
-    "/country/{cc}.json", response_model=CountryWithOutages, summary="JSON twin of a country page"
-)
-def country_json(cc: str, ctx: Ctx, store: Store, routing: Routing) -> CountryWithOutages:
-    return _country_view(ctx, store, routing, cc)
+@twins.get("/country/{cc}.json", response_model=CountryPage, summary="JSON twin of a country page")
+def country_json(cc: str, request: Request, ctx: Ctx) -> Any:
+    return _country_view(ctx, request, cc)
+
+
+def _glances(view: Any, t: Translator) -> list[Glance]:
+    out = []
+    for s in _sections():
+        model = getattr(view, s.id, None)
+        line = s.glance(model, t) if s.glance and model is not None else None
+        if line is not None:
+            out.append(line)
+    return out
 
 
 @router.get("/country/{cc}", response_class=HTMLResponse, include_in_schema=False)
-def country(cc: str, request: Request, ctx: Ctx, store: Store, routing: Routing) -> HTMLResponse:
+def country(cc: str, request: Request, ctx: Ctx) -> HTMLResponse:
     t = translator_for(request)
-    view = _country_view(ctx, store, routing, cc, t)
+    view = _country_view(ctx, request, cc, t)
     charts = {}
     for p in view.indicators:
-        points = [Point(v.date, v.value) for v in p.series if v.value is not None]
+        # dates without a measured value stay on the axis and break the line
+        points = [Point(v.date, v.value) for v in p.series]
+        measured = sum(1 for v in p.series if v.value is not None)
         # One value is a number, not a trend: the summary and the table say it all.
         drawn = [line_chart(points, p.unit, size) for size in (WIDE, NARROW)]
-        charts[p.id] = [c for c in drawn if c is not None] if len(points) > 1 else []
+        charts[p.id] = [c for c in drawn if c is not None] if measured > 1 else []
+    sections = _sections()
     return render(
         request,
         "country.html",
@@ -194,8 +216,12 @@ def country(cc: str, request: Request, ctx: Ctx, store: Store, routing: Routing)
         view=view,
         charts=charts,
         table_rows=TABLE_ROWS,
-        shutdown_charts=year_charts(view.shutdowns.per_year),
-        routing_charts=state_charts(view.routing.states, t) if view.routing else [],
+        sections=sections,
+        section_extras=section_extras(view, sections, t),
+        glances=_glances(view, t),
+        sections_simulated=any(
+            getattr(getattr(view, s.id, None), "simulated", False) for s in sections
+        ),
     )
 
 

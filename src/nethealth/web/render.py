@@ -12,13 +12,12 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from nethealth.api.context import AppContext
-from nethealth.api.models import ErrorDetail
 from nethealth.errors import NethealthError
-from nethealth.web import i18n
-from nethealth.web.formatting import formatters
-from nethealth.web.i18n import N_
-from nethealth.web.views import SIMULATED_NOTICE
+from nethealth.ui import i18n
+from nethealth.ui.context import AppContext
+from nethealth.ui.i18n import N_
+from nethealth.ui.models import ErrorDetail
+from nethealth.ui.views import SIMULATED_NOTICE
 
 NAV = (
     ("/", N_("World map")),
@@ -34,7 +33,7 @@ ERROR_TITLE = N_("Error")
 TRANSLATED = frozenset({
     "home.html", "about.html", "methodology.html", "error.html", "shutdowns.html",
     "shutdown.html", "country.html", "asn.html", "incident.html", "routing_incidents.html",
-    "outage.html", "outages.html",
+    "outage.html", "outages.html", "shutdown_event.html",
 })  # fmt: skip
 
 
@@ -61,7 +60,7 @@ def environment(lang: str = i18n.DEFAULT) -> Environment:
     )
     translations = i18n.translations(lang)
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-    fmt = formatters(lang)
+    fmt = i18n.filters(lang)
     env.filters["number"] = fmt.number
     env.filters["value"] = fmt.value
     env.filters["usd"] = fmt.usd

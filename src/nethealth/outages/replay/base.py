@@ -113,7 +113,7 @@ def _read_text(path: Path) -> Rows:
 
 
 def _read_mrt(path: Path) -> Rows:
-    from nethealth.bgp.mrt import MRTReader
+    from nethealth.formats.mrt import MRTReader
 
     rows: Rows = {"peer": [], "af": [], "net": [], "plen": [], "path": [], "time": []}
     for batch in MRTReader(path, strict=True):

@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from nethealth.common.prefixes import from_range_columns, parse_prefixes
 from nethealth.routing.bogons import (
     MAX_UNALLOCATED_SHARE,
     SPECIAL_V4,
@@ -37,7 +38,6 @@ from nethealth.routing.incidents.model import (
     incident_id,
 )
 from nethealth.routing.relationships import collapse
-from nethealth.rpki.prefixes import from_range_columns, parse_prefixes
 from nethealth.rpki.rov import INVALID, VrpIndex
 
 # IPv6 outside 2000::/3 as three blocks, so that one index answers both questions

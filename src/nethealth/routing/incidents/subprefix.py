@@ -12,6 +12,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from nethealth.common.prefixes import from_range_columns, mask
 from nethealth.routing.incidents.model import (
     confidence,
     finish,
@@ -20,7 +21,6 @@ from nethealth.routing.incidents.model import (
     incident_id,
     rpki_lookup,
 )
-from nethealth.rpki.prefixes import from_range_columns, mask
 from nethealth.rpki.rov import INVALID, VrpIndex
 
 NEW_SQL = """

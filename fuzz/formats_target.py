@@ -1,0 +1,155 @@
+"""Fuzz targets for the parsers of files `nethealth load` accepts (formats/tranco, asnames,
+hegemony, mrt_head, lz4, and the PeeringDB and Atlas pieces that date and classify documents).
+
+Property checked on every input: a parser returns its result or raises InputError naming the
+input ("fuzz") — never another exception; results respect their schema (tables validate, ranks
+and shares in range).
+
+    python fuzz/fuzz_formats.py TARGET [libFuzzer flags] CORPUS_DIR   # atheris
+    python -m fuzz.formats_target --seconds 30                         # built-in mutator
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from nethealth.errors import InputError
+from nethealth.formats import atlas, peeringdb
+from nethealth.formats.asnames import parse_asnames
+from nethealth.formats.hegemony import parse_hegemony
+from nethealth.formats.lz4 import decompress as lz4_decompress
+from nethealth.formats.mrt_head import parse_head
+from nethealth.formats.tranco import parse_toplist
+
+WHERE = "fuzz"
+
+
+def _tranco(data: bytes) -> None:
+    table = parse_toplist(data, WHERE)
+    table.validate(full=True)
+    ranks = table["rank"].to_pylist()
+    assert ranks == sorted(ranks) and len(set(ranks)) == len(ranks) and ranks[0] >= 1
+    assert len(set(table["domain"].to_pylist())) == table.num_rows
+
+
+def _asnames(data: bytes) -> None:
+    table = parse_asnames(data, WHERE)
+    table.validate(full=True)
+    assert all(cc is None or (len(cc) == 2 and cc.isupper()) for cc in table["cc"].to_pylist())
+
+
+def _hegemony(data: bytes) -> None:
+    got = parse_hegemony(data, WHERE)
+    got.table.validate(full=True)
+    assert all(0.0 <= v <= 1.0 for v in got.table["hegemony"].to_pylist())
+
+
+def _mrt_head(data: bytes) -> None:
+    head = parse_head(data, WHERE)
+    assert head.kind in ("rib", "updates")
+
+
+def _lz4(data: bytes) -> None:
+    assert len(lz4_decompress(data, WHERE)) <= 1 << 32
+
+
+def _json_docs(data: bytes) -> None:
+    """PeeringDB object detection and dating, and Atlas probe-archive detection, on any JSON."""
+    try:
+        doc: Any = json.loads(data)
+    except (ValueError, RecursionError):
+        return  # not JSON: the callers parse JSON first and turn that into an InputError
+    peeringdb.generated_at(doc)
+    peeringdb.newest_update(doc)
+    peeringdb.is_dump(doc)
+    atlas.probe_objects(doc)
+    atlas.newest_probe_time(doc)
+    peeringdb.object_of(doc, "x.json", WHERE)
+
+
+TARGETS: dict[str, Callable[[bytes], None]] = {
+    "tranco": _tranco,
+    "asnames": _asnames,
+    "hegemony": _hegemony,
+    "mrt_head": _mrt_head,
+    "json_docs": _json_docs,
+    "lz4": _lz4,
+}
+SEEDS: dict[str, list[bytes]] = {
+    "tranco": [b"1,google.com\n2,example.org\n", b"Domain\ngoogle.com\nmail.ru\n",
+               b"rank,domain\n1,a.b\n"],
+    "asnames": [b'{"3333": "RIPE-NCC-AS Reseaux IP Europeens, NL", "1": "LVLT-1 - Level 3, US"}',
+                b"1 LVLT-1 - Level 3 Parent, LLC, US\n3333 RIPE-NCC-AS RIPE NCC, NL\n"],
+    "hegemony": [b"asn,hege\n3356,0.2\n1299,0.11\n",
+                 b"timebin,originasn,asn,hege,af\n2023-08-01 00:00:00+00,0,3356,0.2,4\n"],
+    "mrt_head": [bytes.fromhex("3d3c97af000c0001 0000002c"), bytes.fromhex("4c2c4a7f000d0001 00000049")],
+    # `(printf 'asn,hege\n'; yes 3356,0.2 | head -40) | lz4`, and with -BX -BD --no-frame-crc
+    "lz4": [bytes.fromhex("04224d186440a71d000000ff0261736e2c686567650a333335362c302e32"
+                          "0900ff49502c302e320a00000000c94c770b"),
+            bytes.fromhex("04224d187040ad1d000000ff0261736e2c686567650a333335362c302e32"
+                          "0900ff49502c302e320a45ca86ab00000000")],
+    "json_docs": [b'{"data": [{"id": 1, "ix_id": 2, "updated": "2020-09-09T14:26:05Z"}], '
+                  b'"meta": {"generated": 1600000000.5}}',
+                  b'{"objects": [{"id": 1, "asn_v4": 3333, "country_code": "NL", '
+                  b'"last_connected": 1600000000}]}'],
+}  # fmt: skip
+
+
+def one_input(target: str, data: bytes) -> None:
+    """Run one target; InputError naming the input is the only allowed failure."""
+    try:
+        TARGETS[target](data)
+    except InputError as exc:
+        assert exc.path == WHERE, exc
+
+
+def mutate(rng: random.Random, data: bytes) -> bytes:
+    buf = bytearray(data)
+    for _ in range(rng.randint(1, 4)):
+        op = rng.randrange(5)
+        pos = rng.randrange(len(buf) + 1)
+        if op == 0 and buf:
+            buf[pos % len(buf)] = rng.randrange(256)
+        elif op == 1:
+            del buf[pos:]
+        elif op == 2:
+            buf[pos:pos] = rng.choice((b",", b"\n", b'"', b"-1", b"1e999", b"\xff", b"{", b"]"))
+        elif op == 3 and buf:
+            del buf[pos : pos + rng.randint(1, 8)]
+        else:
+            buf[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 4)))
+    return bytes(buf)
+
+
+def builtin_fuzz(target: str, seconds: float, seed: int = 0) -> int:
+    """Coverage-blind mutation of the target's seeds for `seconds`; returns inputs run."""
+    rng = random.Random(seed)
+    seeds = SEEDS[target]
+    runs = 0
+    for s in seeds:
+        one_input(target, s)
+        runs += 1
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        one_input(target, mutate(rng, rng.choice(seeds)))
+        runs += 1
+    return runs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="Fuzz the parsers of loadable files (built-in).")
+    ap.add_argument("--seconds", type=float, default=10.0, help="per target")
+    ap.add_argument("--target", choices=sorted(TARGETS), action="append")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    for t in args.target or sorted(TARGETS):
+        print(f"{t}: {builtin_fuzz(t, args.seconds, args.seed)} inputs, no failure")
+
+
+if __name__ == "__main__":
+    main()
