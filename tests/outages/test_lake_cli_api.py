@@ -145,8 +145,7 @@ def test_events_list_formats_and_show(detected: Settings, tiny_sim: Path) -> Non
 
 
 def test_api_lists_shows_and_refuses(detected: Settings) -> None:
-    app = router_app(router)
-    app.state.settings = detected
+    app = router_app(router, settings=detected)
     c = TestClient(app)
     r = c.get("/api/v1/events", params={"country": "ET", "from": "2025-06-01", "to": "2025-06-05"})
     assert r.status_code == 200 and r.json()["count"] >= 1 and r.json()["simulated"]
@@ -170,8 +169,7 @@ def test_api_lists_shows_and_refuses(detected: Settings) -> None:
 
 
 def test_api_before_any_detection_is_503(tmp_path: Path) -> None:
-    app = router_app(router)
-    app.state.settings = load_settings(data_dir=tmp_path)
+    app = router_app(router, settings=load_settings(data_dir=tmp_path))
     r = TestClient(app).get("/api/v1/events")
     assert r.status_code == 503 and r.json()["error"]["status"] == 503
 
@@ -286,8 +284,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def _feed(settings: Settings) -> ET.Element:
-    app = router_app(router)
-    app.state.settings = settings
+    app = router_app(router, settings=settings)
     r = TestClient(app).get("/api/v1/events/feed.atom")
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/atom+xml")
     return ET.fromstring(r.content)
@@ -334,8 +331,7 @@ def test_atom_feed_has_one_valid_entry_per_event_and_stable_ids(
 
 def test_feedparser_reads_the_feed_without_complaint(detected: Settings) -> None:
     feedparser = pytest.importorskip("feedparser", reason="feedparser (dev extra) not installed")
-    app = router_app(router)
-    app.state.settings = detected
+    app = router_app(router, settings=detected)
     parsed = feedparser.parse(TestClient(app).get("/api/v1/events/feed.atom").content)
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.version == "atom10" and parsed.entries
@@ -361,8 +357,7 @@ def test_api_events_carry_the_cost_estimate(detected: Settings, tmp_path: Path) 
     served = load_settings(data_dir=tmp_path)
     lake.write(served, lake.DetectResult(costed, lake.SIGNAL_SCHEMA.empty_table(), 0, 0, 0,
                                          "nethealth", "rir", True, 0))  # fmt: skip
-    app = router_app(router)
-    app.state.settings = served
+    app = router_app(router, settings=served)
     c = TestClient(app)
     rows = c.get("/api/v1/events").json()["events"]
     country = next(r for r in rows if r["scope"] == "country")
@@ -386,3 +381,46 @@ def test_outages_is_a_build_step_of_the_pipeline() -> None:
     step = next(s for s in pipeline.steps() if s.id == "outages")
     assert set(step.sources) >= {"bgp-ris", "bgp-routeviews", "atlas"}
     assert "atlas" in raw_source_ids() and "mrt" not in step.sources
+
+
+def test_detect_takes_what_a_shell_gives(tiny_sim: Path, tmp_path: Path) -> None:
+    """`--bgp updates.*.gz` reaches the command as one option and many paths: every path is an
+    input, as a directory or a quoted glob pattern is (the same events from the same dumps)."""
+    data = tmp_path / "data"
+    settings = load_settings(data_dir=data)
+    mirror = tiny_sim / "mirror"
+    local = settings.model_copy(
+        update={"rir_base_urls": {r: (mirror / "rir" / r).as_uri() for r in rir.RIRS}}
+    )
+    rir.fetch(local, RawStore(settings.raw_dir), day=dt.date(2025, 6, 1))
+    run_build([rir.STEP], settings)
+    root = mirror / "ris" / "rrc00"
+    dumps = sorted(p for p in root.rglob("*") if p.is_file())
+    assert len(dumps) > 100
+
+    def events(*args: str) -> list[tuple[str, str]]:
+        res = runner.invoke(root_app(), ["--data-dir", str(data), "outages", "detect", *args])
+        assert res.exit_code == 0, res.output
+        rows = pq.read_table(lake.dataset_path(settings, lake.EVENTS)).to_pylist()
+        return sorted((str(e["event_id"]), str(e["start"])) for e in rows)
+
+    by_dir = events("--bgp", str(root))
+    assert by_dir
+    assert events("--bgp", *map(str, dumps)) == by_dir  # the shell's expansion
+    assert events("--bgp", str(root / "**" / "*")) == by_dir  # quoted: expanded here
+    res = runner.invoke(root_app(), ["--data-dir", str(data), "outages", "detect", "--bgp",
+                                     str(root / "nothing-*.gz")])  # fmt: skip
+    assert res.exit_code != 0 and "no file matches" in str(res.exception or res.output)
+
+
+def test_old_option_spellings_are_hidden_aliases() -> None:
+    for cmd, new, old in (("fetch-geo", "--date", "--month"), ("replay", "--from", "--start")):
+        help_text = runner.invoke(root_app(), ["--data-dir", "x", "outages", cmd, "--help"]).output
+        assert new in help_text and old not in help_text
+    res = runner.invoke(root_app(), ["--data-dir", "x", "outages", "fetch-geo",
+                                     "--date", "2026-06", "--month", "2026-06"])  # fmt: skip
+    assert res.exit_code != 0 and "same option" in str(res.exception)
+    res = runner.invoke(root_app(), ["--data-dir", "x", "outages", "replay", "--out", "x",
+                                     "--rib", "r", "--from", "2010-07-01",
+                                     "--start", "2010-07-01"])  # fmt: skip
+    assert res.exit_code != 0 and "same option" in str(res.exception)

@@ -1,12 +1,17 @@
-"""The detected-outage pages against the API's JSON on the same lake: list, filters, event page
-with its evidence, country section, map layer, 404 and JSON twins."""
+"""The detected-outage pages (declared in nethealth.outages.pages) against the API's JSON on the
+same lake: list, filters, event page with its evidence, country section, map layer, 404 and JSON
+twins; both faces read through the same `outages.query` functions."""
 
 from __future__ import annotations
 
+import copy
 import re
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from nethealth.outages import query
 from tests.web import outage_fixture
 from tests.web.outage_fixture import OutageFixture
 from tests.web.shutdown_fixture import ShutdownFixture
@@ -121,8 +126,8 @@ def test_country_section_and_map_layer(
 
 
 def test_outage_cost_view_formats_the_api_estimate() -> None:
+    from nethealth.outages.page_views import outage_cost
     from nethealth.ui.formatting import fmt_usd
-    from nethealth.web.outage_views import outage_cost
 
     api = {"low_usd": 1.0e6, "central_usd": 2.5e6, "high_usd": 4.0e6,
            "model_version": "1", "basis": "detected", "inputs": {}}  # fmt: skip
@@ -130,3 +135,62 @@ def test_outage_cost_view_formats_the_api_estimate() -> None:
     assert view is not None and (view.central_usd, view.basis) == (2.5e6, "detected")
     assert view.text == f"{fmt_usd(2.5e6)} (range {fmt_usd(1.0e6)} to {fmt_usd(4.0e6)})"
     assert outage_cost({"cost": None}) is None
+
+
+# The outage area's read model: one set of functions behind the API and the pages -------------
+
+QUERIES = ("list_events", "get_event", "evidence_series", "list_artefacts")
+
+
+def test_api_and_pages_answer_from_the_same_query_functions(
+    shutdown_client: TestClient, outage_world: OutageFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pages used to read events through web/outage_views with their own error mapping;
+    both faces now call `outages.query`, and get the same rows for the same question."""
+    calls: list[tuple[str, tuple[Any, ...], Any]] = []
+    for name in QUERIES:
+        real = getattr(query, name)
+
+        def spy(settings: Any, *args: Any, _real: Any = real, _name: str = name, **kw: Any) -> Any:
+            got = _real(settings, *args, **kw)
+            calls.append((_name, (*args, *kw.values()), copy.deepcopy(got)))
+            return got
+
+        monkeypatch.setattr(query, name, spy)
+
+    def made(url: str) -> list[tuple[str, tuple[Any, ...], Any]]:
+        calls.clear()
+        assert shutdown_client.get(url).status_code == 200, url
+        return list(calls)
+
+    def first(got: list[tuple[str, tuple[Any, ...], Any]], name: str) -> tuple[Any, ...]:
+        return next((a, r) for n, a, r in got if n == name)
+
+    # the list: the same EventFilter gives the same rows (the page leaves out dismissed events,
+    # so it asks that; the API is asked the same below)
+    cc = outage_world.cc
+    api = made(f"/api/v1/events?country={cc}")
+    twin = made(f"/outages.json?country={cc}")
+    (api_flt,), api_rows = first(api, "list_events")
+    (page_flt,), page_rows = first(twin, "list_events")
+    assert api_flt.country == page_flt.country == cc
+    assert [r["event_id"] for r in page_rows] == [r["event_id"] for r in api_rows]
+    assert {n for n, _a, _r in twin} >= {"list_events", "list_artefacts"}
+
+    # one event: the same row and the same evidence series
+    eid = outage_world.ongoing
+    api = made(f"/api/v1/events/{eid}")
+    twin = made(f"/outages/{eid}.json")
+    assert first(api, "get_event") == first(twin, "get_event")
+    assert first(api, "evidence_series")[1] == first(twin, "evidence_series")[1]
+    html = made(f"/outages/{eid}")
+    assert first(html, "get_event")[1]["event_id"] == eid
+
+    # the country section and the map layer read the same function
+    assert "list_events" in {n for n, _a, _r in made(f"/country/{cc}.json")}
+    layer = made("/index.json?indicator=outages-ongoing")
+    (flt,), rows = first(layer, "list_events")
+    assert flt.status == "ongoing" and flt.exclude_dismissed
+    assert [r["event_id"] for r in rows] == [
+        r["event_id"] for r in shutdown_client.get("/api/v1/events?status=ongoing").json()["events"]
+        if r["review"]["status"] != "dismissed"]  # fmt: skip

@@ -33,23 +33,16 @@ from nethealth.common.tokens import bearer_token, name_for, parse_name_tokens
 from nethealth.errors import (
     ForbiddenError,
     InputError,
-    NotFoundError,
     TooLargeError,
     UnauthorizedError,
 )
 from nethealth.formats.atom import MEDIA_TYPE as ATOM_MEDIA_TYPE
+from nethealth.outages import query
 from nethealth.outages.feed import outage_feed
-from nethealth.outages.query import (
-    MAX_LIMIT,
-    EventFilter,
-    evidence_series,
-    get_event,
-    list_artefacts,
-    to_csv,
-)
-from nethealth.outages.query import list_events as query_events
+from nethealth.outages.query import MAX_LIMIT, EventFilter
 from nethealth.outages.review import ACTIONS, Review, ReviewStore
-from nethealth.settings import Settings, load_settings
+from nethealth.settings import Settings
+from nethealth.ui.context import get_context
 from nethealth.ui.models import ErrorBody
 from nethealth.ui.params import DATE_TIME
 
@@ -71,14 +64,8 @@ CHALLENGE = {"WWW-Authenticate": 'Bearer realm="nethealth outage review"'}
 
 
 def _settings(request: Request) -> Settings:
-    """The app's settings: the lead's AppContext, a plain `app.state.settings`, else the env."""
-    state = request.app.state
-    ctx = getattr(state, "nethealth", None)
-    settings = getattr(ctx, "settings", None) or getattr(state, "settings", None)
-    if not isinstance(settings, Settings):
-        settings = load_settings()
-        state.settings = settings
-    return settings
+    """The app's settings, from the request context (`nethealth.ui.context`)."""
+    return get_context(request).settings
 
 
 def _int(text: str | None, name: str, lo: int, hi: int) -> int | None:
@@ -141,10 +128,10 @@ def list_events(
         limit=_int(limit, "limit", 1, MAX_LIMIT) or 1000,
         offset=_int(offset, "offset", 0, 10**9) or 0,
     ).check(settings.max_range_days)
-    rows = query_events(settings, flt)
+    rows = query.list_events(settings, flt)
     if fmt == "csv":
         return Response(
-            to_csv(rows),
+            query.to_csv(rows),
             media_type=CSV_MEDIA_TYPE,
             headers={"Content-Disposition": 'attachment; filename="outage-events.csv"'},
         )
@@ -169,7 +156,7 @@ def feed(
 ) -> Response:
     settings = _settings(request)
     flt = EventFilter(limit=_int(limit, "limit", 1, 200) or 50, exclude_dismissed=True).check()
-    rows = query_events(settings, flt)
+    rows = query.list_events(settings, flt)
     # Absolute links from the configured public URL, never from the request's Host header.
     body = outage_feed(rows, base_url=settings.public_url)
     return Response(body, media_type=ATOM_MEDIA_TYPE)
@@ -190,8 +177,8 @@ def artefacts(
     limit: Annotated[str | None, Query(description=f"1-{MAX_LIMIT} (default 1000)")] = None,
 ) -> Response:
     settings = _settings(request)
-    rows = list_artefacts(settings, parse_datetime(start, "from"), parse_datetime(end, "to"),
-                          _int(limit, "limit", 1, MAX_LIMIT) or 1000)  # fmt: skip
+    rows = query.list_artefacts(settings, parse_datetime(start, "from"), parse_datetime(end, "to"),
+                                _int(limit, "limit", 1, MAX_LIMIT) or 1000)  # fmt: skip
     return JSONResponse({"artefacts": rows, "count": len(rows),
                          "simulated": any(r.get("simulated") for r in rows)})  # fmt: skip
 
@@ -211,18 +198,10 @@ def reviews(
     return JSONResponse({"reviews": [_review_doc(r) for r in reversed(log[-n:])]})
 
 
-def _event_id(event_id: str) -> None:
-    if not event_id.startswith("out-") or len(event_id) > 40:
-        raise NotFoundError(
-            f"no outage event {event_id!r}", hint="event ids look like out-0123456789ab"
-        )
-
-
 @router.get("/{event_id}/reviews", responses=RESPONSES, summary="One event's reviews")
 def event_reviews(request: Request, event_id: str) -> Response:
-    _event_id(event_id)
     settings = _settings(request)
-    event = get_event(settings, event_id)
+    event = query.get_event(settings, event_id)
     log = ReviewStore.for_settings(settings).of(event_id)
     return JSONResponse({"event_id": event_id, "review": event["review"],
                          "reviews": [_review_doc(r) for r in log]})  # fmt: skip
@@ -282,8 +261,7 @@ async def add_review(request: Request, event_id: str) -> Response:
     text = body.get("note") if action == "annotate" else body.get("reason")
     if text is not None and not isinstance(text, str):
         raise InputError("the reason or note must be text", field="reason")
-    _event_id(event_id)
-    event = get_event(settings, event_id)
+    event = query.get_event(settings, event_id)
     store = ReviewStore.for_settings(settings)
     review = store.add(reviewer, event_id, action, text, event)
     state = store.states().get(event_id)
@@ -299,9 +277,8 @@ def one_event(
         bool, Query(description="Include the binned signals around the event")
     ] = True,
 ) -> Response:
-    _event_id(event_id)
     settings = _settings(request)
-    event = get_event(settings, event_id)
+    event = query.get_event(settings, event_id)
     if series:
-        event["series"] = evidence_series(settings, event)
+        event["series"] = query.evidence_series(settings, event)
     return JSONResponse(event)

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from nethealth.cli_common import console, settings_of
+from nethealth.cli_common import console, expand_paths, one_of, parse_month_of, settings_of
 from nethealth.errors import ConfigError, InputError
 from nethealth.settings import Settings
 
@@ -61,16 +61,25 @@ def _day(text: str, name: str) -> date:
 @app.command()
 def detect(
     ctx: typer.Context,
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="More inputs (files, glob patterns, directories): MRT dumps are known by their "
+            "first record, Atlas dumps and probe archives by their names, so `--bgp "
+            "updates.*.gz` works as the shell expands it",
+            show_default=False,
+        ),
+    ] = None,
     start: FromOpt = None,
     end: ToOpt = None,
     detector: Annotated[str, typer.Option(help="nethealth (default) or ioda")] = "nethealth",
     bgp: Annotated[
-        list[Path] | None,
-        typer.Option("--bgp", help="Also read MRT files (or directories) from here; repeatable"),
+        list[str] | None,
+        typer.Option("--bgp", help="Also read MRT dumps: files, glob patterns, directories"),
     ] = None,
     atlas: Annotated[
-        list[Path] | None,
-        typer.Option("--atlas", help="Also read RIPE Atlas dumps / probe archives from here"),
+        list[str] | None,
+        typer.Option("--atlas", help="Also read RIPE Atlas dumps / probe archives (the same)"),
     ] = None,
     history_hours: Annotated[
         int | None, typer.Option(help="Hours of signal history computed before --from")
@@ -86,14 +95,15 @@ def detect(
 
     given = {"outages_history_hours": history_hours, "outages_geo": geo}
     settings = _with(settings_of(ctx), given)
+    extra = files or []  # read as MRT (by content) and as Atlas (by name): each takes its own
     with progress_bar(err) as bar:
         result = lake.detect(
             settings,
             start=lake.check_window(start, "from"),
             end=lake.check_window(end, "to"),
             detector=detector,
-            extra_bgp=bgp or [],
-            extra_atlas=atlas or [],
+            extra_bgp=expand_paths([*(bgp or []), *extra], option="--bgp"),
+            extra_atlas=expand_paths([*(atlas or []), *extra], option="--atlas"),
             progress=bar,
             strict=not lenient,
         )
@@ -219,8 +229,9 @@ def replay(
         int, typer.Option(help="Scenario seed (tuning and evaluation seeds: outages.seeds)")
     ] = 1,
     start: Annotated[
-        str | None, typer.Option("--start", help="First day, YYYY-MM-DD (default: the RIB's day)")
+        str | None, typer.Option("--from", help="First day, YYYY-MM-DD (default: the RIB's day)")
     ] = None,
+    old_start: Annotated[str | None, typer.Option("--start", hidden=True)] = None,
     flaps_per_hour: Annotated[
         float,
         typer.Option(
@@ -300,7 +311,8 @@ def replay(
     if not reuse:
         if rib is None:
             raise ConfigError("--rib is required", hint="give the real RIB to replay")
-        first = _day(start, "start") if start else None
+        start = one_of(start, old_start, "--from", "--start")
+        first = _day(start, "from") if start else None
         config = ReplayConfig(
             peers=peers, peers_per_collector=peers_per_collector, days=days, seed=seed,
             start=int(datetime(first.year, first.month, first.day, tzinfo=UTC).timestamp())
@@ -497,19 +509,26 @@ def show_event(
 @app.command("fetch-geo")
 def fetch_geo(
     ctx: typer.Context,
-    month: Annotated[str, typer.Option("--month", help="Month of the file, YYYY-MM")],
+    month: Annotated[
+        str | None,
+        typer.Option("--date", help="Month of the file: YYYY-MM, or a day of it (YYYY-MM-DD)"),
+    ] = None,
+    old_month: Annotated[str | None, typer.Option("--month", hidden=True)] = None,
     base_url: Annotated[
         str | None, typer.Option(help="DB-IP download base URL (or a mirror, file://)")
     ] = None,
 ) -> None:
-    """Download DB-IP's IP to City Lite file of --month (raw source `dbip-city`, CC BY 4.0,
+    """Download DB-IP's IP to City Lite file of --date's month (raw source `dbip-city`, CC BY 4.0,
     "IP Geolocation by DB-IP"): with it, detection adds region (ISO 3166-2) series."""
     from nethealth.lake.raw import RawStore
     from nethealth.progress import progress_bar
     from nethealth.sources import dbip
 
     settings = _with(settings_of(ctx), {"dbip_base_url": base_url})
-    first = dbip.month_of(month, "month")
+    given = parse_month_of(one_of(month, old_month, "--date", "--month"))
+    if given is None:
+        raise ConfigError("--date is required", hint="give the file's month, e.g. --date 2025-06")
+    first = dbip.month_of(given, "date")
     with progress_bar(err) as bar:
         raw = dbip.fetch(settings, RawStore(settings.raw_dir), month=first, progress=bar)
     _table, report = dbip.read_regions(raw.path, strict=False)

@@ -28,10 +28,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from nethealth.bgp.source import RIS, ROUTEVIEWS
-from nethealth.economics.worldbank import SOURCE_ID as WORLDBANK
 from nethealth.economics.worldbank import panel_from_raw
 from nethealth.errors import ConfigError, InputError, NotFoundError
-from nethealth.lake.build import Step, StepContext
+from nethealth.lake.build import StepContext
 from nethealth.lake.raw import RawStore
 from nethealth.lake.storage import write_parquet_atomic
 from nethealth.outages import artefacts as artefact_mod
@@ -496,7 +495,8 @@ def load_user_series(settings: Settings, series: Series) -> int:
     return int(table.num_rows)
 
 
-def _build(ctx: StepContext) -> None:
+def build(ctx: StepContext) -> None:
+    """The build step's work (declared in `outages.step`): detect over the raw store."""
     try:
         result = detect(ctx.settings, progress=ctx.progress)
     except NotFoundError:
@@ -508,18 +508,6 @@ def _build(ctx: StepContext) -> None:
     ctx.write_dataset(EVENTS, result.events)
     ctx.write_dataset(SIGNALS, result.signals)
     ctx.write_dataset(ARTEFACTS, result.artefacts)
-
-
-STEP = Step(
-    id="outages",
-    version=f"3;{robust.METHOD_VERSION}",
-    description="Detect outages in the BGP and Atlas data (outage_events, outage_signals, "
-    "outage_artefacts)",
-    run=_build,
-    outputs=(EVENTS, SIGNALS, ARTEFACTS),
-    sources=(*BGP_SOURCES, ATLAS_SOURCE, WORLDBANK, "dbip-city"),
-    depends=("ipdb", "rir", "shutdowns", "shutdown_costs"),
-)
 
 
 def check_window(text: str | None, name: str) -> int | None:

@@ -1,4 +1,7 @@
-"""Reading outage events and their evidence series back from the lake (CLI and API).
+"""The outage area's one read model: outage events, their evidence series and the collector
+artefacts, read back from the lake for the API (`outages.api`), the pages (`outages.pages`) and
+the CLI (`nethealth events`). Each question is one small function here, so a page and the API
+answer it with the same rows.
 
 Every filter is a bound parameter; the file path is the only text put into the SQL, quoted
 as a string literal (DuckDB cannot bind a table function's file name in every version).
@@ -19,8 +22,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -228,7 +231,17 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def check_event_id(event_id: str) -> None:
+    """Event ids look like out-0123456789ab: anything else is no event (404), said before the
+    lake is read."""
+    if not event_id.startswith("out-") or len(event_id) > 40:
+        raise NotFoundError(
+            f"no outage event {event_id!r}", hint="event ids look like out-0123456789ab"
+        )
+
+
 def get_event(settings: Settings, event_id: str) -> dict[str, Any]:
+    check_event_id(event_id)
     inner = _SELECT.format(path=_literal(_events_path(settings)))
     rows = _rows(
         f"SELECT * FROM ({inner}) WHERE event_id = ?", [*_fresh(settings), event_id], settings
@@ -315,3 +328,48 @@ def list_artefacts(
     sql = (f"SELECT * FROM read_parquet({_literal(path)}) WHERE {' AND '.join(where)} "
            'ORDER BY "start" DESC, artefact_id LIMIT ?')  # fmt: skip
     return _rows(sql, [*params, limit])
+
+
+# What the pages ask beyond the API's own questions (the same list_events underneath).
+
+
+def dismissed_count(settings: Settings, flt: EventFilter) -> int:
+    """How many events of the filter's window reviewers dismissed (pages leave them out)."""
+    return len(list_events(settings, replace(flt, exclude_dismissed=False, review="dismissed")))
+
+
+def country_events(settings: Settings, cc: str) -> list[dict[str, Any]] | None:
+    """A country's published events (not dismissed), newest first; None before any detection."""
+    try:
+        return list_events(
+            settings, EventFilter(country=cc, limit=MAX_LIMIT, exclude_dismissed=True)
+        )
+    except DatasetNotBuiltError:
+        return None
+
+
+def ongoing_by_country(settings: Settings) -> dict[str, list[dict[str, Any]]]:
+    """Published events still ongoing (data fresh), per country ({} before any detection)."""
+    try:
+        rows = list_events(
+            settings, EventFilter(status="ongoing", limit=MAX_LIMIT, exclude_dismissed=True)
+        )
+    except DatasetNotBuiltError:
+        return {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r.get("country"):
+            out.setdefault(str(r["country"]), []).append(r)
+    return out
+
+
+def latest_data_end(settings: Settings) -> date | None:
+    """The day the newest event's data end (None before any detection or without events)."""
+    try:
+        rows = list_events(settings, EventFilter(limit=1))
+    except DatasetNotBuiltError:
+        return None
+    if not rows:
+        return None
+    end = datetime.fromisoformat(str(rows[0]["data_end"]).replace("Z", "+00:00"))
+    return end.astimezone(UTC).date()

@@ -28,7 +28,7 @@ from nethealth.server.middleware import BodyLimit, SecurityHeaders
 from nethealth.settings import Settings, load_settings
 from nethealth.shutdowns.config import ShutdownSettings
 from nethealth.ui.context import AppContext, IndicatorProvider, SourceProvider
-from nethealth.web import outage_pages, pages
+from nethealth.web import pages
 from nethealth.web.compose import page_routers
 from nethealth.web.render import render_error
 
@@ -86,9 +86,9 @@ def create_app(
             app.include_router(area.router)
     page_twins, page_htmls = page_routers(areas.all_pages())
     # Twins before pages: /country/{cc}.json must not be read as a country code.
-    for twins in (pages.twins, page_twins, outage_pages.twins):
+    for twins in (pages.twins, page_twins):
         app.include_router(twins)
-    for htmls in (pages.router, page_htmls, outage_pages.router):
+    for htmls in (pages.router, page_htmls):
         app.include_router(htmls)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Last added = outermost: HEAD → security headers → body limit → gzip → the routes.

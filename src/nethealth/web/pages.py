@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from nethealth.area import Glance, MapLayer, Section, SectionContext
-from nethealth.areas import AREAS, country_sections, map_layers
+from nethealth.areas import country_sections, map_layers
 from nethealth.ui import views as ui_views
 from nethealth.ui.charts import NARROW, WIDE, Point, line_chart
 from nethealth.ui.context import AppContext, get_context
@@ -17,7 +17,7 @@ from nethealth.ui.i18n import ENGLISH, Translator
 from nethealth.ui.map_classes import NONE_FILL
 from nethealth.ui.models import ERROR_RESPONSES
 from nethealth.ui.views import SortKey, SortOrder
-from nethealth.web import legacy_sections, views
+from nethealth.web import views
 from nethealth.web.compose import build_sections, section_extras, sections_model
 from nethealth.web.map import MapCountry, load_outline, paint
 from nethealth.web.render import CountryNames, render, translator_for
@@ -33,9 +33,9 @@ def today_utc() -> date:
 
 
 def _layers() -> dict[str, MapLayer]:
-    """The home map's layers that are not indicators, by the id the `indicator` parameter takes
-    (the areas' first: the shutdown tracker's layer before the legacy outage layer)."""
-    return {m.id: m for m in [*map_layers(), *legacy_sections.LAYERS]}
+    """The home map's layers that are not indicators, by the id the `indicator` parameter takes,
+    in the areas' order."""
+    return {m.id: m for m in map_layers()}
 
 
 IndicatorParam = Annotated[
@@ -161,11 +161,8 @@ def country_picker(ctx: Ctx, cc: str | None = None) -> RedirectResponse:
 
 
 def _sections() -> list[Section]:
-    """The areas' sections in the areas' order; a legacy section (its id is its area's) takes
-    its area's place, so the page keeps its order while areas move their sections out of web."""
-    order = [a.id for a in AREAS]
-    found = [*legacy_sections.SECTIONS, *country_sections()]
-    return sorted(found, key=lambda s: order.index(s.id) if s.id in order else len(order))
+    """The areas' sections, in the areas' order."""
+    return country_sections()
 
 
 # The twin's model: the country's base fields, then one field per section the areas declare.

@@ -1,7 +1,8 @@
-"""View models of the detected-outage pages: the list (`/outages`), one event (`/outages/{id}`),
-a country's events (country page) and the home map's "ongoing outages" layer.
+"""View models of the detected-outage pages and their builders: the list (`/outages`), one
+event (`/outages/{id}`), a country's events (country page) and the home map's "Ongoing
+outages" layer (declared in `outages.pages`).
 
-Events and series are read with `nethealth.outages.query`, the functions behind
+Events, artefacts and series are read with `nethealth.outages.query`, the functions behind
 `/api/v1/events`, so a page and the API always say the same thing.
 """
 
@@ -11,26 +12,32 @@ import datetime as dt
 import json
 import statistics
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field
 
 from nethealth.common.dates import parse_datetime
-from nethealth.errors import DatasetNotBuiltError, InputError, NotFoundError
-from nethealth.outages.query import (
-    MAX_LIMIT,
-    EventFilter,
-    evidence_series,
-    get_event,
-    list_artefacts,
-    list_events,
-)
+from nethealth.errors import InputError
+from nethealth.outages import query
+from nethealth.outages.query import MAX_LIMIT, EventFilter
 from nethealth.settings import Settings
 from nethealth.shutdowns.views import CountryRef, Names
+from nethealth.ui.context import AppContext
+from nethealth.ui.formatting import fmt_count
 from nethealth.ui.i18n import ENGLISH, N_, Translator
+from nethealth.ui.map_classes import class_for, classify
 from nethealth.ui.time_charts import TimePoint
+from nethealth.ui.views import (
+    HomeView,
+    MapRow,
+    MapWindow,
+    PageLinks,
+    SortKey,
+    SortOrder,
+    event_layer_view,
+    home_query,
+)
 
 API = "/api/v1/events"
 FEED = f"{API}/feed.atom"
@@ -248,7 +255,7 @@ def artefact_rows(
     settings: Settings, flt: EventFilter, t: Translator = ENGLISH, limit: int = 200
 ) -> tuple[list[ArtefactRow], int]:
     """The collector artefacts of the window (at most `limit`) and how many there are."""
-    found = list_artefacts(settings, flt.start, flt.end, MAX_LIMIT)
+    found = query.list_artefacts(settings, flt.start, flt.end, MAX_LIMIT)
     rows = [
         ArtefactRow(
             kind=str(a["kind"]),
@@ -269,10 +276,9 @@ def outage_list(
     settings: Settings, names: Names, f: OutageFilters, t: Translator = ENGLISH
 ) -> OutageListView:
     flt = check_filters(f, settings)
-    rows = list_events(settings, flt)
-    every = list_events(settings, EventFilter(limit=MAX_LIMIT))  # for the country choices
-    dismissed = len(list_events(settings, replace(flt, exclude_dismissed=False,
-                                                  review="dismissed")))  # fmt: skip
+    rows = query.list_events(settings, flt)
+    every = query.list_events(settings, EventFilter(limit=MAX_LIMIT))  # the country choices
+    dismissed = query.dismissed_count(settings, flt)
     artefacts, artefacts_total = artefact_rows(settings, flt, t)
     if f.severity:  # the API has no severity filter: the page narrows the API's answer
         rows = [r for r in rows if r["severity"] == f.severity]
@@ -300,8 +306,8 @@ def outage_list(
         if dismissed
         else ""
     )
-    query = list_query(f)
-    suffix = f"?{query}" if query else ""
+    qs = list_query(f)
+    suffix = f"?{qs}" if qs else ""
     api_query = urlencode(
         [(k, v) for k, v in (("country", f.country), ("from", f.from_), ("to", f.to),
                              ("status", f.status)) if v]
@@ -677,16 +683,12 @@ def outage_event(
     shutdown_title: Callable[[str], str | None],
     t: Translator = ENGLISH,
 ) -> OutageEventView:
-    if not event_id.startswith("out-") or len(event_id) > 40:  # the API's rule and wording
-        raise NotFoundError(
-            f"no outage event {event_id!r}", hint="event ids look like out-0123456789ab"
-        )
-    ev = get_event(settings, event_id)
+    ev = query.get_event(settings, event_id)
     row = event_row(ev, names, t)
     entity = primary_entity(ev)
     place = row.place
     series = sorted(
-        (s for s in evidence_series(settings, ev) if s["entity"] == entity),
+        (s for s in query.evidence_series(settings, ev) if s["entity"] == entity),
         key=lambda s: _signal_key(str(s["signal"])),
     )
     evidence = [signal_evidence(ev, entity, place, s, t) for s in series]
@@ -794,12 +796,7 @@ def country_outages(
 ) -> CountryOutages | None:
     """The country's detected events, newest first; None when there are none (or no detection).
     `country_name` is the country as the page names it (its language); default the English name."""
-    try:
-        rows = list_events(
-            settings, EventFilter(country=cc, limit=MAX_LIMIT, exclude_dismissed=True)
-        )
-    except DatasetNotBuiltError:
-        return None
+    rows = query.country_events(settings, cc)
     if not rows:
         return None
     events = [event_row(r, names, t) for r in rows]
@@ -818,7 +815,7 @@ def country_outages(
         if not ongoing
         else t.ngettext("%(num)s event ongoing.", "%(num)s events ongoing.", ongoing)
     )
-    query = urlencode({"country": cc})
+    qs = urlencode({"country": cc})
     return CountryOutages(
         count=len(events),
         ongoing=ongoing,
@@ -826,10 +823,10 @@ def country_outages(
         simulated=any(e.simulated for e in events),
         events=events,
         links=OutageLinks(
-            html=f"/outages?{query}",
-            json_=f"/outages.json?{query}",
-            api=f"{API}?{query}",
-            csv=f"{API}?{query}&format=csv",
+            html=f"/outages?{qs}",
+            json_=f"/outages.json?{qs}",
+            api=f"{API}?{qs}",
+            csv=f"{API}?{qs}&format=csv",
         ),
     )
 
@@ -847,29 +844,58 @@ LAYER_METHOD = (
 )
 
 
-def ongoing_by_country(settings: Settings) -> dict[str, list[dict[str, Any]]]:
-    """Ongoing detected events per country ({} before any detection)."""
-    try:
-        rows = list_events(
-            settings, EventFilter(status="ongoing", limit=MAX_LIMIT, exclude_dismissed=True)
-        )
-    except DatasetNotBuiltError:
-        return {}
-    out: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        if r.get("country"):
-            out.setdefault(str(r["country"]), []).append(r)
-    return out
-
-
-def latest_data_end(settings: Settings) -> dt.date | None:
-    try:
-        rows = list_events(settings, EventFilter(limit=1))
-    except DatasetNotBuiltError:
-        return None
-    return parse_time(rows[0]["data_end"]).date() if rows else None
-
-
 def first_start(events: Iterable[Mapping[str, Any]]) -> dt.date | None:
     starts = [parse_time(e["start"]).date() for e in events]
     return min(starts) if starts else None
+
+
+def outage_map_view(ctx: AppContext, sort: SortKey, order: SortOrder, today: dt.date) -> HomeView:
+    """The home page coloured by ongoing detected outages per country."""
+    countries = ctx.lake.countries()  # 503 without a lake, like the other maps
+    found = query.ongoing_by_country(ctx.settings)
+    values = [float(len(evs)) for c in countries if (evs := found.get(c.cc))]
+    classes = classify(values)
+    rows = []
+    for c in countries:
+        evs = found.get(c.cc)
+        if not evs:
+            continue
+        cls = class_for(float(len(evs)), classes)
+        rows.append(
+            MapRow(
+                cc=c.cc,
+                numeric=c.numeric,
+                name=c.name,
+                region=c.region,
+                value=float(len(evs)),
+                value_text=fmt_count(len(evs), "ongoing event"),
+                date=max(parse_time(e["start"]).date() for e in evs),
+                simulated=any(bool(e.get("simulated")) for e in evs),
+                colour=cls.colour,
+                step=cls.step,
+                ongoing=len(evs),
+            )
+        )
+    shown = [e for r in rows for e in found[r.cc]]
+    end = query.latest_data_end(ctx.settings) or today
+    qs = home_query(OUTAGE_LAYER, sort, order)
+    return event_layer_view(
+        ctx,
+        rows=rows,
+        classes=classes,
+        countries_total=len(countries),
+        sort=sort,
+        order=order,
+        links=PageLinks(html=f"/?{qs}", json_=f"/index.json?{qs}", api=f"{API}?status=ongoing"),
+        window=MapWindow(
+            id=OUTAGE_LAYER,
+            title=LAYER_TITLE,
+            unit="ongoing events",
+            start=first_start(shown) or end,
+            end=end,
+            events=len(shown),
+            ongoing=len(shown),
+            countries=len(rows),
+            method=LAYER_METHOD,
+        ),
+    )
