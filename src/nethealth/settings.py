@@ -79,6 +79,14 @@ class Settings(BaseSettings):
     outages_max_bins: int = Field(
         default=40 * 288, ge=1, description="Longest window (5-minute bins) one detection takes"
     )
+    outages_fresh_minutes: int = Field(
+        default=60,
+        ge=1,
+        description="An event is shown as ongoing only while its data are at most this old",
+    )
+    outages_reviewers: str = Field(
+        default="", description="Outage reviewers: name=token pairs, comma-separated"
+    )
 
     log_level: str = Field(default="warning", description="debug, info, warning or error")
     log_format: str = Field(default="text", description="text or json (one object per line)")

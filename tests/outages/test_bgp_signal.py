@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import ipaddress
+import itertools
 import shutil
 import subprocess
 from collections import defaultdict
@@ -49,6 +50,15 @@ def _units(prefix: str) -> tuple[int, int, int]:
     return net.version, first, first + (1 << (net.max_prefixlen - unit - net.prefixlen))
 
 
+def _max_weighted_length(intervals: list[tuple[int, int, float]]) -> float:
+    """Sum over elementary stretches of length × the largest weight covering them."""
+    cuts = sorted({x for lo, hi, _w in intervals for x in (lo, hi)})
+    return sum(
+        (b - a) * max((w for lo, hi, w in intervals if lo <= a and b <= hi), default=0.0)
+        for a, b in itertools.pairwise(cuts)
+    )
+
+
 def _union_length(intervals: list[tuple[int, int]]) -> int:
     total, reach = 0, None
     for lo, hi in sorted(intervals):
@@ -64,8 +74,16 @@ def _union_length(intervals: list[tuple[int, int]]) -> int:
 Row = tuple[Any, ...]
 
 
+def _weight(seen: int, up: int) -> float:
+    if seen > 0.5 * up or (seen >= 1 and seen >= up - 1):
+        return 1.0
+    return min(1.0, seen / (up // 2 + 1))
+
+
 def reference(files: list[MrtFile], ranges: pa.Table, n: int) -> dict[tuple[str, str], list[float]]:
-    """Replay per peer, sample at every bin end, count /24s (or /48s) of visible prefixes."""
+    """Replay per peer, sample at every bin end, count /24s (or /48s) of visible prefixes;
+    and the peer-weighted count (weight 1 above half the peers up or from all but one, else
+    peers / (half the peers up, rounded down, + 1); largest weight where prefixes nest)."""
     events: list[tuple[float, int, str, str, str, int | None]] = []
     rib_size: dict[tuple[str, int], int] = defaultdict(int)
     info: dict[str, tuple[int, int, int]] = {}
@@ -113,7 +131,7 @@ def reference(files: list[MrtFile], ranges: pa.Table, n: int) -> dict[tuple[str,
             else:
                 state[peer][prefix] = origin  # type: ignore[assignment]
             k += 1
-        for af, sig in ((4, "bgp"), (6, "bgp6")):
+        for af, sig, wsig in ((4, "bgp", "bgp_weighted"), (6, "bgp6", "bgp6_weighted")):
             up = [
                 p
                 for p in full[af]
@@ -139,11 +157,31 @@ def reference(files: list[MrtFile], ranges: pa.Table, n: int) -> dict[tuple[str,
                 out[(sig, f"country:{cc}")][b] = float(_union_length(iv))
             for asn, iv in by_asn.items():
                 out[(sig, f"asn:{asn}")][b] = float(_union_length(iv))
+            w_cc: dict[str, list[tuple[int, int, float]]] = defaultdict(list)
+            w_asn: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
+            for prefix, c in seen.items():
+                for cc, lo, hi in split(af, info[prefix][1], info[prefix][2]):
+                    w_cc[cc].append((lo, hi, _weight(c, len(up))))
+            for (prefix, origin), c in seen_route.items():
+                w_asn[origin].append((*info[prefix][1:], _weight(c, len(up))))
+            for cc, wiv in w_cc.items():
+                out[(wsig, f"country:{cc}")][b] = _max_weighted_length(wiv)
+            for asn, wiv in w_asn.items():
+                out[(wsig, f"asn:{asn}")][b] = _max_weighted_length(wiv)
     return out
 
 
 @pytest.mark.skipif(shutil.which("bgpdump") is None, reason="Debian bgpdump is the reference")
-def test_visibility_equals_a_bgpdump_replay(tiny_sim: Path) -> None:
+@pytest.mark.parametrize("chunk_rows", [None, 37])
+def test_visibility_equals_a_bgpdump_replay(
+    tiny_sim: Path, chunk_rows: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also with tiny chunks: the per-key steps run chunk by chunk on big inputs, and a
+    chunk must never split an atom's prefixes (a prefix and its more-specifics)."""
+    if chunk_rows is not None:
+        import nethealth.outages.signals.bgp as bgp_mod
+
+        monkeypatch.setattr(bgp_mod, "CHUNK_ROWS", chunk_rows)
     start, end = T0, T0 + 86400  # the first day: a RIB, 288 RIS and 96 RouteViews files
     mirror = tiny_sim / "mirror"
     files = select_mrt(find_mrt([mirror / "ris", mirror / "routeviews"]), start, end)
@@ -157,7 +195,10 @@ def test_visibility_equals_a_bgpdump_replay(tiny_sim: Path) -> None:
     # every entity that is ever visible, in both directions, bin by bin
     assert {k for k, v in ref.items() if any(v)} == {k for k, v in ours.items() if np.nansum(v) > 0}
     for key, values in ref.items():
-        assert ours[key].tolist() == values, key
+        if key[0].endswith("_weighted"):  # sums of fractional weights: equal to rounding
+            np.testing.assert_allclose(ours[key], values, rtol=1e-12, atol=1e-9, err_msg=str(key))
+        else:
+            assert ours[key].tolist() == values, key
     changed = [k for k, v in ref.items() if len(set(v)) > 1]
     assert len(changed) >= 5  # the day's outages do show
 
@@ -260,3 +301,48 @@ def test_no_data_after_the_collector_coverage_ends() -> None:
 
 def test_calendar_sanity() -> None:
     assert calendar.timegm((2025, 6, 1, 0, 0, 0)) == T0
+
+
+def test_weighted_visibility_ignores_one_peer_of_two_and_degrades_gracefully() -> None:
+    """With two full-feed peers IODA's count needs both (> 50 %): one peer's withdrawal
+    takes the space away. The peer-weighted count keeps it while the other peer sees it and
+    drops only when both lose it."""
+    two = PEERS[:2]
+    rib = [(0, p, "rib", pfx, 100) for p in two for pfx in ("10.0.0.0/16", "10.0.1.0/24")]
+    rib += [(0, p, "rib", "10.1.0.0/23", 200) for p in two]
+    spec = [*rib, (310, two[0], "withdraw", "10.1.0.0/23", None),
+            (950, two[1], "withdraw", "10.1.0.0/23", None)]  # fmt: skip
+    got = _series(spec)
+    assert got[("bgp", "country:BB")] == [2.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert got[("bgp_weighted", "country:BB")] == [2.0, 2.0, 2.0, 0.0, 0.0, 0.0]
+    assert got[("bgp_weighted", "asn:200")] == [2.0, 2.0, 2.0, 0.0, 0.0, 0.0]
+    # four peers: at or below half of them the weight falls in proportion (the smallest
+    # count IODA calls visible, 3, weighs 1): 2 of 4 weigh 2/3, in the bin IODA's count drops
+    spec = _rib([(310, p, "withdraw", "10.1.0.0/23", None) for p in PEERS[:2]]
+                + [(950, PEERS[2], "withdraw", "10.1.0.0/23", None)])  # fmt: skip
+    got = _series(spec)
+    assert got[("bgp", "country:BB")] == [2.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert got[("bgp_weighted", "country:BB")] == pytest.approx([2.0, 4 / 3, 4 / 3, 2 / 3,
+                                                                 2 / 3, 2 / 3])  # fmt: skip
+    # one peer of three or four alone never lowers it
+    spec = _rib([(310, PEERS[0], "withdraw", "10.1.0.0/23", None)])
+    assert _series(spec)[("bgp_weighted", "country:BB")] == [2.0] * 6
+
+
+def test_a_collector_gap_is_no_data_not_a_drop() -> None:
+    res = visibility([_rows(_rib())], RANGES, start=T0, end=T0 + 4 * STEP,
+                     gaps={"rrc00": [(T0 + STEP, T0 + 2 * STEP)]})  # fmt: skip
+    got = {(s.signal, s.entity): s.values for s in res.series}
+    for sig in ("bgp", "bgp_weighted"):
+        v = got[(sig, "country:AA")]
+        assert v[0] == 256.0 and np.isnan(v[1]) and v[2:].tolist() == [256.0, 256.0]
+
+
+def test_peer_losses_say_which_peers_lost_an_entity() -> None:
+    from nethealth.outages.signals.bgp import peer_losses
+
+    spec = _rib([(310, PEERS[0], "withdraw", "10.1.0.0/23", None)])
+    res = visibility([_rows(spec)], RANGES, start=T0, end=T0 + 3 * STEP, keep_views=True)
+    got = peer_losses(res.views[4], "country:BB", 0, 1)
+    assert got == {f"rrc00|{p}": (2.0, 0.0 if p == PEERS[0] else 2.0) for p in PEERS}
+    assert peer_losses(res.views[4], "asn:100", 0, 2)[f"rrc00|{PEERS[0]}"] == (256.0, 256.0)

@@ -20,12 +20,35 @@ def s(values: np.ndarray, signal: str = "bgp", entity: str = "country:ET") -> Se
 def test_one_bin_blip_needs_persistence_two_bins_confirm() -> None:
     v = np.full(400, 1000.0)
     v[200] = 980.0
-    assert robust.detect(s(v)) == []
+    mechanics = robust.NO_EFFECT  # the confirmation rules alone, without the effect sizes
+    assert robust.detect(s(v), effect=mechanics) == []
     assert len(ioda.detect(s(v))) == 1  # the baseline warns on a single bin
     v[300:302] = 980.0
-    (ep,) = robust.detect(s(v))
+    (ep,) = robust.detect(s(v), effect=mechanics)
     assert ep.start == T0 + 300 * STEP
     assert ep.known_at == T0 + 302 * STEP  # confirmed at the end of the second bin
+
+
+def test_effect_sizes_per_scope_before_any_alert() -> None:
+    """A clear but small drop is not a public alert: a country needs 5 % of its routed space
+    (and 4 /24s), a network half of its space (and one /24)."""
+    v = np.full(400, 20000.0)
+    v[300:340] = 19200.0  # -4 %: 800 /24s, a clear signal, but not a national outage
+    assert robust.detect(s(v)) == []
+    v[300:340] = 18800.0  # -6 %
+    (ep,) = robust.detect(s(v))
+    assert ep.start == T0 + 300 * STEP
+    small = np.full(400, 60.0)
+    small[300:340] = 57.0  # a 60-/24 country losing 3 /24s (5 %): under 4 units
+    assert robust.detect(s(small)) == []
+    net = np.full(400, 16.0)
+    net[300:340] = 10.0  # a network losing 6 of its 16 /24s (38 %)
+    assert robust.detect(s(net, entity="asn:64500")) == []
+    net[300:340] = 7.0  # 56 %
+    assert len(robust.detect(s(net, entity="asn:64500"))) == 1
+    one = np.full(400, 1.0)
+    one[300:340] = 0.0  # a one-/24 network gone
+    assert len(robust.detect(s(one, entity="asn:64501"))) == 1
 
 
 def test_strong_drop_is_confirmed_at_once() -> None:
@@ -41,7 +64,7 @@ def test_strong_drop_threshold_is_per_signal() -> None:
     few probes, needs half of them gone (else persistence)."""
     v = np.full(400, 1000.0)
     v[300:340] = 850.0
-    (bgp,) = robust.detect(s(v))
+    (bgp,) = robust.detect(s(v), effect=robust.NO_EFFECT)
     assert bgp.known_at == T0 + 301 * STEP
     (atlas,) = robust.detect(s(v / 10, "atlas"))
     assert atlas.known_at == T0 + 302 * STEP
@@ -53,7 +76,7 @@ def test_one_silent_probe_needs_support_from_another_signal() -> None:
     bgp = np.full(400, 40.0)
     alone = detect_robust([s(atlas, "atlas", "asn:64500")])
     assert alone == []
-    bgp[301:320] = 30.0  # the AS lost a quarter of its space at the same time
+    bgp[301:320] = 15.0  # the AS lost most of its space at the same time
     eps = detect_robust([s(atlas, "atlas", "asn:64500"), s(bgp, "bgp", "asn:64500")])
     assert {e.signal for e in eps} == {"atlas", "bgp"}
     (det,) = merge(eps)
@@ -159,3 +182,44 @@ def test_a_region_drop_one_network_explains_is_left_to_that_network() -> None:
     eps = detect_robust([s(a1, entity="asn:1"), s(a2, entity="asn:2"),
                          s(region, entity="region:ET-AA")])  # fmt: skip
     assert {e.entity for e in eps} == {"asn:1", "asn:2", "region:ET-AA"}
+
+
+def _noisy_with_outages(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    v = 500.0 + rng.normal(0, 4, 3 * DAY)
+    v[300:305] -= 60  # short dip
+    v[500:700] *= 0.3  # long outage: frozen out of the history once it has lasted an hour
+    v[720:724] *= 0.9
+    v[900:960] = np.nan  # no data
+    return v
+
+
+def test_scores_are_causal_a_bin_sees_only_the_past() -> None:
+    """Scoring the series cut at bin k gives, for every bin before k, exactly what scoring the
+    whole series gives: no bin's verdict depends on later data (the baseline that drops long
+    anomalies included, also while such an anomaly is still young)."""
+    for seed in (1, 2):
+        v = _noisy_with_outages(seed)
+        full = robust.score(s(v))
+        full_ioda = ioda.levels(v, ioda.history(v, STEP, ioda.BGP), ioda.BGP)
+        for k in (310, 505, 511, 520, 600, 710, 722, 800, 961):
+            cut = robust.score(s(v[:k]))
+            assert np.array_equal(cut.anomalous, full.anomalous[:k]), (seed, k)
+            np.testing.assert_array_equal(cut.reference, full.reference[:k])
+            lv = ioda.levels(v[:k], ioda.history(v[:k], STEP, ioda.BGP), ioda.BGP)
+            assert np.array_equal(lv, full_ioda[:k]), (seed, k)
+
+
+def test_a_thin_series_confirmed_by_another_begins_where_the_support_does() -> None:
+    """One home probe silent for hours, then the network's routes withdrawn: the probe's
+    silence is not backdated into the outage (the event begins with the routes)."""
+    atlas = np.full(600, 1.0)
+    atlas[300:500] = 0.0
+    bgp = np.full(600, 8.0)
+    bgp[420:500] = 0.0
+    eps = detect_robust([s(atlas, "atlas", "asn:64500"), s(bgp, "bgp", "asn:64500")])
+    assert {e.signal: e.start for e in eps} == {"atlas": T0 + 420 * STEP, "bgp": T0 + 420 * STEP}
+    (det,) = merge(eps)
+    assert det.start == T0 + 420 * STEP
+    # alone, a one-probe series never makes an episode (alone_min_reference)
+    assert detect_robust([s(atlas, "atlas", "asn:64500")]) == []

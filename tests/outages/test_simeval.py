@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from nethealth.outages.evaluate import OUTAGE_TYPES
-from nethealth.outages.simeval import CLEAN, NOISY, Evaluation, evaluate_tree
+from nethealth.outages import seeds
+from nethealth.outages.evaluate import OUTAGE_TYPES, Score
+from nethealth.outages.simeval import CLEAN, NOISY, SIGNAL_SETS, Evaluation, evaluate_tree
 
-HELD_OUT_SEED = 5  # not looked at while the detector was changed (tuning: seeds 1-3)
+# A tuning seed (looked at when nethealth-robust/2 was chosen): these tests pin behaviour,
+# they are not evidence of generalisation — that is docs/benchmarks.md, on evaluation seeds.
+TUNING_SEED = 5
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +24,7 @@ def evaluation(tmp_path_factory: pytest.TempPathFactory) -> Evaluation:
     from nethealth.sim.config import SimConfig
 
     out = tmp_path_factory.mktemp("eval-held-out") / "sim"
-    run(SimConfig(out=out, seed=HELD_OUT_SEED, scale="tiny", days=3, start=dt.date(2025, 6, 1)))
+    run(SimConfig(out=out, seed=TUNING_SEED, scale="tiny", days=3, start=dt.date(2025, 6, 1)))
     return evaluate_tree(out)
 
 
@@ -36,7 +39,7 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Evaluation:
     run(
         SimConfig(
             out=out,
-            seed=HELD_OUT_SEED,
+            seed=TUNING_SEED,
             scale="tiny",
             days=3,
             start=dt.date(2025, 6, 1),
@@ -46,35 +49,50 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Evaluation:
     return evaluate_tree(out)
 
 
-def _by_detector(ev: Evaluation) -> dict[str, object]:
-    return {s.detector: s for s in ev.conditions[0].scores}
+def _by_detector(ev: Evaluation, which: str) -> dict[str, Score]:
+    return {s.detector: s for s in ev.condition(which).scores}
 
 
-def test_ours_beats_both_ioda_levels_on_a_held_out_seed(evaluation: Evaluation) -> None:
-    assert evaluation.conditions[0].name == NOISY
-    got = {s.detector: s for s in evaluation.scores}
-    ours = got["nethealth"]
-    assert ours.outage_events >= 5
-    assert ours.recall >= 0.8
-    for base in ("ioda", "ioda-critical"):
-        assert got[base].false_alarms > 0  # the noise does make the baseline alert
-        assert ours.f1 > got[base].f1, base
-        assert ours.delay(50) <= got[base].delay(50), base
+def test_the_seed_is_named_a_tuning_seed() -> None:
+    assert seeds.kind_of(TUNING_SEED) == "tuning"
+    assert not set(seeds.SIM_TUNING_SEEDS) & set(seeds.SIM_EVALUATION_SEEDS)
 
 
-def test_noise_is_what_costs_the_baseline_precision(
+def test_each_signal_is_scored_apart(evaluation: Evaluation) -> None:
+    names = [c.name for c in evaluation.conditions]
+    assert names == [f"{title}, {NOISY}" for _w, title in SIGNAL_SETS]
+    bgp = evaluation.condition("bgp")
+    assert {s.signal for s in bgp.series} <= {"bgp", "bgp6", "bgp_weighted", "bgp6_weighted"}
+    assert {s.detector for s in bgp.scores} == {"ioda", "ioda-critical", "nethealth"}
+    atlas = evaluation.condition("atlas")
+    assert {s.signal for s in atlas.series} <= {"atlas", "atlas_targets"}
+    assert "ioda-few-probes" in {s.detector for s in atlas.scores}
+
+
+def test_on_bgp_ours_is_not_worse_than_ioda_critical(evaluation: Evaluation) -> None:
+    got = _by_detector(evaluation, "bgp")
+    ours, base = got["nethealth"], got["ioda-critical"]
+    assert ours.outage_events >= 5 and ours.recall >= 0.8
+    assert ours.f1 >= base.f1 and ours.delay(50) <= base.delay(50)
+    assert ours.false_alarms < got["ioda"].false_alarms
+
+
+def test_noise_makes_iodas_thresholds_alarm_on_thin_atlas_series(
     evaluation: Evaluation, clean: Evaluation
 ) -> None:
-    assert clean.conditions[0].name == CLEAN
-    noisy = {s.detector: s for s in evaluation.scores}
-    quiet = {s.detector: s for s in clean.scores}
-    assert noisy["ioda"].false_alarms > quiet["ioda"].false_alarms
-    # without noise the world does not separate the detectors: same recall
-    assert quiet["nethealth"].recall == quiet["ioda"].recall >= 0.8
+    """IODA's active-probing thresholds on Atlas series of fewer than MIN_PROBES probes (the
+    reading reported apart) alarm on probe churn; on a world without noise they hardly do."""
+    assert clean.conditions[0].name.endswith(CLEAN)
+    noisy = _by_detector(evaluation, "atlas")["ioda-few-probes"]
+    quiet = _by_detector(clean, "atlas")["ioda-few-probes"]
+    assert noisy.false_alarms > quiet.false_alarms
+    # without noise the world does not separate the detectors on BGP: same recall
+    q = _by_detector(clean, "bgp")
+    assert q["nethealth"].recall == q["ioda"].recall >= 0.8
 
 
 def test_shutdowns_are_found_at_country_level_within_minutes(evaluation: Evaluation) -> None:
-    dets = evaluation.conditions[0].detections["nethealth"]
+    dets = evaluation.condition("all").detections["nethealth"]
     checked = 0
     for lab in evaluation.labels:
         if lab.type != "national_shutdown":
@@ -98,9 +116,14 @@ def test_table_lists_every_type_and_both_ioda_levels(evaluation: Evaluation) -> 
         if t in seen:
             for d in ("ioda", "ioda-critical", "nethealth"):
                 assert f"| {t} | {d} |" in text
-    assert NOISY in text
+    assert NOISY in text and "tuning seed" in text
 
 
 def test_tree_from_an_older_layout_still_evaluates(tiny_sim: Path) -> None:
     ev = evaluate_tree(tiny_sim)
-    assert {s.detector for s in ev.scores} == {"ioda", "ioda-critical", "nethealth"}
+    assert {s.detector for s in ev.scores} == {
+        "ioda",
+        "ioda-critical",
+        "ioda-few-probes",
+        "nethealth",
+    }

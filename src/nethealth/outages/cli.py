@@ -23,7 +23,7 @@ from nethealth.settings import Settings
 app = typer.Typer(
     name="outages",
     help="Outage detection: BGP visibility, RIPE Atlas and loaded signals; IODA baseline and "
-    "nethealth detector; evaluation on simulated ground truth.",
+    "nethealth detector; evaluation on simulated ground truth and on real-route replays.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -156,10 +156,12 @@ def evaluate(
 
 
 def _score_doc(ev: Any) -> dict[str, Any]:
+    from nethealth.outages.seeds import kind_of
+
     return {
-        "seed": ev.seed, "scale": ev.scale, "days": ev.days,
-        "condition": ev.conditions[0].name, "notes": ev.conditions[0].notes,
-        "scores": [{
+        "seed": ev.seed, "seed_kind": kind_of(ev.seed) if ev.seed is not None else None,
+        "scale": ev.scale, "days": ev.days, "notes": ev.conditions[0].notes,
+        "conditions": [{"condition": c.name, "scores": [{
             "detector": s.detector, "precision": s.precision, "recall": s.recall, "f1": s.f1,
             "onset_delay_median_s": s.delay(50), "onset_delay_p90_s": s.delay(90),
             "false_alarms_per_week": s.false_per_week, "true_alarms": s.true_alarms,
@@ -167,8 +169,167 @@ def _score_doc(ev: Any) -> dict[str, Any]:
             "by_type": {t: {"events": r.events, "detected": r.detected, "recall": r.recall,
                             "onset_delay_median_s": r.delay(50)}
                         for t, r in s.by_type.items()},
-        } for s in ev.scores],
+        } for s in c.scores]} for c in ev.conditions],
     }  # fmt: skip
+
+
+def _outage_spec(text: str) -> Any:
+    """KIND[:MIN-MAX[:SHARE]] → scenario.OutageSpec (durations in minutes)."""
+    from nethealth.outages.replay.scenario import DEFAULT_OUTAGES, KINDS, OutageSpec
+
+    kind, _, rest = text.partition(":")
+    if kind not in KINDS:
+        raise ConfigError(f"unknown outage kind {kind!r}", hint=f"choose {', '.join(KINDS)}")
+    default = next(o for o in DEFAULT_OUTAGES if o.kind == kind)
+    lo, hi, share = default.min_minutes, default.max_minutes, default.share
+    span, _, share_text = rest.partition(":")
+    try:
+        if span:
+            a, _, b = span.partition("-")
+            lo, hi = int(a), int(b or a)
+        if share_text:
+            share = float(share_text)
+    except ValueError:
+        raise ConfigError(
+            f"--outage {text!r} is not KIND[:MIN-MAX[:SHARE]]", hint="e.g. partial:60-120:0.45"
+        ) from None
+    return OutageSpec(kind, lo, hi, share).check()
+
+
+@app.command()
+def replay(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the replay into")],
+    rib: Annotated[
+        Path | None,
+        typer.Option(
+            "--rib",
+            help="The real RIB: a TABLE_DUMP_V2 file or its `bgpdump -m` text (e.g. "
+            "../shared/data/bgp/derived/rrc06-full-20100701.tdv2.mrt.gz); not needed with --reuse",
+        ),
+    ] = None,
+    peers: Annotated[
+        int, typer.Option(help="Full-feed peers, 1-200 (each gets its own address)")
+    ] = 10,
+    peers_per_collector: Annotated[
+        int, typer.Option(help="Peers per collector (rrc00, rrc01, …)")
+    ] = 10,
+    days: Annotated[int, typer.Option(help="Days of update files (1-14)")] = 2,
+    seed: Annotated[
+        int, typer.Option(help="Scenario seed (tuning and evaluation seeds: outages.seeds)")
+    ] = 1,
+    start: Annotated[
+        str | None, typer.Option("--start", help="First day, YYYY-MM-DD (default: the RIB's day)")
+    ] = None,
+    flaps_per_hour: Annotated[
+        float,
+        typer.Option(
+            help="Single-prefix flaps (withdrawn, re-announced) per peer and hour, on "
+            "the 2010 table's 323,486 prefixes (scaled to the table's size)"
+        ),
+    ] = 240.0,
+    flap_median_seconds: Annotated[
+        float, typer.Option(help="Median flap length (log-normal, σ 1, at most an hour)")
+    ] = 120.0,
+    duplicates_per_hour: Annotated[
+        float, typer.Option(help="Duplicate announcements per peer and hour (the same)")
+    ] = 1200.0,
+    bursts_per_day: Annotated[
+        float,
+        typer.Option(
+            help="Withdrawal bursts at one peer (0.06-0.6 % of the table: 200-2000 "
+            "prefixes of the 2010 table) per peer and day"
+        ),
+    ] = 4.0,
+    resets_per_day: Annotated[
+        float, typer.Option(help="Peer session resets per day, over all peers")
+    ] = 2.0,
+    gaps_per_day: Annotated[
+        float, typer.Option(help="Collector gaps (10-40 min without update files) per day")
+    ] = 1.0,
+    missing_share: Annotated[
+        float, typer.Option(help="Share of the table each peer lacks (full feeds differ)")
+    ] = 0.002,
+    outage: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--outage",
+            help="An injected outage, KIND[:MIN-MAX[:SHARE]] (minutes), repeatable; KIND: "
+            "national, partial (SHARE of the country's prefixes), regional (networks holding "
+            "up to SHARE of its space), network, short, throttling (not an outage: paths "
+            "change, nothing is withdrawn). Default: national:120-360 partial:60-180:0.45 "
+            "regional:60-180:0.3 network:60-180 short:10-25 throttling:120-240",
+        ),
+    ] = None,
+    no_outages: Annotated[
+        bool, typer.Option("--no-outages", help="Inject nothing (churn and artefacts only)")
+    ] = False,
+    country: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--country",
+            help="Keep only the table's prefixes located in this country "
+            "(small, fast replays); repeatable",
+        ),
+    ] = None,
+    score_it: Annotated[
+        bool, typer.Option("--score/--no-score", help="Score both detectors on it (default)")
+    ] = True,
+    reuse: Annotated[
+        bool, typer.Option("--reuse", help="Score the replay already in --out, do not write one")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="markdown or json")] = "markdown",
+) -> None:
+    """Replay a real routing table as RIS-style files — N full-feed peers, routine churn
+    (flaps, duplicates, bursts), collector artefacts (session resets, gaps) and injected
+    outages, the truth in labels/ — and score the IODA baseline and nethealth's detector on it,
+    per event and per detection."""
+    from nethealth.outages.replay.run import generate
+    from nethealth.outages.replay.scenario import (
+        DEFAULT_OUTAGES,
+        FULL_TABLE,
+        ChurnConfig,
+        ReplayConfig,
+    )
+    from nethealth.outages.replay.score import evaluate_replay
+    from nethealth.progress import progress_bar
+
+    if fmt not in ("markdown", "json"):
+        raise ConfigError(f"unknown format {fmt!r}", hint="choose markdown or json")
+    settings = settings_of(ctx)
+    if not reuse:
+        if rib is None:
+            raise ConfigError("--rib is required", hint="give the real RIB to replay")
+        first = _day(start, "start") if start else None
+        config = ReplayConfig(
+            peers=peers, peers_per_collector=peers_per_collector, days=days, seed=seed,
+            start=int(datetime(first.year, first.month, first.day, tzinfo=UTC).timestamp())
+            if first else None,
+            churn=ChurnConfig(
+                flaps_per_prefix_day=flaps_per_hour * 24 / FULL_TABLE,
+                flap_median_seconds=flap_median_seconds,
+                duplicates_per_prefix_day=duplicates_per_hour * 24 / FULL_TABLE,
+                bursts_per_peer_day=bursts_per_day,
+                resets_per_day=resets_per_day, gaps_per_day=gaps_per_day,
+                missing_share=missing_share,
+            ),
+            outages=() if no_outages else tuple(_outage_spec(o) for o in outage)
+            if outage else DEFAULT_OUTAGES,
+        ).check()  # fmt: skip
+        with progress_bar(err) as bar:
+            manifest = generate(rib, out, config, assets_dir=settings.assets_dir,
+                                countries=country or (), progress=bar)  # fmt: skip
+        err.print(
+            f"wrote {out}: {manifest['files']['updates']} update files, "
+            + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(manifest["counts"].items()))
+            + f" (seed {seed}: {manifest['seed_kind']} seed)",
+            highlight=False,
+        )
+    if not score_it:
+        return
+    with progress_bar(err) as bar:
+        ev = evaluate_replay(out, settings.assets_dir, progress=bar)
+    typer.echo(json.dumps(ev.doc(), indent=2) if fmt == "json" else ev.markdown())
 
 
 @app.command("load-signal")
@@ -264,7 +425,9 @@ def list_events(
     country: Annotated[str | None, typer.Option(help="ISO 3166-1 alpha-2 code")] = None,
     scope: Annotated[str | None, typer.Option(help="country, region or asn")] = None,
     asn: Annotated[int | None, typer.Option(help="Events involving this ASN")] = None,
-    status: Annotated[str | None, typer.Option(help="ongoing or ended")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="ongoing (data fresh), stale (data old) or ended")
+    ] = None,
     start: FromOpt = None,
     end: ToOpt = None,
     limit: Annotated[int, typer.Option(help="At most this many (newest first)")] = 100,
@@ -290,20 +453,22 @@ def list_events(
         typer.echo(to_csv(rows), nl=False)
     else:
         table = Table(
-            "id", "start", "end", "scope", "where", "severity", "signals", "confidence", "curated"
-        )
+            "id", "start", "end", "scope", "where", "severity", "signals", "confidence",
+            "review", "curated",
+        )  # fmt: skip
         for r in rows:
             where = r["region"] or (f"AS{r['asn']}" if r["asn"] is not None else "") or ""
             where = f"{r['country'] or '?'} {where}".strip()
             table.add_row(
                 r["event_id"],
                 r["start"],
-                r["end"] or "ongoing",
+                r["end"] or r["status"],
                 r["scope"],
                 where,
                 r["severity"],
                 ", ".join(r["signals"] or []),
-                f"{r['confidence']:.2f}",
+                f"{r['confidence']:.2f} ({r.get('confidence_class') or '?'})",
+                str((r.get("review") or {}).get("status", "unreviewed")),
                 ", ".join(r["shutdown_ids"] or []),
             )
         out.print(table)

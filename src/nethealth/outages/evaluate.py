@@ -1,8 +1,8 @@
 """Scoring detections against ground-truth labels (event-level matching).
 
 A detection *matches* a labelled event when it concerns one of the event's entities (its
-country, its ISO 3166-2 region when labelled with one, or one of its ASNs), their time
-intervals overlap, and the detection began no earlier
+country, its ISO 3166-2 region when labelled with one, or one of its ASNs; for a national
+shutdown, any region of its country), their time intervals overlap, and the detection began no earlier
 than `MAX_LEAD` before the event (three 5-minute bins: bin alignment and the labels' own
 precision). An alarm that was already running well before the onset was not raised by the
 event: matching it would credit a detector that alarms all the time with every event at zero
@@ -34,11 +34,13 @@ from nethealth.outages.fusion import Detection
 
 OUTAGE_TYPES = (
     "national_shutdown",
+    "partial_national_shutdown",  # real-route replays: a share of a country's prefixes
     "regional_shutdown",
     "curfew_shutdown",
     "asn_outage",
     "short_outage",
 )
+NATIONAL_TYPES = ("national_shutdown",)
 # Labelled, but not an outage a detector should report: a detection on it is a false alarm.
 NOT_OUTAGE_TYPES = ("throttling",)
 OTHER_TYPES = ("exact_prefix_hijack", "subprefix_hijack", "route_leak")
@@ -57,6 +59,15 @@ class Label:
     @property
     def is_outage(self) -> bool:
         return self.type in OUTAGE_TYPES
+
+    def concerns(self, entity: str) -> bool:
+        """One of its entities — or, for a national outage, any region of its country (a
+        country cut off is cut off in each of its regions)."""
+        if entity in self.entities:
+            return True
+        if self.type in NATIONAL_TYPES and entity.startswith("region:"):
+            return f"country:{entity[7:9]}" in self.entities
+        return False
 
 
 def label_entities(doc: dict[str, Any]) -> frozenset[str]:
@@ -193,11 +204,16 @@ def score(
     for lab in labels:
         for e in lab.entities:
             by_entity.setdefault(e, []).append(lab)
+            if lab.type in NATIONAL_TYPES and e.startswith("country:"):
+                by_entity.setdefault(f"regions-of:{e[8:]}", []).append(lab)
     matched: dict[str, list[Detection]] = {}
     for d in detections:
+        cands = list(by_entity.get(d.entity, ()))
+        if d.entity.startswith("region:"):
+            cands += by_entity.get(f"regions-of:{d.entity[7:9]}", ())
         hits = [
             lab
-            for lab in by_entity.get(d.entity, ())
+            for lab in cands
             if d.start < lab.end
             and _end(d, data_end) > lab.start
             and d.start >= lab.start - max_lead

@@ -1,4 +1,5 @@
-"""An Atom 1.0 feed (RFC 4287) of detected outage events, newest first.
+"""An Atom 1.0 feed (RFC 4287) of detected outage events, newest first (events dismissed by a
+reviewer are left out).
 
 Entry ids are `urn:nethealth:outage:<event_id>`: the event id hashes the detector, the entity
 and the start, so a rebuild over the same data (or more of it) keeps every id. `updated` is
@@ -39,12 +40,16 @@ def _where(ev: dict[str, Any]) -> str:
 
 
 def entry_title(ev: dict[str, Any]) -> str:
-    status = "ongoing" if ev["status"] == "ongoing" else f"ended {ev['end']}"
+    status = {
+        "ongoing": "ongoing",
+        "stale": f"ongoing when the data end ({ev['data_end']})",
+    }.get(ev["status"], f"ended {ev['end']}")
     return f"{ev['severity'].capitalize()} outage in {_where(ev)}: from {ev['start']}, {status}"
 
 
 def entry_summary(ev: dict[str, Any]) -> str:
-    parts = [
+    parts = [str(ev["summary"])] if ev.get("summary") else []
+    parts += [
         f"Scope: {ev['scope']}; country: {ev.get('country') or 'unknown'}.",
         f"Start: {ev['start']}; end: {ev['end'] or 'ongoing'}.",
         f"Severity: {ev['severity']}; signals: {', '.join(ev.get('signals') or []) or 'none'}; "
@@ -54,6 +59,10 @@ def entry_summary(ev: dict[str, Any]) -> str:
     if asns:
         shown = ", ".join(f"AS{a}" for a in asns[:10])
         parts.append(f"Networks: {shown}{' …' if len(asns) > 10 else ''}.")
+    if ev.get("confidence_class"):
+        parts.append(f"Confidence class: {ev['confidence_class']}.")
+    if (ev.get("review") or {}).get("status") == "confirmed":
+        parts.append(f"Confirmed by reviewer {ev['review'].get('by')}.")
     if ev.get("shutdown_ids"):
         parts.append(f"Curated shutdown records: {', '.join(ev['shutdown_ids'])}.")
     if ev.get("simulated"):

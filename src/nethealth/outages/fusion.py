@@ -8,16 +8,25 @@ one detection), so the evaluation compares the detection rules and nothing else.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from nethealth.outages import ioda, robust
 from nethealth.outages.episodes import Episode, runs
-from nethealth.outages.series import Series, signal_family
+from nethealth.outages.peers import corroborated
+from nethealth.outages.series import (
+    ATLAS_SIGNALS,
+    BGP_SIGNALS,
+    IODA_BGP,
+    WEIGHTED_BGP,
+    Series,
+    signal_family,
+)
+from nethealth.outages.signals.bgp import PeerViews
 
-DETECTORS = (ioda.NAME, ioda.CRITICAL_NAME, robust.NAME)
+DETECTORS = (ioda.NAME, ioda.CRITICAL_NAME, ioda.FEW_NAME, robust.NAME)
 Progress = Callable[[str, int, int], None]
 
 
@@ -137,13 +146,50 @@ def _without(sc: robust.Scores, gap: np.ndarray) -> robust.Scores:
     return robust.Scores(sc.reference, sc.noise, sc.drop, sc.z, sc.anomalous & ~gap)
 
 
-def detect_robust(series: Sequence[Series]) -> list[Episode]:
+def _with_majority(
+    s: Series, sc: robust.Scores, majority: Series
+) -> tuple[robust.Scores, np.ndarray]:
+    """The peer-weighted count's scores, with IODA's majority count setting the onset: a bin
+    where the majority count shows the entity's effect (its size and its z) while the
+    weighted count already fell (by `min_drop`) is anomalous and confirms. When an outage begins seconds
+    before a bin ends, most peers may have withdrawn while the weighted count still credits
+    the rest; one peer's artefact cannot pass, the weighted count not moving with it.
+    Returns (scores, bins the majority count supports)."""
+    if (majority.start, majority.step, len(majority.values)) != (s.start, s.step, len(s.values)):
+        return sc, np.zeros(len(s.values), dtype=bool)
+    eff = robust.effect_for(s.signal, s.entity)
+    p = robust.params_for(s.signal)
+    m = robust.score(majority, p, eff)
+    with np.errstate(invalid="ignore"):
+        fell = np.nan_to_num(sc.drop, nan=0.0) >= p.min_drop  # the evidence is the majority's
+    both = m.anomalous & fell
+    return robust.Scores(sc.reference, sc.noise, sc.drop, sc.z, sc.anomalous | both), both
+
+
+def detect_robust(
+    series: Sequence[Series],
+    views: Mapping[int, PeerViews] | None = None,
+    rejected: list[Episode] | None = None,
+    majority: Mapping[tuple[str, str], Series] | None = None,
+) -> list[Episode]:
     """nethealth detector over every series, corroborating signals within each entity.
 
     Atlas bins in which many countries drop together (a platform gap) are not anomalous for
     any entity; an Atlas-only episode of an entity whose BGP signal is measured needs a
-    strong drop (`alone_min_drop`) unless another signal corroborates it."""
-    scored_all = [(s, robust.score(s)) for s in series]
+    strong drop (`alone_min_drop`) unless another signal corroborates it. `majority`: IODA's
+    count of each peer-weighted series (by its (signal, entity)), which may set the onset
+    (`_with_majority`). With the per-peer `views`, a BGP episode that fewer than two
+    full-feed peers saw is a collector artefact (peers.corroborated): it is left out, and
+    appended to `rejected` when given."""
+    scored_all = []
+    onset: dict[int, np.ndarray] = {}
+    for s in series:
+        sc = robust.score(s)
+        twin = (majority or {}).get((s.signal, s.entity))
+        if twin is not None:
+            sc, backed = _with_majority(s, sc, twin)
+            onset[id(s)] = backed
+        scored_all.append((s, sc))
     gaps = {sig: common_mode(scored_all, sig) for sig in ("atlas", "atlas_targets")}
     by_entity: dict[str, list[tuple[Series, robust.Scores]]] = defaultdict(list)
     for s, sc in scored_all:
@@ -154,26 +200,38 @@ def detect_robust(series: Sequence[Series]) -> list[Episode]:
     out: list[Episode] = []
     for scored in by_entity.values():
         routed = any(
-            signal_family(s.signal) in ("bgp", "bgp6") and bool(np.isfinite(s.values).any())
+            signal_family(s.signal) in BGP_SIGNALS and bool(np.isfinite(s.values).any())
             for s, _ in scored
         )
         for s, sc in scored:
             others = [(o, osc.anomalous) for o, osc in scored if o is not s]
-            support = _support(s, others) if others else None
+            support: np.ndarray | None = _support(s, others) if others else None
+            majority_backed = onset.get(id(s))
+            if majority_backed is not None:
+                support = majority_backed if support is None else support | majority_backed
             out.extend(robust.episodes(s, sc, support=support, routed=routed))
-    return drop_single_network_regions(out, scored_all)
+    kept = drop_single_network_regions(out, scored_all)
+    if views:
+        kept, artefacts = corroborated(kept, views)
+        if rejected is not None:
+            rejected.extend(artefacts)
+    return kept
 
 
 ONE_NETWORK_TOLERANCE = 0.1  # a network's loss within 10 % of the region's explains it
 
 
-def _lost_at(scored: tuple[Series, robust.Scores], t: int) -> float | None:
-    """Units below the reference in the bin that contains time `t` (None: not anomalous)."""
+def _lost_at(
+    scored: tuple[Series, robust.Scores], t: int, anomalous_only: bool = True
+) -> float | None:
+    """Units below the reference in the bin that contains time `t` (None: not anomalous, or
+    with `anomalous_only=False` no loss measured)."""
     s, sc = scored
     i = (t - s.start) // s.step
-    if not 0 <= i < len(s.values) or not sc.anomalous[i]:
+    if not 0 <= i < len(s.values) or (anomalous_only and not sc.anomalous[i]):
         return None
-    return float(sc.reference[i] - s.values[i])
+    lost = float(sc.reference[i] - s.values[i])
+    return lost if np.isfinite(lost) and lost > 0 else None
 
 
 def drop_single_network_regions(
@@ -197,8 +255,11 @@ def drop_single_network_regions(
             bin_start = ep.known_at - 1  # inside the confirming bin
             mine = regions.get((ep.entity, ep.signal))
             lost = _lost_at(mine, bin_start) if mine is not None else None
+            # the network's own loss counts whether or not it was large enough for a public
+            # alert of its own (robust.EFFECTS): a routine withdrawal of a tenth of a large
+            # network is still that network's, not the region's
             if lost and any(
-                (other := _lost_at(a, bin_start)) is not None
+                (other := _lost_at(a, bin_start, anomalous_only=False)) is not None
                 and abs(other - lost) <= ONE_NETWORK_TOLERANCE * lost
                 for a in asns.get(ep.signal, ())
             ):
@@ -207,23 +268,67 @@ def drop_single_network_regions(
     return kept
 
 
-def detect_ioda(series: Sequence[Series], min_level: int = ioda.WARNING) -> list[Episode]:
+def detect_ioda(
+    series: Sequence[Series], min_level: int = ioda.WARNING, few: bool = False
+) -> list[Episode]:
     out: list[Episode] = []
     for s in series:
-        out.extend(ioda.detect(s, min_level=min_level))
+        if few and signal_family(s.signal) not in ATLAS_SIGNALS:
+            continue
+        out.extend(ioda.detect(s, min_level=min_level, few=few))
     return out
 
 
+def ioda_series(series: Sequence[Series]) -> list[Series]:
+    """What the IODA baseline reads: IODA's own BGP count, not the peer-weighted one."""
+    return [s for s in series if s.signal not in WEIGHTED_BGP]
+
+
+def majority_twins(series: Sequence[Series]) -> dict[tuple[str, str], Series]:
+    """IODA's count of each entity that also has a peer-weighted count, by the weighted
+    series' (signal, entity)."""
+    out: dict[tuple[str, str], Series] = {}
+    for s in series:
+        if s.signal in IODA_BGP:
+            out[(s.signal + "_weighted", s.entity)] = s
+    return out
+
+
+def our_series(series: Sequence[Series]) -> list[Series]:
+    """What nethealth's detector reads: the peer-weighted BGP count where it exists (IODA's
+    count only for entities without it, e.g. series loaded from elsewhere)."""
+    weighted = {(s.signal.replace("_weighted", ""), s.entity) for s in series
+                if s.signal in WEIGHTED_BGP}  # fmt: skip
+    return [s for s in series if not (s.signal in IODA_BGP and (s.signal, s.entity) in weighted)]
+
+
+def only_signals(series: Sequence[Series], which: str) -> list[Series]:
+    """`bgp` (every BGP count), `atlas` (Atlas probes and targets) or `all`."""
+    if which == "all":
+        return list(series)
+    keep = BGP_SIGNALS if which == "bgp" else ATLAS_SIGNALS
+    return [s for s in series if signal_family(s.signal) in keep]
+
+
 def run_detector(
-    name: str, series: Sequence[Series], progress: Progress | None = None
+    name: str,
+    series: Sequence[Series],
+    progress: Progress | None = None,
+    *,
+    views: Mapping[int, PeerViews] | None = None,
+    rejected: list[Episode] | None = None,
 ) -> list[Detection]:
-    """Detections of the named detector (`ioda`, `ioda-critical` or `nethealth`)."""
+    """Detections of the named detector (`ioda`, `ioda-critical`, `ioda-few-probes` or
+    `nethealth`), each on the series it reads; `views` and `rejected` as in
+    `detect_robust` (the baseline, as published, has no peer corroboration)."""
     if name == ioda.NAME:
-        eps = detect_ioda(series)
+        eps = detect_ioda(ioda_series(series))
     elif name == ioda.CRITICAL_NAME:
-        eps = detect_ioda(series, ioda.CRITICAL)
+        eps = detect_ioda(ioda_series(series), ioda.CRITICAL)
+    elif name == ioda.FEW_NAME:
+        eps = detect_ioda(ioda_series(series), few=True)
     elif name == robust.NAME:
-        eps = detect_robust(series)
+        eps = detect_robust(our_series(series), views, rejected, majority_twins(series))
     else:
         raise ValueError(f"unknown detector {name!r}")
     if progress is not None:

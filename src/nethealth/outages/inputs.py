@@ -26,6 +26,7 @@ from nethealth.bgp.damage import build_reader
 from nethealth.bgp.ingest import guess_collector
 from nethealth.common import asof
 from nethealth.errors import InputError
+from nethealth.formats import compression
 from nethealth.formats.atlas import (
     PROBE_SCHEMA,
     RESULT_SCHEMA,
@@ -40,6 +41,8 @@ Progress = Callable[[str, int, int], None]
 _ATLAS = re.compile(r"^(ping|traceroute)[-_.]")
 _PROBES = re.compile(r"(\d{8})\.json(?:\.(?:bz2|gz|xz))?$")
 _SKIP_SUFFIXES = (".prov.json", ".part", ".tmp", ".report.json")
+_DUMP_NAME = re.compile(r"(?:^|\.)(bview|rib|updates)\.(\d{8})\.(\d{4})(?:\.|$)")
+MAX_PERIOD = 900  # RouteViews' update files: 15 minutes (RIS: 5)
 DAY = 86400
 
 
@@ -99,12 +102,60 @@ def collector_of(path: Path) -> str:
 
 def find_mrt(roots: Sequence[Path]) -> BgpFiles:
     """The RIB and update dumps under `roots`, known by their first MRT record (kind and time,
-    `sources.mrt.mrt_dumps`), whatever they are called; the collector from the path."""
+    `sources.mrt.mrt_dumps`), whatever they are called; the collector from the path. An update
+    dump without any record (a quiet interval of a small table) has no first record: it is
+    known by its publisher name, `updates.YYYYMMDD.HHMM`, and counts as data (nothing
+    changed), not as a gap."""
     out = BgpFiles()
-    for d in mrt_dumps(_files(roots)):
-        out.add(MrtFile(d.path, collector_of(d.path), d.kind, d.time))
+    paths = list(_files(roots))
+    found = mrt_dumps(paths)
+    for d in found:
+        time = interval_start(d.path, d.time) if d.kind == "updates" else d.time
+        out.add(MrtFile(d.path, collector_of(d.path), d.kind, time))
+    known = {d.path for d in found}
+    for p in paths:
+        if p not in known and (t := empty_updates_time(p)) is not None:
+            out.add(MrtFile(p, collector_of(p), "updates", t))
     out.sort()
     return out
+
+
+def _name_time(path: Path) -> int | None:
+    m = _DUMP_NAME.search(path.name)
+    if m is None:
+        return None
+    ymd, hm = m[2], m[3]
+    return calendar.timegm(
+        (int(ymd[:4]), int(ymd[4:6]), int(ymd[6:]), int(hm[:2]), int(hm[2:]), 0, 0, 0, 0)
+    )
+
+
+def interval_start(path: Path, first_record: int) -> int:
+    """When an update dump's interval begins: the time in its publisher name
+    (`updates.20250601.0005`) when its first record lies in that interval (within the longest
+    period, 15 minutes), else its first record's time. A quiet first minute must not shift a
+    file off its 5-minute grid: the gap between files is how a missing file is told apart. (A
+    RIB keeps its first record's time: the state it holds is of that moment.)"""
+    named = _name_time(path)
+    if named is not None and named <= first_record < named + MAX_PERIOD:
+        return named
+    return first_record
+
+
+def empty_updates_time(path: Path) -> int | None:
+    """The time in the name of an update dump that decompresses to nothing (None otherwise)."""
+    if not path.name.startswith("updates.") and ".updates." not in path.name:
+        return None
+    named = _name_time(path)
+    if named is None:
+        return None
+    try:
+        with compression.open_binary(path) as fh:
+            if fh.read(1):
+                return None
+    except (OSError, EOFError):
+        return None
+    return named
 
 
 def rib_tolerance(collector: str) -> int:
@@ -207,6 +258,32 @@ def coverage(files: Sequence[MrtFile]) -> dict[str, int]:
         gaps = [b - a for a, b in itertools.pairwise(times) if b > a]
         period = max(set(gaps), key=gaps.count) if gaps else 300
         out[c] = times[-1] + period
+    return out
+
+
+def update_gaps(
+    files: Sequence[MrtFile], tolerance: float = 1.5
+) -> dict[str, list[tuple[int, int]]]:
+    """Per collector, the stretches between its first and last update files with no file:
+    where the next file comes later than `tolerance` times the usual period (the most common
+    gap). Messages of those stretches were not recorded, so the collector's peers have no
+    data then (a state not updated is not a state seen)."""
+    by: dict[str, list[int]] = {}
+    for f in files:
+        if f.kind == "updates":
+            by.setdefault(f.collector, []).append(f.time)
+    out: dict[str, list[tuple[int, int]]] = {}
+    for c, times in by.items():
+        times = sorted(set(times))
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        if not gaps:
+            continue
+        period = max(set(gaps), key=gaps.count)
+        spans = [
+            (a + period, b) for a, b in itertools.pairwise(times) if b - a > tolerance * period
+        ]
+        if spans:
+            out[c] = spans
     return out
 
 

@@ -12,6 +12,13 @@ the relative drop ((history - current) / history * 100) times the duration in mi
 Two choices the page leaves open are fixed here and documented in
 docs/methodology/outage-detection.md: the history excludes the current bin, and no history
 (hence no alert) exists until `min_history_bins` bins of data precede a bin.
+
+IODA's active-probing thresholds were made for Trinocular, which probes thousands of /24
+blocks per country; applied to RIPE Atlas probe counts of one or two per network they turn a
+single home probe's disconnection into a critical alert. So they are applied only where the
+history holds at least `MIN_PROBES` units (bins below are not judged); the baseline on the
+remaining, thinner Atlas series is scored apart as `ioda-few-probes`. BGP series are judged
+whatever their size, as IODA does.
 """
 
 from __future__ import annotations
@@ -25,7 +32,10 @@ from nethealth.outages.series import Series, signal_family
 
 NAME = "ioda"
 CRITICAL_NAME = "ioda-critical"  # the same, alerting on the critical level only
-METHOD_VERSION = "ioda-baseline/1"
+FEW_NAME = "ioda-few-probes"  # active probing where the history holds < MIN_PROBES units
+METHOD_VERSION = "ioda-baseline/2"
+MIN_PROBES = 10.0
+ACTIVE_FAMILIES = ("atlas", "atlas_targets", "user")
 NORMAL, WARNING, CRITICAL = 0, 1, 2
 
 
@@ -77,18 +87,28 @@ def levels(values: np.ndarray, hist: np.ndarray, params: IodaParams) -> np.ndarr
     return out
 
 
+def judged(signal: str, hist: np.ndarray, few: bool = False) -> np.ndarray:
+    """Bins whose history is large enough for the signal's thresholds (`few`: the others)."""
+    if signal_family(signal) not in ("atlas", "atlas_targets"):
+        return np.full(len(hist), not few)
+    with np.errstate(invalid="ignore"):
+        enough: np.ndarray = np.nan_to_num(hist, nan=0.0) >= MIN_PROBES
+    return np.logical_not(enough) if few else enough
+
+
 def detect(
-    series: Series, params: IodaParams | None = None, min_level: int = WARNING
+    series: Series, params: IodaParams | None = None, min_level: int = WARNING, few: bool = False
 ) -> list[Episode]:
     """Alert episodes of one series: runs of bins at `min_level` or above (warning or
-    critical by default; `min_level=CRITICAL` scores the critical alerts alone)."""
+    critical by default; `min_level=CRITICAL` scores the critical alerts alone). Atlas bins
+    whose history holds fewer than MIN_PROBES units are not judged (`few=True`: only those)."""
     p = params or params_for(series.signal)
     v = series.values
     hist = history(v, series.step, p)
-    lv = levels(v, hist, p)
+    lv = np.where(judged(series.signal, hist, few), levels(v, hist, p), NORMAL).astype(np.int8)
     out: list[Episode] = []
     n = len(v)
-    name = NAME if min_level <= WARNING else CRITICAL_NAME
+    name = FEW_NAME if few else NAME if min_level <= WARNING else CRITICAL_NAME
     for a, b in runs(lv >= min_level):
         drop = (hist[a:b] - v[a:b]) / hist[a:b]
         area = float(np.sum(drop) * 100.0 * series.step / 60.0)
@@ -107,6 +127,9 @@ def detect(
                 minimum=float(np.nanmin(v[a:b])),
                 alert_area=area,
                 score=1.0 if critical else 0.5,
+                evidence={
+                    "worst_at": float(series.start + (int(a) + int(np.argmax(drop))) * series.step)
+                },
             )
         )
     return out

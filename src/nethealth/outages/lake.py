@@ -6,16 +6,17 @@ any other directories may be added. The country map (`rir_delegations`, else `ip
 user series loaded with `nethealth outages load-signal` (`outage_user_signals`), for linking
 `shutdowns`, and for costs `shutdown_costs` and the World Bank raw files (`worldbank`).
 
-Outputs, written together (temp files, then renamed; a failed run leaves the old pair):
-`outage_events` (events.EVENT_SCHEMA) and `outage_signals` (series.SIGNAL_SCHEMA: every
-country and region series of the window, and the ASN series of the ASNs in events).
+Outputs, written together (temp files, then renamed; a failed run leaves the old set):
+`outage_events` (events.EVENT_SCHEMA), `outage_signals` (series.SIGNAL_SCHEMA: every
+country and region series of the window, and the ASN series of the ASNs in events) and
+`outage_artefacts` (artefacts.SCHEMA: collector artefacts, recorded and never outages).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -33,9 +34,11 @@ from nethealth.errors import ConfigError, InputError, NotFoundError
 from nethealth.lake.build import Step, StepContext
 from nethealth.lake.raw import RawStore
 from nethealth.lake.storage import write_parquet_atomic
+from nethealth.outages import artefacts as artefact_mod
 from nethealth.outages import geo, ioda, robust
 from nethealth.outages.cost import with_costs
-from nethealth.outages.events import EVENT_SCHEMA, events_table
+from nethealth.outages.episodes import Episode
+from nethealth.outages.events import EVENT_SCHEMA, EventContext, events_table
 from nethealth.outages.fusion import run_detector
 from nethealth.outages.inputs import (
     atlas_coverage,
@@ -48,6 +51,7 @@ from nethealth.outages.inputs import (
     read_atlas,
     read_bgp,
     select_mrt_checked,
+    update_gaps,
 )
 from nethealth.outages.linking import link
 from nethealth.outages.series import SIGNAL_SCHEMA, Series, from_table, to_table
@@ -59,6 +63,7 @@ from nethealth.sources.atlas import SOURCE_ID as ATLAS_SOURCE
 
 EVENTS = "outage_events"
 SIGNALS = "outage_signals"
+ARTEFACTS = artefact_mod.ARTEFACTS
 USER_SIGNALS = "outage_user_signals"
 BGP_SOURCES = (RIS.id, ROUTEVIEWS.id)
 VERSIONS = {robust.NAME: robust.METHOD_VERSION, ioda.NAME: ioda.METHOD_VERSION}
@@ -221,6 +226,16 @@ class DetectResult:
     simulated: bool
     series: int
     notes: list[str] = field(default_factory=list)
+    artefacts: pa.Table = field(default_factory=artefact_mod.SCHEMA.empty_table)
+
+
+@dataclass
+class SignalDetail:
+    """What the BGP signal computation leaves beside the series: the per-peer views (for
+    peer corroboration and evidence) and the collectors' file gaps."""
+
+    visibility: bgp_signal.VisibilityResult | None = None
+    gaps: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
 
 def compute_series(
@@ -233,20 +248,26 @@ def compute_series(
     progress: Progress = _noop,
     strict: bool = True,
     regions: pa.Table | None = None,
+    detail: SignalDetail | None = None,
     notes: list[str] | None = None,
 ) -> list[Series]:
-    """Every series of [start, end). `notes` (when given) receives what the BGP data covered:
-    collectors refused (RIB older than its tolerance), and per collector the first and last
-    update timestamps seen."""
+    """Every series of [start, end). With `detail`, the BGP computation's per-peer views and
+    the collectors' gaps are kept in it. `notes` (when given) receives what the BGP data
+    covered: collectors refused (RIB older than its tolerance), and per collector the first and
+    last update timestamps seen."""
     series: list[Series] = []
     if inputs.mrt:
         files, refused = select_mrt_checked(find_mrt(inputs.mrt), start, end)
         tables = read_bgp(files, strict=strict, progress=progress)
+        gaps = update_gaps(files)
         progress("bgp visibility", 0, 1)
-        result = bgp_signal.visibility(
-            tables, ranges, start=start, end=end, coverage=coverage(files), regions=regions
-        )
-        series += masked(result.series, data_windows(files))
+        vis = bgp_signal.visibility(
+            tables, ranges, start=start, end=end, coverage=coverage(files), regions=regions,
+            gaps=gaps, keep_views=detail is not None,
+        )  # fmt: skip
+        series += masked(vis.series, data_windows(files))
+        if detail is not None:
+            detail.visibility, detail.gaps = vis, gaps
         progress("bgp visibility", 1, 1)
         if notes is not None:
             notes += list(refused.values()) + updates_seen(tables)
@@ -350,15 +371,23 @@ def detect(
     regions = region_ranges(settings, first)
     if regions is None:
         notes.append(region_note(settings, first))
+    detail = SignalDetail()
     series = compute_series(
         settings, inputs, ranges, start=first, end=stop, progress=progress, strict=strict,
-        regions=regions, notes=notes,
+        regions=regions, detail=detail, notes=notes,
     )  # fmt: skip
+    views = detail.visibility.views if detail.visibility is not None else {}
+    rejected: list[Episode] = []
     dets = [
         d
-        for d in run_detector(detector, series, progress)
+        for d in run_detector(detector, series, progress, views=views, rejected=rejected)
         if (d.end is None or d.end > shown) and d.start < stop
     ]
+    context = EventContext(
+        asn_places=_asn_places(views),
+        views=views,
+        series={(s.signal, s.entity): s for s in series if s.entity.startswith("country:")},
+    )
     asn_cc = asn_countries(
         settings, sorted({int(d.entity[4:]) for d in dets if d.entity.startswith("asn:")}),
         datetime.fromtimestamp(stop, UTC).date(),
@@ -369,6 +398,7 @@ def detect(
         asn_country=asn_cc,
         data_end=stop,
         simulated=inputs.simulated,
+        context=context,
     )
     shutdowns = read_dataset(settings, "shutdowns")
     if shutdowns is not None and events.num_rows:
@@ -380,6 +410,7 @@ def detect(
             data_end=stop,
             simulated=inputs.simulated,
             links=links,
+            context=context,
         )
     elif shutdowns is None:
         notes.append("no shutdowns dataset: events are not linked to curated records")
@@ -392,6 +423,16 @@ def detect(
             notes.append("no World Bank figures in the raw store: costs only from curated links")
     keep = _kept_entities(events)
     stored = [s for s in series if not s.entity.startswith("asn:") or s.entity in keep]
+    found = (
+        artefact_mod.find(
+            detail.visibility,
+            detail.gaps,
+            simulated=inputs.simulated,
+            single_peer=[e for e in rejected if e.start < stop],
+        )
+        if detail.visibility is not None
+        else artefact_mod.SCHEMA.empty_table()
+    )
     return DetectResult(
         events,
         to_table(stored),
@@ -403,7 +444,19 @@ def detect(
         inputs.simulated,
         len(series),
         notes,
+        found,
     )
+
+
+def _asn_places(views: Mapping[int, bgp_signal.PeerViews]) -> dict[int, dict[str, float]]:
+    """Where each network's space lies, IPv4 and IPv6 together (units of each family)."""
+    out: dict[int, dict[str, float]] = {}
+    for af in sorted(views):
+        for asn, places in bgp_signal.asn_places(views[af]).items():
+            mine = out.setdefault(asn, {})
+            for k, v in places.items():
+                mine[k] = mine.get(k, 0.0) + v
+    return out
 
 
 def _kept_entities(events: pa.Table) -> set[str]:
@@ -417,13 +470,15 @@ def _iso(ts: int) -> str:
 
 
 def write(settings: Settings, result: DetectResult) -> tuple[Path, Path]:
-    """Write both datasets; either both are replaced or neither."""
+    """Write the three datasets (events, signals, artefacts); all are replaced or none."""
     lake = settings.lake_dir
     lake.mkdir(parents=True, exist_ok=True)
-    staged = {name: lake / f".{name}.parquet.{os.getpid()}.staged" for name in (EVENTS, SIGNALS)}
+    names = (EVENTS, SIGNALS, ARTEFACTS)
+    staged = {name: lake / f".{name}.parquet.{os.getpid()}.staged" for name in names}
     try:
         write_parquet_atomic(staged[EVENTS], result.events.cast(EVENT_SCHEMA))
         write_parquet_atomic(staged[SIGNALS], result.signals.cast(SIGNAL_SCHEMA))
+        write_parquet_atomic(staged[ARTEFACTS], result.artefacts.cast(artefact_mod.SCHEMA))
         for name, path in staged.items():
             path.replace(dataset_path(settings, name))
     finally:
@@ -448,17 +503,20 @@ def _build(ctx: StepContext) -> None:
         # No BGP or Atlas data yet: empty datasets keep the catalog and the API consistent.
         ctx.write_dataset(EVENTS, EVENT_SCHEMA.empty_table())
         ctx.write_dataset(SIGNALS, SIGNAL_SCHEMA.empty_table())
+        ctx.write_dataset(ARTEFACTS, artefact_mod.SCHEMA.empty_table())
         return
     ctx.write_dataset(EVENTS, result.events)
     ctx.write_dataset(SIGNALS, result.signals)
+    ctx.write_dataset(ARTEFACTS, result.artefacts)
 
 
 STEP = Step(
     id="outages",
-    version=f"2;{robust.METHOD_VERSION}",
-    description="Detect outages in the BGP and Atlas data (outage_events, outage_signals)",
+    version=f"3;{robust.METHOD_VERSION}",
+    description="Detect outages in the BGP and Atlas data (outage_events, outage_signals, "
+    "outage_artefacts)",
     run=_build,
-    outputs=(EVENTS, SIGNALS),
+    outputs=(EVENTS, SIGNALS, ARTEFACTS),
     sources=(*BGP_SOURCES, ATLAS_SOURCE, WORLDBANK, "dbip-city"),
     depends=("ipdb", "rir", "shutdowns", "shutdown_costs"),
 )

@@ -15,8 +15,15 @@ after half a window). Runs of anomalous bins (gaps shorter than `recover_bins` c
 only when *confirmed*: `persist_bins` anomalous bins in a row, or one bin with a drop of at
 least `strong_drop`, or a bin where another signal of the same entity is anomalous too
 (corroboration). A signal counted in few independent units (Atlas probes) may confirm on its
-own only when at least `min_lost` units are gone; otherwise it needs corroboration.
+own only when at least `min_lost` units are gone and its reference holds at least
+`alone_min_reference` units; otherwise it needs corroboration.
 Confirmation, not the first bin, is when the episode is known.
+
+Before any of that, a bin must show a minimum *effect* for the entity's scope (`EFFECTS`): a
+relative drop and an absolute number of units lost (a country losing 1 % of its space is not
+a national outage, however clear the signal; a network must lose a real share of its routes).
+The absolute floor is what makes the rule aware of the entity's size: a small network
+counts whole /24s, a large country's percent is thousands of them.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from nethealth.outages.episodes import Episode, close_gaps, runs, trailing_max, 
 from nethealth.outages.series import Series, signal_family
 
 NAME = "nethealth"
-METHOD_VERSION = "nethealth-robust/3"
+METHOD_VERSION = "nethealth-robust/4"
 MAD_TO_SIGMA = 1.4826
 MAX_PASSES = 4
 
@@ -60,6 +67,10 @@ class RobustParams:
     # when the entity's BGP signal is measured and normal: a minority of home probes going
     # silent while every route stays up is a power or last-mile matter, not a network outage.
     alone_min_drop: float = 0.0
+    # Without corroboration, a bin may confirm only when the reference holds this many units:
+    # the same minimum under which IODA's active-probing thresholds are not applied
+    # (ioda.MIN_PROBES) — a thin series may support another signal, not speak alone.
+    alone_min_reference: float = 0.0
 
 
 # BGP visibility counts routed /24s (/48s) seen by most full-feed peers: a tenth of an entity's
@@ -68,19 +79,58 @@ class RobustParams:
 # reachability is counted in few probes and is noisier: one bin must lose half of it.
 BGP = RobustParams(min_drop=0.01, rel_floor=0.002, abs_floor=0.25, strong_drop=0.1)
 ACTIVE = RobustParams(
-    min_drop=0.10, rel_floor=0.02, abs_floor=0.3, min_lost=3.0, alone_min_drop=0.5
+    min_drop=0.10,
+    rel_floor=0.02,
+    abs_floor=0.3,
+    min_lost=3.0,
+    alone_min_drop=0.5,
+    alone_min_reference=10.0,
 )
 PARAMS: dict[str, RobustParams] = {
     "bgp": BGP,
     "bgp6": BGP,
+    "bgp_weighted": BGP,
+    "bgp6_weighted": BGP,
     "atlas": ACTIVE,
     "atlas_targets": ACTIVE,
-    "user": replace(ACTIVE, abs_floor=0.0, min_lost=0.0, alone_min_drop=0.0),
+    "user": replace(
+        ACTIVE, abs_floor=0.0, min_lost=0.0, alone_min_drop=0.0, alone_min_reference=0.0
+    ),
 }
 
 
 def params_for(signal: str) -> RobustParams:
     return PARAMS.get(signal_family(signal), ACTIVE)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """The least a bin must show before it can be part of a public alert."""
+
+    min_drop: float = 0.0  # relative drop below the reference
+    min_units: float = 0.0  # units lost (the signal's unit: /24s, /48s, probes)
+
+
+NO_EFFECT = Effect()
+# BGP, per scope. Country and region: 5 % of the routed space and 4 units — an outage of a
+# part of a country is first its networks'; a network: half of its space (IODA's critical
+# level) and one unit (a /24; smaller prefixes are not counted at all) — a network losing a
+# minority of its routes is doing traffic engineering or renumbering as often as failing.
+_BGP_EFFECT = {
+    "country": Effect(0.05, 4.0),
+    "region": Effect(0.05, 4.0),
+    "asn": Effect(0.5, 1.0),
+}
+EFFECTS: dict[str, dict[str, Effect]] = {
+    "bgp": _BGP_EFFECT,
+    "bgp6": _BGP_EFFECT,
+    "bgp_weighted": _BGP_EFFECT,
+    "bgp6_weighted": _BGP_EFFECT,
+}
+
+
+def effect_for(signal: str, entity: str) -> Effect:
+    return EFFECTS.get(signal_family(signal), {}).get(entity.partition(":")[0], NO_EFFECT)
 
 
 @dataclass(frozen=True)
@@ -139,7 +189,12 @@ def _reference(
 
 
 def _score(
-    values: np.ndarray, ref: np.ndarray, mad: np.ndarray, low: np.ndarray | None, p: RobustParams
+    values: np.ndarray,
+    ref: np.ndarray,
+    mad: np.ndarray,
+    low: np.ndarray | None,
+    p: RobustParams,
+    effect: Effect = NO_EFFECT,
 ) -> Scores:
     with np.errstate(invalid="ignore", divide="ignore"):
         noise = np.fmax(np.fmax(MAD_TO_SIGMA * mad, p.rel_floor * ref), p.abs_floor)
@@ -147,7 +202,8 @@ def _score(
         gap = ref - values
         drop = np.where(ref > 0, gap / ref, np.nan)
         z = gap / noise
-        anomalous = np.nan_to_num((ref > 0) & (drop >= p.min_drop) & (z >= p.z), nan=0)
+        big = (drop >= max(p.min_drop, effect.min_drop)) & (gap >= effect.min_units)
+        anomalous = np.nan_to_num((ref > 0) & big & (z >= p.z), nan=0)
         anomalous = anomalous.astype(bool)
         if low is not None:
             # An anomaly must *start* lower than the recent history went (an unknown
@@ -159,30 +215,52 @@ def _score(
     return Scores(ref, noise, drop, z, anomalous)
 
 
-def score(series: Series, params: RobustParams | None = None) -> Scores:
-    """Bins scored against a history without long anomalies.
+def score(
+    series: Series, params: RobustParams | None = None, effect: Effect | None = None
+) -> Scores:
+    """Bins scored against a history without long anomalies, causally: the score of a bin
+    depends on that bin and earlier ones only (what a detector running live would compute).
 
     The first pass, on the raw history and without the quantile test, finds long anomalies
     (at least `freeze_bins`); their bins leave the history and the series is scored again,
-    quantile test included, until no new long anomaly appears (a few passes at most). Short
-    dips stay in the history, so dips that recur are judged normal.
+    quantile test included, until no new long anomaly appears (a few passes at most). A run
+    leaves the history of a bin only once it has lasted `freeze_bins` by that bin: before, a
+    live detector could not know it would be long. Short dips stay in the history, so dips
+    that recur are judged normal.
     """
     p = params or params_for(series.signal)
+    eff = effect if effect is not None else effect_for(series.signal, series.entity)
     v = series.values.astype(np.float64)
     ref = _reference(v, v, series.step, p)
-    current = _score(v, ref[0], ref[1], None, p)
+    current = _score(v, ref[0], ref[1], None, p, eff)
     frozen = np.zeros(len(v), dtype=bool)
-    for _ in range(MAX_PASSES):
-        grown = frozen.copy()
-        for a, b in runs(close_gaps(current.anomalous, p.recover_bins)):
-            if b - a >= p.freeze_bins:
-                grown[a:b] = True
-        if (grown == frozen).all() and _ > 0:
+    for k in range(MAX_PASSES):
+        long_runs = [(int(a), int(b)) for a, b in runs(current.anomalous) if b - a >= p.freeze_bins]
+        grown = np.zeros(len(v), dtype=bool)
+        for a, b in long_runs:
+            grown[a:b] = True
+        if k > 0 and (grown == frozen).all():
             break
         frozen = grown
-        ref = _reference(np.where(frozen, np.nan, v), v, series.step, p) if frozen.any() else ref
-        current = _score(v, *ref, p)
+        ref = _causal_reference(v, frozen, long_runs, series.step, p) if frozen.any() else ref
+        current = _score(v, *ref, p, eff)
     return current
+
+
+def _causal_reference(
+    v: np.ndarray, frozen: np.ndarray, long_runs: list[tuple[int, int]], step: int, p: RobustParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """References with the long runs out of the history, except that during the first
+    `freeze_bins` bins of a run the run itself is still history (it was not known to be long
+    yet); runs before it, already known long, stay out."""
+    med, mad, low = (a.copy() for a in _reference(np.where(frozen, np.nan, v), v, step, p))
+    idx = np.arange(len(v))
+    for a, b in long_runs:
+        early = (idx >= a) & (idx < min(b, a + p.freeze_bins))
+        hist = np.where(frozen & (idx < a), np.nan, v)
+        m2, d2, l2 = _reference(hist, np.where(early, v, np.nan), step, p)
+        med[early], mad[early], low[early] = m2[early], d2[early], l2[early]
+    return med, mad, low
 
 
 def episodes(
@@ -204,6 +282,8 @@ def episodes(
         anom = scores.anomalous[a:b]
         lost = scores.reference[a:b] - v[a:b]
         alone = anom & (lost >= p.min_lost)  # bins that may confirm without support
+        if p.alone_min_reference > 0:
+            alone &= np.nan_to_num(scores.reference[a:b], nan=0.0) >= p.alone_min_reference
         if routed and p.alone_min_drop > 0:
             alone &= scores.drop[a:b] >= p.alone_min_drop
         run_ok = np.convolve(alone, np.ones(p.persist_bins, dtype=int), "valid") >= p.persist_bins
@@ -214,13 +294,19 @@ def episodes(
         if support is not None:
             backed = np.flatnonzero(anom & support[a:b])
             if len(backed):
-                confirm.append(a + int(backed[0]))
+                if not confirm:
+                    # Confirmed only by another signal: the episode begins where that support
+                    # does, not hours earlier with a thin series' own dip (one silent probe).
+                    a = a + int(backed[0])
+                    anom = scores.anomalous[a:b]
+                confirm.append(a + int(backed[0]) if confirm else a)
         if not confirm:
             continue
         c = min(confirm)
         drop = np.where(anom, scores.drop[a:b], 0.0)
         zmax = float(np.nanmax(np.where(anom, scores.z[a:b], 0.0)))
         max_drop = float(np.nanmax(drop))
+        worst = a + int(np.nanargmax(drop))
         ongoing = n - b < p.recover_bins
         out.append(
             Episode(
@@ -236,7 +322,11 @@ def episodes(
                 minimum=float(np.nanmin(v[a:b])) if np.isfinite(v[a:b]).any() else 0.0,
                 alert_area=float(np.nansum(drop) * 100.0 * series.step / 60.0),
                 score=evidence_strength(zmax, p.z),
-                evidence={"max_drop": max_drop, "max_z": zmax},
+                evidence={
+                    "max_drop": max_drop,
+                    "max_z": zmax,
+                    "worst_at": float(series.start + worst * series.step),
+                },
             )
         )
     return out
@@ -247,6 +337,8 @@ def evidence_strength(zmax: float, z: float) -> float:
     return float(min(0.99, 1.0 - np.exp(-max(zmax, 0.0) / z)))
 
 
-def detect(series: Series, params: RobustParams | None = None) -> list[Episode]:
+def detect(
+    series: Series, params: RobustParams | None = None, effect: Effect | None = None
+) -> list[Episode]:
     """Episodes of one series on its own (no corroboration from other signals)."""
-    return episodes(series, score(series, params), params)
+    return episodes(series, score(series, params, effect), params)

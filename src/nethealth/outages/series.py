@@ -28,8 +28,9 @@ SIGNAL_SCHEMA = pa.schema(
         pa.field("step_seconds", pa.int32(), nullable=False),
     ],
     metadata={
-        "signal": "bgp (/24s visible), bgp6 (/48s visible), atlas (probes with a successful "
-        "result), atlas_targets (targets reached), user:<name> (a loaded series)",
+        "signal": "bgp (/24s visible), bgp6 (/48s visible), bgp_weighted and bgp6_weighted "
+        "(the same weighted by the share of full-feed peers that see them), atlas (probes with "
+        "a successful result), atlas_targets (targets reached), user:<name> (a loaded series)",
         "entity": "country:<ISO alpha-2>, asn:<number> or region:<ISO 3166-2>",
         "bin_start": "start of the bin (bins are BIN_SECONDS long unless stated)",
         "value": "the signal's value in that bin; null = no data",
@@ -41,9 +42,19 @@ SIGNAL_SCHEMA = pa.schema(
 UNITS: dict[str, str] = {
     "bgp": "/24 equivalents visible to >50% of full-feed peers",
     "bgp6": "/48 equivalents visible to >50% of full-feed peers",
+    "bgp_weighted": "/24 equivalents, each weighted by min(1, peers seeing it / half the peers up)",
+    "bgp6_weighted": "/48 equivalents, each weighted by min(1, peers seeing it / half the peers "
+    "up)",
     "atlas": "RIPE Atlas probes with a successful result",
     "atlas_targets": "RIPE Atlas targets reached by at least one probe",
 }
+
+# BGP signals: IODA's count (`bgp`, `bgp6`, what the IODA baseline reads) and the peer-weighted
+# count (`bgp_weighted`, `bgp6_weighted`, what nethealth's detector reads).
+IODA_BGP = ("bgp", "bgp6")
+WEIGHTED_BGP = ("bgp_weighted", "bgp6_weighted")
+BGP_SIGNALS = IODA_BGP + WEIGHTED_BGP
+ATLAS_SIGNALS = ("atlas", "atlas_targets")
 
 _ENTITY = re.compile(r"^(country:[A-Z]{2}|asn:\d{1,10}|region:[A-Z]{2}-[A-Z0-9]{1,3})$")
 

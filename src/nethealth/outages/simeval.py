@@ -19,9 +19,9 @@ from pathlib import Path
 import pyarrow as pa
 
 from nethealth.errors import InputError
-from nethealth.outages import geo
+from nethealth.outages import geo, ioda
 from nethealth.outages.evaluate import Label, Score, markdown, read_labels, score
-from nethealth.outages.fusion import DETECTORS, Detection, run_detector
+from nethealth.outages.fusion import DETECTORS, Detection, only_signals, run_detector
 from nethealth.outages.inputs import (
     atlas_coverage,
     coverage,
@@ -31,6 +31,7 @@ from nethealth.outages.inputs import (
     read_atlas,
     read_bgp,
     select_mrt,
+    update_gaps,
 )
 from nethealth.outages.series import Series
 from nethealth.outages.signals import atlas as atlas_signal
@@ -69,13 +70,25 @@ class Evaluation:
 
     @property
     def scores(self) -> list[Score]:
-        return self.conditions[0].scores
+        """The fused condition's scores (every signal)."""
+        return self.conditions[-1].scores
+
+    def condition(self, which: str) -> Condition:
+        """`bgp`, `atlas` or `all`."""
+        title = dict(SIGNAL_SETS)[which]
+        return next(c for c in self.conditions if c.name.startswith(title))
 
     def markdown(self) -> str:
+        from nethealth.outages.seeds import kind_of
+
+        kind = kind_of(self.seed) if self.seed is not None else "unknown"
         out = [
-            f"Simulated world: seed {self.seed}, scale {self.scale}, {self.days} day(s); "
-            f"{sum(lab.is_outage for lab in self.labels)} outage events and "
-            f"{sum(not lab.is_outage for lab in self.labels)} routing events labelled.\n"
+            f"Simulated world: seed {self.seed} ({kind} seed), scale {self.scale}, {self.days} "
+            f"day(s); {sum(lab.is_outage for lab in self.labels)} outage events and "
+            f"{sum(not lab.is_outage for lab in self.labels)} routing events labelled. "
+            f"`{ioda.FEW_NAME}`: IODA's active-probing thresholds on the Atlas series whose "
+            f"history holds fewer than {ioda.MIN_PROBES:.0f} probes, reported apart (`ioda` and "
+            "`ioda-critical` judge only the others).\n"
         ]
         for c in self.conditions:
             notes = ", ".join(f"{k} {v}" for k, v in c.notes.items())
@@ -89,6 +102,7 @@ class TreeSeries:
     bgp: list[Series]
     atlas: list[Series]
     timings: dict[str, float]
+    views: dict[int, bgp_signal.PeerViews] = field(default_factory=dict)
 
 
 def tree_regions(mirror: Path, at: int) -> pa.Table | None:
@@ -126,10 +140,11 @@ def series_from_tree(
     timings["bgp_decode"] = time.monotonic() - t
     t = time.monotonic()
     vis = bgp_signal.visibility(
-        tables, ranges, start=start, end=end, coverage=coverage(files), regions=regions
-    )
+        tables, ranges, start=start, end=end, coverage=coverage(files), regions=regions,
+        gaps=update_gaps(files), keep_views=True,
+    )  # fmt: skip
     timings["bgp_signal"] = time.monotonic() - t
-    out = TreeSeries(list(vis.series), [], timings)
+    out = TreeSeries(list(vis.series), [], timings, dict(vis.views))
     if (mirror / "atlas").is_dir():
         t = time.monotonic()
         found = find_atlas([mirror / "atlas"])
@@ -151,6 +166,8 @@ def series_from_tree(
 
 
 NOISY = "as simulated, with measurement noise and routine churn"
+# The evaluation per signal: each detector on BGP alone, on Atlas alone, and on everything.
+SIGNAL_SETS = (("bgp", "BGP only"), ("atlas", "Atlas only"), ("all", "fused (every signal)"))
 
 
 def _is_noise_count(key: str) -> bool:
@@ -181,18 +198,24 @@ def evaluate_tree(root: Path, progress: Progress = _noop, workers: int = 1) -> E
     noise = sim.get("noise") or {}
     notes = {k: int(v) for k, v in (sim.get("counts") or {}).items() if _is_noise_count(k)}
     conditions = []
-    cname = NOISY if noise.get("enabled") else CLEAN
-    for series in (ts.bgp + ts.atlas,):
+    world = NOISY if noise.get("enabled") else CLEAN
+    everything = ts.bgp + ts.atlas
+    for which, title in SIGNAL_SETS:
+        series = only_signals(everything, which)
+        if not series:
+            continue
         detections: dict[str, list[Detection]] = {}
         scores: list[Score] = []
         for name in DETECTORS:
+            if name == ioda.FEW_NAME and which == "bgp":
+                continue  # the thin Atlas series only: nothing to read in BGP
             t = time.monotonic()
-            detections[name] = run_detector(name, series, progress)
+            detections[name] = run_detector(name, series, progress, views=ts.views)
             ts.timings[f"detect_{name}"] = ts.timings.get(f"detect_{name}", 0.0) + (
                 time.monotonic() - t
             )
             scores.append(score(name, detections[name], labels, data_start=start, data_end=end))
-        conditions.append(Condition(cname, series, detections, scores, notes))
+        conditions.append(Condition(f"{title}, {world}", series, detections, scores, notes))
     return Evaluation(
         sim.get("seed"),
         sim.get("scale"),

@@ -8,8 +8,10 @@ Events and series are read with `nethealth.outages.query`, the functions behind
 from __future__ import annotations
 
 import datetime as dt
+import json
 import statistics
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +19,14 @@ from pydantic import BaseModel, Field
 
 from nethealth.common.dates import parse_datetime
 from nethealth.errors import DatasetNotBuiltError, InputError, NotFoundError
-from nethealth.outages.query import MAX_LIMIT, EventFilter, evidence_series, get_event, list_events
+from nethealth.outages.query import (
+    MAX_LIMIT,
+    EventFilter,
+    evidence_series,
+    get_event,
+    list_artefacts,
+    list_events,
+)
 from nethealth.settings import Settings
 from nethealth.shutdowns.views import CountryRef, Names
 from nethealth.ui.i18n import ENGLISH, N_, Translator
@@ -27,24 +36,30 @@ API = "/api/v1/events"
 FEED = f"{API}/feed.atom"
 DETECTED_LABEL = N_("Detected by nethealth (algorithmic)")
 SEVERITIES = ("warning", "critical")
-STATUSES = ("ongoing", "ended")
+STATUSES = ("ongoing", "stale", "ended")
+CONFIDENCE_CLASSES = ("high", "medium", "low")
 # What each signal counts, in the words of docs/outages.md: (title, unit for sentences).
 SIGNALS: dict[str, tuple[str, str]] = {
     # Titles stay English in the models (the JSON twins); pages translate them where shown (`tr`).
     "bgp": (N_("BGP visibility (/24 blocks)"), N_("/24s")),
     "bgp6": (N_("IPv6 BGP visibility (/48 blocks)"), N_("/48s")),
+    "bgp_weighted": (N_("BGP visibility weighted by peers (/24 blocks)"), N_("/24s")),
+    "bgp6_weighted": (N_("IPv6 BGP visibility weighted by peers (/48 blocks)"), N_("/48s")),
     "atlas": (N_("Atlas probes reachable"), N_("probes")),
     "atlas_targets": (N_("Atlas targets reached"), N_("targets")),
 }
 SENTENCE = {  # how a summary sentence names the signal before the place
     "bgp": N_("BGP visibility of %(place)s"),
     "bgp6": N_("IPv6 BGP visibility of %(place)s"),
+    "bgp_weighted": N_("BGP visibility of %(place)s"),
+    "bgp6_weighted": N_("IPv6 BGP visibility of %(place)s"),
     "atlas": N_("Atlas probes reachable in %(place)s"),
     "atlas_targets": N_("Atlas targets reached in %(place)s"),
 }
-SHORT = {"bgp": N_("BGP /24"), "bgp6": N_("BGP /48 (IPv6)"), "atlas": N_("Atlas probes"),
+SHORT = {"bgp": N_("BGP /24"), "bgp6": N_("BGP /48 (IPv6)"), "bgp_weighted": N_("BGP /24"),
+         "bgp6_weighted": N_("BGP /48 (IPv6)"), "atlas": N_("Atlas probes"),
          "atlas_targets": N_("Atlas targets")}  # fmt: skip
-SIGNAL_ORDER = ("bgp", "bgp6", "atlas", "atlas_targets")
+SIGNAL_ORDER = ("bgp_weighted", "bgp", "bgp6_weighted", "bgp6", "atlas", "atlas_targets")
 
 
 def signal_title(signal: str) -> str:
@@ -99,6 +114,10 @@ class EventRow(BaseModel):
     signal_titles: list[str]
     shutdowns: list[str] = Field(description="Linked curated shutdown records (event ids)")
     simulated: bool
+    confidence_class: str | None = Field(default=None, description="high, medium or low")
+    review_status: str = Field(
+        default="unreviewed", description="unreviewed, confirmed or dismissed (by a reviewer)"
+    )
     detected_by: str = DETECTED_LABEL
 
 
@@ -125,7 +144,8 @@ def event_row(ev: Mapping[str, Any], names: Names, t: Translator = ENGLISH) -> E
         status=ev["status"],
         duration_seconds=int(ev["duration_seconds"]),
         duration_text=duration_text(int(ev["duration_seconds"]), t)
-        + (t.gettext(" so far") if ev["status"] == "ongoing" else ""),
+        + (t.gettext(" so far") if ev["status"] == "ongoing" else "")
+        + (t.gettext(" until the data end") if ev["status"] == "stale" else ""),
         severity=ev["severity"],
         confidence=conf,
         confidence_text="—" if conf is None else f"{conf * 100:.0f} %",
@@ -133,6 +153,8 @@ def event_row(ev: Mapping[str, Any], names: Names, t: Translator = ENGLISH) -> E
         signal_titles=[SHORT.get(s, s) for s in signals],
         shutdowns=list(ev.get("shutdown_ids") or []),
         simulated=bool(ev.get("simulated")),
+        confidence_class=ev.get("confidence_class"),
+        review_status=str((ev.get("review") or {}).get("status") or "unreviewed"),
     )
 
 
@@ -160,6 +182,25 @@ class OutageLinks(BaseModel):
     feed: str = FEED
 
 
+ARTEFACT_KINDS = {
+    "session_down": N_("Peer session down or reset"),
+    "withdrawal_burst": N_("Withdrawal burst at one peer"),
+    "collector_gap": N_("Collector wrote no update file"),
+    "single_peer_drop": N_("Drop seen by fewer than two peers"),
+}
+
+
+class ArtefactRow(BaseModel):
+    kind: str
+    kind_label: str = Field(description="What happened, in words (English in the twin)")
+    collector: str | None
+    peer: str | None
+    entity: str | None
+    start: str
+    end: str | None
+    routes_lost: int | None
+
+
 class OutageListView(BaseModel):
     filters: OutageFilters
     count: int
@@ -167,7 +208,14 @@ class OutageListView(BaseModel):
     summary: str
     simulated: bool
     events: list[EventRow]
+    dismissed: int = Field(description="Events matching the filters that reviewers dismissed "
+                           "(left out of this list; the API lists them with their status)")  # fmt: skip
     countries: list[Option] = Field(description="Countries with a detected event (the filter)")
+    artefacts: list[ArtefactRow] = Field(
+        description="Collector artefacts in the window, newest first (at most 200): recorded, "
+        "never outages"
+    )
+    artefacts_total: int
     links: OutageLinks
 
 
@@ -180,7 +228,7 @@ def list_query(f: OutageFilters) -> str:
 def check_filters(f: OutageFilters, settings: Settings) -> EventFilter:
     if f.status and f.status not in STATUSES:
         raise InputError(
-            f"unknown status {f.status!r}", field="status", hint="choose ongoing or ended"
+            f"unknown status {f.status!r}", field="status", hint="choose ongoing, stale or ended"
         )
     if f.severity and f.severity not in SEVERITIES:
         raise InputError(
@@ -192,7 +240,29 @@ def check_filters(f: OutageFilters, settings: Settings) -> EventFilter:
         start=parse_datetime(f.from_, "from"),
         end=parse_datetime(f.to, "to"),
         limit=MAX_LIMIT,
+        exclude_dismissed=True,
     ).check(settings.max_range_days)
+
+
+def artefact_rows(
+    settings: Settings, flt: EventFilter, t: Translator = ENGLISH, limit: int = 200
+) -> tuple[list[ArtefactRow], int]:
+    """The collector artefacts of the window (at most `limit`) and how many there are."""
+    found = list_artefacts(settings, flt.start, flt.end, MAX_LIMIT)
+    rows = [
+        ArtefactRow(
+            kind=str(a["kind"]),
+            kind_label=t.tr(ARTEFACT_KINDS.get(str(a["kind"]), str(a["kind"]))),
+            collector=a.get("collector") or None,
+            peer=a.get("peer"),
+            entity=a.get("entity"),
+            start=str(a["start"]),
+            end=a.get("end"),
+            routes_lost=a.get("routes_lost"),
+        )
+        for a in found[:limit]
+    ]
+    return rows, len(found)
 
 
 def outage_list(
@@ -201,6 +271,9 @@ def outage_list(
     flt = check_filters(f, settings)
     rows = list_events(settings, flt)
     every = list_events(settings, EventFilter(limit=MAX_LIMIT))  # for the country choices
+    dismissed = len(list_events(settings, replace(flt, exclude_dismissed=False,
+                                                  review="dismissed")))  # fmt: skip
+    artefacts, artefacts_total = artefact_rows(settings, flt, t)
     if f.severity:  # the API has no severity filter: the page narrows the API's answer
         rows = [r for r in rows if r["severity"] == f.severity]
     events = [event_row(r, names, t) for r in rows]
@@ -215,6 +288,17 @@ def outage_list(
         )
         if events
         else t.gettext("No detected event matches these filters.")
+    ) + (
+        " "
+        + t.ngettext(
+            "%(num)s event dismissed by a reviewer is not listed (the API keeps it, with its "
+            "status).",
+            "%(num)s events dismissed by reviewers are not listed (the API keeps them, with "
+            "their status).",
+            dismissed,
+        )
+        if dismissed
+        else ""
     )
     query = list_query(f)
     suffix = f"?{query}" if query else ""
@@ -229,9 +313,12 @@ def outage_list(
         summary=summary,
         simulated=any(e.simulated for e in events),
         events=events,
+        dismissed=dismissed,
         countries=sorted(
             (Option(value=cc, label=names.ref(cc).name) for cc in ccs), key=lambda o: o.label
         ),
+        artefacts=artefacts,
+        artefacts_total=artefacts_total,
         links=OutageLinks(
             html=f"/outages{suffix}",
             json_=f"/outages.json{suffix}",
@@ -270,6 +357,36 @@ class AffectedAsn(BaseModel):
     href: str | None = Field(description="/asn/{asn} when the routing pages have that AS")
     signals: list[str]
     max_drop: float | None
+    units_lost: float | None = Field(
+        default=None, description="/24s (or /48s) of the network lost at its worst bin"
+    )
+
+
+class Scale(BaseModel):
+    """How big the event is, in numbers a reader can check."""
+
+    units_lost: float | None = Field(description="Routed /24s lost at the worst bin")
+    share_of_country: float | None = Field(description="Of the country's routed space, 0..1")
+    networks: int
+    peers_seen: int | None = Field(description="Full-feed BGP peers that saw the drop")
+    peers_total: int | None = Field(description="Full-feed BGP peers up at the time")
+    collectors: list[str]
+    confidence_class: str | None
+
+
+class ReviewNote(BaseModel):
+    by: str | None
+    at: str | None
+    text: str | None
+
+
+class ReviewView(BaseModel):
+    status: str = Field(description="unreviewed, confirmed or dismissed")
+    by: str | None
+    at: str | None
+    reason: str | None
+    notes: list[ReviewNote]
+    text: str = Field(description="The review in words")
 
 
 class ShutdownLink(BaseModel):
@@ -335,6 +452,9 @@ class OutageEventView(BaseModel):
     cost: OutageCost | None
     cost_note: str | None = Field(description="Why there is no estimate (null when there is)")
     simulated: bool
+    sentence: str = Field(description="What happened, in one sentence")
+    scale: Scale
+    review: ReviewView
     links: OutageEventLinks
 
 
@@ -445,21 +565,107 @@ def _signal_key(signal: str) -> tuple[int, str]:
 def affected_asns(
     ev: Mapping[str, Any], has_page: Callable[[list[int]], set[int]]
 ) -> list[AffectedAsn]:
-    asns = [int(a) for a in ev.get("asns") or []]
+    """The event's networks with their drops, largest loss first (from `networks`; the
+    evidence for events written before it existed)."""
+    listed = ev.get("networks")
+    if isinstance(listed, str):
+        listed = json.loads(listed)
+    asns = [int(n["asn"]) for n in listed] if listed else [int(a) for a in ev.get("asns") or []]
     pages = has_page(asns) if asns else set()
+    known = {int(n["asn"]): n for n in listed or []}
     out = []
     for asn in asns:
         doc = (ev.get("evidence") or {}).get(f"asn:{asn}", {})
         drops = [float(e["max_drop"]) for eps in doc.values() for e in eps if "max_drop" in e]
+        n = known.get(asn, {})
         out.append(
             AffectedAsn(
                 asn=asn,
                 href=f"/asn/{asn}" if asn in pages else None,
                 signals=sorted(doc, key=_signal_key),
-                max_drop=max(drops) if drops else None,
+                max_drop=n.get("max_drop", max(drops) if drops else None),
+                units_lost=n.get("units_lost"),
             )
         )
     return out
+
+
+SENTENCE_START = {
+    "country": N_("BGP visibility of the networks of %(place)s fell by %(drop)s at %(time)s UTC"),
+    "other": N_("BGP visibility of %(place)s fell by %(drop)s at %(time)s UTC"),
+    "atlas": N_("RIPE Atlas probes answering in %(place)s fell by %(drop)s at %(time)s UTC"),
+    "atlas_targets": N_("RIPE Atlas targets reached in %(place)s fell by %(drop)s at %(time)s UTC"),
+}
+
+
+def _head_drop(ev: Mapping[str, Any], entity: str) -> tuple[str | None, float]:
+    """The signal and drop the sentence speaks of: the head entity's BGP drop, else its
+    largest drop, else the event's."""
+    doc = (ev.get("evidence") or {}).get(entity, {})
+    best: tuple[int, float, str] | None = None
+    for signal, eps in doc.items():
+        for e in eps:
+            rank = 1 if signal.startswith("bgp") else 0
+            cand = (rank, float(e.get("max_drop", 0.0)), signal)
+            if best is None or cand > best:
+                best = cand
+    if best is None:
+        return None, float(ev.get("max_drop") or 0.0)
+    return best[2], best[1]
+
+
+def event_sentence(ev: Mapping[str, Any], place: str, t: Translator = ENGLISH) -> str:
+    """'BGP visibility of the networks of Namibia fell by 93 % at 22:10 UTC, …', translated."""
+    signal, drop = _head_drop(ev, primary_entity(ev))
+    when = parse_time(ev["start"]).strftime("%Y-%m-%d %H:%M")
+    pct = f"{drop * 100:.0f} %"
+    bgp = signal is None or signal.startswith("bgp")
+    if bgp:
+        key = "country" if ev["scope"] == "country" else "other"
+    else:
+        key = signal if signal in SENTENCE_START else "atlas"
+    text = t.gettext(SENTENCE_START[key], place=place, drop=pct, time=when)
+    units, share = ev.get("units_lost"), ev.get("share_of_country")
+    if bgp and units is not None:
+        unit = t.tr(N_("/48s")) if signal and "6" in signal else t.tr(N_("/24s"))
+        text += t.gettext(" (%(units)s %(unit)s lost", units=t.number(float(units)), unit=unit)
+        if share is not None and ev["scope"] != "country":
+            text += t.gettext(", %(share)s of the country's routed space",
+                              share=f"{float(share) * 100:.1f} %")  # fmt: skip
+        text += ")"
+    n = int(ev.get("networks_count") or 0)
+    if n and ev["scope"] != "asn":
+        text += t.ngettext(", %(num)s network affected", ", %(num)s networks affected", n)
+    seen, total = ev.get("peers_seen"), ev.get("peers_total")
+    if seen is not None and total:
+        text += t.gettext(", seen by %(seen)s of %(total)s full-feed peers",
+                          seen=seen, total=total)  # fmt: skip
+        cols = list(ev.get("collectors") or [])
+        if cols:
+            text += f" ({', '.join(cols)})"
+    return text + "."
+
+
+REVIEW_TEXT = {
+    "unreviewed": N_("Not reviewed yet: this event was detected algorithmically and no "
+                     "reviewer has confirmed or dismissed it."),
+    "confirmed": N_("Confirmed by reviewer %(by)s on %(at)s."),
+    "dismissed": N_("Dismissed by reviewer %(by)s on %(at)s: %(reason)s"),
+}  # fmt: skip
+
+
+def review_view(ev: Mapping[str, Any], t: Translator = ENGLISH) -> ReviewView:
+    r = ev.get("review") or {}
+    status = str(r.get("status") or "unreviewed")
+    text = t.gettext(REVIEW_TEXT.get(status, REVIEW_TEXT["unreviewed"]), by=r.get("by") or "?",
+                     at=(r.get("at") or "").replace("T", " ").replace("Z", " UTC"),
+                     reason=r.get("reason") or "")  # fmt: skip
+    if status == "confirmed" and r.get("reason"):
+        text += " " + str(r["reason"])
+    return ReviewView(
+        status=status, by=r.get("by"), at=r.get("at"), reason=r.get("reason"),
+        notes=[ReviewNote(**n) for n in r.get("notes") or []], text=text,
+    )  # fmt: skip
 
 
 def outage_event(
@@ -500,6 +706,11 @@ def outage_event(
             t.gettext(", lasting %(duration)s", duration=row.duration_text)
             if row.status == "ended"
             else t.gettext(", still ongoing at the end of the data")
+            if row.status == "ongoing"
+            else t.gettext(
+                ", ongoing when the data end (%(end)s UTC): no fresher data say whether it goes on",
+                end=parse_time(ev["data_end"]).strftime("%Y-%m-%d %H:%M"),
+            )
         )
         + t.gettext(
             ". Severity %(severity)s, confidence %(confidence)s; signals that fired: %(signals)s",
@@ -542,6 +753,17 @@ def outage_event(
         cost=outage_cost(ev, t),
         cost_note=None if ev.get("cost") else t.tr(NO_COST),
         simulated=bool(ev.get("simulated")),
+        sentence=event_sentence(ev, place, t),
+        scale=Scale(
+            units_lost=ev.get("units_lost"),
+            share_of_country=ev.get("share_of_country"),
+            networks=int(ev.get("networks_count") or len(ev.get("asns") or [])),
+            peers_seen=ev.get("peers_seen"),
+            peers_total=ev.get("peers_total"),
+            collectors=list(ev.get("collectors") or []),
+            confidence_class=ev.get("confidence_class"),
+        ),
+        review=review_view(ev, t),
         links=OutageEventLinks(
             html=f"/outages/{event_id}",
             json_=f"/outages/{event_id}.json",
@@ -573,7 +795,9 @@ def country_outages(
     """The country's detected events, newest first; None when there are none (or no detection).
     `country_name` is the country as the page names it (its language); default the English name."""
     try:
-        rows = list_events(settings, EventFilter(country=cc, limit=MAX_LIMIT))
+        rows = list_events(
+            settings, EventFilter(country=cc, limit=MAX_LIMIT, exclude_dismissed=True)
+        )
     except DatasetNotBuiltError:
         return None
     if not rows:
@@ -626,7 +850,9 @@ LAYER_METHOD = (
 def ongoing_by_country(settings: Settings) -> dict[str, list[dict[str, Any]]]:
     """Ongoing detected events per country ({} before any detection)."""
     try:
-        rows = list_events(settings, EventFilter(status="ongoing", limit=MAX_LIMIT))
+        rows = list_events(
+            settings, EventFilter(status="ongoing", limit=MAX_LIMIT, exclude_dismissed=True)
+        )
     except DatasetNotBuiltError:
         return {}
     out: dict[str, list[dict[str, Any]]] = {}

@@ -22,11 +22,25 @@ How it is computed, all with numpy over whole columns (no per-element Python):
 5. Regions come only from DB-IP city ranges (`regions`); without them there are no region
    series. A region series counts space by where DB-IP places it, whatever the origin.
 
+Besides IODA's count (`bgp`, `bgp6`), a *peer-weighted* count (`bgp_weighted`,
+`bgp6_weighted`) is computed for nethealth's detector: a unit counts fully when more than
+half of the full-feed peers up see it (IODA's rule) or all of them but one, and below that in
+proportion to the peers that see it (`weight`) — so the signal degrades gracefully with few
+peers (no hard cut), one peer's withdrawal, session reset or gap never lowers it, and with
+three or more peers it starts falling in the same bin as IODA's count. An atom covered by
+several prefixes takes the largest weight.
+
+The result also keeps, per full-feed peer, its table size per bin (`peer_routes`: session
+resets and withdrawal bursts are told apart as collector artefacts by `outages.artefacts`)
+and, on request, the per-peer routes (`PeerViews`) from which `peer_losses` says how many
+full-feed peers saw an entity lose its space.
+
 Prefixes longer than /24 (IPv4) or /48 (IPv6) are left out, as they are commonly filtered.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -37,13 +51,22 @@ import pyarrow.compute as pc
 from nethealth.outages import geo
 from nethealth.outages.series import BIN_SECONDS, Series
 
-__all__ = ["BIN_SECONDS", "VisibilityConfig", "VisibilityResult", "reduce_elements", "visibility"]
+__all__ = [
+    "BIN_SECONDS",
+    "PeerViews",
+    "VisibilityConfig",
+    "VisibilityResult",
+    "peer_losses",
+    "reduce_elements",
+    "visibility",
+]
 
 RIB, ANNOUNCE, WITHDRAW, STATE = 0, 1, 2, 3
 _KINDS = {"rib": RIB, "announce": ANNOUNCE, "withdraw": WITHDRAW, "state": STATE}
 ESTABLISHED = 6
 US = 1_000_000
 SIGNALS = {4: "bgp", 6: "bgp6"}
+WEIGHTED = {4: "bgp_weighted", 6: "bgp6_weighted"}
 UNIT_SHIFT = {4: 8, 6: 16}  # address number >> shift = /24 (v4) or /48 (v6, top 64 bits)
 UNIT_BITS = {4: 24, 6: 48}
 
@@ -70,6 +93,61 @@ class VisibilityConfig:
     max_len_v4: int = 24
     max_len_v6: int = 48
     rib_span_seconds: int = 900  # rows of one RIB dump carry timestamps within this span
+    weighted: bool = True  # also the peer-weighted series (bgp_weighted, bgp6_weighted)
+
+
+@dataclass
+class PeerViews:
+    """One family's routes per full-feed peer, as bin intervals, with the atoms of space they
+    cover: enough to say which peers saw an entity lose space (`peer_losses`)."""
+
+    names: list[str]  # "collector|peer_ip" per peer index
+    start: int  # the grid: first bin's start (epoch seconds) and bin length
+    step: int
+    peer: np.ndarray  # int32 per interval
+    prefix: np.ndarray  # int32 local prefix id
+    origin: np.ndarray  # int64
+    b0: np.ndarray  # int32 first bin with the route
+    b1: np.ndarray  # int32 first bin without it
+    first_atom: np.ndarray  # per local prefix
+    n_atoms: np.ndarray
+    atom_size: np.ndarray
+    atom_cc: np.ndarray  # object
+    atom_region: np.ndarray  # object
+    up: np.ndarray  # (peers, bins) bool: full-feed and up
+    _by_origin: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _by_prefix: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _places: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def intervals_of(self, entity: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """(interval indices that concern `entity`, mask of the atoms inside it or None for
+        an ASN, whose own routes count whole). Indexed once, then each lookup is a search."""
+        kind, _, code = entity.partition(":")
+        if kind == "asn":
+            if self._by_origin is None:
+                order = np.argsort(self.origin, kind="stable")
+                self._by_origin = (order, self.origin[order])
+            order, keys = self._by_origin
+            lo, hi = np.searchsorted(keys, [int(code), int(code) + 1])
+            return order[lo:hi], None
+        of_atom = self.atom_cc if kind == "country" else self.atom_region
+        atom_ok = self._places.get(entity)
+        if atom_ok is None:
+            atom_ok = of_atom == code
+            self._places[entity] = atom_ok
+        cs = np.r_[0, np.cumsum(atom_ok)]
+        has = np.flatnonzero(cs[self.first_atom + self.n_atoms] - cs[self.first_atom] > 0)
+        if self._by_prefix is None:
+            order = np.argsort(self.prefix, kind="stable")
+            self._by_prefix = (order, self.prefix[order])
+        order, keys = self._by_prefix
+        lo = np.searchsorted(keys, has, side="left")
+        hi = np.searchsorted(keys, has, side="right")
+        count = hi - lo
+        rep = np.repeat(lo, count) + (
+            np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+        )
+        return order[rep], atom_ok
 
 
 @dataclass
@@ -81,6 +159,11 @@ class VisibilityResult:
     full_feed: dict[int, list[str]] = field(default_factory=dict)  # af → peers
     peers_up: dict[int, np.ndarray] = field(default_factory=dict)  # af → full-feed peers up
     stats: dict[str, int] = field(default_factory=dict)
+    peer_names: list[str] = field(default_factory=list)
+    # af → (peers, bins) routes in each peer's table at the end of each bin (full-feed peers)
+    peer_routes: dict[int, np.ndarray] = field(default_factory=dict)
+    rib_sizes: dict[int, np.ndarray] = field(default_factory=dict)
+    views: dict[int, PeerViews] = field(default_factory=dict)
 
 
 def reduce_elements(batch: pa.RecordBatch | pa.Table) -> pa.Table:
@@ -143,6 +226,28 @@ def _keep(t: pa.Table, cfg: VisibilityConfig) -> pa.Table:
     return t.filter(pc.or_(pc.equal(kind, STATE), ok_len))
 
 
+def _unique(a: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (by sorting: numpy's hash-based unique is far slower on the
+    tens of millions of int64 keys met here)."""
+    if len(a) == 0:
+        return a.copy()
+    s = np.sort(a)
+    keep = np.ones(len(s), dtype=bool)
+    keep[1:] = s[1:] != s[:-1]
+    return s[keep]
+
+
+def _unique_inverse(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct values, index of each element's value among them)."""
+    order = np.argsort(a, kind="stable")
+    s = a[order]
+    new = np.ones(len(s), dtype=bool)
+    new[1:] = s[1:] != s[:-1]
+    inverse = np.empty(len(a), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return s[new], inverse
+
+
 def _ids(*cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Dense ids of the distinct value tuples, and the row index of each id's first row."""
     order = np.lexsort(cols[::-1])
@@ -181,16 +286,17 @@ def _rows(table: pa.Table) -> tuple[_Rows, list[str]]:
         n: table[n].to_numpy()
         for n in ("kind", "t_us", "af", "plen", "start", "origin", "new_state")
     }
+    # Narrow dtypes: a 30-peer replay of a full table is ~10M rows.
     rows = _Rows(
-        enc.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+        enc.indices.to_numpy(zero_copy_only=False).astype(np.int32),
         col["kind"],
         col["t_us"],
         col["af"],
-        col["plen"].astype(np.int64),
+        col["plen"].astype(np.int16),
         col["start"].astype(np.uint64),
         col["origin"],
-        col["new_state"],
-        np.arange(table.num_rows, dtype=np.int64),
+        col["new_state"].astype(np.int16),
+        np.arange(table.num_rows, dtype=np.int32),
     )
     return rows, names
 
@@ -304,11 +410,12 @@ def _segments(
     return k[keep], b[keep], e[keep], count[keep]
 
 
-def _visible(
-    key: np.ndarray, s: np.ndarray, e: np.ndarray, count: np.ndarray, threshold: np.ndarray
+def _split_at(
+    per_bin: np.ndarray, s: np.ndarray, e: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sub-segments where count > threshold[bin] (threshold changes at few bins)."""
-    cp = np.flatnonzero(threshold[1:] != threshold[:-1]) + 1  # bins where it changes
+    """Segments [s, e) cut where `per_bin` changes (it changes at few bins): (segment index of
+    each piece, piece start, piece end)."""
+    cp = np.flatnonzero(per_bin[1:] != per_bin[:-1]) + 1  # bins where it changes
     lo = np.searchsorted(cp, s, side="right")
     hi = np.searchsorted(cp, e, side="left")
     pieces = hi - lo + 1
@@ -317,8 +424,71 @@ def _visible(
     cut = np.concatenate([cp, [np.iinfo(np.int64).max]])
     start = np.where(within == 0, s[rep], cut[np.clip(lo[rep] + within - 1, 0, len(cp))])
     stop = np.where(within == pieces[rep] - 1, e[rep], cut[np.clip(lo[rep] + within, 0, len(cp))])
+    return rep, start, stop
+
+
+def _visible(
+    key: np.ndarray, s: np.ndarray, e: np.ndarray, count: np.ndarray, threshold: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sub-segments where count > threshold[bin]."""
+    rep, start, stop = _split_at(threshold, s, e)
     ok = count[rep] > threshold[np.clip(start, 0, len(threshold) - 1)]
     return key[rep][ok], start[ok], stop[ok]
+
+
+def _weights(
+    key: np.ndarray, s: np.ndarray, e: np.ndarray, count: np.ndarray, n_up: np.ndarray, share: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sub-segments with their peer weight (> 0 only): `weight`."""
+    rep, start, stop = _split_at(n_up, s, e)
+    up = n_up[np.clip(start, 0, len(n_up) - 1)].astype(np.float64)
+    w = weight(count[rep].astype(np.float64), up, share)
+    # Pieces of one segment with the same weight are one piece again (most segments keep
+    # weight 1 whatever the number of peers up, and the rows after this are expanded).
+    same = np.zeros(len(rep), dtype=bool)
+    same[1:] = (rep[1:] == rep[:-1]) & (w[1:] == w[:-1]) & (start[1:] == stop[:-1])
+    first = ~same
+    group = np.cumsum(first) - 1
+    last_stop = np.zeros(int(first.sum()), dtype=stop.dtype)
+    last_stop[group] = stop  # the last piece of each run writes last
+    rep, start, w = rep[first], start[first], w[first]
+    stop = last_stop
+    ok = w > 0
+    return key[rep][ok], start[ok], stop[ok], w[ok]
+
+
+def weight(count: np.ndarray, up: np.ndarray, share: float) -> np.ndarray:
+    """A unit's weight from the peers that see it: 1 when more than `share` of the peers up
+    see it (IODA's rule) or when all but one do (so one peer alone never lowers it, even of
+    two), else in proportion to the smallest count IODA calls visible. With three or more
+    peers the weight falls exactly when IODA's count does, partly instead of wholly."""
+    full = (count > share * up) | ((count >= 1) & (count >= up - 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        part = count / (np.floor(share * up) + 1.0)
+    return np.where(up > 0, np.where(full, 1.0, np.minimum(1.0, part)), 0.0)
+
+
+def _union_max(
+    key: np.ndarray, s: np.ndarray, e: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per key, the largest weight of the segments overlapping each stretch: disjoint
+    (key, s, e, weight) pieces."""
+    if len(key) == 0:
+        return key, s, e, w
+    big = np.int64(max(int(e.max()), int(s.max())) + 1)
+    kk = key.astype(np.int64) * big
+    bounds = _unique(np.concatenate([kk + s, kk + e]))
+    i0 = np.searchsorted(bounds, kk + s)
+    i1 = np.searchsorted(bounds, kk + e)
+    pieces = i1 - i0
+    rep = np.repeat(np.arange(len(key)), pieces)
+    pid = i0[rep] + (np.arange(len(rep)) - np.repeat(np.cumsum(pieces) - pieces, pieces))
+    order = np.lexsort((w[rep], pid))  # the last of each piece id holds its largest weight
+    pid, wr = pid[order], w[rep][order]
+    last = np.ones(len(pid), dtype=bool)
+    last[:-1] = pid[1:] != pid[:-1]
+    pid, best = pid[last], wr[last]
+    return bounds[pid] // big, bounds[pid] % big, bounds[pid + 1] % big, best
 
 
 def _union_sum(
@@ -371,7 +541,7 @@ def _atoms(
     tables = [ranges] if regions is None else [ranges, regions]
     cuts = np.concatenate([_unit_bounds(t, af, shift) for t in tables])
     cuts = cuts[(cuts > lo) & (cuts < hi)]
-    bp = np.unique(np.concatenate([us, ue, cuts]))
+    bp = _unique(np.concatenate([us, ue, cuts]))
     ia = np.searchsorted(bp, us)
     ib = np.searchsorted(bp, ue)
     atom_size = (bp[1:] - bp[:-1]).astype(np.float64)
@@ -410,26 +580,6 @@ def _no_data(values: np.ndarray, n_up: np.ndarray) -> np.ndarray:
     return np.where(n_up > 0, values, np.nan)
 
 
-def _place_series(
-    kind: str,
-    of_atom: np.ndarray,
-    ak: np.ndarray,
-    as_: np.ndarray,
-    ae: np.ndarray,
-    atom_size: np.ndarray,
-    n: int,
-    n_up: np.ndarray,
-) -> list[tuple[str, np.ndarray]]:
-    """Per place (`kind:code`), visible units per bin from the atoms' visible segments."""
-    code = of_atom[ak]
-    mapped = code != None  # noqa: E711 - object array comparison
-    if not mapped.any():
-        return []
-    names, ent = np.unique(code[mapped].astype(str), return_inverse=True)
-    vals = _accumulate(ent, as_[mapped], ae[mapped], atom_size[ak[mapped]], len(names), n)
-    return [(f"{kind}:{c}", _no_data(vals[i], n_up)) for i, c in enumerate(names)]
-
-
 def visibility(
     elements: Iterable[pa.Table | pa.RecordBatch],
     ranges: pa.Table,
@@ -439,15 +589,19 @@ def visibility(
     config: VisibilityConfig | None = None,
     coverage: dict[str, int] | None = None,
     regions: pa.Table | None = None,
+    gaps: dict[str, list[tuple[int, int]]] | None = None,
+    keep_views: bool = False,
 ) -> VisibilityResult:
-    """`bgp` and `bgp6` series per country, per region and per ASN over [start, end) (epoch
-    seconds).
+    """`bgp` and `bgp6` series (and, with `config.weighted`, `bgp_weighted` and
+    `bgp6_weighted`) per country, per region and per ASN over [start, end) (epoch seconds).
 
     `elements`: decoded MRT elements (bgp.schema.SCHEMA), RIB dumps and updates of one or more
     collectors, in time order per collector; `ranges`: geo.RANGE_SCHEMA country ranges;
     `coverage`: per collector, when its data ends (its peers count as down afterwards);
     `regions`: geo.REGION_SCHEMA ranges (DB-IP city), for `region:XX-YYY` series (none
-    without them).
+    without them); `gaps`: per collector, stretches without update files (its peers count as
+    down in them: a state not updated is not a state seen); `keep_views`: keep the per-peer
+    routes (`VisibilityResult.views`) for `peer_losses`.
     Bins in which no full-feed peer of a family is up are NaN (no data).
     """
     cfg = config or VisibilityConfig()
@@ -456,10 +610,12 @@ def visibility(
     n = max(0, -(-(end - t0) // step))
     parts = [_keep(_reduced(b), cfg) for b in elements]
     table = pa.concat_tables(parts) if parts else ROUTE_COLUMNS.empty_table()
+    del parts
     result = VisibilityResult([], t0, n, step, stats={"elements": table.num_rows})
     if table.num_rows == 0 or n == 0:
         return result
     rows, names = _rows(table)
+    del table
     rows = _first_rib_only(rows, names, cfg)
     rows = _session_resets(rows)
     prefix, first = _ids(rows.af.astype(np.int64), rows.plen, rows.start)
@@ -467,19 +623,38 @@ def visibility(
     iv = _intervals(rows, prefix, t0 * US, step, n)
     n_peers = len(names)
     rib_sizes = _rib_sizes(rows, prefix, p_af, n_peers)
-    until = np.full(n_peers, n, dtype=np.int64)  # per peer: bins with data
-    for i, name in enumerate(names):
-        stop = (coverage or {}).get(name.split("|", 1)[0])
-        if stop is not None:
-            until[i] = int(np.clip((stop - t0) // step, 0, n))
+    del rows, prefix
+    covered = _covered(names, t0, step, n, coverage or {}, gaps or {})
+    result.peer_names = list(names)
     for af in (4, 6):
-        series = _family(
-            af, iv, p_af, p_plen, p_start, until, rib_sizes[af], names, ranges, cfg, n, result,
-            regions
-        )  # fmt: skip
-        result.series.extend(Series(SIGNALS[af], ent, t0, step, v) for ent, v in series)
+        fam = _Family(af, p_af, p_plen, p_start, covered, rib_sizes[af], names, cfg, n)
+        series = fam.run(iv, ranges, regions, result, keep_views)
+        result.series.extend(Series(sig, ent, t0, step, v) for sig, ent, v in series)
     result.stats["peers"] = n_peers
     return result
+
+
+def _covered(
+    names: list[str],
+    t0: int,
+    step: int,
+    n: int,
+    coverage: dict[str, int],
+    gaps: dict[str, list[tuple[int, int]]],
+) -> np.ndarray:
+    """(peers, bins): the peer's collector has data for the bin (before its data end, outside
+    its gaps). A bin counts as covered only when the whole of it is."""
+    out = np.ones((len(names), n), dtype=bool)
+    for i, name in enumerate(names):
+        collector = name.split("|", 1)[0]
+        stop = coverage.get(collector)
+        if stop is not None:
+            out[i, int(np.clip((stop - t0) // step, 0, n)) :] = False
+        for lo, hi in gaps.get(collector, ()):
+            a = int(np.clip((lo - t0) // step, 0, n))
+            b = int(np.clip(-(-(hi - t0) // step), 0, n))
+            out[i, a:b] = False
+    return out
 
 
 def _rib_sizes(
@@ -492,79 +667,319 @@ def _rib_sizes(
     out = {}
     for af in (4, 6):
         sel = rib & (p_af[prefix] == af)
-        pairs = np.unique(r.peer[sel] * width + prefix[sel])
+        pairs = _unique(r.peer[sel].astype(np.int64) * width + prefix[sel])
         out[af] = np.bincount(pairs // width, minlength=n_peers)
     return out
 
 
-def _family(
-    af: int,
-    iv: _Intervals,
-    p_af: np.ndarray,
-    p_plen: np.ndarray,
-    p_start: np.ndarray,
-    until: np.ndarray,
-    rib_size: np.ndarray,
-    names: list[str],
-    ranges: pa.Table,
-    cfg: VisibilityConfig,
-    n: int,
-    result: VisibilityResult,
-    regions: pa.Table | None = None,
-) -> list[tuple[str, np.ndarray]]:
-    n_peers = len(until)
-    mine = p_af[iv.prefix] == af
-    peer, pfx, origin = iv.peer[mine], iv.prefix[mine], iv.origin[mine]
-    b0, b1 = iv.b0[mine], np.minimum(iv.b1[mine], until[iv.peer[mine]])
-    if len(peer) == 0 or rib_size.max(initial=0) == 0:
-        return []
-    # Full-feed peers: RIB size against the largest RIB of this family.
-    full = (rib_size > 0) & (rib_size >= cfg.full_feed_share * rib_size.max())
-    result.full_feed[af] = [names[i] for i in np.flatnonzero(full)]
-    keep = full[peer]
-    peer, pfx, origin, b0, b1 = peer[keep], pfx[keep], origin[keep], b0[keep], b1[keep]
-    # Peers up per bin: table size (routes per bin) against their RIB size.
-    size = _accumulate(peer, b0, b1, np.ones(len(peer)), n_peers, n)
-    up = (size >= cfg.up_share * rib_size[:, None]) & full[:, None]
-    up &= np.arange(n)[None, :] < until[:, None]
-    n_up = up.sum(axis=0)
-    result.peers_up[af] = n_up
-    threshold = cfg.visible_share * n_up.astype(np.float64)
-    threshold = np.where(n_up > 0, threshold, np.inf)
-    # A peer can hold several routes to one prefix (ADD-PATH): count it once per prefix.
-    k, s, e = _union_sum(peer * (int(pfx.max()) + 1) + pfx, b0, b1)
-    kp = k % (int(pfx.max()) + 1)
-    pk, ps, pe, pc_ = _segments(kp, s, e, n)
-    vis_p = _visible(pk, ps, pe, pc_, threshold)
-    # Routes: (prefix, origin); an origin change moves the space to another ASN.
-    route, rfirst = _ids(pfx, origin)
-    r_pfx, r_origin = pfx[rfirst], origin[rfirst]
-    rk, rs, re_ = _union_sum(peer * (int(route.max()) + 1) + route, b0, b1)
-    rk = rk % (int(route.max()) + 1)
-    vk, vs, ve, vc = _segments(rk, rs, re_, n)
-    vis_r = _visible(vk, vs, ve, vc, threshold)
-    # Atoms of the prefixes of this family (prefix ids are global: index into local ones).
-    local = np.flatnonzero(p_af == af)
-    to_local = np.full(len(p_af), -1, dtype=np.int64)
-    to_local[local] = np.arange(len(local))
-    atom_size, atom_cc, atom_region, fa, na, _ = _atoms(
-        af, p_start[local], p_plen[local], ranges, regions
-    )
-    out: list[tuple[str, np.ndarray]] = []
-    # Countries and regions: visible space of the atoms each one holds.
-    row, atom, s2, e2 = _expand(to_local[vis_p[0]], vis_p[1], vis_p[2], fa, na)
-    ak, as_, ae = _union_sum(atom, s2, e2)
-    for kind, of_atom in (("country", atom_cc), ("region", atom_region)):
-        out.extend(_place_series(kind, of_atom, ak, as_, ae, atom_size, n, n_up))
-    # ASNs.
-    vr_pfx = to_local[r_pfx[vis_r[0]]]
-    row, atom, s3, e3 = _expand(vr_pfx, vis_r[1], vis_r[2], fa, na)
-    asn = r_origin[vis_r[0]][row]
-    asns, a_ent = np.unique(asn, return_inverse=True)
-    key = a_ent.astype(np.int64) * (len(atom_size) + 1) + atom
-    uk, us_, ue_ = _union_sum(key, s3, e3)
-    ent = uk // (len(atom_size) + 1)
-    at = uk % (len(atom_size) + 1)
-    vals = _accumulate(ent, us_, ue_, atom_size[at], len(asns), n)
-    out.extend((f"asn:{int(a)}", _no_data(vals[i], n_up)) for i, a in enumerate(asns) if a >= 0)
+@dataclass
+class _Family:
+    """The series of one address family."""
+
+    af: int
+    p_af: np.ndarray
+    p_plen: np.ndarray
+    p_start: np.ndarray
+    covered: np.ndarray
+    rib_size: np.ndarray
+    names: list[str]
+    cfg: VisibilityConfig
+    n: int
+
+    def run(
+        self,
+        iv: _Intervals,
+        ranges: pa.Table,
+        regions: pa.Table | None,
+        result: VisibilityResult,
+        keep_views: bool,
+    ) -> list[tuple[str, str, np.ndarray]]:
+        """The family's series. Memory is bounded by working in chunks of whole keys
+        (prefixes, atoms, ASNs) and dropping each step's arrays once used: a 30-peer replay of
+        a full table holds tens of millions of intervals."""
+        af, n, cfg = self.af, self.n, self.cfg
+        n_peers = len(self.names)
+        mine = np.flatnonzero(self.p_af[iv.prefix] == af)
+        rib = self.rib_size
+        if len(mine) == 0 or rib.max(initial=0) == 0:
+            return []
+        # Full-feed peers: RIB size against the largest RIB of this family.
+        full = (rib > 0) & (rib >= cfg.full_feed_share * rib.max())
+        result.full_feed[af] = [self.names[i] for i in np.flatnonzero(full)]
+        mine = mine[full[iv.peer[mine]]]
+        peer = iv.peer[mine].astype(np.int32)
+        pfx = iv.prefix[mine].astype(np.int32)
+        origin = iv.origin[mine]
+        b0 = iv.b0[mine].astype(np.int32)
+        b1 = iv.b1[mine].astype(np.int32)
+        del mine
+        # Peers up per bin: table size (routes per bin) against their RIB size, while their
+        # collector has data.
+        size = _accumulate(peer, b0, b1, np.ones(len(peer)), n_peers, n)
+        up = (size >= cfg.up_share * rib[:, None]) & full[:, None] & self.covered
+        n_up = up.sum(axis=0)
+        result.peers_up[af] = n_up
+        result.peer_routes[af] = np.where(full[:, None], size, np.nan)
+        result.rib_sizes[af] = rib
+        del size
+        # Only what up peers hold counts: a peer whose collector has no data is not seen.
+        which, b0u, b1u = _clip_to_up(peer, b0, b1, up)
+        peer, pfx, origin = peer[which], pfx[which], origin[which]
+        b0, b1 = b0u.astype(np.int32), b1u.astype(np.int32)
+        del which, b0u, b1u
+        threshold = cfg.visible_share * n_up.astype(np.float64)
+        threshold = np.where(n_up > 0, threshold, np.inf)
+        width = int(pfx.max(initial=0)) + 1
+        # Per prefix: how many peers have it (a peer holding several routes to one prefix,
+        # ADD-PATH, counts once); per route (prefix, origin) likewise.
+        k, s_, e_ = _union_sum(peer.astype(np.int64) * width + pfx, b0, b1)
+        pseg = _segments(k % width, s_, e_, n)
+        del k, s_, e_
+        route, rfirst = _ids(pfx, origin)
+        r_pfx, r_origin = pfx[rfirst], origin[rfirst]
+        rwidth = int(route.max(initial=0)) + 1
+        rk, rs, re_ = _union_sum(peer.astype(np.int64) * rwidth + route, b0, b1)
+        del route, rfirst
+        rseg = _segments(rk % rwidth, rs, re_, n)
+        del rk, rs, re_
+        if keep_views:
+            views_at = (peer, pfx, origin, b0, b1)
+        del peer, pfx, origin, b0, b1
+        # Atoms of the prefixes of this family (prefix ids are global: index into local ones).
+        local = np.flatnonzero(self.p_af == af)
+        to_local = np.full(len(self.p_af), -1, dtype=np.int64)
+        to_local[local] = np.arange(len(local))
+        atom_size, atom_cc, atom_region, fa, na, _ = _atoms(
+            af, self.p_start[local], self.p_plen[local], ranges, regions
+        )
+        places = (("country", atom_cc), ("region", atom_region))
+        # Prefixes that share atoms (a prefix and its more-specifics) share a block: chunks
+        # of whole blocks never count an atom twice.
+        block = np.full(len(self.p_af), -1, dtype=np.int64)
+        block[local] = _blocks(self.p_start[local], self.p_plen[local], af)
+        acc = _Sums(n, n_up)
+        sig = SIGNALS[af]
+        # IODA's count: visible (> threshold) prefixes' atoms, once per place and bin.
+        vk, vs, ve = _visible(*pseg, threshold)
+        for chunk in _key_chunks(block[vk]):
+            _row, atom, s2, e2 = _expand(to_local[vk[chunk]], vs[chunk], ve[chunk], fa, na)
+            for part in _key_chunks(atom):
+                ak, as_, ae = _union_sum(atom[part], s2[part], e2[part])
+                for kind, of_atom in places:
+                    acc.places(sig, kind, of_atom, ak, as_, ae, atom_size)
+        del vk, vs, ve
+        vk, vs, ve = _visible(*rseg, threshold)
+        acc.asns(sig, to_local[r_pfx[vk]], r_origin[vk], vs, ve, np.ones(len(vk)), fa, na,
+                 atom_size)  # fmt: skip
+        del vk, vs, ve
+        if cfg.weighted:
+            wsig = WEIGHTED[af]
+            wk, ws, we, ww = _weights(*pseg, n_up, cfg.visible_share)
+            for chunk in _key_chunks(block[wk]):
+                row, atom, s4, e4 = _expand(to_local[wk[chunk]], ws[chunk], we[chunk], fa, na)
+                w4 = ww[chunk][row]
+                for part in _key_chunks(atom):
+                    mk, ms, me, mw = _union_max(atom[part], s4[part], e4[part], w4[part])
+                    for kind, of_atom in places:
+                        acc.places(wsig, kind, of_atom, mk, ms, me, atom_size, weight=mw)
+            del wk, ws, we, ww
+            rk2, rs2, re2, rw2 = _weights(*rseg, n_up, cfg.visible_share)
+            acc.asns(wsig, to_local[r_pfx[rk2]], r_origin[rk2], rs2, re2, rw2, fa, na,
+                     atom_size)  # fmt: skip
+        if keep_views:
+            peer, pfx, origin, b0, b1 = views_at
+            result.views[af] = PeerViews(
+                names=list(self.names),
+                start=result.start,
+                step=result.step,
+                peer=peer,
+                prefix=to_local[pfx].astype(np.int32),
+                origin=origin,
+                b0=b0,
+                b1=b1,
+                first_atom=fa,
+                n_atoms=na,
+                atom_size=atom_size,
+                atom_cc=atom_cc,
+                atom_region=atom_region,
+                up=up,
+            )
+        return acc.series()
+
+
+CHUNK_ROWS = 1 << 21  # rows per chunk of the per-key steps (bounds their memory)
+
+
+def _blocks(start: np.ndarray, plen: np.ndarray, af: int) -> np.ndarray:
+    """Per prefix, the id of its top-level covering prefix (itself when none covers it)."""
+    shift, bits = UNIT_SHIFT[af], UNIT_BITS[af]
+    us = (start >> np.uint64(shift)).astype(np.float64)
+    ue = us + np.exp2(bits - plen.astype(np.float64))
+    order = np.lexsort((-ue, us))
+    reach = np.maximum.accumulate(ue[order])
+    top = np.ones(len(order), dtype=bool)
+    top[1:] = us[order][1:] >= reach[:-1]
+    out = np.empty(len(order), dtype=np.int64)
+    out[order] = np.cumsum(top) - 1
+    return out
+
+
+def _key_chunks(key: np.ndarray, rows: int | None = None) -> list[np.ndarray]:
+    """Index arrays covering `key`, about `rows` (CHUNK_ROWS) each, no key split between two
+    (so any per-key computation may run chunk by chunk)."""
+    rows = rows or CHUNK_ROWS
+    if len(key) <= rows:
+        return [np.arange(len(key))]
+    order = np.argsort(key, kind="stable")
+    sk = key[order]
+    cuts = [0]
+    while cuts[-1] < len(sk):
+        nxt = min(len(sk), cuts[-1] + rows)
+        if nxt < len(sk):
+            nxt = int(np.searchsorted(sk, sk[nxt], side="right"))  # finish that key
+        cuts.append(nxt)
+    return [order[a:b] for a, b in itertools.pairwise(cuts)]
+
+
+class _Sums:
+    """Series summed over chunks: per (signal, entity), units per bin."""
+
+    def __init__(self, n: int, n_up: np.ndarray) -> None:
+        self.n, self.n_up = n, n_up
+        self.out: dict[tuple[str, str], np.ndarray] = {}
+
+    def _add(self, signal: str, names: list[str], vals: np.ndarray) -> None:
+        for i, name in enumerate(names):
+            key = (signal, name)
+            got = self.out.get(key)
+            self.out[key] = vals[i].copy() if got is None else got + vals[i]
+
+    def places(
+        self, signal: str, kind: str, of_atom: np.ndarray, ak: np.ndarray, as_: np.ndarray,
+        ae: np.ndarray, atom_size: np.ndarray, weight: np.ndarray | None = None,
+    ) -> None:  # fmt: skip
+        code = of_atom[ak]
+        mapped = code != None  # noqa: E711 - object array comparison
+        if not mapped.any():
+            return
+        names, ent = _unique_inverse(code[mapped].astype(str))
+        units = atom_size[ak[mapped]] * (1.0 if weight is None else weight[mapped])
+        vals = _accumulate(ent, as_[mapped], ae[mapped], units, len(names), self.n)
+        self._add(signal, [f"{kind}:{c}" for c in names.tolist()], vals)
+
+    def asns(
+        self, signal: str, pfx_local: np.ndarray, origin: np.ndarray, s: np.ndarray,
+        e: np.ndarray, weight: np.ndarray, fa: np.ndarray, na: np.ndarray,
+        atom_size: np.ndarray,
+    ) -> None:  # fmt: skip
+        """Per origin ASN, the units of its visible routes per bin (an atom once per ASN,
+        with the largest weight of the routes covering it), chunk by chunk of ASNs."""
+        for chunk in _key_chunks(origin):
+            row, atom, s3, e3 = _expand(pfx_local[chunk], s[chunk], e[chunk], fa, na)
+            asn = origin[chunk][row]
+            asns, a_ent = _unique_inverse(asn)
+            key = a_ent.astype(np.int64) * (len(atom_size) + 1) + atom
+            uk, us_, ue_, uw = _union_max(key, s3, e3, weight[chunk][row])
+            del row, atom, s3, e3, asn, key
+            ent = uk // (len(atom_size) + 1)
+            at = uk % (len(atom_size) + 1)
+            vals = _accumulate(ent, us_, ue_, atom_size[at] * uw, len(asns), self.n)
+            keep = asns >= 0
+            self._add(signal, [f"asn:{int(a)}" for a in asns[keep].tolist()], vals[keep])
+
+    def series(self) -> list[tuple[str, str, np.ndarray]]:
+        return [(sig, ent, _no_data(v, self.n_up)) for (sig, ent), v in self.out.items()]
+
+
+def _clip_to_up(
+    peer: np.ndarray, b0: np.ndarray, b1: np.ndarray, up: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The parts of each interval in which its peer is up: (interval index, b0, b1)."""
+    n = up.shape[1]
+    # Runs of up bins per peer, as global [start, end) over a flattened (peer, bin) axis.
+    flat = np.zeros(up.size + up.shape[0], dtype=bool)
+    rows = np.arange(up.shape[0])[:, None] * (n + 1) + np.arange(n)[None, :]
+    flat[rows.ravel()] = up.ravel()
+    edges = np.flatnonzero(np.diff(np.r_[False, flat, False].astype(np.int8)))
+    run_s, run_e = edges[0::2], edges[1::2]
+    run_peer = run_s // (n + 1)
+    rs, re_ = run_s - run_peer * (n + 1), run_e - run_peer * (n + 1)
+    if len(run_s) == int(up.shape[0]) and (rs == 0).all() and (re_ == n).all():
+        return np.arange(len(peer)), b0, b1  # every peer up throughout: nothing to cut
+    # Intersect each interval with the runs of its peer (few runs per peer).
+    order = np.argsort(run_peer, kind="stable")
+    run_peer, rs, re_ = run_peer[order], rs[order], re_[order]
+    first = np.searchsorted(run_peer, peer, side="left")
+    last = np.searchsorted(run_peer, peer, side="right")
+    count = last - first
+    rep = np.repeat(np.arange(len(peer)), count)
+    j = first[rep] + (np.arange(len(rep)) - np.repeat(np.cumsum(count) - count, count))
+    lo = np.maximum(b0[rep], rs[j])
+    hi = np.minimum(b1[rep], re_[j])
+    ok = hi > lo
+    return rep[ok], lo[ok], hi[ok]
+
+
+def peer_losses(
+    views: PeerViews, entity: str, before: int, at: int
+) -> dict[str, tuple[float, float]]:
+    """Per full-feed peer up at both bins: (units of `entity` it had routes to at the end of
+    bin `before`, and at the end of bin `at`). Countries and regions count the space in them
+    whatever the origin; an ASN its own routes' space."""
+    n_bins = views.up.shape[1]
+    if not (0 <= before < n_bins and 0 <= at < n_bins):
+        return {}
+    idx, atom_ok = views.intervals_of(entity)
+    both = views.up[:, before] & views.up[:, at]
+    out: dict[str, tuple[float, float]] = {
+        views.names[int(p)]: (0.0, 0.0) for p in np.flatnonzero(both)
+    }
+    got: dict[int, list[float]] = {}
+    for slot, t in enumerate((before, at)):
+        live = idx[(views.b0[idx] <= t) & (views.b1[idx] > t)]
+        peer = views.peer[live].astype(np.int64)
+        row, atom, _s, _e = _expand(
+            views.prefix[live].astype(np.int64),
+            np.zeros(len(live), np.int64),
+            np.ones(len(live), np.int64),
+            views.first_atom,
+            views.n_atoms,
+        )
+        p_of = peer[row]
+        if atom_ok is not None:
+            keep = atom_ok[atom]
+            p_of, atom = p_of[keep], atom[keep]
+        pairs = _unique(p_of * (len(views.atom_size) + 1) + atom)
+        pp = pairs // (len(views.atom_size) + 1)
+        units = np.bincount(pp, weights=views.atom_size[pairs % (len(views.atom_size) + 1)],
+                            minlength=len(views.names))  # fmt: skip
+        for i in np.flatnonzero(both).tolist():
+            got.setdefault(i, [0.0, 0.0])[slot] = float(units[i])
+    for i, (u0, u1) in got.items():
+        out[views.names[i]] = (u0, u1)
+    return out
+
+
+def asn_places(views: PeerViews) -> dict[int, dict[str, float]]:
+    """Where each origin AS's routed space lies: {asn: {"country:XX" or "region:XX-YYY":
+    units}} over every route any full-feed peer had (nested prefixes count once)."""
+    pair = _unique(views.origin.astype(np.int64) * (len(views.first_atom) + 1) + views.prefix)
+    origin = pair // (len(views.first_atom) + 1)
+    pfx = pair % (len(views.first_atom) + 1)
+    row, atom, _s, _e = _expand(
+        pfx, np.zeros(len(pfx), np.int64), np.ones(len(pfx), np.int64),
+        views.first_atom, views.n_atoms,
+    )  # fmt: skip
+    width = len(views.atom_size) + 1
+    uniq = _unique(origin[row] * width + atom)
+    asn, atom = uniq // width, uniq % width
+    out: dict[int, dict[str, float]] = {}
+    for kind, of_atom in (("country", views.atom_cc), ("region", views.atom_region)):
+        code = of_atom[atom]
+        ok = code != None  # noqa: E711 - object array comparison
+        for a, c, u in zip(asn[ok].tolist(), code[ok].tolist(), views.atom_size[atom[ok]].tolist(),
+                           strict=True):  # fmt: skip
+            place = out.setdefault(int(a), {})
+            key = f"{kind}:{c}"
+            place[key] = place.get(key, 0.0) + float(u)
     return out

@@ -1,0 +1,74 @@
+"""Which full-feed peers saw a BGP drop: the corroboration that tells an outage of the
+networks from an artefact of one peer.
+
+A peer *saw* an episode when its own routes to the entity (its space, for a country or
+region; its own routes, for a network) fell, between the bin before the episode began and
+the episode's worst bin, by at least `PEER_SAW` of the episode's drop; only peers up at both
+bins are asked. An outage of the networks is seen by every peer; one peer's withdrawal,
+session reset or missing routes by one peer at most — or by none, when the drop comes from
+a change in which peers are up (a peer's session went down and the remaining peer lacks
+some routes the other had).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from nethealth.outages.episodes import Episode
+from nethealth.outages.series import BGP_SIGNALS, signal_family
+from nethealth.outages.signals.bgp import PeerViews, peer_losses
+
+PEER_SAW = 0.5
+MIN_PEERS = 2  # peers that must see a BGP drop (all of them when fewer are full-feed)
+
+
+@dataclass(frozen=True)
+class PeerCount:
+    seen: int
+    total: int  # full-feed peers up before and at the worst bin
+    full_feed: int  # full-feed peers in the data
+    collectors: list[str]
+
+
+def family_af(signal: str) -> int:
+    return 6 if signal_family(signal) in ("bgp6", "bgp6_weighted") else 4
+
+
+def peers_that_saw(views: Mapping[int, PeerViews], entity: str, ep: Episode) -> PeerCount | None:
+    """How many full-feed peers saw `entity` drop in `ep`; None when unknown (no per-peer
+    routes kept, or the episode begins at the first bin)."""
+    v = views.get(family_af(ep.signal))
+    if v is None:
+        return None
+    worst = int(ep.evidence.get("worst_at", ep.known_at - v.step))
+    before = (ep.start - v.start) // v.step - 1
+    at = (worst - v.start) // v.step
+    got = peer_losses(v, entity, int(before), int(at))
+    if not got and not (0 <= before < v.up.shape[1]):
+        return None
+    seen = [name for name, (u0, u1) in got.items()
+            if u0 > 0 and (u0 - u1) / u0 >= PEER_SAW * ep.max_drop]  # fmt: skip
+    full = int(v.up.any(axis=1).sum())
+    return PeerCount(len(seen), len(got), full, sorted({n.partition("|")[0] for n in seen}))
+
+
+def corroborated(
+    episodes: Sequence[Episode], views: Mapping[int, PeerViews], min_peers: int = MIN_PEERS
+) -> tuple[list[Episode], list[Episode]]:
+    """(kept, rejected): BGP episodes seen by fewer than `min_peers` full-feed peers (every
+    one when fewer exist in the data) are collector artefacts, not outages. Episodes of other
+    signals, and BGP episodes whose peers cannot be asked, are kept."""
+    kept: list[Episode] = []
+    rejected: list[Episode] = []
+    for ep in episodes:
+        if signal_family(ep.signal) not in BGP_SIGNALS:
+            kept.append(ep)
+            continue
+        count = peers_that_saw(views, ep.entity, ep)
+        if count is None:
+            kept.append(ep)
+            continue
+        need = min(min_peers, max(1, count.full_feed))
+        (kept if count.seen >= need else rejected).append(ep)
+    return kept, rejected
