@@ -18,7 +18,12 @@ from nethealth.standards.score import RULES, explanation, report_json, scores
 app = typer.Typer(
     help="Open standards: the scanner's checks (docs/standards.md)", no_args_is_help=True
 )
-scan_app = typer.Typer(help="Scan a domain for the open standards it uses (docs/standards.md)")
+scan_app = typer.Typer(
+    help="Scan a domain for the open standards it uses (docs/standards.md)",
+    # One command, mounted as a group (Area.cli_extra): options may follow DOMAIN.
+    context_settings={"allow_interspersed_args": True},
+    subcommand_metavar="",
+)
 
 FORMATS = ("table", "json")
 

@@ -12,6 +12,7 @@ import datetime as dt
 import ipaddress
 import re
 import ssl
+import warnings
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -104,8 +105,10 @@ async def hsts(ctx: ScanContext) -> Attempt:
 
 def _only(version: ssl.TLSVersion) -> ssl.SSLContext:
     ctx = scan_context()
-    ctx.minimum_version = version
-    ctx.maximum_version = version
+    with warnings.catch_warnings():  # TLS 1.0/1.1 are deprecated: that is what is tested
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = version
+        ctx.maximum_version = version
     return ctx
 
 
