@@ -378,6 +378,7 @@ async def security_txt(ctx: ScanContext) -> Attempt:
 
 
 async def ipv6(ctx: ScanContext) -> Attempt:
+    await ctx.addresses()  # refused when the name resolves only to refused addresses
     allowed, refused = await ctx.net.addresses(ctx.name)
     v6 = [a for a in allowed if ipaddress.ip_address(a).version == 6]
     refused_v6 = [r for r in refused if ":" in r.split(": ", 1)[0]]
