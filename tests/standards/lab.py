@@ -16,13 +16,13 @@ import asyncio
 import contextlib
 import datetime as dt
 import errno
+import json
 import socket
 import ssl
 import subprocess
 import tempfile
 import threading
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -349,7 +349,17 @@ def _answer(spec: Spec, *, https: bool, https_port: int, path: str) -> bytes:
     return "\r\n".join(lines).encode("ascii") + body
 
 
-@contextlib.contextmanager
-def running_lab() -> Iterator[Lab]:
+def main() -> None:
+    """`python -m tests.standards.lab`: run the lab until interrupted, printing the settings
+    that point `nethealth scan --lab` at it."""
     with Lab() as lab:
-        yield lab
+        print(f"export NETHEALTH_STANDARDS_LAB_HOSTS='{json.dumps(lab.hosts())}'")
+        print(f"export NETHEALTH_STANDARDS_LAB_CA='{lab.ca.path}'")
+        for spec in lab.specs.values():
+            print(f"# {spec.name}: built to fail {', '.join(sorted(spec.fails)) or 'nothing'}")
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

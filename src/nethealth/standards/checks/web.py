@@ -75,6 +75,8 @@ async def https_redirect(ctx: ScanContext) -> Attempt:
         current = await http_get(ctx.net, host, address, port, target.path or "/", tls=tls)
         if current.status in REDIRECTS:
             hops.append(current.header("location") or "")
+    if current.status in REDIRECTS:
+        return failed(f"more than {MAX_HOPS} redirects: {' → '.join(hops)}")
     chain = " → ".join(hops)
     if first.scheme != "https":
         return failed(f"http://{ctx.name}/ redirects to {location!r}, not to HTTPS ({chain})")
