@@ -14,6 +14,7 @@ import pytest
 from nethealth.settings import load_settings
 from nethealth.standards.checks import select
 from nethealth.standards.hello import (
+    NON_FS_SUITES,
     WEAK_SUITES,
     NotTLS,
     client_hello,
@@ -115,3 +116,18 @@ def test_openssl_parses_the_hello_and_selects_the_null_suite_it_allows(lab: Lab)
     assert attempt.status == "fail", attempt
     assert attempt.detail == "the server accepts TLS_ECDHE_RSA_WITH_NULL_SHA"
     assert len(WEAK_SUITES) == 26
+
+
+def test_openssl_selects_the_rsa_key_exchange_suite_it_allows(lab: Lab) -> None:
+    report = asyncio.run(scan("rsa-kx.lab", lab.settings(), lab=True,
+                              checks=select(["web-tls-fs"])))  # fmt: skip
+    attempt = report.results[0].attempt
+    assert attempt.detail == (
+        "the server accepts suites without forward secrecy: TLS_RSA_WITH_AES_128_GCM_SHA256"
+    )
+
+
+def test_no_suite_is_both_listed_weak_and_fs_under_two_names() -> None:
+    # The IANA names are the registry's: one name per code point in both lists.
+    for code in set(WEAK_SUITES) & set(NON_FS_SUITES):
+        assert WEAK_SUITES[code] == NON_FS_SUITES[code]

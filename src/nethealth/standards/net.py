@@ -40,8 +40,10 @@ class SystemResolver:
         loop = asyncio.get_running_loop()
         try:
             infos = await loop.getaddrinfo(name, None, type=socket.SOCK_STREAM)
-        except socket.gaierror:
-            return []
+        except socket.gaierror as exc:
+            if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)):
+                return []  # the name has no address: an answer, not a failure
+            raise ConnectionError(f"resolving {name} failed: {exc.strerror or exc}") from None
         out: list[str] = []
         for _family, _type, _proto, _canon, sockaddr in infos:
             address = str(sockaddr[0])
@@ -127,7 +129,7 @@ class Network:
         if not allowed and refused:
             raise PolicyRefusal(f"{name} resolves only to refused addresses: {'; '.join(refused)}")
         if not allowed:
-            raise ConnectionError(f"{name} has no A or AAAA record")
+            raise ConnectionError(f"{name} has no A or AAAA record (per the scanner's resolver)")
         return allowed
 
     @asynccontextmanager

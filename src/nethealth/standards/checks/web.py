@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, r
 
 from nethealth.standards.context import ScanContext
 from nethealth.standards.hello import (
+    NON_FS_SUITES,
     WEAK_SUITES,
     ServerAnswer,
     client_hello,
@@ -165,21 +166,27 @@ async def _offer(ctx: ScanContext, suites: list[int]) -> ServerAnswer:
         return parse_answer(header, body)
 
 
-async def weak_suites_refused(ctx: ScanContext) -> Attempt:
-    """Offers every NULL, anonymous, RC4, 3DES, DES and export suite in a hand-built
-    ClientHello (hello.py: this OpenSSL cannot offer most of them) and lists those the server
-    selects, re-offering without each selected one (up to 5)."""
-    offered = list(WEAK_SUITES)
+async def _selected(ctx: ScanContext, suites: dict[int, str]) -> list[str]:
+    """The suites of `suites` the server selects when offered only them (hello.py), re-offering
+    without each selected one, up to 5; a suite selected that was not offered is named too."""
+    offered = list(suites)
     accepted: list[str] = []
     for _ in range(5):
         answer = await _offer(ctx, offered)
         if answer.suite is None:
             break
         if answer.suite not in offered:
-            return failed(f"offered only weak suites, the server selected 0x{answer.suite:04X}, "
-                          "which was not offered (a broken TLS stack)")  # fmt: skip
-        accepted.append(WEAK_SUITES[answer.suite])
+            accepted.append(f"0x{answer.suite:04X}, which was not offered (a broken TLS stack)")
+            break
+        accepted.append(suites[answer.suite])
         offered.remove(answer.suite)
+    return accepted
+
+
+async def weak_suites_refused(ctx: ScanContext) -> Attempt:
+    """Offers every NULL, anonymous, RC4, 3DES, DES and export suite in a hand-built
+    ClientHello (hello.py: this OpenSSL cannot offer most of them)."""
+    accepted = await _selected(ctx, WEAK_SUITES)
     if accepted:
         return failed(f"the server accepts {', '.join(accepted)}")
     return passed(
@@ -188,24 +195,15 @@ async def weak_suites_refused(ctx: ScanContext) -> Attempt:
     )
 
 
-def _offering(suites: str) -> tuple[ssl.SSLContext, list[str]]:
-    """A TLS ≤ 1.2 context offering only `suites` (those this OpenSSL knows), and their names."""
-    tls = scan_context()
-    tls.maximum_version = ssl.TLSVersion.TLSv1_2
-    tls.set_ciphers(suites)
-    names = [c["name"] for c in tls.get_ciphers() if c["protocol"] != "TLSv1.3"]
-    return tls, names
-
-
 async def forward_secrecy(ctx: ScanContext) -> Attempt:
-    tls, names = _offering("kRSA:@SECLEVEL=0")
-    got = await _accepted(ctx, tls)
-    if got is not None:
-        return failed(
-            f"offered only RSA key exchange (no forward secrecy), the server selected {got}"
-        )
+    """Offers only suites without forward secrecy (RSA key exchange, static DH and ECDH) in a
+    hand-built ClientHello; TLS 1.3 always has forward secrecy."""
+    accepted = await _selected(ctx, NON_FS_SUITES)
+    if accepted:
+        return failed(f"the server accepts suites without forward secrecy: {', '.join(accepted)}")
     return passed(
-        f"the server refuses all {len(names)} suites without forward secrecy (RSA key exchange)"
+        f"the server refuses all {len(NON_FS_SUITES)} suites without forward secrecy offered "
+        "(RSA key exchange, static DH and ECDH)"
     )
 
 
@@ -450,8 +448,10 @@ CHECKS: tuple[Check, ...] = (
     _check("web-tls-suites", "No NULL, anonymous, RC4, 3DES, DES or export suites",
            weak_suites_refused, 10, "Allow only AEAD suites with ECDHE (Mozilla's 'intermediate' configuration).",
            "RFC 7465, RFC 9325; NCSC-NL TLS guidelines"),
-    _check("web-tls-fs", "Forward secrecy (no RSA key exchange)", forward_secrecy, 10,
-           "Remove suites with RSA key exchange (TLS_RSA_*); keep ECDHE/DHE ones.",
+    _check("web-tls-fs", "Forward secrecy (no RSA, static DH or ECDH key exchange)",
+           forward_secrecy, 10,
+           "Remove suites without forward secrecy (TLS_RSA_*, TLS_DH_*, TLS_ECDH_*); keep "
+           "ECDHE/DHE ones.",
            "RFC 9325 §4.1"),
     _check("web-cert-chain", "Certificate chains to a trusted root", cert_chain, 10,
            "Serve the full chain (leaf and intermediates) from a CA in the public trust stores.",
