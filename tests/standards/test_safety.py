@@ -200,15 +200,28 @@ def test_a_redirect_to_a_private_address_is_refused() -> None:
     assert recorder.tried == [(PUBLIC, 80)]
 
 
-def test_a_redirect_to_an_ip_literal_url_is_checked_as_an_address() -> None:
-    resolver = FakeResolver({"public.example": [[PUBLIC]]})
-    redirect = b"HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/latest/\r\n\r\n"
+@pytest.mark.parametrize(
+    "location",
+    ["http://169.254.169.254/latest/", "http://[::1]/", "http://2130706433/",
+     "https://www.quiet.example/"],
+)  # fmt: skip
+def test_a_redirect_to_an_ip_literal_or_an_opted_out_name_is_refused(location: str) -> None:
+    resolver = FakeResolver({"public.example": [[PUBLIC]], "www.quiet.example": [[PUBLIC]]})
+    redirect = f"HTTP/1.1 302 Found\r\nLocation: {location}\r\n\r\n".encode()
     recorder = Recorder(http={PUBLIC: redirect})
-    net = _network(resolver, recorder)
+    net = _network(resolver, recorder, standards_opt_out=["quiet.example"])
     report = _run("public.example", net, select(["web-https-redirect"]))
     [result] = report.results
-    assert result.attempt.reason in ("refused_by_policy", "connection")
-    assert all(a == PUBLIC for a, _port in recorder.tried)
+    assert (result.attempt.status, result.attempt.reason) == ("error", "refused_by_policy")
+    assert recorder.tried == [(PUBLIC, 80)] and resolver.calls == ["public.example"]
+
+
+def test_redirect_paths_are_sent_without_spaces_or_control_bytes() -> None:
+    resolver = FakeResolver({"public.example": [[PUBLIC]], "www.public.example": [[PUBLIC]]})
+    redirect = b"HTTP/1.1 301 Moved\r\nLocation: http://www.public.example/a b\x01?q=1 2\r\n\r\n"
+    recorder = Recorder(http={PUBLIC: redirect})
+    _run("public.example", _network(resolver, recorder), select(["web-https-redirect"]))
+    assert b"GET /a%20b%01?q=1%202 HTTP/1.1\r\n" in recorder.sent
 
 
 def test_dns_rebinding_never_reaches_the_second_answer() -> None:

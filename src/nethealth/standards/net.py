@@ -16,9 +16,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Protocol
+from urllib.parse import quote
 
 from nethealth.settings import LabHost
-from nethealth.standards.safety import AddressPolicy, PolicyRefusal
+from nethealth.standards.safety import AddressPolicy, PolicyRefusal, is_opted_out
 
 MAX_HEADER_BYTES = 64 * 1024
 
@@ -105,6 +106,7 @@ class Network:
     limit: asyncio.Semaphore
     per_host: int
     connector: Connector = open_streams
+    opt_out: tuple[str, ...] = ()  # domains never connected to, redirects included
     _resolved: dict[str, asyncio.Task[list[str]]] = field(default_factory=dict)
     _hosts: dict[str, asyncio.Semaphore] = field(default_factory=dict)
 
@@ -125,6 +127,8 @@ class Network:
     async def checked_addresses(self, name: str) -> list[str]:
         """The addresses the scanner may connect to for `name`; PolicyRefusal when it resolves
         only to refused ones, ConnectionError when it does not resolve."""
+        if is_opted_out(name, self.opt_out):
+            raise PolicyRefusal(f"{name}'s operator asked not to be scanned (standards_opt_out)")
         allowed, refused = await self.addresses(name)
         if not allowed and refused:
             raise PolicyRefusal(f"{name} resolves only to refused addresses: {'; '.join(refused)}")
@@ -203,6 +207,7 @@ async def http_get(
     max_body: int = 64 * 1024,
 ) -> HttpResponse:
     """GET `path` from `address`:`port` with `Host: host` (and SNI `host` over TLS)."""
+    path = quote(path, safe="/?=&%:@!$'()*+,;~-._")  # no space or control byte in the request
     async with net.connect(address, port, tls, host) as (reader, writer):
         authority = host if port in (80, 443) else f"{host}:{port}"
         request = (

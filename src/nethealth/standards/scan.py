@@ -81,6 +81,7 @@ def network_for(
         limit=limit or asyncio.Semaphore(settings.standards_max_connections),
         per_host=settings.standards_per_host,
         connector=connector,
+        opt_out=tuple(settings.standards_opt_out),
     )
 
 

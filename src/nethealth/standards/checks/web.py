@@ -30,6 +30,7 @@ from nethealth.standards.hello import (
 )
 from nethealth.standards.model import Attempt, Check, failed, passed
 from nethealth.standards.net import HttpResponse, http_get, scan_context
+from nethealth.standards.safety import normalize_name
 
 ONE_YEAR = 31_536_000
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -66,7 +67,6 @@ async def https_redirect(ctx: ScanContext) -> Attempt:
     first = urlsplit(location)
     hops = [location]
     current = response
-    host, url = ctx.name, location
     for _ in range(MAX_HOPS):
         if current.status not in REDIRECTS:
             break
@@ -76,12 +76,13 @@ async def https_redirect(ctx: ScanContext) -> Attempt:
             break  # a relative redirect stays on the host: the chain is judged by its first hop
         if target.scheme not in ("http", "https") or not target.hostname:
             return failed(f"redirect to {url!r}, which is not an http(s) URL")
-        host = target.hostname
+        host = normalize_name(target.hostname)  # a name: IP literals are refused here too
         address = (await ctx.net.checked_addresses(host))[0]  # checked: no redirect to private
         https_port, http_port = ctx.net.resolver.ports(host)
         port = target.port or (https_port if target.scheme == "https" else http_port)
         tls = scan_context() if target.scheme == "https" else None
-        current = await http_get(ctx.net, host, address, port, target.path or "/", tls=tls)
+        path = (target.path or "/") + (f"?{target.query}" if target.query else "")
+        current = await http_get(ctx.net, host, address, port, path, tls=tls)
         if current.status in REDIRECTS:
             hops.append(current.header("location") or "")
     if current.status in REDIRECTS:
