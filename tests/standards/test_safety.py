@@ -328,3 +328,13 @@ def test_attempts_and_checks_are_typed() -> None:
         Attempt("pass", "x", "timeout")
     with pytest.raises(ValueError):
         Check("x", "web", "x", 1, True, 0, REGISTRY[0].run, "-", "-")
+
+
+def test_a_malformed_answer_is_a_connection_error_not_a_bug() -> None:
+    resolver = FakeResolver({"public.example": [[PUBLIC]]})
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"
+    for answer in (chunked, b"SSH-2.0-OpenSSH\r\n\r\n"):
+        recorder = Recorder(http={PUBLIC: answer})
+        [result] = _run("public.example", _network(resolver, recorder),
+                        select(["web-https-redirect"])).results  # fmt: skip
+        assert (result.attempt.status, result.attempt.reason) == ("error", "connection"), answer

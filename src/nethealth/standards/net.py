@@ -253,7 +253,10 @@ async def _read_body(
         out = bytearray()
         while len(out) <= max_body:
             size_line = await reader.readline()
-            size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
+            try:
+                size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
+            except ValueError:
+                raise ConnectionError(f"a malformed chunk size: {size_line[:40]!r}") from None
             if size == 0:
                 return bytes(out), False
             out += await reader.readexactly(size)

@@ -212,7 +212,10 @@ async def _certificate(ctx: ScanContext) -> x509.Certificate:
     shake = await ctx.main_handshake()
     if shake.certificate is None:
         raise ConnectionError("the server sent no certificate")
-    return x509.load_der_x509_certificate(shake.certificate)
+    try:
+        return x509.load_der_x509_certificate(shake.certificate)
+    except ValueError as exc:  # the server's bytes, not our bug
+        raise ConnectionError(f"the server's certificate cannot be parsed: {exc}") from None
 
 
 async def cert_chain(ctx: ScanContext) -> Attempt:
