@@ -28,7 +28,7 @@ from nethealth.standards.hello import (
     header_length,
     parse_answer,
 )
-from nethealth.standards.model import Attempt, Check, failed, passed
+from nethealth.standards.model import Attempt, Check, CheckFn, failed, passed
 from nethealth.standards.net import HttpResponse, http_get, scan_context
 from nethealth.standards.safety import normalize_name
 
@@ -424,11 +424,12 @@ async def ipv6(ctx: ScanContext) -> Attempt:
 
 
 def _check(
-    id: str, title: str, run: object, points: int, advice: str, reference: str, version: int = 1
+    id: str, title: str, run: CheckFn, points: int, advice: str, reference: str, version: int = 1
 ) -> Check:
+    """A web check; points > 0 makes it mandatory, 0 informative."""
     return Check(
         id=id, family="web", title=title, version=version, mandatory=points > 0, points=points,
-        run=run, advice=advice, reference=reference,  # type: ignore[arg-type]
+        run=run, advice=advice, reference=reference,
     )  # fmt: skip
 
 
