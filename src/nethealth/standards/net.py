@@ -147,7 +147,7 @@ class Network:
         """A connection to a checked address, within the limits; closed on exit."""
         self.policy.check(address)  # every connection, whatever the caller checked before
         host = self._hosts.setdefault(address, asyncio.Semaphore(self.per_host))
-        async with self.limit, host:
+        async with host, self.limit:  # a slot of the address first: no global slot held idle
             reader, writer = await self.connector(address, port, tls, server_name, self.timeout)
             try:
                 yield reader, writer
