@@ -26,7 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("ui",),
     ("area",),  # the manifest types every area fills in
     ("sim",),  # the simulated Internet: written in the publishers' formats, below the areas
-    ("economics", "infrastructure", "bgp", "rpki", "shutdowns", "routing", "outages"),
+    ("economics", "infrastructure", "bgp", "rpki", "shutdowns", "routing", "outages", "standards"),
     ("areas", "pipeline", "demo", "ops"),  # ops: the daily routine over all of them
     ("server", "api", "web", "cli"),
 )

@@ -22,10 +22,13 @@ from nethealth.routing.area import AREA as ROUTING
 from nethealth.rpki.area import AREA as RPKI
 from nethealth.shutdowns.area import AREA as SHUTDOWNS
 from nethealth.sources.base import Source, SourceInfo
+from nethealth.standards.area import AREA as STANDARDS
 
 # Order matters where it shows: steps run in this order (each after the steps it depends on),
 # the country page's sections and the menu follow it.
-AREAS: tuple[Area, ...] = (INFRASTRUCTURE, ECONOMICS, BGP, RPKI, SHUTDOWNS, OUTAGES, ROUTING)
+AREAS: tuple[Area, ...] = (
+    INFRASTRUCTURE, ECONOMICS, BGP, RPKI, SHUTDOWNS, OUTAGES, ROUTING, STANDARDS,
+)  # fmt: skip
 
 
 def all_sources(areas: Sequence[Area] = AREAS) -> tuple[Source, ...]:

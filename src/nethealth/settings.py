@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Real publishers. Every one can be pointed elsewhere (a mirror, a local test server, file://).
@@ -15,6 +15,14 @@ DEFAULT_RIR_BASES: dict[str, str] = {
     "lacnic": "https://ftp.lacnic.net/pub/stats/lacnic",
     "ripencc": "https://ftp.ripe.net/pub/stats/ripencc",
 }
+
+
+class LabHost(BaseModel):
+    """A name the scanner's lab resolver answers, and the ports its lab servers listen on."""
+
+    addresses: list[str]
+    https_port: int = Field(default=443, ge=1, le=65535)
+    http_port: int = Field(default=80, ge=1, le=65535)
 
 
 class Settings(BaseSettings):
@@ -86,6 +94,38 @@ class Settings(BaseSettings):
     )
     outages_reviewers: str = Field(
         default="", description="Outage reviewers: name=token pairs, comma-separated"
+    )
+
+    # The open-standards scanner (nethealth.standards, docs/standards.md)
+    standards_contact_url: str = Field(
+        default="https://github.com/nethealth/nethealth/blob/main/docs/standards.md",
+        description="Contact URL in the scanner's User-Agent: where an operator reads what "
+        "scanned them and how to opt out",
+    )
+    standards_opt_out: list[str] = Field(
+        default_factory=list,
+        description="Domains (and their subdomains) whose operators asked not to be scanned",
+    )
+    standards_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds one connection, handshake or read may take"
+    )
+    standards_max_connections: int = Field(
+        default=32, ge=1, description="Connections the scanner holds open at once, in total"
+    )
+    standards_per_host: int = Field(
+        default=4, ge=1, description="Connections the scanner holds open at once to one address"
+    )
+    standards_lab_hosts: dict[str, LabHost] = Field(
+        default_factory=dict,
+        description='Lab mode only: names the lab resolves, e.g. {"ideal.lab": {"addresses": '
+        '["127.0.0.1", "::1"], "https_port": 8443, "http_port": 8080}}',
+    )
+    standards_lab_networks: list[str] = Field(
+        default_factory=list,
+        description="Lab mode only: CIDRs of the lab's network namespaces (besides loopback)",
+    )
+    standards_lab_ca: Path | None = Field(
+        default=None, description="Lab mode only: the lab CA (PEM) certificates must chain to"
     )
 
     log_level: str = Field(default="warning", description="debug, info, warning or error")

@@ -1,0 +1,365 @@
+"""The test lab: HTTPS servers on loopback, one configured the ideal way and counterparts each
+with one mistake, a lab CA made with `cryptography`, and the hosts map the scanner resolves in
+lab mode. No Internet: every server listens on 127.0.0.1 and ::1 (one port for both).
+
+    with Lab() as lab:                 # starts every server in a background event loop
+        settings = lab.settings()      # standards_lab_hosts and standards_lab_ca for --lab
+        lab.spec("ideal.lab").fails    # the checks that domain is built to fail ({} for ideal)
+
+Phase 2 of issue 14 replaces this by nginx/knot/postfix/chrony in network namespaces
+(`nethealth lab up`); until then this is the lab the checks are tested against.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import errno
+import json
+import socket
+import ssl
+import subprocess
+import tempfile
+import threading
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from nethealth.settings import Settings, load_settings
+
+IDEAL_HEADERS = (
+    ("Strict-Transport-Security", "max-age=63072000; includeSubDomains"),
+    ("Content-Security-Policy", "default-src 'self'; frame-ancestors 'self'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "SAMEORIGIN"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+)
+MODERN = "ECDHE+AESGCM:ECDHE+CHACHA20:@SECLEVEL=0"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One lab domain: how its servers are configured, and the checks it is built to fail."""
+
+    name: str
+    fails: frozenset[str] = frozenset()
+    tls_min: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2
+    tls_max: ssl.TLSVersion = ssl.TLSVersion.TLSv1_3
+    ciphers: str = MODERN
+    cert: str = "good"  # good, expired, wrong-name, self-signed, small-key, sha1
+    headers: tuple[tuple[str, str], ...] = IDEAL_HEADERS
+    alpn: tuple[str, ...] = ("h2", "http/1.1")
+    redirect: bool = True
+    security_txt: bool = True
+    https: bool = True
+    ipv6: bool = True
+
+
+def _without(name: str) -> tuple[tuple[str, str], ...]:
+    return tuple(h for h in IDEAL_HEADERS if h[0] != name)
+
+
+SPECS: tuple[Spec, ...] = (
+    Spec("ideal.lab"),
+    Spec("tls12-only.lab", frozenset({"web-tls13"}), tls_max=ssl.TLSVersion.TLSv1_2),
+    Spec("no-hsts.lab", frozenset({"web-hsts"}), headers=_without("Strict-Transport-Security")),
+    Spec("short-hsts.lab", frozenset({"web-hsts"}),
+         headers=(*_without("Strict-Transport-Security"),
+                  ("Strict-Transport-Security", "max-age=86400"))),
+    Spec("expired.lab", frozenset({"web-cert-expiry"}), cert="expired"),
+    Spec("wrong-name.lab", frozenset({"web-cert-name"}), cert="wrong-name"),
+    Spec("untrusted.lab", frozenset({"web-cert-chain"}), cert="self-signed"),
+    Spec("small-key.lab", frozenset({"web-cert-key"}), cert="small-key"),
+    Spec("sha1.lab", frozenset({"web-cert-signature"}), cert="sha1"),
+    Spec("tls10.lab", frozenset({"web-tls-legacy"}), tls_min=ssl.TLSVersion.TLSv1,
+         ciphers="ECDHE+AESGCM:ECDHE+AES:@SECLEVEL=0"),
+    Spec("null-suite.lab", frozenset({"web-tls-suites"}), ciphers=MODERN + ":ECDHE-RSA-NULL-SHA"),
+    Spec("rsa-kx.lab", frozenset({"web-tls-fs"}), ciphers=MODERN + ":AES128-GCM-SHA256"),
+    Spec("no-h2.lab", frozenset({"web-http2"}), alpn=("http/1.1",)),
+    Spec("missing-headers.lab",
+         frozenset({"web-x-content-type-options", "web-csp", "web-frame-ancestors",
+                    "web-referrer-policy"}),
+         headers=(IDEAL_HEADERS[0],)),
+    Spec("no-redirect.lab", frozenset({"web-https-redirect"}), redirect=False),
+    Spec("no-security-txt.lab", frozenset({"web-security-txt"}), security_txt=False),
+    Spec("no-ipv6.lab", frozenset({"web-ipv6"}), ipv6=False),
+)  # fmt: skip
+# Not in SPECS: without HTTPS every HTTPS check errs too, so it is tested on its own.
+NO_HTTPS = Spec("no-https.lab", frozenset({"web-https"}), https=False)
+
+
+@dataclass
+class CA:
+    """The lab CA and the leaf certificates it issues."""
+
+    directory: Path
+    key: rsa.RSAPrivateKey = field(init=False)
+    cert: x509.Certificate = field(init=False)
+    leaf_key: rsa.RSAPrivateKey = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.leaf_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "nethealth test lab CA")])
+        now = dt.datetime.now(dt.UTC)
+        self.cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self.key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                critical=True,
+            )
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(self.key.public_key()), critical=False
+            )
+            .sign(self.key, hashes.SHA256())
+        )
+        self.path.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
+
+    @property
+    def path(self) -> Path:
+        return self.directory / "lab-ca.pem"
+
+    def issue(self, spec: Spec) -> tuple[Path, Path]:
+        """(certificate, key) files for the spec's HTTPS server."""
+        now = dt.datetime.now(dt.UTC)
+        key = self.leaf_key
+        if spec.cert == "small-key":
+            key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+        start, end = now - dt.timedelta(days=1), now + dt.timedelta(days=90)
+        if spec.cert == "expired":
+            start, end = now - dt.timedelta(days=120), now - dt.timedelta(days=30)
+        san = "elsewhere.lab" if spec.cert == "wrong-name" else spec.name
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, san)])
+        issuer_key: rsa.RSAPrivateKey = self.key
+        issuer = self.cert.subject
+        if spec.cert == "self-signed":
+            issuer_key, issuer = key, subject
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start)
+            .not_valid_after(end)
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(san)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+            )
+        )
+        if spec.cert != "self-signed":
+            builder = builder.add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
+                critical=False,
+            )
+        cert_path = self.directory / f"{spec.name}.pem"
+        key_path = self.directory / f"{spec.name}.key"
+        key_path.write_bytes(_pem_key(key))
+        if spec.cert == "sha1":
+            # cryptography refuses to sign with SHA-1; OpenSSL's command still does.
+            ca_key = self.directory / "lab-ca.key"
+            ca_key.write_bytes(_pem_key(self.key))
+            subprocess.run(
+                ["openssl", "req", "-x509", "-new", "-key", str(key_path), "-CA", str(self.path),
+                 "-CAkey", str(ca_key), "-sha1", "-days", "90", "-subj", f"/CN={spec.name}",
+                 "-addext", f"subjectAltName=DNS:{spec.name}", "-addext",
+                 "basicConstraints=critical,CA:FALSE", "-out", str(cert_path)],
+                check=True, capture_output=True,
+            )  # fmt: skip
+            return cert_path, key_path
+        cert = builder.sign(issuer_key, hashes.SHA256())
+        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        return cert_path, key_path
+
+
+def _pem_key(key: rsa.RSAPrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def _server_context(spec: Spec, ca: CA) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    with warnings.catch_warnings():  # TLS 1.0 for the counterpart that allows it
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = spec.tls_min
+        ctx.maximum_version = spec.tls_max
+    ctx.set_ciphers(spec.ciphers)  # before the key: @SECLEVEL=0 lets a weak key load
+    cert, key = ca.issue(spec)
+    ctx.load_cert_chain(cert, key)
+    ctx.set_alpn_protocols(list(spec.alpn))
+    return ctx
+
+
+def _sockets(ipv6: bool, listen: bool = True) -> list[socket.socket]:
+    """Sockets on ::1 (when `ipv6`) and 127.0.0.1, on one free port; listening unless not
+    `listen` (then connections are refused while the port stays ours)."""
+    for _ in range(50):
+        socks: list[socket.socket] = []
+        try:
+            port = 0
+            families = ((socket.AF_INET6, "::1"),) if ipv6 else ()
+            for family, host in (*families, (socket.AF_INET, "127.0.0.1")):
+                s = socket.socket(family, socket.SOCK_STREAM)
+                socks.append(s)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6:
+                    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                s.bind((host, port))
+                port = s.getsockname()[1]
+                if listen:
+                    s.listen(64)
+                s.setblocking(False)
+            return socks
+        except OSError as exc:
+            for s in socks:
+                s.close()
+            if exc.errno != errno.EADDRINUSE:
+                raise
+    raise OSError("no free port on both ::1 and 127.0.0.1")
+
+
+def _security_txt() -> bytes:
+    expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=300)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        f"Contact: mailto:security@ideal.lab\nExpires: {expires}\nPreferred-Languages: en\n"
+    ).encode()
+
+
+class Lab:
+    """Every lab domain's servers in one background event loop."""
+
+    def __init__(self, specs: tuple[Spec, ...] = (*SPECS, NO_HTTPS)) -> None:
+        self.specs = {s.name: s for s in specs}
+        self.ports: dict[str, tuple[int, int]] = {}  # name -> (https, http)
+        self._dir = tempfile.TemporaryDirectory(prefix="nethealth-lab-")
+        self.ca = CA(Path(self._dir.name))
+        self._loop = asyncio.new_event_loop()
+        self._loop.set_exception_handler(lambda _loop, _context: None)  # refused probes
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._servers: list[asyncio.Server] = []
+        self._idle: list[socket.socket] = []
+
+    def spec(self, name: str) -> Spec:
+        return self.specs[name]
+
+    def __enter__(self) -> Lab:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(60)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(30)
+        self._loop.close()
+        self._dir.cleanup()
+
+    async def _start(self) -> None:
+        for spec in self.specs.values():
+            tls = _server_context(spec, self.ca)
+            https_socks = _sockets(spec.ipv6, listen=spec.https)
+            http_socks = _sockets(spec.ipv6)
+            https_port = https_socks[0].getsockname()[1]
+            http_port = http_socks[0].getsockname()[1]
+            for s in https_socks:
+                if spec.https:
+                    handler = self._handler(spec, https=True, https_port=https_port)
+                    self._servers.append(await asyncio.start_server(handler, sock=s, ssl=tls))
+                else:
+                    self._idle.append(s)  # bound, not listening: connections are refused
+            for s in http_socks:
+                handler = self._handler(spec, https=False, https_port=https_port)
+                self._servers.append(await asyncio.start_server(handler, sock=s))
+            self.ports[spec.name] = (https_port, http_port)
+
+    async def _stop(self) -> None:
+        for s in self._idle:
+            s.close()
+        for server in self._servers:
+            server.close()
+        for server in self._servers:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(server.wait_closed(), 5)
+
+    def _handler(self, spec: Spec, *, https: bool, https_port: int) -> Any:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+                path = head.split(b" ", 2)[1].decode("ascii", "replace")
+                writer.write(_answer(spec, https=https, https_port=https_port, path=path))
+                await writer.drain()
+            except (OSError, EOFError, asyncio.LimitOverrunError, TimeoutError, IndexError):
+                pass  # a TLS probe that only shakes hands, or a client that went away
+            finally:
+                writer.close()
+                with contextlib.suppress(Exception):
+                    await writer.wait_closed()
+
+        return handle
+
+    def hosts(self) -> dict[str, dict[str, Any]]:
+        """The scanner's lab hosts map (settings `standards_lab_hosts`)."""
+        return {
+            name: {"addresses": ["127.0.0.1", "::1"], "https_port": p[0], "http_port": p[1]}
+            for name, p in self.ports.items()
+        }
+
+    def settings(self, **overrides: Any) -> Settings:
+        return load_settings(
+            standards_lab_hosts=self.hosts(), standards_lab_ca=self.ca.path,
+            standards_timeout=10.0, **overrides,
+        )  # fmt: skip
+
+
+def _answer(spec: Spec, *, https: bool, https_port: int, path: str) -> bytes:
+    headers: list[tuple[str, str]] = [("Content-Type", "text/html; charset=utf-8")]
+    status, body = "200 OK", b"<!doctype html><title>lab</title><p>nethealth lab</p>\n"
+    if not https and spec.redirect:
+        status, body = "301 Moved Permanently", b""
+        headers = [("Location", f"https://{spec.name}:{https_port}{path}")]
+    elif https and path == "/.well-known/security.txt":
+        if spec.security_txt:
+            headers = [("Content-Type", "text/plain; charset=utf-8")]
+            body = _security_txt()
+        else:
+            status, body = "404 Not Found", b"not found\n"
+    if https:
+        headers += list(spec.headers)
+    lines = [f"HTTP/1.1 {status}", *(f"{k}: {v}" for k, v in headers)]
+    lines += [f"Content-Length: {len(body)}", "Connection: close", "", ""]
+    return "\r\n".join(lines).encode("ascii") + body
+
+
+def main() -> None:
+    """`python -m tests.standards.lab`: run the lab until interrupted, printing the settings
+    that point `nethealth scan --lab` at it."""
+    with Lab() as lab:
+        print(f"export NETHEALTH_STANDARDS_LAB_HOSTS='{json.dumps(lab.hosts())}'")
+        print(f"export NETHEALTH_STANDARDS_LAB_CA='{lab.ca.path}'")
+        for spec in lab.specs.values():
+            print(f"# {spec.name}: built to fail {', '.join(sorted(spec.fails)) or 'nothing'}")
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
