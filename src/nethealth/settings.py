@@ -115,6 +115,18 @@ class Settings(BaseSettings):
     standards_per_host: int = Field(
         default=4, ge=1, description="Connections the scanner holds open at once to one address"
     )
+    standards_dns_resolvers: list[str] = Field(
+        default_factory=list,
+        description="Addresses of the resolvers the DNS and mail checks query (empty: the "
+        "system's, from /etc/resolv.conf); the lab's DNS server in lab mode",
+    )
+    standards_dns_port: int = Field(
+        default=53,
+        ge=1,
+        le=65535,
+        description="Port of those resolvers and of the name servers queried directly "
+        "(the lab DNS server's port in lab mode)",
+    )
     standards_lab_hosts: dict[str, LabHost] = Field(
         default_factory=dict,
         description='Lab mode only: names the lab resolves, e.g. {"ideal.lab": {"addresses": '

@@ -1,8 +1,9 @@
 """The test lab: HTTPS servers on loopback, one configured the ideal way and counterparts each
 with one mistake, a lab CA made with `cryptography`, and the hosts map the scanner resolves in
-lab mode. No Internet: every server listens on 127.0.0.1 and ::1 (one port for both).
+lab mode; for mail, an authoritative DNS server (dnspython) with a zone per mail domain and the
+HTTPS server of their MTA-STS policy hosts. No Internet: every server listens on 127.0.0.1 and ::1 (one port for both).
 
-    with Lab() as lab:                 # starts every server in a background event loop
+    with Lab() as lab:                 # starts every server (HTTPS, DNS) in a background loop
         settings = lab.settings()      # standards_lab_hosts and standards_lab_ca for --lab
         lab.spec("ideal.lab").fails    # the checks that domain is built to fail ({} for ideal)
 
@@ -28,6 +29,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.zone
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -94,6 +102,79 @@ SPECS: tuple[Spec, ...] = (
 )  # fmt: skip
 # Not in SPECS: without HTTPS every HTTPS check errs too, so it is tested on its own.
 NO_HTTPS = Spec("no-https.lab", frozenset({"web-https"}), https=False)
+
+
+MX_HOST = ("mx1 A 127.0.0.1", "mx1 AAAA ::1")
+
+
+@dataclass(frozen=True)
+class MailSpec:
+    """One lab mail domain: its zone's records by part (an ideal domain's unless overridden), its
+    MTA-STS policy file (None: the policy host answers 404), the checks it is built to miss and
+    how (`status`: fail unless said otherwise)."""
+
+    name: str
+    fails: frozenset[str] = frozenset()
+    parts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    policy: str | None = "version: STSv1\nmode: enforce\nmx: mx1.{name}\nmax_age: 604800\n"
+    status: tuple[tuple[str, str], ...] = ()
+
+    def records(self) -> list[str]:
+        parts: dict[str, tuple[str, ...]] = {
+            "soa": ("@ SOA ns1 hostmaster 1 3600 600 86400 300", "@ NS ns1",
+                    "ns1 A 127.0.0.1", "ns1 AAAA ::1"),
+            "mx": ("@ MX 10 mx1",),
+            "mxhost": MX_HOST,
+            "spf": (f'@ TXT "v=spf1 mx include:_spf.{self.name} -all"',
+                    '_spf TXT "v=spf1 ip4:127.0.0.0/8 ip6:::1 ~all"'),
+            "dmarc": (f'_dmarc TXT "v=DMARC1; p=reject; rua=mailto:dmarc@{self.name}"',),
+            "mta-sts": ('_mta-sts TXT "v=STSv1; id=20261207T1200"',),
+            "tls-rpt": (f'_smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@{self.name}"',),
+        }  # fmt: skip
+        parts.update(dict(self.parts))
+        return [line for lines in parts.values() for line in lines]
+
+    def expected(self, check_id: str, mandatory: bool) -> str:
+        default = "fail" if mandatory else "warning"
+        return dict(self.status).get(check_id, default)
+
+
+def _spf_chain(name: str) -> tuple[str, ...]:
+    """11 DNS lookups: 4 in the record, 4 in its include, 3 in the next one."""
+    return (
+        f'@ TXT "v=spf1 a mx a:mx1.{name} include:_s1.{name} -all"',
+        f'_s1 TXT "v=spf1 a mx exists:x.{name} include:_s2.{name} ~all"',
+        f'_s2 TXT "v=spf1 a mx include:_s3.{name} ~all"',
+        '_s3 TXT "v=spf1 -all"',
+    )
+
+
+MAIL_SPECS: tuple[MailSpec, ...] = (
+    MailSpec("ideal.lab"),
+    MailSpec("no-spf.mail.lab", frozenset({"mail-spf"}), (("spf", ()),)),
+    MailSpec("spf-plus-all.mail.lab", frozenset({"mail-spf"}), (("spf", ('@ TXT "v=spf1 +all"',)),)),
+    MailSpec("spf-11-lookups.mail.lab", frozenset({"mail-spf"}),
+             (("spf", _spf_chain("spf-11-lookups.mail.lab")),)),
+    MailSpec("two-spf.mail.lab", frozenset({"mail-spf"}),
+             (("spf", ('@ TXT "v=spf1 mx -all"', '@ TXT "v=spf1 a -all"')),)),
+    MailSpec("dmarc-none.mail.lab", frozenset({"mail-dmarc"}),
+             (("dmarc", ('_dmarc TXT "v=DMARC1; p=none; rua=mailto:d@dmarc-none.mail.lab"',)),),
+             status=(("mail-dmarc", "warning"),)),
+    MailSpec("no-dmarc.mail.lab", frozenset({"mail-dmarc"}), (("dmarc", ()),)),
+    MailSpec("sts-no-policy.mail.lab", frozenset({"mail-mta-sts"}), policy=None),
+    MailSpec("sts-mx-mismatch.mail.lab", frozenset({"mail-mta-sts"}),
+             policy="version: STSv1\nmode: enforce\nmx: *.elsewhere.lab\nmax_age: 604800\n"),
+    MailSpec("sts-testing.mail.lab", frozenset({"mail-mta-sts"}),
+             policy="version: STSv1\nmode: testing\nmx: mx1.{name}\nmax_age: 86400\n",
+             status=(("mail-mta-sts", "warning"),)),
+    MailSpec("no-tls-rpt.mail.lab", frozenset({"mail-tls-rpt"}), (("tls-rpt", ()),)),
+    MailSpec("no-mx-ipv6.mail.lab", frozenset({"mail-ipv6"}), (("mxhost", (MX_HOST[0],)),)),
+    MailSpec("no-mx.mail.lab", frozenset({"mail-mx", "mail-ipv6", "mail-mta-sts", "mail-tls-rpt"}),
+             (("mx", ()),)),
+    MailSpec("null-mx.mail.lab", frozenset(),
+             (("mx", ("@ MX 0 .",)), ("mxhost", ()), ("spf", ('@ TXT "v=spf1 -all"',)),
+              ("mta-sts", ()), ("tls-rpt", ()))),
+)  # fmt: skip
 
 
 @dataclass
@@ -187,6 +268,32 @@ class CA:
         cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         return cert_path, key_path
 
+    def issue_names(self, stem: str, names: list[str]) -> tuple[Path, Path]:
+        """(certificate, key) files valid for every name in `names`."""
+        now = dt.datetime.now(dt.UTC)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+            .issuer_name(self.cert.subject)
+            .public_key(self.leaf_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=90))
+            .add_extension(
+                x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False
+            )
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
+                critical=False,
+            )
+            .sign(self.key, hashes.SHA256())
+        )
+        cert_path, key_path = self.directory / f"{stem}.pem", self.directory / f"{stem}.key"
+        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_path.write_bytes(_pem_key(self.leaf_key))
+        return cert_path, key_path
+
 
 def _pem_key(key: rsa.RSAPrivateKey) -> bytes:
     return key.private_bytes(
@@ -245,8 +352,15 @@ def _security_txt() -> bytes:
 class Lab:
     """Every lab domain's servers in one background event loop."""
 
-    def __init__(self, specs: tuple[Spec, ...] = (*SPECS, NO_HTTPS)) -> None:
+    def __init__(
+        self,
+        specs: tuple[Spec, ...] = (*SPECS, NO_HTTPS),
+        mail_specs: tuple[MailSpec, ...] = MAIL_SPECS,
+    ) -> None:
         self.specs = {s.name: s for s in specs}
+        self.mail_specs = {s.name: s for s in mail_specs}
+        self.dns_port = 0
+        self.policy_port = 0
         self.ports: dict[str, tuple[int, int]] = {}  # name -> (https, http)
         self._dir = tempfile.TemporaryDirectory(prefix="nethealth-lab-")
         self.ca = CA(Path(self._dir.name))
@@ -255,6 +369,7 @@ class Lab:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._servers: list[asyncio.Server] = []
         self._idle: list[socket.socket] = []
+        self._transports: list[asyncio.DatagramTransport] = []
 
     def spec(self, name: str) -> Spec:
         return self.specs[name]
@@ -290,8 +405,71 @@ class Lab:
                 handler = self._handler(spec, https=False, https_port=https_port)
                 self._servers.append(await asyncio.start_server(handler, sock=s))
             self.ports[spec.name] = (https_port, http_port)
+        await self._start_dns()
+        await self._start_policies()
+
+    async def _start_dns(self) -> None:
+        """The lab's authoritative DNS server, UDP and TCP on 127.0.0.1 and ::1 (one port)."""
+        zones = {
+            dns.name.from_text(s.name): dns.zone.from_text(
+                "\n".join(s.records()), origin=s.name, relativize=False, check_origin=False
+            )
+            for s in self.mail_specs.values()
+        }
+        tcp = _sockets(True)
+        self.dns_port = tcp[0].getsockname()[1]
+        loop = asyncio.get_running_loop()
+        for s in tcp:
+            self._servers.append(await asyncio.start_server(_dns_tcp(zones), sock=s))
+        for family, host in ((socket.AF_INET6, "::1"), (socket.AF_INET, "127.0.0.1")):
+            transport, _ = await loop.create_datagram_endpoint(
+                lambda: _DnsUdp(zones), local_addr=(host, self.dns_port), family=family
+            )
+            self._transports.append(transport)
+
+    async def _start_policies(self) -> None:
+        """One HTTPS server for every mta-sts.<domain> policy host (by Host header)."""
+        names = [f"mta-sts.{n}" for n in self.mail_specs]
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(*self.ca.issue_names("mta-sts", names))
+        socks = _sockets(True)
+        self.policy_port = socks[0].getsockname()[1]
+        for s in socks:
+            handler = self._policy_handler()
+            self._servers.append(await asyncio.start_server(handler, sock=s, ssl=ctx))
+
+    def _policy_handler(self) -> Any:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+                host = ""
+                for line in head.decode("ascii", "replace").split("\r\n"):
+                    if line.lower().startswith("host:"):
+                        host = line[5:].strip().split(":")[0].lower()
+                spec = self.mail_specs.get(host.removeprefix("mta-sts."))
+                path = head.split(b" ", 2)[1]
+                if spec is None or spec.policy is None or path != b"/.well-known/mta-sts.txt":
+                    status, body = "404 Not Found", b"not found\n"
+                else:
+                    status, body = "200 OK", spec.policy.format(name=spec.name).encode()
+                writer.write(
+                    f"HTTP/1.1 {status}\r\nContent-Type: text/plain\r\n"
+                    f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                    + body
+                )
+                await writer.drain()
+            except (OSError, EOFError, asyncio.LimitOverrunError, TimeoutError, IndexError):
+                pass
+            finally:
+                writer.close()
+                with contextlib.suppress(Exception):
+                    await writer.wait_closed()
+
+        return handle
 
     async def _stop(self) -> None:
+        for transport in self._transports:
+            transport.close()
         for s in self._idle:
             s.close()
         for server in self._servers:
@@ -318,16 +496,84 @@ class Lab:
 
     def hosts(self) -> dict[str, dict[str, Any]]:
         """The scanner's lab hosts map (settings `standards_lab_hosts`)."""
-        return {
+        hosts = {
             name: {"addresses": ["127.0.0.1", "::1"], "https_port": p[0], "http_port": p[1]}
             for name, p in self.ports.items()
         }
+        for name in self.mail_specs:
+            hosts[f"mta-sts.{name}"] = {
+                "addresses": ["127.0.0.1", "::1"], "https_port": self.policy_port,
+                "http_port": self.policy_port,
+            }  # fmt: skip
+        return hosts
 
     def settings(self, **overrides: Any) -> Settings:
         return load_settings(
             standards_lab_hosts=self.hosts(), standards_lab_ca=self.ca.path,
+            standards_dns_resolvers=["127.0.0.1"], standards_dns_port=self.dns_port,
             standards_timeout=10.0, **overrides,
         )  # fmt: skip
+
+
+def _dns_answer(zones: dict[dns.name.Name, dns.zone.Zone], wire: bytes) -> bytes | None:
+    """The authoritative answer to one query: REFUSED outside the lab's zones, NXDOMAIN for a
+    name that has no records, else the records of the type asked (none: NODATA)."""
+    try:
+        query = dns.message.from_wire(wire)
+    except Exception:
+        return None  # not a DNS query: no answer, as a real server
+    response = dns.message.make_response(query)
+    response.flags |= dns.flags.AA
+    question = query.question[0]
+    zone = next((z for o, z in zones.items() if question.name.is_subdomain(o)), None)
+    if zone is None:
+        response.set_rcode(dns.rcode.REFUSED)
+        return response.to_wire()
+    node = zone.get_node(question.name)
+    if node is None:
+        response.set_rcode(dns.rcode.NXDOMAIN)
+        return response.to_wire()
+    rdataset = node.get_rdataset(dns.rdataclass.IN, question.rdtype)
+    if rdataset is not None:
+        rrset = response.find_rrset(
+            response.answer, question.name, dns.rdataclass.IN, question.rdtype, create=True
+        )
+        rrset.update(rdataset)
+    return response.to_wire()
+
+
+class _DnsUdp(asyncio.DatagramProtocol):
+    def __init__(self, zones: dict[dns.name.Name, dns.zone.Zone]) -> None:
+        self.zones = zones
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # a datagram endpoint's
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        answer = _dns_answer(self.zones, data)
+        if answer is not None and self.transport is not None:
+            self.transport.sendto(answer, addr)
+
+
+def _dns_tcp(zones: dict[dns.name.Name, dns.zone.Zone]) -> Any:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                size = int.from_bytes(await reader.readexactly(2), "big")
+                answer = _dns_answer(zones, await reader.readexactly(size))
+                if answer is None:
+                    break
+                writer.write(len(answer).to_bytes(2, "big") + answer)
+                await writer.drain()
+        except (OSError, EOFError):
+            pass
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    return handle
 
 
 def _answer(spec: Spec, *, https: bool, https_port: int, path: str) -> bytes:
@@ -355,6 +601,11 @@ def main() -> None:
     with Lab() as lab:
         print(f"export NETHEALTH_STANDARDS_LAB_HOSTS='{json.dumps(lab.hosts())}'")
         print(f"export NETHEALTH_STANDARDS_LAB_CA='{lab.ca.path}'")
+        print("export NETHEALTH_STANDARDS_DNS_RESOLVERS='[\"127.0.0.1\"]'")
+        print(f"export NETHEALTH_STANDARDS_DNS_PORT={lab.dns_port}")
+        for mail_spec in lab.mail_specs.values():
+            missed = ", ".join(sorted(mail_spec.fails)) or "nothing"
+            print(f"# {mail_spec.name} (mail): built to miss {missed}")
         for spec in lab.specs.values():
             print(f"# {spec.name}: built to fail {', '.join(sorted(spec.fails)) or 'nothing'}")
         with contextlib.suppress(KeyboardInterrupt):

@@ -18,6 +18,7 @@ from nethealth import __version__
 from nethealth.settings import Settings
 from nethealth.standards.checks import REGISTRY
 from nethealth.standards.context import ScanContext
+from nethealth.standards.dns import DnsClient, dns_client_for
 from nethealth.standards.model import Attempt, Check, error
 from nethealth.standards.net import (
     Connector,
@@ -109,6 +110,7 @@ async def scan(
     lab: bool = False,
     checks: Sequence[Check] = REGISTRY,
     network: Network | None = None,
+    dns: DnsClient | None = None,
     progress: Callable[[Result], None] | None = None,
 ) -> Report:
     """Scan `domain` with `checks`; every check yields one result, whatever happens."""
@@ -129,7 +131,10 @@ async def scan(
     net = network or network_for(settings, lab=lab)
     https_port, http_port = net.resolver.ports(name)
     cafile = str(settings.standards_lab_ca) if lab and settings.standards_lab_ca else None
-    ctx = ScanContext(name, net, https_port, http_port, cafile=cafile)
+    ctx = ScanContext(
+        name, net, https_port, http_port, cafile=cafile,
+        dns=dns or dns_client_for(settings, net.policy),
+    )  # fmt: skip
 
     async def one(check: Check) -> Result:
         result = Result(check, await run_check(check, ctx))
