@@ -121,8 +121,11 @@ class MailSpec:
 
     def records(self) -> list[str]:
         parts: dict[str, tuple[str, ...]] = {
-            "soa": ("@ SOA ns1 hostmaster 1 3600 600 86400 300", "@ NS ns1",
-                    "ns1 A 127.0.0.1", "ns1 AAAA ::1"),
+            "soa": ("@ SOA ns1 hostmaster 1 3600 600 86400 300", "@ NS ns1", "@ NS ns2"),
+            "ns": ("ns1 A 127.0.0.1", "ns1 AAAA ::1", "ns2 A 127.0.0.1", "ns2 AAAA ::1"),
+            "web": ("@ A 127.0.0.1", "@ AAAA ::1", "www A 127.0.0.1", "www AAAA ::1"),
+            "caa": ('@ CAA 0 issue "letsencrypt.org"',
+                    f'@ CAA 0 iodef "mailto:security@{self.name}"'),
             "mx": ("@ MX 10 mx1",),
             "mxhost": MX_HOST,
             "spf": (f'@ TXT "v=spf1 mx include:_spf.{self.name} -all"',
@@ -174,6 +177,19 @@ MAIL_SPECS: tuple[MailSpec, ...] = (
     MailSpec("null-mx.mail.lab", frozenset(),
              (("mx", ("@ MX 0 .",)), ("mxhost", ()), ("spf", ('@ TXT "v=spf1 -all"',)),
               ("mta-sts", ()), ("tls-rpt", ()))),
+)  # fmt: skip
+
+# The DNS checks' counterparts (zones only; scanned with checks.domain).
+DOMAIN_SPECS: tuple[MailSpec, ...] = (
+    MailSpec("no-caa.lab", frozenset({"web-caa"}), (("caa", ()),)),
+    MailSpec("caa-critical.lab", frozenset({"web-caa"}),
+             (("caa", ('@ CAA 0 issue "letsencrypt.org"', '@ CAA 128 tbs "unknown"')),)),
+    MailSpec("no-www-aaaa.lab", frozenset({"web-dns-www"}),
+             (("web", ("@ A 127.0.0.1", "@ AAAA ::1", "www A 127.0.0.1")),)),
+    MailSpec("ns-no-ipv6.lab", frozenset({"web-ns-ipv6"}),
+             (("ns", ("ns1 A 127.0.0.1", "ns2 A 127.0.0.1")),)),
+    MailSpec("one-ns-ipv6.lab", frozenset({"web-ns-ipv6"}),
+             (("ns", ("ns1 A 127.0.0.1", "ns1 AAAA ::1", "ns2 A 127.0.0.1")),)),
 )  # fmt: skip
 
 
@@ -355,10 +371,12 @@ class Lab:
     def __init__(
         self,
         specs: tuple[Spec, ...] = (*SPECS, NO_HTTPS),
-        mail_specs: tuple[MailSpec, ...] = MAIL_SPECS,
+        mail_specs: tuple[MailSpec, ...] = (*MAIL_SPECS, *DOMAIN_SPECS),
     ) -> None:
         self.specs = {s.name: s for s in specs}
         self.mail_specs = {s.name: s for s in mail_specs}
+        for name in self.specs:  # every web domain's zone is the ideal one
+            self.mail_specs.setdefault(name, MailSpec(name))
         self.dns_port = 0
         self.policy_port = 0
         self.ports: dict[str, tuple[int, int]] = {}  # name -> (https, http)

@@ -86,6 +86,8 @@ def test_selected_checks_only(lab: Lab) -> None:
 def test_cli_scan_json(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NETHEALTH_STANDARDS_LAB_HOSTS", json.dumps(lab.hosts()))
     monkeypatch.setenv("NETHEALTH_STANDARDS_LAB_CA", str(lab.ca.path))
+    monkeypatch.setenv("NETHEALTH_STANDARDS_DNS_RESOLVERS", '["127.0.0.1"]')
+    monkeypatch.setenv("NETHEALTH_STANDARDS_DNS_PORT", str(lab.dns_port))
     result = CliRunner().invoke(app, ["scan", "tls12-only.lab", "--lab", "--format", "json"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
@@ -93,8 +95,11 @@ def test_cli_scan_json(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
     assert set(rows) == {c.id for c in REGISTRY}
     assert rows["web-tls13"]["status"] == "fail" and rows["web-tls13"]["detail"]
     assert rows["web-tls13"]["explanation"] == BY_ID["web-tls13"].advice
-    assert body["score"]["web"] == {"earned": TOTAL - 10, "possible": TOTAL,
-                                    "percent": round(100 * (TOTAL - 10) / TOTAL, 1)}  # fmt: skip
+    web_total = sum(c.points for c in REGISTRY if c.family == "web")  # the DNS checks too
+    assert body["score"]["web"] == {"earned": web_total - 10, "possible": web_total,
+                                    "percent": round(100 * (web_total - 10) / web_total, 1)}  # fmt: skip
+    mail_total = sum(c.points for c in REGISTRY if c.family == "mail")
+    assert body["score"]["mail"] == {"earned": mail_total, "possible": mail_total, "percent": 100.0}
     assert "points earned / points possible" in body["rules"]
 
 

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nethealth.settings import load_settings
-from nethealth.standards.checks import REGISTRY, mail, select, web
+from nethealth.standards.checks import REGISTRY, domain, mail, select, web
 from nethealth.standards.context import ScanContext
 from nethealth.standards.model import Attempt, Check
 from nethealth.standards.net import LabResolver, Network
@@ -344,15 +344,25 @@ def test_a_malformed_answer_is_a_connection_error_not_a_bug() -> None:
 
 
 def test_dns_answers_pointing_at_private_addresses_are_refused_outside_lab_mode(lab: Lab) -> None:
-    """The lab's zones answer with loopback addresses (MX hosts) and the MTA-STS policy host
-    resolves to a private one: outside lab mode nothing of it is connected to or counted."""
+    """The lab's zones answer with loopback addresses (MX hosts, name servers, www) and the
+    MTA-STS policy host resolves to a private one: outside lab mode nothing of it is connected
+    to (no SOA query to a name server's ::1) or counted."""
     resolver = FakeResolver({"mta-sts.ideal.lab": [["10.0.0.1"]]})
     recorder = Recorder()
     dns_settings = {"standards_dns_resolvers": ["127.0.0.1"], "standards_dns_port": lab.dns_port}
-    report = _run("ideal.lab", _network(resolver, recorder), mail.CHECKS, settings=dns_settings)
+    checks = (*domain.CHECKS, *mail.CHECKS)
+    report = _run("ideal.lab", _network(resolver, recorder), checks, settings=dns_settings)
     by = {r.check.id: r.attempt for r in report.results}
     assert (by["mail-mta-sts"].status, by["mail-mta-sts"].reason) == ("error", "refused_by_policy")
     assert "10.0.0.1" in by["mail-mta-sts"].detail
     assert by["mail-ipv6"].status == "fail" and "::1 is loopback" in by["mail-ipv6"].detail
+    assert by["web-ns-ipv6"].status == "fail"
+    assert (
+        "ns1.ideal.lab has no usable AAAA (refused: ::1: ::1 is loopback)"
+        in by["web-ns-ipv6"].detail
+    )
+    assert (
+        by["web-dns-www"].status == "fail" and "127.0.0.1 is loopback" in by["web-dns-www"].detail
+    )
     assert by["mail-spf"].status == "pass"  # the answers themselves are read, only not followed
     assert recorder.tried == []

@@ -82,7 +82,10 @@ class DnsClient:
 
     async def _ask(self, name: str, rdtype: str) -> DnsAnswer:
         if not self.resolvers:
-            raise ConnectionError("no DNS resolver configured (standards_dns_resolvers)")
+            raise ConnectionError(
+                "no DNS resolver configured: set NETHEALTH_STANDARDS_DNS_RESOLVERS (lab mode "
+                "asks the lab's DNS server only)"
+            )
         failures = []
         for server in self.resolvers:
             try:
@@ -133,8 +136,11 @@ def system_resolvers() -> list[str]:
 
 
 def dns_client_for(settings: Settings, policy: AddressPolicy) -> DnsClient:
+    """The configured resolvers; the system's when none are, except in lab mode, which asks the
+    lab's server only (lab names never leak to the system's resolver)."""
+    configured = list(settings.standards_dns_resolvers)
     return DnsClient(
-        resolvers=settings.standards_dns_resolvers or system_resolvers(),
+        resolvers=configured or ([] if policy.lab else system_resolvers()),
         port=settings.standards_dns_port,
         timeout=settings.standards_timeout,
         policy=policy,

@@ -1,0 +1,65 @@
+"""The DNS checks (scored with the web ones) against the lab's DNS server, and the whole
+registry against the ideal domain: every check passes, every category scores 100 %."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from nethealth.standards.checks import REGISTRY, domain
+from nethealth.standards.checks.domain import caa_problems
+from nethealth.standards.scan import Report, scan
+from nethealth.standards.score import scores
+from tests.standards.lab import DOMAIN_SPECS, Lab, MailSpec
+
+BY_ID = {c.id: c for c in domain.CHECKS}
+TOTAL = sum(c.points for c in domain.CHECKS)
+
+
+def _scan(lab: Lab, name: str) -> Report:
+    return asyncio.run(scan(name, lab.settings(), lab=True, checks=domain.CHECKS))
+
+
+def test_the_ideal_domain_passes_every_check_of_the_registry(lab: Lab) -> None:
+    report = asyncio.run(scan("ideal.lab", lab.settings(), lab=True))
+    assert {r.check.id: r.attempt.status for r in report.results} == {
+        c.id: "pass" for c in REGISTRY
+    }, [r.attempt for r in report.results if r.attempt.status != "pass"]
+    by = {s.category: s for s in scores(report)}
+    assert set(by) == {"web", "mail"}
+    assert by["web"].percent == by["mail"].percent == 100.0
+
+
+@pytest.mark.parametrize("spec", DOMAIN_SPECS, ids=lambda s: s.name)
+def test_each_dns_counterpart_fails_exactly_its_check(lab: Lab, spec: MailSpec) -> None:
+    report = _scan(lab, spec.name)
+    missed = {r.check.id: r.attempt.status for r in report.results if r.attempt.status != "pass"}
+    assert missed == dict.fromkeys(spec.fails, "fail"), [r.attempt for r in report.results]
+    [score] = scores(report)
+    assert (score.possible, TOTAL - score.earned) == (
+        TOTAL, sum(BY_ID[c].points for c in spec.fails)
+    )  # fmt: skip
+
+
+def test_every_dns_check_has_a_failing_lab_domain() -> None:
+    assert {c for s in DOMAIN_SPECS for c in s.fails} == set(BY_ID)
+
+
+def test_details_print_the_data(lab: Lab) -> None:
+    by = {r.check.id: r.attempt.detail for r in _scan(lab, "one-ns-ipv6.lab").results}
+    assert "1 of 2 name servers answer over IPv6 (ns1.one-ns-ipv6.lab [::1])" in by["web-ns-ipv6"]
+    assert 'CAA at one-ns-ipv6.lab: 0 iodef "mailto:' in by["web-caa"]
+
+
+def test_caa_syntax() -> None:
+    assert caa_problems([(0, "issue", "letsencrypt.org; validationmethods=dns-01")]) == []
+    assert caa_problems([(0, "issue", ";")]) == []  # no CA may issue: valid and strict
+    assert caa_problems([(0, "issuewild", "letsencrypt.org")]) == [
+        "no issue property (only issuewild or iodef)"
+    ]
+    assert caa_problems([(0, "issue", "ca.example"), (0, "iodef", "ftp://x")]) == [
+        'iodef "ftp://x" is not a mailto: or http(s): URL'
+    ]
+    assert caa_problems([(0, "issue", "ca.example"), (0, "contactemail", "a@b")]) == []
+    assert caa_problems([(0, "issue", "bad domain!")]) != []
