@@ -127,6 +127,12 @@ class Settings(BaseSettings):
         description="Port of those resolvers and of the name servers queried directly "
         "(the lab DNS server's port in lab mode)",
     )
+    standards_smtp_port: int = Field(
+        default=25,
+        ge=1,
+        le=65535,
+        description="Port of the MX hosts' SMTP servers (the lab's port in lab mode)",
+    )
     standards_lab_hosts: dict[str, LabHost] = Field(
         default_factory=dict,
         description='Lab mode only: names the lab resolves, e.g. {"ideal.lab": {"addresses": '

@@ -105,6 +105,9 @@ NO_HTTPS = Spec("no-https.lab", frozenset({"web-https"}), https=False)
 
 
 MX_HOST = ("mx1 A 127.0.0.1", "mx1 AAAA ::1")
+# The lab's SMTP servers, one port: the ideal one on 127.0.0.1 and ::1, the counterparts each on
+# an address of their own (MX hosts point at them).
+SMTP_SERVERS = (("127.0.0.2", "none"), ("127.0.0.3", "tls1.0"))
 
 
 @dataclass(frozen=True)
@@ -172,7 +175,12 @@ MAIL_SPECS: tuple[MailSpec, ...] = (
              status=(("mail-mta-sts", "warning"),)),
     MailSpec("no-tls-rpt.mail.lab", frozenset({"mail-tls-rpt"}), (("tls-rpt", ()),)),
     MailSpec("no-mx-ipv6.mail.lab", frozenset({"mail-ipv6"}), (("mxhost", (MX_HOST[0],)),)),
-    MailSpec("no-mx.mail.lab", frozenset({"mail-mx", "mail-ipv6", "mail-mta-sts", "mail-tls-rpt"}),
+    MailSpec("no-starttls.mail.lab", frozenset({"mail-starttls"}),
+             (("mxhost", ("mx1 A 127.0.0.2", "mx1 AAAA ::1")),)),
+    MailSpec("smtp-tls10.mail.lab", frozenset({"mail-starttls"}),
+             (("mxhost", ("mx1 A 127.0.0.3", "mx1 AAAA ::1")),)),
+    MailSpec("no-mx.mail.lab",
+             frozenset({"mail-mx", "mail-ipv6", "mail-mta-sts", "mail-starttls", "mail-tls-rpt"}),
              (("mx", ()),)),
     MailSpec("null-mx.mail.lab", frozenset(),
              (("mx", ("@ MX 0 .",)), ("mxhost", ()), ("spf", ('@ TXT "v=spf1 -all"',)),
@@ -379,6 +387,7 @@ class Lab:
             self.mail_specs.setdefault(name, MailSpec(name))
         self.dns_port = 0
         self.policy_port = 0
+        self.smtp_port = 0
         self.ports: dict[str, tuple[int, int]] = {}  # name -> (https, http)
         self._dir = tempfile.TemporaryDirectory(prefix="nethealth-lab-")
         self.ca = CA(Path(self._dir.name))
@@ -425,6 +434,26 @@ class Lab:
             self.ports[spec.name] = (https_port, http_port)
         await self._start_dns()
         await self._start_policies()
+        await self._start_smtp()
+
+    async def _start_smtp(self) -> None:
+        """SMTP servers: STARTTLS with TLS 1.2-1.3 on 127.0.0.1 and ::1; on SMTP_SERVERS'
+        addresses, the same port, one without STARTTLS and one with TLS 1.0 only."""
+        cert = self.ca.issue_names("smtp", [f"mx1.{n}" for n in self.mail_specs])
+        socks = _sockets(True)
+        self.smtp_port = socks[0].getsockname()[1]
+        servers: list[tuple[socket.socket, ssl.SSLContext | None]] = [
+            (s, _smtp_context(cert, "modern")) for s in socks
+        ]
+        for address, kind in SMTP_SERVERS:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((address, self.smtp_port))
+            s.listen(16)
+            s.setblocking(False)
+            servers.append((s, None if kind == "none" else _smtp_context(cert, kind)))
+        for s, tls in servers:
+            self._servers.append(await asyncio.start_server(_smtp_handler(tls), sock=s))
 
     async def _start_dns(self) -> None:
         """The lab's authoritative DNS server, UDP and TCP on 127.0.0.1 and ::1 (one port)."""
@@ -529,8 +558,56 @@ class Lab:
         return load_settings(
             standards_lab_hosts=self.hosts(), standards_lab_ca=self.ca.path,
             standards_dns_resolvers=["127.0.0.1"], standards_dns_port=self.dns_port,
+            standards_smtp_port=self.smtp_port,
             standards_timeout=10.0, **overrides,
         )  # fmt: skip
+
+
+def _smtp_context(cert: tuple[Path, Path], kind: str) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    with warnings.catch_warnings():  # TLS 1.0 for the counterpart that allows only it
+        warnings.simplefilter("ignore", DeprecationWarning)
+        if kind == "tls1.0":
+            ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1
+            ctx.set_ciphers("ECDHE+AES:@SECLEVEL=0")
+        else:
+            ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(*cert)
+    return ctx
+
+
+def _smtp_handler(tls: ssl.SSLContext | None) -> Any:
+    """A minimal ESMTP server: greeting, EHLO (STARTTLS offered when `tls`), STARTTLS, QUIT."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            writer.write(b"220 mx1.lab ESMTP nethealth lab\r\n")
+            await writer.drain()
+            while line := await asyncio.wait_for(reader.readline(), 10):
+                command = line.strip().upper()
+                if command.startswith((b"EHLO", b"HELO")):
+                    offer = b"250-STARTTLS\r\n" if tls is not None else b""
+                    writer.write(b"250-mx1.lab\r\n" + offer + b"250 8BITMIME\r\n")
+                elif command == b"STARTTLS" and tls is not None:
+                    writer.write(b"220 2.0.0 Ready to start TLS\r\n")
+                    await writer.drain()
+                    await writer.start_tls(tls)
+                    continue
+                elif command == b"QUIT":
+                    writer.write(b"221 2.0.0 Bye\r\n")
+                    await writer.drain()
+                    break
+                else:
+                    writer.write(b"502 5.5.2 Command not implemented\r\n")
+                await writer.drain()
+        except (OSError, EOFError, TimeoutError, ssl.SSLError):
+            pass  # a client that went away or refused our TLS
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    return handle
 
 
 def _dns_answer(zones: dict[dns.name.Name, dns.zone.Zone], wire: bytes) -> bytes | None:
@@ -621,6 +698,7 @@ def main() -> None:
         print(f"export NETHEALTH_STANDARDS_LAB_CA='{lab.ca.path}'")
         print("export NETHEALTH_STANDARDS_DNS_RESOLVERS='[\"127.0.0.1\"]'")
         print(f"export NETHEALTH_STANDARDS_DNS_PORT={lab.dns_port}")
+        print(f"export NETHEALTH_STANDARDS_SMTP_PORT={lab.smtp_port}")
         for mail_spec in lab.mail_specs.values():
             missed = ", ".join(sorted(mail_spec.fails)) or "nothing"
             print(f"# {mail_spec.name} (mail): built to miss {missed}")

@@ -67,6 +67,10 @@ def test_details_print_the_data(lab: Lab) -> None:
     assert "needs 11 DNS lookups" in by["mail-spf"]
     by = {r.check.id: r.attempt.detail for r in _scan(lab, "sts-mx-mismatch.mail.lab").results}
     assert "mx1.sts-mx-mismatch.mail.lab match no mx: line (*.elsewhere.lab)" in by["mail-mta-sts"]
+    by = {r.check.id: r.attempt.detail for r in _scan(lab, "smtp-tls10.mail.lab").results}
+    assert "[127.0.0.3]: negotiated TLSv1: TLS 1.2 or better is required" in by["mail-starttls"]
+    by = {r.check.id: r.attempt.detail for r in _scan(lab, "ideal.lab").results}
+    assert by["mail-starttls"].startswith("mx1.ideal.lab [127.0.0.1]: TLSv1.3 ")
     by = {r.check.id: r.attempt.detail for r in _scan(lab, "null-mx.mail.lab").results}
     assert "RFC 7505" in by["mail-mx"]
 

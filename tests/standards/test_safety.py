@@ -356,6 +356,9 @@ def test_dns_answers_pointing_at_private_addresses_are_refused_outside_lab_mode(
     assert (by["mail-mta-sts"].status, by["mail-mta-sts"].reason) == ("error", "refused_by_policy")
     assert "10.0.0.1" in by["mail-mta-sts"].detail
     assert by["mail-ipv6"].status == "fail" and "::1 is loopback" in by["mail-ipv6"].detail
+    starttls = by["mail-starttls"]  # no SMTP dialogue with the MX host's loopback address
+    assert (starttls.status, starttls.reason) == ("error", "refused_by_policy")
+    assert "MX host mx1.ideal.lab resolves only to refused addresses" in starttls.detail
     assert by["web-ns-ipv6"].status == "fail"
     assert (
         "ns1.ideal.lab has no usable AAAA (refused: ::1: ::1 is loopback)"

@@ -36,6 +36,7 @@ class ScanContext:
     http_port: int
     cafile: str | None = None  # the lab CA in lab mode; None: the system trust store
     dns: DnsClient | None = None  # the DNS and mail checks' resolver client
+    smtp_port: int = 25
     _once: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
 
     async def once(self, key: str, make: Callable[[], Awaitable[T]]) -> T:

@@ -134,6 +134,7 @@ async def scan(
     ctx = ScanContext(
         name, net, https_port, http_port, cafile=cafile,
         dns=dns or dns_client_for(settings, net.policy),
+        smtp_port=settings.standards_smtp_port,
     )  # fmt: skip
 
     async def one(check: Check) -> Result:

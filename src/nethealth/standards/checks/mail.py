@@ -8,6 +8,7 @@ no mail can still be forged in a From: line.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import re
 import ssl
@@ -15,7 +16,7 @@ import ssl
 from nethealth.standards.context import ScanContext
 from nethealth.standards.dns import DnsAnswer
 from nethealth.standards.model import Attempt, Check, CheckFn, failed, passed
-from nethealth.standards.net import http_get
+from nethealth.standards.net import http_get, scan_context
 from nethealth.standards.safety import PolicyRefusal, normalize_name
 
 SPF_MAX_LOOKUPS = 10  # RFC 7208 §4.6.4
@@ -333,6 +334,94 @@ async def tls_rpt(ctx: ScanContext) -> Attempt:
     return passed(f"{records[0]!r}")
 
 
+# STARTTLS (RFC 3207)
+
+
+async def _smtp_reply(reader: asyncio.StreamReader, timeout: float) -> tuple[int, list[str]]:
+    """One SMTP reply: (code, its lines' text); multi-line replies (code-dash) read whole."""
+    lines = []
+    while True:
+        raw = await asyncio.wait_for(reader.readline(), timeout)
+        if not raw:
+            raise ConnectionError("the SMTP server closed the connection")
+        line = raw.decode("ascii", "replace").rstrip("\r\n")
+        if len(line) < 3 or not line[:3].isdigit():
+            raise ConnectionError(f"not an SMTP reply: {line[:80]!r}")
+        lines.append(line[4:])
+        if len(line) == 3 or line[3] != "-":
+            return int(line[:3]), lines
+        if len(lines) > 100:
+            raise ConnectionError("an SMTP reply of more than 100 lines")
+
+
+async def _starttls(ctx: ScanContext, host: str, address: str) -> tuple[bool, str]:
+    """(True, what was negotiated) when the MX at `address` offers STARTTLS and negotiates TLS
+    1.2 or better; else (False, why not). Connection failures raise (an error, not a miss)."""
+    timeout = ctx.net.timeout
+    async with ctx.net.connect(address, ctx.smtp_port) as (reader, writer):
+        code, _ = await _smtp_reply(reader, timeout)
+        if code != 220:
+            return False, f"greeted with {code}, not 220"
+        writer.write(b"EHLO nethealth-standards.invalid\r\n")
+        await asyncio.wait_for(writer.drain(), timeout)
+        code, lines = await _smtp_reply(reader, timeout)
+        if code != 250:
+            return False, f"EHLO answered {code}"
+        if not any(line.upper().split(" ", 1)[0] == "STARTTLS" for line in lines[1:]):
+            return False, "STARTTLS not offered in the EHLO reply"
+        writer.write(b"STARTTLS\r\n")
+        await asyncio.wait_for(writer.drain(), timeout)
+        code, lines = await _smtp_reply(reader, timeout)
+        if code != 220:
+            return False, f"STARTTLS answered {code} {' '.join(lines)}"
+        try:
+            await asyncio.wait_for(writer.start_tls(scan_context(), server_hostname=host), timeout)
+        except ssl.SSLError as exc:
+            return False, f"TLS handshake failed after STARTTLS: {exc.reason or exc}"
+        tls_object = writer.get_extra_info("ssl_object")
+        version = tls_object.version() if tls_object is not None else None
+        if version not in ("TLSv1.2", "TLSv1.3"):
+            return False, f"negotiated {version or 'no TLS'}: TLS 1.2 or better is required"
+        cipher = tls_object.cipher() if tls_object is not None else None
+        writer.write(b"QUIT\r\n")
+        return True, f"{version} {cipher[0] if cipher else '?'}"
+
+
+async def starttls(ctx: ScanContext) -> Attempt:
+    """Each MX host's first allowed IPv4 address (else IPv6) must offer STARTTLS with TLS 1.2+."""
+    hosts = await _receiving_hosts(ctx)
+    if isinstance(hosts, Attempt):
+        return hosts
+    problems: list[str] = []
+    good: list[str] = []
+    for host in sorted(hosts):
+        address = await _mx_address(ctx, host)
+        if address is None:
+            problems.append(f"{host} has no A or AAAA record")
+            continue
+        try:
+            ok, what = await _starttls(ctx, host, address)
+        except ConnectionRefusedError:
+            ok, what = False, f"nothing accepts connections on port {ctx.smtp_port}"
+        (good if ok else problems).append(f"{host} [{address}]: {what}")
+    if problems:
+        return failed("; ".join(problems))
+    return passed("; ".join(good))
+
+
+async def _mx_address(ctx: ScanContext, host: str) -> str | None:
+    """The MX host's first IPv4 address the policy allows, else its first IPv6 one; None when
+    it has none; PolicyRefusal when it has only refused ones."""
+    found = []
+    for rdtype in ("A", "AAAA"):
+        found += (await ctx.resolver().query(host, rdtype)).hosts()
+    allowed = [a for a in found if ctx.net.policy.refusal(a) is None]
+    if not allowed and found:
+        why = "; ".join(f"{a}: {ctx.net.policy.refusal(a)}" for a in found)
+        raise PolicyRefusal(f"MX host {host} resolves only to refused addresses: {why}")
+    return allowed[0] if allowed else None
+
+
 def _check(
     id: str, title: str, run: CheckFn, points: int, advice: str, reference: str, version: int = 1
 ) -> Check:
@@ -360,6 +449,9 @@ CHECKS: tuple[Check, ...] = (
            "Publish _mta-sts TXT 'v=STSv1; id=…' and https://mta-sts.<domain>/.well-known/"
            "mta-sts.txt with mode: enforce and an mx: line per MX host.",
            "RFC 8461"),
+    _check("mail-starttls", "STARTTLS with TLS 1.2 or better on every MX", starttls, 10,
+           "Offer STARTTLS on every MX (postfix: smtpd_tls_security_level = may) with TLS 1.2+.",
+           "RFC 3207, RFC 8996; NCSC-NL TLS guidelines"),
     _check("mail-tls-rpt", "TLS-RPT reporting address", tls_rpt, 0,
            "Publish TXT at _smtp._tls: 'v=TLSRPTv1; rua=mailto:…'.", "RFC 8460"),
 )  # fmt: skip
