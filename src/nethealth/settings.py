@@ -133,6 +133,13 @@ class Settings(BaseSettings):
         le=65535,
         description="Port of the MX hosts' SMTP servers (the lab's port in lab mode)",
     )
+    standards_dnssec_anchors: list[str] = Field(
+        default_factory=lambda: [
+            ". 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D"
+        ],
+        description="DNSSEC trust anchors as DS records 'zone keytag algorithm digesttype "
+        "digest' (default: the root's KSK-2017, IANA root-anchors.xml; the lab's in lab mode)",
+    )
     standards_lab_hosts: dict[str, LabHost] = Field(
         default_factory=dict,
         description='Lab mode only: names the lab resolves, e.g. {"ideal.lab": {"addresses": '

@@ -29,6 +29,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import dns.dnssec
 import dns.flags
 import dns.message
 import dns.name
@@ -38,7 +39,7 @@ import dns.rdatatype
 import dns.zone
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from nethealth.settings import Settings, load_settings
@@ -121,6 +122,7 @@ class MailSpec:
     parts: tuple[tuple[str, tuple[str, ...]], ...] = ()
     policy: str | None = "version: STSv1\nmode: enforce\nmx: mx1.{name}\nmax_age: 604800\n"
     status: tuple[tuple[str, str], ...] = ()
+    dnssec: str = "signed"  # signed; unsigned (no DS, no signatures); bad-ds (a DS of another key)
 
     def records(self) -> list[str]:
         parts: dict[str, tuple[str, ...]] = {
@@ -196,6 +198,8 @@ DOMAIN_SPECS: tuple[MailSpec, ...] = (
              (("web", ("@ A 127.0.0.1", "@ AAAA ::1", "www A 127.0.0.1")),)),
     MailSpec("ns-no-ipv6.lab", frozenset({"web-ns-ipv6"}),
              (("ns", ("ns1 A 127.0.0.1", "ns2 A 127.0.0.1")),)),
+    MailSpec("unsigned.lab", frozenset({"web-dnssec"}), dnssec="unsigned"),
+    MailSpec("bad-ds.lab", frozenset({"web-dnssec"}), dnssec="bad-ds"),
     MailSpec("one-ns-ipv6.lab", frozenset({"web-ns-ipv6"}),
              (("ns", ("ns1 A 127.0.0.1", "ns1 AAAA ::1", "ns2 A 127.0.0.1")),)),
 )  # fmt: skip
@@ -388,6 +392,7 @@ class Lab:
         self.dns_port = 0
         self.policy_port = 0
         self.smtp_port = 0
+        self.anchor = ""  # the DS of the signed `lab.` zone: the lab's DNSSEC trust anchor
         self.ports: dict[str, tuple[int, int]] = {}  # name -> (https, http)
         self._dir = tempfile.TemporaryDirectory(prefix="nethealth-lab-")
         self.ca = CA(Path(self._dir.name))
@@ -457,12 +462,7 @@ class Lab:
 
     async def _start_dns(self) -> None:
         """The lab's authoritative DNS server, UDP and TCP on 127.0.0.1 and ::1 (one port)."""
-        zones = {
-            dns.name.from_text(s.name): dns.zone.from_text(
-                "\n".join(s.records()), origin=s.name, relativize=False, check_origin=False
-            )
-            for s in self.mail_specs.values()
-        }
+        zones, self.anchor = _signed_zones(list(self.mail_specs.values()))
         tcp = _sockets(True)
         self.dns_port = tcp[0].getsockname()[1]
         loop = asyncio.get_running_loop()
@@ -555,12 +555,13 @@ class Lab:
         return hosts
 
     def settings(self, **overrides: Any) -> Settings:
-        return load_settings(
+        values: dict[str, Any] = dict(
             standards_lab_hosts=self.hosts(), standards_lab_ca=self.ca.path,
             standards_dns_resolvers=["127.0.0.1"], standards_dns_port=self.dns_port,
-            standards_smtp_port=self.smtp_port,
-            standards_timeout=10.0, **overrides,
+            standards_smtp_port=self.smtp_port, standards_dnssec_anchors=[self.anchor],
+            standards_timeout=10.0,
         )  # fmt: skip
+        return load_settings(**{**values, **overrides})
 
 
 def _smtp_context(cert: tuple[Path, Path], kind: str) -> ssl.SSLContext:
@@ -610,6 +611,41 @@ def _smtp_handler(tls: ssl.SSLContext | None) -> Any:
     return handle
 
 
+def _signed_zones(specs: list[MailSpec]) -> tuple[dict[dns.name.Name, dns.zone.Zone], str]:
+    """Every spec's zone signed with its own key (ECDSA P-256) unless `unsigned`, and the parent
+    zone `lab.` holding their delegations and DS records, signed too; its DS is the anchor."""
+    lifetime = 30 * 86400
+    zones: dict[dns.name.Name, dns.zone.Zone] = {}
+    parent = ["@ SOA ns1 hostmaster 1 3600 600 86400 300", "@ NS ns1", "ns1 A 127.0.0.1"]
+    for spec in specs:
+        origin = dns.name.from_text(spec.name)
+        zone = dns.zone.from_text(
+            "\n".join(spec.records()), origin=origin, relativize=False, check_origin=False
+        )
+        zones[origin] = zone
+        if not spec.name.endswith(".lab") or spec.name.count(".") != 1:
+            continue  # only the direct children of lab. are delegated (and signed) from it
+        parent.append(f"{spec.name}. NS ns1.{spec.name}.")
+        if spec.dnssec == "unsigned":
+            continue
+        key, dnskey = _zone_key()
+        dns.dnssec.sign_zone(zone, keys=[(key, dnskey)], lifetime=lifetime)
+        shown = _zone_key()[1] if spec.dnssec == "bad-ds" else dnskey
+        parent.append(f"{spec.name}. DS {dns.dnssec.make_ds(origin, shown, 'SHA256').to_text()}")
+    lab = dns.name.from_text("lab.")
+    root = dns.zone.from_text("\n".join(parent), origin=lab, relativize=False, check_origin=False)
+    key, dnskey = _zone_key()
+    dns.dnssec.sign_zone(root, keys=[(key, dnskey)], lifetime=lifetime)
+    zones[lab] = root
+    return zones, f"lab. {dns.dnssec.make_ds(lab, dnskey, 'SHA256').to_text()}"
+
+
+def _zone_key() -> tuple[ec.EllipticCurvePrivateKey, Any]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    dnskey = dns.dnssec.make_dnskey(key.public_key(), "ECDSAP256SHA256", flags=257)
+    return key, dnskey
+
+
 def _dns_answer(zones: dict[dns.name.Name, dns.zone.Zone], wire: bytes) -> bytes | None:
     """The authoritative answer to one query: REFUSED outside the lab's zones, NXDOMAIN for a
     name that has no records, else the records of the type asked (none: NODATA)."""
@@ -620,7 +656,13 @@ def _dns_answer(zones: dict[dns.name.Name, dns.zone.Zone], wire: bytes) -> bytes
     response = dns.message.make_response(query)
     response.flags |= dns.flags.AA
     question = query.question[0]
-    zone = next((z for o, z in zones.items() if question.name.is_subdomain(o)), None)
+    # the closest enclosing zone; a DS lives in the parent's (RFC 4034 §5)
+    above = [
+        o for o in zones
+        if question.name.is_subdomain(o)
+        and not (question.rdtype == dns.rdatatype.DS and question.name == o)
+    ]  # fmt: skip
+    zone = zones[max(above, key=lambda o: len(o.labels))] if above else None
     if zone is None:
         response.set_rcode(dns.rcode.REFUSED)
         return response.to_wire()
@@ -634,6 +676,15 @@ def _dns_answer(zones: dict[dns.name.Name, dns.zone.Zone], wire: bytes) -> bytes
             response.answer, question.name, dns.rdataclass.IN, question.rdtype, create=True
         )
         rrset.update(rdataset)
+        sigs = node.get_rdataset(
+            dns.rdataclass.IN, dns.rdatatype.RRSIG, covers=dns.rdatatype.RdataType(question.rdtype)
+        )
+        if sigs is not None and query.ednsflags & dns.flags.DO:
+            rrsig = response.find_rrset(
+                response.answer, question.name, dns.rdataclass.IN, dns.rdatatype.RRSIG,
+                dns.rdatatype.RdataType(question.rdtype), create=True,
+            )  # fmt: skip
+            rrsig.update(sigs)
     return response.to_wire()
 
 
@@ -699,6 +750,7 @@ def main() -> None:
         print("export NETHEALTH_STANDARDS_DNS_RESOLVERS='[\"127.0.0.1\"]'")
         print(f"export NETHEALTH_STANDARDS_DNS_PORT={lab.dns_port}")
         print(f"export NETHEALTH_STANDARDS_SMTP_PORT={lab.smtp_port}")
+        print(f"export NETHEALTH_STANDARDS_DNSSEC_ANCHORS='{json.dumps([lab.anchor])}'")
         for mail_spec in lab.mail_specs.values():
             missed = ", ".join(sorted(mail_spec.fails)) or "nothing"
             print(f"# {mail_spec.name} (mail): built to miss {missed}")

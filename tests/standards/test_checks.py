@@ -89,6 +89,7 @@ def test_cli_scan_json(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NETHEALTH_STANDARDS_DNS_RESOLVERS", '["127.0.0.1"]')
     monkeypatch.setenv("NETHEALTH_STANDARDS_DNS_PORT", str(lab.dns_port))
     monkeypatch.setenv("NETHEALTH_STANDARDS_SMTP_PORT", str(lab.smtp_port))
+    monkeypatch.setenv("NETHEALTH_STANDARDS_DNSSEC_ANCHORS", json.dumps([lab.anchor]))
     result = CliRunner().invoke(app, ["scan", "tls12-only.lab", "--lab", "--format", "json"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)

@@ -52,6 +52,29 @@ def test_details_print_the_data(lab: Lab) -> None:
     assert 'CAA at one-ns-ipv6.lab: 0 iodef "mailto:' in by["web-caa"]
 
 
+def test_dnssec_details_name_the_chain_and_the_break(lab: Lab) -> None:
+    by = {r.check.id: r.attempt.detail for r in _scan(lab, "ideal.lab").results}
+    assert by["web-dnssec"] == "chain of trust lab. -> ideal.lab. validates ideal.lab SOA"
+    by = {r.check.id: r.attempt.detail for r in _scan(lab, "bad-ds.lab").results}
+    assert "no DNSKEY of bad-ds.lab. matches its DS" in by["web-dnssec"]
+    by = {r.check.id: r.attempt.detail for r in _scan(lab, "unsigned.lab").results}
+    assert (
+        "unsigned.lab. is a zone without a DS record at lab.: it is not signed" in by["web-dnssec"]
+    )
+
+
+def test_dnssec_with_another_anchor_fails(lab: Lab) -> None:
+    # the root's anchor cannot validate the lab's chain: the lab zone's key is not the root's
+    settings = lab.settings(
+        standards_dnssec_anchors=[lab.anchor.replace(lab.anchor.split()[4], "00" * 32)]
+    )
+    report = asyncio.run(scan("ideal.lab", settings, lab=True, checks=domain.CHECKS))
+    by = {r.check.id: r.attempt for r in report.results}
+    assert (
+        by["web-dnssec"].status == "fail" and "no DNSKEY of lab. matches" in by["web-dnssec"].detail
+    )
+
+
 def test_caa_syntax() -> None:
     assert caa_problems([(0, "issue", "letsencrypt.org; validationmethods=dns-01")]) == []
     assert caa_problems([(0, "issue", ";")]) == []  # no CA may issue: valid and strict

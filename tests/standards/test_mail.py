@@ -77,7 +77,7 @@ def test_details_print_the_data(lab: Lab) -> None:
 
 def test_a_domain_outside_the_lab_zones_is_an_error_not_a_miss(lab: Lab) -> None:
     # the lab server answers REFUSED: nothing was verified, so no check may claim a miss
-    report = _scan(lab, "unknown.lab")
+    report = _scan(lab, "unknown.test")
     assert {r.attempt.status for r in report.results} == {"error"}
     assert {r.attempt.reason for r in report.results} == {"connection"}
     assert scores(report)[0].earned == 0

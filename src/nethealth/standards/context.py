@@ -37,6 +37,7 @@ class ScanContext:
     cafile: str | None = None  # the lab CA in lab mode; None: the system trust store
     dns: DnsClient | None = None  # the DNS and mail checks' resolver client
     smtp_port: int = 25
+    anchors: tuple[str, ...] = ()  # DNSSEC trust anchors, DS records in text
     _once: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
 
     async def once(self, key: str, make: Callable[[], Awaitable[T]]) -> T:

@@ -23,6 +23,7 @@ import dns.rcode
 import dns.rdata
 import dns.rdatatype
 import dns.resolver
+import dns.rrset
 
 from nethealth.settings import Settings
 from nethealth.standards.safety import AddressPolicy
@@ -35,6 +36,8 @@ class DnsAnswer:
     rcode: str  # NOERROR or NXDOMAIN (other rcodes raise)
     authenticated: bool  # the AD bit: the resolver validated the answer with DNSSEC
     records: tuple[dns.rdata.Rdata, ...]
+    rrset: dns.rrset.RRset | None = None  # the records with their owner, for DNSSEC validation
+    rrsig: dns.rrset.RRset | None = None  # the RRSIGs covering them, when the answer had any
 
     def texts(self) -> list[str]:
         """TXT records as strings (a record's character-strings joined, RFC 7208 §3.3)."""
@@ -118,12 +121,19 @@ class DnsClient:
             )
         wanted = dns.rdatatype.from_text(rdtype)
         records = tuple(r for rrset in response.answer if rrset.rdtype == wanted for r in rrset)
+        owned = [s for s in response.answer if s.rdtype == wanted]
+        sigs = [
+            s for s in response.answer
+            if s.rdtype == dns.rdatatype.RRSIG and s.covers == wanted
+        ]  # fmt: skip
         return DnsAnswer(
             name=name,
             rdtype=rdtype,
             rcode=dns.rcode.to_text(rcode),
             authenticated=bool(response.flags & dns.flags.AD),
             records=records,
+            rrset=owned[-1] if owned else None,  # after any CNAME: the records asked for
+            rrsig=sigs[-1] if sigs else None,
         )
 
 

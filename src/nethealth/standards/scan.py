@@ -135,6 +135,7 @@ async def scan(
         name, net, https_port, http_port, cafile=cafile,
         dns=dns or dns_client_for(settings, net.policy),
         smtp_port=settings.standards_smtp_port,
+        anchors=tuple(settings.standards_dnssec_anchors),
     )  # fmt: skip
 
     async def one(check: Check) -> Result:

@@ -9,6 +9,16 @@ from __future__ import annotations
 
 import re
 
+import dns.dnssec
+import dns.exception
+import dns.name
+import dns.rdata
+import dns.rdataclass
+import dns.rdataset
+import dns.rdatatype
+import dns.rrset
+from dns.rdtypes.ANY.DS import DS
+
 from nethealth.standards.context import ScanContext
 from nethealth.standards.model import Attempt, Check, CheckFn, failed, passed
 from nethealth.standards.safety import PolicyRefusal
@@ -120,6 +130,87 @@ async def caa(ctx: ScanContext) -> Attempt:
     return failed(f"no CAA record at {ctx.name} or its parents: any CA may issue for it")
 
 
+# DNSSEC (RFC 4033-4035): the chain DS -> DNSKEY -> RRSIG from a trust anchor down
+
+
+class Insecure(Exception):
+    """The chain of trust is broken or absent; the message says where."""
+
+
+def parse_anchor(text: str) -> tuple[dns.name.Name, DS]:
+    zone, _, ds = text.strip().partition(" ")
+    rdata = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.DS, ds)
+    if not isinstance(rdata, DS):
+        raise ValueError(f"{text!r} is not a DS record")
+    return dns.name.from_text(zone), rdata
+
+
+def _validate(rrset: dns.rrset.RRset, rrsig: dns.rrset.RRset | None, zone: dns.name.Name,
+              keys: dns.rdataset.Rdataset, what: str) -> None:  # fmt: skip
+    if rrsig is None:
+        raise Insecure(f"{what} has no RRSIG")
+    try:
+        dns.dnssec.validate(rrset, rrsig, {zone: keys})
+    except dns.exception.ValidationFailure as exc:
+        raise Insecure(f"{what}: signature does not validate with {zone}'s keys ({exc})") from None
+
+
+async def _zone_keys(
+    ctx: ScanContext, zone: dns.name.Name, ds_set: list[DS]
+) -> dns.rdataset.Rdataset:
+    """The zone's DNSKEY set, validated: a key matches a trusted DS and signs the set."""
+    answer = await ctx.resolver().query(zone.to_text(), "DNSKEY")
+    if answer.rrset is None:
+        raise Insecure(f"{zone} has a DS at its parent but no DNSKEY")
+    matched = [
+        key for key in answer.rrset
+        for ds in ds_set
+        if dns.dnssec.make_ds(zone, key, ds.digest_type, validating=True) == ds
+    ]  # fmt: skip
+    if not matched:
+        tags = ", ".join(str(ds.key_tag) for ds in ds_set)
+        raise Insecure(f"no DNSKEY of {zone} matches its DS (key tag {tags})")
+    trusted = dns.rdataset.from_rdata_list(answer.rrset.ttl, matched)
+    _validate(answer.rrset, answer.rrsig, zone, trusted, f"{zone} DNSKEY")
+    return dns.rdataset.from_rdata_list(answer.rrset.ttl, list(answer.rrset))
+
+
+async def dnssec(ctx: ScanContext) -> Attempt:
+    domain = dns.name.from_text(ctx.name)
+    anchors = [parse_anchor(a) for a in ctx.anchors]
+    covering = [a for a in anchors if domain.is_subdomain(a[0])]
+    if not covering:
+        raise ConnectionError(
+            f"no DNSSEC trust anchor covers {ctx.name} (standards_dnssec_anchors)"
+        )
+    zone = max(covering, key=lambda a: len(a[0].labels))[0]
+    chain = [zone.to_text()]
+    try:
+        keys = await _zone_keys(ctx, zone, [ds for z, ds in covering if z == zone])
+        for depth in range(len(zone.labels) + 1, len(domain.labels) + 1):
+            name = domain.split(depth)[1]
+            ds = await ctx.resolver().query(name.to_text(), "DS")
+            if ds.rrset is not None:
+                _validate(ds.rrset, ds.rrsig, zone, keys, f"{name} DS")
+                keys = await _zone_keys(ctx, name, [r for r in ds.rrset if isinstance(r, DS)])
+                zone = name
+                chain.append(zone.to_text())
+                continue
+            soa = await ctx.resolver().query(name.to_text(), "SOA")
+            if soa.rrset is not None and soa.rrset.name == name:
+                raise Insecure(f"{name} is a zone without a DS record at {zone}: it is not signed")
+        for rdtype in ("SOA", "A", "AAAA"):
+            target = await ctx.resolver().query(ctx.name, rdtype)
+            if target.rrset is not None:
+                _validate(target.rrset, target.rrsig, zone, keys, f"{ctx.name} {rdtype}")
+                break
+        else:
+            raise Insecure(f"{ctx.name} has no SOA, A or AAAA record to validate")
+    except Insecure as exc:
+        return failed(f"chain {' -> '.join(chain)}: {exc}")
+    return passed(f"chain of trust {' -> '.join(chain)} validates {ctx.name} {rdtype}")
+
+
 def _check(
     id: str, title: str, run: CheckFn, points: int, advice: str, reference: str, version: int = 1
 ) -> Check:
@@ -137,6 +228,9 @@ CHECKS: tuple[Check, ...] = (
     _check("web-ns-ipv6", "Name servers reachable over IPv6", ns_ipv6, 10,
            "Have at least two of the domain's name servers answer on IPv6 addresses (AAAA).",
            "RFC 3596; internet.nl 'IPv6 addresses for name servers'"),
+    _check("web-dnssec", "DNSSEC: signed, with a chain of trust to the anchor", dnssec, 10,
+           "Sign the zone (most DNS hosts do it in one setting) and publish its DS at the "
+           "registrar.", "RFC 4033, RFC 4034, RFC 4035"),
     _check("web-caa", "CAA names the CAs allowed to issue", caa, 5,
            'Publish CAA records, e.g. 0 issue "letsencrypt.org" and 0 iodef "mailto:…".',
            "RFC 8659"),
