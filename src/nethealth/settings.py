@@ -135,10 +135,12 @@ class Settings(BaseSettings):
     )
     standards_dnssec_anchors: list[str] = Field(
         default_factory=lambda: [
-            ". 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D"
+            ". 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D",
+            ". 38696 8 2 683D2D0ACB8C9B712A1948B27F741219298D0A450D612C483AF444A4C0FB2B16",
         ],
         description="DNSSEC trust anchors as DS records 'zone keytag algorithm digesttype "
-        "digest' (default: the root's KSK-2017, IANA root-anchors.xml; the lab's in lab mode)",
+        "digest' (default: the root's KSK-2017 and KSK-2024, IANA root-anchors.xml; the lab's in "
+        "lab mode)",
     )
     standards_lab_hosts: dict[str, LabHost] = Field(
         default_factory=dict,

@@ -7,11 +7,12 @@ import asyncio
 
 import pytest
 
+from nethealth.settings import load_settings
 from nethealth.standards.checks import REGISTRY, domain
-from nethealth.standards.checks.domain import caa_problems
+from nethealth.standards.checks.domain import caa_problems, parse_anchor
 from nethealth.standards.scan import Report, scan
 from nethealth.standards.score import scores
-from tests.standards.lab import DOMAIN_SPECS, Lab, MailSpec
+from tests.standards.lab import DOMAIN_SPECS, MAIL_SPECS, NO_HTTPS, SPECS, Lab, MailSpec
 
 BY_ID = {c.id: c for c in domain.CHECKS}
 TOTAL = sum(c.points for c in domain.CHECKS)
@@ -86,3 +87,15 @@ def test_caa_syntax() -> None:
     ]
     assert caa_problems([(0, "issue", "ca.example"), (0, "contactemail", "a@b")]) == []
     assert caa_problems([(0, "issue", "bad domain!")]) != []
+
+
+def test_every_check_of_the_registry_has_a_failing_lab_domain() -> None:
+    failing = {c for s in (*SPECS, NO_HTTPS, *MAIL_SPECS, *DOMAIN_SPECS) for c in s.fails}
+    assert failing == {c.id for c in REGISTRY}
+
+
+def test_the_default_anchors_are_the_roots_published_keys() -> None:
+    anchors = [parse_anchor(a) for a in load_settings().standards_dnssec_anchors]
+    assert [(z.to_text(), ds.key_tag, ds.algorithm, ds.digest_type) for z, ds in anchors] == [
+        (".", 20326, 8, 2), (".", 38696, 8, 2)
+    ]  # fmt: skip
