@@ -153,8 +153,8 @@ async def _count_lookups(ctx: ScanContext, domain: str, record: str, seen: set[s
             count += 1
             if mech == "include":
                 targets.append(arg)
-    if "redirect" in modifiers:
-        count += 1
+    if "redirect" in modifiers and not any(m == "all" for _q, m, _a in mechanisms):
+        count += 1  # a redirect after an `all` is never reached (RFC 7208 §6.1)
         targets.append(modifiers["redirect"])
     for target in targets:
         if count > SPF_MAX_LOOKUPS:
@@ -293,6 +293,9 @@ async def mta_sts(ctx: ScanContext) -> Attempt:
         return failed(f"{url} answers {response.status}: no policy behind id={policy_id}")
     fields, patterns = parse_policy(response.body.decode("utf-8", "replace"))
     problems = []
+    ctype = (response.header("content-type") or "").split(";")[0].strip().lower()
+    if ctype != "text/plain":
+        problems.append(f"served as {ctype or 'no content type'!r}, not text/plain (§3.2)")
     if fields.get("version") != "STSv1":
         problems.append(f"version {fields.get('version')!r} is not STSv1")
     mode = fields.get("mode", "")
