@@ -28,6 +28,8 @@ import dns.rrset
 from nethealth.settings import Settings
 from nethealth.standards.safety import AddressPolicy
 
+TRIES = 3  # UDP tries per query and server, sharing the timeout
+
 
 @dataclass(frozen=True)
 class DnsAnswer:
@@ -104,16 +106,7 @@ class DnsClient:
         query.flags |= dns.flags.AD  # ask for the AD bit (RFC 6840 §5.7)
         if not recursion:
             query.flags &= ~dns.flags.RD
-        try:
-            response, _tcp = await dns.asyncquery.udp_with_fallback(
-                query, server, timeout=self.timeout, port=self.port
-            )
-        except dns.exception.Timeout:
-            raise TimeoutError(f"{server} did not answer {name} {rdtype} in time") from None
-        except (dns.exception.DNSException, OSError) as exc:
-            raise ConnectionError(
-                f"{server}: {name} {rdtype}: {type(exc).__name__}: {exc}"
-            ) from None
+        response = await self._exchange(query, server, name, rdtype)
         rcode = response.rcode()
         if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
             raise ConnectionError(
@@ -135,6 +128,25 @@ class DnsClient:
             rrset=owned[-1] if owned else None,  # after any CNAME: the records asked for
             rrsig=sigs[-1] if sigs else None,
         )
+
+    async def _exchange(
+        self, query: dns.message.Message, server: str, name: str, rdtype: str
+    ) -> dns.message.Message:
+        """The server's reply. A UDP datagram may be lost, so the query is sent up to TRIES
+        times within the timeout, as stub resolvers do."""
+        for _ in range(TRIES):
+            try:
+                response, _tcp = await dns.asyncquery.udp_with_fallback(
+                    query, server, timeout=self.timeout / TRIES, port=self.port
+                )
+                return response
+            except dns.exception.Timeout:
+                continue
+            except (dns.exception.DNSException, OSError) as exc:
+                raise ConnectionError(
+                    f"{server}: {name} {rdtype}: {type(exc).__name__}: {exc}"
+                ) from None
+        raise TimeoutError(f"{server} did not answer {name} {rdtype} in time")
 
 
 def system_resolvers() -> list[str]:
