@@ -86,6 +86,22 @@ def network_for(
     )
 
 
+class _StartTlsEof(logging.Filter):
+    """Drops asyncio's 'returning true from eof_received() has no effect when using ssl': after
+    StreamWriter.start_tls (STARTTLS) the stream protocol still believes it is plain TCP, so an
+    SMTP server closing after QUIT logs it on every MX. Nothing is wrong; the line would only
+    alarm the reader of a scan."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "eof_received() has no effect when using ssl" not in record.getMessage()
+
+
+def _quiet_start_tls() -> None:
+    asyncio_log = logging.getLogger("asyncio")
+    if not any(isinstance(f, _StartTlsEof) for f in asyncio_log.filters):
+        asyncio_log.addFilter(_StartTlsEof())
+
+
 async def run_check(check: Check, ctx: ScanContext) -> Attempt:
     try:
         attempt = await check.run(ctx)
@@ -115,6 +131,7 @@ async def scan(
 ) -> Report:
     """Scan `domain` with `checks`; every check yields one result, whatever happens."""
     started = dt.datetime.now(dt.UTC)
+    _quiet_start_tls()
     try:
         name = normalize_name(domain)
         if is_opted_out(name, settings.standards_opt_out):
