@@ -115,6 +115,33 @@ class Settings(BaseSettings):
     standards_per_host: int = Field(
         default=4, ge=1, description="Connections the scanner holds open at once to one address"
     )
+    standards_dns_resolvers: list[str] = Field(
+        default_factory=list,
+        description="Addresses of the resolvers the DNS and mail checks query (empty: the "
+        "system's, from /etc/resolv.conf); the lab's DNS server in lab mode",
+    )
+    standards_dns_port: int = Field(
+        default=53,
+        ge=1,
+        le=65535,
+        description="Port of those resolvers and of the name servers queried directly "
+        "(the lab DNS server's port in lab mode)",
+    )
+    standards_smtp_port: int = Field(
+        default=25,
+        ge=1,
+        le=65535,
+        description="Port of the MX hosts' SMTP servers (the lab's port in lab mode)",
+    )
+    standards_dnssec_anchors: list[str] = Field(
+        default_factory=lambda: [
+            ". 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D",
+            ". 38696 8 2 683D2D0ACB8C9B712A1948B27F741219298D0A450D612C483AF444A4C0FB2B16",
+        ],
+        description="DNSSEC trust anchors as DS records 'zone keytag algorithm digesttype "
+        "digest' (default: the root's KSK-2017 and KSK-2024, IANA root-anchors.xml; the lab's in "
+        "lab mode)",
+    )
     standards_lab_hosts: dict[str, LabHost] = Field(
         default_factory=dict,
         description='Lab mode only: names the lab resolves, e.g. {"ideal.lab": {"addresses": '

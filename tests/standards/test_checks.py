@@ -12,16 +12,17 @@ from typer.testing import CliRunner
 
 from nethealth.cli import app
 from nethealth.errors import ConfigError, InputError
-from nethealth.standards.checks import REGISTRY, select
+from nethealth.standards.checks import REGISTRY, select, web
 from nethealth.standards.scan import Report, scan
 from nethealth.standards.score import report_json, scores
 from tests.standards.lab import NO_HTTPS, SPECS, Lab
 
-BY_ID = {c.id: c for c in REGISTRY}
-TOTAL = sum(c.points for c in REGISTRY)
+BY_ID = {c.id: c for c in web.CHECKS}
+TOTAL = sum(c.points for c in web.CHECKS)
 
 
 def _scan(lab: Lab, name: str, **kw: object) -> Report:
+    kw.setdefault("checks", web.CHECKS)  # the mail checks: tests/standards/test_mail.py
     return asyncio.run(scan(name, lab.settings(), lab=True, **kw))  # type: ignore[arg-type]
 
 
@@ -85,15 +86,22 @@ def test_selected_checks_only(lab: Lab) -> None:
 def test_cli_scan_json(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NETHEALTH_STANDARDS_LAB_HOSTS", json.dumps(lab.hosts()))
     monkeypatch.setenv("NETHEALTH_STANDARDS_LAB_CA", str(lab.ca.path))
+    monkeypatch.setenv("NETHEALTH_STANDARDS_DNS_RESOLVERS", '["127.0.0.1"]')
+    monkeypatch.setenv("NETHEALTH_STANDARDS_DNS_PORT", str(lab.dns_port))
+    monkeypatch.setenv("NETHEALTH_STANDARDS_SMTP_PORT", str(lab.smtp_port))
+    monkeypatch.setenv("NETHEALTH_STANDARDS_DNSSEC_ANCHORS", json.dumps([lab.anchor]))
     result = CliRunner().invoke(app, ["scan", "tls12-only.lab", "--lab", "--format", "json"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     rows = {row["check"]: row for row in body["checks"]}
-    assert set(rows) == set(BY_ID)
+    assert set(rows) == {c.id for c in REGISTRY}
     assert rows["web-tls13"]["status"] == "fail" and rows["web-tls13"]["detail"]
     assert rows["web-tls13"]["explanation"] == BY_ID["web-tls13"].advice
-    assert body["score"]["web"] == {"earned": TOTAL - 10, "possible": TOTAL,
-                                    "percent": round(100 * (TOTAL - 10) / TOTAL, 1)}  # fmt: skip
+    web_total = sum(c.points for c in REGISTRY if c.family == "web")  # the DNS checks too
+    assert body["score"]["web"] == {"earned": web_total - 10, "possible": web_total,
+                                    "percent": round(100 * (web_total - 10) / web_total, 1)}  # fmt: skip
+    mail_total = sum(c.points for c in REGISTRY if c.family == "mail")
+    assert body["score"]["mail"] == {"earned": mail_total, "possible": mail_total, "percent": 100.0}
     assert "points earned / points possible" in body["rules"]
 
 

@@ -17,12 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nethealth.settings import load_settings
-from nethealth.standards.checks import REGISTRY, select
+from nethealth.standards.checks import REGISTRY, domain, mail, select, web
 from nethealth.standards.context import ScanContext
 from nethealth.standards.model import Attempt, Check
 from nethealth.standards.net import LabResolver, Network
 from nethealth.standards.safety import AddressPolicy, PolicyRefusal, normalize_name
 from nethealth.standards.scan import network_for, scan, user_agent
+from tests.standards.lab import Lab
 
 PUBLIC = "93.184.215.14"  # a global unicast address; never really connected to here
 
@@ -98,7 +99,7 @@ def _network(resolver: Any, recorder: Recorder, *, lab: bool = False, **settings
     return network_for(load_settings(**settings), lab=lab, resolver=resolver, connector=recorder)
 
 
-def _run(domain: str, net: Network | None, checks: tuple[Check, ...] = REGISTRY, **kw: Any):  # type: ignore[no-untyped-def]
+def _run(domain: str, net: Network | None, checks: tuple[Check, ...] = web.CHECKS, **kw: Any):  # type: ignore[no-untyped-def]
     settings = load_settings(**kw.pop("settings", {}))
     return asyncio.run(scan(domain, settings, checks=checks, network=net, **kw))
 
@@ -283,7 +284,9 @@ def test_per_host_and_global_connection_limits_hold() -> None:
 
     async def go() -> None:
         recorder.hold = asyncio.Event()
-        task = asyncio.ensure_future(scan("public.example", load_settings(), network=net))
+        task = asyncio.ensure_future(
+            scan("public.example", load_settings(), network=net, checks=web.CHECKS)
+        )
         for _ in range(10_000):  # until the first connections are waiting in the connector
             if recorder.active.get(PUBLIC, 0) >= 2:
                 break
@@ -338,3 +341,31 @@ def test_a_malformed_answer_is_a_connection_error_not_a_bug() -> None:
         [result] = _run("public.example", _network(resolver, recorder),
                         select(["web-https-redirect"])).results  # fmt: skip
         assert (result.attempt.status, result.attempt.reason) == ("error", "connection"), answer
+
+
+def test_dns_answers_pointing_at_private_addresses_are_refused_outside_lab_mode(lab: Lab) -> None:
+    """The lab's zones answer with loopback addresses (MX hosts, name servers, www) and the
+    MTA-STS policy host resolves to a private one: outside lab mode nothing of it is connected
+    to (no SOA query to a name server's ::1) or counted."""
+    resolver = FakeResolver({"mta-sts.ideal.lab": [["10.0.0.1"]]})
+    recorder = Recorder()
+    dns_settings = {"standards_dns_resolvers": ["127.0.0.1"], "standards_dns_port": lab.dns_port}
+    checks = (*domain.CHECKS, *mail.CHECKS)
+    report = _run("ideal.lab", _network(resolver, recorder), checks, settings=dns_settings)
+    by = {r.check.id: r.attempt for r in report.results}
+    assert (by["mail-mta-sts"].status, by["mail-mta-sts"].reason) == ("error", "refused_by_policy")
+    assert "10.0.0.1" in by["mail-mta-sts"].detail
+    assert by["mail-ipv6"].status == "fail" and "::1 is loopback" in by["mail-ipv6"].detail
+    starttls = by["mail-starttls"]  # no SMTP dialogue with the MX host's loopback address
+    assert (starttls.status, starttls.reason) == ("error", "refused_by_policy")
+    assert "MX host mx1.ideal.lab resolves only to refused addresses" in starttls.detail
+    assert by["web-ns-ipv6"].status == "fail"
+    assert (
+        "ns1.ideal.lab has no usable AAAA (refused: ::1: ::1 is loopback)"
+        in by["web-ns-ipv6"].detail
+    )
+    assert (
+        by["web-dns-www"].status == "fail" and "127.0.0.1 is loopback" in by["web-dns-www"].detail
+    )
+    assert by["mail-spf"].status == "pass"  # the answers themselves are read, only not followed
+    assert recorder.tried == []

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from nethealth.standards.dns import DnsClient
 from nethealth.standards.net import HttpResponse, Network, http_get, scan_context
 
 T = TypeVar("T")
@@ -34,6 +35,9 @@ class ScanContext:
     https_port: int
     http_port: int
     cafile: str | None = None  # the lab CA in lab mode; None: the system trust store
+    dns: DnsClient | None = None  # the DNS and mail checks' resolver client
+    smtp_port: int = 25
+    anchors: tuple[str, ...] = ()  # DNSSEC trust anchors, DS records in text
     _once: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
 
     async def once(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
@@ -45,6 +49,11 @@ class ScanContext:
             self._once[key] = task
         result: T = await asyncio.shield(task)
         return result
+
+    def resolver(self) -> DnsClient:
+        if self.dns is None:
+            raise ConnectionError("this scan has no DNS client")
+        return self.dns
 
     async def addresses(self) -> list[str]:
         """The target's addresses the policy allows (PolicyRefusal or ConnectionError else)."""

@@ -18,6 +18,7 @@ from nethealth import __version__
 from nethealth.settings import Settings
 from nethealth.standards.checks import REGISTRY
 from nethealth.standards.context import ScanContext
+from nethealth.standards.dns import DnsClient, dns_client_for
 from nethealth.standards.model import Attempt, Check, error
 from nethealth.standards.net import (
     Connector,
@@ -85,6 +86,22 @@ def network_for(
     )
 
 
+class _StartTlsEof(logging.Filter):
+    """Drops asyncio's 'returning true from eof_received() has no effect when using ssl': after
+    StreamWriter.start_tls (STARTTLS) the stream protocol still believes it is plain TCP, so an
+    SMTP server closing after QUIT logs it on every MX. Nothing is wrong; the line would only
+    alarm the reader of a scan."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "eof_received() has no effect when using ssl" not in record.getMessage()
+
+
+def _quiet_start_tls() -> None:
+    asyncio_log = logging.getLogger("asyncio")
+    if not any(isinstance(f, _StartTlsEof) for f in asyncio_log.filters):
+        asyncio_log.addFilter(_StartTlsEof())
+
+
 async def run_check(check: Check, ctx: ScanContext) -> Attempt:
     try:
         attempt = await check.run(ctx)
@@ -109,10 +126,12 @@ async def scan(
     lab: bool = False,
     checks: Sequence[Check] = REGISTRY,
     network: Network | None = None,
+    dns: DnsClient | None = None,
     progress: Callable[[Result], None] | None = None,
 ) -> Report:
     """Scan `domain` with `checks`; every check yields one result, whatever happens."""
     started = dt.datetime.now(dt.UTC)
+    _quiet_start_tls()
     try:
         name = normalize_name(domain)
         if is_opted_out(name, settings.standards_opt_out):
@@ -129,7 +148,12 @@ async def scan(
     net = network or network_for(settings, lab=lab)
     https_port, http_port = net.resolver.ports(name)
     cafile = str(settings.standards_lab_ca) if lab and settings.standards_lab_ca else None
-    ctx = ScanContext(name, net, https_port, http_port, cafile=cafile)
+    ctx = ScanContext(
+        name, net, https_port, http_port, cafile=cafile,
+        dns=dns or dns_client_for(settings, net.policy),
+        smtp_port=settings.standards_smtp_port,
+        anchors=tuple(settings.standards_dnssec_anchors),
+    )  # fmt: skip
 
     async def one(check: Check) -> Result:
         result = Result(check, await run_check(check, ctx))

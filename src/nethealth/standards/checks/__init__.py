@@ -1,17 +1,17 @@
 """The registry of checks: closed (only what is listed here), typed and versioned.
 
-One module per family; `REGISTRY` is every check in report order. Phase 1 holds the web family
-(docs/standards.md says what is left of issue 14)."""
+One module per family (`domain`: the DNS checks, scored with the web ones); `REGISTRY` is every check in report order. The web and mail families are
+built (docs/standards.md says what is left of issue 14)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from nethealth.errors import InputError
-from nethealth.standards.checks import web
+from nethealth.standards.checks import domain, mail, web
 from nethealth.standards.model import Check
 
-REGISTRY: tuple[Check, ...] = (*web.CHECKS,)
+REGISTRY: tuple[Check, ...] = (*web.CHECKS, *domain.CHECKS, *mail.CHECKS)
 
 
 def select(ids: Iterable[str] | None = None) -> tuple[Check, ...]:
