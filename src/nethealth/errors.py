@@ -147,3 +147,16 @@ class BusyError(NethealthError):
     exit_code = 9
     http_status = 409
     code = "busy"
+
+
+class TooManyRequestsError(NethealthError):
+    """A client over its rate limit, or the server at its bound of concurrent work (HTTP 429):
+    the answer's Retry-After says in how many seconds to try again."""
+
+    exit_code = 9
+    http_status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, hint: str | None = None) -> None:
+        self.retry_after = max(1, retry_after)
+        super().__init__(message, hint=hint, headers={"Retry-After": str(self.retry_after)})

@@ -154,6 +154,26 @@ class Settings(BaseSettings):
     standards_lab_ca: Path | None = Field(
         default=None, description="Lab mode only: the lab CA (PEM) certificates must chain to"
     )
+    standards_api_lab: bool = Field(
+        default=False,
+        description="Test-your-domain API and page scan in lab mode (the lab's names on loopback "
+        "only); never enable on a public server",
+    )
+    standards_cache_minutes: float = Field(
+        default=10.0,
+        ge=0,
+        description="Test your domain: a report of the same domain this recent is reused "
+        "instead of scanning again",
+    )
+    standards_max_jobs: int = Field(
+        default=4, ge=1, description="Test your domain: scans running at once, at most"
+    )
+    standards_scans_per_hour: int = Field(
+        default=10,
+        ge=1,
+        description="Test your domain: new scans one client (IP address) may start per hour "
+        "(a token bucket; reused reports and joined scans are free)",
+    )
 
     log_level: str = Field(default="warning", description="debug, info, warning or error")
     log_format: str = Field(default="text", description="text or json (one object per line)")

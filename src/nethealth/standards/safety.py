@@ -83,13 +83,36 @@ def normalize_name(text: str) -> str:
         raise PolicyRefusal(
             f"{text!r} is not a domain name (IP literals, ports and URLs are refused)"
         )
+    for label in name.split("."):  # the reasons IDNA would give, said plainly
+        if not label:
+            raise PolicyRefusal(f"{text!r} is not a domain name: it has an empty label (..)")
+        if len(label) > 63 and label.isascii():
+            raise PolicyRefusal(
+                f"{text!r} is not a domain name: the label {label[:20]}… is longer than 63 "
+                "characters"
+            )
     try:
         name = name.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise PolicyRefusal(f"{text!r} is not a valid internationalised domain name") from None
+        name.encode("ascii").decode("idna")  # an xn-- label must decode (valid Punycode)
+    except UnicodeError as exc:
+        raise PolicyRefusal(
+            f"{text!r} is not a valid internationalised domain name (IDNA: {exc})"
+        ) from None
     labels = name.split(".")
-    if len(name) > 253 or not all(_LABEL.match(label) for label in labels):
-        raise PolicyRefusal(f"{text!r} is not a domain name")
+    if len(name) > 253:
+        raise PolicyRefusal(f"{text!r} is not a domain name: {len(name)} characters, more than 253")
+    for label in labels:
+        if not _LABEL.match(label):
+            raise PolicyRefusal(
+                f"{text!r} is not a domain name: the label {label!r} "
+                + (
+                    "starts or ends with a hyphen"
+                    if label.startswith("-") or label.endswith("-")
+                    else "has a character other than a-z, 0-9 and hyphen"
+                    if len(label) <= 63
+                    else "is longer than 63 characters"
+                )
+            )
     # 2130706433, 0177.0.0.1, 0x7f.1, 127.1: a resolver's inet_aton would read these as
     # addresses. No top-level domain is numeric, so a numeric last label is never a name.
     if _NUMERIC.match(labels[-1]):
