@@ -5,45 +5,21 @@ no outcome depends on how fast anything runs; a fake clock moves the cache and t
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from nethealth.standards import api, jobs
+from nethealth.standards import api
 from nethealth.standards.checks import REGISTRY
 from nethealth.standards.jobs import ScanJobs, board_of
-from nethealth.standards.scan import Report, scan
 from tests.apps import router_app
+from tests.standards.conftest import Gate
 from tests.standards.lab import Lab
 
 POLLS = 2000  # at most, 0.05 s apart: a bound on a hung job, not a timing assertion
-
-
-class Gate:
-    """Holds every scan at its start until opened; counts the scans started."""
-
-    def __init__(self) -> None:
-        self.open = threading.Event()
-        self.started = 0
-
-    async def scan(self, *args: Any, **kwargs: Any) -> Report:
-        self.started += 1
-        await asyncio.to_thread(self.open.wait, 120)
-        return await scan(*args, **kwargs)
-
-
-@pytest.fixture
-def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
-    g = Gate()
-    monkeypatch.setattr(jobs, "scan", g.scan)
-    yield g
-    g.open.set()  # never leave a job waiting
 
 
 class Clock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nethealth.area import Area
 from nethealth.outages import api, cli, pages, source, step
+from nethealth.ui.msgids import N_
 
 AREA = Area(
     id="outages",
@@ -16,5 +17,5 @@ AREA = Area(
     pages=pages.PAGES,
     sections=pages.SECTIONS,
     map_layers=pages.MAP_LAYERS,
-    nav=(("/outages", "Outages"),),
+    nav=(("/outages", N_("Outages")),),
 )

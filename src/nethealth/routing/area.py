@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nethealth.area import Area
 from nethealth.routing import api, cli, indicators, pages, source, step
+from nethealth.ui.msgids import N_
 
 AREA = Area(
     id="routing",
@@ -15,5 +16,5 @@ AREA = Area(
     router=api.router,
     pages=pages.PAGES,
     sections=pages.SECTIONS,
-    nav=(("/routing/incidents", "Routing"),),
+    nav=(("/routing/incidents", N_("Routing")),),
 )

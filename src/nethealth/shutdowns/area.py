@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nethealth.area import Area
 from nethealth.shutdowns import api, cli, pages, source, step
+from nethealth.ui.msgids import N_
 
 AREA = Area(
     id="shutdowns",
@@ -15,5 +16,5 @@ AREA = Area(
     pages=pages.PAGES,
     sections=pages.SECTIONS,
     map_layers=pages.MAP_LAYERS,
-    nav=(("/shutdowns", "Shutdowns"),),
+    nav=(("/shutdowns", N_("Shutdowns")),),
 )

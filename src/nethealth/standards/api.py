@@ -11,16 +11,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
-from nethealth.standards.jobs import ScanJobs, board_of, job_json
-from nethealth.ui.context import AppContext, get_context
+from nethealth.standards.jobs import JOB_ID, Board, client_of, job_json, job_location
 from nethealth.ui.models import ErrorBody
 
 router = APIRouter(prefix="/api/v1/scan", tags=["standards"])
 
-JOB_ID = r"^[0-9a-f]{32}$"
 _JOB_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["id", "domain", "lab", "state", "progress"],
@@ -37,23 +35,6 @@ _JOB_SCHEMA: dict[str, Any] = {
         "report": {"type": ["object", "null"]},
     },
 }
-
-
-def get_board(request: Request, ctx: Annotated[AppContext, Depends(get_context)]) -> ScanJobs:
-    """FastAPI dependency: the app's scan jobs (the API and the page share them)."""
-    return board_of(request.app, ctx.settings)
-
-
-Board = Annotated[ScanJobs, Depends(get_board)]
-
-
-def client_of(request: Request) -> str:
-    """The client a rate limit counts: its IP address as the server sees it."""
-    return request.client.host if request.client is not None else "unknown"
-
-
-def job_location(job_id: str) -> str:
-    return f"/api/v1/scan/jobs/{job_id}"
 
 
 @router.get(

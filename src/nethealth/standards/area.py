@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from nethealth.area import Area
-from nethealth.standards import api, cli
+from nethealth.standards import api, cli, pages
+from nethealth.ui.msgids import N_
 
 AREA = Area(
     id="standards",
     title="Open standards",
     cli=cli.app,
     router=api.router,
+    pages=pages.PAGES,
+    nav=(("/scan", N_("Test your domain")),),
     cli_extra=(("scan", cli.scan_app),),
 )

@@ -18,7 +18,9 @@ import uuid
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, Request
 
 from nethealth.errors import InputError, NotFoundError, TooManyRequestsError
 from nethealth.settings import Settings
@@ -26,12 +28,14 @@ from nethealth.standards.checks import REGISTRY
 from nethealth.standards.safety import PolicyRefusal, is_opted_out, normalize_name
 from nethealth.standards.scan import Report, Result, network_for, scan
 from nethealth.standards.score import report_json
+from nethealth.ui.context import AppContext, get_context
 
 log = logging.getLogger(__name__)
 
 State = Literal["running", "finished", "failed"]
 KEEP_SECONDS = 3600.0  # finished jobs stay pollable this long (or the cache time, if longer)
 MAX_KEPT = 1000  # and at most this many jobs in memory
+JOB_ID = r"^[0-9a-f]{32}$"  # a job id: uuid4 in hex
 
 
 @dataclass
@@ -98,10 +102,22 @@ class ScanJobs:
         job = self._reusable(name)
         if job is not None:
             return job
+        self._check_slots()
+        # A new scan costs a token before its name is resolved: a client over its limit makes
+        # the server resolve nothing, a refused target too is an attempt.
+        self._take_token(client)
         await check_target(name, self.settings, lab=self.lab)
         job = self._reusable(name)  # another request may have started it meanwhile
         if job is not None:
             return job
+        self._check_slots()  # and others may have taken the free slots
+        job = Job(uuid.uuid4().hex, name, self.lab, total=len(REGISTRY))
+        self.jobs[job.id] = job
+        self.latest[name] = job
+        job.task = asyncio.get_running_loop().create_task(self._run(job))
+        return job
+
+    def _check_slots(self) -> None:
         running = self.running()
         if running >= self.settings.standards_max_jobs:
             raise TooManyRequestsError(
@@ -109,12 +125,6 @@ class ScanJobs:
                 retry_after=math.ceil(self.settings.standards_timeout),
                 hint="try again after the Retry-After seconds",
             )
-        self._take_token(client)
-        job = Job(uuid.uuid4().hex, name, self.lab, total=len(REGISTRY))
-        self.jobs[job.id] = job
-        self.latest[name] = job
-        job.task = asyncio.get_running_loop().create_task(self._run(job))
-        return job
 
     def _reusable(self, name: str) -> Job | None:
         job = self.latest.get(name)
@@ -238,3 +248,21 @@ def board_of(app: Any, settings: Settings) -> ScanJobs:
     if board is None:
         board = _BOARDS[app] = ScanJobs(settings)
     return board
+
+
+def get_board(request: Request, ctx: Annotated[AppContext, Depends(get_context)]) -> ScanJobs:
+    """FastAPI dependency: the app's scan jobs (the API and the page share them)."""
+    return board_of(request.app, ctx.settings)
+
+
+Board = Annotated[ScanJobs, Depends(get_board)]
+
+
+def client_of(request: Request) -> str:
+    """The client a rate limit counts: its IP address as the server sees it (behind a reverse
+    proxy, the proxy's, unless the server is told to trust the proxy's forwarded headers)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def job_location(job_id: str) -> str:
+    return f"/api/v1/scan/jobs/{job_id}"

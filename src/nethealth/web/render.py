@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from nethealth.areas import navigation
 from nethealth.errors import NethealthError
 from nethealth.ui import i18n
 from nethealth.ui.context import AppContext
@@ -19,11 +20,10 @@ from nethealth.ui.i18n import N_
 from nethealth.ui.models import ErrorDetail
 from nethealth.ui.views import SIMULATED_NOTICE
 
+# The menu: the home page, each area's entries (its manifest's `nav`), then the reference pages.
 NAV = (
     ("/", N_("World map")),
-    ("/shutdowns", N_("Shutdowns")),
-    ("/outages", N_("Outages")),
-    ("/routing/incidents", N_("Routing")),
+    *navigation(),
     ("/methodology", N_("Methodology")),
     ("/about", N_("About & sources")),
 )
@@ -33,7 +33,7 @@ ERROR_TITLE = N_("Error")
 TRANSLATED = frozenset({
     "home.html", "about.html", "methodology.html", "error.html", "shutdowns.html",
     "shutdown.html", "country.html", "asn.html", "incident.html", "routing_incidents.html",
-    "outage.html", "outages.html", "shutdown_event.html",
+    "outage.html", "outages.html", "shutdown_event.html", "scan.html",
 })  # fmt: skip
 
 

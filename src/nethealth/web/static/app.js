@@ -17,3 +17,34 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// Test your domain: while a scan runs, poll its job (the JSON API) and show the progress; open
+// the report when it ends. Without JavaScript the page offers a link that shows it again.
+document.addEventListener("DOMContentLoaded", () => {
+  const box = document.querySelector("[data-scan-poll]");
+  if (!box) return;
+  const done = box.querySelector("[data-scan-done]");
+  const bar = box.querySelector("progress");
+  const poll = async () => {
+    try {
+      const answer = await fetch(box.dataset.scanPoll, { headers: { Accept: "application/json" } });
+      if (!answer.ok) {
+        // A forgotten job (404): the page itself answers (it scans again or shows the report).
+        if (answer.status === 404) window.location.assign(box.dataset.scanPage);
+        else window.setTimeout(poll, 5000);
+        return;
+      }
+      const job = await answer.json();
+      if (done) done.textContent = String(job.progress.done);
+      if (bar) bar.value = job.progress.done;
+      if (job.state !== "running") {
+        window.location.assign(box.dataset.scanPage);
+        return;
+      }
+    } catch (_err) {
+      // A lost poll is retried below; the link still works.
+    }
+    window.setTimeout(poll, 2000);
+  };
+  window.setTimeout(poll, 1000);
+});

@@ -1,0 +1,189 @@
+"""Test your domain: the page `/scan` and its JSON twin `/scan.json`, as the dashboard composes
+them (nethealth.web.compose).
+
+Without `domain` the page is the form. With it, the page starts (or joins, or reuses) the same
+scan job the API starts (nethealth.standards.jobs) and shows its progress while it runs, then the
+report per category: score, each check's status, detail and how-to-fix advice, and the scoring
+rules. The report is `report_json`'s, the one `nethealth scan --format json` and the API print.
+A refused name redisplays the form with an error summary (the twin answers 400).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import anyio.from_thread
+from fastapi import Query, Request
+from pydantic import BaseModel
+
+from nethealth.area import Page
+from nethealth.errors import InputError
+from nethealth.standards.jobs import JOB_ID, Board, Job, ScanJobs, client_of, job_location
+from nethealth.standards.score import report_json
+from nethealth.ui.i18n import Translator
+from nethealth.ui.views import PageLinks
+
+DomainParam = Annotated[
+    str | None,
+    Query(max_length=300, description="The domain name to test (no IP address, port or URL)"),
+]
+JobParam = Annotated[
+    str | None,
+    Query(pattern=JOB_ID, description="The scan job this page follows (set by the page itself)"),
+]
+
+
+class ScanCheckRow(BaseModel):
+    check: str
+    title: str
+    category: str
+    status: str  # pass, fail, warning, info, error, not_applicable
+    reason: str | None  # set for errors: timeout, refused_by_policy, connection, bug
+    detail: str  # the data found, verbatim
+    mandatory: bool
+    points: int
+    earned: int
+    explanation: str  # what the result means and how to fix a miss
+    reference: str
+
+
+class ScanCategory(BaseModel):
+    category: str
+    earned: int
+    possible: int
+    percent: float | None  # null: no mandatory check of the category applied (never 0 %)
+    checks: list[ScanCheckRow]
+
+
+class ScanReportView(BaseModel):
+    domain: str
+    lab: bool
+    started: str
+    finished: str
+    refused: str | None
+    categories: list[ScanCategory]
+    rules: str
+
+
+class ScanJobView(BaseModel):
+    id: str
+    state: str  # running, finished, failed
+    done: int  # checks done
+    total: int  # checks in the scan
+    failure: str | None
+    poll: str  # the API route answering the job (the page's script polls it)
+    page: str  # this page following the job
+
+
+class ScanPageView(BaseModel):
+    domain: str | None  # as the reader typed it
+    error: str | None  # why the name was refused (English: the scanner's words)
+    error_hint: str | None
+    job: ScanJobView | None
+    report: ScanReportView | None
+    links: PageLinks
+
+
+def page_url(domain: str, job_id: str | None = None, suffix: str = "") -> str:
+    query = {"domain": domain, **({"job": job_id} if job_id else {})}
+    return f"/scan{suffix}?{urlencode(query)}"
+
+
+def report_view(job: Job) -> ScanReportView | None:
+    """The job's report, grouped by category, from `report_json` (the one JSON report)."""
+    if job.report is None:
+        return None
+    data: dict[str, Any] = report_json(job.report)
+    checks = [ScanCheckRow.model_validate(c) for c in data["checks"]]
+    categories = [
+        ScanCategory(
+            category=category,
+            earned=score["earned"],
+            possible=score["possible"],
+            percent=score["percent"],
+            checks=[c for c in checks if c.category == category],
+        )
+        for category, score in data["score"].items()
+    ]
+    return ScanReportView(
+        domain=data["domain"], lab=data["lab"], started=data["started"],
+        finished=data["finished"], refused=data["refused"], categories=categories,
+        rules=data["rules"],
+    )  # fmt: skip
+
+
+def _follow(board: ScanJobs, domain: str, job_id: str | None, client: str) -> Job:
+    """The job the page follows: the one in its address while the board has it (so a page
+    refreshing itself never starts a scan again), else the board's answer for `domain`."""
+    job = board.jobs.get(job_id) if job_id else None
+    if job is not None and job.domain == _normalized(domain):
+        return job
+    found: Job = anyio.from_thread.run(board.submit, domain, client)
+    return found
+
+
+def _normalized(domain: str) -> str:
+    return domain.strip().rstrip(".").lower()
+
+
+def scan_page(
+    request: Request,
+    board: Board,
+    domain: DomainParam = None,
+    job: JobParam = None,
+    *,
+    t: Translator,
+) -> ScanPageView:
+    """The form; with `domain`, the scan's progress, then its report."""
+    twin = request.url.path.endswith(".json")
+    typed = (domain or "").strip()
+    links = PageLinks(
+        html=page_url(typed) if typed else "/scan",
+        json_=page_url(typed, suffix=".json") if typed else "/scan.json",
+        api=f"/api/v1/scan/{typed}" if typed else None,
+    )
+    empty = ScanPageView(
+        domain=typed or None, error=None, error_hint=None, job=None, report=None, links=links
+    )
+    if not typed:
+        return empty
+    try:
+        found = _follow(board, typed, job, client_of(request))
+    except InputError as exc:
+        if twin:
+            raise
+        return empty.model_copy(update={"error": exc.detail, "error_hint": exc.hint})
+    return empty.model_copy(
+        update={
+            "domain": found.domain,
+            "job": ScanJobView(
+                id=found.id,
+                state=found.state,
+                done=found.done,
+                total=found.total,
+                failure=found.failure,
+                poll=job_location(found.id),
+                page=page_url(found.domain, found.id),
+            ),
+            "report": report_view(found),
+        }
+    )
+
+
+def _title(view: ScanPageView, t: Translator) -> str:
+    if view.report is not None:
+        return t.gettext("Test results for %(domain)s", domain=view.report.domain)
+    return t.gettext("Test your domain")
+
+
+PAGES = (
+    Page(
+        "/scan",
+        "scan.html",
+        scan_page,
+        title=_title,
+        summary="JSON twin of the test-your-domain page: the scan job and, once finished, its "
+        "report per category (starts the scan like GET /api/v1/scan/{domain})",
+    ),
+)
