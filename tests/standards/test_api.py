@@ -190,3 +190,17 @@ def test_an_unknown_or_malformed_job_id(lab: Lab) -> None:
     with TestClient(_app(lab)) as client:
         assert client.get("/api/v1/scan/jobs/" + "0" * 32).status_code == 404
         assert client.get("/api/v1/scan/jobs/nope").status_code == 400
+
+
+def test_a_refused_target_spends_its_token(lab: Lab, gate: Gate) -> None:
+    """The token is taken before the name is resolved (so a client over its limit makes the
+    server resolve nothing): a target refused after resolution counts as an attempt."""
+    hosts = {**lab.hosts(), "outside.lab": {"addresses": ["192.0.2.7"], "https_port": 443,
+                                            "http_port": 80}}  # fmt: skip
+    app = _app(lab, Clock(), standards_scans_per_hour=1, standards_lab_hosts=hosts)
+    with TestClient(app) as client:
+        refused = client.get("/api/v1/scan/outside.lab")
+        assert refused.status_code == 400, refused.text
+        assert "192.0.2.7 is outside the lab" in refused.json()["error"]["message"]
+        assert client.get("/api/v1/scan/ideal.lab").status_code == 429
+    assert gate.started == 0
