@@ -229,7 +229,7 @@ def plan_days(
             archive, _ = asof.pick_item("atlas", day, ((d, p.name, (d, p)) for d, p in found.probes))
             probes = [archive] if archive is not None else []
             if whole is not None:  # the dumps' span, as it bears on this day's bins
-                span = (max(whole[0], lo - DAY), min(whole[1], hi + DAY))
+                span = (max(whole[0], lo - DAY), min(whole[1], hi))
         notes = sorted(refused.values()) if not out and not carried else []
         doc = {
             "version": DAY_VERSION,
