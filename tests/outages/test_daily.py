@@ -86,10 +86,15 @@ def _sorted(t: pa.Table) -> pa.Table:
     return t.sort_by([("signal", "ascending"), ("entity", "ascending"), ("bin_start", "ascending")])
 
 
+@pytest.mark.parametrize("cells", [None, 2000], ids=["one-chunk", "entity-by-entity"])
 def test_stored_days_detect_what_one_whole_window_computation_detects(
-    grown: tuple[Settings, list[daily.DayStats]],
+    grown: tuple[Settings, list[daily.DayStats]], cells: int | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Also with the detector holding about one entity's series at a time (`cells`): the
+    region episodes a network explains are dropped across chunks as in one pass."""
     settings, _stats = grown
+    if cells is not None:
+        monkeypatch.setattr(daily, "CHUNK_CELLS", cells)
     new, _ = lake.detect_daily(settings)
     old = lake.detect(settings)
     assert (new.start, new.end, new.geo_source) == (old.start, old.end, old.geo_source)

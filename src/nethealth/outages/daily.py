@@ -86,6 +86,10 @@ PLACES_SCHEMA = pa.schema(
         pa.field("units", pa.float64(), nullable=False),
     ]
 )
+# Series rows sorted by entity in small row groups: a chunk of entities reads only the row
+# groups whose entity range meets it.
+ROW_GROUP = 256
+CHUNK_CELLS = 1 << 22  # series values (bins) held per chunk of entities (32 MiB of float64)
 FILES = ("series", "grid", "peers", "places", "state", "state_peers")
 Progress = Callable[[str, int, int], None]
 
@@ -226,7 +230,9 @@ def plan_days(
                 for p in found.results
                 if (h := dump_hour(p)) is None or lo - ATLAS_LOOKBACK - 3600 <= h < hi
             ]
-            archive, _ = asof.pick_item("atlas", day, ((d, p.name, (d, p)) for d, p in found.probes))
+            archive, _ = asof.pick_item(
+                "atlas", day, ((d, p.name, (d, p)) for d, p in found.probes)
+            )
             probes = [archive] if archive is not None else []
             if whole is not None:  # the dumps' span, as it bears on this day's bins
                 span = (max(whole[0], lo - DAY), min(whole[1], hi))
@@ -272,9 +278,9 @@ def _with_key(table: pa.Table, key: str) -> pa.Table:
     return table.replace_schema_metadata(meta)
 
 
-def _write(path: Path, table: pa.Table, key: str) -> None:
+def _write(path: Path, table: pa.Table, key: str, row_group: int | None = None) -> None:
     with atomic_path(path) as tmp:
-        pq.write_table(_with_key(table, key), tmp, compression="zstd")
+        pq.write_table(_with_key(table, key), tmp, compression="zstd", row_group_size=row_group)
 
 
 def _series_rows(series: Sequence[Series]) -> pa.Table:
@@ -378,7 +384,8 @@ def build_days(
         where = day_dir(settings, plan.day)
         where.mkdir(parents=True, exist_ok=True)
         (where / "meta.json").unlink(missing_ok=True)  # unfinished until meta.json is back
-        _write(where / "series.parquet", _series_rows(out.series), plan.key)
+        rows = _series_rows(out.series).sort_by([("entity", "ascending"), ("signal", "ascending")])
+        _write(where / "series.parquet", rows, plan.key, row_group=ROW_GROUP)
         _write(where / "grid.parquet", _grid_rows(out.series), plan.key)
         _write(where / "peers.parquet", _peer_rows(out.vis), plan.key)
         _write(where / "places.parquet", _place_rows(out.places), plan.key)
@@ -469,8 +476,19 @@ def window_series(
             a = (g.start - start) // step
             sl = slice(max(0, a), max(0, min(n, a + len(g.values))))
             src = g.values[sl.start - a : sl.stop - a]
-            mat[np.ix_(np.asarray(rows), np.arange(sl.start, sl.stop))] = np.where(src == 1.0, 0.0, np.nan)
-        t = _read(settings, d, "series")
+            mat[np.ix_(np.asarray(rows), np.arange(sl.start, sl.stop))] = np.where(
+                src == 1.0, 0.0, np.nan
+            )
+        if wanted is None:
+            t = _read(settings, d, "series")
+        else:
+            if not keys:
+                break
+            first, last = min(e for _s, e in keys), max(e for _s, e in keys)
+            t = pq.read_table(
+                day_dir(settings, d) / "series.parquet",
+                filters=[("entity", ">=", first), ("entity", "<=", last)],
+            )
         if wanted is not None and t.num_rows:
             both = pc.binary_join_element_wise(t["signal"], t["entity"], "\x1f")
             t = t.filter(pc.is_in(both, wanted_set))
@@ -482,6 +500,30 @@ def window_series(
             lo, hi = max(0, a), max(0, min(n, a + len(s.values)))
             mat[i, lo:hi] = s.values[lo - a : hi - a]
     return [Series(sig, ent, start, step, mat[i]) for (sig, ent), i in index.items()]
+
+
+def entity_chunks(
+    keys: Sequence[tuple[str, str]], bins: int, cells: int | None = None
+) -> list[list[str]]:
+    """Entities in chunks of about `cells` series values (`bins` per series), whole entities
+    (all their signals) in one chunk, in sorted order (so a chunk is one range of the stored,
+    sorted rows)."""
+    cells = cells or CHUNK_CELLS
+    per: dict[str, int] = {}
+    for _s, e in keys:
+        per[e] = per.get(e, 0) + 1
+    out: list[list[str]] = []
+    cur: list[str] = []
+    size = 0
+    for e in sorted(per):
+        if cur and size + per[e] * bins > cells:
+            out.append(cur)
+            cur, size = [], 0
+        cur.append(e)
+        size += per[e] * bins
+    if cur:
+        out.append(cur)
+    return out
 
 
 def window_peers(

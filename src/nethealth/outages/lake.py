@@ -43,13 +43,7 @@ from nethealth.outages import daily, geo, ioda, robust
 from nethealth.outages.cost import with_costs
 from nethealth.outages.episodes import Episode
 from nethealth.outages.events import EVENT_SCHEMA, EventContext, events_table
-from nethealth.outages.fusion import (
-    detect_robust,
-    majority_twins,
-    merge,
-    our_series,
-    run_detector,
-)
+from nethealth.outages.fusion import detect_robust_chunked, merge, run_detector
 from nethealth.outages.inputs import (
     AtlasFiles,
     BgpFiles,
@@ -790,18 +784,45 @@ def detect_daily(
     daily.drop_days(settings, [eve, *days] if before is not None else days)
     notes += daily.window_notes(settings, days) if inputs.mrt else []
     t0 = first - first % bgp_signal.BIN_SECONDS
-    series = daily.window_series(settings, days, t0, stop, bgp_signal.BIN_SECONDS)
-    series += user_series(settings, first, stop)
+    step = bgp_signal.BIN_SECONDS
+    n_bins = -(-(stop - t0) // step)
+    keys = daily.entities(settings, days)
+    user = user_series(settings, first, stop)
+    user_of: dict[str, list[Series]] = {}
+    for u in user:
+        user_of.setdefault(u.entity, []).append(u)
+    country_keys = [k for k in keys if k[1].startswith("country:")]
+    countries = daily.window_series(settings, days, t0, stop, step, country_keys)
+    countries += [u for e, us in user_of.items() if e.startswith("country:") for u in us]
+    rest = [k for k in keys if not k[1].startswith("country:")]
+    rest += [(u.signal, u.entity) for u in user if not u.entity.startswith("country:")]
+    # regions before networks: a region episode is dropped when a network explains it
+    chunks = [c for kind in ("region:", "") for c in daily.entity_chunks(
+        [k for k in rest if k[1].startswith("region:") == (kind == "region:")], n_bins)]  # fmt: skip
+    stored_parts: list[pa.Table] = [to_table(countries)]
+
+    def series_of(chunk: list[str]) -> list[Series]:
+        mine = set(chunk)
+        wanted = [k for k in keys if k[1] in mine]
+        got = daily.window_series(settings, days, t0, stop, step, wanted)
+        got += [u for e in chunk for u in user_of.get(e, [])]
+        # what the signals dataset keeps of every entity but networks (those: in events)
+        stored_parts.append(to_table(s for s in got if not s.entity.startswith("asn:")))
+        return got
+
     span_views = SpanViews(settings, plans, maps, first, stop, strict)
     rejected: list[Episode] = []
     counts: dict[tuple[str, str, int], PeerCount | None] = {}
     if detector == robust.NAME:
-        eps = detect_robust(our_series(series), None, None, majority_twins(series))
+        eps = detect_robust_chunked(countries, (series_of(c) for c in chunks))
         if inputs.mrt:
             eps, rejected, counts = _corroborate(eps, span_views)
         found_dets = merge(eps)
     else:
-        found_dets = run_detector(detector, series, progress)
+        found_dets = run_detector(detector, countries, progress)
+        for c in chunks:
+            found_dets += run_detector(detector, series_of(c), progress)
+        found_dets.sort(key=lambda d: (d.start, d.entity, d.detector))
     dets = [d for d in found_dets if (d.end is None or d.end > first) and d.start < stop]
 
     def peer_count(entity: str, ep: Episode) -> PeerCount | None:
@@ -812,7 +833,7 @@ def detect_daily(
 
     context = EventContext(
         asn_places=daily.window_places(settings, days),
-        series={(s.signal, s.entity): s for s in series if s.entity.startswith("country:")},
+        series={(s.signal, s.entity): s for s in countries},
         peer_count=peer_count if inputs.mrt else None,
     )
     asn_cc = asn_countries(
@@ -836,8 +857,12 @@ def detect_daily(
         events = with_costs(events, panel, read_dataset(settings, "shutdown_costs"))
         if not len(panel):
             notes.append("no World Bank figures in the raw store: costs only from curated links")
-    keep = _kept_entities(events)
-    stored = [s for s in series if not s.entity.startswith("asn:") or s.entity in keep]
+    keep = sorted(e for e in _kept_entities(events) if e.startswith("asn:"))
+    networks = daily.window_series(
+        settings, days, t0, stop, step, [k for k in keys if k[1] in keep]
+    )
+    networks += [u for e in keep for u in user_of.get(e, [])]
+    stored_parts.append(to_table(networks))
     found_art = artefact_mod.SCHEMA.empty_table()
     if inputs.mrt:
         chosen, _ = select_mrt_checked(files, first, stop)
@@ -847,6 +872,7 @@ def detect_daily(
             simulated=inputs.simulated,
             single_peer=[e for e in rejected if e.start < stop],
         )
-    result = DetectResult(events, to_table(stored), first, stop, first, detector, geo_source,
-                          inputs.simulated, len(series), notes, found_art)  # fmt: skip
+    signals = pa.concat_tables(stored_parts).cast(SIGNAL_SCHEMA)
+    result = DetectResult(events, signals, first, stop, first, detector, geo_source,
+                          inputs.simulated, len(keys) + len(user), notes, found_art)  # fmt: skip
     return result, stats
