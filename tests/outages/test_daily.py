@@ -78,8 +78,9 @@ def test_a_new_day_costs_one_day_of_signal_work(
     # day 3 arrives: day 3 (whose partition held only those minutes) and day 4's minutes
     # are computed; days 1 and 2 are read back
     assert second.computed == d[2:4] and second.reused == d[:2]
-    # nothing new: nothing computed
-    assert third.computed == [] and third.reused == d[:4]
+    assert second.spans_decoded >= 1  # the new day's BGP episodes asked of their peers
+    # nothing new: nothing computed, no episode's peers asked again (peer_counts.json)
+    assert third.computed == [] and third.reused == d[:4] and third.spans_decoded == 0
 
 
 def _sorted(t: pa.Table) -> pa.Table:
@@ -134,7 +135,7 @@ def test_each_day_is_a_partition_with_its_fingerprint(
     grown: tuple[Settings, list[daily.DayStats]],
 ) -> None:
     settings, _stats = grown
-    parts = sorted(p.name for p in daily.days_dir(settings).iterdir())
+    parts = sorted(p.name for p in daily.days_dir(settings).glob("day=*"))
     assert parts == [f"day={START + dt.timedelta(days=i)}" for i in range(4)]
     keys = {
         pq.read_schema(daily.day_dir(settings, START) / f"{n}.parquet").metadata[

@@ -124,6 +124,7 @@ class DayStats:
 
     computed: list[date] = field(default_factory=list)
     reused: list[date] = field(default_factory=list)
+    spans_decoded: int = 0  # spans of days decoded again for peer corroboration
 
 
 def days_dir(settings: Settings) -> Path:

@@ -18,6 +18,7 @@ country and region series of the window, and the ASN series of the ASNs in event
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -37,7 +38,7 @@ from nethealth.economics.worldbank import panel_from_raw
 from nethealth.errors import ConfigError, InputError, NotFoundError
 from nethealth.lake.build import Step, StepContext
 from nethealth.lake.raw import RawStore
-from nethealth.lake.storage import write_parquet_atomic
+from nethealth.lake.storage import write_bytes_atomic, write_parquet_atomic
 from nethealth.outages import artefacts as artefact_mod
 from nethealth.outages import daily, geo, ioda, robust
 from nethealth.outages.cost import with_costs
@@ -60,7 +61,7 @@ from nethealth.outages.inputs import (
     update_gaps,
 )
 from nethealth.outages.linking import link
-from nethealth.outages.peers import PeerCount, corroborated, peers_that_saw
+from nethealth.outages.peers import PeerCount, peers_that_saw, seen_enough
 from nethealth.outages.series import (
     BGP_SIGNALS,
     SIGNAL_SCHEMA,
@@ -685,6 +686,15 @@ class SpanViews:
         b = daily._epoch(daily._day_of(worst)) + daily.DAY
         return max(a, self.first), min(b, self.stop)
 
+    def episode_key(self, ep: Episode, span: tuple[int, int]) -> str:
+        """What a peer count depends on: the episode's entity, signal, bins and drop, and
+        the fingerprints of the days of its span."""
+        a, b = span
+        days = [p.key for p in self.plans if p.start < b and p.end > a]
+        doc = [ep.entity, ep.signal, ep.start, ep.known_at, ep.evidence.get("worst_at"),
+               repr(ep.max_drop), a, b, days]  # fmt: skip
+        return hashlib.sha256(json.dumps(doc).encode()).hexdigest()
+
     def views(self, span: tuple[int, int]) -> dict[int, bgp_signal.PeerViews]:
         got = self._cache.get(span)
         if got is None:
@@ -720,25 +730,46 @@ def _corroborate(
     episodes: list[Episode], views: SpanViews
 ) -> tuple[list[Episode], list[Episode], dict[tuple[str, str, int], PeerCount | None]]:
     """`peers.corroborated`, with each BGP episode asked of the views of its own span
-    (episodes grouped by span, so each span is computed once). Returns (kept, rejected, the
-    peer count of each BGP episode by (entity, signal, start))."""
-    bgp = [e for e in episodes if signal_family(e.signal) in BGP_SIGNALS]
-    by_span: dict[tuple[int, int], list[Episode]] = {}
-    for e in bgp:
-        by_span.setdefault(views.span(e), []).append(e)
-    verdict: dict[int, bool] = {}
+    (episodes grouped by span, so each span is computed once), and the answers kept in
+    `outage_days/peer_counts.json` by the episode and its days' fingerprints: an episode of
+    unchanged days is not asked again. Returns (kept, rejected, the peer count of each BGP
+    episode by (entity, signal, start))."""
+    path = daily.days_dir(views.settings) / "peer_counts.json"
+    try:
+        cache = json.loads(path.read_text()) if path.is_file() else {}
+    except (OSError, json.JSONDecodeError):
+        cache = {}
+    used: dict[str, object] = {}
     counts: dict[tuple[str, str, int], PeerCount | None] = {}
-    for span in sorted(by_span):
-        group = by_span[span]
+    missing: dict[tuple[int, int], list[tuple[Episode, str]]] = {}
+    for e in episodes:
+        if signal_family(e.signal) not in BGP_SIGNALS:
+            continue
+        span = views.span(e)
+        key = views.episode_key(e, span)
+        if key in cache:
+            got = cache[key]
+            counts[(e.entity, e.signal, e.start)] = None if got is None else PeerCount(*got)
+            used[key] = got
+        else:
+            missing.setdefault(span, []).append((e, key))
+    for span in sorted(missing):
         v = views.views(span)
-        kept, _rejected = corroborated(group, v)
-        ok = {id(e) for e in kept}
-        for e in group:
-            verdict[id(e)] = id(e) in ok
-            counts[(e.entity, e.signal, e.start)] = peers_that_saw(v, e.entity, e)
-    kept_all = [e for e in episodes if verdict.get(id(e), True)]
-    rejected_all = [e for e in episodes if not verdict.get(id(e), True)]
-    return kept_all, rejected_all, counts
+        for e, key in missing[span]:
+            count = peers_that_saw(v, e.entity, e)
+            counts[(e.entity, e.signal, e.start)] = count
+            used[key] = None if count is None else [
+                count.seen, count.total, count.full_feed, count.collectors]  # fmt: skip
+    if used or path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(path, json.dumps(used, sort_keys=True).encode())
+    kept: list[Episode] = []
+    rejected: list[Episode] = []
+    for e in episodes:
+        key3 = (e.entity, e.signal, e.start)
+        ok = key3 not in counts or seen_enough(counts[key3])
+        (kept if ok else rejected).append(e)
+    return kept, rejected, counts
 
 
 def detect_daily(
@@ -875,4 +906,5 @@ def detect_daily(
     signals = pa.concat_tables(stored_parts).cast(SIGNAL_SCHEMA)
     result = DetectResult(events, signals, first, stop, first, detector, geo_source,
                           inputs.simulated, len(keys) + len(user), notes, found_art)  # fmt: skip
+    stats.spans_decoded = span_views.computed
     return result, stats
