@@ -323,8 +323,12 @@ def masked(series: list[Series], windows: dict[str, list[tuple[int, int]]]) -> l
     """BGP series with the bins no collector's files describe set to NaN: a RIB's routes are
     not drawn flat over days without update dumps (those bins are missing, not steady)."""
     out = []
+    grids: dict[tuple[int, int, int], np.ndarray] = {}  # the series of a family share a grid
     for s in series:
-        covered = covered_bins(windows, s.start, s.step, len(s.values))
+        grid = (s.start, s.step, len(s.values))
+        covered = grids.get(grid)
+        if covered is None:
+            covered = grids[grid] = covered_bins(windows, *grid)
         values = np.where(covered, s.values, np.nan)
         out.append(Series(s.signal, s.entity, s.start, s.step, values))
     return out
