@@ -5,18 +5,19 @@ own process under an address-space cap.
 before:       `lake.detect` — one computation over the whole window: every collector's routes
               replayed from the RIB at the start through every update of the window, every
               series of every entity over the window in memory, then the detector.
-after, cold:  `lake.detect_daily` on an empty `outage_days` store — each day computed from its
-              own files and the previous day's end state, stored, then the detector over the
-              stored days a chunk of entities at a time.
 after, +1 day: `lake.detect_daily` when the days before the last were stored by the previous
-              build and the last day's files just arrived: the step's daily cost.
+              build and the last day's files just arrived: the step's daily cost (that day
+              computed, the others read back, the detector over the stored window a chunk of
+              entities at a time).
+after, cold:  `lake.detect_daily` on an empty `outage_days` store — every day computed, each
+              from its own files and the previous day's end state, and stored.
 
 Input: the simulator (`nethealth sim`, seed 5) at the chosen scale over the longest window,
 loaded into a raw store with `outages fetch` for the first N days (RIB at the start, every
 update dump and Atlas dump after it). Big files go to a temporary directory, removed at the end.
 
-Usage: python benchmarks/bench_outage_step.py [--scale small] [--days 2,5,10] [--tmp DIR]
-       [--sim DIR (reuse a simulated world of at least max(days) days)]
+Usage: python benchmarks/bench_outage_step.py [--scale small] [--days 2,5,10] [--cold 10]
+       [--tmp DIR] [--sim DIR (reuse a simulated world of at least max(days) days)]
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ START = date(2025, 6, 1)
 SEED = 5
 COLLECTORS = ("rrc00", "route-views2")
 CAP_GIB = 12  # address-space cap of each child: a failed run, not an out-of-memory machine
-MODES = ("before", "after-cold", "after-incremental")
+MODES = ("before", "after-incremental", "after-cold")
 
 
 def _local(settings: object, mirror: Path) -> object:
@@ -135,22 +136,26 @@ def measure(mode: str, data_dir: Path, days: int) -> Run:
     return run
 
 
-def bench_days(root: Path, mirror: Path, days: int) -> list[Run]:
-    """before and after on the first `days` days; the +1 day run on a lake whose first
-    `days - 1` days were built by the previous (unmeasured) build."""
-    grown = root / f"grown-{days}"
-    load_days(grown, mirror, days - 1)
-    measure("after-cold", grown, days - 1)  # the previous day's build (its figures: context)
-    load_days(grown, mirror, days)
-    runs = [measure("before", grown, days), measure("after-incremental", grown, days)]
-    cold = root / f"cold-{days}"
-    cold.mkdir()
-    (cold / "raw").symlink_to(grown / "raw")  # the same inputs, an empty outage_days store
-    shutil.copytree(grown / "lake", cold / "lake",
-                    ignore=shutil.ignore_patterns("outage_*", ".*"))  # fmt: skip
-    runs.append(measure("after-cold", cold, days))
-    shutil.rmtree(cold)
-    shutil.rmtree(grown)
+def bench(root: Path, mirror: Path, counts: list[int], cold: set[int]) -> list[Run]:
+    """For each number of days N (ascending), on one growing lake: the previous builds
+    stored the days before; N-1 days are built (catch-up, measured as "after-catch-up"), day
+    N's files arrive, then before (N days) and after, +1 day are measured. A cold after on N
+    days (an empty `outage_days`, the same raw store) for N in `cold`."""
+    grown = root / "grown"
+    runs: list[Run] = []
+    for n in counts:
+        load_days(grown, mirror, n - 1)
+        runs.append(measure("after-catch-up", grown, n - 1))
+        load_days(grown, mirror, n)
+        runs += [measure("before", grown, n), measure("after-incremental", grown, n)]
+        if n in cold:
+            fresh = root / f"cold-{n}"
+            fresh.mkdir()
+            (fresh / "raw").symlink_to(grown / "raw")  # the same inputs, no stored days
+            shutil.copytree(grown / "lake", fresh / "lake",
+                            ignore=shutil.ignore_patterns("outage_*", ".*"))  # fmt: skip
+            runs.append(measure("after-cold", fresh, n))
+            shutil.rmtree(fresh)
     return runs
 
 
@@ -164,12 +169,13 @@ def _cells(r: Run | None) -> str:
 
 def report(runs: list[Run]) -> list[str]:
     lines = [
-        "| days | before: wall s / CPU s / peak RSS MiB | after, cold | after, +1 day |",
+        "| days | before: wall s / CPU s / peak RSS MiB | after, +1 day | after, cold |",
         "|---:|---|---|---|",
     ]
     by = {(r.days, r.mode): r for r in runs}
     for d in sorted({r.days for r in runs}):
-        cells = [_cells(by.get((d, m))).replace(" | ", " / ") for m in MODES]
+        cells = [_cells(by[(d, m)]).replace(" | ", " / ") if (d, m) in by else "not run"
+                 for m in MODES]  # fmt: skip
         lines.append(f"| {d} | " + " | ".join(cells) + " |")
     return lines
 
@@ -185,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scale", default="small", choices=("tiny", "small", "full"))
     ap.add_argument("--days", default="2,5,10", help="numbers of days, comma-separated")
+    ap.add_argument(
+        "--cold", default="", help="numbers of days with a cold after run (default: the largest)"
+    )
     ap.add_argument("--sim", type=Path, default=None, help="a simulated world to reuse")
     ap.add_argument("--tmp", type=Path, default=None, help="work directory (default: system)")
     ap.add_argument("--child", nargs=2, metavar=("MODE", "DATA_DIR"), help=argparse.SUPPRESS)
@@ -206,9 +215,8 @@ def main(argv: list[str] | None = None) -> int:
             make_sim(sim, args.scale, counts[-1])
             print(f"  simulated {counts[-1]} days at {args.scale} scale in "
                   f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)  # fmt: skip
-        runs: list[Run] = []
-        for d in counts:
-            runs += bench_days(root, sim / "mirror", d)
+        cold = {int(x) for x in args.cold.split(",") if x} or {counts[-1]}
+        runs = bench(root, sim / "mirror", counts, cold)
         print(f"load after: {os.getloadavg()[0]:.2f} (1 min)", file=sys.stderr)
     finally:
         shutil.rmtree(root, ignore_errors=True)
