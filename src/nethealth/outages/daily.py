@@ -1,15 +1,18 @@
 """Signals computed per UTC day and stored, so a new day's files cost one day of work.
 
-Each day D of the detection window is computed from D's own files: per collector the RIB in
-force at D's start (`inputs.select_mrt_checked`, the one as-of rule: the last RIB at or before
-00:00 within its tolerance) and D's update files; the Atlas result dumps that can hold D's bins
-and the probe archive in force on D. The end of day D's routing state is the start of day
-D+1 only through D+1's own RIB: the collectors publish one at midnight (RIS every 8 h,
-RouteViews every 2 h), so no state is carried between days and a day never waits for another.
+Each collector's routing state begins at the RIB the one as-of rule picks for the window
+(`inputs.select_mrt_checked`); the day of that RIB reads it and the update files after it.
+Every later day D starts from day D-1's end state (each peer's route per prefix, stored) and
+reads only D's rows (from its update files and those of the 15 minutes before, whose rows from
+D's start on are D's). So day D computed alone equals day D of one computation from the RIB
+through every update since. Atlas: the result dumps that can hold D's bins (an hour of
+look-back) and the probe archive in force on D.
 
 Stored under `<lake>/outage_days/day=YYYY-MM-DD/` (one partition per day, each file written
-atomically, each carrying the day's fingerprint in its Parquet metadata):
-- `series.parquet` (DAY_SERIES_SCHEMA): one row per (signal, entity) with that day's bins;
+atomically, each carrying the day's fingerprint in its Parquet metadata; `meta.json`, written
+last, marks the day complete):
+- `series.parquet` (DAY_SERIES_SCHEMA): one row per (signal, entity) with that day's bins,
+  sorted by entity in small row groups (a chunk of entities reads only its row groups);
 - `grid.parquet` (DAY_SERIES_SCHEMA, entity "*"): per signal, 1.0 in the bins the day
   measured (peers up and collector files present; Atlas inside the dumps' span), NaN
   elsewhere — an entity without a row that day is then 0 in those bins (a measured zero,
@@ -17,11 +20,14 @@ atomically, each carrying the day's fingerprint in its Parquet metadata):
 - `peers.parquet` (PEERS_SCHEMA): per full-feed peer its RIB size and table size per bin
   (the collector artefacts are found from these);
 - `places.parquet` (PLACES_SCHEMA): where each origin AS's routed space lay that day;
+- `state.parquet` / `state_peers.parquet` (signals.bgp STATE_SCHEMA / PEER_SCHEMA): the
+  routes at the day's end, and the peers with the RIB sizes the state began from;
 - `meta.json`: the day's notes (collectors refused, update spans seen).
 
 The fingerprint is the SHA-256 of the day's input files (the raw store's recorded SHA-256,
-else path, size and modification time), its [start, end), the country and region maps in
-force, and DAY_VERSION: a day whose fingerprint is unchanged is read back, not computed.
+else path, size and modification time), its [start, end), the previous day's fingerprint
+(its state), the country and region maps in force, and DAY_VERSION: a day whose fingerprint
+is unchanged is read back, not computed.
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ from nethealth.outages.inputs import (
     dump_hour,
     select_mrt_checked,
 )
-from nethealth.outages.series import ATLAS_SIGNALS, Series
+from nethealth.outages.series import Series
 from nethealth.outages.signals import bgp as bgp_signal
 from nethealth.settings import Settings
 
@@ -135,21 +141,21 @@ def day_dir(settings: Settings, day: date) -> Path:
     return days_dir(settings) / f"day={day.isoformat()}"
 
 
-def _day_of(ts: int) -> date:
+def day_of(ts: int) -> date:
     return datetime.fromtimestamp(ts, UTC).date()
 
 
-def _epoch(day: date) -> int:
+def epoch_of(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 
 
 def days_of(start: int, end: int) -> list[tuple[date, int, int]]:
     """The UTC days that [start, end) touches, each with its part of the window."""
     out = []
-    day = _day_of(start)
-    while _epoch(day) < end:
-        lo = max(start, _epoch(day))
-        hi = min(end, _epoch(day) + DAY)
+    day = day_of(start)
+    while epoch_of(day) < end:
+        lo = max(start, epoch_of(day))
+        hi = min(end, epoch_of(day) + DAY)
         out.append((day, lo, hi))
         day += timedelta(days=1)
     return out
@@ -539,7 +545,7 @@ def window_peers(
     ribs: dict[int, dict[int, int]] = {}
     for d in days:
         t = _read(settings, d, "peers")
-        a = (_epoch(d) if _epoch(d) >= start else start) - start
+        a = (epoch_of(d) if epoch_of(d) >= start else start) - start
         b0 = a // step
         for af, peer, rib, routes in zip(t["af"].to_pylist(), t["peer"].to_pylist(),
                                          t["rib_size"].to_pylist(), t["routes"].to_pylist(),
@@ -597,7 +603,3 @@ def window_notes(settings: Settings, days: Sequence[date]) -> list[str]:
 
 def _iso(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%MZ")
-
-
-def is_atlas(signal: str) -> bool:
-    return signal in ATLAS_SIGNALS

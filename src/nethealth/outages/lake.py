@@ -642,7 +642,7 @@ class _Maps:
         if got is None:
             from nethealth.sources.dbip import stored_file
 
-            at = daily._epoch(day)
+            at = daily.epoch_of(day)
             ranges, source = country_ranges(self.settings, at)
             raw = stored_file(RawStore(self.settings.raw_dir), day)
             regions = None
@@ -686,8 +686,8 @@ class SpanViews:
 
     def span(self, ep: Episode) -> tuple[int, int]:
         worst = int(ep.evidence.get("worst_at", ep.known_at - bgp_signal.BIN_SECONDS))
-        a = daily._epoch(daily._day_of(max(self.first, ep.start - bgp_signal.BIN_SECONDS)))
-        b = daily._epoch(daily._day_of(worst)) + daily.DAY
+        a = daily.epoch_of(daily.day_of(max(self.first, ep.start - bgp_signal.BIN_SECONDS)))
+        b = daily.epoch_of(daily.day_of(worst)) + daily.DAY
         return max(a, self.first), min(b, self.stop)
 
     def episode_key(self, ep: Episode, span: tuple[int, int]) -> str:
@@ -799,13 +799,13 @@ def detect_daily(
         notes.append(f"the data are longer than {settings.outages_max_bins} bins: from {_iso(lo)}")
     first = lo
     maps = _Maps(settings)
-    _ranges, geo_source, regions = maps.on(daily._day_of(first))
+    _ranges, geo_source, regions = maps.on(daily.day_of(first))
     if regions is None:
         notes.append(region_note(settings, first))
     files = find_mrt(inputs.mrt) if inputs.mrt else BgpFiles()
     found = find_atlas(inputs.atlas) if inputs.atlas else None
     file_id = daily.FileIds((settings.raw_dir, s) for s in (*BGP_SOURCES, ATLAS_SOURCE))
-    eve = daily._day_of(first) - timedelta(days=1)
+    eve = daily.day_of(first) - timedelta(days=1)
     before = daily.stored_key(settings, eve) if first % daily.DAY == 0 else None
     plans = daily.plan_days(files, found, first, stop, file_id=file_id, maps=maps.digest,
                             before=before)  # fmt: skip
