@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -127,6 +127,8 @@ class EventContext:
     asn_places: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
     views: Mapping[int, PeerViews] = field(default_factory=dict)
     series: Mapping[tuple[str, str], Series] = field(default_factory=dict)
+    # when set, asked instead of `views` (views recomputed per episode span: outages.daily)
+    peer_count: Callable[[str, Episode], PeerCount | None] | None = None
 
 
 def _overlap(a: Detection, b: Detection, data_end: int) -> bool:
@@ -398,7 +400,10 @@ def _event_row(
     primary = bgp or max(head.episodes, key=lambda e: e.max_drop, default=None)
     units = _lost(bgp) if bgp is not None else None
     total = _country_units(ctx, country, bgp.signal, bgp.start) if bgp is not None else None
-    peers = peers_that_saw(ctx.views, head.entity, bgp) if bgp is not None else None
+    peers = None
+    if bgp is not None:
+        peers = (ctx.peer_count(head.entity, bgp) if ctx.peer_count is not None
+                 else peers_that_saw(ctx.views, head.entity, bgp))  # fmt: skip
     atlas = [e for e in head.episodes if signal_family(e.signal) in ATLAS_SIGNALS]
     networks = _networks(dets)
     row: dict[str, object] = {

@@ -181,6 +181,21 @@ def detect_robust(
     (`_with_majority`). With the per-peer `views`, a BGP episode that fewer than two
     full-feed peers saw is a collector artefact (peers.corroborated): it is left out, and
     appended to `rejected` when given."""
+    scored_all, onset = _scored(series, majority)
+    gaps = {sig: common_mode(scored_all, sig) for sig in ("atlas", "atlas_targets")}
+    out = _entity_episodes(scored_all, onset, gaps)
+    kept = drop_single_network_regions(out, scored_all)
+    if views:
+        kept, artefacts = corroborated(kept, views)
+        if rejected is not None:
+            rejected.extend(artefacts)
+    return kept
+
+
+def _scored(
+    series: Sequence[Series], majority: Mapping[tuple[str, str], Series] | None
+) -> tuple[list[tuple[Series, robust.Scores]], dict[int, np.ndarray]]:
+    """Each series with its scores, and the bins IODA's majority count backs (by id)."""
     scored_all = []
     onset: dict[int, np.ndarray] = {}
     for s in series:
@@ -190,7 +205,16 @@ def detect_robust(
             sc, backed = _with_majority(s, sc, twin)
             onset[id(s)] = backed
         scored_all.append((s, sc))
-    gaps = {sig: common_mode(scored_all, sig) for sig in ("atlas", "atlas_targets")}
+    return scored_all, onset
+
+
+def _entity_episodes(
+    scored_all: Sequence[tuple[Series, robust.Scores]],
+    onset: Mapping[int, np.ndarray],
+    gaps: Mapping[str, Mapping[int, np.ndarray]],
+) -> list[Episode]:
+    """The episodes of each entity, its signals corroborating each other, outside the
+    Atlas platform gaps (`common_mode`)."""
     by_entity: dict[str, list[tuple[Series, robust.Scores]]] = defaultdict(list)
     for s, sc in scored_all:
         gap = gaps.get(s.signal, {}).get(s.start)
@@ -210,12 +234,34 @@ def detect_robust(
             if majority_backed is not None:
                 support = majority_backed if support is None else support | majority_backed
             out.extend(robust.episodes(s, sc, support=support, routed=routed))
-    kept = drop_single_network_regions(out, scored_all)
-    if views:
-        kept, artefacts = corroborated(kept, views)
-        if rejected is not None:
-            rejected.extend(artefacts)
-    return kept
+    return out
+
+
+def detect_robust_chunked(
+    countries: Sequence[Series],
+    chunks: Iterable[Sequence[Series]],
+    rejected: list[Episode] | None = None,
+) -> list[Episode]:
+    """`detect_robust` (without per-peer views) with the series in memory a chunk at a time:
+    `countries` first (every country series: the Atlas platform gaps are judged on them),
+    then `chunks` of whole entities (all the series of an entity in one chunk; chunks with
+    regions before those with networks). The same rules give the same episodes: a region
+    episode is dropped when a network of any later chunk explains it."""
+    scored_c, onset_c = _scored(our_series(countries), majority_twins(countries))
+    gaps = {sig: common_mode(scored_c, sig) for sig in ("atlas", "atlas_targets")}
+    out = _entity_episodes(scored_c, onset_c, gaps)
+    del scored_c, onset_c
+    region_lost: list[tuple[Episode, float]] = []
+    for chunk in chunks:
+        scored, onset = _scored(our_series(chunk), majority_twins(chunk))
+        eps = _entity_episodes(scored, onset, gaps)
+        region_lost += _region_losses(eps, scored)
+        out += eps
+        if region_lost:
+            gone = _explained(region_lost, _asns_by_signal(scored))
+            region_lost = [(e, lost) for e, lost in region_lost if id(e) not in gone]
+            out = [e for e in out if id(e) not in gone]
+    return out
 
 
 ONE_NETWORK_TOLERANCE = 0.1  # a network's loss within 10 % of the region's explains it
@@ -242,30 +288,58 @@ def drop_single_network_regions(
     at its AS, the most specific entity that explains it. Explained = an AS series of the same
     signal is anomalous in the region episode's confirming bin and lost the same amount
     (within ONE_NETWORK_TOLERANCE) there."""
+    gone = _explained(_region_losses(episodes, scored_all), _asns_by_signal(scored_all))
+    return [ep for ep in episodes if id(ep) not in gone]
+
+
+def _asns_by_signal(
+    scored_all: Sequence[tuple[Series, robust.Scores]],
+) -> dict[str, list[tuple[Series, robust.Scores]]]:
     asns: dict[str, list[tuple[Series, robust.Scores]]] = defaultdict(list)
-    regions: dict[tuple[str, str], tuple[Series, robust.Scores]] = {}
     for s, sc in scored_all:
         if s.entity.startswith("asn:"):
             asns[s.signal].append((s, sc))
-        elif s.entity.startswith("region:"):
+    return asns
+
+
+def _region_losses(
+    episodes: Sequence[Episode], scored_all: Sequence[tuple[Series, robust.Scores]]
+) -> list[tuple[Episode, float]]:
+    """Region episodes with the units their region lost in the confirming bin (those with a
+    loss: the others no network can explain)."""
+    regions: dict[tuple[str, str], tuple[Series, robust.Scores]] = {}
+    for s, sc in scored_all:
+        if s.entity.startswith("region:"):
             regions[(s.entity, s.signal)] = (s, sc)
-    kept = []
+    out = []
     for ep in episodes:
         if ep.entity.startswith("region:"):
-            bin_start = ep.known_at - 1  # inside the confirming bin
             mine = regions.get((ep.entity, ep.signal))
-            lost = _lost_at(mine, bin_start) if mine is not None else None
-            # the network's own loss counts whether or not it was large enough for a public
-            # alert of its own (robust.EFFECTS): a routine withdrawal of a tenth of a large
-            # network is still that network's, not the region's
-            if lost and any(
-                (other := _lost_at(a, bin_start, anomalous_only=False)) is not None
-                and abs(other - lost) <= ONE_NETWORK_TOLERANCE * lost
-                for a in asns.get(ep.signal, ())
-            ):
-                continue
-        kept.append(ep)
-    return kept
+            lost = _lost_at(mine, ep.known_at - 1) if mine is not None else None  # its bin
+            if lost:
+                out.append((ep, lost))
+    return out
+
+
+def _explained(
+    region_lost: Sequence[tuple[Episode, float]],
+    asns: Mapping[str, Sequence[tuple[Series, robust.Scores]]],
+) -> set[int]:
+    """Ids of the region episodes one network explains: an AS series of the same signal lost
+    the same amount (within ONE_NETWORK_TOLERANCE) in the confirming bin. The network's own
+    loss counts whether or not it was large enough for a public alert of its own
+    (robust.EFFECTS): a routine withdrawal of a tenth of a large network is still that
+    network's, not the region's."""
+    gone: set[int] = set()
+    for ep, lost in region_lost:
+        bin_start = ep.known_at - 1  # inside the confirming bin
+        if any(
+            (other := _lost_at(a, bin_start, anomalous_only=False)) is not None
+            and abs(other - lost) <= ONE_NETWORK_TOLERANCE * lost
+            for a in asns.get(ep.signal, ())
+        ):
+            gone.add(id(ep))
+    return gone
 
 
 def detect_ioda(

@@ -6,6 +6,10 @@ any other directories may be added. The country map (`rir_delegations`, else `ip
 user series loaded with `nethealth outages load-signal` (`outage_user_signals`), for linking
 `shutdowns`, and for costs `shutdown_costs` and the World Bank raw files (`worldbank`).
 
+The build step (`detect_daily`) computes the signals per day and keeps them in
+`<lake>/outage_days/` (`outages.daily`): a day whose inputs are unchanged is read back, not
+computed again; `detect` computes a whole window at once (the CLI's --from/--to).
+
 Outputs, written together (temp files, then renamed; a failed run leaves the old set):
 `outage_events` (events.EVENT_SCHEMA), `outage_signals` (series.SIGNAL_SCHEMA: every
 country and region series of the window, and the ASN series of the ASNs in events) and
@@ -14,11 +18,12 @@ country and region series of the window, and the ASN series of the ASNs in event
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -32,14 +37,16 @@ from nethealth.economics.worldbank import panel_from_raw
 from nethealth.errors import ConfigError, InputError, NotFoundError
 from nethealth.lake.build import StepContext
 from nethealth.lake.raw import RawStore
-from nethealth.lake.storage import write_parquet_atomic
+from nethealth.lake.storage import write_bytes_atomic, write_parquet_atomic
 from nethealth.outages import artefacts as artefact_mod
-from nethealth.outages import geo, ioda, robust
+from nethealth.outages import daily, geo, ioda, robust
 from nethealth.outages.cost import with_costs
 from nethealth.outages.episodes import Episode
 from nethealth.outages.events import EVENT_SCHEMA, EventContext, events_table
-from nethealth.outages.fusion import run_detector
+from nethealth.outages.fusion import detect_robust_chunked, merge, run_detector
 from nethealth.outages.inputs import (
+    AtlasFiles,
+    BgpFiles,
     atlas_coverage,
     coverage,
     covered_bins,
@@ -53,7 +60,15 @@ from nethealth.outages.inputs import (
     update_gaps,
 )
 from nethealth.outages.linking import link
-from nethealth.outages.series import SIGNAL_SCHEMA, Series, from_table, to_table
+from nethealth.outages.peers import PeerCount, peers_that_saw, seen_enough
+from nethealth.outages.series import (
+    BGP_SIGNALS,
+    SIGNAL_SCHEMA,
+    Series,
+    from_table,
+    signal_family,
+    to_table,
+)
 from nethealth.outages.signals import atlas as atlas_signal
 from nethealth.outages.signals import bgp as bgp_signal
 from nethealth.settings import Settings
@@ -249,11 +264,12 @@ def compute_series(
     regions: pa.Table | None = None,
     detail: SignalDetail | None = None,
     notes: list[str] | None = None,
+    user: bool = True,
 ) -> list[Series]:
     """Every series of [start, end). With `detail`, the BGP computation's per-peer views and
     the collectors' gaps are kept in it. `notes` (when given) receives what the BGP data
     covered: collectors refused (RIB older than its tolerance), and per collector the first and
-    last update timestamps seen."""
+    last update timestamps seen. `user=False` leaves out the loaded series."""
     series: list[Series] = []
     if inputs.mrt:
         files, refused = select_mrt_checked(find_mrt(inputs.mrt), start, end)
@@ -284,23 +300,34 @@ def compute_series(
             data_span=atlas_coverage(found),
             regions=regions,
         )
-    user = _user_signals(settings)
-    if user is not None and user.num_rows:
-        lo = pa.scalar(datetime.fromtimestamp(start, UTC), pa.timestamp("s", tz="UTC"))
-        hi = pa.scalar(datetime.fromtimestamp(end, UTC), pa.timestamp("s", tz="UTC"))
-        part = user.filter(
-            pc.and_(pc.greater_equal(user["bin_start"], lo), pc.less(user["bin_start"], hi))
-        )
-        series += from_table(part, start=start, end=end)
+    if user:
+        series += user_series(settings, start, end)
     return series
+
+
+def user_series(settings: Settings, start: int, end: int) -> list[Series]:
+    """The loaded series (`nethealth outages load-signal`) over [start, end)."""
+    user = _user_signals(settings)
+    if user is None or not user.num_rows:
+        return []
+    lo = pa.scalar(datetime.fromtimestamp(start, UTC), pa.timestamp("s", tz="UTC"))
+    hi = pa.scalar(datetime.fromtimestamp(end, UTC), pa.timestamp("s", tz="UTC"))
+    part = user.filter(
+        pc.and_(pc.greater_equal(user["bin_start"], lo), pc.less(user["bin_start"], hi))
+    )
+    return from_table(part, start=start, end=end)
 
 
 def masked(series: list[Series], windows: dict[str, list[tuple[int, int]]]) -> list[Series]:
     """BGP series with the bins no collector's files describe set to NaN: a RIB's routes are
     not drawn flat over days without update dumps (those bins are missing, not steady)."""
     out = []
+    grids: dict[tuple[int, int, int], np.ndarray] = {}  # the series of a family share a grid
     for s in series:
-        covered = covered_bins(windows, s.start, s.step, len(s.values))
+        grid = (s.start, s.step, len(s.values))
+        covered = grids.get(grid)
+        if covered is None:
+            covered = grids[grid] = covered_bins(windows, *grid)
         values = np.where(covered, s.values, np.nan)
         out.append(Series(s.signal, s.entity, s.start, s.step, values))
     return out
@@ -309,6 +336,14 @@ def masked(series: list[Series], windows: dict[str, list[tuple[int, int]]]) -> l
 def updates_seen(tables: Sequence[pa.Table]) -> list[str]:
     """Per collector, the first and last update timestamps in the decoded data (the data window
     actually covered), or that it had none."""
+    span, rib_only = update_spans(tables)
+    notes = [f"{c}: updates seen from {_iso(a)} to {_iso(b)}" for c, (a, b) in sorted(span.items())]
+    notes += [f"{c}: no update in the window (RIB only)" for c in sorted(rib_only - set(span))]
+    return notes
+
+
+def update_spans(tables: Sequence[pa.Table]) -> tuple[dict[str, list[int]], set[str]]:
+    """(per collector [first, last] update timestamp, collectors with RIB rows only)."""
     span: dict[str, list[int]] = {}
     rib_only: set[str] = set()
     for t in tables:
@@ -325,9 +360,7 @@ def updates_seen(tables: Sequence[pa.Table]) -> list[str]:
                 cur[0], cur[1] = min(cur[0], lo), max(cur[1], hi)
             else:
                 rib_only.add(c)
-    notes = [f"{c}: updates seen from {_iso(a)} to {_iso(b)}" for c, (a, b) in sorted(span.items())]
-    notes += [f"{c}: no update in the window (RIB only)" for c in sorted(rib_only - set(span))]
-    return notes
+    return span, rib_only
 
 
 def detect(
@@ -498,7 +531,7 @@ def load_user_series(settings: Settings, series: Series) -> int:
 def build(ctx: StepContext) -> None:
     """The build step's work (declared in `outages.step`): detect over the raw store."""
     try:
-        result = detect(ctx.settings, progress=ctx.progress)
+        result, _stats = detect_daily(ctx.settings, progress=ctx.progress)
     except NotFoundError:
         # No BGP or Atlas data yet: empty datasets keep the catalog and the API consistent.
         ctx.write_dataset(EVENTS, EVENT_SCHEMA.empty_table())
@@ -525,3 +558,345 @@ def check_window(text: str | None, name: str) -> int | None:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return int(dt.timestamp())
+
+
+def compute_day(
+    plan: daily.DayPlan,
+    carried: bgp_signal.CarriedState | None,
+    ranges: pa.Table,
+    regions: pa.Table | None,
+    *,
+    strict: bool = True,
+    progress: Progress = _noop,
+) -> daily.DayOutput:
+    """One day's series (as `compute_series` over the day, without loaded series), its peers'
+    table sizes, where each AS's space lay and the routes at its end. The collectors not
+    rooted today start from `carried` (yesterday's end state) and read only today's rows."""
+    series: list[Series] = []
+    vis = None
+    spans: dict[str, list[int]] = {}
+    rib_only: set[str] = set()
+    places: dict[int, dict[str, float]] = {}
+    state = carried
+    if plan.mrt or carried is not None:
+        files = list(plan.mrt)
+        tables = [_day_rows(t, plan) for t in read_bgp(files, strict=strict, progress=progress)]
+        gaps = update_gaps(files)
+        vis = bgp_signal.visibility(
+            tables, ranges, start=plan.start, end=plan.end, coverage=coverage(files),
+            regions=regions, gaps=gaps, keep_views=True, carried=carried, keep_state=True,
+        )  # fmt: skip
+        spans, rib_only = update_spans(tables)
+        del tables
+        series += masked(vis.series, data_windows(files))
+        places = _asn_places(vis.views)
+        vis.views = {}
+        state = vis.state
+    if plan.atlas or plan.probes:
+        found = AtlasFiles(list(plan.atlas), list(plan.probes))
+        results, probes, _ = read_atlas(
+            found, start=plan.start, end=plan.end, strict=strict, progress=progress
+        )
+        series += atlas_signal.signals(
+            results, start=plan.start, end=plan.end, probes=probes, ranges=ranges,
+            data_span=plan.atlas_span, regions=regions,
+        )  # fmt: skip
+    return daily.DayOutput(series, vis, places, spans, sorted(rib_only), state)
+
+
+def _day_rows(table: pa.Table, plan: daily.DayPlan) -> pa.Table:
+    """The rows that belong to the day: before its end, and for a collector that starts
+    from yesterday's state not before its start (those are in the state already)."""
+    t_us = table["t_us"]
+    keep = pc.less(t_us, plan.end * bgp_signal.US)
+    if plan.carried:
+        collector = pc.list_element(pc.split_pattern(table["peer"], "|", max_splits=1), 0)
+        mine = pc.is_in(collector, pa.array(list(plan.rooted), pa.string()))
+        keep = pc.and_(keep, pc.or_(mine, pc.greater_equal(t_us, plan.start * bgp_signal.US)))
+    return table.filter(keep)
+
+
+class _Maps:
+    """The country and region maps in force on each day (as-of rule), read once per map."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._by_day: dict[date, tuple[pa.Table, str, pa.Table | None]] = {}
+        self._regions: dict[str, pa.Table] = {}
+        self._digests: dict[int, str] = {}
+
+    def on(self, day: date) -> tuple[pa.Table, str, pa.Table | None]:
+        got = self._by_day.get(day)
+        if got is None:
+            from nethealth.sources.dbip import stored_file
+
+            at = daily.epoch_of(day)
+            ranges, source = country_ranges(self.settings, at)
+            raw = stored_file(RawStore(self.settings.raw_dir), day)
+            regions = None
+            if raw is not None:
+                key = str(raw.path)
+                if key not in self._regions:
+                    self._regions[key] = geo.region_ranges_from_file(raw.path)
+                regions = self._regions[key]
+            got = (ranges, source, regions)
+            self._by_day[day] = got
+        return got
+
+    def digest(self, day: date) -> str:
+        ranges, source, regions = self.on(day)
+        parts = []
+        for t in (ranges, regions):
+            if t is None:
+                parts.append("none")
+                continue
+            if id(t) not in self._digests:
+                self._digests[id(t)] = daily.table_digest(t)
+            parts.append(self._digests[id(t)])
+        return f"{source}:{parts[0]}:{parts[1]}"
+
+
+@dataclass
+class SpanViews:
+    """Per-peer routes recomputed over the days an episode touches (the bin before its start
+    to its worst bin), for peer corroboration and the events' evidence: only the days of BGP
+    episodes are decoded again, from the stored state before them, one span at a time,
+    never the whole window."""
+
+    settings: Settings
+    plans: list[daily.DayPlan]
+    maps: _Maps
+    first: int
+    stop: int
+    strict: bool = True
+    computed: int = 0
+    _cache: dict[tuple[int, int], dict[int, bgp_signal.PeerViews]] = field(default_factory=dict)
+
+    def span(self, ep: Episode) -> tuple[int, int]:
+        worst = int(ep.evidence.get("worst_at", ep.known_at - bgp_signal.BIN_SECONDS))
+        a = daily.epoch_of(daily.day_of(max(self.first, ep.start - bgp_signal.BIN_SECONDS)))
+        b = daily.epoch_of(daily.day_of(worst)) + daily.DAY
+        return max(a, self.first), min(b, self.stop)
+
+    def episode_key(self, ep: Episode, span: tuple[int, int]) -> str:
+        """What a peer count depends on: the episode's entity, signal, bins and drop, and
+        the fingerprints of the days of its span."""
+        a, b = span
+        days = [p.key for p in self.plans if p.start < b and p.end > a]
+        doc = [ep.entity, ep.signal, ep.start, ep.known_at, ep.evidence.get("worst_at"),
+               repr(ep.max_drop), a, b, days]  # fmt: skip
+        return hashlib.sha256(json.dumps(doc).encode()).hexdigest()
+
+    def views(self, span: tuple[int, int]) -> dict[int, bgp_signal.PeerViews]:
+        got = self._cache.get(span)
+        if got is None:
+            self._cache.clear()  # one span in memory at a time
+            a, b = span
+            mine = [p for p in self.plans if p.start < b and p.end > a]
+            if not mine:
+                return {}
+            files = list(dict.fromkeys(f for p in mine for f in p.mrt))
+            merged = daily.DayPlan(
+                mine[0].day, a, b, tuple(files),
+                tuple(sorted({c for p in mine for c in p.rooted})), mine[0].carried, (), (), (),
+                None, "",
+            )  # fmt: skip
+            carried = (
+                daily.read_state(self.settings, mine[0].day - timedelta(days=1))
+                if merged.carried
+                else None
+            )
+            ranges, _src, regions = self.maps.on(mine[0].day)
+            tables = [_day_rows(t, merged) for t in read_bgp(files, strict=self.strict)]
+            vis = bgp_signal.visibility(
+                tables, ranges, start=a, end=b, coverage=coverage(files), regions=regions,
+                gaps=update_gaps(files), keep_views=True, carried=carried,
+            )  # fmt: skip
+            got = vis.views
+            self._cache[span] = got
+            self.computed += 1
+        return got
+
+
+def _corroborate(
+    episodes: list[Episode], views: SpanViews
+) -> tuple[list[Episode], list[Episode], dict[tuple[str, str, int], PeerCount | None]]:
+    """`peers.corroborated`, with each BGP episode asked of the views of its own span
+    (episodes grouped by span, so each span is computed once), and the answers kept in
+    `outage_days/peer_counts.json` by the episode and its days' fingerprints: an episode of
+    unchanged days is not asked again. Returns (kept, rejected, the peer count of each BGP
+    episode by (entity, signal, start))."""
+    path = daily.days_dir(views.settings) / "peer_counts.json"
+    try:
+        cache = json.loads(path.read_text()) if path.is_file() else {}
+    except (OSError, json.JSONDecodeError):
+        cache = {}
+    used: dict[str, object] = {}
+    counts: dict[tuple[str, str, int], PeerCount | None] = {}
+    missing: dict[tuple[int, int], list[tuple[Episode, str]]] = {}
+    for e in episodes:
+        if signal_family(e.signal) not in BGP_SIGNALS:
+            continue
+        span = views.span(e)
+        key = views.episode_key(e, span)
+        if key in cache:
+            got = cache[key]
+            counts[(e.entity, e.signal, e.start)] = None if got is None else PeerCount(*got)
+            used[key] = got
+        else:
+            missing.setdefault(span, []).append((e, key))
+    for span in sorted(missing):
+        v = views.views(span)
+        for e, key in missing[span]:
+            count = peers_that_saw(v, e.entity, e)
+            counts[(e.entity, e.signal, e.start)] = count
+            used[key] = None if count is None else [
+                count.seen, count.total, count.full_feed, count.collectors]  # fmt: skip
+    if used or path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(path, json.dumps(used, sort_keys=True).encode())
+    kept: list[Episode] = []
+    rejected: list[Episode] = []
+    for e in episodes:
+        key3 = (e.entity, e.signal, e.start)
+        ok = key3 not in counts or seen_enough(counts[key3])
+        (kept if ok else rejected).append(e)
+    return kept, rejected, counts
+
+
+def detect_daily(
+    settings: Settings,
+    *,
+    detector: str = robust.NAME,
+    progress: Progress = _noop,
+    strict: bool = True,
+) -> tuple[DetectResult, daily.DayStats]:
+    """`detect` over the data's span (its latest `Settings.outages_max_bins` bins), from the
+    signals stored per day (`outages.daily`): days whose inputs are unchanged are read back,
+    the others computed and stored; days that left the window are removed. Then the detector
+    runs over the stored series of the window, as `detect` does over its own."""
+    if detector not in VERSIONS:
+        raise ConfigError(f"unknown detector {detector!r}", hint="choose nethealth or ioda")
+    inputs = lake_inputs(settings)
+    lo, stop = data_span(inputs, _user_signals(settings))
+    notes: list[str] = []
+    longest = settings.outages_max_bins * bgp_signal.BIN_SECONDS
+    if stop - lo > longest:
+        # from the next midnight: whole days, so that the window moves on by days
+        lo = stop - longest + (-(stop - longest)) % daily.DAY
+        notes.append(f"the data are longer than {settings.outages_max_bins} bins: from {_iso(lo)}")
+    first = lo
+    maps = _Maps(settings)
+    _ranges, geo_source, regions = maps.on(daily.day_of(first))
+    if regions is None:
+        notes.append(region_note(settings, first))
+    files = find_mrt(inputs.mrt) if inputs.mrt else BgpFiles()
+    found = find_atlas(inputs.atlas) if inputs.atlas else None
+    file_id = daily.FileIds((settings.raw_dir, s) for s in (*BGP_SOURCES, ATLAS_SOURCE))
+    eve = daily.day_of(first) - timedelta(days=1)
+    before = daily.stored_key(settings, eve) if first % daily.DAY == 0 else None
+    plans = daily.plan_days(files, found, first, stop, file_id=file_id, maps=maps.digest,
+                            before=before)  # fmt: skip
+
+    def compute(plan: daily.DayPlan, carried: bgp_signal.CarriedState | None) -> daily.DayOutput:
+        ranges, _src, regs = maps.on(plan.day)
+        return compute_day(plan, carried, ranges, regs, strict=strict, progress=progress)
+
+    stats = daily.build_days(settings, plans, compute, progress=progress)
+    days = [p.day for p in plans]
+    daily.drop_days(settings, [eve, *days] if before is not None else days)
+    notes += daily.window_notes(settings, days) if inputs.mrt else []
+    t0 = first - first % bgp_signal.BIN_SECONDS
+    step = bgp_signal.BIN_SECONDS
+    n_bins = -(-(stop - t0) // step)
+    keys = daily.entities(settings, days)
+    user = user_series(settings, first, stop)
+    user_of: dict[str, list[Series]] = {}
+    for u in user:
+        user_of.setdefault(u.entity, []).append(u)
+    country_keys = [k for k in keys if k[1].startswith("country:")]
+    countries = daily.window_series(settings, days, t0, stop, step, country_keys)
+    countries += [u for e, us in user_of.items() if e.startswith("country:") for u in us]
+    rest = [k for k in keys if not k[1].startswith("country:")]
+    rest += [(u.signal, u.entity) for u in user if not u.entity.startswith("country:")]
+    # regions before networks: a region episode is dropped when a network explains it
+    chunks = [c for kind in ("region:", "") for c in daily.entity_chunks(
+        [k for k in rest if k[1].startswith("region:") == (kind == "region:")], n_bins)]  # fmt: skip
+    stored_parts: list[pa.Table] = [to_table(countries)]
+
+    def series_of(chunk: list[str]) -> list[Series]:
+        mine = set(chunk)
+        wanted = [k for k in keys if k[1] in mine]
+        got = daily.window_series(settings, days, t0, stop, step, wanted)
+        got += [u for e in chunk for u in user_of.get(e, [])]
+        # what the signals dataset keeps of every entity but networks (those: in events)
+        stored_parts.append(to_table(s for s in got if not s.entity.startswith("asn:")))
+        return got
+
+    span_views = SpanViews(settings, plans, maps, first, stop, strict)
+    rejected: list[Episode] = []
+    counts: dict[tuple[str, str, int], PeerCount | None] = {}
+    if detector == robust.NAME:
+        eps = detect_robust_chunked(countries, (series_of(c) for c in chunks))
+        if inputs.mrt:
+            eps, rejected, counts = _corroborate(eps, span_views)
+        found_dets = merge(eps)
+    else:
+        found_dets = run_detector(detector, countries, progress)
+        for c in chunks:
+            found_dets += run_detector(detector, series_of(c), progress)
+        found_dets.sort(key=lambda d: (d.start, d.entity, d.detector))
+    dets = [d for d in found_dets if (d.end is None or d.end > first) and d.start < stop]
+
+    def peer_count(entity: str, ep: Episode) -> PeerCount | None:
+        key = (entity, ep.signal, ep.start)
+        if key not in counts:
+            counts[key] = peers_that_saw(span_views.views(span_views.span(ep)), entity, ep)
+        return counts[key]
+
+    context = EventContext(
+        asn_places=daily.window_places(settings, days),
+        series={(s.signal, s.entity): s for s in countries},
+        peer_count=peer_count if inputs.mrt else None,
+    )
+    asn_cc = asn_countries(
+        settings, sorted({int(d.entity[4:]) for d in dets if d.entity.startswith("asn:")}),
+        datetime.fromtimestamp(stop, UTC).date(),
+    )  # fmt: skip
+    events = events_table(dets, method_version=VERSIONS[detector], asn_country=asn_cc,
+                          data_end=stop, simulated=inputs.simulated, context=context)  # fmt: skip
+    shutdowns = read_dataset(settings, "shutdowns")
+    if shutdowns is not None and events.num_rows:
+        links = link(events, shutdowns, distinct=read_dataset(settings, "shutdown_events"))
+        events = events_table(dets, method_version=VERSIONS[detector], asn_country=asn_cc,
+                              data_end=stop, simulated=inputs.simulated, links=links,
+                              context=context)  # fmt: skip
+    elif shutdowns is None:
+        notes.append("no shutdowns dataset: events are not linked to curated records")
+    if geo_source == "none":
+        notes.append("no country map in the lake: only ASN-level signals were computed")
+    panel = panel_from_raw(settings)
+    if events.num_rows:
+        events = with_costs(events, panel, read_dataset(settings, "shutdown_costs"))
+        if not len(panel):
+            notes.append("no World Bank figures in the raw store: costs only from curated links")
+    keep = sorted(e for e in _kept_entities(events) if e.startswith("asn:"))
+    networks = daily.window_series(
+        settings, days, t0, stop, step, [k for k in keys if k[1] in keep]
+    )
+    networks += [u for e in keep for u in user_of.get(e, [])]
+    stored_parts.append(to_table(networks))
+    found_art = artefact_mod.SCHEMA.empty_table()
+    if inputs.mrt:
+        chosen, _ = select_mrt_checked(files, first, stop)
+        found_art = artefact_mod.find(
+            daily.window_peers(settings, days, t0, stop, bgp_signal.BIN_SECONDS),
+            update_gaps(chosen),
+            simulated=inputs.simulated,
+            single_peer=[e for e in rejected if e.start < stop],
+        )
+    signals = pa.concat_tables(stored_parts).cast(SIGNAL_SCHEMA)
+    result = DetectResult(events, signals, first, stop, first, detector, geo_source,
+                          inputs.simulated, len(keys) + len(user), notes, found_art)  # fmt: skip
+    stats.spans_decoded = span_views.computed
+    return result, stats

@@ -66,9 +66,13 @@ def corroborated(
             kept.append(ep)
             continue
         count = peers_that_saw(views, ep.entity, ep)
-        if count is None:
-            kept.append(ep)
-            continue
-        need = min(min_peers, max(1, count.full_feed))
-        (kept if count.seen >= need else rejected).append(ep)
+        (kept if seen_enough(count, min_peers) else rejected).append(ep)
     return kept, rejected
+
+
+def seen_enough(count: PeerCount | None, min_peers: int = MIN_PEERS) -> bool:
+    """Whether enough full-feed peers saw a BGP episode (`min_peers`, every one when fewer
+    exist in the data); an episode whose peers cannot be asked (None) is kept."""
+    if count is None:
+        return True
+    return count.seen >= min(min_peers, max(1, count.full_feed))

@@ -11,7 +11,7 @@ from nethealth.sources.atlas import SOURCE_ID as ATLAS_SOURCE
 
 OUTAGES = Step(
     id="outages",
-    version=f"3;{robust.METHOD_VERSION}",
+    version=f"4;{robust.METHOD_VERSION}",
     description="Detect outages in the BGP and Atlas data (outage_events, outage_signals, "
     "outage_artefacts)",
     run=lake.build,

@@ -41,7 +41,7 @@ Prefixes longer than /24 (IPv4) or /48 (IPv6) are left out, as they are commonly
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -150,6 +150,53 @@ class PeerViews:
         return order[rep], atom_ok
 
 
+STATE_SCHEMA = pa.schema(
+    [
+        ("peer", pa.string()),  # "collector|peer_ip"
+        ("af", pa.int8()),
+        ("plen", pa.int16()),
+        ("start", pa.uint64()),
+        ("origin", pa.int64()),
+    ]
+)
+PEER_SCHEMA = pa.schema([("peer", pa.string()), ("rib_v4", pa.int64()), ("rib_v6", pa.int64())])
+
+
+@dataclass
+class CarriedState:
+    """The routing state at a moment: each peer's route per prefix (`routes`, STATE_SCHEMA),
+    and every peer in the computation's order with the sizes of the RIB the state began from
+    (`peers`, PEER_SCHEMA) — what the next day starts from."""
+
+    routes: pa.Table
+    peers_table: pa.Table
+
+    @property
+    def peers(self) -> list[str]:
+        return [str(x) for x in self.peers_table["peer"].to_pylist()]
+
+    def sizes_for(self, names: Sequence[str]) -> dict[int, np.ndarray]:
+        """RIB sizes per family for `names` (0 for a peer the state does not know)."""
+        known = dict(zip(self.peers, zip(self.peers_table["rib_v4"].to_pylist(),
+                                          self.peers_table["rib_v6"].to_pylist(), strict=True),
+                         strict=True))  # fmt: skip
+        return {
+            4: np.asarray([known.get(x, (0, 0))[0] for x in names], dtype=np.int64),
+            6: np.asarray([known.get(x, (0, 0))[1] for x in names], dtype=np.int64),
+        }
+
+    def as_rib(self, at: int) -> pa.Table:
+        """The routes as RIB rows at `at` (epoch seconds), in ROUTE_COLUMNS."""
+        t = self.routes
+        n = t.num_rows
+        return pa.table({
+            "peer": t["peer"], "kind": pa.array(np.full(n, RIB, np.int8)),
+            "t_us": pa.array(np.full(n, at * US, np.int64)), "af": t["af"], "plen": t["plen"],
+            "start": t["start"], "origin": t["origin"],
+            "new_state": pa.array(np.zeros(n, np.int32)),
+        }, schema=ROUTE_COLUMNS)  # fmt: skip
+
+
 @dataclass
 class VisibilityResult:
     series: list[Series]
@@ -164,6 +211,7 @@ class VisibilityResult:
     peer_routes: dict[int, np.ndarray] = field(default_factory=dict)
     rib_sizes: dict[int, np.ndarray] = field(default_factory=dict)
     views: dict[int, PeerViews] = field(default_factory=dict)
+    state: CarriedState | None = None  # the routes at the end (with `keep_state`)
 
 
 def reduce_elements(batch: pa.RecordBatch | pa.Table) -> pa.Table:
@@ -279,16 +327,26 @@ class _Rows:
         return _Rows(*(getattr(self, f)[idx] for f in self.__dataclass_fields__))
 
 
-def _rows(table: pa.Table) -> tuple[_Rows, list[str]]:
+def _rows(table: pa.Table, order: Sequence[str] = ()) -> tuple[_Rows, list[str]]:
+    """Rows as arrays, peers as indices into the names: `order` first (a carried state's
+    peers, also those without a row), then the others in order of appearance."""
     enc = pc.dictionary_encode(table["peer"]).combine_chunks()
     names = [str(x) for x in enc.dictionary.to_pylist()]
+    indices = enc.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+    if order:
+        pos = {name: i for i, name in enumerate(order)}
+        merged = list(order) + [x for x in names if x not in pos]
+        where = {name: i for i, name in enumerate(merged)}
+        remap = np.asarray([where[x] for x in names], dtype=np.int32)
+        indices = remap[indices] if len(names) else indices
+        names = merged
     col = {
         n: table[n].to_numpy()
         for n in ("kind", "t_us", "af", "plen", "start", "origin", "new_state")
     }
     # Narrow dtypes: a 30-peer replay of a full table is ~10M rows.
     rows = _Rows(
-        enc.indices.to_numpy(zero_copy_only=False).astype(np.int32),
+        indices,
         col["kind"],
         col["t_us"],
         col["af"],
@@ -591,6 +649,8 @@ def visibility(
     regions: pa.Table | None = None,
     gaps: dict[str, list[tuple[int, int]]] | None = None,
     keep_views: bool = False,
+    carried: CarriedState | None = None,
+    keep_state: bool = False,
 ) -> VisibilityResult:
     """`bgp` and `bgp6` series (and, with `config.weighted`, `bgp_weighted` and
     `bgp6_weighted`) per country, per region and per ASN over [start, end) (epoch seconds).
@@ -603,18 +663,26 @@ def visibility(
     down in them: a state not updated is not a state seen); `keep_views`: keep the per-peer
     routes (`VisibilityResult.views`) for `peer_losses`.
     Bins in which no full-feed peer of a family is up are NaN (no data).
+    `carried`: the routing state at `start` (the end state of the previous day, `keep_state`):
+    its routes count as a RIB dump at `start`, its RIB sizes and peer order are the ones the
+    state began with, so a day computed from it equals that day of one computation from the
+    original RIB; `elements` then hold only rows at or after `start`.
     """
     cfg = config or VisibilityConfig()
     step = cfg.step
     t0 = start - start % step
     n = max(0, -(-(end - t0) // step))
     parts = [_keep(_reduced(b), cfg) for b in elements]
+    if carried is not None:
+        parts.insert(0, carried.as_rib(start))
     table = pa.concat_tables(parts) if parts else ROUTE_COLUMNS.empty_table()
     del parts
     result = VisibilityResult([], t0, n, step, stats={"elements": table.num_rows})
     if table.num_rows == 0 or n == 0:
+        if carried is not None and keep_state:
+            result.state = carried
         return result
-    rows, names = _rows(table)
+    rows, names = _rows(table, carried.peers if carried is not None else ())
     del table
     rows = _first_rib_only(rows, names, cfg)
     rows = _session_resets(rows)
@@ -623,6 +691,12 @@ def visibility(
     iv = _intervals(rows, prefix, t0 * US, step, n)
     n_peers = len(names)
     rib_sizes = _rib_sizes(rows, prefix, p_af, n_peers)
+    if carried is not None:  # the RIB the state began from, not the state's own size
+        known = carried.sizes_for(names)
+        was = np.isin(np.asarray(names, dtype=object), np.asarray(carried.peers, dtype=object))
+        rib_sizes = {af: np.where(was, known[af], rib_sizes[af]) for af in (4, 6)}
+    if keep_state:
+        result.state = _end_state(rows, prefix, p_af, p_plen, p_start, names, rib_sizes)
     del rows, prefix
     covered = _covered(names, t0, step, n, coverage or {}, gaps or {})
     result.peer_names = list(names)
@@ -670,6 +744,37 @@ def _rib_sizes(
         pairs = _unique(r.peer[sel].astype(np.int64) * width + prefix[sel])
         out[af] = np.bincount(pairs // width, minlength=n_peers)
     return out
+
+
+def _end_state(
+    r: _Rows,
+    prefix: np.ndarray,
+    p_af: np.ndarray,
+    p_plen: np.ndarray,
+    p_start: np.ndarray,
+    names: list[str],
+    rib_sizes: dict[int, np.ndarray],
+) -> CarriedState:
+    """The routes held after the last row (the last row of each peer and prefix, when it
+    is a route), and the peers with their RIB sizes."""
+    order = np.lexsort((r.seq, r.t, prefix, r.peer))
+    peer, pfx = r.peer[order], prefix[order]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = (peer[1:] != peer[:-1]) | (pfx[1:] != pfx[:-1])
+    held = last & (r.kind[order] <= ANNOUNCE)
+    idx = order[held]
+    pid = prefix[idx]
+    routes = pa.table({
+        "peer": pa.DictionaryArray.from_arrays(
+            pa.array(r.peer[idx], pa.int32()), pa.array(names, pa.string())
+        ).cast(pa.string()),
+        "af": pa.array(p_af[pid].astype(np.int8)), "plen": pa.array(p_plen[pid].astype(np.int16)),
+        "start": pa.array(p_start[pid].astype(np.uint64)),
+        "origin": pa.array(r.origin[idx].astype(np.int64)),
+    }, schema=STATE_SCHEMA)  # fmt: skip
+    peers = pa.table({"peer": names, "rib_v4": pa.array(rib_sizes[4], pa.int64()),
+                      "rib_v6": pa.array(rib_sizes[6], pa.int64())}, schema=PEER_SCHEMA)  # fmt: skip
+    return CarriedState(routes, peers)
 
 
 @dataclass
