@@ -75,3 +75,20 @@ class Check:
     def __post_init__(self) -> None:
         if self.mandatory != (self.points > 0):
             raise ValueError(f"{self.id}: mandatory checks earn points, informative ones none")
+
+
+def declare(
+    family: Family,
+    id: str,
+    title: str,
+    run: CheckFn,
+    points: int,
+    advice: str,
+    reference: str,
+    version: int = 1,
+) -> Check:
+    """A check of `family`; points > 0 makes it mandatory, 0 informative."""
+    return Check(
+        id=id, family=family, title=title, version=version, mandatory=points > 0, points=points,
+        run=run, advice=advice, reference=reference,
+    )  # fmt: skip

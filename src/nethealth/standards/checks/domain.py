@@ -8,6 +8,7 @@ under the website's IPv6 test, CAA beside the certificate).
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import dns.dnssec
 import dns.exception
@@ -20,7 +21,7 @@ import dns.rrset
 from dns.rdtypes.ANY.DS import DS
 
 from nethealth.standards.context import ScanContext
-from nethealth.standards.model import Attempt, Check, CheckFn, failed, passed
+from nethealth.standards.model import Attempt, Check, declare, failed, passed
 from nethealth.standards.safety import PolicyRefusal
 
 MIN_NS_IPV6 = 2  # internet.nl: at least two name servers reachable over IPv6
@@ -211,14 +212,7 @@ async def dnssec(ctx: ScanContext) -> Attempt:
     return passed(f"chain of trust {' -> '.join(chain)} validates {ctx.name} {rdtype}")
 
 
-def _check(
-    id: str, title: str, run: CheckFn, points: int, advice: str, reference: str, version: int = 1
-) -> Check:
-    """A DNS check scored with the web checks; points > 0 makes it mandatory, 0 informative."""
-    return Check(
-        id=id, family="web", title=title, version=version, mandatory=points > 0, points=points,
-        run=run, advice=advice, reference=reference,
-    )  # fmt: skip
+_check = partial(declare, "web")  # the DNS checks, scored with the web checks
 
 
 CHECKS: tuple[Check, ...] = (

@@ -12,10 +12,11 @@ import asyncio
 import ipaddress
 import re
 import ssl
+from functools import partial
 
 from nethealth.standards.context import ScanContext
 from nethealth.standards.dns import DnsAnswer
-from nethealth.standards.model import Attempt, Check, CheckFn, failed, passed
+from nethealth.standards.model import Attempt, Check, declare, failed, passed
 from nethealth.standards.net import http_get, scan_context
 from nethealth.standards.safety import PolicyRefusal, normalize_name
 
@@ -425,14 +426,7 @@ async def _mx_address(ctx: ScanContext, host: str) -> str | None:
     return allowed[0] if allowed else None
 
 
-def _check(
-    id: str, title: str, run: CheckFn, points: int, advice: str, reference: str, version: int = 1
-) -> Check:
-    """A mail check; points > 0 makes it mandatory, 0 informative."""
-    return Check(
-        id=id, family="mail", title=title, version=version, mandatory=points > 0, points=points,
-        run=run, advice=advice, reference=reference,
-    )  # fmt: skip
+_check = partial(declare, "mail")  # the mail checks
 
 
 CHECKS: tuple[Check, ...] = (

@@ -14,6 +14,7 @@ import ipaddress
 import re
 import ssl
 import warnings
+from functools import partial
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -28,7 +29,7 @@ from nethealth.standards.hello import (
     header_length,
     parse_answer,
 )
-from nethealth.standards.model import Attempt, Check, CheckFn, failed, passed
+from nethealth.standards.model import Attempt, Check, declare, failed, passed
 from nethealth.standards.net import HttpResponse, http_get, scan_context
 from nethealth.standards.safety import normalize_name
 
@@ -423,14 +424,7 @@ async def ipv6(ctx: ScanContext) -> Attempt:
     return passed(f"HTTPS answers at {', '.join(_where(ctx, a) for a in v6)}")
 
 
-def _check(
-    id: str, title: str, run: CheckFn, points: int, advice: str, reference: str, version: int = 1
-) -> Check:
-    """A web check; points > 0 makes it mandatory, 0 informative."""
-    return Check(
-        id=id, family="web", title=title, version=version, mandatory=points > 0, points=points,
-        run=run, advice=advice, reference=reference,
-    )  # fmt: skip
+_check = partial(declare, "web")  # the web checks
 
 
 CHECKS: tuple[Check, ...] = (
