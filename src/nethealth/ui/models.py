@@ -6,7 +6,7 @@ Stability promise: fields of v1 are only ever added, never renamed, retyped or r
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -40,21 +40,29 @@ WRITE_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-class Value(BaseModel):
-    date: dt.date
-    value: float | None
-    simulated: bool = Field(description="True when the value comes from nethealth's simulator")
-    method_version: str | None = None
-    status: str = Field(
+def _status_field() -> Any:
+    return Field(
         default="measured",
         description="Why the value exists or not: measured, zero measured (a real zero from a "
         "complete input), not measured (no input for that date), not comparable (inputs of "
         "different dates beyond the source's tolerance). `value` is null unless measured.",
     )
-    reason: str = Field(
+
+
+def _reason_field() -> Any:
+    return Field(
         default="",
         description="The inputs' dates behind a value, or why there is none (names the dates)",
     )
+
+
+class Value(BaseModel):
+    date: dt.date
+    value: float | None
+    simulated: bool = Field(description="True when the value comes from nethealth's simulator")
+    method_version: str | None = None
+    status: str = _status_field()
+    reason: str = _reason_field()
 
 
 class CountryValue(BaseModel):
@@ -63,16 +71,8 @@ class CountryValue(BaseModel):
     value: float | None
     simulated: bool = Field(description="True when the value comes from nethealth's simulator")
     method_version: str | None = None
-    status: str = Field(
-        default="measured",
-        description="Why the value exists or not: measured, zero measured (a real zero from a "
-        "complete input), not measured (no input for that date), not comparable (inputs of "
-        "different dates beyond the source's tolerance). `value` is null unless measured.",
-    )
-    reason: str = Field(
-        default="",
-        description="The inputs' dates behind a value, or why there is none (names the dates)",
-    )
+    status: str = _status_field()
+    reason: str = _reason_field()
 
 
 class SourceRef(BaseModel):
