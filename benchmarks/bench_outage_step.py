@@ -40,7 +40,7 @@ START = date(2025, 6, 1)
 SEED = 5
 COLLECTORS = ("rrc00", "route-views2")
 CAP_GIB = 12  # address-space cap of each child: a failed run, not an out-of-memory machine
-MODES = ("before", "after-incremental", "after-cold")
+MODES = ("before", "after-incremental", "after-cold", "window")
 
 
 def _local(settings: object, mirror: Path) -> object:
@@ -88,6 +88,9 @@ def child(mode: str, data_dir: Path) -> None:
     from nethealth.settings import load_settings
 
     settings = load_settings(data_dir=data_dir)
+    if mode == "window":
+        _detect_window(settings)
+        return
     if mode == "before":
         result = lake.detect(settings)
     else:
@@ -95,6 +98,47 @@ def child(mode: str, data_dir: Path) -> None:
         print(f"days computed {len(stats.computed)}, read back {len(stats.reused)}",
               file=sys.stderr)  # fmt: skip
     print(f"series {result.series}, events {result.events.num_rows}", file=sys.stderr)
+
+
+def _detect_window(settings: object) -> None:
+    """The window-dependent part of the step alone (`lake.detect_stored`: the detector over
+    every stored day, a chunk of entities at a time, the events and the signals dataset
+    written), over the days stored in `outage_days`; no BGP files, so no peer questions."""
+    from nethealth.outages import daily, lake, robust
+    from nethealth.settings import Settings
+
+    assert isinstance(settings, Settings)
+    days = sorted(date.fromisoformat(p.name[4:]) for p in daily.days_dir(settings).glob("day=*"))
+    first, stop = daily.epoch_of(days[0]), daily.epoch_of(days[-1]) + daily.DAY
+    result = lake.detect_stored(settings, days, first, stop, detector=robust.NAME, notes=[],
+                                span_views=None, mrt=[], simulated=True, geo_source="sim")  # fmt: skip
+    lake.write(settings, result)
+    print(f"series {result.series}, events {result.events.num_rows}, "
+          f"signal rows {result.signals.num_rows}", file=sys.stderr)  # fmt: skip
+
+
+def synthetic_window(grown: Path, out: Path, days: int) -> Path:
+    """A data dir whose `outage_days` holds `days` stored days: copies of the first whole day
+    the grown lake stored, moved on by a day each (its series and grid `start`), beside a copy
+    of the grown lake's other datasets. What the window-dependent part reads at full scale
+    without simulating that many days; not the signals of real days."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    shutil.copytree(grown / "lake", out / "lake", ignore=shutil.ignore_patterns("outage_*", ".*"))
+    src = sorted((grown / "lake" / "outage_days").glob("day=*"))[0]
+    d0 = date.fromisoformat(src.name[4:])
+    tables = {n: pq.read_table(src / f"{n}.parquet") for n in ("series", "grid")}
+    for i in range(days):
+        dst = out / "lake" / "outage_days" / f"day={d0 + timedelta(days=i)}"
+        dst.mkdir(parents=True)
+        for name, t in tables.items():
+            moved = t.set_column(t.schema.get_field_index("start"), "start",
+                                 pc.add(t["start"], i * 86400))  # fmt: skip
+            pq.write_table(moved, dst / f"{name}.parquet", compression="zstd", row_group_size=256)
+        for name in ("peers.parquet", "places.parquet", "meta.json"):
+            shutil.copy(src / name, dst / name)
+    return out
 
 
 @dataclass
@@ -136,7 +180,9 @@ def measure(mode: str, data_dir: Path, days: int) -> Run:
     return run
 
 
-def bench(root: Path, mirror: Path, counts: list[int], cold: set[int]) -> list[Run]:
+def bench(
+    root: Path, mirror: Path, counts: list[int], cold: set[int], before: bool = True
+) -> list[Run]:
     """For each number of days N (ascending), on one growing lake: the previous builds
     stored the days before; N-1 days are built (catch-up, measured as "after-catch-up"), day
     N's files arrive, then before (N days) and after, +1 day are measured. A cold after on N
@@ -147,7 +193,8 @@ def bench(root: Path, mirror: Path, counts: list[int], cold: set[int]) -> list[R
         load_days(grown, mirror, n - 1)
         runs.append(measure("after-catch-up", grown, n - 1))
         load_days(grown, mirror, n)
-        runs += [measure("before", grown, n), measure("after-incremental", grown, n)]
+        runs += [measure("before", grown, n)] if before else []
+        runs.append(measure("after-incremental", grown, n))
         if n in cold:
             fresh = root / f"cold-{n}"
             fresh.mkdir()
@@ -169,8 +216,9 @@ def _cells(r: Run | None) -> str:
 
 def report(runs: list[Run]) -> list[str]:
     lines = [
-        "| days | before: wall s / CPU s / peak RSS MiB | after, +1 day | after, cold |",
-        "|---:|---|---|---|",
+        "| days | before: wall s / CPU s / peak RSS MiB | after, +1 day | after, cold "
+        "| detection alone, synthetic window |",
+        "|---:|---|---|---|---|",
     ]
     by = {(r.days, r.mode): r for r in runs}
     for d in sorted({r.days for r in runs if r.mode in MODES}):  # (catch-up runs: log only)
@@ -196,6 +244,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--sim", type=Path, default=None, help="a simulated world to reuse")
     ap.add_argument("--tmp", type=Path, default=None, help="work directory (default: system)")
+    ap.add_argument("--before", action=argparse.BooleanOptionalAction, default=True,
+                    help="also measure before (the whole-window computation)")  # fmt: skip
+    ap.add_argument("--window", default="", help="numbers of days of a synthetic stored window "
+                    "(copies of the last grown lake's first stored day) for the detection alone")  # fmt: skip
     ap.add_argument("--child", nargs=2, metavar=("MODE", "DATA_DIR"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -216,7 +268,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  simulated {counts[-1]} days at {args.scale} scale in "
                   f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)  # fmt: skip
         cold = {int(x) for x in args.cold.split(",") if x} or {counts[-1]}
-        runs = bench(root, sim / "mirror", counts, cold)
+        runs = bench(root, sim / "mirror", counts, cold, before=args.before)
+        for w in sorted({int(x) for x in args.window.split(",") if x}):
+            data = synthetic_window(root / "grown", root / f"window-{w}", w)
+            runs.append(measure("window", data, w))
+            shutil.rmtree(data)
         print(f"load after: {os.getloadavg()[0]:.2f} (1 min)", file=sys.stderr)
     finally:
         shutil.rmtree(root, ignore_errors=True)

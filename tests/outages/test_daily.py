@@ -145,8 +145,9 @@ def test_each_day_is_a_partition_with_its_fingerprint(
     }
     assert len(keys) == 1
     state = daily.read_state(settings, START)
-    assert state.routes.num_rows > 0 and set(state.peers) >= {
-        p.split("|")[0] + "|" + p.split("|")[1] for p in state.routes["peer"].to_pylist()
+    routes = pa.concat_tables(state.route_batches())  # stored, read a batch at a time
+    assert routes.num_rows > 0 and set(state.peers) >= {
+        p.split("|")[0] + "|" + p.split("|")[1] for p in routes["peer"].to_pylist()
     }
 
 

@@ -32,6 +32,7 @@ is unchanged is read back, not computed.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import shutil
@@ -63,8 +64,9 @@ from nethealth.settings import Settings
 
 DAYS_DIR = "outage_days"
 DAY = 86400
-# Bump when what a day stores, or how it is computed, changes: every day is then recomputed.
-DAY_VERSION = f"1;vis{bgp_signal.VisibilityConfig()!r}"
+# Bump when what a day stores, or how it is computed, changes: every day is then recomputed
+# (2: computed part by part of the address space, `signals.bgp_parts`).
+DAY_VERSION = f"2;vis{bgp_signal.VisibilityConfig()!r}"
 GRID_ENTITY = "*"
 ATLAS_LOOKBACK = 3600  # inputs.read_atlas: results this long before a window may count in it
 
@@ -361,10 +363,41 @@ class DayOutput:
     places: dict[int, dict[str, float]]
     spans: dict[str, list[int]]  # collector → [first, last] update timestamp seen
     rib_only: list[str]
-    state: bgp_signal.CarriedState | None  # the routes at the day's end
+    state_peers: pa.Table | None  # the peers of the routes at the day's end (handed out)
 
 
-ComputeDay = Callable[[DayPlan, bgp_signal.CarriedState | None], DayOutput]
+# (the day, yesterday's end state, where to hand the routes at the day's end) → the day
+ComputeDay = Callable[
+    [DayPlan, bgp_signal.CarriedState | None, Callable[[pa.Table], None]], DayOutput
+]
+
+
+class StateWriter:
+    """The routes at a day's end, written to its `state.parquet` a part at a time (the
+    file appears whole, with the day's fingerprint, when the writer closes)."""
+
+    def __init__(self, path: Path, key: str) -> None:
+        self._cm = atomic_path(path)
+        self._tmp = self._cm.__enter__()
+        schema = _with_key(bgp_signal.STATE_SCHEMA.empty_table(), key).schema
+        self._writer = pq.ParquetWriter(self._tmp, schema, compression="zstd")
+        self.rows = 0
+
+    def write(self, routes: pa.Table) -> None:
+        self._writer.write_table(routes.cast(self._writer.schema))
+        self.rows += routes.num_rows
+
+    def close(self, ok: bool = True) -> None:
+        self._writer.close()
+        if ok:
+            self._cm.__exit__(None, None, None)
+        else:
+            self._cm.__exit__(RuntimeError, RuntimeError("unfinished"), None)
+
+
+def work_dir(settings: Settings) -> Path:
+    """Where a day's computation keeps its working files (removed after it)."""
+    return days_dir(settings) / ".work"
 
 
 def build_days(
@@ -386,21 +419,26 @@ def build_days(
             continue
         if plan.carried and carried is None:
             carried = read_state(settings, plan.day - timedelta(days=1))
-        out = compute(plan, carried if plan.carried else None)
-        carried = out.state
         where = day_dir(settings, plan.day)
         where.mkdir(parents=True, exist_ok=True)
         (where / "meta.json").unlink(missing_ok=True)  # unfinished until meta.json is back
-        rows = _series_rows(out.series).sort_by([("entity", "ascending"), ("signal", "ascending")])
-        _write(where / "series.parquet", rows, plan.key, row_group=ROW_GROUP)
+        sink = StateWriter(where / "state.parquet", plan.key)
+        try:
+            out = compute(plan, carried if plan.carried else None, sink.write)
+        except BaseException:
+            sink.close(ok=False)
+            raise
+        sink.close()
+        peers = (
+            out.state_peers if out.state_peers is not None else bgp_signal.PEER_SCHEMA.empty_table()
+        )
+        carried = bgp_signal.CarriedState(where / "state.parquet", peers)
+        _write(where / "state_peers.parquet", peers, plan.key)
+        _write_series(where / "series.parquet", out.series, plan.key)
         _write(where / "grid.parquet", _grid_rows(out.series), plan.key)
         _write(where / "peers.parquet", _peer_rows(out.vis), plan.key)
         _write(where / "places.parquet", _place_rows(out.places), plan.key)
-        state = out.state or bgp_signal.CarriedState(
-            bgp_signal.STATE_SCHEMA.empty_table(), bgp_signal.PEER_SCHEMA.empty_table()
-        )
-        _write(where / "state.parquet", state.routes, plan.key)
-        _write(where / "state_peers.parquet", state.peers_table, plan.key)
+        out.series.clear()
         meta = {"day": plan.day.isoformat(), "key": plan.key, "start": plan.start,
                 "end": plan.end, "refused": list(plan.refused), "spans": out.spans,
                 "rib_only": out.rib_only}  # fmt: skip
@@ -410,11 +448,20 @@ def build_days(
     return stats
 
 
+def _write_series(path: Path, series: list[Series], key: str) -> None:
+    """The day's series sorted by entity then signal, written a row group at a time (never
+    a second copy of every series in memory)."""
+    order = sorted(range(len(series)), key=lambda i: (series[i].entity, series[i].signal))
+    schema = _with_key(DAY_SERIES_SCHEMA.empty_table(), key).schema
+    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, schema, compression="zstd") as w:
+        for a in range(0, max(1, len(order)), ROW_GROUP):
+            w.write_table(_series_rows([series[i] for i in order[a : a + ROW_GROUP]]).cast(schema))
+
+
 def read_state(settings: Settings, day: date) -> bgp_signal.CarriedState:
     """The routing state stored at the end of `day`."""
-    routes = _read(settings, day, "state").cast(bgp_signal.STATE_SCHEMA)
     peers = _read(settings, day, "state_peers").cast(bgp_signal.PEER_SCHEMA)
-    return bgp_signal.CarriedState(routes, peers)
+    return bgp_signal.CarriedState(day_dir(settings, day) / "state.parquet", peers)
 
 
 def drop_days(settings: Settings, keep: Iterable[date]) -> list[date]:
@@ -474,6 +521,7 @@ def window_series(
     for k, row in index.items():
         by_signal.setdefault(k[0], []).append(row)
     wanted_set = pa.array([f"{s}\x1f{e}" for s, e in keys], pa.string())
+    wanted_entities = sorted({e for _s, e in keys})
     for d in days:
         grid = _read(settings, d, "grid")
         for g in _rows_to_series(grid):
@@ -491,11 +539,7 @@ def window_series(
         else:
             if not keys:
                 break
-            first, last = min(e for _s, e in keys), max(e for _s, e in keys)
-            t = pq.read_table(
-                day_dir(settings, d) / "series.parquet",
-                filters=[("entity", ">=", first), ("entity", "<=", last)],
-            )
+            t = _read_entities(day_dir(settings, d) / "series.parquet", wanted_entities)
         if wanted is not None and t.num_rows:
             both = pc.binary_join_element_wise(t["signal"], t["entity"], "\x1f")
             t = t.filter(pc.is_in(both, wanted_set))
@@ -507,6 +551,26 @@ def window_series(
             lo, hi = max(0, a), max(0, min(n, a + len(s.values)))
             mat[i, lo:hi] = s.values[lo - a : hi - a]
     return [Series(sig, ent, start, step, mat[i]) for (sig, ent), i in index.items()]
+
+
+def _read_entities(path: Path, entities: Sequence[str]) -> pa.Table:
+    """The rows of `entities` (sorted) of a day's series file: only the row groups whose
+    entity range holds one of them are read (rows are sorted by entity, in small groups),
+    so a few networks spread over the whole range cost a few row groups, not the day."""
+    f = pq.ParquetFile(path)
+    col = f.schema_arrow.get_field_index("entity")
+    groups = []
+    for i in range(f.metadata.num_row_groups):
+        st = f.metadata.row_group(i).column(col).statistics
+        if st is None or not st.has_min_max:
+            groups.append(i)
+            continue
+        lo = bisect.bisect_left(entities, str(st.min))
+        if lo < len(entities) and entities[lo] <= str(st.max):
+            groups.append(i)
+    if not groups:
+        return f.schema_arrow.empty_table()
+    return f.read_row_groups(groups)
 
 
 def entity_chunks(

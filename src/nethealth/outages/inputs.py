@@ -291,14 +291,20 @@ def read_bgp(
     files: Sequence[MrtFile], *, strict: bool = True, progress: Progress | None = None
 ) -> list[pa.Table]:
     """Decode the files into the reduced columns the visibility signal needs."""
+    return list(iter_bgp(files, strict=strict, progress=progress)) or [ROUTE_COLUMNS.empty_table()]
+
+
+def iter_bgp(
+    files: Sequence[MrtFile], *, strict: bool = True, progress: Progress | None = None
+) -> Iterator[pa.Table]:
+    """`read_bgp` a decoded batch at a time (memory: one batch)."""
     report = progress or _noop
-    out: list[pa.Table] = []
     for i, f in enumerate(files):
         report("bgp decode", i, len(files))
         reader = build_reader(f.path, collector=f.collector, strict=strict, threaded=False)
-        out.extend(reduce_elements(b) for b in reader)
+        for b in reader:
+            yield reduce_elements(b)
     report("bgp decode", len(files), len(files))
-    return out or [ROUTE_COLUMNS.empty_table()]
 
 
 @dataclass

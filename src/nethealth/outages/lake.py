@@ -47,6 +47,7 @@ from nethealth.outages.fusion import detect_robust_chunked, merge, run_detector
 from nethealth.outages.inputs import (
     AtlasFiles,
     BgpFiles,
+    MrtFile,
     atlas_coverage,
     coverage,
     covered_bins,
@@ -54,13 +55,14 @@ from nethealth.outages.inputs import (
     dump_hour,
     find_atlas,
     find_mrt,
+    iter_bgp,
     read_atlas,
     read_bgp,
     select_mrt_checked,
     update_gaps,
 )
 from nethealth.outages.linking import link
-from nethealth.outages.peers import PeerCount, peers_that_saw, seen_enough
+from nethealth.outages.peers import PeerCount, peers_that_saw, question, seen_enough
 from nethealth.outages.series import (
     BGP_SIGNALS,
     SIGNAL_SCHEMA,
@@ -71,6 +73,7 @@ from nethealth.outages.series import (
 )
 from nethealth.outages.signals import atlas as atlas_signal
 from nethealth.outages.signals import bgp as bgp_signal
+from nethealth.outages.signals import bgp_parts
 from nethealth.settings import Settings
 from nethealth.sources import rir as rir_source
 from nethealth.sources.atlas import SOURCE_ID as ATLAS_SOURCE
@@ -566,32 +569,41 @@ def compute_day(
     ranges: pa.Table,
     regions: pa.Table | None,
     *,
+    work_dir: Path,
+    state_out: Callable[[pa.Table], None] | None = None,
     strict: bool = True,
     progress: Progress = _noop,
 ) -> daily.DayOutput:
     """One day's series (as `compute_series` over the day, without loaded series), its peers'
-    table sizes, where each AS's space lay and the routes at its end. The collectors not
-    rooted today start from `carried` (yesterday's end state) and read only today's rows."""
+    table sizes, where each AS's space lay and the routes at its end (to `state_out`). The
+    collectors not rooted today start from `carried` (yesterday's end state) and read only
+    today's rows. Memory does not grow with the routing table: the BGP part is computed a part
+    of the address space at a time (`signals.bgp_parts`), its working files in `work_dir`."""
     series: list[Series] = []
     vis = None
     spans: dict[str, list[int]] = {}
     rib_only: set[str] = set()
     places: dict[int, dict[str, float]] = {}
-    state = carried
+    state_peers = None
     if plan.mrt or carried is not None:
         files = list(plan.mrt)
-        tables = [_day_rows(t, plan) for t in read_bgp(files, strict=strict, progress=progress)]
-        gaps = update_gaps(files)
-        vis = bgp_signal.visibility(
-            tables, ranges, start=plan.start, end=plan.end, coverage=coverage(files),
-            regions=regions, gaps=gaps, keep_views=True, carried=carried, keep_state=True,
+        tables = (_day_rows(t, plan) for t in iter_bgp(files, strict=strict, progress=progress))
+        got = bgp_parts.visibility_parts(
+            tables, ranges, start=plan.start, end=plan.end, work_dir=work_dir,
+            coverage=coverage(files), regions=regions, gaps=update_gaps(files), carried=carried,
+            state_out=state_out, want_places=True, progress=progress,
         )  # fmt: skip
-        spans, rib_only = update_spans(tables)
-        del tables
-        series += masked(vis.series, data_windows(files))
-        places = _asn_places(vis.views)
-        vis.views = {}
-        state = vis.state
+        vis, places, state_peers = got.result, got.places, got.state_peers
+        spans, rib_only = got.spans, got.rib_only
+        covered: dict[tuple[int, int, int], np.ndarray] = {}
+        windows = data_windows(files)
+        for s in vis.series:  # in place: the day's series are the bulk of its memory
+            grid = (s.start, s.step, len(s.values))
+            if grid not in covered:
+                covered[grid] = covered_bins(windows, *grid)
+            s.values[~covered[grid]] = np.nan
+        series += vis.series
+        vis.series = []
     if plan.atlas or plan.probes:
         found = AtlasFiles(list(plan.atlas), list(plan.probes))
         results, probes, _ = read_atlas(
@@ -601,7 +613,7 @@ def compute_day(
             results, start=plan.start, end=plan.end, probes=probes, ranges=ranges,
             data_span=plan.atlas_span, regions=regions,
         )  # fmt: skip
-    return daily.DayOutput(series, vis, places, spans, sorted(rib_only), state)
+    return daily.DayOutput(series, vis, places, spans, sorted(rib_only), state_peers)
 
 
 def _day_rows(table: pa.Table, plan: daily.DayPlan) -> pa.Table:
@@ -658,10 +670,11 @@ class _Maps:
 
 @dataclass
 class SpanViews:
-    """Per-peer routes recomputed over the days an episode touches (the bin before its start
-    to its worst bin), for peer corroboration and the events' evidence: only the days of BGP
-    episodes are decoded again, from the stored state before them, one span at a time,
-    never the whole window."""
+    """Peer counts of BGP episodes from the per-peer routes of the days an episode touches
+    (the bin before its start to its worst bin), for peer corroboration and the events'
+    evidence: only the days of BGP episodes are decoded again, from the stored state before
+    them, one span at a time and a part of the address space at a time
+    (`signals.bgp_parts`), every question about the span answered in that one pass."""
 
     settings: Settings
     plans: list[daily.DayPlan]
@@ -670,7 +683,6 @@ class SpanViews:
     stop: int
     strict: bool = True
     computed: int = 0
-    _cache: dict[tuple[int, int], dict[int, bgp_signal.PeerViews]] = field(default_factory=dict)
 
     def span(self, ep: Episode) -> tuple[int, int]:
         worst = int(ep.evidence.get("worst_at", ep.known_at - bgp_signal.BIN_SECONDS))
@@ -687,41 +699,55 @@ class SpanViews:
                repr(ep.max_drop), a, b, days]  # fmt: skip
         return hashlib.sha256(json.dumps(doc).encode()).hexdigest()
 
-    def views(self, span: tuple[int, int]) -> dict[int, bgp_signal.PeerViews]:
-        got = self._cache.get(span)
-        if got is None:
-            self._cache.clear()  # one span in memory at a time
-            a, b = span
-            mine = [p for p in self.plans if p.start < b and p.end > a]
-            if not mine:
-                return {}
-            files = list(dict.fromkeys(f for p in mine for f in p.mrt))
-            merged = daily.DayPlan(
-                mine[0].day, a, b, tuple(files),
-                tuple(sorted({c for p in mine for c in p.rooted})), mine[0].carried, (), (), (),
-                None, "",
-            )  # fmt: skip
-            carried = (
-                daily.read_state(self.settings, mine[0].day - timedelta(days=1))
-                if merged.carried
-                else None
-            )
-            ranges, _src, regions = self.maps.on(mine[0].day)
-            tables = [_day_rows(t, merged) for t in read_bgp(files, strict=self.strict)]
-            vis = bgp_signal.visibility(
-                tables, ranges, start=a, end=b, coverage=coverage(files), regions=regions,
-                gaps=update_gaps(files), keep_views=True, carried=carried,
-            )  # fmt: skip
-            got = vis.views
-            self._cache[span] = got
-            self.computed += 1
-        return got
+    def counts(
+        self, asks: Sequence[tuple[str, Episode]]
+    ) -> dict[tuple[str, str, int], PeerCount | None]:
+        """The peer count of each (entity, BGP episode), by (entity, signal, start)."""
+        by_span: dict[tuple[int, int], list[tuple[str, Episode]]] = {}
+        for entity, ep in asks:
+            by_span.setdefault(self.span(ep), []).append((entity, ep))
+        out: dict[tuple[str, str, int], PeerCount | None] = {}
+        step = bgp_signal.BIN_SECONDS
+        for span, items in sorted(by_span.items()):
+            t0 = span[0] - span[0] % step
+            answered = self.answers(span, [question(e, ep, t0, step) for e, ep in items])
+            for entity, ep in items:
+                out[(entity, ep.signal, ep.start)] = peers_that_saw(answered, entity, ep)
+        return out
+
+    def answers(
+        self, span: tuple[int, int], questions: Sequence[bgp_parts.PeerQuestion]
+    ) -> dict[int, bgp_parts.Answered]:
+        a, b = span
+        mine = [p for p in self.plans if p.start < b and p.end > a]
+        if not mine:
+            return {}
+        files = list(dict.fromkeys(f for p in mine for f in p.mrt))
+        merged = daily.DayPlan(
+            mine[0].day, a, b, tuple(files),
+            tuple(sorted({c for p in mine for c in p.rooted})), mine[0].carried, (), (), (),
+            None, "",
+        )  # fmt: skip
+        carried = (
+            daily.read_state(self.settings, mine[0].day - timedelta(days=1))
+            if merged.carried
+            else None
+        )
+        ranges, _src, regions = self.maps.on(mine[0].day)
+        tables = (_day_rows(t, merged) for t in iter_bgp(files, strict=self.strict))
+        got = bgp_parts.visibility_parts(
+            tables, ranges, start=a, end=b, work_dir=daily.work_dir(self.settings),
+            coverage=coverage(files), regions=regions, gaps=update_gaps(files),
+            carried=carried, questions=questions,
+        )  # fmt: skip
+        self.computed += 1
+        return got.answered
 
 
 def _corroborate(
     episodes: list[Episode], views: SpanViews
 ) -> tuple[list[Episode], list[Episode], dict[tuple[str, str, int], PeerCount | None]]:
-    """`peers.corroborated`, with each BGP episode asked of the views of its own span
+    """`peers.corroborated`, with each BGP episode asked of the routes of its own span
     (episodes grouped by span, so each span is computed once), and the answers kept in
     `outage_days/peer_counts.json` by the episode and its days' fingerprints: an episode of
     unchanged days is not asked again. Returns (kept, rejected, the peer count of each BGP
@@ -733,25 +759,23 @@ def _corroborate(
         cache = {}
     used: dict[str, object] = {}
     counts: dict[tuple[str, str, int], PeerCount | None] = {}
-    missing: dict[tuple[int, int], list[tuple[Episode, str]]] = {}
+    missing: list[tuple[Episode, str]] = []
     for e in episodes:
         if signal_family(e.signal) not in BGP_SIGNALS:
             continue
-        span = views.span(e)
-        key = views.episode_key(e, span)
+        key = views.episode_key(e, views.span(e))
         if key in cache:
             got = cache[key]
             counts[(e.entity, e.signal, e.start)] = None if got is None else PeerCount(*got)
             used[key] = got
         else:
-            missing.setdefault(span, []).append((e, key))
-    for span in sorted(missing):
-        v = views.views(span)
-        for e, key in missing[span]:
-            count = peers_that_saw(v, e.entity, e)
-            counts[(e.entity, e.signal, e.start)] = count
-            used[key] = None if count is None else [
-                count.seen, count.total, count.full_feed, count.collectors]  # fmt: skip
+            missing.append((e, key))
+    found = views.counts([(e.entity, e) for e, _key in missing])
+    for e, key in missing:
+        count = found[(e.entity, e.signal, e.start)]
+        counts[(e.entity, e.signal, e.start)] = count
+        used[key] = None if count is None else [
+            count.seen, count.total, count.full_feed, count.collectors]  # fmt: skip
     if used or path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(path, json.dumps(used, sort_keys=True).encode())
@@ -798,14 +822,47 @@ def detect_daily(
     plans = daily.plan_days(files, found, first, stop, file_id=file_id, maps=maps.digest,
                             before=before)  # fmt: skip
 
-    def compute(plan: daily.DayPlan, carried: bgp_signal.CarriedState | None) -> daily.DayOutput:
+    def compute(
+        plan: daily.DayPlan,
+        carried: bgp_signal.CarriedState | None,
+        state_out: Callable[[pa.Table], None],
+    ) -> daily.DayOutput:
         ranges, _src, regs = maps.on(plan.day)
-        return compute_day(plan, carried, ranges, regs, strict=strict, progress=progress)
+        return compute_day(plan, carried, ranges, regs, work_dir=daily.work_dir(settings),
+                           state_out=state_out, strict=strict, progress=progress)  # fmt: skip
 
     stats = daily.build_days(settings, plans, compute, progress=progress)
     days = [p.day for p in plans]
     daily.drop_days(settings, [eve, *days] if before is not None else days)
     notes += daily.window_notes(settings, days) if inputs.mrt else []
+    span_views = SpanViews(settings, plans, maps, first, stop, strict) if inputs.mrt else None
+    chosen = select_mrt_checked(files, first, stop)[0] if inputs.mrt else []
+    result = detect_stored(
+        settings, days, first, stop, detector=detector, notes=notes, span_views=span_views,
+        mrt=chosen, simulated=inputs.simulated, geo_source=geo_source, progress=progress,
+    )  # fmt: skip
+    stats.spans_decoded = span_views.computed if span_views is not None else 0
+    return result, stats
+
+
+def detect_stored(
+    settings: Settings,
+    days: Sequence[date],
+    first: int,
+    stop: int,
+    *,
+    detector: str,
+    notes: list[str],
+    span_views: SpanViews | None,
+    mrt: Sequence[MrtFile],
+    simulated: bool,
+    geo_source: str,
+    progress: Progress = _noop,
+) -> DetectResult:
+    """The detector over the series stored for `days` ([first, stop)), a chunk of entities
+    at a time; BGP episodes asked of their peers through `span_views` (None: no BGP files,
+    nothing to ask); then the events, the signals kept and the collector artefacts (`mrt`:
+    the BGP files of the window)."""
     t0 = first - first % bgp_signal.BIN_SECONDS
     step = bgp_signal.BIN_SECONDS
     n_bins = -(-(stop - t0) // step)
@@ -833,12 +890,11 @@ def detect_daily(
         stored_parts.append(to_table(s for s in got if not s.entity.startswith("asn:")))
         return got
 
-    span_views = SpanViews(settings, plans, maps, first, stop, strict)
     rejected: list[Episode] = []
     counts: dict[tuple[str, str, int], PeerCount | None] = {}
     if detector == robust.NAME:
         eps = detect_robust_chunked(countries, (series_of(c) for c in chunks))
-        if inputs.mrt:
+        if span_views is not None:
             eps, rejected, counts = _corroborate(eps, span_views)
         found_dets = merge(eps)
     else:
@@ -848,28 +904,34 @@ def detect_daily(
         found_dets.sort(key=lambda d: (d.start, d.entity, d.detector))
     dets = [d for d in found_dets if (d.end is None or d.end > first) and d.start < stop]
 
+    if span_views is not None:  # every BGP episode the events cite, one pass per span
+        asks = [(d.entity, e) for d in dets for e in d.episodes
+                if signal_family(e.signal) in BGP_SIGNALS
+                and (d.entity, e.signal, e.start) not in counts]  # fmt: skip
+        counts.update(span_views.counts(asks))
+
     def peer_count(entity: str, ep: Episode) -> PeerCount | None:
         key = (entity, ep.signal, ep.start)
-        if key not in counts:
-            counts[key] = peers_that_saw(span_views.views(span_views.span(ep)), entity, ep)
-        return counts[key]
+        if key not in counts and span_views is not None:
+            counts.update(span_views.counts([(entity, ep)]))
+        return counts.get(key)
 
     context = EventContext(
         asn_places=daily.window_places(settings, days),
         series={(s.signal, s.entity): s for s in countries},
-        peer_count=peer_count if inputs.mrt else None,
+        peer_count=peer_count if span_views is not None else None,
     )
     asn_cc = asn_countries(
         settings, sorted({int(d.entity[4:]) for d in dets if d.entity.startswith("asn:")}),
         datetime.fromtimestamp(stop, UTC).date(),
     )  # fmt: skip
     events = events_table(dets, method_version=VERSIONS[detector], asn_country=asn_cc,
-                          data_end=stop, simulated=inputs.simulated, context=context)  # fmt: skip
+                          data_end=stop, simulated=simulated, context=context)  # fmt: skip
     shutdowns = read_dataset(settings, "shutdowns")
     if shutdowns is not None and events.num_rows:
         links = link(events, shutdowns, distinct=read_dataset(settings, "shutdown_events"))
         events = events_table(dets, method_version=VERSIONS[detector], asn_country=asn_cc,
-                              data_end=stop, simulated=inputs.simulated, links=links,
+                              data_end=stop, simulated=simulated, links=links,
                               context=context)  # fmt: skip
     elif shutdowns is None:
         notes.append("no shutdowns dataset: events are not linked to curated records")
@@ -887,16 +949,13 @@ def detect_daily(
     networks += [u for e in keep for u in user_of.get(e, [])]
     stored_parts.append(to_table(networks))
     found_art = artefact_mod.SCHEMA.empty_table()
-    if inputs.mrt:
-        chosen, _ = select_mrt_checked(files, first, stop)
+    if mrt:
         found_art = artefact_mod.find(
             daily.window_peers(settings, days, t0, stop, bgp_signal.BIN_SECONDS),
-            update_gaps(chosen),
-            simulated=inputs.simulated,
+            update_gaps(mrt),
+            simulated=simulated,
             single_peer=[e for e in rejected if e.start < stop],
         )
     signals = pa.concat_tables(stored_parts).cast(SIGNAL_SCHEMA)
-    result = DetectResult(events, signals, first, stop, first, detector, geo_source,
-                          inputs.simulated, len(keys) + len(user), notes, found_art)  # fmt: skip
-    stats.spans_decoded = span_views.computed
-    return result, stats
+    return DetectResult(events, signals, first, stop, first, detector, geo_source, simulated,
+                        len(keys) + len(user), notes, found_art)  # fmt: skip

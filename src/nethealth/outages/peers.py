@@ -14,10 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
 
 from nethealth.outages.episodes import Episode
 from nethealth.outages.series import BGP_SIGNALS, signal_family
-from nethealth.outages.signals.bgp import PeerViews, peer_losses
+from nethealth.outages.signals.bgp import PeerViews
+from nethealth.outages.signals.bgp_parts import PeerQuestion
 
 PEER_SAW = 0.5
 MIN_PEERS = 2  # peers that must see a BGP drop (all of them when fewer are full-feed)
@@ -35,16 +39,35 @@ def family_af(signal: str) -> int:
     return 6 if signal_family(signal) in ("bgp6", "bgp6_weighted") else 4
 
 
-def peers_that_saw(views: Mapping[int, PeerViews], entity: str, ep: Episode) -> PeerCount | None:
+class PeerLosses(Protocol):
+    """What a peer count asks of the per-peer routes: `PeerViews`, or the answers of a
+    computation part by part (`signals.bgp_parts.Answered`)."""
+
+    start: int
+    step: int
+    up: np.ndarray
+
+    def losses(self, entity: str, before: int, at: int) -> dict[str, tuple[float, float]]: ...
+
+
+def question(entity: str, ep: Episode, start: int, step: int) -> PeerQuestion:
+    """What `peers_that_saw` asks about `ep` of routes on the grid starting at `start`: the
+    bin before the episode began and its worst bin."""
+    worst = int(ep.evidence.get("worst_at", ep.known_at - step))
+    before = (ep.start - start) // step - 1
+    at = (worst - start) // step
+    return PeerQuestion(entity, family_af(ep.signal), int(before), int(at))
+
+
+def peers_that_saw(views: Mapping[int, PeerLosses], entity: str, ep: Episode) -> PeerCount | None:
     """How many full-feed peers saw `entity` drop in `ep`; None when unknown (no per-peer
     routes kept, or the episode begins at the first bin)."""
     v = views.get(family_af(ep.signal))
     if v is None:
         return None
-    worst = int(ep.evidence.get("worst_at", ep.known_at - v.step))
-    before = (ep.start - v.start) // v.step - 1
-    at = (worst - v.start) // v.step
-    got = peer_losses(v, entity, int(before), int(at))
+    q = question(entity, ep, v.start, v.step)
+    before, at = q.before, q.at
+    got = v.losses(entity, before, at)
     if not got and not (0 <= before < v.up.shape[1]):
         return None
     seen = [name for name, (u0, u1) in got.items()

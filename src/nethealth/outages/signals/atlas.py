@@ -184,23 +184,21 @@ def signals(
     uniq, owner = np.unique(prb, return_inverse=True)
     first_row = np.zeros(len(uniq), dtype=np.int64)
     first_row[owner[::-1]] = np.arange(len(owner))[::-1]
-    from_addr = results["from_addr"].to_pylist()
+    # (only each probe's first row as text: a day of results is millions of rows)
+    from_addr = results["from_addr"].take(pa.array(first_row)).to_pylist()
     ents = probe_entities(
-        probes if probes is not None else _no_probes(),
-        uniq,
-        [from_addr[i] for i in first_row],
-        ranges,
-        regions,
+        probes if probes is not None else _no_probes(), uniq, from_addr, ranges, regions
     )
     o, b0, b1 = _coverage(owner[reached], t[reached], span[reached], t0, step, n)
     out += _blank(_series("atlas", ents, o, b0, b1, t0, step, n), blank)
     # Target side: destinations located by address.
-    dst = results["dst_addr"].to_pylist()
-    names, towner = np.unique(
-        np.asarray([d or "" for d in dst], dtype=object).astype(str), return_inverse=True
-    )
+    enc = pc.dictionary_encode(pc.fill_null(results["dst_addr"], ""))
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    names = enc.dictionary.to_pylist()  # each destination once (entities are sorted later)
+    towner = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     places: dict[str, np.ndarray] = {}
-    texts: list[str | None] = [x or None for x in names.tolist()]
+    texts: list[str | None] = [x or None for x in names]
     if ranges is not None and len(names):
         places["country"] = _locate(ranges, texts)
     if regions is not None and len(names):

@@ -41,14 +41,15 @@ Prefixes longer than /24 (IPv4) or /48 (IPv6) are left out, as they are commonly
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from nethealth.outages import geo
 from nethealth.outages.series import BIN_SECONDS, Series
 
 __all__ = [
@@ -119,6 +120,10 @@ class PeerViews:
     _by_prefix: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _places: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
+    def losses(self, entity: str, before: int, at: int) -> dict[str, tuple[float, float]]:
+        """`peer_losses` of `entity` between bins `before` and `at`."""
+        return peer_losses(self, entity, before, at)
+
     def intervals_of(self, entity: str) -> tuple[np.ndarray, np.ndarray | None]:
         """(interval indices that concern `entity`, mask of the atoms inside it or None for
         an ASN, whose own routes count whole). Indexed once, then each lookup is a search."""
@@ -164,11 +169,12 @@ PEER_SCHEMA = pa.schema([("peer", pa.string()), ("rib_v4", pa.int64()), ("rib_v6
 
 @dataclass
 class CarriedState:
-    """The routing state at a moment: each peer's route per prefix (`routes`, STATE_SCHEMA),
-    and every peer in the computation's order with the sizes of the RIB the state began from
-    (`peers`, PEER_SCHEMA) — what the next day starts from."""
+    """The routing state at a moment: each peer's route per prefix (`routes`, STATE_SCHEMA:
+    a table, or the Parquet file it is stored in, read a batch at a time), and every peer in
+    the computation's order with the sizes of the RIB the state began from (`peers`,
+    PEER_SCHEMA) — what the next day starts from."""
 
-    routes: pa.Table
+    routes: pa.Table | Path
     peers_table: pa.Table
 
     @property
@@ -185,16 +191,30 @@ class CarriedState:
             6: np.asarray([known.get(x, (0, 0))[1] for x in names], dtype=np.int64),
         }
 
+    def route_batches(self, rows: int = 1 << 20) -> Iterator[pa.Table]:
+        """The routes, `rows` at a time (STATE_SCHEMA)."""
+        if isinstance(self.routes, Path):
+            for b in pq.ParquetFile(self.routes).iter_batches(batch_size=rows):
+                yield pa.Table.from_batches([b]).replace_schema_metadata(None)
+            return
+        for i in range(0, self.routes.num_rows, rows):
+            yield self.routes.slice(i, rows)
+
+    def rib_batches(self, at: int) -> Iterator[pa.Table]:
+        """The routes as RIB rows at `at` (epoch seconds), in ROUTE_COLUMNS, a batch at a time."""
+        for t in self.route_batches():
+            n = t.num_rows
+            yield pa.table({
+                "peer": t["peer"], "kind": pa.array(np.full(n, RIB, np.int8)),
+                "t_us": pa.array(np.full(n, at * US, np.int64)), "af": t["af"],
+                "plen": t["plen"], "start": t["start"], "origin": t["origin"],
+                "new_state": pa.array(np.zeros(n, np.int32)),
+            }, schema=ROUTE_COLUMNS)  # fmt: skip
+
     def as_rib(self, at: int) -> pa.Table:
         """The routes as RIB rows at `at` (epoch seconds), in ROUTE_COLUMNS."""
-        t = self.routes
-        n = t.num_rows
-        return pa.table({
-            "peer": t["peer"], "kind": pa.array(np.full(n, RIB, np.int8)),
-            "t_us": pa.array(np.full(n, at * US, np.int64)), "af": t["af"], "plen": t["plen"],
-            "start": t["start"], "origin": t["origin"],
-            "new_state": pa.array(np.zeros(n, np.int32)),
-        }, schema=ROUTE_COLUMNS)  # fmt: skip
+        parts = list(self.rib_batches(at))
+        return pa.concat_tables(parts) if parts else ROUTE_COLUMNS.empty_table()
 
 
 @dataclass
@@ -578,14 +598,10 @@ def _unit_bounds(table: pa.Table, af: int, shift: int) -> np.ndarray:
 
 
 def _atoms(
-    af: int,
-    pfx_start: np.ndarray,
-    pfx_plen: np.ndarray,
-    ranges: pa.Table,
-    regions: pa.Table | None = None,
+    af: int, pfx_start: np.ndarray, pfx_plen: np.ndarray, places: Places
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Disjoint atoms (in /24 or /48 units) of the prefixes' space, split at country ranges
-    (and region ranges, when given).
+    (and region ranges, when `places` has them).
 
     Returns (atom size, atom country, atom region, per prefix first atom, per prefix atom
     count, bp); a unit belongs to the country (region) whose range covers its first address.
@@ -596,20 +612,13 @@ def _atoms(
     ue = us + size  # exclusive
     lo, hi = (us.min(), ue.max()) if len(us) else (np.uint64(0), np.uint64(0))
     # Range boundaries matter only inside the prefixes' span.
-    tables = [ranges] if regions is None else [ranges, regions]
-    cuts = np.concatenate([_unit_bounds(t, af, shift) for t in tables])
-    cuts = cuts[(cuts > lo) & (cuts < hi)]
-    bp = _unique(np.concatenate([us, ue, cuts]))
+    bp = _unique(np.concatenate([us, ue, places.cuts(af, lo, hi)]))
     ia = np.searchsorted(bp, us)
     ib = np.searchsorted(bp, ue)
     atom_size = (bp[1:] - bp[:-1]).astype(np.float64)
     first = bp[:-1] << np.uint64(shift)
-    cc = geo.lookup(ranges, af, first)
-    region = (
-        geo.lookup(regions, af, first, "region")
-        if regions is not None
-        else np.full(len(first), None, dtype=object)
-    )
+    cc = places.lookup(af, first, "cc")
+    region = places.lookup(af, first, "region")
     return atom_size, cc, region, ia, ib - ia, bp
 
 
@@ -632,10 +641,6 @@ def _accumulate(
     np.add.at(diff, (entity, e), -weight)
     out: np.ndarray = np.cumsum(diff, axis=1)[:, :n]
     return out
-
-
-def _no_data(values: np.ndarray, n_up: np.ndarray) -> np.ndarray:
-    return np.where(n_up > 0, values, np.nan)
 
 
 def visibility(
@@ -700,10 +705,20 @@ def visibility(
     del rows, prefix
     covered = _covered(names, t0, step, n, coverage or {}, gaps or {})
     result.peer_names = list(names)
+    places = Places(ranges, regions)
     for af in (4, 6):
-        fam = _Family(af, p_af, p_plen, p_start, covered, rib_sizes[af], names, cfg, n)
-        series = fam.run(iv, ranges, regions, result, keep_views)
-        result.series.extend(Series(sig, ent, t0, step, v) for sig, ent, v in series)
+        if not (p_af[iv.prefix] == af).any():
+            continue
+        size = family_sizes(af, iv, p_af, n_peers, n)
+        pu = peers_up(af, rib_sizes[af], size, covered, cfg, result)
+        if pu is None:
+            continue
+        acc = _Sums(n, pu.n_up)
+        views = family_part(af, iv, (p_af, p_plen, p_start), pu, places, acc, cfg, names,
+                            (t0, step), keep_views)  # fmt: skip
+        if views is not None:
+            result.views[af] = views
+        result.series.extend(Series(sig, ent, t0, step, v) for sig, ent, v in acc.series())
     result.stats["peers"] = n_peers
     return result
 
@@ -778,138 +793,194 @@ def _end_state(
 
 
 @dataclass
-class _Family:
-    """The series of one address family."""
+class PeersUp:
+    """One family's full-feed peers and which of them are up in each bin, from every part's
+    table sizes: what each part of the address space is judged against."""
 
-    af: int
-    p_af: np.ndarray
-    p_plen: np.ndarray
-    p_start: np.ndarray
-    covered: np.ndarray
-    rib_size: np.ndarray
-    names: list[str]
-    cfg: VisibilityConfig
-    n: int
+    full: np.ndarray  # bool per peer
+    up: np.ndarray  # (peers, bins) bool: full-feed and up
+    n_up: np.ndarray  # full-feed peers up per bin
+    threshold: np.ndarray  # per bin: a prefix is visible when more peers than this have it
 
-    def run(
-        self,
-        iv: _Intervals,
-        ranges: pa.Table,
-        regions: pa.Table | None,
-        result: VisibilityResult,
-        keep_views: bool,
-    ) -> list[tuple[str, str, np.ndarray]]:
-        """The family's series. Memory is bounded by working in chunks of whole keys
-        (prefixes, atoms, ASNs) and dropping each step's arrays once used: a 30-peer replay of
-        a full table holds tens of millions of intervals."""
-        af, n, cfg = self.af, self.n, self.cfg
-        n_peers = len(self.names)
-        mine = np.flatnonzero(self.p_af[iv.prefix] == af)
-        rib = self.rib_size
-        if len(mine) == 0 or rib.max(initial=0) == 0:
-            return []
-        # Full-feed peers: RIB size against the largest RIB of this family.
-        full = (rib > 0) & (rib >= cfg.full_feed_share * rib.max())
-        result.full_feed[af] = [self.names[i] for i in np.flatnonzero(full)]
-        mine = mine[full[iv.peer[mine]]]
-        peer = iv.peer[mine].astype(np.int32)
-        pfx = iv.prefix[mine].astype(np.int32)
-        origin = iv.origin[mine]
-        b0 = iv.b0[mine].astype(np.int32)
-        b1 = iv.b1[mine].astype(np.int32)
-        del mine
-        # Peers up per bin: table size (routes per bin) against their RIB size, while their
-        # collector has data.
-        size = _accumulate(peer, b0, b1, np.ones(len(peer)), n_peers, n)
-        up = (size >= cfg.up_share * rib[:, None]) & full[:, None] & self.covered
-        n_up = up.sum(axis=0)
-        result.peers_up[af] = n_up
-        result.peer_routes[af] = np.where(full[:, None], size, np.nan)
-        result.rib_sizes[af] = rib
-        del size
-        # Only what up peers hold counts: a peer whose collector has no data is not seen.
-        which, b0u, b1u = _clip_to_up(peer, b0, b1, up)
-        peer, pfx, origin = peer[which], pfx[which], origin[which]
-        b0, b1 = b0u.astype(np.int32), b1u.astype(np.int32)
-        del which, b0u, b1u
-        threshold = cfg.visible_share * n_up.astype(np.float64)
-        threshold = np.where(n_up > 0, threshold, np.inf)
-        width = int(pfx.max(initial=0)) + 1
-        # Per prefix: how many peers have it (a peer holding several routes to one prefix,
-        # ADD-PATH, counts once); per route (prefix, origin) likewise.
-        k, s_, e_ = _union_sum(peer.astype(np.int64) * width + pfx, b0, b1)
-        pseg = _segments(k % width, s_, e_, n)
-        del k, s_, e_
-        route, rfirst = _ids(pfx, origin)
-        r_pfx, r_origin = pfx[rfirst], origin[rfirst]
-        rwidth = int(route.max(initial=0)) + 1
-        rk, rs, re_ = _union_sum(peer.astype(np.int64) * rwidth + route, b0, b1)
-        del route, rfirst
-        rseg = _segments(rk % rwidth, rs, re_, n)
-        del rk, rs, re_
-        if keep_views:
-            views_at = (peer, pfx, origin, b0, b1)
-        del peer, pfx, origin, b0, b1
-        # Atoms of the prefixes of this family (prefix ids are global: index into local ones).
-        local = np.flatnonzero(self.p_af == af)
-        to_local = np.full(len(self.p_af), -1, dtype=np.int64)
-        to_local[local] = np.arange(len(local))
-        atom_size, atom_cc, atom_region, fa, na, _ = _atoms(
-            af, self.p_start[local], self.p_plen[local], ranges, regions
-        )
-        places = (("country", atom_cc), ("region", atom_region))
-        # Prefixes that share atoms (a prefix and its more-specifics) share a block: chunks
-        # of whole blocks never count an atom twice.
-        block = np.full(len(self.p_af), -1, dtype=np.int64)
-        block[local] = _blocks(self.p_start[local], self.p_plen[local], af)
-        acc = _Sums(n, n_up)
-        sig = SIGNALS[af]
-        # IODA's count: visible (> threshold) prefixes' atoms, once per place and bin.
-        vk, vs, ve = _visible(*pseg, threshold)
-        for chunk in _key_chunks(block[vk]):
-            _row, atom, s2, e2 = _expand(to_local[vk[chunk]], vs[chunk], ve[chunk], fa, na)
-            for part in _key_chunks(atom):
-                ak, as_, ae = _union_sum(atom[part], s2[part], e2[part])
-                for kind, of_atom in places:
-                    acc.places(sig, kind, of_atom, ak, as_, ae, atom_size)
-        del vk, vs, ve
-        vk, vs, ve = _visible(*rseg, threshold)
-        acc.asns(sig, to_local[r_pfx[vk]], r_origin[vk], vs, ve, np.ones(len(vk)), fa, na,
-                 atom_size)  # fmt: skip
-        del vk, vs, ve
-        if cfg.weighted:
-            wsig = WEIGHTED[af]
-            wk, ws, we, ww = _weights(*pseg, n_up, cfg.visible_share)
-            for chunk in _key_chunks(block[wk]):
-                row, atom, s4, e4 = _expand(to_local[wk[chunk]], ws[chunk], we[chunk], fa, na)
-                w4 = ww[chunk][row]
-                for part in _key_chunks(atom):
-                    mk, ms, me, mw = _union_max(atom[part], s4[part], e4[part], w4[part])
-                    for kind, of_atom in places:
-                        acc.places(wsig, kind, of_atom, mk, ms, me, atom_size, weight=mw)
-            del wk, ws, we, ww
-            rk2, rs2, re2, rw2 = _weights(*rseg, n_up, cfg.visible_share)
-            acc.asns(wsig, to_local[r_pfx[rk2]], r_origin[rk2], rs2, re2, rw2, fa, na,
-                     atom_size)  # fmt: skip
-        if keep_views:
-            peer, pfx, origin, b0, b1 = views_at
-            result.views[af] = PeerViews(
-                names=list(self.names),
-                start=result.start,
-                step=result.step,
-                peer=peer,
-                prefix=to_local[pfx].astype(np.int32),
-                origin=origin,
-                b0=b0,
-                b1=b1,
-                first_atom=fa,
-                n_atoms=na,
-                atom_size=atom_size,
-                atom_cc=atom_cc,
-                atom_region=atom_region,
-                up=up,
+
+def family_sizes(af: int, iv: _Intervals, p_af: np.ndarray, n_peers: int, n: int) -> np.ndarray:
+    """(peers, bins): the family's routes in each peer's table at the end of each bin (sums
+    over parts of the space)."""
+    mine = np.flatnonzero(p_af[iv.prefix] == af)
+    return _accumulate(iv.peer[mine], iv.b0[mine], iv.b1[mine], np.ones(len(mine)), n_peers, n)
+
+
+def peers_up(
+    af: int,
+    rib: np.ndarray,
+    size: np.ndarray,
+    covered: np.ndarray,
+    cfg: VisibilityConfig,
+    result: VisibilityResult,
+) -> PeersUp | None:
+    """Full-feed peers (RIB size against the largest RIB of the family) and, per bin, those
+    up (table size against their RIB size, while their collector has data); recorded in
+    `result`. None when no peer has a RIB of the family."""
+    if rib.max(initial=0) == 0:
+        return None
+    full = (rib > 0) & (rib >= cfg.full_feed_share * rib.max())
+    result.full_feed[af] = [result.peer_names[i] for i in np.flatnonzero(full)]
+    up = (size >= cfg.up_share * rib[:, None]) & full[:, None] & covered
+    n_up = up.sum(axis=0)
+    result.peers_up[af] = n_up
+    result.peer_routes[af] = np.where(full[:, None], size, np.nan)
+    result.rib_sizes[af] = rib
+    threshold = np.where(n_up > 0, cfg.visible_share * n_up.astype(np.float64), np.inf)
+    return PeersUp(full, up, n_up, threshold)
+
+
+class Places:
+    """Country (and region) ranges as sorted arrays per family, prepared once for every part
+    of the space: the cut points of atoms and the place of each atom."""
+
+    def __init__(self, ranges: pa.Table, regions: pa.Table | None = None) -> None:
+        self.ranges, self.regions = ranges, regions
+        self._cuts: dict[int, np.ndarray] = {}
+        self._index: dict[tuple[int, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def cuts(self, af: int, lo: np.uint64, hi: np.uint64) -> np.ndarray:
+        """Range boundaries (in /24 or /48 units) strictly inside (lo, hi)."""
+        got = self._cuts.get(af)
+        if got is None:
+            tables = [self.ranges] if self.regions is None else [self.ranges, self.regions]
+            got = _unique(np.concatenate([_unit_bounds(t, af, UNIT_SHIFT[af]) for t in tables]))
+            self._cuts[af] = got
+        a, b = np.searchsorted(got, [lo, hi], side="right")
+        return got[a : b - (1 if b > a and got[b - 1] == hi else 0)]
+
+    def lookup(self, af: int, addresses: np.ndarray, column: str) -> np.ndarray:
+        """`geo.lookup` on arrays prepared once per family and column."""
+        table = self.ranges if column == "cc" else self.regions
+        out = np.full(len(addresses), None, dtype=object)
+        if table is None:
+            return out
+        key = (af, column)
+        if key not in self._index:
+            r = table.filter(pc.equal(table["af"], af))
+            self._index[key] = (
+                r["start"].to_numpy(zero_copy_only=False).astype(np.uint64),
+                r["end"].to_numpy(zero_copy_only=False).astype(np.uint64),
+                np.asarray(r[column].to_pylist(), dtype=object),
             )
-        return acc.series()
+        starts, ends, codes = self._index[key]
+        if len(starts) == 0 or len(addresses) == 0:
+            return out
+        addr = addresses.astype(np.uint64)
+        i = np.searchsorted(starts, addr, side="right") - 1
+        ok = (i >= 0) & (addr <= ends[np.clip(i, 0, None)])
+        out[ok] = codes[i[ok]]
+        return out
+
+
+def family_part(
+    af: int,
+    iv: _Intervals,
+    prefixes: tuple[np.ndarray, np.ndarray, np.ndarray],
+    pu: PeersUp,
+    places: Places,
+    acc: _Sums,
+    cfg: VisibilityConfig,
+    names: list[str],
+    grid: tuple[int, int],
+    keep_views: bool,
+) -> PeerViews | None:
+    """Add one family's series over one part of the address space (`iv`: its intervals,
+    `prefixes`: (af, plen, start) per prefix id of the part) to `acc`. Parts must not split a
+    prefix from its more-specifics (atoms would then count twice). Memory is bounded by
+    working in chunks of whole keys (prefixes, atoms, ASNs) and dropping each step's arrays
+    once used. Returns the part's per-peer routes with `keep_views`."""
+    p_af, p_plen, p_start = prefixes
+    mine = np.flatnonzero(p_af[iv.prefix] == af)
+    mine = mine[pu.full[iv.peer[mine]]]
+    peer = iv.peer[mine].astype(np.int32)
+    pfx = iv.prefix[mine].astype(np.int32)
+    origin = iv.origin[mine]
+    b0 = iv.b0[mine].astype(np.int32)
+    b1 = iv.b1[mine].astype(np.int32)
+    del mine
+    # Only what up peers hold counts: a peer whose collector has no data is not seen.
+    which, b0u, b1u = _clip_to_up(peer, b0, b1, pu.up)
+    peer, pfx, origin = peer[which], pfx[which], origin[which]
+    b0, b1 = b0u.astype(np.int32), b1u.astype(np.int32)
+    del which, b0u, b1u
+    n, threshold, n_up = acc.n, pu.threshold, pu.n_up
+    width = int(pfx.max(initial=0)) + 1
+    # Per prefix: how many peers have it (a peer holding several routes to one prefix,
+    # ADD-PATH, counts once); per route (prefix, origin) likewise.
+    k, s_, e_ = _union_sum(peer.astype(np.int64) * width + pfx, b0, b1)
+    pseg = _segments(k % width, s_, e_, n)
+    del k, s_, e_
+    route, rfirst = _ids(pfx, origin)
+    r_pfx, r_origin = pfx[rfirst], origin[rfirst]
+    rwidth = int(route.max(initial=0)) + 1
+    rk, rs, re_ = _union_sum(peer.astype(np.int64) * rwidth + route, b0, b1)
+    del route, rfirst
+    rseg = _segments(rk % rwidth, rs, re_, n)
+    del rk, rs, re_
+    views_at = (peer, pfx, origin, b0, b1) if keep_views else None
+    del peer, pfx, origin, b0, b1
+    # Atoms of the prefixes of this family (prefix ids are the part's: index into local ones).
+    local = np.flatnonzero(p_af == af)
+    to_local = np.full(len(p_af), -1, dtype=np.int64)
+    to_local[local] = np.arange(len(local))
+    atom_size, atom_cc, atom_region, fa, na, _ = _atoms(af, p_start[local], p_plen[local], places)
+    kinds = (("country", atom_cc), ("region", atom_region))
+    # Prefixes that share atoms (a prefix and its more-specifics) share a block: chunks
+    # of whole blocks never count an atom twice.
+    block = np.full(len(p_af), -1, dtype=np.int64)
+    block[local] = _blocks(p_start[local], p_plen[local], af)
+    sig = SIGNALS[af]
+    # IODA's count: visible (> threshold) prefixes' atoms, once per place and bin.
+    vk, vs, ve = _visible(*pseg, threshold)
+    for chunk in _key_chunks(block[vk]):
+        _row, atom, s2, e2 = _expand(to_local[vk[chunk]], vs[chunk], ve[chunk], fa, na)
+        for part in _key_chunks(atom):
+            ak, as_, ae = _union_sum(atom[part], s2[part], e2[part])
+            for kind, of_atom in kinds:
+                acc.places(sig, kind, of_atom, ak, as_, ae, atom_size)
+    del vk, vs, ve
+    vk, vs, ve = _visible(*rseg, threshold)
+    acc.asns(sig, to_local[r_pfx[vk]], r_origin[vk], vs, ve, np.ones(len(vk)), fa, na,
+             atom_size)  # fmt: skip
+    del vk, vs, ve
+    if cfg.weighted:
+        wsig = WEIGHTED[af]
+        wk, ws, we, ww = _weights(*pseg, n_up, cfg.visible_share)
+        for chunk in _key_chunks(block[wk]):
+            row, atom, s4, e4 = _expand(to_local[wk[chunk]], ws[chunk], we[chunk], fa, na)
+            w4 = ww[chunk][row]
+            for part in _key_chunks(atom):
+                mk, ms, me, mw = _union_max(atom[part], s4[part], e4[part], w4[part])
+                for kind, of_atom in kinds:
+                    acc.places(wsig, kind, of_atom, mk, ms, me, atom_size, weight=mw)
+        del wk, ws, we, ww
+        rk2, rs2, re2, rw2 = _weights(*rseg, n_up, cfg.visible_share)
+        acc.asns(wsig, to_local[r_pfx[rk2]], r_origin[rk2], rs2, re2, rw2, fa, na,
+                 atom_size)  # fmt: skip
+    if views_at is None:
+        return None
+    peer, pfx, origin, b0, b1 = views_at
+    return PeerViews(
+        names=list(names),
+        start=grid[0],
+        step=grid[1],
+        peer=peer,
+        prefix=to_local[pfx].astype(np.int32),
+        origin=origin,
+        b0=b0,
+        b1=b1,
+        first_atom=fa,
+        n_atoms=na,
+        atom_size=atom_size,
+        atom_cc=atom_cc,
+        atom_region=atom_region,
+        up=pu.up,
+    )
 
 
 CHUNK_ROWS = 1 << 21  # rows per chunk of the per-key steps (bounds their memory)
@@ -957,7 +1028,10 @@ class _Sums:
         for i, name in enumerate(names):
             key = (signal, name)
             got = self.out.get(key)
-            self.out[key] = vals[i].copy() if got is None else got + vals[i]
+            if got is None:
+                self.out[key] = vals[i].copy()
+            else:
+                got += vals[i]
 
     def places(
         self, signal: str, kind: str, of_atom: np.ndarray, ak: np.ndarray, as_: np.ndarray,
@@ -993,7 +1067,12 @@ class _Sums:
             self._add(signal, [f"asn:{int(a)}" for a in asns[keep].tolist()], vals[keep])
 
     def series(self) -> list[tuple[str, str, np.ndarray]]:
-        return [(sig, ent, _no_data(v, self.n_up)) for (sig, ent), v in self.out.items()]
+        """The sums, with the bins no full-feed peer was up in set to NaN (in place: the
+        sums are handed over, not copied)."""
+        blank = ~(self.n_up > 0)
+        for v in self.out.values():
+            v[blank] = np.nan
+        return [(sig, ent, v) for (sig, ent), v in self.out.items()]
 
 
 def _clip_to_up(
