@@ -350,19 +350,7 @@ def update_spans(tables: Sequence[pa.Table]) -> tuple[dict[str, list[int]], set[
     span: dict[str, list[int]] = {}
     rib_only: set[str] = set()
     for t in tables:
-        if not t.num_rows:
-            continue
-        collectors = pc.list_element(pc.split_pattern(t["peer"], "|", max_splits=1), 0)
-        upd = pc.not_equal(t["kind"], bgp_signal.RIB)
-        for c in set(collectors.to_pylist()):
-            rows = pc.and_(upd, pc.equal(collectors, c))
-            times = pc.filter(t["t_us"], rows)
-            if len(times):
-                lo, hi = pc.min(times).as_py() // 10**6, pc.max(times).as_py() // 10**6
-                cur = span.setdefault(c, [lo, hi])
-                cur[0], cur[1] = min(cur[0], lo), max(cur[1], hi)
-            else:
-                rib_only.add(c)
+        bgp_parts.add_spans(t, span, rib_only)
     return span, rib_only
 
 

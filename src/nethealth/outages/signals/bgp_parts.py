@@ -235,8 +235,9 @@ def _first_rib_only(r: bgp._Rows, first_rib: np.ndarray, cfg: VisibilityConfig) 
     return r.take(np.flatnonzero(keep))
 
 
-def _spans(t: pa.Table, spans: dict[str, list[int]], rib_only: set[str]) -> None:
-    """`outages.lake.update_spans`, one table at a time."""
+def add_spans(t: pa.Table, spans: dict[str, list[int]], rib_only: set[str]) -> None:
+    """Per collector, widen [first, last] update timestamp (`spans`) by one table's rows,
+    or note that the table holds only its RIB rows (`rib_only`)."""
     if not t.num_rows:
         return
     collectors = pc.list_element(pc.split_pattern(t["peer"], "|", max_splits=1), 0)
@@ -288,7 +289,7 @@ def visibility_parts(
                     spill.add(c)
             for t in tables:
                 rows = bgp._reduced(t)
-                _spans(rows, out.spans, out.rib_only)
+                add_spans(rows, out.spans, out.rib_only)
                 spill.add(bgp._keep(rows, cfg))
                 del rows
         finally:
