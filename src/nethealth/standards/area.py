@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nethealth.area import Area
-from nethealth.standards import api, cli, pages, source, step
+from nethealth.standards import api, cli, indicators, pages, source, step
 from nethealth.ui.msgids import N_
 
 AREA = Area(
@@ -11,6 +11,7 @@ AREA = Area(
     title="Open standards",
     sources=source.SOURCES,
     steps=step.STEPS,
+    indicators=indicators.INDICATORS,
     cli=cli.app,
     router=api.router,
     pages=pages.PAGES,
