@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from fastapi.testclient import TestClient
 
 from nethealth.areas import get_indicator
 from nethealth.indicators.step import checked
+from nethealth.settings import load_settings
+from nethealth.standards import api
 from nethealth.standards.adoption import GAPS, TECHNOLOGIES, adoption_rows, preferred, technology
 from nethealth.standards.checks import REGISTRY
 from nethealth.standards.results import SCHEMA
+from tests.apps import router_app
 
 LIST_DAY = dt.date(2026, 11, 1)
 
@@ -118,3 +124,55 @@ def test_every_technology_maps_to_a_check_of_the_registry() -> None:
     assert {t.check_id for t in TECHNOLOGIES} <= ids
     assert len({t.check_id for t in TECHNOLOGIES}) == len(TECHNOLOGIES) == 15
     assert "HTTP/3" in GAPS and "DANE" in GAPS
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> TestClient:
+    settings = load_settings(data_dir=tmp_path / "data")
+    settings.lake_dir.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(ROWS, schema=SCHEMA),
+                   settings.lake_dir / "scan_results.parquet")  # fmt: skip
+    return TestClient(router_app(api.router, settings=settings))
+
+
+def test_api_series_with_denominators(client: TestClient) -> None:
+    body = client.get("/api/v1/adoption/adoption_https?country=fr").json()
+    assert (body["country"], body["check"]) == ("FR", "web-https")
+    first = body["values"][0]
+    assert first["date"] == "2026-11-02" and first["value"] == pytest.approx(200 / 3)
+    assert (first["adopted"], first["conclusive"], first["errors"]) == (2, 3, 1)
+    assert first["list"] == "crux-country" and first["list_dates"] == ["2026-11-01"] * 2
+    one = client.get("/api/v1/adoption/adoption_https?country=FR&date=2026-12-01").json()
+    assert [v["date"] for v in one["values"]] == ["2026-11-10"]
+    world = client.get("/api/v1/adoption/adoption_https").json()["values"]
+    assert [(v["list"], v["value"]) for v in world] == [("tranco", 50.0)]
+    ke = client.get("/api/v1/adoption/adoption_https?country=KE&list=cctld-domains").json()
+    assert [(v["list"], v["value"]) for v in ke["values"]] == [("cctld-domains", 100.0)]
+
+
+def test_api_not_measured_and_errors(client: TestClient) -> None:
+    (row,) = client.get("/api/v1/adoption/adoption_https?country=DE").json()["values"]
+    assert (row["value"], row["status"]) == (None, "not measured")
+    assert "no web-https result for DE" in row["reason"]
+    assert client.get("/api/v1/adoption/adoption_http3").status_code == 404
+    bad = client.get("/api/v1/adoption/adoption_https?country=XZ")
+    assert bad.status_code == 400 and "alpha-2" in bad.json()["error"]["message"]
+    assert client.get("/api/v1/adoption/adoption_https?list=nope").status_code == 400
+    index = client.get("/api/v1/adoption").json()
+    assert len(index["indicators"]) == 15
+    assert {g["technology"] for g in index["not_measured"]} >= {"HTTP/3", "DANE"}
+
+
+def test_api_csv_twin(client: TestClient) -> None:
+    got = client.get("/api/v1/adoption/adoption_https?country=FR&format=csv")
+    assert got.headers["content-type"].startswith("text/csv")
+    lines = got.text.splitlines()
+    assert lines[0].startswith("date,country,list,value,status,reason,adopted,conclusive,errors")
+    assert lines[1].startswith("2026-11-02,FR,crux-country,66.66")
+    assert len(lines) == 1 + 3
+
+
+def test_api_without_scan_results(tmp_path: Path) -> None:
+    app = router_app(api.router, settings=load_settings(data_dir=tmp_path / "d"))
+    got = TestClient(app).get("/api/v1/adoption/adoption_https")
+    assert got.status_code == 503 and "scan-list" in got.json()["error"]["hint"]
