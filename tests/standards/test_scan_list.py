@@ -7,13 +7,16 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
-from nethealth.areas import get_source
+from nethealth.areas import get_indicator, get_source
+from nethealth.cli import app
 from nethealth.lake.build import run_build
 from nethealth.settings import Settings
 from nethealth.sources.base import LoadOptions
@@ -120,3 +123,32 @@ def test_unknown_list_names_the_lists(listed: tuple[Settings, ListChoice]) -> No
     with pytest.raises(NotFoundError) as err:
         choose_list(settings, "crux-country", "FR")
     assert "country-toplist FR" in (err.value.hint or "")
+
+
+def test_cli_load_build_scan_list_build(
+    lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commands an operator runs, end to end: the list's targets scanned, the second run
+    keeps them, and the build turns the results into the country's adoption values."""
+    monkeypatch.setenv("NETHEALTH_STANDARDS_LAB_HOSTS", json.dumps(lab.hosts()))
+    monkeypatch.setenv("NETHEALTH_STANDARDS_LAB_CA", str(lab.ca.path))
+    data = tmp_path / "data"
+    ranked = tmp_path / "fr.csv"
+    ranked.write_text("1,ideal.lab\n2,tls12-only.lab\n")
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(app, ["--data-dir", str(data), *args])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    run("load", "country-toplist", str(ranked), "--date", "2026-12-01", "--country", "FR")
+    run("build", "--only", "target_lists")
+    args = ("scan-list", "country-toplist", "--country", "fr", "--checks", "web-tls13", "--lab")
+    assert "2 targets: 2 scanned, 0 with every check younger" in run(*args)
+    assert "2 targets: 0 scanned, 2 with every check younger" in run(*args)
+    run("build", "--only", "scan_results")
+    con = duckdb.connect()
+    con.read_parquet(str(data / "lake" / "scan_results.parquet")).create_view("scan_results")
+    got = get_indicator("adoption_tls13").compute(con).to_pylist()
+    assert [(r["country"], r["value"], r["status"]) for r in got] == [("FR", 50.0, "measured")]
+    assert "1 of 2 targets" in got[0]["reason"]
