@@ -17,7 +17,7 @@ from nethealth.formats.targetlists import parse_crux, parse_hosts
 from nethealth.lake.raw import RawStore
 from nethealth.settings import load_settings
 from nethealth.sources.base import FetchRequest, LoadOptions
-from nethealth.standards.source import loader, plain_fetcher
+from nethealth.standards.source import loader, parse_ranked, plain_fetcher
 from tests.mirror import serve_directory
 
 # The sample of github.com/zakird/crux-top-lists' README, plus an http:// twin of one origin in
@@ -173,3 +173,12 @@ def test_plain_lists_fetch_from_a_mirror_only(tmp_path: Path) -> None:
             "--date", "2026-12-01")  # fmt: skip
     assert requests == ["/ke.txt"]
     assert (data / "raw" / "cctld-domains" / "2026-12-01" / "ke.txt").is_file()
+
+
+def test_a_wider_ranked_csv_reads_its_first_two_columns() -> None:
+    # the simulator's country lists: rank,domain and then hosting and technology columns
+    text = b"rank,domain,hosting_asn,https\n1,a.fr,64500,1\n2,b.fr,64501,0\n"
+    t = parse_ranked(text, "fr.csv")
+    assert t.to_pylist() == [{"rank": 1, "target": "a.fr"}, {"rank": 2, "target": "b.fr"}]
+    with pytest.raises(InputError, match="3 columns"):
+        parse_ranked(b"1,a.fr,x\n", "fr.csv")  # without the header it is not a list

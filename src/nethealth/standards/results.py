@@ -48,8 +48,7 @@ def build(ctx: StepContext) -> None:
     files = batches(ctx.settings)
     ctx.progress("scan_results", 0, 1)
     if not files:
-        ctx.write_dataset(DATASET, SCHEMA.empty_table())
-        ctx.note("no scan results stored yet (nethealth scan-list LIST)")
+        ctx.write_dataset(DATASET, SCHEMA.empty_table())  # no scans yet: no adoption values
         return
     con = duckdb.connect()
     try:

@@ -17,6 +17,8 @@ above.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -99,13 +101,37 @@ INFOS = {
         "line; the targets of the time (NTS) checks.",
     ),
 }
+
+
+def parse_ranked(data: bytes, path: Path | str) -> pa.Table:
+    """A `rank,domain` list (formats.tranco), or a wider CSV whose header starts with
+    `rank,domain` (the simulator's country lists add hosting and technology columns): the first
+    two columns are the list."""
+    if data[:4] == b"PK\x03\x04":  # zipped: formats.tranco unzips it
+        return parse_toplist(data, path).rename_columns(["rank", "target"])
+    text = decompressed_text(data, path)
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    head = [c.strip().lower() for c in first.split(",")]
+    if len(head) > 2 and head[:2] == ["rank", "domain"]:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(
+            row[:2] for row in csv.reader(io.StringIO(text, newline=""))
+        )
+        data = buf.getvalue().encode()
+    return parse_toplist(data, path).rename_columns(["rank", "target"])
+
+
+def decompressed_text(data: bytes, path: Path | str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text at byte {exc.start}", path=path) from None
+
+
 # The parser of each source's files, and the suffix they are stored with.
 PARSERS: dict[str, tuple[Callable[[bytes, Path | str], pa.Table], str]] = {
     CRUX: (parse_crux, ".csv"),
-    TOPLIST: (
-        lambda data, path: parse_toplist(data, path).rename_columns(["rank", "target"]),
-        ".csv",
-    ),
+    TOPLIST: (parse_ranked, ".csv"),
     CCTLD: (parse_hosts, ".txt"),
     NTP_POOL: (parse_hosts, ".txt"),
 }
@@ -206,13 +232,16 @@ def plain_fetcher(
     return fetch
 
 
-MONTHLY = Cadence("monthly (the second Tuesday)", 31, lag_days=14, fetch_by=None,
+# Not routine: a fetch names its countries (--part), so `nethealth update` fetches these
+# only when the operator names them.
+MONTHLY = Cadence("monthly (the second Tuesday)", 31, lag_days=14, fetch_by="month",
                   size_band=None, retention=Retention(daily=1, monthly=None))  # fmt: skip
 SOURCES = (
     Source(INFOS[CRUX], fetch_crux, loader(CRUX), cadence=MONTHLY),
     *(
         Source(INFOS[s], plain_fetcher(s), loader(s),
-               cadence=Cadence("when the operator loads a list", 366, size_band=None))
+               cadence=Cadence("when the operator loads a list", 366, fetch_by="latest",
+                               size_band=None))
         for s in (TOPLIST, CCTLD, NTP_POOL)
     ),
 )  # fmt: skip
