@@ -55,6 +55,7 @@ def test_crux_rows_are_hosts_in_their_best_bucket() -> None:
         ("origin,rank\nhttps://a.fr,top\n", 2, "positive whole number"),
         ("origin,rank\nftp://a.fr,1000\n", 2, "not a web origin"),
         ("origin,rank\nhttps://a.fr/page,1000\n", 2, "not a web origin"),
+        ("origin,rank\nhttps://[::1,1000\n", 2, "not a web origin"),  # found by the fuzzer
         ("origin,rank\nhttps://a.fr,1000,x\n", 2, "3 columns"),
     ],
 )

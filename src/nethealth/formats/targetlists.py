@@ -61,17 +61,17 @@ def parse_crux(data: bytes, path: Path | str) -> pa.Table:
         if not _BUCKET.fullmatch(bucket):
             raise InputError(f"rank {bucket[:20]!r} is not a positive whole number", path=path,
                              line=line, field="rank")  # fmt: skip
-        parts = urlsplit(origin)
-        if (
-            parts.scheme not in ("http", "https")
-            or not parts.hostname
-            or parts.path not in ("", "/")
-        ):
+        try:  # urlsplit and .hostname raise ValueError on a malformed [IPv6] part
+            parts = urlsplit(origin)
+            hostname = parts.hostname
+        except ValueError:
+            hostname = None
+        if hostname is None or parts.scheme not in ("http", "https") or parts.path not in ("", "/"):
             raise InputError(
                 f"{origin[:80]!r} is not a web origin", path=path, line=line, field="origin",
                 hint="an origin is scheme://host, e.g. https://www.example.fr",
             )  # fmt: skip
-        host = domain_name(parts.hostname, path, line)
+        host = domain_name(hostname, path, line)
         seen = best.get(host)
         if seen is None or int(bucket) < seen[0]:
             best[host] = (int(bucket), line)
