@@ -152,3 +152,19 @@ def test_cli_load_build_scan_list_build(
     got = get_indicator("adoption_tls13").compute(con).to_pylist()
     assert [(r["country"], r["value"], r["status"]) for r in got] == [("FR", 50.0, "measured")]
     assert "1 of 2 targets" in got[0]["reason"]
+
+
+def test_a_new_list_date_scans_only_its_new_targets(listed: tuple[Settings, ListChoice]) -> None:
+    settings, choice = listed
+    _run(settings, choice, Counting(), limit=2)
+    ranked = settings.data_dir.parent / "fr-next.csv"
+    ranked.write_text("1,tls12-only.lab\n2,no-redirect.lab\n3,ideal.lab\n")
+    load_files(settings, get_source("country-toplist"), [ranked],
+               LoadOptions(day=dt.date(2027, 1, 1), country="FR"))  # fmt: skip
+    run_build(STEPS, settings, only=("target_lists",))
+    newer = choose_list(settings, "country-toplist", "FR")
+    assert (newer.date, newer.targets) == (dt.date(2027, 1, 1), 3)
+    assert choose_list(settings, "country-toplist", "FR", dt.date(2026, 12, 31)) == choice
+    fn = Counting()
+    summary = _run(settings, newer, fn)
+    assert fn.names == ["no-redirect.lab"] and summary.skipped == 2

@@ -3,7 +3,8 @@
 Targets come from the lake dataset `target_lists` (the list's latest date on or before
 `--date`), streamed in rank order, `chunk` at a time. Per chunk, the results already in the
 scan store that are younger than `--max-age` (same target, check and check version, any status)
-are looked up, and only the missing target × check pairs are scanned. Scans run `concurrency`
+are looked up (whichever date of the list they were scanned under), and only the missing
+target × check pairs are scanned. Scans run `concurrency`
 targets at a time over one network, so the scanner's limits hold for the whole run: the global
 connection limit (`standards_max_connections`), the per-host limit and the opt-out list
 (`standards_opt_out`, a refused target is stored as a `refused_by_policy` error).
@@ -151,7 +152,8 @@ def fresh_pairs(
     since: dt.datetime,
 ) -> set[tuple[str, str]]:
     """(target, check id) with a stored result of the check's current version at or after
-    `since` (only the scan days from `since` on are read)."""
+    `since` (only the scan days from `since` on are read), under any date of the list: a new
+    month's list rescans only its new targets and the stale ones."""
     root = choice.directory(settings)
     if not root.is_dir():
         return set()
@@ -169,8 +171,8 @@ def fresh_pairs(
         rows = con.execute(
             "SELECT DISTINCT target, check_id FROM read_parquet(?) "
             "WHERE list_contains(?, target) AND list_contains(?, check_id || ':' || check_version) "
-            "AND list_date = ? AND scanned_at >= ?",
-            [files, list(targets), keys, choice.date, since],
+            "AND scanned_at >= ?",
+            [files, list(targets), keys, since],
         ).fetchall()
     finally:
         con.close()
