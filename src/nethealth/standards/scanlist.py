@@ -1,10 +1,10 @@
 """`nethealth scan-list LIST`: scan every target of a stored list, resumably and politely.
 
 Targets come from the lake dataset `target_lists` (the list's latest date on or before
-`--date`), streamed in rank order, `chunk` at a time. Per chunk, the results already in the
-scan store that are younger than `--max-age` (same target, check and check version, any status)
-are looked up (whichever date of the list they were scanned under), and only the missing
-target × check pairs are scanned. Scans run `concurrency`
+`--date`), streamed in rank order, `chunk` at a time, each with the checks that have a result
+in the scan store younger than `--max-age` (same target, check and check version, any status,
+whichever date of the list it was scanned under; one DuckDB query joins the list with the
+store at the start of the run); only the missing target × check pairs are scanned. Scans run `concurrency`
 targets at a time over one network, so the scanner's limits hold for the whole run: the global
 connection limit (`standards_max_connections`), the per-host limit and the opt-out list
 (`standards_opt_out`, a refused target is stored as a `refused_by_policy` error).
@@ -125,58 +125,61 @@ def choose_list(
     return ListChoice(list_id, country, rows[0][0], int(rows[0][1]))
 
 
-def iter_targets(
-    settings: Settings, choice: ListChoice, limit: int | None, chunk: int
-) -> Iterator[list[Target]]:
-    """The list's targets in rank order (unranked ones by name), `chunk` at a time."""
-    con = duckdb.connect()
-    try:
-        cur = con.execute(
-            "SELECT rank, bucketed, target FROM read_parquet(?) WHERE list_id = ? "
-            "AND country IS NOT DISTINCT FROM ? AND date = ? "
-            "ORDER BY rank NULLS LAST, target LIMIT ?",
-            [str(_targets_path(settings)), choice.list_id, choice.country, choice.date,
-             limit if limit is not None else choice.targets],
-        )  # fmt: skip
-        while rows := cur.fetchmany(chunk):
-            yield [Target(r, bool(b), t) for r, b, t in rows]
-    finally:
-        con.close()
-
-
-def fresh_pairs(
-    settings: Settings,
-    choice: ListChoice,
-    targets: Sequence[str],
-    checks: Sequence[Check],
-    since: dt.datetime,
-) -> set[tuple[str, str]]:
-    """(target, check id) with a stored result of the check's current version at or after
-    `since` (only the scan days from `since` on are read), under any date of the list: a new
-    month's list rescans only its new targets and the stale ones."""
+def _store_files(settings: Settings, choice: ListChoice, since: dt.datetime) -> list[str]:
+    """The list's batches of the scan days from `since` on (older days cannot be fresh)."""
     root = choice.directory(settings)
     if not root.is_dir():
-        return set()
-    files = [
+        return []
+    return [
         str(p)
         for day_dir in sorted(root.iterdir())
         if day_dir.is_dir() and day_dir.name >= since.date().isoformat()
         for p in sorted(day_dir.glob("batch-*.parquet"))
     ]
-    if not files:
-        return set()
-    keys = [f"{c.id}:{c.version}" for c in checks]
+
+
+_WORK = """
+WITH t AS (
+  SELECT rank, bucketed, target FROM read_parquet(?) WHERE list_id = ?
+     AND country IS NOT DISTINCT FROM ? AND date = ?
+  ORDER BY rank NULLS LAST, target LIMIT ?),
+f AS ({fresh})
+SELECT t.rank, t.bucketed, t.target, list(f.check_id) FILTER (WHERE f.check_id IS NOT NULL)
+FROM t LEFT JOIN f ON f.target = t.target
+GROUP BY ALL ORDER BY t.rank NULLS LAST, t.target
+"""
+_FRESH = (
+    "SELECT DISTINCT target, check_id FROM read_parquet(?) "
+    "WHERE list_contains(?, check_id || ':' || check_version) AND scanned_at >= ?"
+)
+_NONE = "SELECT NULL::VARCHAR AS target, NULL::VARCHAR AS check_id WHERE false"
+
+
+def iter_work(
+    settings: Settings,
+    choice: ListChoice,
+    checks: Sequence[Check],
+    since: dt.datetime | None,
+    limit: int | None,
+    chunk: int,
+) -> Iterator[list[tuple[Target, frozenset[str]]]]:
+    """The list's targets in rank order (unranked ones by name), each with the ids of the
+    checks whose current version has a stored result at or after `since` (None: nothing is
+    fresh), `chunk` at a time. One query joins the list with the scan store, under any date
+    of the list (a new month's list rescans only its new and stale targets)."""
+    files = _store_files(settings, choice, since) if since is not None else []
+    params: list[Any] = [str(_targets_path(settings)), choice.list_id, choice.country,
+                         choice.date, limit if limit is not None else choice.targets]  # fmt: skip
+    if files:
+        assert since is not None
+        params += [files, [f"{c.id}:{c.version}" for c in checks], since]
     con = duckdb.connect()
     try:
-        rows = con.execute(
-            "SELECT DISTINCT target, check_id FROM read_parquet(?) "
-            "WHERE list_contains(?, target) AND list_contains(?, check_id || ':' || check_version) "
-            "AND scanned_at >= ?",
-            [files, list(targets), keys, since],
-        ).fetchall()
+        cur = con.execute(_WORK.format(fresh=_FRESH if files else _NONE), params)
+        while rows := cur.fetchmany(chunk):
+            yield [(Target(r, bool(b), t), frozenset(fresh or ())) for r, b, t, fresh in rows]
     finally:
         con.close()
-    return {(t, c) for t, c in rows}
 
 
 def _rows(choice: ListChoice, target: Target, report: Report) -> list[dict[str, Any]]:
@@ -270,14 +273,10 @@ async def run_list(
 
     tick()
     try:
-        for targets in iter_targets(settings, choice, limit, chunk):
-            fresh = (
-                fresh_pairs(settings, choice, [t.name for t in targets], checks, since)
-                if max_age > dt.timedelta(0)
-                else set()
-            )
-            for target in targets:
-                todo = tuple(c for c in checks if (target.name, c.id) not in fresh)
+        fresh_since = since if max_age > dt.timedelta(0) else None
+        for work in iter_work(settings, choice, checks, fresh_since, limit, chunk):
+            for target, fresh in work:
+                todo = tuple(c for c in checks if c.id not in fresh)
                 if not todo:
                     summary.skipped += 1
                     tick()
