@@ -168,3 +168,35 @@ def test_a_new_list_date_scans_only_its_new_targets(listed: tuple[Settings, List
     fn = Counting()
     summary = _run(settings, newer, fn)
     assert fn.names == ["no-redirect.lab"] and summary.skipped == 2
+
+
+def test_a_cancelled_run_stores_what_finished(listed: tuple[Settings, ListChoice]) -> None:
+    """Ctrl-C cancels the run's task: the targets finished since the last batch are written on
+    the way out, so a batch larger than the run loses nothing finished."""
+    settings, choice = listed
+    hang = asyncio.Event()
+
+    class Hanging(Counting):
+        async def __call__(self, name: str, *args: Any, **kwargs: Any) -> Report:
+            if len(self.names) == 3:
+                self.names.append(name)
+                await hang.wait()  # the fourth target never finishes
+            return await super().__call__(name, *args, **kwargs)
+
+    fn = Hanging()
+
+    async def interrupt() -> None:
+        task = asyncio.ensure_future(run_list(
+            settings, choice, CHECKS, max_age=DAY, concurrency=1, batch=50, lab=True, scan_fn=fn,
+        ))  # fmt: skip
+        while len(fn.names) < 4:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(interrupt())
+    assert fn.names == list(DOMAINS[:4])
+    again = Counting()
+    summary = _run(settings, choice, again)
+    assert again.names == list(DOMAINS[3:]) and summary.skipped == 3

@@ -254,13 +254,10 @@ async def run_list(
 
     running: set[asyncio.Task[tuple[Target, Report]]] = set()
 
-    async def collect(wait_all: bool) -> None:
+    async def collect() -> None:
+        """Store the targets that finished (at least one), a batch once `batch` are done."""
         nonlocal done_targets
-        if not running:
-            return
-        finished, _ = await asyncio.wait(
-            running, return_when=asyncio.ALL_COMPLETED if wait_all else asyncio.FIRST_COMPLETED
-        )
+        finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
         for task in finished:
             running.discard(task)
             target, report = task.result()
@@ -282,10 +279,10 @@ async def run_list(
                     tick()
                     continue
                 while len(running) >= concurrency:
-                    await collect(wait_all=False)
+                    await collect()
                 running.add(asyncio.ensure_future(one(target, todo)))
         while running:
-            await collect(wait_all=False)
+            await collect()
     finally:
         # Interrupted or failed: keep what finished; what was in flight is scanned next time.
         for task in running:
