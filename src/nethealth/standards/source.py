@@ -3,7 +3,7 @@ list (source `tranco`, declared by the infrastructure area and read here too).
 
 | source | what | file | fetched from |
 |---|---|---|---|
-| `crux-country` | a country's CrUX top list (`origin,rank`, rank buckets) | raw/crux-country/<month 1st>/<cc>.csv.gz | `{base}/data/country/<cc>/<YYYYMM>.csv.gz` (`current.csv.gz` without --date), base github.com/zakird/crux-top-lists |
+| `crux-country` | a country's CrUX top list (`origin,rank`, rank buckets) | raw/crux-country/<month 1st, or --date>/<cc>.csv.gz | `{base}/data/country/<cc>/<YYYYMM>.csv.gz` (`current.csv.gz` without --date), base github.com/zakird/crux-top-lists |
 | `country-toplist` | a country's top list as `rank,domain` (Tranco's shape) | raw/country-toplist/<day>/<cc>.csv | `{base}/<cc>.csv` |
 | `cctld-domains` | domains under a country's ccTLD, one per line | raw/cctld-domains/<day>/<cc>.txt | `{base}/<cc>.txt` |
 | `ntp-pool` | the servers of a country's NTP pool zone, one host or address per line | raw/ntp-pool/<day>/<cc>.txt | `{base}/<cc>.txt` |
