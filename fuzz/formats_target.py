@@ -1,5 +1,5 @@
-"""Fuzz targets for the parsers of files `nethealth load` accepts (formats/tranco, asnames,
-hegemony, mrt_head, lz4, and the PeeringDB and Atlas pieces that date and classify documents).
+"""Fuzz targets for the parsers of files `nethealth load` accepts (formats/tranco, targetlists
+(CrUX lists and host lists), asnames, hegemony, mrt_head, lz4, and the PeeringDB and Atlas pieces that date and classify documents).
 
 Property checked on every input: a parser returns its result or raises InputError naming the
 input ("fuzz") — never another exception; results respect their schema (tables validate, ranks
@@ -24,6 +24,7 @@ from nethealth.formats.asnames import parse_asnames
 from nethealth.formats.hegemony import parse_hegemony
 from nethealth.formats.lz4 import decompress as lz4_decompress
 from nethealth.formats.mrt_head import parse_head
+from nethealth.formats.targetlists import parse_crux, parse_hosts
 from nethealth.formats.tranco import parse_toplist
 
 WHERE = "fuzz"
@@ -35,6 +36,24 @@ def _tranco(data: bytes) -> None:
     ranks = table["rank"].to_pylist()
     assert ranks == sorted(ranks) and len(set(ranks)) == len(ranks) and ranks[0] >= 1
     assert len(set(table["domain"].to_pylist())) == table.num_rows
+
+
+def _target_list(table: Any) -> None:
+    table.validate(full=True)
+    targets = table["target"].to_pylist()
+    assert len(set(targets)) == len(targets) and all(targets)
+
+
+def _crux(data: bytes) -> None:
+    table = parse_crux(data, WHERE)
+    _target_list(table)
+    assert all(r >= 1 for r in table["rank"].to_pylist())
+
+
+def _hosts(data: bytes) -> None:
+    table = parse_hosts(data, WHERE)
+    _target_list(table)
+    assert table["rank"].null_count == table.num_rows
 
 
 def _asnames(data: bytes) -> None:
@@ -74,6 +93,8 @@ def _json_docs(data: bytes) -> None:
 
 TARGETS: dict[str, Callable[[bytes], None]] = {
     "tranco": _tranco,
+    "crux": _crux,
+    "hosts": _hosts,
     "asnames": _asnames,
     "hegemony": _hegemony,
     "mrt_head": _mrt_head,
@@ -83,6 +104,8 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
 SEEDS: dict[str, list[bytes]] = {
     "tranco": [b"1,google.com\n2,example.org\n", b"Domain\ngoogle.com\nmail.ru\n",
                b"rank,domain\n1,a.b\n"],
+    "crux": [b"origin,rank\nhttps://www.google.com.au,1000\nhttp://ameblo.jp,5000\n"],
+    "hosts": [b"# FR zone\n0.fr.pool.ntp.org\n192.0.2.1\n2001:db8::1  # v6\n"],
     "asnames": [b'{"3333": "RIPE-NCC-AS Reseaux IP Europeens, NL", "1": "LVLT-1 - Level 3, US"}',
                 b"1 LVLT-1 - Level 3 Parent, LLC, US\n3333 RIPE-NCC-AS RIPE NCC, NL\n"],
     "hegemony": [b"asn,hege\n3356,0.2\n1299,0.11\n",

@@ -228,6 +228,14 @@ def load(
             "then not measured)",
         ),
     ] = False,
+    country: Annotated[
+        str | None,
+        typer.Option(
+            "--country",
+            help="crux-country, country-toplist, cctld-domains, ntp-pool: the country the "
+            "list belongs to (ISO 3166-1 alpha-2)",
+        ),
+    ] = None,
 ) -> None:
     """Put local files of any source into data/raw, with provenance, after parsing them."""
     from nethealth.progress import progress_bar
@@ -237,7 +245,7 @@ def load(
     chosen = _source(source)
     settings = settings_of(ctx)
     opts = LoadOptions(day=parse_day(day), collector=collector, indicator=indicator,
-                       lenient=lenient)  # fmt: skip
+                       lenient=lenient, country=country)  # fmt: skip
     with data_lock(settings.data_dir, f"nethealth load {source}"), progress_bar(err) as bar:
         report = load_files(settings, chosen, files, opts, progress=bar)
     for line in report.lines():

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from nethealth import pipeline
+from nethealth.areas import get_source
 from nethealth.economics import worldbank
 from nethealth.lake.build import StepOutcome
 from nethealth.lake.raw import RawStore
@@ -22,7 +23,10 @@ from nethealth.settings import Settings
 from nethealth.shutdowns.importer import import_file
 from nethealth.sim.config import GENERATOR_VERSION, SimConfig
 from nethealth.sources import atlas, dbip, ipdb, peeringdb, rir
+from nethealth.sources.base import LoadOptions
 from nethealth.sources.collectors import Collector, fetch_dumps
+from nethealth.sources.load import load_files
+from nethealth.standards.source import TOPLIST
 
 Progress = Callable[[str, int, int], None]
 # Fixed, so the demo is the same on every machine; on or after the pinned ip-location-db data
@@ -127,4 +131,9 @@ def prepare(
     }), store, first=config.start, last=config.start)  # fmt: skip
     log("reading the simulated DB-IP city file (regions of the outage signals; invented)")
     dbip.fetch(settings, store, month=config.start, base_url=(mirror / "dbip").as_uri())
+    lists = sorted((mirror / "toplists" / "country").glob("*.csv"))
+    log(f"reading the simulator's {len(lists)} per-country top lists (scan targets; invented)")
+    toplist = get_source(TOPLIST)
+    for path in lists:
+        load_files(settings, toplist, [path], LoadOptions(day=config.start, country=path.stem))
     return pipeline.build(settings, progress=progress, on_step=on_step)

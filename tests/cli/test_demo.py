@@ -38,7 +38,13 @@ def test_demo_builds_real_and_simulated_indicators_and_reruns_incrementally(
     sources = {r[0] for r in con.execute("SELECT DISTINCT source_id FROM _provenance").fetchall()}
     assert sources == {"ipdb", "rir", "peeringdb", "rpki", "access-now", "bgp-ris",
                        "bgp-routeviews", "atlas", "caida-asrel", "worldbank",
-                       "dbip-city"}  # fmt: skip
+                       "dbip-city", "country-toplist"}  # fmt: skip
+    # The simulator's per-country top lists are the scanner's target lists, flagged simulated.
+    lists = con.execute(
+        "SELECT count(DISTINCT country), count(*), bool_and(simulated) FROM target_lists "
+        "WHERE list_id = 'country-toplist'"
+    ).fetchone()
+    assert lists is not None and lists[0] > 1 and lists[1] > lists[0] and lists[2] is True
     # The simulated DB-IP city file gives region (ISO 3166-2) series next to country ones.
     regions = con.execute(
         "SELECT count(DISTINCT entity) FROM outage_signals WHERE entity LIKE 'region:%'"

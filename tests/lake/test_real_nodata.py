@@ -29,6 +29,7 @@ from nethealth.rpki.config import rpki_config
 from nethealth.server.app import create_app
 from nethealth.settings import Settings, load_settings
 from nethealth.sources import countries, ipdb, peeringdb, rir
+from nethealth.standards import results as scan_results
 from tests.conftest import ASSETS, SHARED
 
 pytestmark = pytest.mark.shared
@@ -38,7 +39,8 @@ RIRS = ("afrinic", "apnic", "arin", "lacnic", "ripencc")
 INDICATORS = next(s for s in all_steps() if s.id == "indicators")
 STEPS = [
     countries.STEP, ipdb.STEP, rir.STEP, peeringdb.STEP, rpki_step.RPKI, bgp_step.STEP,
-    routing_step.ROUTING, routing_step.INCIDENTS, routing_step.SCORECARDS, INDICATORS,
+    routing_step.ROUTING, routing_step.INCIDENTS, routing_step.SCORECARDS, scan_results.STEP,
+    INDICATORS,
 ]  # fmt: skip
 
 

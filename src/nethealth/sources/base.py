@@ -57,6 +57,7 @@ class LoadOptions:
     collector: str | None = None
     indicator: str | None = None
     lenient: bool = False
+    country: str | None = None  # target lists: the country the list belongs to
 
 
 @dataclass

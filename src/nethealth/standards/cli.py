@@ -25,6 +25,12 @@ scan_app = typer.Typer(
     subcommand_metavar="",
 )
 
+scan_list_app = typer.Typer(
+    help="Scan every target of a stored list, resumably (docs/methodology/adoption.md)",
+    context_settings={"allow_interspersed_args": True},
+    subcommand_metavar="",
+)
+
 FORMATS = ("table", "json")
 
 
@@ -107,3 +113,63 @@ def list_checks(
                       str(row["title"]), str(row["reference"]))  # fmt: skip
     out.print(table)
     out.print(f"rules: {RULES}")
+
+
+@scan_list_app.callback(invoke_without_command=True)
+def scan_list_command(
+    ctx: typer.Context,
+    list_id: Annotated[str, typer.Argument(metavar="LIST", help="the list: tranco, crux-country, "
+                                           "country-toplist or cctld-domains")],
+    country: Annotated[str | None, typer.Option("--country", help="the list's country (ISO "
+                                                "3166-1 alpha-2); none for Tranco")] = None,
+    day: Annotated[str | None, typer.Option("--date", help="the list of this day or the latest "
+                                            "before it (default: the latest)")] = None,
+    checks: Annotated[str | None, typer.Option("--checks", help="comma-separated check ids "
+                                               "(default: all)")] = None,
+    max_age: Annotated[float, typer.Option("--max-age", help="days: results younger than this "
+                                           "are kept, not rescanned (0: rescan all)")] = 30.0,
+    limit: Annotated[int | None, typer.Option("--limit", help="only the first N targets in "
+                                              "rank order", min=1)] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", help="targets scanned at once "
+                                             "(connections stay under standards_max_connections)",
+                                             min=1, max=256)] = 4,
+    batch: Annotated[int, typer.Option("--batch", help="targets per stored batch (what an "
+                                       "interruption can lose)", min=1)] = 50,
+    lab: Annotated[bool, typer.Option("--lab", help="scan the lab (names from "
+                                      "standards_lab_hosts)")] = False,
+) -> None:  # fmt: skip
+    """Scan LIST's targets, only the target × check results missing or older than --max-age,
+    into the scan store; `nethealth build` then updates scan_results and the adoption
+    indicators."""
+    import datetime as dt
+
+    from nethealth.common.dates import parse_date
+    from nethealth.progress import progress_bar
+    from nethealth.standards.scanlist import choose_list, run_list
+    from nethealth.standards.source import country_code
+
+    settings = settings_of(ctx)
+    if max_age < 0:
+        raise InputError("--max-age is a number of days >= 0", field="--max-age")
+    if lab and not settings.standards_lab_hosts:
+        raise ConfigError("--lab needs the lab's names",
+                          hint="set NETHEALTH_STANDARDS_LAB_HOSTS (docs/standards.md, Lab mode)")  # fmt: skip
+    cc = country_code(country) if country is not None else None
+    choice = choose_list(settings, list_id, cc, parse_date(day, "--date"))
+    selected = select(checks.split(",")) if checks is not None else REGISTRY
+    err = console(stderr=True)
+    err.print(f"list {choice.label}: {choice.targets:,} targets; {len(selected)} checks")
+    with progress_bar(err) as bar:
+        summary = asyncio.run(run_list(
+            settings, choice, selected, max_age=dt.timedelta(days=max_age), limit=limit,
+            concurrency=concurrency, batch=batch, lab=lab, progress=bar,
+        ))  # fmt: skip
+    out = console()
+    out.print(
+        f"{summary.targets:,} targets: {summary.scanned:,} scanned, {summary.skipped:,} with "
+        f"every check younger than {max_age:g} days (kept); {summary.results:,} results "
+        f"({summary.errors:,} errors) in {len(summary.batches)} batch(es) under "
+        f"{choice.directory(settings)}",
+        highlight=False,
+    )
+    out.print("run `nethealth build` to update scan_results and the adoption indicators")
