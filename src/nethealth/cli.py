@@ -360,6 +360,7 @@ def serve(
         port=settings.port,
         log_level="info",
         http=NoDelayH11Protocol,
+        timeout_worker_healthcheck=30,  # a worker's first import takes seconds on a busy machine
     )
 
 

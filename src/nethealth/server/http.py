@@ -9,6 +9,7 @@ TCP_NODELAY when a connection opens gives every worker the single-process behavi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -18,8 +19,6 @@ class NoDelayH11Protocol(H11Protocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            try:
+            with contextlib.suppress(OSError):  # not a TCP socket after all: nothing to do
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            except OSError:  # not a TCP socket after all: nothing to switch off
-                pass
         super().connection_made(transport)
