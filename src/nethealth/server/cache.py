@@ -393,6 +393,7 @@ class ResponseCache:
             else None
         )
         self.computed = 0  # answers computed by the routes (the tests count them)
+        self.clock = time.time  # the wall clock (tests move it)
         self._inflight: dict[str, asyncio.Event] = {}
         max_age = self.config.seconds
         self.cache_control = f"public, max-age={max_age}, stale-while-revalidate={max_age}"
@@ -427,7 +428,7 @@ class ResponseCache:
         headers = scope.get("headers", [])
         key = cache_key(scope)
         version = self.version.current()
-        period = int(time.time() // self.config.seconds) if self.config.seconds > 0 else 0
+        period = int(self.clock() // self.config.seconds)
         entry, stale = self._lookup(key, version, period)
         while entry is None and key in self._inflight:  # single flight: wait for the leader
             await self._inflight[key].wait()
@@ -484,7 +485,7 @@ class ResponseCache:
         if len(body) >= GZIP_MIN and _compressible(route_headers):
             gzipped = gzip.compress(body, compresslevel=6, mtime=0)
         etag = hashlib.sha256(body).hexdigest()[:32]
-        last_modified = int(time.time())
+        last_modified = int(self.clock())
         if stale is not None and stale.etag == etag:
             last_modified = stale.last_modified
         entry = Entry(key, version, period, status, tuple(route_headers), body, gzipped, etag,
