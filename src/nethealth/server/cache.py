@@ -7,8 +7,9 @@ kept in process (an LRU bounded by bytes) and on disk under `<data>/cache/respon
 The data version is a digest of the identity (inode, mtime, size) of the files a build or a
 curator replaces atomically when what the server answers changes: the lake catalog (rewritten at
 the end of every build), the build state (rewritten after every step), the shutdown curation
-log and the outage review log; plus nethealth's version and the settings. A new version makes
-every cached answer stale at once; the disk directories of other versions are removed.
+log and the outage review log; plus nethealth's version, its code files and the settings. A new
+version makes every cached answer stale at once; the disk directories of other versions are
+removed.
 
 Some answers depend on the wall clock too (an outage is `ongoing` only while its data are
 fresh; windows of "the last 12 months"), so an entry is also recomputed once its period
@@ -26,6 +27,7 @@ header. Bodies are stored plain and gzipped once; the client's Accept-Encoding p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import gzip
 import hashlib
@@ -80,8 +82,8 @@ def data_files(settings: Settings) -> list[Path]:
 
 
 class DataVersion:
-    """The data version: a digest of the data files' identities, nethealth's version and the
-    settings. Costs one stat per file per call."""
+    """The data version: a digest of the data files' identities and a salt (`settings_salt`).
+    Costs one stat per file per call."""
 
     def __init__(self, files: Sequence[Path], salt: str) -> None:
         self.files = list(files)
@@ -99,9 +101,24 @@ class DataVersion:
 
 
 def settings_salt(settings: Settings) -> str:
-    """nethealth's version and a digest of the settings: either changed, every entry is stale."""
+    """nethealth's version, its code and a digest of the settings: any changed, every entry is
+    stale (an edited template in a source checkout must not be served from yesterday's disk)."""
     digest = hashlib.sha256(settings.model_dump_json().encode()).hexdigest()
-    return f"{nethealth_version}:{digest}"
+    return f"{nethealth_version}:{code_stamp()}:{digest}"
+
+
+def code_stamp() -> str:
+    """A digest of the identity (path, size, mtime) of every file of the nethealth package:
+    code, templates, catalogs, static files. Read once per process (a few hundred stats)."""
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(filenames):
+            with contextlib.suppress(OSError):
+                st = os.stat(os.path.join(dirpath, name))
+                h.update(f"{dirpath}/{name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return h.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
