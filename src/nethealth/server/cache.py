@@ -240,10 +240,7 @@ class DiskCache:
             if self._version == version:
                 return
             self._version = version
-            here = self.root / version
-            self._written = (
-                sum(p.stat().st_size for p in here.glob("*.entry")) if here.is_dir() else 0
-            )
+            self._written = _bytes_under(self.root / version)
             if self.root.is_dir():
                 for other in self.root.iterdir():
                     if other.is_dir() and other.name != version:
@@ -281,6 +278,16 @@ class DiskCache:
             return
         with self._lock:
             self._written += len(data)
+
+
+def _bytes_under(folder: Path) -> int:
+    """Bytes of the entries in `folder` (another worker may be removing it meanwhile)."""
+    total = 0
+    with contextlib.suppress(OSError):
+        for path in folder.glob("*.entry"):
+            with contextlib.suppress(OSError):
+                total += path.stat().st_size
+    return total
 
 
 @dataclass(frozen=True)
