@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from nethealth.lake.catalog import write_catalog
+from nethealth.lake.storage import write_bytes_atomic
 from nethealth.server.cache import Entry, ResponseCache, route_kind
 from nethealth.settings import Settings
 from tests.api.conftest import ASSETS, fixture_app
@@ -260,16 +261,24 @@ def test_the_disk_cache_is_ignored_and_dropped_when_the_lake_changed(settings: S
     assert old_version not in [d.name for d in root.iterdir()]
 
 
-def test_a_curation_changes_the_data_version(settings: Settings) -> None:
-    """The curated shutdown log is data the pages read: writing it is a new version."""
-    with TestClient(fixture_app(settings)) as c:
-        c.get(COUNTRY)
-        cache = the_cache(c.app)  # type: ignore[arg-type]
-        version = cache.version.current()
-        log = settings.data_dir / "shutdowns" / "events.jsonl"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text("")
-        assert cache.version.current() != version
+@pytest.mark.parametrize(
+    "written",
+    [
+        "catalog.duckdb",  # the end of every build
+        "lake/_state.json",  # after every build step
+        "shutdowns/events.jsonl",  # a curator's change to the shutdown tracker
+        "outage-reviews/reviews.jsonl",  # an outage review
+        "runs/latest.json",  # a `nethealth update` run (the about page's last update)
+        "runs/sources.json",  # … and when it last asked each publisher
+    ],
+)
+def test_every_writer_of_served_data_changes_the_data_version(
+    client: TestClient, settings: Settings, written: str
+) -> None:
+    cache = the_cache(client.app)  # type: ignore[arg-type]
+    version = cache.version.current()
+    write_bytes_atomic(settings.data_dir / written, b"{}")
+    assert cache.version.current() != version
 
 
 def test_a_torn_disk_entry_is_a_miss() -> None:

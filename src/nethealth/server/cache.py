@@ -4,12 +4,12 @@ Every answer of built data (pages, JSON twins, the API) is computed once per *da
 kept in process (an LRU bounded by bytes) and on disk under `<data>/cache/responses/<version>/`
 (atomic writes; shared by the workers of `nethealth serve --workers N`; survives a restart).
 
-The data version is a digest of the identity (inode, mtime, size) of the files a build or a
-curator replaces atomically when what the server answers changes: the lake catalog (rewritten at
-the end of every build), the build state (rewritten after every step), the shutdown curation
-log and the outage review log; plus nethealth's version, its code files and the settings. A new
-version makes every cached answer stale at once; the disk directories of other versions are
-removed.
+The data version is a digest of the identity (inode, mtime, size) of the files a build, an
+update or a curator replaces atomically when what the server answers changes (`data_files`: the
+lake catalog, rewritten at the end of every build; the build state, after every step; the
+shutdown curation log; the outage review log; the last `nethealth update` run's report and
+state), plus nethealth's version, its code files and the settings. A new version makes every
+cached answer stale at once; the disk directories of other versions are removed.
 
 Some answers depend on the wall clock too (an outage is `ongoing` only while its data are
 fresh; windows of "the last 12 months"), so an entry is also recomputed once its period
@@ -50,6 +50,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nethealth import __version__ as nethealth_version
 from nethealth.lake.build import STATE_FILE
+from nethealth.ops.report import LATEST as LATEST_RUN
+from nethealth.ops.update import state_path as update_state_path
 from nethealth.outages.review import LOG_NAME as REVIEW_LOG
 from nethealth.outages.review import review_dir
 from nethealth.settings import Settings
@@ -72,12 +74,15 @@ _MAGIC = b"NHRC1"
 
 
 def data_files(settings: Settings) -> list[Path]:
-    """The files whose replacement changes what the server answers (see the module docstring)."""
+    """The files whose replacement changes what the server answers (see the module docstring);
+    each is written atomically (a new inode) by its writer."""
     return [
         settings.catalog_path,
         settings.lake_dir / STATE_FILE,
         store_dir(settings) / CURATION_LOG,
         review_dir(settings) / REVIEW_LOG,
+        settings.runs_dir / LATEST_RUN,  # the about page's last `nethealth update`
+        update_state_path(settings),  # … and when it last asked each publisher
     ]
 
 
