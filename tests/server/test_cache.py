@@ -266,6 +266,7 @@ def test_the_disk_cache_is_ignored_and_dropped_when_the_lake_changed(settings: S
     [
         "catalog.duckdb",  # the end of every build
         "lake/_state.json",  # after every build step
+        "lake/outage_events.parquet",  # `nethealth outages detect`, outside a build
         "shutdowns/events.jsonl",  # a curator's change to the shutdown tracker
         "outage-reviews/reviews.jsonl",  # an outage review
         "runs/latest.json",  # a `nethealth update` run (the about page's last update)

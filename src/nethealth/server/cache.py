@@ -5,11 +5,12 @@ kept in process (an LRU bounded by bytes) and on disk under `<data>/cache/respon
 (atomic writes; shared by the workers of `nethealth serve --workers N`; survives a restart).
 
 The data version is a digest of the identity (inode, mtime, size) of the files a build, an
-update or a curator replaces atomically when what the server answers changes (`data_files`: the
-lake catalog, rewritten at the end of every build; the build state, after every step; the
-shutdown curation log; the outage review log; the last `nethealth update` run's report and
-state), plus nethealth's version, its code files and the settings. A new version makes every
-cached answer stale at once; the disk directories of other versions are removed.
+update or a curator replaces atomically when what the server answers changes (`data_files`:
+the lake catalog, rewritten at the end of every build; the build state, after every step; the
+lake's folder, whose mtime changes with every dataset renamed into it; the shutdown curation
+log; the outage review log; the last `nethealth update` run's report and state), plus
+nethealth's version, its code files and the settings. A new version makes every cached answer
+stale at once; the disk directories of other versions are removed.
 
 Some answers depend on the wall clock too (an outage is `ongoing` only while its data are
 fresh; windows of "the last 12 months"), so an entry is also recomputed once its period
@@ -79,6 +80,9 @@ def data_files(settings: Settings) -> list[Path]:
     return [
         settings.catalog_path,
         settings.lake_dir / STATE_FILE,
+        # the lake's folder itself: every dataset replaced in it (a rename) changes its mtime,
+        # also those written outside a build (`nethealth outages detect`, `load-series`)
+        settings.lake_dir,
         store_dir(settings) / CURATION_LOG,
         review_dir(settings) / REVIEW_LOG,
         settings.runs_dir / LATEST_RUN,  # the about page's last `nethealth update`
