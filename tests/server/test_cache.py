@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -200,21 +201,41 @@ def test_a_lake_that_is_not_built_is_not_cached(tmp_path: Path) -> None:
 
 
 def test_an_answer_is_recomputed_each_period_keeping_etag_and_date(client: TestClient) -> None:
-    """Answers that depend on the clock are recomputed once their period is over; unchanged
-    bytes keep their ETag and Last-Modified, so clients still get 304s."""
+    """Answers that depend on the clock are recomputed once their period is over: the old
+    answer is served meanwhile, the new one computed in the background; unchanged bytes keep
+    their ETag and Last-Modified, so clients still get 304s."""
     cache = the_cache(client.app)  # type: ignore[arg-type]
     now = 1_800_000_000.0
     cache.clock = lambda: now
     first = client.get(COUNTRY)
     computed = cache.computed
-    now += cache.config.seconds - 1
     assert client.get(COUNTRY).headers["etag"] == first.headers["etag"]
     assert cache.computed == computed  # same period: a hit
-    now += 2
+    now += cache.config.seconds  # the next period of every key
     later = client.get(COUNTRY, headers={"If-None-Match": first.headers["etag"]})
-    assert cache.computed == computed + 1  # a new period: computed again
-    assert later.status_code == 304
-    assert later.headers["last-modified"] == first.headers["last-modified"]
+    assert later.status_code == 304  # the previous answer, at once
+    for _ in range(600):  # the background recomputation (bounded wait, not a timing)
+        if cache.computed == computed + 1 and not cache._inflight:
+            break
+        time.sleep(0.05)
+    assert cache.computed == computed + 1
+    again = client.get(COUNTRY)
+    assert cache.computed == computed + 1  # the recomputed entry is current: a hit
+    assert again.headers["etag"] == first.headers["etag"]
+    assert again.headers["last-modified"] == first.headers["last-modified"]
+
+
+def test_keys_change_period_at_different_instants(client: TestClient) -> None:
+    cache = the_cache(client.app)  # type: ignore[arg-type]
+    seconds = cache.config.seconds
+    starts = set()
+    for n in range(20):
+        key = f"GET /country/C{n}?|lang=en|accept="
+        # the first instant of the key's period that contains t=0 … its length is `seconds`
+        p0 = cache.period(key, 0.0)
+        assert cache.period(key, float(seconds)) == p0 + 1
+        starts.add(next(t for t in range(seconds + 1) if cache.period(key, float(t)) != p0))
+    assert len(starts) > 1
 
 
 def test_concurrent_requests_for_a_cold_key_are_computed_once(settings: Settings) -> None:

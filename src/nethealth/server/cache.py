@@ -14,9 +14,10 @@ stale at once; the disk directories of other versions are removed.
 
 Some answers depend on the wall clock too (an outage is `ongoing` only while its data are
 fresh; windows of "the last 12 months"), so an entry is also recomputed once its period
-(`response_cache_seconds`, the clients' max-age) has passed. Its ETag (a digest of the bytes)
-and Last-Modified (when those bytes were first computed) survive a recomputation that gives
-the same bytes.
+(`response_cache_seconds`, the clients' max-age; each key's periods offset by its own hash) has
+passed: the old answer is served meanwhile and recomputed in the background, so readers never
+wait for it while the data are unchanged. Its ETag (a digest of the bytes) and Last-Modified
+(when those bytes were first computed) survive a recomputation that gives the same bytes.
 
 What is cached: GET (and HEAD, answered as GET outside) answers 200, and 404 of a route that
 matched (an unknown country: built data); never another error, never another method, never a
@@ -40,6 +41,7 @@ import struct
 import tempfile
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -136,7 +138,7 @@ class Entry:
 
     key: str
     version: str
-    period: int  # the clock period it was computed in (time // response_cache_seconds)
+    period: int  # the clock period it was computed in (`ResponseCache.period`)
     status: int
     headers: tuple[tuple[bytes, bytes], ...]
     body: bytes
@@ -428,6 +430,7 @@ class ResponseCache:
         self.computed = 0  # answers computed by the routes (the tests count them)
         self.clock = time.time  # the wall clock (tests move it)
         self._inflight: dict[str, asyncio.Event] = {}
+        self._tasks: set[asyncio.Task[None]] = set()  # background recomputations
         max_age = self.config.seconds
         self.cache_control = f"public, max-age={max_age}, stale-while-revalidate={max_age}"
 
@@ -457,33 +460,75 @@ class ResponseCache:
             stale = stale or on_disk
         return None, stale
 
+    def period(self, key: str, at: float) -> int:
+        """The clock period of `key` at `at`: periods of `response_cache_seconds`, each key's
+        shifted by its own offset so that hot answers are not all recomputed at one instant."""
+        seconds = self.config.seconds
+        return int((at + zlib.crc32(key.encode()) % seconds) // seconds)
+
     async def _cached(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = scope.get("headers", [])
         key = cache_key(scope)
         version = self.version.current()
-        period = int(self.clock() // self.config.seconds)
+        period = self.period(key, self.clock())
         entry, stale = self._lookup(key, version, period)
+        if entry is None and stale is not None:
+            # Same data, an older clock period: answer it now, recompute it in the background
+            # (readers never wait for a recomputation while the data are unchanged).
+            if key not in self._inflight:
+                self._refresh(scope, key, version, period, stale)
+            await self._send(stale, headers, send, cacheable=True)
+            return
         while entry is None and key in self._inflight:  # single flight: wait for the leader
             await self._inflight[key].wait()
             entry, stale = self._lookup(key, version, period)
             if entry is None:
                 break  # the leader's answer was not cacheable: compute our own
         if entry is None:
-            event = self._inflight.setdefault(key, asyncio.Event())
-            try:
-                entry, cacheable = await self._compute(scope, receive, key, version, period, stale)
-                if cacheable:
-                    self.memory.put(entry)
-                    if self.disk is not None and entry.status == 200:
-                        self.disk.put(entry)
-                else:
-                    await self._send(entry, headers, send, cacheable=False)
-                    return
-            finally:
-                if self._inflight.get(key) is event:
-                    del self._inflight[key]
-                event.set()
+            entry, cacheable = await self._lead(scope, receive, key, version, period, stale)
+            if not cacheable:
+                await self._send(entry, headers, send, cacheable=False)
+                return
         await self._send(entry, headers, send, cacheable=True)
+
+    async def _lead(
+        self, scope: Scope, receive: Receive, key: str, version: str, period: int,
+        stale: Entry | None,
+    ) -> tuple[Entry, bool]:  # fmt: skip
+        """Compute `key` as the one request doing so (others wait on its event); store it."""
+        event = self._inflight.setdefault(key, asyncio.Event())
+        try:
+            entry, cacheable = await self._compute(scope, receive, key, version, period, stale)
+            if cacheable:
+                self.memory.put(entry)
+                if self.disk is not None and entry.status == 200:
+                    self.disk.put(entry)
+            return entry, cacheable
+        finally:
+            if self._inflight.get(key) is event:
+                del self._inflight[key]
+            event.set()
+
+    def _refresh(self, scope: Scope, key: str, version: str, period: int, stale: Entry) -> None:
+        """Recompute a stale entry in a background task (a GET: its body is empty)."""
+        sent = False
+
+        async def receive() -> Message:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def run() -> None:
+            try:
+                await self._lead(dict(scope), receive, key, version, period, stale)
+            except Exception:  # the stale answer stays; the next request tries again
+                log.exception("response cache: recomputing %s failed", key)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _compute(
         self, scope: Scope, receive: Receive, key: str, version: str, period: int,
