@@ -1,14 +1,15 @@
 """Benchmark: `nethealth serve --workers N` against nginx serving the same bytes from disk.
 
     .venv/bin/python benchmarks/bench_serve.py [--data-dir data/demo] [--workers 2]
-        [--seconds 10] [--connections 8]
+        [--seconds 5] [--rounds 3] [--connections 8]
 
 Builds the offline demo lake when the data directory has none (`nethealth demo --no-serve`),
 starts `nethealth serve` on loopback, saves each benchmarked answer once (plain and gzipped,
 as the server sent them) and starts nginx on loopback serving those files (`gzip_static`), with
-as many worker processes. Then wrk (Debian `wrk`; bounded: `--seconds` per URL and server,
+as many worker processes. Then wrk (Debian `wrk`; bounded: `--seconds` per round, URL and server,
 `--connections` connections, 2 threads, `Accept-Encoding: gzip`) loads each URL on each server
-in turn: the country JSON, the country page, the home page and the outage events list.
+in turn, alternating the two servers for `--rounds` rounds (medians reported): the country
+JSON, the country page, the home page and the outage events list.
 
 Prints requests/s, p50 and p99 latency, errors (non-2xx answers and socket errors) and the ratio
 to nginx, the time of each answer's first computation, and the pages' sizes against the goals
@@ -26,6 +27,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -195,6 +197,18 @@ def wrk(port: int, path: str, seconds: int, connections: int) -> Load:
     return Load(rps, p50, p99, total, errors)
 
 
+def median_load(runs: list[Load]) -> Load:
+    """Per metric, the median over the rounds (a shared machine's bursts hit single rounds);
+    errors are summed."""
+    return Load(
+        rps=statistics.median(r.rps for r in runs),
+        p50_ms=statistics.median(r.p50_ms for r in runs),
+        p99_ms=statistics.median(r.p99_ms for r in runs),
+        requests=sum(r.requests for r in runs),
+        errors=sum(r.errors for r in runs),
+    )
+
+
 def script_bytes(port: int, html: bytes) -> int:
     """The JavaScript a page loads: its <script src> files, uncompressed."""
     total = 0
@@ -210,7 +224,8 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--data-dir", type=Path, default=Path("data/demo"))
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--seconds", type=int, default=10)
+    p.add_argument("--seconds", type=int, default=5, help="per round, URL and server")
+    p.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians reported")
     p.add_argument("--connections", type=int, default=8)
     a = p.parse_args()
     missing = [tool for tool in ("wrk", "nginx") if shutil.which(tool) is None]
@@ -241,10 +256,15 @@ def main() -> int:
                 for label, path, _ in URLS:
                     for port in (ours, theirs):
                         fetch(port, path)  # warm: computed once, then cached
-                    mine = wrk(ours, path, a.seconds, a.connections)
-                    peer = wrk(theirs, path, a.seconds, a.connections)
+                    mine_runs, peer_runs = [], []
+                    for _ in range(a.rounds):  # alternating, so both meet the same neighbours
+                        mine_runs.append(wrk(ours, path, a.seconds, a.connections))
+                        peer_runs.append(wrk(theirs, path, a.seconds, a.connections))
+                    mine, peer = median_load(mine_runs), median_load(peer_runs)
                     rows.append((label, path, mine, peer))
-                    print(f"  {label}: {mine.rps:.0f} req/s vs nginx {peer.rps:.0f}", flush=True)
+                    print(f"  {label}: {mine.rps:.0f} req/s vs nginx {peer.rps:.0f} (medians "
+                          f"of {a.rounds}: {[round(m.rps) for m in mine_runs]} vs "
+                          f"{[round(m.rps) for m in peer_runs]})", flush=True)  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report(a, rows, sizes, scripts)
@@ -258,7 +278,8 @@ def report(
     scripts: dict[str, int],
 ) -> None:
     print(f"\nnethealth serve --workers {a.workers} vs nginx (worker_processes {a.workers}), "
-          f"loopback, wrk -t2 -c{a.connections} -d{a.seconds}s, Accept-Encoding: gzip; "
+          f"loopback, wrk -t2 -c{a.connections} -d{a.seconds}s, Accept-Encoding: gzip, medians of "
+          f"{a.rounds} alternating rounds; "
           f"{os.cpu_count()} CPUs shared by servers and load generator\n")  # fmt: skip
     print("| answer | bytes (gzip) | first answer | nethealth req/s | p50 / p99 ms | errors "
           "| nginx req/s | p50 / p99 ms | errors | ratio |")  # fmt: skip
