@@ -3,6 +3,7 @@ lake and share the disk cache; their connections have Nagle's algorithm off."""
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import os
@@ -20,7 +21,7 @@ from fastapi.testclient import TestClient
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from nethealth.server.app import SETTINGS_ENV, app_from_env
-from nethealth.server.http import NoDelayH11Protocol
+from nethealth.server.http import CoalescingTransport, NoDelayH11Protocol
 from nethealth.settings import Settings
 from tests.api.conftest import ASSETS
 from tests.api.fixture_lake import build_fixture_lake, make_settings
@@ -112,8 +113,50 @@ def test_the_protocol_turns_nagle_off(monkeypatch: pytest.MonkeyPatch) -> None:
         def get_extra_info(self, name: str) -> Any:
             return self.sock if name == "socket" else None
 
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+    async def connect(sock: socket.socket) -> None:
         protocol = NoDelayH11Protocol.__new__(NoDelayH11Protocol)
         protocol.connection_made(Transport(sock))  # type: ignore[arg-type]
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+        asyncio.run(connect(sock))
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+
+
+class RecordingTransport:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, bytes]] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.calls.append(("write", data))
+
+    def close(self) -> None:
+        self.calls.append(("close", b""))
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def get_extra_info(self, name: str) -> Any:
+        return f"info:{name}"
+
+
+def test_writes_of_one_loop_turn_go_out_as_one() -> None:
+    async def exchange() -> RecordingTransport:
+        real = RecordingTransport()
+        t = CoalescingTransport(real, asyncio.get_running_loop())  # type: ignore[arg-type]
+        t.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        t.write(memoryview(b"body"))
+        assert real.calls == []  # nothing sent within the turn
+        await asyncio.sleep(0)
+        t.write(b"next")
+        t.close()  # flushes first
+        assert t.get_extra_info("peername") == "info:peername"  # the rest passes through
+        await asyncio.sleep(0)
+        return real
+
+    real = asyncio.run(exchange())
+    assert real.calls == [
+        ("write", b"HTTP/1.1 200 OK\r\n\r\nbody"), ("write", b"next"), ("close", b""),
+    ]  # fmt: skip
