@@ -285,7 +285,9 @@ class DiskCache:
                 if os.path.exists(tmp):
                     os.unlink(tmp)
         except OSError as exc:  # a full or read-only disk costs speed, never an answer
-            log.warning("response cache: cannot write %s: %s", dest, exc)
+            log.warning("response cache: cannot write %s (%s); the disk cache is off in this "
+                        "process", dest, exc)  # fmt: skip
+            self.max_bytes = 0  # one warning, not one per answer
             return
         with self._lock:
             self._written += len(data)
