@@ -311,11 +311,14 @@ def test_a_torn_disk_entry_is_a_miss() -> None:
     assert Entry.from_bytes(b"junk" + data) is None
 
 
-def test_an_unwritable_disk_cache_still_answers_and_warns_once(settings: Settings) -> None:
+def test_an_unwritable_disk_cache_still_answers_and_warns_once(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
     (settings.data_dir / "cache").write_text("not a folder")  # the cache cannot be created
     with TestClient(fixture_app(settings)) as c:
-        for _ in range(2):
-            assert c.get(COUNTRY).status_code == 200
+        for path in (COUNTRY, COUNTRY, "/api/v1/countries/FR"):
+            assert c.get(path).status_code == 200
         cache = the_cache(c.app)  # type: ignore[arg-type]
-        assert cache.disk is not None and cache.disk.max_bytes == 0
-        assert cache.computed == 1  # memory still caches
+        assert cache.computed == 2  # memory still caches
+    warned = [r for r in caplog.records if "response cache" in r.getMessage()]
+    assert len(warned) == 1 and "disk cache is off" in warned[0].getMessage()
