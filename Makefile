@@ -8,7 +8,7 @@ NPM_STAMP := node_modules/.installed
 DATA   ?= data/demo
 FUZZ_SECONDS ?= 60
 
-.PHONY: setup demo test lint bench fuzz system-deps test-deps clean
+.PHONY: setup demo test lint bench fuzz system-deps test-deps bench-deps clean
 
 setup: $(PY_STAMP) $(NPM_STAMP)
 
@@ -24,6 +24,15 @@ test-deps: system-deps
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v bgpdump >/dev/null || missing="$$missing bgpdump"; \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; fi
+
+# The serving benchmark's load generator and peer (benchmarks/bench_serve.py). Debian's nginx
+# package enables its own service on port 80 where services start; the benchmark runs its own
+# nginx on a free loopback port and never uses that one.
+bench-deps:
+	@missing=""; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	command -v nginx >/dev/null || missing="$$missing nginx-light"; \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; fi
 
 $(PY_STAMP): requirements/dev.txt pyproject.toml setup.py src/nethealth/formats/_native/mrtdecode.c | system-deps
@@ -47,7 +56,7 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/python scripts/check_layers.py
 
-bench: setup test-deps
+bench: setup test-deps bench-deps
 	$(BIN)/python -m benchmarks
 
 fuzz: setup

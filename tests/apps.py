@@ -3,6 +3,7 @@ the one error handler and the request context (settings and lake reader)."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi import APIRouter, FastAPI
 
 from nethealth.areas import all_indicators, source_infos
@@ -25,3 +26,17 @@ def router_app(*routers: APIRouter, settings: Settings | None = None) -> FastAPI
     for router in routers:
         app.include_router(router)
     return app
+
+
+def without_response_cache(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every request of this test reaches the routes (tests that spy on what routes call):
+    the app's response cache keeps nothing, in memory or on disk, until the test ends."""
+    from nethealth.server.cache import MemoryCache, ResponseCache
+
+    layer: object = app.middleware_stack or app.build_middleware_stack()
+    app.middleware_stack = layer  # type: ignore[assignment]
+    while layer is not None and not isinstance(layer, ResponseCache):
+        layer = getattr(layer, "app", None)
+    assert isinstance(layer, ResponseCache), "create_app installs the response cache"
+    monkeypatch.setattr(layer, "memory", MemoryCache(0))
+    monkeypatch.setattr(layer, "disk", None)

@@ -332,19 +332,44 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes; each keeps its own in-memory cache, all share the disk cache",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the dashboard and the API (http://127.0.0.1:8000 by default)."""
+    import os
+
     import uvicorn
 
-    from nethealth.server.app import create_app
+    from nethealth.server.app import SETTINGS_ENV, create_app
+    from nethealth.server.http import NoDelayH11Protocol
 
     settings = settings_of(ctx)
     if host is not None or port is not None:
         settings = settings.model_copy(
             update={k: v for k, v in (("host", host), ("port", port)) if v is not None}
         )
-    err.print(f"serving on http://{settings.host}:{settings.port}/")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    err.print(f"serving on http://{settings.host}:{settings.port}/ ({workers} worker(s))")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                    log_level="info", http=NoDelayH11Protocol)  # fmt: skip
+        return
+    # Workers are new processes: they build the app from these exact settings (flags included).
+    os.environ[SETTINGS_ENV] = settings.model_dump_json()
+    uvicorn.run(
+        "nethealth.server.app:app_from_env",
+        factory=True,
+        workers=workers,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        http=NoDelayH11Protocol,
+        timeout_worker_healthcheck=30,  # a worker's first import takes seconds on a busy machine
+    )
 
 
 @app.command()

@@ -46,6 +46,24 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=64 * 1024, ge=1, description="Largest request body the server reads (else 413)"
     )
+    response_cache_mb: float = Field(
+        default=64.0,
+        ge=0,
+        description="In-process cache of computed answers, per worker, in MiB (0: none); see "
+        "docs/operations.md, 'Serving'",
+    )
+    response_cache_disk_mb: float = Field(
+        default=512.0,
+        ge=0,
+        description="On-disk cache of computed answers under <data>/cache/responses, shared by "
+        "the workers, in MiB per data version (0: none)",
+    )
+    response_cache_seconds: int = Field(
+        default=300,
+        ge=1,
+        description="Clients' max-age, and how often a cached answer is recomputed while the "
+        "data stay the same (answers such as 'ongoing' depend on the clock)",
+    )
     http_timeout: float = 120.0
     user_agent: str = "nethealth/0.1 (+https://github.com/nethealth)"
 

@@ -110,7 +110,7 @@ def test_countries_csv_by_parameter_and_by_accept_header(client: TestClient) -> 
 
 
 def test_country_detail_has_metadata_series_and_provenance(client: TestClient) -> None:
-    body = client.get("/api/v1/countries/NL").json()
+    body = client.get("/api/v1/countries/NL?series=all").json()
     assert body["country"]["name"] == "Netherlands"
     assert body["country"]["name_fr"] == "Pays-Bas"
     assert body["simulated"] is False
@@ -121,6 +121,7 @@ def test_country_detail_has_metadata_series_and_provenance(client: TestClient) -
     assert series["fixture_empty"] == {
         "id": "fixture_empty", "title": "Indicator without values (fixture)", "unit": "count",
         "version": "1", "latest": None, "series": [],
+        "series_url": "/api/v1/indicators/fixture_empty?country=NL",
     }  # fmt: skip
     assert {p["source_id"] for p in body["provenance"]} == {p.source_id for p in PROVENANCE}
     assert all(len(p["sha256"]) == 64 for p in body["provenance"])
@@ -132,6 +133,34 @@ def test_country_detail_has_metadata_series_and_provenance(client: TestClient) -
     }  # fmt: skip
 
 
+def test_country_detail_default_is_latest_values_with_links(client: TestClient) -> None:
+    """The default document: each indicator's latest value with its date and a link to its
+    series; the raw files counted per source; everything else as `?series=all` has it."""
+    full = client.get("/api/v1/countries/NL?series=all").json()
+    body = client.get("/api/v1/countries/NL").json()
+    by_id = {s["id"]: s for s in body["indicators"]}
+    assert by_id[IXPS.id]["series"] is None and body["provenance"] is None
+    assert by_id[IXPS.id]["latest"]["date"] == DATES[-1].isoformat()
+    assert by_id[IXPS.id]["series_url"] == f"/api/v1/indicators/{IXPS.id}?country=NL"
+    assert body["full_url"] == "/api/v1/countries/NL?series=all"
+    linked = client.get(by_id[IXPS.id]["series_url"]).json()["values"]
+    full_ixps = next(s for s in full["indicators"] if s["id"] == IXPS.id)
+    assert [v["date"] for v in linked] == [v["date"] for v in full_ixps["series"]]
+    for name in ("country", "simulated", "sources", "provenance_summary"):
+        assert body[name] == full[name]
+    counted = {s["source_id"]: s for s in body["provenance_summary"]}
+    for source_id in counted:
+        files = [p for p in full["provenance"] if p["source_id"] == source_id]
+        assert counted[source_id]["files"] == len(files)
+        assert counted[source_id]["bytes"] == sum(p["size"] for p in files)
+        assert counted[source_id]["newest_snapshot"] == max(p["snapshot"] for p in files)
+
+
+def test_country_detail_series_parameter_is_validated(client: TestClient) -> None:
+    r = client.get("/api/v1/countries/NL?series=some")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "bad_request"
+
+
 def test_country_code_is_case_insensitive(client: TestClient) -> None:
     lower = client.get("/api/v1/countries/nl")
     assert lower.status_code == 200
@@ -139,7 +168,7 @@ def test_country_code_is_case_insensitive(client: TestClient) -> None:
 
 
 def test_country_detail_marks_simulated_values(client: TestClient) -> None:
-    body = client.get("/api/v1/countries/KE").json()
+    body = client.get("/api/v1/countries/KE?series=all").json()
     assert body["simulated"] is True
     assert all(v["simulated"] is True for s in body["indicators"] for v in s["series"])
 
@@ -312,10 +341,10 @@ def test_unknown_route_and_method(client: TestClient) -> None:
 def test_catalog_is_reopened_after_a_rebuild(tmp_path: Path) -> None:
     settings = build_fixture_lake(make_settings(tmp_path, ASSETS))
     with TestClient(fixture_app(settings)) as c:
-        assert len(c.get("/api/v1/countries/NL").json()["provenance"]) == len(PROVENANCE)
+        assert len(c.get("/api/v1/countries/NL?series=all").json()["provenance"]) == len(PROVENANCE)
         # Provenance lives inside catalog.duckdb: only a reopened catalog shows the new list.
         write_catalog(settings, list(PROVENANCE[:1]), {})
-        assert len(c.get("/api/v1/countries/NL").json()["provenance"]) == 1
+        assert len(c.get("/api/v1/countries/NL?series=all").json()["provenance"]) == 1
         # A rebuild that lost a dataset is a 503 that says what to do, not a 500.
         (settings.lake_dir / "countries.parquet").unlink()
         write_catalog(settings, list(PROVENANCE), {})

@@ -158,12 +158,13 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("kind", ["country-fr", "outage-es", "asn-fr", "incident-es"])
+@pytest.mark.parametrize("kind", ["country-fr", "country-es", "outage-es", "asn-fr", "incident-es"])
 def test_translated_pages_have_no_axe_violations(
     server: LiveServer, world: World, page: Any, kind: str
 ) -> None:
     path = {
         "country-fr": f"/country/{world.routing.cc}?lang=fr",
+        "country-es": f"/country/{world.routing.cc}?lang=es",
         "outage-es": f"/outages/{world.outages.ongoing}?lang=es",
         "asn-fr": f"/asn/{world.routing.asn_invalid}?lang=fr",
         "incident-es": f"/routing/incidents/{world.routing.incident}?lang=es",

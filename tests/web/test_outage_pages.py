@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from nethealth.outages import query
+from tests.apps import without_response_cache
 from tests.web import outage_fixture
 from tests.web.outage_fixture import OutageFixture
 from tests.web.shutdown_fixture import ShutdownFixture
@@ -147,6 +148,7 @@ def test_api_and_pages_answer_from_the_same_query_functions(
 ) -> None:
     """The pages used to read events through web/outage_views with their own error mapping;
     both faces now call `outages.query`, and get the same rows for the same question."""
+    without_response_cache(shutdown_client.app, monkeypatch)  # type: ignore[arg-type]
     calls: list[tuple[str, tuple[Any, ...], Any]] = []
     for name in QUERIES:
         real = getattr(query, name)

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from nethealth.routing import page_views, query
 from tests.api.conftest import ASSETS, fixture_app
 from tests.api.fixture_lake import build_fixture_lake, make_settings
+from tests.apps import without_response_cache
 from tests.web.routing_fixture import RoutingFixture, build_routing
 
 
@@ -248,6 +249,7 @@ def test_api_and_pages_answer_from_the_same_query_functions(
     """The API and the pages used to read the routing datasets separately (and disagreed: every
     snapshot vs the latest, oldest vs newest first); both now call `routing.query`, and get
     the same rows for the same question."""
+    without_response_cache(client.app, monkeypatch)  # type: ignore[arg-type]
     calls: list[tuple[str, tuple[Any, ...], Any]] = []
     for name in QUERIES:
         real = getattr(query, name)

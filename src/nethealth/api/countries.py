@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -19,6 +20,17 @@ Format = Annotated[
     Query(description="json (default) or csv; `Accept: text/csv` also selects CSV"),
 ]
 _CSV = {"text/csv": {"schema": {"type": "string"}}}
+
+
+class SeriesChoice(StrEnum):
+    all = "all"
+
+
+SeriesParam = Annotated[
+    SeriesChoice | None,
+    Query(description="`all`: every value of every indicator and every raw file, not only the "
+          "latest values (the default before it was trimmed: docs/api.md, API changes)"),
+]  # fmt: skip
 
 COUNTRY_LIST_CSV = (
     "cc", "alpha3", "numeric", "name", "region", "subregion",
@@ -56,15 +68,24 @@ def list_countries(request: Request, response: Response, ctx: Ctx, format: Forma
 @router.get(
     "/countries/{cc}",
     response_model=CountryDetail,
-    summary="One country: metadata, every indicator's series, provenance of the sources",
+    summary="One country: metadata, the latest value of every indicator, sources, provenance",
     responses={200: {"content": _CSV}},
 )
 def get_country(
-    cc: str, request: Request, response: Response, ctx: Ctx, format: Format = None
+    cc: str,
+    request: Request,
+    response: Response,
+    ctx: Ctx,
+    format: Format = None,
+    series: SeriesParam = None,
 ) -> object:
-    """`cc` is ISO 3166-1 alpha-2, case-insensitive. CSV has the series only, one row per value."""
-    data = service.country_detail(ctx, cc)
-    if not wants_csv(request, format):
+    """`cc` is ISO 3166-1 alpha-2, case-insensitive. JSON: the latest value of every indicator
+    with a link to its series, and a per-source summary of the raw files; `series=all` adds
+    every series and every raw file (what the default was before it was trimmed). CSV has
+    the series only, one row per value."""
+    csv = wants_csv(request, format)
+    data = service.country_detail(ctx, cc, full=csv or series is SeriesChoice.all)
+    if not csv:
         response.headers["Vary"] = "Accept"
         return data
     rows = [
@@ -79,6 +100,6 @@ def get_country(
             v.reason,
         )
         for s in data.indicators
-        for v in s.series
+        for v in s.series or ()
     ]
     return csv_response(f"nethealth-country-{data.country.cc}.csv", SERIES_CSV, rows)

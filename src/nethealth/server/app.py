@@ -6,6 +6,7 @@ Run with `uvicorn --factory nethealth.server.app:app_from_env` or `create_app(lo
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from nethealth import areas
 from nethealth.api import countries, indicators, status
 from nethealth.errors import ConfigError
 from nethealth.lake.reader import LakeReader
+from nethealth.server.cache import ResponseCache
 from nethealth.server.errors import install_error_handlers
 from nethealth.server.middleware import BodyLimit, SecurityHeaders
 from nethealth.settings import Settings, load_settings
@@ -34,6 +36,7 @@ from nethealth.web.render import render_error
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
 OPENAPI_URL = "/api/v1/openapi.json"
+SETTINGS_ENV = "NETHEALTH_SERVE_SETTINGS"  # `serve --workers N` hands its settings to the workers
 
 DESCRIPTION = """\
 nethealth's API: reads are open; curation (shutdown events) needs a bearer token. Every error has the body
@@ -91,8 +94,10 @@ def create_app(
     for htmls in (pages.router, page_htmls):
         app.include_router(htmls)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    # Last added = outermost: HEAD → security headers → body limit → gzip → the routes.
+    # Last added = outermost: HEAD → security headers → body limit → response cache → gzip →
+    # the routes. The cache asks for plain bodies and gzips what it stores once.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(ResponseCache, settings=settings)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(HeadAsGet)
@@ -152,5 +157,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 
 def app_from_env() -> FastAPI:
-    """For `uvicorn --factory nethealth.server.app:app_from_env`: settings from NETHEALTH_*."""
+    """For `uvicorn --factory nethealth.server.app:app_from_env` and the workers of
+    `nethealth serve --workers N`: the settings `serve` passed in NETHEALTH_SERVE_SETTINGS
+    (JSON), else NETHEALTH_* as usual."""
+    given = os.environ.get(SETTINGS_ENV)
+    if given:
+        return create_app(Settings.model_validate_json(given))
     return create_app(load_settings())

@@ -151,13 +151,40 @@ class ProvenanceRecord(BaseModel):
     )
 
 
+SERIES_DESCRIPTION = (
+    "Every value in date order with `?series=all`; null by default (follow `series_url`)"
+)
+PROVENANCE_DESCRIPTION = (
+    "Every raw file behind the values with `?series=all`; null by default (see "
+    "`provenance_summary`)"
+)
+
+
+class ProvenanceSummary(BaseModel):
+    """The raw files of one source behind a country's values, counted."""
+
+    source_id: str
+    files: int = Field(description="Raw files of this source (each file counted once)")
+    bytes: int = Field(description="Their total size")
+    first_snapshot: str
+    newest_snapshot: str
+    simulated: bool = Field(description="True when any of these files is simulated")
+    damaged: int = Field(description="Files a build step found damaged (truncated or corrupt)")
+
+
 class IndicatorSeries(BaseModel):
     id: str
     title: str
     unit: str
     version: str
-    latest: Value | None
-    series: list[Value]
+    latest: Value | None = Field(
+        description="The latest measured value with its date; without one, the latest row "
+        "(value null, status and reason saying why)"
+    )
+    series: list[Value] | None = Field(default=None, description=SERIES_DESCRIPTION)
+    series_url: str = Field(
+        default="", description="This indicator's values for this country (the series endpoint)"
+    )
 
 
 class CountryDetail(BaseModel):
@@ -166,7 +193,15 @@ class CountryDetail(BaseModel):
     simulated: bool = Field(description="True when any value in this response is simulated")
     indicators: list[IndicatorSeries]
     sources: list[SourceRef]
-    provenance: list[ProvenanceRecord]
+    provenance: list[ProvenanceRecord] | None = Field(
+        default=None, description=PROVENANCE_DESCRIPTION
+    )
+    provenance_summary: list[ProvenanceSummary] = Field(
+        default_factory=list, description="Per source: how many raw files, their size, snapshots"
+    )
+    full_url: str = Field(
+        default="", description="This document with every series and every raw file"
+    )
 
 
 class ValueQuery(BaseModel):

@@ -23,6 +23,7 @@ from nethealth.ui.models import (
     IndicatorSeries,
     IndicatorValues,
     ProvenanceRecord,
+    ProvenanceSummary,
     SourceRef,
     Value,
     ValueQuery,
@@ -153,16 +154,48 @@ def provenance_records(rows: Iterable[ProvenanceRow]) -> list[ProvenanceRecord]:
     return [ProvenanceRecord(**vars(r)) for r in rows]
 
 
-def country_detail(ctx: AppContext, raw_cc: str) -> CountryDetail:
+def series_url(indicator_id: str, cc: str) -> str:
+    """The series endpoint of one indicator and country (bounded by `max_range_days`)."""
+    return f"/api/v1/indicators/{indicator_id}?country={cc}"
+
+
+def full_url(cc: str) -> str:
+    return f"/api/v1/countries/{cc}?series=all"
+
+
+def provenance_summary(records: Iterable[ProvenanceRecord]) -> list[ProvenanceSummary]:
+    """The raw files per source: count, bytes, first and newest snapshot, damaged ones."""
+    by_source: dict[str, list[ProvenanceRecord]] = defaultdict(list)
+    for r in records:
+        by_source[r.source_id].append(r)
+    return [
+        ProvenanceSummary(
+            source_id=sid,
+            files=len(rows),
+            bytes=sum(r.size for r in rows),
+            first_snapshot=min(r.snapshot for r in rows),
+            newest_snapshot=max(r.snapshot for r in rows),
+            simulated=any(r.simulated for r in rows),
+            damaged=sum(r.integrity == "damaged" for r in rows),
+        )
+        for sid, rows in sorted(by_source.items())
+    ]
+
+
+def country_detail(ctx: AppContext, raw_cc: str, *, full: bool = True) -> CountryDetail:
+    """One country. `full`: every series and every raw file (the `?series=all` document);
+    otherwise the latest value per indicator, links to the series and a provenance summary."""
     country = resolve_country(ctx, raw_cc)
     by_indicator: dict[str, list[ValueRow]] = defaultdict(list)
     for row in ctx.lake.series(countries=[country.cc]):
         by_indicator[row.indicator_id].append(row)
     series = []
     source_ids: list[str] = []
+    simulated = False
     for ind in ctx.indicators():
         values = [_value(r) for r in by_indicator.get(ind.id, [])]
         present = [v for v in values if v.value is not None]
+        simulated = simulated or any(v.simulated for v in values)
         series.append(
             IndicatorSeries(
                 id=ind.id,
@@ -171,17 +204,20 @@ def country_detail(ctx: AppContext, raw_cc: str) -> CountryDetail:
                 version=ind.version,
                 # the latest measured value; without one, the latest row says why (null)
                 latest=present[-1] if present else (values[-1] if values else None),
-                series=values,
+                series=values if full else None,
+                series_url=series_url(ind.id, country.cc),
             )
         )
         source_ids.extend(ind.sources)
-    simulated = any(v.simulated for s in series for v in s.series)
+    records = provenance_records(ctx.lake.provenance(list(dict.fromkeys(source_ids))))
     return CountryDetail(
         country=country_meta(country),
         simulated=simulated,
         indicators=series,
         sources=source_refs(ctx, source_ids),
-        provenance=provenance_records(ctx.lake.provenance(list(dict.fromkeys(source_ids)))),
+        provenance=records if full else None,
+        provenance_summary=provenance_summary(records),
+        full_url=full_url(country.cc),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from nethealth.api.countries import SeriesChoice, SeriesParam
 from nethealth.area import Glance, MapLayer, Section, SectionContext
 from nethealth.areas import country_sections, map_layers
 from nethealth.ui import views as ui_views
@@ -169,8 +170,16 @@ def _sections() -> list[Section]:
 CountryPage = sections_model(views.CountryView, _sections())
 
 
-def _country_view(ctx: AppContext, request: Request, cc: str, t: Translator = ENGLISH) -> Any:
-    base = views.country_view(ctx, cc, t)
+def _country_view(
+    ctx: AppContext,
+    request: Request,
+    cc: str,
+    t: Translator = ENGLISH,
+    *,
+    series: bool = True,
+    provenance: bool = True,
+) -> Any:
+    base = views.country_view(ctx, cc, t, series=series, provenance=provenance)
     # The sentences name the country in the page's language (the lake's name_fr / name_es).
     name = CountryNames(ctx, t.lang)(base.country.cc, base.country.name)
     section_ctx = SectionContext(request, ctx, base.country.cc, name, t, today_utc())
@@ -178,8 +187,11 @@ def _country_view(ctx: AppContext, request: Request, cc: str, t: Translator = EN
 
 
 @twins.get("/country/{cc}.json", response_model=CountryPage, summary="JSON twin of a country page")
-def country_json(cc: str, request: Request, ctx: Ctx) -> Any:
-    return _country_view(ctx, request, cc)
+def country_json(cc: str, request: Request, ctx: Ctx, series: SeriesParam = None) -> Any:
+    """The latest value of every indicator with a link to its series, and a per-source summary
+    of the raw files; `series=all` adds every series and every raw file (docs/api.md)."""
+    full = series is SeriesChoice.all
+    return _country_view(ctx, request, cc, series=full, provenance=full)
 
 
 def _glances(view: Any, t: Translator) -> list[Glance]:
@@ -195,12 +207,14 @@ def _glances(view: Any, t: Translator) -> list[Glance]:
 @router.get("/country/{cc}", response_class=HTMLResponse, include_in_schema=False)
 def country(cc: str, request: Request, ctx: Ctx) -> HTMLResponse:
     t = translator_for(request)
-    view = _country_view(ctx, request, cc, t)
+    # The page draws every series; it lists the raw files per source (every file: the twin).
+    view = _country_view(ctx, request, cc, t, provenance=False)
     charts = {}
     for p in view.indicators:
         # dates without a measured value stay on the axis and break the line
-        points = [Point(v.date, v.value) for v in p.series]
-        measured = sum(1 for v in p.series if v.value is not None)
+        values = p.series or []
+        points = [Point(v.date, v.value) for v in values]
+        measured = sum(1 for v in values if v.value is not None)
         # One value is a number, not a trend: the summary and the table say it all.
         drawn = [line_chart(points, p.unit, size) for size in (WIDE, NARROW)]
         charts[p.id] = [c for c in drawn if c is not None] if measured > 1 else []

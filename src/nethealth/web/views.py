@@ -26,9 +26,12 @@ from nethealth.ui.i18n import ENGLISH, Translator
 from nethealth.ui.map_classes import class_for, classify
 from nethealth.ui.models import (
     API_VERSION,
+    PROVENANCE_DESCRIPTION,
+    SERIES_DESCRIPTION,
     CountryMeta,
     IndicatorMeta,
     ProvenanceRecord,
+    ProvenanceSummary,
     SourceRef,
     Value,
 )
@@ -160,7 +163,10 @@ class IndicatorPanel(BaseModel):
     latest_text: str
     summary: str
     simulated: bool
-    series: list[Value]
+    series: list[Value] | None = Field(default=None, description=SERIES_DESCRIPTION)
+    series_url: str = Field(
+        default="", description="This indicator's values for this country (the series endpoint)"
+    )
     status: str = Field(
         default=Status.NOT_MEASURED.value,
         description="Status of the latest value shown (or why there is none)",
@@ -182,7 +188,15 @@ class CountryView(BaseModel):
         description="True when the at-a-glance values' dates differ by more than a year",
     )
     sources: list[SourceRef]
-    provenance: list[ProvenanceRecord]
+    provenance: list[ProvenanceRecord] | None = Field(
+        default=None, description=PROVENANCE_DESCRIPTION
+    )
+    provenance_summary: list[ProvenanceSummary] = Field(
+        default_factory=list, description="Per source: how many raw files, their size, snapshots"
+    )
+    full_url: str = Field(
+        default="", description="This document with every series and every raw file"
+    )
     links: PageLinks
 
 
@@ -200,13 +214,23 @@ def status_text(status: str, t: Translator = ENGLISH) -> str:
     return words.get(status, status)
 
 
-def country_view(ctx: AppContext, raw_cc: str, t: Translator = ENGLISH) -> CountryView:
-    detail = service.country_detail(ctx, raw_cc)
+def country_view(
+    ctx: AppContext,
+    raw_cc: str,
+    t: Translator = ENGLISH,
+    *,
+    series: bool = True,
+    provenance: bool = True,
+) -> CountryView:
+    """The country page's model. `series` / `provenance`: carry every value of every indicator /
+    every raw file (the page draws the series; the twin carries both only with `?series=all`)."""
+    detail = service.country_detail(ctx, raw_cc, full=True)
     registry = {i.id: i for i in ctx.indicators()}
     panels = []
     for s in detail.indicators:
         ind = registry[s.id]
-        points = [Point(v.date, v.value) for v in s.series if v.value is not None]
+        values = s.series or []
+        points = [Point(v.date, v.value) for v in values if v.value is not None]
         if points:
             summary = summarise(points, s.unit)
         elif s.latest is not None:
@@ -228,8 +252,9 @@ def country_view(ctx: AppContext, raw_cc: str, t: Translator = ENGLISH) -> Count
                 latest=s.latest,
                 latest_text=fmt_value(s.latest.value if s.latest else None, s.unit),
                 summary=summary,
-                simulated=any(v.simulated for v in s.series),
-                series=s.series,
+                simulated=any(v.simulated for v in values),
+                series=values if series else None,
+                series_url=s.series_url,
                 status=s.latest.status if s.latest else Status.NOT_MEASURED.value,
                 reason=s.latest.reason if s.latest else "",
             )
@@ -245,7 +270,9 @@ def country_view(ctx: AppContext, raw_cc: str, t: Translator = ENGLISH) -> Count
         glance_last=last,
         glance_mixed=bool(first and last and (last - first).days > MIXED_DATES_DAYS),
         sources=detail.sources,
-        provenance=detail.provenance,
+        provenance=detail.provenance if provenance else None,
+        provenance_summary=detail.provenance_summary,
+        full_url=f"/country/{cc}.json?series=all",
         links=PageLinks(
             html=f"/country/{cc}",
             json_=f"/country/{cc}.json",
