@@ -14,4 +14,5 @@ AREA = Area(
     steps=step.STEPS,
     indicators=indicators.INDICATORS,
     cli=cli.app,
+    cli_extra=(("hegemony", cli.hegemony_app),),
 )

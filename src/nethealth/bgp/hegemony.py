@@ -1,0 +1,410 @@
+"""AS hegemony (Fontugne et al., "AS Hegemony: a robust metric for AS centrality", PAM 2018;
+the Internet Health Report's method) from decoded RIB elements, vectorised with NumPy.
+
+The method (docs/methodology/hegemony.md says why each choice):
+
+1. Routes: the RIB entries (`elem_type = 'rib'`) of one address family from full-feed peers
+   (at least `derived.FULL_FEED_SHARE` of the largest peer's prefix count); the default route,
+   paths with AS_SET or confederation segments and IPv6 prefixes longer than /64 are dropped
+   and counted; prepending is removed. A peer is one BGP session (collector, peer IP).
+2. Weights: each route weighs the addresses its prefix routes by longest-prefix match in that
+   peer's table: the prefix's size minus its more-specifics in the same table (of any origin),
+   so every address counts once per peer. IPv4 in addresses, IPv6 in /64s.
+3. Transit ASes of a route: the ASes of its path other than the peer's own AS and the origin.
+4. Per peer and scope (global: every route; local: the routes to one origin AS; country: the
+   routes' addresses located in one country), the betweenness of AS x = weight of the routes
+   crossing x / weight of all the scope's routes.
+5. The peer IPs of one peer AS are averaged into one peer AS (an IP that sees the scope but
+   not x gives 0).
+6. Hegemony of x = the trimmed mean over the n peer ASes that see the scope, x's score being 0
+   for a peer AS that does not see x: the floor(0.1 n) lowest and highest values are dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from nethealth.bgp.derived import FULL_FEED_SHARE
+from nethealth.errors import InputError
+
+TRIM = 0.1  # share of peer ASes dropped at each end of the sorted scores
+MIN_PEERS = 2  # a scope seen by fewer peer ASes is not scored (IHR needs two as well)
+GLOBAL = 0  # the scope id of the global graph (IHR's originasn 0)
+UPSTREAM_THRESHOLD = 0.05  # hegemony at or above which a transit AS counts as an upstream
+HHI_FLOOR = 0.01  # route diversity counts transit ASes above 1 % (Pulse)
+BITS = {4: 32, 6: 64}  # width of the address numbers weighed: IPv4 addresses, IPv6 /64s
+COLUMNS = ("collector", "elem_type", "peer_ip", "peer_asn", "af", "prefix_len", "range_start",
+           "range_start_lo", "as_path", "as_path_segments")  # fmt: skip
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Skipped:
+    """What `routes_of` left out, by reason (route counts)."""
+
+    not_full_feed: int = 0
+    default_route: int = 0
+    as_set: int = 0
+    too_long: int = 0
+    duplicate: int = 0
+    empty_path: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Routes:
+    """One address family's cleaned routes, one row per (peer, prefix)."""
+
+    af: int
+    peer: np.ndarray  # int64 index into peer_ip / peer_asn
+    peer_ip: list[str]  # "collector peer_ip" per peer index
+    peer_asn: np.ndarray  # uint32 per peer index
+    start: np.ndarray  # uint64: IPv4 address number, IPv6 top 64 bits
+    plen: np.ndarray  # int64 prefix length
+    origin: np.ndarray  # uint32
+    t_off: np.ndarray  # int64 CSR offsets (len rows + 1) into t_asn
+    t_asn: np.ndarray  # uint32: the transit ASes of each route, each once
+    weight: np.ndarray  # float64: longest-match size (addresses, or /64s for IPv6)
+    skipped: Skipped = field(default_factory=Skipped)
+
+    def __len__(self) -> int:
+        return len(self.peer)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Hegemony per (scope, asn), with the number of peer ASes that see the scope."""
+
+    scope: np.ndarray  # int64: an origin AS, GLOBAL, or a country index
+    asn: np.ndarray  # uint32
+    hegemony: np.ndarray  # float64
+    peers: np.ndarray  # int64
+
+
+# Routes ----------------------------------------------------------------------------------------
+
+
+def _dedup_prepending(offsets: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lists with consecutive repeats collapsed (prepending removed), as CSR arrays."""
+    n = len(offsets) - 1
+    keep = np.ones(len(values), dtype=bool)
+    if len(values) > 1:
+        keep[1:] = values[1:] != values[:-1]
+    keep[offsets[:-1][offsets[:-1] < offsets[1:]]] = True  # a list's first ASN always stays
+    row = np.repeat(np.arange(n), np.diff(offsets))
+    kept = np.bincount(row[keep], minlength=n)
+    return np.concatenate([[0], np.cumsum(kept)]).astype(np.int64), values[keep]
+
+
+def _full_feed(peer: np.ndarray, n_peers: int) -> np.ndarray:
+    """Per peer index: whether its prefix count reaches FULL_FEED_SHARE of the largest."""
+    counts = np.bincount(peer, minlength=n_peers)
+    top = counts.max() if len(counts) else 0
+    full: np.ndarray = counts >= FULL_FEED_SHARE * top
+    return full & (counts > 0)
+
+
+def routes_of(table: pa.Table, af: int = 4) -> Routes:
+    """The routes of `table` (decoded elements, `formats.mrt_schema`) as step 1 above says."""
+    if af not in BITS:
+        raise InputError(f"address family {af} is not 4 or 6", field="af")
+    bits = BITS[af]
+    t = table.select([c for c in COLUMNS if c in table.column_names])
+    t = t.filter(pc.and_(pc.equal(t["elem_type"].cast(pa.string()), "rib"),
+                         pc.equal(t["af"], af)))  # fmt: skip
+    skipped = Skipped()
+    coll = t["collector"].cast(pa.string()).fill_null("") if "collector" in t.column_names else None
+    ip = t["peer_ip"].cast(pa.string())
+    key = pc.binary_join_element_wise(coll, ip, " ") if coll is not None else ip
+    coded = pc.dictionary_encode(key).combine_chunks()
+    names = coded.dictionary.to_pylist()
+    peer = coded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    full = _full_feed(peer, len(names))
+    keep = full[peer]
+    skipped.not_full_feed = int((~keep).sum())
+    plen = t["prefix_len"].to_numpy(zero_copy_only=False).astype(np.int64)
+    default = plen == 0
+    skipped.default_route = int((keep & default).sum())
+    keep &= ~default
+    sets = t["as_path_segments"].is_valid().to_numpy(zero_copy_only=False)
+    skipped.as_set = int((keep & sets).sum())
+    keep &= ~sets
+    long_ = plen > bits
+    skipped.too_long = int((keep & long_).sum())
+    keep &= ~long_
+    lengths = pc.list_value_length(t["as_path"]).fill_null(0).to_numpy(zero_copy_only=False)
+    empty = lengths == 0
+    skipped.empty_path = int((keep & empty).sum())
+    keep &= ~empty
+    t = t.filter(pa.array(keep))
+    peer, plen = peer[keep], plen[keep]
+    start = t["range_start"].to_numpy(zero_copy_only=False).astype(np.uint64)
+    if bits < 64:  # the masked network number (range_start is already masked)
+        start = start & np.uint64((1 << bits) - 1)
+    # one route per (peer, prefix): ADD-PATH RIBs may list several
+    order = np.lexsort((plen, start, peer))
+    same = np.zeros(len(order), dtype=bool)
+    if len(order) > 1:
+        a, b = order[1:], order[:-1]
+        same[1:] = (peer[a] == peer[b]) & (start[a] == start[b]) & (plen[a] == plen[b])
+    skipped.duplicate = int(same.sum())
+    rows = np.sort(order[~same])
+    t = t.take(pa.array(rows))
+    peer, plen, start = peer[rows], plen[rows], start[rows]
+    paths = t["as_path"].combine_chunks() if t.num_rows else pa.array([], pa.list_(pa.uint32()))
+    offsets = paths.offsets.to_numpy().astype(np.int64)
+    values = paths.values.to_numpy(zero_copy_only=False).astype(np.uint32)
+    offsets, values = offsets - offsets[0], values[offsets[0] : offsets[-1]]
+    offsets, values = _dedup_prepending(offsets, values)
+    n = len(peer)
+    origin = values[offsets[1:] - 1] if n else np.zeros(0, np.uint32)
+    peer_asn_of = np.zeros(len(names), dtype=np.uint32)
+    peer_asn_of[peer] = t["peer_asn"].to_numpy(zero_copy_only=False).astype(np.uint32)
+    t_off, t_asn = _transit(offsets, values, origin, peer_asn_of[peer])
+    return Routes(
+        af=af, peer=peer, peer_ip=[str(x) for x in names], peer_asn=peer_asn_of, start=start,
+        plen=plen, origin=origin, t_off=t_off, t_asn=t_asn,
+        weight=exclusive_sizes(peer, start, plen, bits), skipped=skipped,
+    )  # fmt: skip
+
+
+def _transit(
+    offsets: np.ndarray, values: np.ndarray, origin: np.ndarray, peer_asn: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each route's transit ASes (not its peer's AS, not its origin), each once, as CSR."""
+    n = len(offsets) - 1
+    row = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
+    keep = (values != origin[row]) & (values != peer_asn[row])
+    row, asn = row[keep], values[keep]
+    pair = np.unique((row << 32) | asn.astype(np.int64))  # a loop counts an AS once per path
+    row, asn = pair >> 32, (pair & 0xFFFFFFFF).astype(np.uint32)
+    counts = np.bincount(row, minlength=n)
+    return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), asn
+
+
+def _top(start: np.ndarray, bits: int, level: int) -> np.ndarray:
+    """The first `level` bits of each number (a shift by the full width is undefined)."""
+    if level == 0:
+        return np.zeros(len(start), dtype=np.uint64)
+    out: np.ndarray = start >> np.uint64(bits - level)
+    return out
+
+
+def parents(group: np.ndarray, start: np.ndarray, plen: np.ndarray, bits: int) -> np.ndarray:
+    """For each prefix, the row of the most specific other prefix of the same group covering
+    it (-1: none). Prefixes of one group are distinct."""
+    parent = np.full(len(plen), -1, dtype=np.int64)
+    for level in np.unique(plen):  # ascending: a longer covering prefix overwrites a shorter
+        cand = np.flatnonzero(plen == level)
+        query = np.flatnonzero(plen > level)
+        if len(query) == 0:
+            continue
+        top_c, top_q = _top(start[cand], bits, int(level)), _top(start[query], bits, int(level))
+        keys, inv = np.unique(np.concatenate([top_c, top_q]), return_inverse=True)
+        width = len(keys)
+        kc = group[cand] * width + inv[: len(cand)]
+        kq = group[query] * width + inv[len(cand) :]
+        order = np.argsort(kc)
+        pos = np.searchsorted(kc[order], kq)
+        pos_c = np.minimum(pos, len(kc) - 1)
+        hit = (pos < len(kc)) & (kc[order][pos_c] == kq)
+        parent[query[hit]] = cand[order[pos_c[hit]]]
+    return parent
+
+
+def exclusive_sizes(
+    group: np.ndarray, start: np.ndarray, plen: np.ndarray, bits: int
+) -> np.ndarray:
+    """Each prefix's size minus the space of its more-specifics in the same group: what it
+    routes by longest-prefix match."""
+    size = np.exp2((bits - plen).astype(np.float64))
+    parent = parents(group, start, plen, bits)
+    child = parent >= 0
+    covered = np.bincount(parent[child], weights=size[child], minlength=len(size))
+    out: np.ndarray = size - covered
+    return out
+
+
+# Scores ----------------------------------------------------------------------------------------
+
+
+def _dense(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    uniq, inv = np.unique(values, return_inverse=True)
+    return uniq, inv.astype(np.int64)
+
+
+def scores(
+    routes: Routes,
+    route: np.ndarray,
+    scope: np.ndarray,
+    weight: np.ndarray,
+    *,
+    min_peers: int = MIN_PEERS,
+    trim: float = TRIM,
+) -> Scores:
+    """Hegemony per scope: `route`, `scope` and `weight` are parallel (a route may count in
+    several scopes, e.g. countries, with part of its weight in each)."""
+    live = weight > 0
+    route, scope, weight = route[live], scope[live], weight[live]
+    scope_ids, s = _dense(scope)
+    peer = routes.peer[route]
+    n_scope = len(scope_ids)
+    # per (peer IP, scope): the scope's weight
+    ps = peer * n_scope + s
+    ps_ids, ps_inv = _dense(ps)
+    total = np.bincount(ps_inv, weights=weight)
+    # per (peer IP, scope, transit AS): the weight of the routes crossing it
+    counts = routes.t_off[route + 1] - routes.t_off[route]
+    rep = np.repeat(np.arange(len(route)), counts)
+    idx = np.repeat(routes.t_off[route] - np.cumsum(counts) + counts, counts) + np.arange(len(rep))
+    asn_ids, a = _dense(routes.t_asn[idx])
+    n_asn = max(len(asn_ids), 1)
+    key = ps_inv[rep] * n_asn + a
+    key_ids, key_inv = _dense(key)
+    crossing = np.bincount(key_inv, weights=weight[rep])
+    bc = crossing / total[key_ids // n_asn]  # betweenness per peer IP
+    # peer IPs of one peer AS averaged: divide by the AS's IPs that see the scope
+    _, pas_of_peer = _dense(routes.peer_asn.astype(np.int64))
+    ps_peer, ps_scope = ps_ids // n_scope, ps_ids % n_scope
+    as_scope = pas_of_peer[ps_peer] * n_scope + ps_scope
+    as_scope_ids, as_scope_inv = _dense(as_scope)
+    ips_seeing = np.bincount(as_scope_inv)
+    seen_by = np.bincount(as_scope_ids % n_scope, minlength=n_scope)  # peer ASes per scope
+    k_ps = key_ids // n_asn
+    k_as = pas_of_peer[ps_ids[k_ps] // n_scope] * n_scope + ps_ids[k_ps] % n_scope
+    k_as_pos = np.searchsorted(as_scope_ids, k_as)
+    sas = k_as * n_asn + key_ids % n_asn  # (peer AS, scope, asn)
+    sas_ids, sas_inv = _dense(sas)
+    avg = np.bincount(sas_inv, weights=bc / ips_seeing[k_as_pos])
+    # trimmed mean over the peer ASes of each scope, zeros for those that do not see x
+    sa_scope = (sas_ids // n_asn) % n_scope
+    sa_asn = sas_ids % n_asn
+    group = sa_scope * n_asn + sa_asn
+    order = np.lexsort((avg, group))
+    g, v = group[order], avg[order]
+    first = np.ones(len(g), dtype=bool)
+    first[1:] = g[1:] != g[:-1]
+    starts = np.flatnonzero(first)
+    gid = np.cumsum(first) - 1
+    rank = np.arange(len(g)) - starts[gid]
+    c = np.bincount(gid)
+    gs = g[starts] // n_asn
+    n = seen_by[gs]
+    k = np.floor(n * trim + 1e-9).astype(np.int64)
+    pos = (n - c)[gid] + rank
+    kept = (pos >= k[gid]) & (pos < (n - k)[gid])
+    sums = np.bincount(gid, weights=np.where(kept, v, 0.0), minlength=len(starts))
+    heg = sums / (n - 2 * k)
+    ok = (n >= max(min_peers, 1)) & (heg > 0)
+    return Scores(
+        scope=scope_ids[gs[ok]].astype(np.int64),
+        asn=asn_ids[(g[starts] % n_asn)[ok]].astype(np.uint32),
+        hegemony=heg[ok],
+        peers=n[ok].astype(np.int64),
+    )
+
+
+def global_scores(routes: Routes, *, min_peers: int = MIN_PEERS) -> Scores:
+    """Hegemony in the global graph (every route, scope GLOBAL)."""
+    rows = np.arange(len(routes), dtype=np.int64)
+    return scores(routes, rows, np.full(len(rows), GLOBAL, np.int64), routes.weight,
+                  min_peers=min_peers)  # fmt: skip
+
+
+def local_scores(
+    routes: Routes, origins: Sequence[int] | None = None, *, min_peers: int = MIN_PEERS
+) -> Scores:
+    """Local hegemony of every origin AS (or only `origins`): the routes towards it, weighted
+    as in the whole table (its prefixes minus more-specifics of other origins)."""
+    rows = np.arange(len(routes), dtype=np.int64)
+    if origins is not None:
+        rows = rows[np.isin(routes.origin, np.asarray(list(origins), dtype=np.uint32))]
+    return scores(routes, rows, routes.origin[rows].astype(np.int64), routes.weight[rows],
+                  min_peers=min_peers)  # fmt: skip
+
+
+# Countries -------------------------------------------------------------------------------------
+
+
+def country_weights(
+    routes: Routes, range_start: np.ndarray, range_end: np.ndarray, cc: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(route, country index, weight): how much of each route's longest-match space lies in
+    each country. `range_*` are disjoint inclusive ranges sorted by start (address numbers in
+    the routes' units: IPv4 addresses, IPv6 top 64 bits), `cc` their country indexes."""
+    bits = BITS[routes.af]
+    rs = range_start.astype(np.uint64)  # integers: IPv6 numbers do not fit a float's mantissa
+    re_ = range_end.astype(np.uint64)
+    ps = routes.start
+    pe = ps + ((np.uint64(1) << (bits - routes.plen).astype(np.uint64)) - np.uint64(1))
+    lo = np.searchsorted(re_, ps, side="left")  # first range ending at or after the start
+    hi = np.searchsorted(rs, pe, side="right")  # ranges starting at or before the end
+    n = np.maximum(hi - lo, 0)
+    row = np.repeat(np.arange(len(ps)), n)
+    rng = np.repeat(lo - np.cumsum(n) + n, n) + np.arange(len(row))
+    overlap = (np.minimum(pe[row], re_[rng]) - np.maximum(ps[row], rs[rng])).astype(np.float64) + 1
+    country = cc[rng].astype(np.int64)
+    # longest match: a route's share of a country minus its more-specifics' shares
+    parent = parents(routes.peer, routes.start, routes.plen, bits)
+    up = parent[row]
+    has = up >= 0
+    all_row = np.concatenate([row, up[has]])
+    all_cc = np.concatenate([country, country[has]])
+    all_w = np.concatenate([overlap, -overlap[has]])
+    n_cc = int(cc.max()) + 1 if len(cc) else 1
+    ids, inv = _dense(all_row * n_cc + all_cc)
+    w = np.bincount(inv, weights=all_w)
+    live = w > 0.5  # whole addresses (or /64s); rounding noise below that is none
+    return ids[live] // n_cc, ids[live] % n_cc, w[live]
+
+
+def country_scores(
+    routes: Routes,
+    range_start: np.ndarray,
+    range_end: np.ndarray,
+    cc: Sequence[str],
+    *,
+    min_peers: int = MIN_PEERS,
+) -> tuple[Scores, list[str]]:
+    """Hegemony over the paths towards each country's address space (scope = country index
+    into the returned list of codes)."""
+    codes, cc_idx = np.unique(np.asarray(cc, dtype=object), return_inverse=True)
+    route, country, weight = country_weights(routes, range_start, range_end, cc_idx)
+    return scores(routes, route, country, weight, min_peers=min_peers), [str(c) for c in codes]
+
+
+# Diversity -------------------------------------------------------------------------------------
+
+
+def upstream_diversity(hegemony: Sequence[float], threshold: float = UPSTREAM_THRESHOLD) -> int:
+    """How many transit ASes of a scope have a hegemony of at least `threshold`."""
+    return sum(1 for h in hegemony if h >= threshold)
+
+
+def route_diversity(hegemony: Sequence[float], floor: float = HHI_FLOOR) -> float | None:
+    """Herfindahl-Hirschman index (0-10,000) over the transit ASes above `floor`: their
+    hegemony scores as shares of their sum, in percent, squared and summed. None when no AS
+    is above the floor (no transit measured is not a diverse scope)."""
+    kept = [h for h in hegemony if h > floor]
+    total = sum(kept)
+    if not kept or total <= 0:
+        return None
+    return sum((100.0 * h / total) ** 2 for h in kept)
+
+
+def table_of(s: Scores) -> pa.Table:
+    """Scores as an Arrow table sorted by scope, then hegemony (highest first), then AS."""
+    order = np.lexsort((s.asn, -s.hegemony, s.scope))
+    return pa.table({
+        "scope": pa.array(s.scope[order], pa.int64()),
+        "asn": pa.array(s.asn[order], pa.uint32()),
+        "hegemony": pa.array(s.hegemony[order], pa.float64()),
+        "peers": pa.array(s.peers[order], pa.int64()),
+    })  # fmt: skip
