@@ -348,7 +348,7 @@ def hegemony_command(
     else:
         result = heg.local_scores(routes, [scope], min_peers=min_peers)
     rows = heg.table_of(result).to_pylist()
-    peers = int(result.peers[0]) if len(result.peers) else 0
+    peers = result.peers_of(heg.GLOBAL if scope is None else scope)
     skipped = routes.skipped.as_dict()
     err.print(
         f"{len(routes):,} routes of {len(set(routes.peer.tolist())):,} full-feed peer sessions; "

@@ -86,6 +86,14 @@ class Scores:
     asn: np.ndarray  # uint32
     hegemony: np.ndarray  # float64
     peers: np.ndarray  # int64
+    # every scope with a route, scored or not, and how many peer ASes see it
+    seen_scope: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    seen_peers: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def peers_of(self, scope: int) -> int:
+        """How many peer ASes see `scope` (0 when none has a route to it)."""
+        hit = np.flatnonzero(self.seen_scope == scope)
+        return int(self.seen_peers[hit[0]]) if len(hit) else 0
 
 
 # Routes ----------------------------------------------------------------------------------------
@@ -308,6 +316,8 @@ def scores(
         asn=asn_ids[(g[starts] % n_asn)[ok]].astype(np.uint32),
         hegemony=heg[ok],
         peers=n[ok].astype(np.int64),
+        seen_scope=scope_ids.astype(np.int64),
+        seen_peers=seen_by.astype(np.int64),
     )
 
 
