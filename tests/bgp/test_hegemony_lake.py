@@ -162,3 +162,36 @@ def test_api_before_any_build(settings: Settings) -> None:
         assert r.status_code == 503 and "bgp_hegemony" in f"{error['message']} {error['hint']}"
     with pytest.raises(DatasetNotBuiltError):
         query.hegemony(query.BgpLake(settings.lake_dir))
+
+
+def write_hegemony_datasets(lake_dir: Path, work: Path) -> None:
+    """The three `bgp_hegemony` datasets of the example (countries AA and BB located), written
+    into an existing lake without touching its other datasets (tests/api/full_world)."""
+    from nethealth.bgp.hegemony_step import SCHEMAS, day_tables
+    from nethealth.bgp.ingest import ingest_file
+    from nethealth.common.asof import pick
+
+    work.mkdir(parents=True, exist_ok=True)
+    rib = work / "rrc99.bview.20240501.0000.mrt"
+    _rib(rib)
+    decoded = Path(ingest_file(rib, work / "decoded", collector="rrc99").output)
+    geo = work / "ipdb_country.parquet"
+    pq.write_table(pa.table({
+        "snapshot": pa.array([GEO] * 3, pa.date32()), "af": pa.array([4] * 3, pa.int8()),
+        "start": pa.array([0x0A000000, 0x0A000100, 0x14000000], pa.uint64()),
+        "end": pa.array([0x0A0000FF, 0x0A00017F, 0x140000FF], pa.uint64()),
+        "cc": ["AA", "BB", "AA"], "simulated": [False] * 3,
+    }), geo)  # fmt: skip
+    tables = day_tables([decoded], ["rrc99"], DAY, False, geo, pick("ipdb", DAY, [GEO]), [])
+    for name, parts in tables.items():
+        schema = SCHEMAS[name]
+        pq.write_table(pa.concat_tables([t.cast(schema) for t in parts]),
+                       lake_dir / f"{name}.parquet")  # fmt: skip
+
+
+def test_fixture_datasets_answer_as_the_step(tmp_path: Path) -> None:
+    lake_dir = tmp_path / "lake"
+    lake_dir.mkdir()
+    write_hegemony_datasets(lake_dir, tmp_path / "work")
+    bb = query.country_dependency(query.BgpLake(lake_dir), "BB")
+    assert _scores(bb["dependencies"])[10] == pytest.approx(7 / 8)

@@ -191,7 +191,9 @@ def _transit(
     row = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
     keep = (values != origin[row]) & (values != peer_asn[row])
     row, asn = row[keep], values[keep]
-    pair = np.unique((row << 32) | asn.astype(np.int64))  # a loop counts an AS once per path
+    pair = np.sort((row << 32) | asn.astype(np.int64))  # a loop counts an AS once per path
+    if len(pair) > 1:
+        pair = pair[np.concatenate([[True], pair[1:] != pair[:-1]])]
     row, asn = pair >> 32, (pair & 0xFFFFFFFF).astype(np.uint32)
     counts = np.bincount(row, minlength=n)
     return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), asn
