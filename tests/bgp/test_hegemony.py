@@ -314,3 +314,14 @@ def test_real_2010_rib_through_the_cli_and_ihr(shared_data: Path) -> None:
     assert rho > 0.3  # measured 0.515 (docs/methodology/hegemony.md says why not higher)
     top = set(sorted(theirs, key=theirs.__getitem__, reverse=True)[:20])
     assert len(top & set(list(ours)[:20])) >= 8  # measured 10 of 20
+
+
+def test_cli_refuses_files_without_rib_entries(shared_data: Path) -> None:
+    updates = shared_data / "bgp/ripe-bgpdump/test_data/updates.20160811.1600.gz"
+    done = runner.invoke(hegemony_app, [str(updates), "--format", "csv"])
+    assert done.exit_code != 0 and "no IPv4 RIB entry" in str(done.exception)
+    # an ADD-PATH IPv6 RIB: one route per peer and prefix, the other paths counted
+    addpath = shared_data / "bgp/ripe-bgpdump/test_data/bview.ipv6_unicast_add_path.gz"
+    done = runner.invoke(hegemony_app, [str(addpath), "--af", "6", "--format", "json"])
+    doc = json.loads(done.stdout[done.stdout.index("{") :])
+    assert (doc["routes"], doc["skipped"]["duplicate"], doc["peers"]) == (31, 29, 2)

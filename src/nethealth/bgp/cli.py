@@ -343,6 +343,12 @@ def hegemony_command(
     err.print("computing hegemony…", highlight=False)
     schema = pa.schema([SCHEMA.field(c) for c in heg.COLUMNS])
     routes = heg.routes_of(pa.Table.from_batches(batches, schema=schema), af)
+    if len(routes) == 0:
+        raise InputError(
+            f"no IPv{af} RIB entry of a full-feed peer in the {len(paths)} file(s)",
+            field="RIB",
+            hint="give RIB dumps (bview.*, rib.*), not update files; --af 6 for IPv6 tables",
+        )
     if scope is None:
         result = heg.global_scores(routes, min_peers=min_peers)
     else:
