@@ -134,10 +134,23 @@ def routes_of(table: pa.Table, af: int = 4) -> Routes:
     coded = pc.dictionary_encode(key).combine_chunks()
     names = coded.dictionary.to_pylist()
     peer = coded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    full = _full_feed(peer, len(names))
-    keep = full[peer]
-    skipped.not_full_feed = int((~keep).sum())
     plen = t["prefix_len"].to_numpy(zero_copy_only=False).astype(np.int64)
+    start = t["range_start"].to_numpy(zero_copy_only=False).astype(np.uint64)
+    if bits < 64:  # the network number (range_start is already masked)
+        start = start & np.uint64((1 << bits) - 1)
+    # one route per (peer, prefix), the first listed: ADD-PATH RIBs may list several
+    order = np.lexsort((np.arange(len(peer)), plen, start, peer))
+    same = np.zeros(len(order), dtype=bool)
+    if len(order) > 1:
+        a, b = order[1:], order[:-1]
+        same[1:] = (peer[a] == peer[b]) & (start[a] == start[b]) & (plen[a] == plen[b])
+    keep = np.zeros(len(peer), dtype=bool)
+    keep[order[~same]] = True
+    skipped.duplicate = int(same.sum())
+    full = _full_feed(peer[keep], len(names))  # prefixes per peer, as the bgp step counts
+    partial = keep & ~full[peer]
+    skipped.not_full_feed = int(partial.sum())
+    keep &= ~partial
     default = plen == 0
     skipped.default_route = int((keep & default).sum())
     keep &= ~default
@@ -152,20 +165,7 @@ def routes_of(table: pa.Table, af: int = 4) -> Routes:
     skipped.empty_path = int((keep & empty).sum())
     keep &= ~empty
     t = t.filter(pa.array(keep))
-    peer, plen = peer[keep], plen[keep]
-    start = t["range_start"].to_numpy(zero_copy_only=False).astype(np.uint64)
-    if bits < 64:  # the masked network number (range_start is already masked)
-        start = start & np.uint64((1 << bits) - 1)
-    # one route per (peer, prefix): ADD-PATH RIBs may list several
-    order = np.lexsort((plen, start, peer))
-    same = np.zeros(len(order), dtype=bool)
-    if len(order) > 1:
-        a, b = order[1:], order[:-1]
-        same[1:] = (peer[a] == peer[b]) & (start[a] == start[b]) & (plen[a] == plen[b])
-    skipped.duplicate = int(same.sum())
-    rows = np.sort(order[~same])
-    t = t.take(pa.array(rows))
-    peer, plen, start = peer[rows], plen[rows], start[rows]
+    peer, plen, start = peer[keep], plen[keep], start[keep]
     paths = t["as_path"].combine_chunks() if t.num_rows else pa.array([], pa.list_(pa.uint32()))
     offsets = paths.offsets.to_numpy().astype(np.int64)
     values = paths.values.to_numpy(zero_copy_only=False).astype(np.uint32)
