@@ -164,9 +164,12 @@ def test_api_before_any_build(settings: Settings) -> None:
         query.hegemony(query.BgpLake(settings.lake_dir))
 
 
-def write_hegemony_datasets(lake_dir: Path, work: Path) -> None:
-    """The three `bgp_hegemony` datasets of the example (countries AA and BB located), written
-    into an existing lake without touching its other datasets (tests/api/full_world)."""
+def write_hegemony_datasets(
+    lake_dir: Path, work: Path, codes: tuple[str, str] = ("AA", "BB"), simulated: bool = False
+) -> None:
+    """The three `bgp_hegemony` datasets of the example (its two countries AA and BB under
+    `codes`), written into an existing lake without touching its other datasets
+    (tests/api/full_world, the page tests)."""
     from nethealth.bgp.hegemony_step import SCHEMAS, day_tables
     from nethealth.bgp.ingest import ingest_file
     from nethealth.common.asof import pick
@@ -180,9 +183,9 @@ def write_hegemony_datasets(lake_dir: Path, work: Path) -> None:
         "snapshot": pa.array([GEO] * 3, pa.date32()), "af": pa.array([4] * 3, pa.int8()),
         "start": pa.array([0x0A000000, 0x0A000100, 0x14000000], pa.uint64()),
         "end": pa.array([0x0A0000FF, 0x0A00017F, 0x140000FF], pa.uint64()),
-        "cc": ["AA", "BB", "AA"], "simulated": [False] * 3,
+        "cc": [codes[0], codes[1], codes[0]], "simulated": [False] * 3,
     }), geo)  # fmt: skip
-    tables = day_tables([decoded], ["rrc99"], DAY, False, geo, pick("ipdb", DAY, [GEO]), [])
+    tables = day_tables([decoded], ["rrc99"], DAY, simulated, geo, pick("ipdb", DAY, [GEO]), [])
     for name, parts in tables.items():
         schema = SCHEMAS[name]
         pq.write_table(pa.concat_tables([t.cast(schema) for t in parts]),
@@ -195,3 +198,28 @@ def test_fixture_datasets_answer_as_the_step(tmp_path: Path) -> None:
     write_hegemony_datasets(lake_dir, tmp_path / "work")
     bb = query.country_dependency(query.BgpLake(lake_dir), "BB")
     assert _scores(bb["dependencies"])[10] == pytest.approx(7 / 8)
+
+
+def test_country_page_section_and_twin(tmp_path: Path) -> None:
+    from tests.api.conftest import ASSETS, fixture_app
+    from tests.api.fixture_lake import build_fixture_lake, make_settings
+
+    settings = build_fixture_lake(make_settings(tmp_path / "data", ASSETS))
+    write_hegemony_datasets(settings.lake_dir, tmp_path / "work", codes=("NL", "KE"))
+    with TestClient(fixture_app(settings)) as c:
+        twin = c.get("/country/NL.json").json()["transit"]
+        assert (twin["status"], twin["date"], twin["geo_snapshot"]) == (
+            "measured",
+            "2024-05-01",
+            "2024-04-01",
+        )
+        assert [d["asn"] for d in twin["dependencies"]] == [10, 30, 1, 20]  # 7/16, 5/16, 1/4, 1/8
+        assert twin["upstream_count"] == 4 and twin["api"].startswith("/api/v1/countries/NL/")
+        html = c.get("/country/NL").text
+        assert 'id="transit"' in html and 'href="/asn/10"' in html and "43.8 %" in html
+        assert "Dépendance au transit" in c.get("/country/NL?lang=fr").text
+        assert "Dependencia del tránsito" in c.get("/country/NL?lang=es").text
+        # no address space located in the country: not measured, with the reason, no table
+        other = c.get("/country/US.json").json()["transit"]
+        assert other["status"] == "not measured" and other["dependencies"] == []
+        assert 'id="transit-caption"' not in c.get("/country/US").text
