@@ -263,6 +263,47 @@ def test_vectorised_equals_naive_on_a_simulated_world(sim_rib: pa.Table) -> None
             assert fast[scope][asn] == pytest.approx(value, rel=1e-9, abs=1e-12), (scope, asn)
 
 
+def _same(a: heg.Scores, b: heg.Scores) -> None:
+    x, y = _by_scope(a), _by_scope(b)
+    assert set(x) == set(y)
+    for scope, want in y.items():
+        assert set(x[scope]) == set(want), scope
+        for asn, value in want.items():
+            assert x[scope][asn] == pytest.approx(value, rel=1e-9, abs=1e-12), (scope, asn)
+
+
+def test_chunks_of_sessions_give_the_same_scores(sim_rib: pa.Table) -> None:
+    # three made-up countries splitting the IPv4 space (the sim's prefixes fall in two)
+    geo = (np.array([0, 2**31, 3 * 2**30], np.uint64),
+           np.array([2**31 - 1, 3 * 2**30 - 1, 2**32 - 1], np.uint64), ["AA", "BB", "CC"])  # fmt: skip
+    whole = heg.compute([lambda: sim_rib], 4, geo=geo)
+    chunked = heg.compute([lambda: sim_rib], 4, geo=geo, chunk_rows=20_000)
+    assert len(list(heg.session_chunks(sim_rib, 4, 20_000))) > 5
+    routes = heg.routes_of(sim_rib)
+    _same(whole.global_scores, heg.global_scores(routes))
+    _same(chunked.global_scores, heg.global_scores(routes))
+    assert whole.local_scores is not None and chunked.local_scores is not None
+    _same(chunked.local_scores, heg.local_scores(routes))
+    countries, codes = heg.country_scores(routes, *geo)
+    assert chunked.country_scores is not None and chunked.codes == codes == ["AA", "BB", "CC"]
+    assert len(set(chunked.country_scores.scope.tolist())) == 2
+    _same(chunked.country_scores, countries)
+    assert (chunked.routes, chunked.sessions) == (len(routes), 10)
+    assert chunked.skipped.as_dict() == routes.skipped.as_dict()
+
+
+def test_chunked_example_keeps_the_pinned_numbers() -> None:
+    done = heg.compute([lambda: _table(EXAMPLE)], 4, chunk_rows=3)  # one session per chunk
+    _approx(_by_scope(done.global_scores)[heg.GLOBAL],
+            {10: Fraction(13, 24), 20: Fraction(7, 48), 30: Fraction(3, 16), 1: Fraction(1, 4)})  # fmt: skip
+    assert done.local_scores is not None
+    _approx(
+        _by_scope(done.local_scores)[200],
+        {10: Fraction(5, 6), 20: Fraction(1, 3), 1: Fraction(1, 3)},
+    )
+    assert (done.sessions, done.peer_ases, done.skipped.as_set) == (5, 4, 1)
+
+
 # The real 2010 RIB and the published IHR scores ------------------------------------------------
 
 

@@ -340,24 +340,24 @@ def hegemony_command(
             batches += [b.select(list(heg.COLUMNS)) for b in reader]
             if lenient and not reader.report.clean:
                 _say_report(reader.report.as_dict())
-    err.print("computing hegemony…", highlight=False)
-    schema = pa.schema([SCHEMA.field(c) for c in heg.COLUMNS])
-    routes = heg.routes_of(pa.Table.from_batches(batches, schema=schema), af)
-    if len(routes) == 0:
+    table = pa.Table.from_batches(batches, schema=pa.schema([SCHEMA.field(c) for c in heg.COLUMNS]))
+    with progress_bar(err) as bar:
+        done = heg.compute([lambda: table], af, local=scope is not None,
+                           origins=None if scope is None else [scope], min_peers=min_peers,
+                           progress=bar)  # fmt: skip
+    if done.routes == 0:
         raise InputError(
             f"no IPv{af} RIB entry of a full-feed peer in the {len(paths)} file(s)",
             field="RIB",
             hint="give RIB dumps (bview.*, rib.*), not update files; --af 6 for IPv6 tables",
         )
-    if scope is None:
-        result = heg.global_scores(routes, min_peers=min_peers)
-    else:
-        result = heg.local_scores(routes, [scope], min_peers=min_peers)
+    result = done.global_scores if done.local_scores is None else done.local_scores
     rows = heg.table_of(result).to_pylist()
     peers = result.peers_of(heg.GLOBAL if scope is None else scope)
-    skipped = routes.skipped.as_dict()
+    skipped = done.skipped.as_dict()
     err.print(
-        f"{len(routes):,} routes of {len(set(routes.peer.tolist())):,} full-feed peer sessions; "
+        f"{done.routes:,} routes of {done.sessions:,} full-feed peer sessions "
+        f"({done.peer_ases:,} peer ASes); "
         f"skipped {', '.join(f'{v:,} {k}' for k, v in skipped.items() if v) or 'none'}",
         highlight=False,
     )
@@ -370,7 +370,7 @@ def hegemony_command(
     elif fmt is HegemonyFormat.json:
         doc = {
             "scope": scope if scope is not None else "global", "af": af, "peers": peers,
-            "files": [str(p) for p in paths], "routes": len(routes), "skipped": skipped,
+            "files": [str(p) for p in paths], "routes": done.routes, "skipped": skipped,
             "hegemony": [{"asn": r["asn"], "hegemony": r["hegemony"]} for r in rows],
         }  # fmt: skip
         out.print(json.dumps(doc, indent=2), highlight=False)

@@ -22,7 +22,7 @@ The method (docs/methodology/hegemony.md says why each choice):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -119,26 +119,35 @@ def _full_feed(peer: np.ndarray, n_peers: int) -> np.ndarray:
     return full & (counts > 0)
 
 
-def routes_of(table: pa.Table, af: int = 4) -> Routes:
-    """The routes of `table` (decoded elements, `formats.mrt_schema`) as step 1 above says."""
+def _family(table: pa.Table, af: int) -> pa.Table:
     if af not in BITS:
         raise InputError(f"address family {af} is not 4 or 6", field="af")
-    bits = BITS[af]
     t = table.select([c for c in COLUMNS if c in table.column_names])
-    t = t.filter(pc.and_(pc.equal(t["elem_type"].cast(pa.string()), "rib"),
-                         pc.equal(t["af"], af)))  # fmt: skip
-    skipped = Skipped()
-    coll = t["collector"].cast(pa.string()).fill_null("") if "collector" in t.column_names else None
+    return t.filter(pc.and_(pc.equal(t["elem_type"].cast(pa.string()), "rib"),
+                            pc.equal(t["af"], af)))  # fmt: skip
+
+
+def _sessions(t: pa.Table) -> tuple[list[str], np.ndarray]:
+    """Each row's session ("collector peer_ip") as an index into the returned names."""
     ip = t["peer_ip"].cast(pa.string())
-    key = pc.binary_join_element_wise(coll, ip, " ") if coll is not None else ip
-    coded = pc.dictionary_encode(key).combine_chunks()
-    names = coded.dictionary.to_pylist()
-    peer = coded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    if "collector" in t.column_names:
+        coll = t["collector"].cast(pa.string()).fill_null("")
+        ip = pc.binary_join_element_wise(coll, ip, " ")
+    coded = pc.dictionary_encode(ip).combine_chunks()
+    names = [str(n) for n in coded.dictionary.to_pylist()]
+    return names, coded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _prefixes(t: pa.Table, bits: int) -> tuple[np.ndarray, np.ndarray]:
     plen = t["prefix_len"].to_numpy(zero_copy_only=False).astype(np.int64)
     start = t["range_start"].to_numpy(zero_copy_only=False).astype(np.uint64)
     if bits < 64:  # the network number (range_start is already masked)
         start = start & np.uint64((1 << bits) - 1)
-    # one route per (peer, prefix), the first listed: ADD-PATH RIBs may list several
+    return start, plen
+
+
+def _first_per_prefix(peer: np.ndarray, start: np.ndarray, plen: np.ndarray) -> np.ndarray:
+    """Rows that are the first listed of their (session, prefix): ADD-PATH lists several."""
     order = np.lexsort((np.arange(len(peer)), plen, start, peer))
     same = np.zeros(len(order), dtype=bool)
     if len(order) > 1:
@@ -146,8 +155,39 @@ def routes_of(table: pa.Table, af: int = 4) -> Routes:
         same[1:] = (peer[a] == peer[b]) & (start[a] == start[b]) & (plen[a] == plen[b])
     keep = np.zeros(len(peer), dtype=bool)
     keep[order[~same]] = True
-    skipped.duplicate = int(same.sum())
-    full = _full_feed(peer[keep], len(names))  # prefixes per peer, as the bgp step counts
+    return keep
+
+
+def prefix_counts(table: pa.Table, af: int = 4) -> dict[str, int]:
+    """Distinct prefixes per session of one family: what decides a full feed."""
+    t = _family(table, af)
+    names, peer = _sessions(t)
+    start, plen = _prefixes(t, BITS[af])
+    counts = np.bincount(peer[_first_per_prefix(peer, start, plen)], minlength=len(names))
+    return dict(zip(names, counts.tolist(), strict=True))
+
+
+def full_feed_sessions(counts: dict[str, int]) -> set[str]:
+    """The sessions whose prefix count reaches FULL_FEED_SHARE of the largest."""
+    top = max(counts.values(), default=0)
+    return {k for k, n in counts.items() if n > 0 and n >= FULL_FEED_SHARE * top}
+
+
+def routes_of(table: pa.Table, af: int = 4, full_feed: Collection[str] | None = None) -> Routes:
+    """The routes of `table` (decoded elements, `formats.mrt_schema`) as step 1 above says.
+    `full_feed` names the full-feed sessions when `table` holds only some of the RIBs' sessions
+    (`full_feed_sessions` over all of them); by default they are judged within `table`."""
+    t = _family(table, af)
+    bits = BITS[af]
+    skipped = Skipped()
+    names, peer = _sessions(t)
+    start, plen = _prefixes(t, bits)
+    keep = _first_per_prefix(peer, start, plen)
+    skipped.duplicate = int((~keep).sum())
+    if full_feed is None:
+        full = _full_feed(peer[keep], len(names))  # prefixes per peer, as the bgp step counts
+    else:
+        full = np.array([n in full_feed for n in names], dtype=bool)
     partial = keep & ~full[peer]
     skipped.not_full_feed = int(partial.sum())
     keep &= ~partial
@@ -250,6 +290,111 @@ def _dense(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return uniq, inv.astype(np.int64)
 
 
+@dataclass(frozen=True)
+class PeerSums:
+    """Betweenness summed over the sessions of each peer AS, before averaging and trimming:
+    what one chunk of sessions contributes (chunks never share a session, so parts add up)."""
+
+    seen_asn: np.ndarray  # uint32 peer AS, per (peer AS, scope) that sees the scope
+    seen_scope: np.ndarray  # int64
+    seen_sessions: np.ndarray  # int64: its sessions that see the scope
+    peer_asn: np.ndarray  # uint32, per (peer AS, scope, transit AS)
+    scope: np.ndarray  # int64
+    asn: np.ndarray  # uint32
+    bc: np.ndarray  # float64: the sum of its sessions' betweenness
+
+
+def peer_sums(routes: Routes, route: np.ndarray, scope: np.ndarray, weight: np.ndarray) -> PeerSums:
+    """Steps 4 and the sum of step 5 for some routes: `route`, `scope` and `weight` are
+    parallel (a route may count in several scopes, e.g. countries, with part of its weight in
+    each)."""
+    live = weight > 0
+    route, scope, weight = route[live], scope[live], weight[live]
+    scope_ids, s = _dense(scope)
+    n_scope = max(len(scope_ids), 1)
+    # per (session, scope): the scope's weight
+    ps_ids, ps_inv = _dense(routes.peer[route] * n_scope + s)
+    total = np.bincount(ps_inv, weights=weight)
+    # per (session, scope, transit AS): the weight of the routes crossing it
+    counts = routes.t_off[route + 1] - routes.t_off[route]
+    rep = np.repeat(np.arange(len(route)), counts)
+    idx = np.repeat(routes.t_off[route] - np.cumsum(counts) + counts, counts) + np.arange(len(rep))
+    asn_ids, a = _dense(routes.t_asn[idx])
+    n_asn = max(len(asn_ids), 1)
+    key_ids, key_inv = _dense(ps_inv[rep] * n_asn + a)
+    crossing = np.bincount(key_inv, weights=weight[rep])
+    bc = crossing / total[key_ids // n_asn]  # betweenness per session
+    # summed per peer AS
+    pas_ids, pas_of_peer = _dense(routes.peer_asn.astype(np.int64))
+    seen = pas_of_peer[ps_ids // n_scope] * n_scope + ps_ids % n_scope
+    seen_ids, seen_inv = _dense(seen)
+    ps = ps_ids[key_ids // n_asn]
+    sas = (pas_of_peer[ps // n_scope] * n_scope + ps % n_scope) * n_asn + key_ids % n_asn
+    sas_ids, sas_inv = _dense(sas)
+    return PeerSums(
+        seen_asn=pas_ids[seen_ids // n_scope].astype(np.uint32),
+        seen_scope=scope_ids[seen_ids % n_scope].astype(np.int64),
+        seen_sessions=np.bincount(seen_inv, minlength=len(seen_ids)).astype(np.int64),
+        peer_asn=pas_ids[sas_ids // n_asn // n_scope].astype(np.uint32),
+        scope=scope_ids[(sas_ids // n_asn) % n_scope].astype(np.int64),
+        asn=asn_ids[sas_ids % n_asn].astype(np.uint32),
+        bc=np.bincount(sas_inv, weights=bc, minlength=len(sas_ids)),
+    )
+
+
+def combine(parts: Sequence[PeerSums], *, min_peers: int = MIN_PEERS, trim: float = TRIM) -> Scores:
+    """Steps 5 and 6 over every part: per peer AS the mean over its sessions that see the
+    scope, then the trimmed mean over the peer ASes that see it."""
+
+    def cat(name: str, dtype: type) -> np.ndarray:
+        return np.concatenate([getattr(p, name) for p in parts] or [np.zeros(0, dtype)])
+
+    seen_asn, seen_scope = cat("seen_asn", np.uint32), cat("seen_scope", np.int64)
+    peer_asn, scope, asn = cat("peer_asn", np.uint32), cat("scope", np.int64), cat("asn", np.uint32)
+    scope_ids, all_s = _dense(np.concatenate([seen_scope, scope]))
+    _, all_p = _dense(np.concatenate([seen_asn, peer_asn]).astype(np.int64))
+    n_scope = max(len(scope_ids), 1)
+    n_seen = len(seen_asn)
+    ps_seen = all_p[:n_seen] * n_scope + all_s[:n_seen]
+    seen_ids, seen_inv = _dense(ps_seen)
+    sessions = np.bincount(
+        seen_inv, weights=cat("seen_sessions", np.int64), minlength=len(seen_ids)
+    )
+    seen_by = np.bincount(seen_ids % n_scope, minlength=n_scope).astype(np.int64)  # peer ASes
+    asn_ids, a = _dense(asn)
+    n_asn = max(len(asn_ids), 1)
+    ps = all_p[n_seen:] * n_scope + all_s[n_seen:]
+    sas_ids, sas_inv = _dense(ps * n_asn + a)
+    bc_sum = np.bincount(sas_inv, weights=cat("bc", np.float64), minlength=len(sas_ids))
+    avg = bc_sum / sessions[np.searchsorted(seen_ids, sas_ids // n_asn)]
+    # trimmed mean over the peer ASes of each scope, zeros for those that do not see x
+    group = ((sas_ids // n_asn) % n_scope) * n_asn + sas_ids % n_asn
+    order = np.lexsort((avg, group))
+    g, v = group[order], avg[order]
+    first = np.ones(len(g), dtype=bool)
+    first[1:] = g[1:] != g[:-1]
+    starts = np.flatnonzero(first)
+    gid = np.cumsum(first) - 1
+    rank = np.arange(len(g)) - starts[gid]
+    c = np.bincount(gid, minlength=len(starts))
+    gs = g[starts] // n_asn
+    n = seen_by[gs]
+    k = np.floor(n * trim + 1e-9).astype(np.int64)
+    pos = (n - c)[gid] + rank
+    kept = (pos >= k[gid]) & (pos < (n - k)[gid])
+    sums = np.bincount(gid, weights=np.where(kept, v, 0.0), minlength=len(starts))
+    heg = sums / np.maximum(n - 2 * k, 1)
+    ok = (n >= max(min_peers, 1)) & (heg > 0)
+    return Scores(
+        scope=scope_ids[gs[ok]].astype(np.int64),
+        asn=asn_ids[(g[starts] % n_asn)[ok]].astype(np.uint32),
+        hegemony=heg[ok],
+        peers=n[ok].astype(np.int64),
+        seen_scope=scope_ids.astype(np.int64),
+        seen_peers=seen_by[: len(scope_ids)],
+    )
+
+
 def scores(
     routes: Routes,
     route: np.ndarray,
@@ -259,68 +404,8 @@ def scores(
     min_peers: int = MIN_PEERS,
     trim: float = TRIM,
 ) -> Scores:
-    """Hegemony per scope: `route`, `scope` and `weight` are parallel (a route may count in
-    several scopes, e.g. countries, with part of its weight in each)."""
-    live = weight > 0
-    route, scope, weight = route[live], scope[live], weight[live]
-    scope_ids, s = _dense(scope)
-    peer = routes.peer[route]
-    n_scope = len(scope_ids)
-    # per (peer IP, scope): the scope's weight
-    ps = peer * n_scope + s
-    ps_ids, ps_inv = _dense(ps)
-    total = np.bincount(ps_inv, weights=weight)
-    # per (peer IP, scope, transit AS): the weight of the routes crossing it
-    counts = routes.t_off[route + 1] - routes.t_off[route]
-    rep = np.repeat(np.arange(len(route)), counts)
-    idx = np.repeat(routes.t_off[route] - np.cumsum(counts) + counts, counts) + np.arange(len(rep))
-    asn_ids, a = _dense(routes.t_asn[idx])
-    n_asn = max(len(asn_ids), 1)
-    key = ps_inv[rep] * n_asn + a
-    key_ids, key_inv = _dense(key)
-    crossing = np.bincount(key_inv, weights=weight[rep])
-    bc = crossing / total[key_ids // n_asn]  # betweenness per peer IP
-    # peer IPs of one peer AS averaged: divide by the AS's IPs that see the scope
-    _, pas_of_peer = _dense(routes.peer_asn.astype(np.int64))
-    ps_peer, ps_scope = ps_ids // n_scope, ps_ids % n_scope
-    as_scope = pas_of_peer[ps_peer] * n_scope + ps_scope
-    as_scope_ids, as_scope_inv = _dense(as_scope)
-    ips_seeing = np.bincount(as_scope_inv)
-    seen_by = np.bincount(as_scope_ids % n_scope, minlength=n_scope)  # peer ASes per scope
-    k_ps = key_ids // n_asn
-    k_as = pas_of_peer[ps_ids[k_ps] // n_scope] * n_scope + ps_ids[k_ps] % n_scope
-    k_as_pos = np.searchsorted(as_scope_ids, k_as)
-    sas = k_as * n_asn + key_ids % n_asn  # (peer AS, scope, asn)
-    sas_ids, sas_inv = _dense(sas)
-    avg = np.bincount(sas_inv, weights=bc / ips_seeing[k_as_pos])
-    # trimmed mean over the peer ASes of each scope, zeros for those that do not see x
-    sa_scope = (sas_ids // n_asn) % n_scope
-    sa_asn = sas_ids % n_asn
-    group = sa_scope * n_asn + sa_asn
-    order = np.lexsort((avg, group))
-    g, v = group[order], avg[order]
-    first = np.ones(len(g), dtype=bool)
-    first[1:] = g[1:] != g[:-1]
-    starts = np.flatnonzero(first)
-    gid = np.cumsum(first) - 1
-    rank = np.arange(len(g)) - starts[gid]
-    c = np.bincount(gid)
-    gs = g[starts] // n_asn
-    n = seen_by[gs]
-    k = np.floor(n * trim + 1e-9).astype(np.int64)
-    pos = (n - c)[gid] + rank
-    kept = (pos >= k[gid]) & (pos < (n - k)[gid])
-    sums = np.bincount(gid, weights=np.where(kept, v, 0.0), minlength=len(starts))
-    heg = sums / (n - 2 * k)
-    ok = (n >= max(min_peers, 1)) & (heg > 0)
-    return Scores(
-        scope=scope_ids[gs[ok]].astype(np.int64),
-        asn=asn_ids[(g[starts] % n_asn)[ok]].astype(np.uint32),
-        hegemony=heg[ok],
-        peers=n[ok].astype(np.int64),
-        seen_scope=scope_ids.astype(np.int64),
-        seen_peers=seen_by.astype(np.int64),
-    )
+    """Hegemony per scope of some routes (`peer_sums`, then `combine`)."""
+    return combine([peer_sums(routes, route, scope, weight)], min_peers=min_peers, trim=trim)
 
 
 def global_scores(routes: Routes, *, min_peers: int = MIN_PEERS) -> Scores:
@@ -390,6 +475,103 @@ def country_scores(
     codes, cc_idx = np.unique(np.asarray(cc, dtype=object), return_inverse=True)
     route, country, weight = country_weights(routes, range_start, range_end, cc_idx)
     return scores(routes, route, country, weight, min_peers=min_peers), [str(c) for c in codes]
+
+
+# Chunked over sessions --------------------------------------------------------------------------
+
+CHUNK_ROWS = 4_000_000  # RIB entries per pass: memory follows a chunk, not the whole day
+Loader = Callable[[], pa.Table]
+
+
+@dataclass
+class Computed:
+    """Every scope's scores of one address family, and what was read."""
+
+    af: int
+    global_scores: Scores
+    local_scores: Scores | None
+    country_scores: Scores | None
+    codes: list[str]  # country index -> ISO code
+    routes: int
+    sessions: int
+    peer_ases: int
+    skipped: Skipped
+
+
+def session_chunks(table: pa.Table, af: int, max_rows: int = CHUNK_ROWS) -> Iterator[pa.Table]:
+    """`table`'s rows of one family in groups of whole sessions of about `max_rows` rows (a
+    session is never split: its betweenness needs its whole table)."""
+    t = _family(table, af)
+    if t.num_rows <= max_rows:
+        yield t
+        return
+    names, peer = _sessions(t)
+    counts = np.bincount(peer, minlength=len(names))
+    chunk_of = (np.cumsum(counts) - counts) // max(max_rows, 1)
+    row_chunk = chunk_of[peer]
+    for c in np.unique(row_chunk):
+        yield t.filter(pa.array(row_chunk == c))
+
+
+def compute(
+    loaders: Sequence[Loader],
+    af: int,
+    *,
+    local: bool = True,
+    origins: Sequence[int] | None = None,
+    geo: tuple[np.ndarray, np.ndarray, Sequence[str]] | None = None,
+    min_peers: int = MIN_PEERS,
+    chunk_rows: int = CHUNK_ROWS,
+    progress: Progress | None = None,
+) -> Computed:
+    """Global, local (every origin, or `origins`) and country (`geo`: sorted disjoint ranges
+    and their codes) scores of the RIBs the loaders give, one chunk of sessions at a time:
+    a first pass counts each session's prefixes (full feeds), a second computes. Each loader
+    is called twice; sessions must not repeat across loaders."""
+    counts: dict[str, int] = {}
+    for load in loaders:
+        for name, n in prefix_counts(load(), af).items():
+            counts[name] = counts.get(name, 0) + n
+    full = full_feed_sessions(counts)
+    codes: list[str] = []
+    cc_idx = np.zeros(0, np.int64)
+    if geo is not None:
+        uniq, inv = np.unique(np.asarray(list(geo[2]), dtype=object), return_inverse=True)
+        codes, cc_idx = [str(c) for c in uniq], inv.astype(np.int64)
+    parts: dict[str, list[PeerSums]] = {"global": [], "local": [], "country": []}
+    skipped = Skipped()
+    n_routes, n_sessions, peer_ases = 0, 0, set()
+    total = sum(counts.values())
+    for load in loaders:
+        for chunk in session_chunks(load(), af, chunk_rows):
+            routes = routes_of(chunk, af, full)
+            for k, v in routes.skipped.as_dict().items():
+                setattr(skipped, k, getattr(skipped, k) + v)
+            n_routes += len(routes)
+            n_sessions += len(np.unique(routes.peer))
+            peer_ases |= set(routes.peer_asn[routes.peer].tolist())
+            rows = np.arange(len(routes), dtype=np.int64)
+            parts["global"].append(peer_sums(routes, rows, np.full(len(rows), GLOBAL, np.int64),
+                                             routes.weight))  # fmt: skip
+            if local:
+                mine = rows
+                if origins is not None:
+                    mine = rows[np.isin(routes.origin, np.asarray(list(origins), np.uint32))]
+                parts["local"].append(peer_sums(routes, mine, routes.origin[mine].astype(np.int64),
+                                                routes.weight[mine]))  # fmt: skip
+            if geo is not None:
+                route, cc, w = country_weights(routes, geo[0], geo[1], cc_idx)
+                parts["country"].append(peer_sums(routes, route, cc, w))
+            if progress is not None:
+                progress(f"hegemony IPv{af}", min(n_routes, total), total)
+    return Computed(
+        af=af,
+        global_scores=combine(parts["global"], min_peers=min_peers),
+        local_scores=combine(parts["local"], min_peers=min_peers) if local else None,
+        country_scores=combine(parts["country"], min_peers=min_peers) if geo is not None else None,
+        codes=codes, routes=n_routes, sessions=n_sessions, peer_ases=len(peer_ases),
+        skipped=skipped,
+    )  # fmt: skip
 
 
 # Diversity -------------------------------------------------------------------------------------

@@ -118,19 +118,23 @@ def _country_rows(
     })  # fmt: skip
 
 
+def _loader(path: Path) -> heg.Loader:
+    def load() -> pa.Table:
+        return pq.read_table(path, columns=list(heg.COLUMNS))
+
+    return load
+
+
 def day_tables(
     ribs: list[Path], collectors: list[str], day: date, simulated: bool, geo_path: Path | None,
-    geo: AsOf, note: list[str],
+    geo: AsOf, note: list[str], chunk_rows: int = heg.CHUNK_ROWS,
 ) -> dict[str, list[pa.Table]]:  # fmt: skip
-    """One date's rows of the three datasets, from its decoded RIBs."""
-    table = pa.concat_tables([pq.read_table(p, columns=list(heg.COLUMNS)) for p in ribs])
+    """One date's rows of the three datasets, from its decoded RIBs (one per collector, read
+    a chunk of sessions at a time: `hegemony.compute`)."""
+    loaders = [_loader(p) for p in ribs]
     out: dict[str, list[pa.Table]] = {n: [] for n in OUTPUTS}
     for af in (4, 6):
-        routes = heg.routes_of(table, af)
-        if len(routes) == 0:
-            continue  # no full-feed peer of this family: nothing is measured, no row says 0
-        out[AS_HEGEMONY] += [_rows(heg.global_scores(routes), day, af, simulated),
-                             _rows(heg.local_scores(routes), day, af, simulated)]  # fmt: skip
+        ranges = None
         status, reason = geo.status.value, geo.judgement.reason
         if geo.ok and geo_path is not None and geo.snapshot is not None:
             start, end, cc, dropped = geo_ranges(geo_path, geo.snapshot, af)
@@ -138,24 +142,30 @@ def day_tables(
                 note.append(f"{day} IPv{af}: {dropped} ip-location-db ranges overlap an "
                             "earlier one and were left out")  # fmt: skip
             if len(cc):
-                s, codes = heg.country_scores(routes, start, end, cc)
-                out[COUNTRY_DEPENDENCY].append(
-                    _country_rows(s, codes, day, af, geo.snapshot, simulated)
-                )
-                status = Status.MEASURED.value
-                reason = f"RIB {day}; ip-location-db {geo.snapshot}"
+                ranges = (start, end, cc)
+                status, reason = Status.MEASURED.value, f"RIB {day}; ip-location-db {geo.snapshot}"
             else:
                 status = Status.NOT_MEASURED.value
                 reason = f"the ip-location-db snapshot {geo.snapshot} has no IPv{af} range"
-        sessions = len(set(routes.peer.tolist()))
-        peer_ases = len(set(routes.peer_asn[routes.peer].tolist()))
+        done = heg.compute(loaders, af, geo=ranges, chunk_rows=chunk_rows)
+        if done.routes == 0:
+            continue  # no full-feed peer of this family: nothing is measured, no row says 0
+        out[AS_HEGEMONY].append(_rows(done.global_scores, day, af, simulated))
+        if done.local_scores is not None:
+            out[AS_HEGEMONY].append(_rows(done.local_scores, day, af, simulated))
+        if done.country_scores is not None and geo.snapshot is not None:
+            out[COUNTRY_DEPENDENCY].append(
+                _country_rows(done.country_scores, done.codes, day, af, geo.snapshot, simulated)
+            )
         out[DAYS].append(pa.table({
             "date": pa.array([day], pa.date32()), "af": pa.array([af], pa.int8()),
-            "collectors": [",".join(collectors)], "peer_sessions": pa.array([sessions], pa.int32()),
-            "peer_ases": pa.array([peer_ases], pa.int32()), "routes": pa.array([len(routes)], pa.int64()),
-            "skipped": [json.dumps(routes.skipped.as_dict(), sort_keys=True)],
+            "collectors": [",".join(collectors)],
+            "peer_sessions": pa.array([done.sessions], pa.int32()),
+            "peer_ases": pa.array([done.peer_ases], pa.int32()),
+            "routes": pa.array([done.routes], pa.int64()),
+            "skipped": [json.dumps(done.skipped.as_dict(), sort_keys=True)],
             "country_status": [status], "country_reason": [reason or None],
-            "geo_snapshot": pa.array([geo.snapshot if status == Status.MEASURED.value else None], pa.date32()),
+            "geo_snapshot": pa.array([geo.snapshot if ranges is not None else None], pa.date32()),
             "simulated": pa.array([simulated], pa.bool_()),
         }))  # fmt: skip
     return out
