@@ -94,6 +94,11 @@ def test_step_and_read_model(settings: Settings, tmp_path: Path) -> None:
     local = query.hegemony(lake, query.check_scope("AS200"))
     _pinned(_scores(local["hegemony"]), {10: f(5, 6), 20: f(1, 3), 1: f(1, 3)})
     assert local["peers"] == 3
+    # an origin's diversity as a country's: 3 ASes at or above 5 %; 5/6, 1/3, 1/3 are the shares
+    # 5/9, 2/9, 2/9 of their sum
+    assert local["upstream_diversity"]["count"] == 3
+    assert local["route_diversity"]["hhi"] == pytest.approx((500 / 9) ** 2 + 2 * (200 / 9) ** 2)
+    assert "route_diversity" not in glob
     lone = query.hegemony(lake, 400)  # seen by AS2 only
     assert lone["hegemony"] == [] and lone["peers"] is None and "fewer than 2" in lone["reason"]
     bb = query.country_dependency(lake, "bb")

@@ -125,7 +125,23 @@ def hegemony(
         "reason": None if rows else NO_SCORE.format(min=heg.MIN_PEERS),
         "hegemony": [{"asn": r["asn"], "hegemony": r["hegemony"]} for r in rows],
     }  # fmt: skip
+    if scope != heg.GLOBAL and limit is None:  # an origin's dependency, as a country's
+        body.update(_diversity([r["hegemony"] for r in rows]))
     return body
+
+
+def _diversity(scores: list[float]) -> Row:
+    """Upstream and route diversity of a scope's scores (null without scores)."""
+    return {
+        "upstream_diversity": {
+            "threshold": heg.UPSTREAM_THRESHOLD,
+            "count": heg.upstream_diversity(scores) if scores else None,
+        },
+        "route_diversity": {
+            "hhi": heg.route_diversity(scores), "scale": "0-10000", "floor": heg.HHI_FLOOR,
+            "ases": sum(1 for h in scores if h > heg.HHI_FLOOR) if scores else None,
+        },
+    }  # fmt: skip
 
 
 def country_dependency(lake: BgpLake, cc: str, day: date | None = None, af: int = 4) -> Row:
@@ -145,19 +161,11 @@ def country_dependency(lake: BgpLake, cc: str, day: date | None = None, af: int 
         status = Status.NOT_MEASURED.value
         reason = (f"no routed IPv{af} address space located in {code} by ip-location-db "
                   f"{found['geo_snapshot']}, or " + NO_SCORE.format(min=heg.MIN_PEERS))  # fmt: skip
-    hhi = heg.route_diversity(scores)
     return {
         **_about(found), "cc": code, "status": status, "reason": reason,
         "geo_snapshot": found["geo_snapshot"], "peers": rows[0]["peers"] if rows else None,
         "dependencies": [{"asn": r["asn"], "hegemony": r["hegemony"]} for r in rows],
-        "upstream_diversity": {
-            "threshold": heg.UPSTREAM_THRESHOLD,
-            "count": heg.upstream_diversity(scores) if rows else None,
-        },
-        "route_diversity": {
-            "hhi": hhi, "scale": "0-10000", "floor": heg.HHI_FLOOR,
-            "ases": sum(1 for h in scores if h > heg.HHI_FLOOR) if rows else None,
-        },
+        **_diversity(scores),
         "inputs": {
             "hegemony": f"/api/v1/hegemony?date={found['date']}&af={af}",
             "ribs": found["collectors"].split(","),
