@@ -297,7 +297,7 @@ def hegemony_command(
     scope: Annotated[
         int | None,
         typer.Option("--scope", help="Origin AS: hegemony over the paths towards its prefixes "
-                     "only (default: the global graph)", min=0, max=2**32 - 1),
+                     "only (default: the global graph)", min=1, max=2**32 - 1),
     ] = None,
     fmt: Annotated[
         HegemonyFormat,
