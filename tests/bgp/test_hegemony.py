@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from typer.testing import CliRunner
 
@@ -290,6 +291,18 @@ def test_chunks_of_sessions_give_the_same_scores(sim_rib: pa.Table) -> None:
     _same(chunked.country_scores, countries)
     assert (chunked.routes, chunked.sessions) == (len(routes), 10)
     assert chunked.skipped.as_dict() == routes.skipped.as_dict()
+    # one loader per collector, as the lake step reads its RIBs: the same scores
+    names = sorted(set(sim_rib["collector"].cast(pa.string()).to_pylist()))
+    assert len(names) == 4
+
+    def loader(name: str) -> heg.Loader:
+        return lambda: sim_rib.filter(pc.equal(sim_rib["collector"].cast(pa.string()), name))
+
+    split = heg.compute([loader(n) for n in names], 4, geo=geo)
+    _same(split.global_scores, heg.global_scores(routes))
+    assert split.local_scores is not None and split.country_scores is not None
+    _same(split.local_scores, heg.local_scores(routes))
+    _same(split.country_scores, countries)
 
 
 def test_chunked_example_keeps_the_pinned_numbers() -> None:
