@@ -18,6 +18,9 @@ The method (docs/methodology/hegemony.md says why each choice):
    not x gives 0).
 6. Hegemony of x = the trimmed mean over the n peer ASes that see the scope, x's score being 0
    for a peer AS that does not see x: the floor(0.1 n) lowest and highest values are dropped.
+
+Steps 1-4 and the sum of step 5 run per chunk of whole sessions (`peer_sums`), the rest over
+their sums (`combine`); `compute` drives both over the RIBs of a day, one chunk at a time.
 """
 
 from __future__ import annotations
