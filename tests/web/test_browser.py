@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from nethealth.outages.query import EventFilter, list_events
+from tests.bgp.test_hegemony_lake import write_hegemony_datasets
 from tests.web import outage_fixture
 from tests.web.conftest import AXE, LiveServer
 from tests.web.outage_fixture import OutageFixture
@@ -67,7 +68,10 @@ def routing_world(
     tmp_path_factory: pytest.TempPathFactory,
     outage_world: OutageFixture,  # detected outages in the same served lake
 ) -> RoutingFixture:
-    """Routing datasets of a tiny simulated world, in the served lake (the routing API's dir)."""
+    """Routing datasets of a tiny simulated world, in the served lake (the routing API's dir),
+    and the hegemony datasets of a hand-made RIB (the country page's transit section for NL)."""
+    write_hegemony_datasets(shutdown_lake.settings.lake_dir, tmp_path_factory.mktemp("hegemony"),
+                            codes=("NL", "KE"), simulated=True)  # fmt: skip
     return build_routing(tmp_path_factory.mktemp("routingsim"), shutdown_lake.settings.lake_dir)
 
 
@@ -151,6 +155,8 @@ def test_page_has_no_axe_violations_and_stays_local(
     assert set(hosts) == {"127.0.0.1"}, "a page requested another host"
     # The country page's data tables are inside <details>: open them so axe checks them too.
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    if name == "country":  # /country/NL carries the transit section (routing_world writes it)
+        assert page.locator("#transit-caption").count() == 1
     assert _axe_violations(page) == []
 
 

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from nethealth.settings import Settings
 from tests.api.conftest import fixture_app
+from tests.bgp.test_hegemony_lake import write_hegemony_datasets
 from tests.web.conftest import LiveServer
 from tests.web.outage_fixture import OutageFixture, build_outages
 from tests.web.routing_fixture import RoutingFixture, build_routing
@@ -35,6 +36,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     lake = build_shutdown_lake(tmp / "lake")
     outages = build_outages(tmp / "outages", lake.settings)
     routing = build_routing(tmp / "routing", lake.settings.lake_dir)
+    # the country page's transit section, for the routing fixture's country
+    write_hegemony_datasets(lake.settings.lake_dir, tmp / "hegemony",
+                            codes=(routing.cc, "KE"), simulated=True)  # fmt: skip
     return World(lake.settings, routing, outages)
 
 
@@ -173,4 +177,6 @@ def test_translated_pages_have_no_axe_violations(
     assert response is not None and response.status == 200
     assert page.evaluate("document.documentElement.lang") == path[-2:]
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    if kind.startswith("country"):  # the transit section is on the page axe checks
+        assert page.locator("#transit-caption").count() == 1
     assert _axe_violations(page) == []

@@ -1,11 +1,12 @@
-"""The BGP data plane as data (see nethealth.area). It has no API router or pages: its datasets
-are in the catalog, its country figures are indicators, and the routing and outages steps read
-its decoded RIBs (`derived.decoded_rib`)."""
+"""The BGP data plane as data (see nethealth.area). Its datasets are in the catalog, its
+country figures are indicators, the routing and outages steps read its decoded RIBs
+(`derived.decoded_rib`); its API router answers AS hegemony and country transit dependency
+(`bgp.api`) and its country-page section shows the transit dependency (`bgp.pages`)."""
 
 from __future__ import annotations
 
 from nethealth.area import Area
-from nethealth.bgp import cli, indicators, source, step
+from nethealth.bgp import api, cli, indicators, pages, source, step
 
 AREA = Area(
     id="bgp",
@@ -14,4 +15,7 @@ AREA = Area(
     steps=step.STEPS,
     indicators=indicators.INDICATORS,
     cli=cli.app,
+    cli_extra=(("hegemony", cli.hegemony_app),),
+    router=api.router,
+    sections=pages.SECTIONS,
 )

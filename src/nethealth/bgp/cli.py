@@ -273,3 +273,114 @@ def live(
         f"state changes, {report.skipped} skipped",
         highlight=False,
     )
+
+
+# `nethealth hegemony RIB…`: one command, mounted as a top-level group (Area.cli_extra)
+hegemony_app = typer.Typer(
+    help="AS hegemony (the IHR method) straight from MRT RIB files: the global graph, or the "
+    "paths towards one origin AS with --scope (docs/methodology/hegemony.md)",
+    context_settings={"allow_interspersed_args": True},
+    subcommand_metavar="",
+    add_completion=False,
+)
+
+
+class HegemonyFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@hegemony_app.callback(invoke_without_command=True)
+def hegemony_command(
+    files: Files,
+    scope: Annotated[
+        int | None,
+        typer.Option("--scope", help="Origin AS: hegemony over the paths towards its prefixes "
+                     "only (default: the global graph)", min=1, max=2**32 - 1),
+    ] = None,
+    fmt: Annotated[
+        HegemonyFormat,
+        typer.Option("--format", help="table (default), csv (asn,hegemony rows) or json"),
+    ] = HegemonyFormat.table,
+    min_peers: Annotated[
+        int,
+        typer.Option("--min-peers", min=1, help="Score nothing when fewer peer ASes see the "
+                     "scope (default 2, as IHR)"),
+    ] = 2,
+    af: Annotated[int, typer.Option("--af", help="Address family: 4 (default) or 6")] = 4,
+    collector: Collector = None,
+    lenient: Lenient = False,
+) -> None:  # fmt: skip
+    """Hegemony of every transit AS over the RIBs' full-feed peers, highest first."""
+    import pyarrow as pa
+
+    from nethealth.bgp import hegemony as heg
+    from nethealth.bgp.ingest import guess_collector
+    from nethealth.errors import InputError
+    from nethealth.formats.mrt import MRTReader
+    from nethealth.formats.mrt_schema import SCHEMA
+    from nethealth.progress import progress_bar
+
+    if af not in (4, 6):
+        raise ConfigError(f"--af {af} is not 4 or 6", hint="give --af 4 or --af 6")
+    paths = expand_paths(files)
+    if not paths:
+        raise InputError("no RIB file given", field="RIB", hint="give MRT RIB files or directories")
+    batches: list[pa.RecordBatch] = []
+    with progress_bar(err, bytes_mode=True) as bar:
+        for path in paths:
+            name = path.name
+
+            def tick(done: int, total: int, name: str = name) -> None:
+                bar(name, done, total)
+
+            reader = MRTReader(path, collector=collector or guess_collector(path),
+                               strict=not lenient, progress=tick)  # fmt: skip
+            batches += [b.select(list(heg.COLUMNS)) for b in reader]
+            if lenient and not reader.report.clean:
+                _say_report(reader.report.as_dict())
+    table = pa.Table.from_batches(batches, schema=pa.schema([SCHEMA.field(c) for c in heg.COLUMNS]))
+    with progress_bar(err) as bar:
+        done = heg.compute([lambda: table], af, local=scope is not None,
+                           origins=None if scope is None else [scope], min_peers=min_peers,
+                           progress=bar)  # fmt: skip
+    if done.routes == 0:
+        raise InputError(
+            f"no IPv{af} RIB entry of a full-feed peer in the {len(paths)} file(s)",
+            field="RIB",
+            hint="give RIB dumps (bview.*, rib.*), not update files; --af 6 for IPv6 tables",
+        )
+    result = done.global_scores if done.local_scores is None else done.local_scores
+    rows = heg.table_of(result).to_pylist()
+    peers = result.peers_of(heg.GLOBAL if scope is None else scope)
+    skipped = done.skipped.as_dict()
+    err.print(
+        f"{done.routes:,} routes of {done.sessions:,} full-feed peer sessions "
+        f"({done.peer_ases:,} peer ASes); "
+        f"skipped {', '.join(f'{v:,} {k}' for k, v in skipped.items() if v) or 'none'}",
+        highlight=False,
+    )
+    if not rows:
+        err.print(f"no AS scored: the scope is seen by fewer than {min_peers} peer AS(es) "
+                  "(--min-peers), or its paths cross no transit AS", highlight=False)  # fmt: skip
+    if fmt is HegemonyFormat.csv:
+        sys.stdout.write("asn,hegemony\r\n")
+        sys.stdout.write("".join(f"{r['asn']},{r['hegemony']:.6g}\r\n" for r in rows))
+    elif fmt is HegemonyFormat.json:
+        doc = {
+            "scope": scope if scope is not None else "global", "af": af, "peers": peers,
+            "files": [str(p) for p in paths], "routes": done.routes, "skipped": skipped,
+            "hegemony": [{"asn": r["asn"], "hegemony": r["hegemony"]} for r in rows],
+        }  # fmt: skip
+        out.print(json.dumps(doc, indent=2), highlight=False)
+    else:
+        from rich.table import Table
+
+        title = f"AS hegemony, {'global' if scope is None else f'towards AS{scope}'}, IPv{af}, "
+        table = Table(title=f"{title}{peers} peer AS(es)")
+        for column in ("asn", "hegemony"):
+            table.add_column(column, justify="right")
+        for r in rows:
+            table.add_row(str(r["asn"]), f"{r['hegemony']:.4f}")
+        out.print(table)

@@ -1,8 +1,9 @@
-"""The bgp area's build step; its logic is `nethealth.bgp.derived`."""
+"""The bgp area's build steps; their logic is in `nethealth.bgp.derived` and
+`nethealth.bgp.hegemony_step`."""
 
 from __future__ import annotations
 
-from nethealth.bgp import derived
+from nethealth.bgp import derived, hegemony_step
 from nethealth.lake.build import Step
 
 STEP = Step(
@@ -15,4 +16,14 @@ STEP = Step(
     sources=derived.SOURCES,
     depends=("ipdb", "rir"),
 )
-STEPS = (STEP,)
+HEGEMONY = Step(
+    id="bgp_hegemony",
+    version="1",
+    description="AS hegemony (IHR method) per RIB date: global and per origin AS; transit "
+    "dependency per country (ip-location-db in force)",
+    run=hegemony_step.build,
+    outputs=hegemony_step.OUTPUTS,
+    sources=hegemony_step.SOURCES,
+    depends=("ipdb",),
+)
+STEPS = (STEP, HEGEMONY)
