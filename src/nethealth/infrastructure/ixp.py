@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from nethealth.common.asof import AsOf, pick
+from nethealth.common.status import Status
 from nethealth.errors import BuildError
 from nethealth.lake.build import Step, StepContext
 
@@ -43,6 +44,8 @@ SCHEMA = pa.schema([
     ("anchor_hosted", pa.bool_()), ("anchor_ids", pa.list_(pa.int64())),
     ("anchor_snapshot", pa.date32()), ("anchor_reason", pa.string()),
     ("manrs", pa.bool_()), ("manrs_snapshot", pa.date32()), ("manrs_reason", pa.string()),
+    ("members_status", pa.string()), ("rs_status", pa.string()), ("change_status", pa.string()),
+    ("anchor_status", pa.string()), ("manrs_status", pa.string()),
     ("simulated", pa.bool_()),
 ])  # fmt: skip
 MEMBERS = pa.schema([
@@ -292,6 +295,7 @@ def _compute(con: duckdb.DuckDBPyConnection, ctx: StepContext) -> tuple[pa.Table
         row |= {"anchor_hosted": hosted, "anchor_ids": ids, "anchor_snapshot": anchors_asof.snapshot,
                 "anchor_reason": why_anchor, "manrs": manrs, "manrs_snapshot": manrs_asof.snapshot,
                 "manrs_reason": why_manrs}  # fmt: skip
+        row |= _statuses(row, compared.get(day), anchors_asof, manrs_asof)
         rows.append(row)
     ctx.progress("ixp tracker", len(ixps), len(ixps))
     con.unregister("members")
@@ -310,6 +314,28 @@ def _members_of(
             out.setdefault(ix, set()).add(asn)
         cache[day] = out
     return cache[day]
+
+
+def _statuses(
+    row: dict[str, Any], change: AsOf | None, anchors: AsOf, manrs: AsOf
+) -> dict[str, str]:
+    """Why each group of values exists or not (`nethealth.common.status`)."""
+
+    def of(value: object, otherwise: Status) -> str:
+        if value is None:
+            return otherwise.value
+        return (Status.ZERO_MEASURED if value == 0 else Status.MEASURED).value
+
+    no = Status.NOT_MEASURED
+    change_missing = change.status if row["members"] is not None and change else no
+    return {
+        "members_status": of(row["members"], no),
+        "rs_status": of(row["rs_peer_rate"], no),
+        "change_status": of(row["joined"], change_missing),
+        "anchor_status": Status.MEASURED.value if row["anchor_hosted"] is not None
+        else (anchors.status if anchors.snapshot is None else no).value,
+        "manrs_status": Status.MEASURED.value if row["manrs"] is not None else manrs.status.value,
+    }  # fmt: skip
 
 
 def _change_columns(now: int, asof: AsOf, change: Change | None) -> dict[str, Any]:

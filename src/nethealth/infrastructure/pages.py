@@ -1,0 +1,124 @@
+"""The IXP tracker's pages and their JSON twins, declared as `Page`s: `/ixps` (the IXPs of one
+PeeringDB snapshot, filtered by country and activity) and `/ixp/{ix_id}` (one IXP: its values,
+members and member history). Every figure comes from `infrastructure.query`, as the API's do."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import Depends, Query
+from pydantic import BaseModel, Field
+
+from nethealth.area import Page
+from nethealth.common.dates import parse_date
+from nethealth.infrastructure import query
+from nethealth.infrastructure.query import HistoryPoint, Ixp, Member
+from nethealth.ui.context import AppContext, get_context
+from nethealth.ui.i18n import ENGLISH, Translator
+from nethealth.ui.params import DATE
+from nethealth.ui.views import PageLinks
+
+Ctx = Annotated[AppContext, Depends(get_context)]
+DateParam = Annotated[
+    str | None, DATE, Query(alias="date", description="The latest PeeringDB snapshot on or before")
+]
+
+
+class IxpFilters(BaseModel):
+    country: str | None = None
+    active: bool | None = None
+    date: str | None = None
+
+
+class CountryOption(BaseModel):
+    value: str
+    label: str
+
+
+class IxpListView(BaseModel):
+    snapshot: date = Field(description="The PeeringDB snapshot every row comes from")
+    snapshots: list[date] = Field(description="Every stored snapshot, oldest first")
+    filters: IxpFilters
+    countries: list[CountryOption]
+    count: int
+    measured: int = Field(description="Rows whose members are measured")
+    ixps: list[Ixp]
+    simulated: bool
+    links: PageLinks
+
+
+class IxpPageView(BaseModel):
+    ixp: Ixp
+    country_name: str
+    members: list[Member]
+    history: list[HistoryPoint]
+    simulated: bool
+    links: PageLinks
+
+
+def _names(ctx: AppContext) -> dict[str, str]:
+    return {c.cc: c.name for c in ctx.lake.countries()}
+
+
+def _query(**params: object) -> str:
+    given = {k: str(v).lower() if isinstance(v, bool) else v for k, v in params.items()
+             if v is not None}  # fmt: skip
+    return "?" + urlencode(given) if given else ""
+
+
+def ixps(
+    ctx: Ctx,
+    country: Annotated[str | None, Query(description="ISO 3166-1 alpha-2")] = None,
+    active: Annotated[str | None, Query(description="true or false")] = None,
+    day: DateParam = None,
+    t: Translator = ENGLISH,
+) -> IxpListView:
+    cc = query.check_country(country)
+    act = query.check_active(active)
+    snap, rows = query.ixps(ctx.lake, parse_date(day, "date"), cc, act)
+    names = _names(ctx)
+    listed = query.countries_listed(ctx.lake, snap)
+    q = _query(country=cc, active=act, date=day or None)
+    q_csv = _query(country=cc, active=act, date=day or None, format="csv")
+    return IxpListView(
+        snapshot=snap,
+        snapshots=query.snapshots(ctx.lake),
+        filters=IxpFilters(country=cc, active=act, date=day or None),
+        countries=[CountryOption(value=c, label=names.get(c, c)) for c in listed],
+        count=len(rows),
+        measured=sum(1 for r in rows if r.members is not None),
+        ixps=rows,
+        simulated=any(r.simulated for r in rows),
+        links=PageLinks(html=f"/ixps{q}", json_=f"/ixps.json{q}", api=f"/api/v1/ixps{q}",
+                        csv=f"/api/v1/ixps{q_csv}"),
+    )  # fmt: skip
+
+
+def ixp(ix_id: int, ctx: Ctx, day: DateParam = None, t: Translator = ENGLISH) -> IxpPageView:
+    ix = query.ixp(ctx.lake, ix_id, parse_date(day, "date"))
+    q = _query(date=day or None)
+    return IxpPageView(
+        ixp=ix,
+        country_name=_names(ctx).get(ix.country, ix.country),
+        members=query.members(ctx.lake, ix),
+        history=query.history(ctx.lake, ix_id),
+        simulated=ix.simulated,
+        links=PageLinks(html=f"/ixp/{ix_id}{q}", json_=f"/ixp/{ix_id}.json{q}",
+                        api=f"/api/v1/ixps/{ix_id}{q}"),
+    )  # fmt: skip
+
+
+def _list_title(_view: IxpListView, t: Translator) -> str:
+    return t.gettext("Internet exchange points")
+
+
+def _ixp_title(view: IxpPageView, t: Translator) -> str:
+    return t.gettext("IXP %(name)s", name=view.ixp.name)
+
+
+PAGES = (
+    Page("/ixps", "ixps.html", ixps, _list_title, "JSON twin of /ixps"),
+    Page("/ixp/{ix_id}", "ixp.html", ixp, _ixp_title, "JSON twin of an IXP's page"),
+)
