@@ -93,18 +93,18 @@ WHERE rs_asn > 0 AND coalesce(status, 'ok') = 'ok' GROUP BY ALL
 """
 # Set differences against the comparison snapshot: pairs (s, p) say which p each s uses.
 CHANGES = """
-WITH now AS (SELECT pairs.s, m.ix_id, m.asn FROM pairs JOIN members m ON m.snapshot = pairs.s),
-then AS (SELECT pairs.s, m.ix_id, m.asn FROM pairs JOIN members m ON m.snapshot = pairs.p),
+WITH cur AS (SELECT pairs.s, m.ix_id, m.asn FROM pairs JOIN members m ON m.snapshot = pairs.s),
+prev AS (SELECT pairs.s, m.ix_id, m.asn FROM pairs JOIN members m ON m.snapshot = pairs.p),
 listed AS (SELECT pairs.s, ix.id AS ix_id FROM pairs JOIN peeringdb_ix ix
            ON ix.snapshot = pairs.p AND coalesce(ix.status, 'ok') = 'ok'),
-joined AS (SELECT s, ix_id, count(*) AS n FROM (SELECT * FROM now EXCEPT SELECT * FROM then)
+joined AS (SELECT s, ix_id, count(*) AS n FROM (SELECT * FROM cur EXCEPT SELECT * FROM prev)
            GROUP BY ALL),
-gone AS (SELECT s, ix_id, count(*) AS n FROM (SELECT * FROM then EXCEPT SELECT * FROM now)
+gone AS (SELECT s, ix_id, count(*) AS n FROM (SELECT * FROM prev EXCEPT SELECT * FROM cur)
          GROUP BY ALL),
-before AS (SELECT s, ix_id, count(*) AS n FROM then GROUP BY ALL)
+before AS (SELECT s, ix_id, count(*) AS n FROM prev GROUP BY ALL)
 SELECT k.s, k.ix_id, coalesce(before.n, 0), coalesce(joined.n, 0), coalesce(gone.n, 0),
        listed.ix_id IS NOT NULL
-FROM (SELECT s, ix_id FROM now UNION SELECT s, ix_id FROM then UNION SELECT * FROM listed) k
+FROM (SELECT s, ix_id FROM cur UNION SELECT s, ix_id FROM prev UNION SELECT * FROM listed) k
 LEFT JOIN before USING (s, ix_id) LEFT JOIN joined USING (s, ix_id)
 LEFT JOIN gone USING (s, ix_id) LEFT JOIN listed USING (s, ix_id)
 """
