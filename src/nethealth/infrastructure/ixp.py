@@ -108,10 +108,11 @@ FROM (SELECT s, ix_id FROM cur UNION SELECT s, ix_id FROM prev UNION SELECT * FR
 LEFT JOIN before USING (s, ix_id) LEFT JOIN joined USING (s, ix_id)
 LEFT JOIN gone USING (s, ix_id) LEFT JOIN listed USING (s, ix_id)
 """
+# `listed` counts every anchor of the list (disabled ones too) against the API's `count`
 ANCHORS = """
-SELECT snapshot, id, as_v4, as_v6, country, declared,
-       count(*) OVER (PARTITION BY snapshot) AS listed
-FROM atlas_anchors WHERE NOT coalesce(is_disabled, false)
+SELECT snapshot, id, as_v4, as_v6, country, declared, listed
+FROM (SELECT *, count(*) OVER (PARTITION BY snapshot) AS listed FROM atlas_anchors)
+WHERE NOT coalesce(is_disabled, false)
 """
 
 
