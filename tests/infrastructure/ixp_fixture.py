@@ -17,6 +17,7 @@ but in Tanzania. MANRS list (2025-05-01): Alpha only.
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,7 @@ from typer.testing import CliRunner
 
 from nethealth.cli import app
 from nethealth.settings import Settings, load_settings
+from tests.api.fixture_lake import build_fixture_lake
 from tests.conftest import ASSETS
 
 S0, S1, S2 = date(2024, 6, 1), date(2025, 6, 1), date(2025, 7, 15)
@@ -144,3 +146,11 @@ def build_world(tmp: Path) -> IxpWorld:
     cli(settings, "load", "manrs-ixps", str(manrs), "--date", "2025-05-01")
     build(settings, *STEPS)
     return IxpWorld(settings, files)
+
+
+def add_ixps(work: Path, settings: Settings) -> None:
+    """The IXP tracker's datasets of this world in another lake (then its catalog again)."""
+    world = build_world(work)
+    for name in ("ixp_snapshots", "ixp_members"):
+        shutil.copy(world.settings.lake_dir / f"{name}.parquet", settings.lake_dir)
+    build_fixture_lake(settings)
