@@ -127,5 +127,5 @@ SOURCES = (
         "as changed (current list; fetched monthly)", 31, fetch_by="latest")),
     # transcribed by the operator from manrs.org when MANRS updates its participant page
     Source(manrs_ixps.SOURCE, fetch_manrs_ixps, manrs_ixps.load, cadence=Cadence(
-        "as transcribed by the operator", 92)),
+        "as transcribed by the operator", 92, fetch_by="latest")),
 )  # fmt: skip
