@@ -8,7 +8,12 @@ from datetime import date
 import duckdb
 import pytest
 
-from nethealth.infrastructure.indicators import IXP_DOMESTIC_MEMBERSHIP, IXPS_ACTIVE
+from nethealth.infrastructure.indicators import (
+    IXP_DOMESTIC_MEMBERSHIP,
+    IXP_DOMESTIC_MEMBERSHIP_CONE,
+    IXPS_ACTIVE,
+    customer_cone,
+)
 from tests.infrastructure.ixp_fixture import S0, S1, S2, IxpWorld
 
 IPDB = date(2025, 6, 5)  # 4 days after S1: S1 is the PeeringDB snapshot in force
@@ -32,6 +37,13 @@ def connect(world: IxpWorld) -> duckdb.DuckDBPyConnection:
                 "(DATE '2025-06-05', 4, 1300::UBIGINT, 1399::UBIGINT, 200, 'd', false), "
                 "(DATE '2025-06-05', 4, 2000::UBIGINT, 2099::UBIGINT, 300, 'e', false)) "
                 "t(snapshot, af, start, \"end\", asn, as_name, simulated)")  # fmt: skip
+    # CAIDA file of 2025-06-01: AS101 (a member of Alpha) provides transit to AS999, which
+    # provides transit to AS998; AS555 (at no IXP) to AS102
+    con.execute(
+        "CREATE TABLE as_customer_links AS SELECT * FROM (VALUES "
+        "(DATE '2025-06-01', 101, 999, false), (DATE '2025-06-01', 999, 998, false), "
+        "(DATE '2025-06-01', 555, 102, false)) t(snapshot, provider, customer, simulated)"
+    )
     return con
 
 
@@ -64,3 +76,29 @@ def test_domestic_membership_without_peeringdb_in_force(ixp_world: IxpWorld) -> 
     ke = next(r for r in t if r["country"] == "KE")
     assert ke["value"] is None and ke["status"] == "not comparable"
     assert "2025-07-15" in ke["reason"]  # S2, the latest, is 169 days older
+
+
+def test_customer_cone() -> None:
+    links = {1: [2, 3], 2: [4], 4: [1], 5: [6]}  # a cycle 1-2-4-1 must end
+    assert customer_cone([1], links) == {1, 2, 3, 4}
+    assert customer_cone([5, 3], links) == {3, 5, 6}
+    assert customer_cone([], links) == set()
+
+
+def test_domestic_membership_with_customer_cones(ixp_world: IxpWorld) -> None:
+    t = IXP_DOMESTIC_MEMBERSHIP_CONE.compute(connect(ixp_world)).to_pylist()
+    by = {r["country"]: r for r in t if r["date"] == IPDB}
+    # Kenya: AS100, AS200 (members) and AS999 (customer of member AS101); not AS102
+    assert by["KE"]["value"] == pytest.approx(75.0)
+    assert "CAIDA AS relationships 2025-06-01" in by["KE"]["reason"]
+    assert by["TZ"]["value"] == 0
+
+
+def test_customer_cone_variant_without_relationships_is_not_measured(
+    ixp_world: IxpWorld,
+) -> None:
+    con = connect(ixp_world)
+    con.execute("DELETE FROM as_customer_links")
+    t = IXP_DOMESTIC_MEMBERSHIP_CONE.compute(con).to_pylist()
+    assert {r["status"] for r in t} == {"not measured"} and {r["value"] for r in t} == {None}
+    assert "no CAIDA AS-relationship file stored" in t[0]["reason"]

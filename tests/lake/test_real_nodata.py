@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from nethealth.areas import all_steps, raw_source_ids
 from nethealth.bgp import step as bgp_step
-from nethealth.infrastructure import ixp
+from nethealth.infrastructure import asrel, ixp
 from nethealth.lake.build import load_state, run_build
 from nethealth.lake.catalog import write_catalog
 from nethealth.lake.raw import RawStore
@@ -40,7 +40,7 @@ INDICATORS = next(s for s in all_steps() if s.id == "indicators")
 STEPS = [
     countries.STEP, ipdb.STEP, rir.STEP, peeringdb.STEP, rpki_step.RPKI, bgp_step.STEP,
     routing_step.ROUTING, routing_step.INCIDENTS, routing_step.SCORECARDS, atlas_anchors.STEP,
-    manrs_ixps.STEP, ixp.STEP, INDICATORS,
+    manrs_ixps.STEP, ixp.STEP, asrel.STEP, INDICATORS,
 ]  # fmt: skip
 
 
@@ -213,6 +213,7 @@ def test_ixp_indicators_without_memberships_are_not_measured(lake: Settings) -> 
     assert active and {r["value"] for r in active} == {None}
     assert {r["status"] for r in active} == {"not measured"}
     assert "no memberships (netixlan)" in str(active[0]["reason"])
-    domestic = _values(lake, "ixp_domestic_membership")
-    assert domestic and {r["value"] for r in domestic} == {None}
-    assert {r["status"] for r in domestic} <= {"not measured", "not comparable"}
+    for indicator in ("ixp_domestic_membership", "ixp_domestic_membership_cone"):
+        domestic = _values(lake, indicator)
+        assert domestic and {r["value"] for r in domestic} == {None}
+        assert {r["status"] for r in domestic} <= {"not measured", "not comparable"}

@@ -8,6 +8,7 @@ tolerance has no value for any country (`not measured` / `not comparable`, with 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -234,48 +235,85 @@ JOIN ixp_snapshots s ON s.snapshot = m.snapshot AND s.ix_id = m.ix_id WHERE m.sn
 MEMBER_SNAPSHOTS = "SELECT DISTINCT snapshot FROM ixp_snapshots WHERE members IS NOT NULL"
 
 
-def _domestic_membership(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    countries = _countries(con)
-    snaps = [r[0] for r in con.sql(MEMBER_SNAPSHOTS).fetchall()]
-    out: dict[str, list[object]] = {k: [] for k in ("country", "date", "value", "simulated",
-                                                    "status", "reason")}  # fmt: skip
-    for rd in routed_asns(con):
-        asof = pick("peeringdb", rd.day, snaps, what="PeeringDB snapshot with memberships")
-        judged = combine([rd.judgement, asof.judgement])
-        local: dict[str, set[int]] = {}
-        if judged.ok:
-            for cc, asn in con.sql(LOCAL_MEMBERS, params=[asof.snapshot]).fetchall():
-                local.setdefault(cc, set()).add(asn)
-        for cc in countries:
-            routed = rd.per_cc.get(cc, set())
-            value, status, why = None, judged.status, judged.reason
+CONE_SNAPSHOTS = "SELECT DISTINCT snapshot FROM as_customer_links"
+CONE_LINKS = "SELECT provider, customer FROM as_customer_links WHERE snapshot = ?"
+
+
+def customer_cone(seeds: Iterable[int], customers: Mapping[int, list[int]]) -> set[int]:
+    """The seeds and every AS below them over provider-to-customer links."""
+    seen = set(seeds)
+    todo = list(seen)
+    while todo:
+        for c in customers.get(todo.pop(), ()):
+            if c not in seen:
+                seen.add(c)
+                todo.append(c)
+    return seen
+
+
+def _links(con: duckdb.DuckDBPyConnection, snap: date) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for p, c in con.sql(CONE_LINKS, params=[snap]).fetchall():
+        out.setdefault(p, []).append(c)
+    return out
+
+
+def _domestic(cone: bool) -> Compute:
+    """Share of the country's routed networks at a local IXP (`cone`: or in the customer cone
+    of a network there)."""
+
+    def compute(con: duckdb.DuckDBPyConnection) -> pa.Table:
+        countries = _countries(con)
+        snaps = [r[0] for r in con.sql(MEMBER_SNAPSHOTS).fetchall()]
+        rel_snaps = [r[0] for r in con.sql(CONE_SNAPSHOTS).fetchall()] if cone else []
+        cols = ("country", "date", "value", "simulated", "status", "reason")
+        out: dict[str, list[object]] = {k: [] for k in cols}
+        links_cache: dict[date, dict[int, list[int]]] = {}
+        for rd in routed_asns(con):
+            asof = pick("peeringdb", rd.day, snaps, what="PeeringDB snapshot with memberships")
+            inputs = [rd.judgement, asof.judgement]
+            rel = pick("caida-asrel", rd.day, rel_snaps) if cone else None
+            if rel is not None:
+                inputs.append(rel.judgement)
+            judged = combine(inputs)
+            local: dict[str, set[int]] = {}
             if judged.ok:
-                why = f"{rd.judgement.reason}; PeeringDB {asof.snapshot}"
-                if routed:
-                    present = len(routed & local.get(cc, set()))
-                    value = 100.0 * present / len(routed)
-                    status = of_value(value)
-                    why += f": {present} of {len(routed)} networks"
-                else:
-                    status = Status.NOT_MEASURED
-                    why += ": no network originates the country's address space"
-            for k, v in (
-                ("country", cc),
-                ("date", rd.day),
-                ("value", value),
-                ("simulated", rd.simulated),
-                ("status", status.value),
-                ("reason", why),
-            ):
-                out[k].append(v)  # fmt: skip
-    return pa.table({
-        "country": pa.array(out["country"], pa.string()),
-        "date": pa.array(out["date"], pa.date32()),
-        "value": pa.array(out["value"], pa.float64()),
-        "simulated": pa.array(out["simulated"], pa.bool_()),
-        "status": pa.array(out["status"], pa.string()),
-        "reason": pa.array(out["reason"], pa.string()),
-    })  # fmt: skip
+                for cc, asn in con.sql(LOCAL_MEMBERS, params=[asof.snapshot]).fetchall():
+                    local.setdefault(cc, set()).add(asn)
+            used = f"{rd.judgement.reason}; PeeringDB {asof.snapshot}"
+            if rel is not None and rel.snapshot is not None:
+                used += f"; CAIDA AS relationships {rel.snapshot}"
+                if judged.ok and rel.snapshot not in links_cache:
+                    links_cache[rel.snapshot] = _links(con, rel.snapshot)
+            for cc in countries:
+                value, status, why = None, judged.status, judged.reason
+                routed = rd.per_cc.get(cc, set())
+                if judged.ok:
+                    why = used
+                    reached = local.get(cc, set())
+                    if rel is not None and rel.snapshot is not None and reached:
+                        reached = customer_cone(reached, links_cache[rel.snapshot])
+                    if routed:
+                        present = len(routed & reached)
+                        value = 100.0 * present / len(routed)
+                        status = of_value(value)
+                        why += f": {present} of {len(routed)} networks"
+                    else:
+                        status = Status.NOT_MEASURED
+                        why += ": no network originates the country's address space"
+                for k, v in zip(cols, (cc, rd.day, value, rd.simulated, status.value, why),
+                                strict=True):  # fmt: skip
+                    out[k].append(v)
+        return pa.table({
+            "country": pa.array(out["country"], pa.string()),
+            "date": pa.array(out["date"], pa.date32()),
+            "value": pa.array(out["value"], pa.float64()),
+            "simulated": pa.array(out["simulated"], pa.bool_()),
+            "status": pa.array(out["status"], pa.string()),
+            "reason": pa.array(out["reason"], pa.string()),
+        })  # fmt: skip
+
+    return compute
 
 
 IXPS_SQL = """
@@ -494,11 +532,34 @@ IXP_DOMESTIC_MEMBERSHIP = Indicator(
     ),
     caveats=(
         "A network that announces a single range registered in the country counts as "
-        "domestic. No customer-cone variant yet: it needs CAIDA AS relationships per date."
+        "domestic. `ixp_domestic_membership_cone` also counts the customers of IXP members."
     ),
     sources=("ipdb", "peeringdb", "countries"),
     datasets=("ipdb_asn", "ipdb_country", "ixp_members", "ixp_snapshots", "countries"),
-    compute=_domestic_membership,
+    compute=_domestic(cone=False),
+)  # fmt: skip
+
+IXP_DOMESTIC_MEMBERSHIP_CONE = Indicator(
+    id="ixp_domestic_membership_cone",
+    title="Domestic networks at a local IXP or in the customer cone of one",
+    unit="% of networks",
+    area="infrastructure",
+    version="1",
+    method=(
+        "As `ixp_domestic_membership`, counting also the networks in the customer cone of a "
+        "member of a local IXP: every AS reachable from a member by following "
+        "provider-to-customer links of the CAIDA AS Relationships file in force (the latest on "
+        f"or before the date within {_TOL['caida-asrel']} days; none: not comparable). Such a "
+        "network can reach the IXP through its provider's port."
+    ),
+    caveats=(
+        "CAIDA's relationships are inferred from public BGP data (AS-Rank); peering links are "
+        "not followed, and a cone says a path exists, not that local traffic uses it."
+    ),
+    sources=("ipdb", "peeringdb", "caida-asrel", "countries"),
+    datasets=("ipdb_asn", "ipdb_country", "ixp_members", "ixp_snapshots", "as_customer_links",
+              "countries"),
+    compute=_domestic(cone=True),
 )  # fmt: skip
 
 INDICATORS = (
@@ -512,4 +573,5 @@ INDICATORS = (
     IXP_NETWORKS,
     IXPS_ACTIVE,
     IXP_DOMESTIC_MEMBERSHIP,
+    IXP_DOMESTIC_MEMBERSHIP_CONE,
 )

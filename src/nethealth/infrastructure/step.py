@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nethealth.infrastructure import ixp
+from nethealth.infrastructure import asrel, ixp
 from nethealth.sources import (
     asnames,
     atlas_anchors,
@@ -16,4 +16,4 @@ from nethealth.sources import (
 )
 
 STEPS = (countries.STEP, ipdb.STEP, rir.STEP, peeringdb.STEP, tranco.STEP, asnames.STEP,
-         hegemony.STEP, atlas_anchors.STEP, manrs_ixps.STEP, ixp.STEP)  # fmt: skip
+         hegemony.STEP, atlas_anchors.STEP, manrs_ixps.STEP, ixp.STEP, asrel.STEP)  # fmt: skip
