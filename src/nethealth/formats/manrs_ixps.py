@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -33,7 +34,14 @@ def parse_manrs_ixps(data: bytes, path: Path | str) -> pa.Table:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text at byte {exc.start}", path=path) from None
-    reader = csv.reader(io.StringIO(text))
+    try:
+        return _parse(csv.reader(io.StringIO(text, newline="")), path)
+    except csv.Error as exc:
+        raise InputError(f"not a CSV file: {exc}", path=path,
+                         hint=f"columns: {', '.join(COLUMNS)}") from None  # fmt: skip
+
+
+def _parse(reader: Iterator[list[str]], path: Path | str) -> pa.Table:
     header = next(reader, None)
     if header is None:
         raise InputError("the file is empty", path=path, hint=f"columns: {', '.join(COLUMNS)}")

@@ -1,6 +1,6 @@
 """RIPE Atlas anchors (source `atlas-anchors`) into the lake dataset `atlas_anchors`.
 
-`fetch` pages through `{base}/api/v2/anchors/?format=json&page_size=500&page=N` (base
+`fetch` pages through `{base}/api/v2/anchors?format=json&page_size=500&page=N` (base
 https://atlas.ripe.net) until it holds the `count` the first page announces, storing
 raw/atlas-anchors/<today>/anchors-<N>.json. `load` takes API pages or a JSON list of anchors
 (`formats.atlas_anchors`); the content has no date of its own, so the snapshot is `--date` or, at
@@ -76,7 +76,7 @@ def fetch(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[RawFile]:
     """Every page of today's anchor list into raw/atlas-anchors/<today>/anchors-<N>.json."""
-    root = join_url(base_url or DEFAULT_BASE_URL, "api/v2/anchors/")
+    root = join_url(base_url or DEFAULT_BASE_URL, "api/v2/anchors")
     snapshot, out, n = today_utc(), [], 1
     while n <= MAX_PAGES:
         url = f"{root}?format=json&page_size={PAGE_SIZE}&page={n}"
