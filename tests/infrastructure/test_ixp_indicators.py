@@ -102,3 +102,13 @@ def test_customer_cone_variant_without_relationships_is_not_measured(
     t = IXP_DOMESTIC_MEMBERSHIP_CONE.compute(con).to_pylist()
     assert {r["status"] for r in t} == {"not measured"} and {r["value"] for r in t} == {None}
     assert "no CAIDA AS-relationship file stored" in t[0]["reason"]
+
+
+def test_a_value_from_simulated_inputs_is_simulated(ixp_world: IxpWorld) -> None:
+    """Real address space with simulated relationships (the offline demo) is simulated."""
+    con = connect(ixp_world)
+    con.execute("UPDATE as_customer_links SET simulated = true")
+    cone = IXP_DOMESTIC_MEMBERSHIP_CONE.compute(con).to_pylist()
+    plain = IXP_DOMESTIC_MEMBERSHIP.compute(con).to_pylist()
+    assert {r["simulated"] for r in cone} == {True}
+    assert {r["simulated"] for r in plain} == {False}

@@ -232,10 +232,12 @@ LOCAL_MEMBERS = """
 SELECT DISTINCT s.country, m.asn FROM ixp_members m
 JOIN ixp_snapshots s ON s.snapshot = m.snapshot AND s.ix_id = m.ix_id WHERE m.snapshot = ?
 """
-MEMBER_SNAPSHOTS = "SELECT DISTINCT snapshot FROM ixp_snapshots WHERE members IS NOT NULL"
+MEMBER_SNAPSHOTS = """
+SELECT snapshot, bool_or(simulated) FROM ixp_snapshots WHERE members IS NOT NULL GROUP BY ALL
+"""
 
 
-CONE_SNAPSHOTS = "SELECT DISTINCT snapshot FROM as_customer_links"
+CONE_SNAPSHOTS = "SELECT snapshot, bool_or(simulated) FROM as_customer_links GROUP BY ALL"
 CONE_LINKS = "SELECT provider, customer FROM as_customer_links WHERE snapshot = ?"
 
 
@@ -264,8 +266,9 @@ def _domestic(cone: bool) -> Compute:
 
     def compute(con: duckdb.DuckDBPyConnection) -> pa.Table:
         countries = _countries(con)
-        snaps = [r[0] for r in con.sql(MEMBER_SNAPSHOTS).fetchall()]
-        rel_snaps = [r[0] for r in con.sql(CONE_SNAPSHOTS).fetchall()] if cone else []
+        # a value from simulated memberships or relationships is simulated, whatever ipdb is
+        snaps = dict(con.sql(MEMBER_SNAPSHOTS).fetchall())
+        rel_snaps = dict(con.sql(CONE_SNAPSHOTS).fetchall()) if cone else {}
         cols = ("country", "date", "value", "simulated", "status", "reason")
         out: dict[str, list[object]] = {k: [] for k in cols}
         links_cache: dict[date, dict[int, list[int]]] = {}
@@ -276,6 +279,11 @@ def _domestic(cone: bool) -> Compute:
             if rel is not None:
                 inputs.append(rel.judgement)
             judged = combine(inputs)
+            simulated = (
+                rd.simulated
+                or bool(snaps.get(asof.snapshot))
+                or bool(rel is not None and rel_snaps.get(rel.snapshot))
+            )
             local: dict[str, set[int]] = {}
             if judged.ok:
                 for cc, asn in con.sql(LOCAL_MEMBERS, params=[asof.snapshot]).fetchall():
@@ -301,7 +309,7 @@ def _domestic(cone: bool) -> Compute:
                     else:
                         status = Status.NOT_MEASURED
                         why += ": no network originates the country's address space"
-                for k, v in zip(cols, (cc, rd.day, value, rd.simulated, status.value, why),
+                for k, v in zip(cols, (cc, rd.day, value, simulated, status.value, why),
                                 strict=True):  # fmt: skip
                     out[k].append(v)
         return pa.table({
