@@ -255,6 +255,9 @@ def _compute(con: duckdb.DuckDBPyConnection, ctx: StepContext) -> tuple[pa.Table
     manrs_lists: dict[date, set[int]] = {}
     for snap, ix in con.sql("SELECT snapshot, ix_id FROM manrs_ixps").fetchall():
         manrs_lists.setdefault(snap, set()).add(ix)
+    # the anchor and MANRS lists in force, once per snapshot (not once per IXP)
+    lists_asof = {d: (pick("atlas-anchors", d, anchor_lists), pick("manrs-ixps", d, manrs_lists))
+                  for d in days}  # fmt: skip
     per_day_members: dict[date, dict[int, set[int]]] = {}
     rows: list[dict[str, Any]] = []
     for i, r in enumerate(ixps):
@@ -262,8 +265,7 @@ def _compute(con: duckdb.DuckDBPyConnection, ctx: StepContext) -> tuple[pa.Table
             ctx.progress("ixp tracker", i, len(ixps))
         day, ix = r["snapshot"], r["ix_id"]
         row = dict(r)
-        anchors_asof = pick("atlas-anchors", day, anchor_lists)
-        manrs_asof = pick("manrs-ixps", day, manrs_lists)
+        anchors_asof, manrs_asof = lists_asof[day]
         member_set: set[int] | None = None
         if day in with_members:
             n, rs = counts.get((day, ix), (0, 0))
