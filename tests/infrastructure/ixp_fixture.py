@@ -11,7 +11,7 @@ Three IXPs in Kenya, three snapshots:
   months earlier would be 2024-07-15, and S0 is 44 days older (tolerance 31): not comparable.
 
 RIPE Atlas anchors (2025-06-01, complete list of 2): anchor 1 in AS104, Kenya; anchor 2 in AS200,
-but in Tanzania. MANRS list (2025-05-01): Alpha only.
+but in Tanzania. MANRS list (2025-05-01): Alpha only. AS names (RIPE NCC asn.txt): AS100 only.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from tests.api.fixture_lake import build_fixture_lake
 from tests.conftest import ASSETS
 
 S0, S1, S2 = date(2024, 6, 1), date(2025, 6, 1), date(2025, 7, 15)
-STEPS = ("countries", "peeringdb", "atlas_anchors", "manrs_ixps", "ixp_tracker")
+STEPS = ("countries", "peeringdb", "atlas_anchors", "manrs_ixps", "ixp_tracker", "as-names")
 IXPS = {10: ("Alpha IX", "Nairobi"), 11: ("Beta IX", "Mombasa"), 12: ("Gamma IX", "Nairobi")}
 # snapshot -> ix -> [(asn, is_rs_peer or None: field left out)]
 MEMBERS: dict[date, dict[int, list[tuple[int, bool | None]]]] = {
@@ -114,6 +114,8 @@ ANCHORS = {"count": 2, "next": None, "previous": None, "results": [
      "as_v6": 200, "city": "Dar es Salaam", "country": "TZ", "is_disabled": False},
 ]}  # fmt: skip
 MANRS_CSV = "peeringdb_ix_id,name,country\n10,Alpha IX,KE\n"
+# RIPE NCC asn.txt lines: AS100 gets its registry name; the other members keep PeeringDB's
+AS_NAMES = "100 EXAMPLE-100 Example Networks Ltd, KE\n64999 OTHER - Other, FR\n"
 
 
 def cli(settings: Settings, *args: str) -> str:
@@ -144,6 +146,9 @@ def build_world(tmp: Path) -> IxpWorld:
     manrs = files / "manrs.csv"
     manrs.write_text(MANRS_CSV)
     cli(settings, "load", "manrs-ixps", str(manrs), "--date", "2025-05-01")
+    names = files / "asn.txt"
+    names.write_text(AS_NAMES)
+    cli(settings, "load", "as-names", str(names), "--date", S1.isoformat())
     build(settings, *STEPS)
     return IxpWorld(settings, files)
 
