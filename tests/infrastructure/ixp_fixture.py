@@ -150,6 +150,8 @@ def build_world(tmp: Path) -> IxpWorld:
     names.write_text(AS_NAMES)
     cli(settings, "load", "as-names", str(names), "--date", S1.isoformat())
     build(settings, *STEPS)
+    # the API fixture's indicator values beside them, so that the country page renders
+    build_fixture_lake(settings)
     return IxpWorld(settings, files)
 
 

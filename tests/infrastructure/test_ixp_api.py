@@ -76,3 +76,13 @@ def test_pages_and_twins(client: TestClient) -> None:
     assert "Points d&#39;échange Internet" in fr.text or "Points d'échange Internet" in fr.text
     assert "Historial de miembros" in client.get("/ixp/10?lang=es").text
     assert client.get("/ixp/99").status_code == 404
+
+
+def test_country_page_section(client: TestClient) -> None:
+    section = client.get("/country/KE.json").json()["ixp_tracker"]
+    assert section["snapshot"] == "2025-07-15" and section["count"] == 1
+    assert section["active"] == 0  # Alpha has 2 members on 2025-07-15
+    assert [i["ix_id"] for i in section["ixps"]] == [10]
+    assert client.get("/country/FR.json").json()["ixp_tracker"] is None
+    page = client.get("/country/KE")
+    assert 'id="ixp-tracker"' in page.text and "/ixps?country=KE" in page.text

@@ -21,6 +21,7 @@ PAGES = {
     "ixp": "/ixp/10?date=2025-06-01",
     "ixp-not-measured": "/ixp/10",
     "ixp-not-found": "/ixp/99",
+    "country-with-ixps": "/country/KE",
 }
 
 

@@ -14,5 +14,6 @@ AREA = Area(
     indicators=indicators.INDICATORS,
     router=api.router,
     pages=pages.PAGES,
+    sections=pages.SECTIONS,
     nav=(("/ixps", N_("IXPs")),),
 )

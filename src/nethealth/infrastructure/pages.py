@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 
-from nethealth.area import Page
+from nethealth.area import Glance, Page, Section, SectionContext
 from nethealth.common.dates import parse_date
 from nethealth.infrastructure import query
 from nethealth.infrastructure.query import HistoryPoint, Ixp, Member
@@ -122,3 +122,63 @@ PAGES = (
     Page("/ixps", "ixps.html", ixps, _list_title, "JSON twin of /ixps"),
     Page("/ixp/{ix_id}", "ixp.html", ixp, _ixp_title, "JSON twin of an IXP's page"),
 )
+
+
+# The country page's section -------------------------------------------------------------------
+
+TOP = 10  # IXPs listed on the country page; the rest are one link away
+
+
+class IxpBrief(BaseModel):
+    ix_id: int
+    name: str
+    city: str | None
+    members: int | None
+    members_status: str
+    active: bool | None
+
+
+class CountryIxps(BaseModel):
+    snapshot: date = Field(description="The PeeringDB snapshot of every figure")
+    count: int = Field(description="IXPs listed in the country")
+    active: int | None = Field(description="Active IXPs (≥ 3 members); null: not measured")
+    ixps: list[IxpBrief] = Field(description=f"At most {TOP}, most members first")
+    simulated: bool
+    links: PageLinks
+
+
+def country_ixps(ctx: SectionContext) -> CountryIxps | None:
+    """The country's IXPs in the latest PeeringDB snapshot; None when the tracker has not been
+    built or lists none there (the `ixps` indicator still says 0)."""
+    if not query.built(ctx.app.lake):
+        return None
+    snap, rows = query.ixps(ctx.app.lake, None, ctx.cc)
+    if not rows:
+        return None
+    measured = [r for r in rows if r.members is not None]
+    ranked = sorted(rows, key=lambda r: (-(r.members or 0), r.name.lower()))[:TOP]
+    q = _query(country=ctx.cc)
+    return CountryIxps(
+        snapshot=snap,
+        count=len(rows),
+        active=sum(1 for r in measured if r.active) if measured else None,
+        ixps=[IxpBrief(ix_id=r.ix_id, name=r.name, city=r.city, members=r.members,
+                       members_status=r.members_status, active=r.active) for r in ranked],
+        simulated=any(r.simulated for r in rows),
+        links=PageLinks(html=f"/ixps{q}", json_=f"/ixps.json{q}", api=f"/api/v1/ixps{q}",
+                        csv=f"/api/v1/ixps{_query(country=ctx.cc, format='csv')}"),
+    )  # fmt: skip
+
+
+def _glance(model: CountryIxps, t: Translator) -> Glance:
+    value = t.number(model.count)
+    if model.active is not None:
+        value += " " + t.ngettext("(%(num)s active)", "(%(num)s active)", model.active)
+    return Glance("ixp-tracker", t.gettext("IXPs (PeeringDB %(date)s)", date=model.snapshot.isoformat()),
+                  value)  # fmt: skip
+
+
+SECTIONS = (
+    Section("ixp_tracker", "ixp_country.html", CountryIxps, country_ixps, glance=_glance,
+            description="The country's IXPs in the latest PeeringDB snapshot (IXP tracker)"),
+)  # fmt: skip

@@ -112,6 +112,11 @@ def check_id(ix_id: int) -> int:
     return ix_id
 
 
+def built(lake: LakeReader) -> bool:
+    """Whether the catalog has the tracker's datasets (a lake built before it, or without it)."""
+    return _has(lake, "ixp_snapshots") and _has(lake, "ixp_members")
+
+
 def snapshots(lake: LakeReader) -> list[date]:
     return [r[0] for r in lake.query("SELECT DISTINCT snapshot FROM ixp_snapshots ORDER BY 1")]
 
