@@ -269,26 +269,12 @@ def _compute(con: duckdb.DuckDBPyConnection, ctx: StepContext) -> tuple[pa.Table
         member_set: set[int] | None = None
         if day in with_members:
             n, rs = counts.get((day, ix), (0, 0))
-            with_rs = with_members[day][1] > 0
-            row |= {
-                "members": n, "active": n >= ACTIVE_MIN,
-                "members_reason": f"PeeringDB snapshot {day}: distinct ASNs with a membership "
-                "(netixlan) on the IXP's peering LANs",
-                "rs_peers": rs if with_rs else None,
-                "rs_peer_rate": (rs / n if n else None) if with_rs else None,
-                "rs_reason": (f"is_rs_peer of the memberships in PeeringDB snapshot {day}"
-                              if with_rs else f"the memberships of PeeringDB snapshot {day} have "
-                              "no is_rs_peer field"),
-            }  # fmt: skip
+            row |= _member_columns(day, n, rs, with_rs=with_members[day][1] > 0)
             row |= _change_columns(n, compared[day], changes.get((day, ix)))
             if anchors_asof.snapshot is not None:
                 member_set = _members_of(per_day_members, members_t, day).get(ix, set())
         else:
-            why = f"PeeringDB snapshot {day} has no memberships (netixlan): members not measured"
-            row |= {"members": None, "active": None, "members_reason": why, "rs_peers": None,
-                    "rs_peer_rate": None, "rs_reason": why, "compared_snapshot": None,
-                    "members_then": None, "joined": None, "left": None, "growth": None,
-                    "fast_growing": None, "change_reason": why}  # fmt: skip
+            row |= _unmeasured_columns(day)
         v4, v6 = prefixes.get((day, ix), (0, 0))
         known = day in prefix_snaps
         row |= {"prefixes4": v4 if known else None, "prefixes6": v6 if known else None}
@@ -304,6 +290,29 @@ def _compute(con: duckdb.DuckDBPyConnection, ctx: StepContext) -> tuple[pa.Table
     con.unregister("members")
     table = pa.Table.from_pylist(rows, SCHEMA) if rows else SCHEMA.empty_table()
     return table, members_t
+
+
+def _member_columns(day: date, n: int, rs: int, *, with_rs: bool) -> dict[str, Any]:
+    """Members, activity and route-server peering of one IXP in a snapshot with memberships."""
+    return {
+        "members": n, "active": n >= ACTIVE_MIN,
+        "members_reason": f"PeeringDB snapshot {day}: distinct ASNs with a membership "
+        "(netixlan) on the IXP's peering LANs",
+        "rs_peers": rs if with_rs else None,
+        "rs_peer_rate": (rs / n if n else None) if with_rs else None,
+        "rs_reason": (f"is_rs_peer of the memberships in PeeringDB snapshot {day}" if with_rs
+                      else f"the memberships of PeeringDB snapshot {day} have no is_rs_peer "
+                      "field"),
+    }  # fmt: skip
+
+
+def _unmeasured_columns(day: date) -> dict[str, Any]:
+    """A snapshot without memberships: nothing derived from members, and why."""
+    why = f"PeeringDB snapshot {day} has no memberships (netixlan): members not measured"
+    return {"members": None, "active": None, "members_reason": why, "rs_peers": None,
+            "rs_peer_rate": None, "rs_reason": why, "compared_snapshot": None,
+            "members_then": None, "joined": None, "left": None, "growth": None,
+            "fast_growing": None, "change_reason": why}  # fmt: skip
 
 
 def _members_of(
