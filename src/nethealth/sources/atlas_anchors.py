@@ -11,7 +11,6 @@ not, and the IXP tracker then says "no anchor found" only as not measured).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -84,7 +83,7 @@ def fetch(
                              name=f"anchors-{n}.json", url=url, licence=SOURCE.licence,
                              settings=settings, progress=progress)  # fmt: skip
         out.append(raw)
-        doc = json.loads(raw.path.read_bytes())
+        doc = load_json(raw.path.read_bytes(), raw.path)  # a bad page: InputError naming it
         count = doc.get("count") if isinstance(doc, dict) else None
         if not isinstance(count, int) or n * PAGE_SIZE >= count:
             break
