@@ -1,5 +1,6 @@
 """Fuzz targets for the parsers of files `nethealth load` accepts (formats/tranco, targetlists
-(CrUX lists and host lists), asnames, hegemony, mrt_head, lz4, and the PeeringDB and Atlas pieces that date and classify documents).
+(CrUX lists and host lists), asnames, hegemony, mrt_head, lz4, manrs_ixps, atlas_anchors, and the
+PeeringDB and Atlas pieces that date and classify documents).
 
 Property checked on every input: a parser returns its result or raises InputError naming the
 input ("fuzz") — never another exception; results respect their schema (tables validate, ranks
@@ -21,8 +22,10 @@ from typing import Any
 from nethealth.errors import InputError
 from nethealth.formats import atlas, peeringdb
 from nethealth.formats.asnames import parse_asnames
+from nethealth.formats.atlas_anchors import parse_anchors
 from nethealth.formats.hegemony import parse_hegemony
 from nethealth.formats.lz4 import decompress as lz4_decompress
+from nethealth.formats.manrs_ixps import parse_manrs_ixps
 from nethealth.formats.mrt_head import parse_head
 from nethealth.formats.targetlists import parse_crux, parse_hosts
 from nethealth.formats.tranco import parse_toplist
@@ -91,6 +94,24 @@ def _json_docs(data: bytes) -> None:
     peeringdb.object_of(doc, "x.json", WHERE)
 
 
+def _manrs_ixps(data: bytes) -> None:
+    table = parse_manrs_ixps(data, WHERE)
+    table.validate(full=True)
+    ids = table["ix_id"].to_pylist()
+    assert len(set(ids)) == len(ids) and all(i >= 0 for i in ids)
+    assert all(n for n in table["name"].to_pylist())
+
+
+def _atlas_anchors(data: bytes) -> None:
+    try:
+        doc: Any = json.loads(data)
+    except (ValueError, RecursionError):
+        return  # the loader's load_json turns that into an InputError
+    page = parse_anchors(doc, WHERE)
+    page.table.validate(full=True)
+    assert all(cc is None or cc == cc.upper() for cc in page.table["country"].to_pylist())
+
+
 TARGETS: dict[str, Callable[[bytes], None]] = {
     "tranco": _tranco,
     "crux": _crux,
@@ -100,6 +121,8 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "mrt_head": _mrt_head,
     "json_docs": _json_docs,
     "lz4": _lz4,
+    "manrs_ixps": _manrs_ixps,
+    "atlas_anchors": _atlas_anchors,
 }
 SEEDS: dict[str, list[bytes]] = {
     "tranco": [b"1,google.com\n2,example.org\n", b"Domain\ngoogle.com\nmail.ru\n",
@@ -116,6 +139,12 @@ SEEDS: dict[str, list[bytes]] = {
                           "0900ff49502c302e320a00000000c94c770b"),
             bytes.fromhex("04224d187040ad1d000000ff0261736e2c686567650a333335362c302e32"
                           "0900ff49502c302e320a45ca86ab00000000")],
+    "manrs_ixps": [b"peeringdb_ix_id,name,country\n26,AMS-IX,NL\n31,DE-CIX Frankfurt,DE\n",
+                   b"Name,PeeringDB_IX_ID\nNAPAfrica,592\n"],
+    "atlas_anchors": [b'{"count": 1, "next": null, "results": [{"id": 2182, "probe": 6771, '
+                      b'"as_v4": 208800, "as_v6": null, "city": "Abu Dhabi", "country": "AE", '
+                      b'"is_disabled": false, "date_live": "2020-04-16T14:20:00.410044"}]}',
+                      b'[{"id": 1, "as_v4": 3333, "country": "nl"}]'],
     "json_docs": [b'{"data": [{"id": 1, "ix_id": 2, "updated": "2020-09-09T14:26:05Z"}], '
                   b'"meta": {"generated": 1600000000.5}}',
                   b'{"objects": [{"id": 1, "asn_v4": 3333, "country_code": "NL", '

@@ -4,7 +4,8 @@
 
 Without CORPUS_DIR the target's seeds are written to build/fuzz-formats/TARGET and used.
 
-TARGET is one of fuzz.formats_target.TARGETS (tranco, crux, hosts, asnames, hegemony, mrt_head, json_docs, lz4).
+TARGET is one of fuzz.formats_target.TARGETS (tranco, crux, hosts, asnames, hegemony, mrt_head,
+json_docs, lz4, manrs_ixps, atlas_anchors).
 These parsers are pure Python, so atheris instruments them and libFuzzer sees their coverage.
 """
 

@@ -1,8 +1,8 @@
 """An app over a small lake with every area in it, built the way the other tests build theirs:
 the fixture lake with the shutdown tracker (tests/web/shutdown_fixture), the routing datasets
-of a tiny simulated world (tests/web/routing_fixture) and outages detected in another
-(tests/web/outage_fixture), and AS hegemony with country dependency of a hand-made RIB
-(tests/bgp/test_hegemony_lake)."""
+of a tiny simulated world (tests/web/routing_fixture), outages detected in another
+(tests/web/outage_fixture), AS hegemony with country dependency of a hand-made RIB
+(tests/bgp/test_hegemony_lake) and the IXP tracker's datasets (tests/infrastructure/ixp_fixture)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from tests.api.conftest import fixture_app
 from tests.bgp.test_hegemony_lake import write_hegemony_datasets
+from tests.infrastructure.ixp_fixture import add_ixps
 from tests.web.outage_fixture import OutageFixture, build_outages
 from tests.web.routing_fixture import RoutingFixture, build_routing
 from tests.web.shutdown_fixture import ShutdownFixture, build_shutdown_lake
@@ -31,4 +32,5 @@ def build_full_world(work: Path) -> FullWorld:
     routing = build_routing(work / "routing", lake.settings.lake_dir)
     outages = build_outages(work / "outages", lake.settings)
     write_hegemony_datasets(lake.settings.lake_dir, work / "hegemony")
+    add_ixps(work / "ixps", lake.settings)
     return FullWorld(fixture_app(lake.settings), lake, routing, outages)

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from nethealth.areas import all_steps, raw_source_ids
 from nethealth.bgp import step as bgp_step
+from nethealth.infrastructure import asrel, ixp
 from nethealth.lake.build import load_state, run_build
 from nethealth.lake.catalog import write_catalog
 from nethealth.lake.raw import RawStore
@@ -28,7 +29,7 @@ from nethealth.rpki import step as rpki_step
 from nethealth.rpki.config import rpki_config
 from nethealth.server.app import create_app
 from nethealth.settings import Settings, load_settings
-from nethealth.sources import countries, ipdb, peeringdb, rir
+from nethealth.sources import atlas_anchors, countries, ipdb, manrs_ixps, peeringdb, rir
 from nethealth.standards import results as scan_results
 from tests.conftest import ASSETS, SHARED
 
@@ -40,7 +41,7 @@ INDICATORS = next(s for s in all_steps() if s.id == "indicators")
 STEPS = [
     countries.STEP, ipdb.STEP, rir.STEP, peeringdb.STEP, rpki_step.RPKI, bgp_step.STEP,
     routing_step.ROUTING, routing_step.INCIDENTS, routing_step.SCORECARDS, scan_results.STEP,
-    INDICATORS,
+    atlas_anchors.STEP, manrs_ixps.STEP, ixp.STEP, asrel.STEP, INDICATORS,
 ]  # fmt: skip
 
 
@@ -204,3 +205,16 @@ def test_pages_and_api_count_measured_values_only(lake: Settings) -> None:
         assert page["glance_first"] <= "2019-09-09" and page["glance_last"] >= "2026-01-01"
         country_html = client.get("/country/NL").text
         assert "These values are of different dates" in country_html
+
+
+def test_ixp_indicators_without_memberships_are_not_measured(lake: Settings) -> None:
+    """The 2020-09 dumps have no netixlan: active IXPs and domestic membership have no value
+    (not zero), and the reasons say why."""
+    active = _values(lake, "ixps_active")
+    assert active and {r["value"] for r in active} == {None}
+    assert {r["status"] for r in active} == {"not measured"}
+    assert "no memberships (netixlan)" in str(active[0]["reason"])
+    for indicator in ("ixp_domestic_membership", "ixp_domestic_membership_cone"):
+        domestic = _values(lake, indicator)
+        assert domestic and {r["value"] for r in domestic} == {None}
+        assert {r["status"] for r in domestic} <= {"not measured", "not comparable"}

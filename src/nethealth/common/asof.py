@@ -59,6 +59,17 @@ TOLERANCES: dict[str, Tolerance] = {
     "peeringdb": Tolerance(
         31, "PeeringDB snapshot", "daily dumps; IXP and membership records change over months."
     ),
+    "atlas-anchors": Tolerance(
+        31,
+        "RIPE Atlas anchor list",
+        "anchors are installed and retired a few a month; a month-old list still places them.",
+    ),
+    "manrs-ixps": Tolerance(
+        92,
+        "MANRS IXP participant list",
+        "IXPs join MANRS a few a quarter and rarely leave; a list up to three months old still "
+        "says who takes part (a later joiner is missed, never invented).",
+    ),
     "caida-asrel": Tolerance(
         62,
         "CAIDA AS-relationship file",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from nethealth.area import Area
-from nethealth.infrastructure import indicators, source, step
+from nethealth.infrastructure import api, indicators, pages, source, step
+from nethealth.ui.msgids import N_
 
 AREA = Area(
     id="infrastructure",
@@ -11,4 +12,8 @@ AREA = Area(
     sources=source.SOURCES,
     steps=step.STEPS,
     indicators=indicators.INDICATORS,
+    router=api.router,
+    pages=pages.PAGES,
+    sections=pages.SECTIONS,
+    nav=(("/ixps", N_("IXPs")),),
 )

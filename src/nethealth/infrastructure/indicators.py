@@ -8,6 +8,8 @@ tolerance has no value for any country (`not measured` / `not comparable`, with 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 
 import duckdb
@@ -15,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from nethealth.common.asof import TOLERANCES, GroupAsOf, pick, pick_group
-from nethealth.common.status import Judgement, Status
+from nethealth.common.status import Judgement, Status, combine, of_value
 from nethealth.indicators.registry import Compute, Indicator, with_status
 
 _TOL = {k: t.days for k, t in TOLERANCES.items()}
@@ -132,45 +134,194 @@ def overlapping_pairs(
     return np.repeat(first, counts) + offsets, a_idx
 
 
-def _asns_with_space(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    countries = [r[0] for r in con.sql("SELECT cc FROM countries ORDER BY cc").fetchall()]
+@dataclass(frozen=True)
+class RoutedDay:
+    """The ASNs originating each country's address space on one ip-location-db date."""
+
+    day: date
+    simulated: bool
+    judgement: Judgement
+    per_cc: dict[str, set[int]]
+
+
+def routed_asns(con: duckdb.DuckDBPyConnection) -> list[RoutedDay]:
+    """Per asn-country snapshot: origin ASNs (asn snapshot in force) overlapping each country's
+    registered ranges; an empty mapping when no asn snapshot is in force (the judgement says)."""
     asn_snaps = [r[0] for r in con.sql(ASN_SNAPSHOTS).fetchall()]
-    rows: dict[str, list[object]] = {"country": [], "date": [], "value": [], "simulated": []}
-    judged: dict[object, Judgement] = {}
+    out = []
     for day, simulated in con.sql(SNAPSHOTS).fetchall():
         asof = pick("ipdb", day, asn_snaps, what="ip-location-db asn snapshot")
         per_cc: dict[str, set[int]] = {}
-        if asof.snapshot is not None:
-            judged[day] = Judgement(
-                Status.MEASURED, f"ip-location-db asn-country {day}, asn {asof.snapshot}"
-            )
-            for af in (4, 6):
-                c = con.sql(COUNTRY_RANGES, params=[day, af]).to_arrow_table()
-                a = con.sql(ASN_RANGES, params=[asof.snapshot, af]).to_arrow_table()
-                ci, ai = overlapping_pairs(
-                    c["start"].to_numpy(),
-                    c["end"].to_numpy(),
-                    a["start"].to_numpy(),
-                    a["end"].to_numpy(),
-                )
-                ccs = c["cc"].to_numpy(zero_copy_only=False)[ci]
-                asns = a["asn"].to_numpy()[ai]
-                for cc, asn in set(zip(ccs.tolist(), asns.tolist(), strict=True)):
-                    per_cc.setdefault(cc, set()).add(asn)
-        else:
-            judged[day] = asof.judgement
+        if asof.snapshot is None:
+            out.append(RoutedDay(day, bool(simulated), asof.judgement, per_cc))
+            continue
+        for af in (4, 6):
+            c = con.sql(COUNTRY_RANGES, params=[day, af]).to_arrow_table()
+            a = con.sql(ASN_RANGES, params=[asof.snapshot, af]).to_arrow_table()
+            ci, ai = overlapping_pairs(
+                c["start"].to_numpy(), c["end"].to_numpy(),
+                a["start"].to_numpy(), a["end"].to_numpy(),
+            )  # fmt: skip
+            ccs = c["cc"].to_numpy(zero_copy_only=False)[ci]
+            asns = a["asn"].to_numpy()[ai]
+            for cc, asn in set(zip(ccs.tolist(), asns.tolist(), strict=True)):
+                per_cc.setdefault(cc, set()).add(asn)
+        judged = Judgement(
+            Status.MEASURED, f"ip-location-db asn-country {day}, asn {asof.snapshot}"
+        )
+        out.append(RoutedDay(day, bool(simulated), judged, per_cc))
+    return out
+
+
+def _countries(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.sql("SELECT cc FROM countries ORDER BY cc").fetchall()]
+
+
+def _asns_with_space(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    countries = _countries(con)
+    rows: dict[str, list[object]] = {"country": [], "date": [], "value": [], "simulated": []}
+    judged: dict[object, Judgement] = {}
+    for rd in routed_asns(con):
+        judged[rd.day] = rd.judgement
         for cc in countries:
             rows["country"].append(cc)
-            rows["date"].append(day)
-            rows["value"].append(float(len(per_cc.get(cc, ()))))
-            rows["simulated"].append(bool(simulated))
-    table = pa.table({
+            rows["date"].append(rd.day)
+            rows["value"].append(float(len(rd.per_cc.get(cc, ()))))
+            rows["simulated"].append(rd.simulated)
+    return with_status(_rows_table(rows), judged)
+
+
+def _rows_table(rows: dict[str, list[object]]) -> pa.Table:
+    return pa.table({
         "country": pa.array(rows["country"], pa.string()),
         "date": pa.array(rows["date"], pa.date32()),
         "value": pa.array(rows["value"], pa.float64()),
         "simulated": pa.array(rows["simulated"], pa.bool_()),
     })  # fmt: skip
-    return with_status(table, judged)
+
+
+# The IXP tracker's snapshots with memberships: active IXPs (≥ 3 members) per country.
+ACTIVE_SQL = """
+WITH days AS (SELECT snapshot AS d, bool_or(simulated) AS simulated,
+                     count(members) AS measured FROM ixp_snapshots GROUP BY ALL),
+agg AS (SELECT snapshot AS d, country AS cc, count(*) AS value FROM ixp_snapshots
+        WHERE active GROUP BY ALL)
+SELECT c.cc AS country, days.d AS date, coalesce(agg.value, 0)::DOUBLE AS value,
+       days.simulated, days.measured
+FROM countries c CROSS JOIN days LEFT JOIN agg ON agg.cc = c.cc AND agg.d = days.d
+"""
+
+
+def _ixps_active(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    t = con.sql(ACTIVE_SQL).to_arrow_table()
+    judged = {}
+    for day, measured in set(zip(t["date"].to_pylist(), t["measured"].to_pylist(), strict=True)):
+        judged[day] = (
+            Judgement(Status.MEASURED, f"PeeringDB snapshot {day} (memberships)")
+            if measured
+            else Judgement(
+                Status.NOT_MEASURED,
+                f"PeeringDB snapshot {day} has no memberships (netixlan): members not measured",
+            )
+        )
+    return with_status(t.drop_columns(["measured"]), judged)
+
+
+# Members of the IXPs located in each country, per tracker snapshot.
+LOCAL_MEMBERS = """
+SELECT DISTINCT s.country, m.asn FROM ixp_members m
+JOIN ixp_snapshots s ON s.snapshot = m.snapshot AND s.ix_id = m.ix_id WHERE m.snapshot = ?
+"""
+MEMBER_SNAPSHOTS = """
+SELECT snapshot, bool_or(simulated) FROM ixp_snapshots WHERE members IS NOT NULL GROUP BY ALL
+"""
+
+
+CONE_SNAPSHOTS = "SELECT snapshot, bool_or(simulated) FROM as_customer_links GROUP BY ALL"
+CONE_LINKS = "SELECT provider, customer FROM as_customer_links WHERE snapshot = ?"
+
+
+def customer_cone(seeds: Iterable[int], customers: Mapping[int, list[int]]) -> set[int]:
+    """The seeds and every AS below them over provider-to-customer links."""
+    seen = set(seeds)
+    todo = list(seen)
+    while todo:
+        for c in customers.get(todo.pop(), ()):
+            if c not in seen:
+                seen.add(c)
+                todo.append(c)
+    return seen
+
+
+def _links(con: duckdb.DuckDBPyConnection, snap: date) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for p, c in con.sql(CONE_LINKS, params=[snap]).fetchall():
+        out.setdefault(p, []).append(c)
+    return out
+
+
+def _domestic(cone: bool) -> Compute:
+    """Share of the country's routed networks at a local IXP (`cone`: or in the customer cone
+    of a network there)."""
+
+    def compute(con: duckdb.DuckDBPyConnection) -> pa.Table:
+        countries = _countries(con)
+        # a value from simulated memberships or relationships is simulated, whatever ipdb is
+        snaps = dict(con.sql(MEMBER_SNAPSHOTS).fetchall())
+        rel_snaps = dict(con.sql(CONE_SNAPSHOTS).fetchall()) if cone else {}
+        cols = ("country", "date", "value", "simulated", "status", "reason")
+        out: dict[str, list[object]] = {k: [] for k in cols}
+        links_cache: dict[date, dict[int, list[int]]] = {}
+        for rd in routed_asns(con):
+            asof = pick("peeringdb", rd.day, snaps, what="PeeringDB snapshot with memberships")
+            inputs = [rd.judgement, asof.judgement]
+            rel = pick("caida-asrel", rd.day, rel_snaps) if cone else None
+            if rel is not None:
+                inputs.append(rel.judgement)
+            judged = combine(inputs)
+            simulated = (
+                rd.simulated
+                or bool(snaps.get(asof.snapshot))
+                or bool(rel is not None and rel_snaps.get(rel.snapshot))
+            )
+            local: dict[str, set[int]] = {}
+            if judged.ok:
+                for cc, asn in con.sql(LOCAL_MEMBERS, params=[asof.snapshot]).fetchall():
+                    local.setdefault(cc, set()).add(asn)
+            used = f"{rd.judgement.reason}; PeeringDB {asof.snapshot}"
+            if rel is not None and rel.snapshot is not None:
+                used += f"; CAIDA AS relationships {rel.snapshot}"
+                if judged.ok and rel.snapshot not in links_cache:
+                    links_cache[rel.snapshot] = _links(con, rel.snapshot)
+            for cc in countries:
+                value, status, why = None, judged.status, judged.reason
+                routed = rd.per_cc.get(cc, set())
+                if judged.ok:
+                    why = used
+                    reached = local.get(cc, set())
+                    if rel is not None and rel.snapshot is not None and reached:
+                        reached = customer_cone(reached, links_cache[rel.snapshot])
+                    if routed:
+                        present = len(routed & reached)
+                        value = 100.0 * present / len(routed)
+                        status = of_value(value)
+                        why += f": {present} of {len(routed)} networks"
+                    else:
+                        status = Status.NOT_MEASURED
+                        why += ": no network originates the country's address space"
+                for k, v in zip(cols, (cc, rd.day, value, simulated, status.value, why),
+                                strict=True):  # fmt: skip
+                    out[k].append(v)
+        return pa.table({
+            "country": pa.array(out["country"], pa.string()),
+            "date": pa.array(out["date"], pa.date32()),
+            "value": pa.array(out["value"], pa.float64()),
+            "simulated": pa.array(out["simulated"], pa.bool_()),
+            "status": pa.array(out["status"], pa.string()),
+            "reason": pa.array(out["reason"], pa.string()),
+        })  # fmt: skip
+
+    return compute
 
 
 IXPS_SQL = """
@@ -354,6 +505,71 @@ IXP_NETWORKS = Indicator(
     compute=_peeringdb(IXP_NETWORKS_SQL),
 )  # fmt: skip
 
+IXPS_ACTIVE = Indicator(
+    id="ixps_active",
+    title="Active Internet exchange points",
+    unit="IXPs",
+    area="infrastructure",
+    version="1",
+    method=(
+        "PeeringDB `ix` records with status ok in the country that have at least 3 member "
+        "networks (distinct ASNs with a `netixlan` membership, status ok, on the IXP's peering "
+        "LANs): the Internet Society Pulse IXP tracker's rule for an active IXP. Every PeeringDB "
+        "snapshot is a date; a snapshot without memberships (the API's per-object files can "
+        "lack `netixlan`) has no value (not measured), not zero."
+    ),
+    caveats="PeeringDB is self-reported; an IXP whose members are not listed counts as inactive.",
+    sources=("peeringdb", "countries"),
+    datasets=("ixp_snapshots", "countries"),
+    compute=_ixps_active,
+)  # fmt: skip
+
+IXP_DOMESTIC_MEMBERSHIP = Indicator(
+    id="ixp_domestic_membership",
+    title="Domestic networks present at a local IXP",
+    unit="% of networks",
+    area="infrastructure",
+    version="1",
+    method=(
+        "Share of the networks that originate the country's address space (the ASNs of "
+        "`asns_with_space`, same ip-location-db dates) that are members of at least one IXP "
+        "located in the country (PeeringDB `netixlan`, status ok). Each ip-location-db date "
+        "uses the latest PeeringDB snapshot with memberships on or before it within "
+        f"{_TOL['peeringdb']} days; otherwise the date has no value (not comparable). A country "
+        "with no network originating its space has no value (not measured)."
+    ),
+    caveats=(
+        "A network that announces a single range registered in the country counts as "
+        "domestic. `ixp_domestic_membership_cone` also counts the customers of IXP members."
+    ),
+    sources=("ipdb", "peeringdb", "countries"),
+    datasets=("ipdb_asn", "ipdb_country", "ixp_members", "ixp_snapshots", "countries"),
+    compute=_domestic(cone=False),
+)  # fmt: skip
+
+IXP_DOMESTIC_MEMBERSHIP_CONE = Indicator(
+    id="ixp_domestic_membership_cone",
+    title="Domestic networks at a local IXP or in the customer cone of one",
+    unit="% of networks",
+    area="infrastructure",
+    version="1",
+    method=(
+        "As `ixp_domestic_membership`, counting also the networks in the customer cone of a "
+        "member of a local IXP: every AS reachable from a member by following "
+        "provider-to-customer links of the CAIDA AS Relationships file in force (the latest on "
+        f"or before the date within {_TOL['caida-asrel']} days; none: not comparable). Such a "
+        "network can reach the IXP through its provider's port."
+    ),
+    caveats=(
+        "CAIDA's relationships are inferred from public BGP data (AS-Rank); peering links are "
+        "not followed, and a cone says a path exists, not that local traffic uses it."
+    ),
+    sources=("ipdb", "peeringdb", "caida-asrel", "countries"),
+    datasets=("ipdb_asn", "ipdb_country", "ixp_members", "ixp_snapshots", "as_customer_links",
+              "countries"),
+    compute=_domestic(cone=True),
+)  # fmt: skip
+
 INDICATORS = (
     ASNS_REGISTERED,
     IPV4_DELEGATED,
@@ -363,4 +579,7 @@ INDICATORS = (
     ASNS_WITH_SPACE,
     IXPS_COUNT,
     IXP_NETWORKS,
+    IXPS_ACTIVE,
+    IXP_DOMESTIC_MEMBERSHIP,
+    IXP_DOMESTIC_MEMBERSHIP_CONE,
 )

@@ -8,7 +8,17 @@ from nethealth.errors import ConfigError
 from nethealth.formats.peeringdb import OBJECTS
 from nethealth.lake.raw import RawStore
 from nethealth.settings import Settings
-from nethealth.sources import asnames, countries, hegemony, ipdb, peeringdb, rir, tranco
+from nethealth.sources import (
+    asnames,
+    atlas_anchors,
+    countries,
+    hegemony,
+    ipdb,
+    manrs_ixps,
+    peeringdb,
+    rir,
+    tranco,
+)
 from nethealth.sources.base import FetchRequest, Progress, Source, check_request, stored
 from nethealth.sources.download import FetchReport
 from nethealth.sources.load import load_ipdb, load_rir
@@ -75,6 +85,24 @@ def fetch_hegemony(
                           base_url=req.base_url, strict=req.strict, progress=bar)  # fmt: skip
 
 
+def fetch_atlas_anchors(
+    settings: Settings, store: RawStore, req: FetchRequest, bar: Progress
+) -> FetchReport:
+    check_request(req, atlas_anchors.SOURCE_ID, "--base-url")
+    return stored(*atlas_anchors.fetch(settings, store, base_url=req.base_url, progress=bar))
+
+
+def fetch_manrs_ixps(
+    settings: Settings, store: RawStore, req: FetchRequest, bar: Progress
+) -> FetchReport:
+    check_request(req, manrs_ixps.SOURCE_ID, "--base-url")
+    if req.base_url is None:
+        raise ConfigError("manrs-ixps needs --base-url: MANRS publishes no file of its IXP "
+                          "participants", hint="give the URL of the CSV you keep, or `nethealth "
+                          "load manrs-ixps FILE --date D` (docs/methodology/ixps.md)")  # fmt: skip
+    return stored(manrs_ixps.fetch(settings, store, url=req.base_url, progress=bar))
+
+
 # How often each publisher publishes (nethealth.common.cadence): staleness, plausible sizes,
 # what `nethealth update` fetches and what `nethealth prune` keeps.
 DAILY_LATEST = Cadence("daily", 1, lag_days=1, fetch_by="latest", routine=True)
@@ -94,4 +122,10 @@ SOURCES = (
     # a file per day, some hundred MB: not fetched unless the operator names it
     Source(hegemony.SOURCE, fetch_hegemony, hegemony.load, cadence=Cadence(
         "daily", 1, lag_days=1, fetch_by="day", retention=Retention(daily=7))),
+    # the API's current list; anchors come and go a few a month
+    Source(atlas_anchors.SOURCE, fetch_atlas_anchors, atlas_anchors.load, cadence=Cadence(
+        "as changed (current list; fetched monthly)", 31, fetch_by="latest")),
+    # transcribed by the operator from manrs.org when MANRS updates its participant page
+    Source(manrs_ixps.SOURCE, fetch_manrs_ixps, manrs_ixps.load, cadence=Cadence(
+        "as transcribed by the operator", 92, fetch_by="latest")),
 )  # fmt: skip

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from nethealth.sources import asnames, countries, hegemony, ipdb, peeringdb, rir, tranco
+from nethealth.infrastructure import asrel, ixp
+from nethealth.sources import (
+    asnames,
+    atlas_anchors,
+    countries,
+    hegemony,
+    ipdb,
+    manrs_ixps,
+    peeringdb,
+    rir,
+    tranco,
+)
 
 STEPS = (countries.STEP, ipdb.STEP, rir.STEP, peeringdb.STEP, tranco.STEP, asnames.STEP,
-         hegemony.STEP)  # fmt: skip
+         hegemony.STEP, atlas_anchors.STEP, manrs_ixps.STEP, ixp.STEP, asrel.STEP)  # fmt: skip

@@ -33,7 +33,7 @@ ERROR_TITLE = N_("Error")
 TRANSLATED = frozenset({
     "home.html", "about.html", "methodology.html", "error.html", "shutdowns.html",
     "shutdown.html", "country.html", "asn.html", "incident.html", "routing_incidents.html",
-    "outage.html", "outages.html", "shutdown_event.html", "scan.html",
+    "outage.html", "outages.html", "shutdown_event.html", "scan.html", "ixps.html", "ixp.html",
 })  # fmt: skip
 
 

