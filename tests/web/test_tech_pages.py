@@ -94,9 +94,7 @@ def test_index_twin(tc: TestClient) -> None:
     assert body["simulated"] is True  # KE's scan
 
 
-def test_technology_twin_values_denominators_trend(
-    tc: TestClient, tech_settings: Settings
-) -> None:
+def test_technology_twin_values_denominators_trend(tc: TestClient, tech_settings: Settings) -> None:
     body = tc.get("/technologies/adoption_https.json?sort=name&order=asc").json()
     assert [c["cc"] for c in body["countries"]] == ["KE", "NL"]
     nl = body["countries"][1]

@@ -111,7 +111,8 @@ def country_batches(lst: CountryList, seed: int, start: dt.date) -> list[pa.Tabl
         err = errors[m] & ~na
         status = np.where(adopts[m], "pass", np.where(informative[None, :], "warning", "fail"))
         status = np.where(err, "error", np.where(na, "not_applicable", status)).astype(object)
-        reason = np.where(err, "timeout", np.where(na, "not_applicable", None)).astype(object)
+        nothing = np.full((n, k), None, dtype=object)  # no reason: the check concluded
+        reason = np.where(err, "timeout", np.where(na, "not_applicable", nothing)).astype(object)
         detail = np.where(na, "simulated: the domain has no MX", "simulated scan result")
         t0 = dt.datetime.combine(day, dt.time(SCAN_HOUR), tzinfo=dt.UTC)
         at = np.repeat(np.arange(n, dtype=np.int64), k) * 1_000_000 + int(t0.timestamp() * 1e6)

@@ -17,12 +17,11 @@ A refused name redisplays the form with an error summary (the twin answers 400).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import anyio.from_thread
-from collections.abc import Mapping
-
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 
@@ -204,7 +203,9 @@ def _title(view: ScanPageView, t: Translator) -> str:
 # Enabling technologies ---------------------------------------------------------------------------
 
 Ctx = Annotated[AppContext, Depends(get_context)]
-SortParam = Annotated[TechSort, Query(description="Country table column: name, value, change, date")]
+SortParam = Annotated[
+    TechSort, Query(description="Country table column: name, value, change, date")
+]
 OrderParam = Annotated[Order, Query(description="asc or desc")]
 
 
