@@ -173,3 +173,20 @@ def test_tech_pages_have_no_axe_violations(
     assert page.evaluate("document.documentElement.lang") == lang
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     assert _axe_violations(page) == []
+
+
+@pytest.mark.browser
+def test_country_table_sorts_from_the_keyboard(tech_server: LiveServer, page: Any) -> None:
+    page.goto(f"{tech_server.url}/technologies/adoption_https")
+    for _ in range(80):  # Tab through the page to the "Country" column heading's link
+        page.keyboard.press("Tab")
+        href = page.evaluate("document.activeElement.getAttribute('href') || ''")
+        if "sort=name" in href:
+            break
+    else:
+        pytest.fail("the Country column heading is not reachable with Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**sort=name**")
+    rows = page.locator("#countries tbody th").all_inner_texts()
+    assert rows == ["Kenya", "Netherlands"]
+    assert page.locator("#countries th[aria-sort]").inner_text().startswith("Country")
