@@ -1,7 +1,7 @@
 """An app over a small lake with every area in it, built the way the other tests build theirs:
 the fixture lake with the shutdown tracker (tests/web/shutdown_fixture), the routing datasets
-of a tiny simulated world (tests/web/routing_fixture) and outages detected in another
-(tests/web/outage_fixture)."""
+of a tiny simulated world (tests/web/routing_fixture), outages detected in another
+(tests/web/outage_fixture) and a small scan_results (tests/web/tech_fixture)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from tests.api.conftest import fixture_app
 from tests.web.outage_fixture import OutageFixture, build_outages
 from tests.web.routing_fixture import RoutingFixture, build_routing
 from tests.web.shutdown_fixture import ShutdownFixture, build_shutdown_lake
+from tests.web.tech_fixture import write_scan_results
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class FullWorld:
 
 def build_full_world(work: Path) -> FullWorld:
     lake = build_shutdown_lake(work / "shutdowns")
+    write_scan_results(lake.settings)  # the adoption series and the technology pages
     routing = build_routing(work / "routing", lake.settings.lake_dir)
     outages = build_outages(work / "outages", lake.settings)
     return FullWorld(fixture_app(lake.settings), lake, routing, outages)

@@ -1,69 +1,23 @@
 """The enabling-technologies pages, their JSON twins and the country page's section, over the
-fixture lake plus a small hand-made scan_results with known answers (worked out below), and
+fixture lake plus a small hand-made scan_results with known answers (tests/web/tech_fixture.py), and
 axe-core over the new pages in English, French and Spanish."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
 from nethealth.settings import Settings
-from nethealth.standards.results import SCHEMA
 from tests.api.conftest import ASSETS, fixture_app
 from tests.api.fixture_lake import build_fixture_lake, make_settings
 from tests.web.conftest import LiveServer
+from tests.web.tech_fixture import build_tech_lake
 from tests.web.test_browser import _axe_violations
-
-LIST_DAY = dt.date(2026, 6, 1)
-HTTPS, HSTS = "web-https", "web-hsts"
-
-
-def r(list_id: str, cc: str | None, target: str, check: str, status: str, day: str,
-      simulated: bool = False) -> dict[str, Any]:  # fmt: skip
-    at = dt.datetime.fromisoformat(day + "T12:00:00+00:00")
-    return {
-        "list_id": list_id, "list_date": LIST_DAY, "country": cc, "rank": 1, "bucketed": False,
-        "target": target, "check_id": check, "check_version": 1, "status": status,
-        "reason": "timeout" if status == "error" else None, "detail": "", "scanned_at": at,
-        "lab": False, "simulated": simulated, "scan_date": at.date(),
-    }  # fmt: skip
-
-
-TL = "country-toplist"
-ROWS = [
-    # NL, 06-02: a, b adopt HTTPS, c does not, d timed out -> 2 of 3 = 66.7 %
-    r(TL, "NL", "a.nl", HTTPS, "pass", "2026-06-02"),
-    r(TL, "NL", "b.nl", HTTPS, "pass", "2026-06-02"),
-    r(TL, "NL", "c.nl", HTTPS, "fail", "2026-06-02"),
-    r(TL, "NL", "d.nl", HTTPS, "error", "2026-06-02"),
-    # NL, 07-10 (more than 30 days later: only these count): 3 of 4 = 75 %, +8.3 points
-    r(TL, "NL", "a.nl", HTTPS, "pass", "2026-07-10"),
-    r(TL, "NL", "b.nl", HTTPS, "pass", "2026-07-10"),
-    r(TL, "NL", "c.nl", HTTPS, "pass", "2026-07-10"),
-    r(TL, "NL", "d.nl", HTTPS, "fail", "2026-07-10"),
-    # NL HSTS: 0 of 2 -> zero measured, a real 0 %
-    r(TL, "NL", "a.nl", HSTS, "fail", "2026-07-10"),
-    r(TL, "NL", "b.nl", HSTS, "fail", "2026-07-10"),
-    # KE: one simulated scan, 1 of 1
-    r(TL, "KE", "a.ke", HTTPS, "pass", "2026-07-01", simulated=True),
-    # the world (Tranco): 1 of 2
-    r("tranco", None, "g.com", HTTPS, "pass", "2026-07-05"),
-    r("tranco", None, "h.com", HTTPS, "fail", "2026-07-05"),
-]
-
-
-def build_tech_lake(data_dir: Path) -> Settings:
-    settings = build_fixture_lake(make_settings(data_dir, ASSETS))
-    table = pa.Table.from_pylist(ROWS, schema=SCHEMA)
-    pq.write_table(table, settings.lake_dir / "scan_results.parquet")
-    return settings
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +144,16 @@ def test_country_table_sorts_from_the_keyboard(tech_server: LiveServer, page: An
     rows = page.locator("#countries tbody th").all_inner_texts()
     assert rows == ["Kenya", "Netherlands"]
     assert page.locator("#countries th[aria-sort]").inner_text().startswith("Country")
+
+
+def test_without_scan_results_nothing_is_zero(tmp_path: Path) -> None:
+    """A lake built before the scan_results step: pages answer, every value not measured."""
+    settings = build_fixture_lake(make_settings(tmp_path / "noscans", ASSETS))
+    with TestClient(fixture_app(settings)) as client:
+        body = client.get("/technologies.json").json()
+        assert {t["global"]["status"] for t in body["technologies"]} == {"not measured"}
+        assert {t["countries_measured"] for t in body["technologies"]} == {0}
+        page = client.get("/technologies/adoption_https.json").json()
+        assert page["countries"] == [] and page["global_latest"]["value"] is None
+        assert client.get("/country/NL.json").json()["technologies"] is None
+        assert client.get("/technologies").status_code == 200

@@ -28,7 +28,7 @@ from pydantic import BaseModel
 from nethealth.area import Glance, Page, Section, SectionContext
 from nethealth.errors import DatasetNotBuiltError, InputError
 from nethealth.standards import query
-from nethealth.standards.adoption import TECHNOLOGIES
+from nethealth.standards.adoption import TECHNOLOGIES, AdoptionRow
 from nethealth.standards.jobs import JOB_ID, Board, Job, ScanJobs, client_of, job_location
 from nethealth.standards.score import report_json
 from nethealth.standards.tech_views import (
@@ -218,10 +218,18 @@ def _names(ctx: AppContext, t: Translator) -> dict[str, str]:
     return out
 
 
+def _series(ctx: AppContext, indicator_id: str) -> dict[str | None, list[AdoptionRow]]:
+    """The technology's series per country; none (every value not measured, never 0) in a
+    lake built before the scan_results step existed."""
+    try:
+        return query.by_country(ctx.settings.lake_dir, indicator_id)
+    except DatasetNotBuiltError:
+        return {}
+
+
 def technologies(ctx: Ctx, *, t: Translator) -> TechIndexView:
     """Every technology with its latest global value and the countries' latest values."""
-    lake_dir = ctx.settings.lake_dir
-    return index_view({tech.id: query.by_country(lake_dir, tech.id) for tech in TECHNOLOGIES})
+    return index_view({tech.id: _series(ctx, tech.id) for tech in TECHNOLOGIES})
 
 
 def technology_page(
@@ -234,7 +242,7 @@ def technology_page(
 ) -> TechPageView:
     """One technology: the global series, and per country the latest value and its trend."""
     tech = query.known(indicator)
-    series = query.by_country(ctx.settings.lake_dir, tech.id)
+    series = _series(ctx, tech.id)
     return tech_page_view(tech, series, _names(ctx, t), sort, order)
 
 
