@@ -76,6 +76,7 @@ def test_country_section(tc: TestClient) -> None:
     assert items["adoption_dnssec"]["latest"]["value"] is None
     assert items["adoption_dnssec"]["latest"]["status"] == "not measured"
     assert section["measured"] == 2
+    assert items["adoption_https"]["csv"] == "/api/v1/adoption/adoption_https?country=NL&format=csv"
     # a country without any scan: every technology not measured, no zero anywhere
     de = tc.get("/country/DE.json").json()["technologies"]
     assert de["measured"] == 0

@@ -263,6 +263,7 @@ class CountryTechItem(BaseModel):
     id: str
     title: str
     href: str
+    csv: str = Field(description="The country's series with its counts, CSV (the API's)")
     latest: TechValue
     trend: Trend | None
     series: list[TechValue]
@@ -280,6 +281,7 @@ class CountryTechnologies(BaseModel):
 def country_technologies(cc: str, series: dict[str, list[AdoptionRow]]) -> CountryTechnologies:
     items = [
         CountryTechItem(id=t.id, title=t.title, href=tech_href(t),
+                        csv=f"{API}/{t.id}?country={cc}&format=csv",
                         latest=latest(series.get(t.id, []), cc, t),
                         trend=trend(series.get(t.id, [])),
                         series=[tech_value(r) for r in series.get(t.id, [])])
@@ -289,6 +291,5 @@ def country_technologies(cc: str, series: dict[str, list[AdoptionRow]]) -> Count
         cc=cc, technologies=items,
         measured=sum(1 for i in items if i.latest.value is not None), not_measured=gaps(),
         simulated=any(i.latest.simulated for i in items),
-        links=PageLinks(html=BASE, json_=f"{BASE}.json", api=f"{API}/adoption_https?country={cc}",
-                        csv=f"{API}/adoption_https?country={cc}&format=csv"),
+        links=PageLinks(html=BASE, json_=f"{BASE}.json", api=API),
     )  # fmt: skip
