@@ -26,7 +26,7 @@ from nethealth.rpki.config import rpki_config
 from nethealth.settings import Settings
 from nethealth.shutdowns.importer import import_file
 from nethealth.sim.config import GENERATOR_VERSION, SimConfig
-from nethealth.sources import atlas, dbip, ipdb, peeringdb, rir
+from nethealth.sources import atlas, dbip, ipdb, peeringdb, rir, tranco
 from nethealth.sources.base import LoadOptions
 from nethealth.sources.collectors import Collector, fetch_dumps
 from nethealth.sources.load import load_files
@@ -141,6 +141,9 @@ def prepare(
     toplist = get_source(TOPLIST)
     for path in lists:
         load_files(settings, toplist, [path], LoadOptions(day=config.start, country=path.stem))
+    log("reading the simulator's Tranco-style global list (scan targets; invented)")
+    load_files(settings, get_source(tranco.SOURCE_ID), [mirror / "tranco" / "top-1m.csv"],
+               LoadOptions(day=config.start))  # fmt: skip
     copied = copy_scans(settings, config.out)
     log(f"reading the simulator's scans of those lists ({copied} batches; invented)")
     return pipeline.build(settings, progress=progress, on_step=on_step)

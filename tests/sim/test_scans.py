@@ -18,7 +18,15 @@ from nethealth.errors import ConfigError
 from nethealth.lake.build import run_build
 from nethealth.settings import load_settings
 from nethealth.sim.output import OutputTree
-from nethealth.sim.scans import CHECK_VERSION, CHECKS, RESULT_SCHEMA, country_batches, write_scans
+from nethealth.sim.scans import (
+    CHECK_VERSION,
+    CHECKS,
+    GLOBAL_SCANNED,
+    RESULT_SCHEMA,
+    country_batches,
+    global_list,
+    write_scans,
+)
 from nethealth.sim.toplists import FEATURES, CountryList
 from nethealth.standards.adoption import TECHNOLOGIES, adoption_rows, technology
 from nethealth.standards.checks import REGISTRY
@@ -76,10 +84,14 @@ def test_first_scan_reads_the_lists_columns() -> None:
 def test_demo_copy_feeds_scan_results_and_the_indicators(tmp_path: Path) -> None:
     tree = OutputTree(tmp_path / "sim")
     lists = [_list("NL", tech=1.4, seed=1), _list("KE", tech=0.6, seed=2)]
-    written = write_scans(tree, lists, 7, START)
+    tranco = [d for pair in zip(lists[0].domains, lists[1].domains, strict=True) for d in pair]
+    world = global_list(lists, ["unknown.example", *tranco])
+    assert world.domains == tranco[:GLOBAL_SCANNED]
+    assert (world.features[1] == lists[1].features[0]).all()  # site0.ke's own columns
+    written = write_scans(tree, [*lists, world], 7, START)
     settings = load_settings(data_dir=tmp_path / "data")
-    assert copy_scans(settings, tmp_path / "sim") == 6  # 2 countries x 3 scan days
-    assert copy_scans(settings, tmp_path / "sim") == 6  # again: the same bytes, kept
+    assert copy_scans(settings, tmp_path / "sim") == 9  # 3 lists x 3 scan days
+    assert copy_scans(settings, tmp_path / "sim") == 9  # again: the same bytes, kept
     run_build([STEP], settings)
     table = pq.read_table(settings.lake_dir / "scan_results.parquet")
     assert table.num_rows == written
@@ -88,15 +100,18 @@ def test_demo_copy_feeds_scan_results_and_the_indicators(tmp_path: Path) -> None
     tech = technology("adoption_caa")
     assert tech is not None
     rows = adoption_rows(con, tech)
-    assert {r.country for r in rows} == {"NL", "KE"} and all(r.simulated for r in rows)
-    assert all(r.list_id == "country-toplist" and r.list_dates == (START, START) for r in rows)
+    assert {(r.list_id, r.country) for r in rows} == {
+        ("country-toplist", "NL"), ("country-toplist", "KE"), ("tranco", None)}  # fmt: skip
+    assert all(r.simulated and r.list_dates == (START, START) for r in rows)
+    assert [r.targets for r in rows if r.country is None] == [400] * 3  # both lists' sites
     by = {(r.country, r.date): r for r in rows}
     # no feature column for CAA: drawn from the country's propensity, so NL > KE
     assert by[("NL", START)].value > by[("KE", START)].value  # type: ignore[operator]
     # adoption drifts from month to month
     assert len({r.value for r in rows if r.country == "NL"}) > 1
     # errors are left out of the denominator: conclusive + errors + n/a = the list
-    assert all(r.conclusive + r.errors + r.not_applicable == 200 for r in rows)
+    assert all(r.conclusive + r.errors + r.not_applicable == r.targets for r in rows)
+    assert {r.targets for r in rows if r.country} == {200}
 
 
 def test_copy_refuses_another_schema(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
-"""Simulated scans of the per-country top lists: a scan store in `nethealth scan-list`'s format.
+"""Simulated scans of the top lists: a scan store in `nethealth scan-list`'s format.
 
 `scans/country-toplist/<CC>/<scan day>/batch-000000-sim.parquet`, one batch per country and
-scan day, with the columns of `nethealth.standards.scanlist.RESULT_SCHEMA` (this layer sits
+scan day, and `scans/tranco/global/<scan day>/…` for the first GLOBAL_SCANNED sites of the
+Tranco-style list (as `scan-list tranco --limit` would), with the columns of `nethealth.standards.scanlist.RESULT_SCHEMA` (this layer sits
 below the areas, so the schema is restated here; a test holds the two equal). Every row is
 flagged simulated. The first scan (on the lists' date) reads the lists' own technology columns;
 each later monthly scan lets every site that does not adopt a technology take it up with the
@@ -24,6 +25,9 @@ from nethealth.sim.rng import stream
 from nethealth.sim.toplists import FEATURES, CountryList
 
 LIST_ID = "country-toplist"  # nethealth.standards.source.TOPLIST
+GLOBAL_ID = "tranco"  # nethealth.sources.tranco.SOURCE_ID
+GLOBAL = ""  # the CountryList code of the global list (no country; directory `global`)
+GLOBAL_SCANNED = 1000
 SCAN_MONTHS = 3  # scans on the lists' date and every 30 days after it
 SCAN_EVERY_DAYS = 30
 SCAN_HOUR = 2  # UTC; one target a second from then
@@ -95,8 +99,21 @@ def _states(lst: CountryList, seed: int) -> tuple[np.ndarray, np.ndarray, np.nda
     return adopts, has_mx, errors
 
 
+def global_list(lists: list[CountryList], tranco: list[str]) -> CountryList:
+    """The first GLOBAL_SCANNED sites of Tranco's list, each with the technology columns of
+    the first country list holding it (every Tranco site is in one), at average propensity."""
+    where: dict[str, tuple[CountryList, int]] = {}
+    for lst in lists:
+        for i, domain in enumerate(lst.domains):
+            where.setdefault(domain, (lst, i))
+    domains = [d for d in tranco if d in where][:GLOBAL_SCANNED]
+    feats = np.array([where[d][0].features[where[d][1]] for d in domains], dtype=np.int8)
+    return CountryList(GLOBAL, domains, feats.reshape(len(domains), len(FEATURES)), 1.0)
+
+
 def country_batches(lst: CountryList, seed: int, start: dt.date) -> list[pa.Table]:
-    """One table per scan day: every target × check of the country's list."""
+    """One table per scan day: every target × check of the list (a country's, or the global
+    one when its code is GLOBAL)."""
     adopts, has_mx, errors = _states(lst, seed)
     n, k = len(lst.domains), len(CHECKS)
     check_ids = np.array([c for c, _ in CHECKS], dtype=object)
@@ -105,6 +122,7 @@ def country_batches(lst: CountryList, seed: int, start: dt.date) -> list[pa.Tabl
     ranks = np.repeat(np.arange(1, n + 1, dtype=np.int32), k)
     targets = np.repeat(np.array(lst.domains, dtype=object), k)
     checks = np.tile(check_ids, n)
+    list_id, country = (GLOBAL_ID, None) if lst.cc == GLOBAL else (LIST_ID, lst.cc)
     tables = []
     for m, day in enumerate(scan_days(start)):
         na = ~has_mx[:, None] & mail[None, :]
@@ -120,9 +138,9 @@ def country_batches(lst: CountryList, seed: int, start: dt.date) -> list[pa.Tabl
         tables.append(
             pa.table(
                 {
-                    "list_id": pa.array([LIST_ID] * rows, pa.string()),
+                    "list_id": pa.array([list_id] * rows, pa.string()),
                     "list_date": pa.array([start] * rows, pa.date32()),
-                    "country": pa.array([lst.cc] * rows, pa.string()),
+                    "country": pa.array([country] * rows, pa.string()),
                     "rank": pa.array(ranks, pa.int32()),
                     "bucketed": pa.array(np.zeros(rows, dtype=bool), pa.bool_()),
                     "target": pa.array(targets, pa.string()),
@@ -142,13 +160,14 @@ def country_batches(lst: CountryList, seed: int, start: dt.date) -> list[pa.Tabl
 
 
 def write_scans(tree: OutputTree, lists: list[CountryList], seed: int, start: dt.date) -> int:
-    """The scan store of every country list; returns the results written."""
+    """The scan store of every list; returns the results written."""
     results = 0
     for lst in lists:
+        where = f"{GLOBAL_ID}/global" if lst.cc == GLOBAL else f"{LIST_ID}/{lst.cc}"
         for day, table in zip(scan_days(start), country_batches(lst, seed, start), strict=True):
             buf = io.BytesIO()
             pq.write_table(table, buf)
-            rel = f"scans/{LIST_ID}/{lst.cc}/{day.isoformat()}/batch-000000-sim.parquet"
+            rel = f"scans/{where}/{day.isoformat()}/batch-000000-sim.parquet"
             tree.write_bytes(rel, buf.getvalue())
             results += table.num_rows
     return results

@@ -73,9 +73,11 @@ class CountryList:
     tech: float  # the country's adoption propensity (0.5 + its ROA coverage)
 
 
-def write_toplists(tree: OutputTree, w: World, res: Resources) -> tuple[int, list[CountryList]]:
-    """The per-country lists and Tranco's; returns the rows written and the lists (the
-    simulated scans start from their features)."""
+def write_toplists(
+    tree: OutputTree, w: World, res: Resources
+) -> tuple[int, list[CountryList], list[str]]:
+    """The per-country lists and Tranco's; returns the rows written, the country lists (the
+    simulated scans start from their features) and Tranco's domains in rank order."""
     rng = stream(w.seed, "toplists")
     n = w.params.toplist_size
     v4 = np.flatnonzero(res.pf_af == 4)
@@ -151,4 +153,4 @@ def write_toplists(tree: OutputTree, w: World, res: Resources) -> tuple[int, lis
     tranco.sort()
     text = "".join(f"{k},{d}\n" for k, (_, d) in enumerate(tranco, start=1))
     tree.write_text("mirror/tranco/top-1m.csv", text)
-    return lines, lists
+    return lines, lists, [d for _, d in tranco]
