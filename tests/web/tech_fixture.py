@@ -1,6 +1,6 @@
 """A small hand-made scan_results with known answers (the technology pages' tests, and the API's
 full world): NL has two HTTPS scans more than 30 days apart (66.7 % then 75 %) and a measured
-0 % for HSTS, KE one simulated scan, the world (Tranco) 1 of 2."""
+0 % for HSTS, KE one simulated scan, the world (Tranco) 1 of 2 then 2 of 2."""
 
 from __future__ import annotations
 
@@ -51,6 +51,9 @@ ROWS = [
     # the world (Tranco): 1 of 2
     r("tranco", None, "g.com", HTTPS, "pass", "2026-07-05"),
     r("tranco", None, "h.com", HTTPS, "fail", "2026-07-05"),
+    # ... and 36 days later both adopt: 2 of 2, +50 points
+    r("tranco", None, "g.com", HTTPS, "pass", "2026-08-10"),
+    r("tranco", None, "h.com", HTTPS, "pass", "2026-08-10"),
 ]
 
 

@@ -34,8 +34,9 @@ def tc(tech_settings: Settings) -> Iterator[TestClient]:
 def test_index_twin(tc: TestClient) -> None:
     body = tc.get("/technologies.json").json()
     https = next(t for t in body["technologies"] if t["id"] == "adoption_https")
-    assert https["global"]["value"] == pytest.approx(50.0)
-    assert https["global"]["denominator"] == "1 of 2 sites, list tranco 2026-06-01"
+    assert https["global"]["value"] == pytest.approx(100.0)
+    assert https["global"]["date"] == "2026-08-10"
+    assert https["global"]["denominator"] == "2 of 2 sites, list tranco 2026-06-01"
     assert (https["countries_measured"], https["countries_scanned"]) == (2, 2)
     assert https["country_low"]["country"] == "NL" and https["country_low"]["value"] == 75.0
     assert https["country_high"]["country"] == "KE"
@@ -57,7 +58,8 @@ def test_technology_twin_values_denominators_trend(tc: TestClient, tech_settings
     assert nl["trend"]["change"] == pytest.approx(75.0 - 200 / 3)
     assert nl["trend"]["first_date"] == "2026-06-02"
     assert body["countries"][0]["trend"] is None  # a single value is no trend
-    assert [v["value"] for v in body["global_series"]] == [50.0]
+    assert [v["value"] for v in body["global_series"]] == [50.0, 100.0]
+    assert body["global_trend"]["change"] == 50.0
     by_value = tc.get("/technologies/adoption_https.json").json()  # default: value, desc
     assert [c["cc"] for c in by_value["countries"]] == ["KE", "NL"]
     # every country of the lake but the two scanned has no value (not a zero)
@@ -91,6 +93,9 @@ def test_pages_render_values_and_denominators(tc: TestClient, lang: str) -> None
     assert page.status_code == 200 and f'<html lang="{lang}">' in page.text
     assert "75" in page.text and "country-toplist NL" in page.text
     assert "aria-sort" in page.text and "/api/v1/adoption/adoption_https?format=csv" in page.text
+    # the global trend: a chart named by its title and the caption, with the data table
+    assert 'role="img" aria-labelledby="global-wide-title global-summary"' in page.text
+    assert 'id="global-summary"' in page.text and 'id="global-caption"' in page.text
     index = tc.get(f"/technologies?lang={lang}").text
     assert "DANE" in index and "TLSA" in index
     country = tc.get(f"/country/DE?lang={lang}").text
