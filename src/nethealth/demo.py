@@ -11,21 +11,26 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from nethealth import pipeline
 from nethealth.areas import get_source
 from nethealth.economics import worldbank
+from nethealth.errors import ConfigError
 from nethealth.lake.build import StepOutcome
 from nethealth.lake.raw import RawStore
+from nethealth.lake.storage import atomic_path
 from nethealth.routing import caida
 from nethealth.rpki import source as rpki_source
 from nethealth.rpki.config import rpki_config
 from nethealth.settings import Settings
 from nethealth.shutdowns.importer import import_file
 from nethealth.sim.config import GENERATOR_VERSION, SimConfig
-from nethealth.sources import atlas, dbip, ipdb, peeringdb, rir
+from nethealth.sources import atlas, dbip, ipdb, peeringdb, rir, tranco
 from nethealth.sources.base import LoadOptions
 from nethealth.sources.collectors import Collector, fetch_dumps
 from nethealth.sources.load import load_files
+from nethealth.standards.scanlist import RESULT_SCHEMA, store_root
 from nethealth.standards.source import TOPLIST
 
 Progress = Callable[[str, int, int], None]
@@ -136,4 +141,31 @@ def prepare(
     toplist = get_source(TOPLIST)
     for path in lists:
         load_files(settings, toplist, [path], LoadOptions(day=config.start, country=path.stem))
+    log("reading the simulator's Tranco-style global list (scan targets; invented)")
+    load_files(settings, get_source(tranco.SOURCE_ID), [mirror / "tranco" / "top-1m.csv"],
+               LoadOptions(day=config.start))  # fmt: skip
+    copied = copy_scans(settings, config.out)
+    log(f"reading the simulator's scans of those lists ({copied} batches; invented)")
     return pipeline.build(settings, progress=progress, on_step=on_step)
+
+
+def copy_scans(settings: Settings, sim_out: Path) -> int:
+    """The simulator's scan store into the data directory's (`nethealth scan-list`'s), where
+    the build step `scan_results` reads it. A batch already there with the same bytes is kept
+    (the step's fingerprint does not change); a batch of another schema is an error."""
+    src_root = sim_out / "scans"
+    batches = sorted(src_root.glob("*/*/*/batch-*.parquet")) if src_root.is_dir() else []
+    for src in batches:
+        schema = pq.read_schema(src)
+        if not schema.equals(RESULT_SCHEMA):
+            raise ConfigError(
+                f"{src}: simulated scan batch with columns {schema.names}, not scan-list's",
+                hint="delete the simulated world (data/sim) and rerun `nethealth demo`",
+            )
+        dest = store_root(settings) / src.relative_to(src_root)
+        data = src.read_bytes()
+        if dest.is_file() and dest.read_bytes() == data:
+            continue
+        with atomic_path(dest) as tmp:
+            tmp.write_bytes(data)
+    return len(batches)

@@ -2,7 +2,8 @@
 the fixture lake with the shutdown tracker (tests/web/shutdown_fixture), the routing datasets
 of a tiny simulated world (tests/web/routing_fixture), outages detected in another
 (tests/web/outage_fixture), AS hegemony with country dependency of a hand-made RIB
-(tests/bgp/test_hegemony_lake) and the IXP tracker's datasets (tests/infrastructure/ixp_fixture)."""
+(tests/bgp/test_hegemony_lake), the IXP tracker's datasets (tests/infrastructure/ixp_fixture) and
+a small scan_results (tests/web/tech_fixture)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tests.infrastructure.ixp_fixture import add_ixps
 from tests.web.outage_fixture import OutageFixture, build_outages
 from tests.web.routing_fixture import RoutingFixture, build_routing
 from tests.web.shutdown_fixture import ShutdownFixture, build_shutdown_lake
+from tests.web.tech_fixture import write_scan_results
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class FullWorld:
 
 def build_full_world(work: Path) -> FullWorld:
     lake = build_shutdown_lake(work / "shutdowns")
+    write_scan_results(lake.settings)  # the adoption series and the technology pages
     routing = build_routing(work / "routing", lake.settings.lake_dir)
     outages = build_outages(work / "outages", lake.settings)
     write_hegemony_datasets(lake.settings.lake_dir, work / "hegemony")

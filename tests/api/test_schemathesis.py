@@ -112,7 +112,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         "cc": countries,
         "country": countries,
         "indicator_id": [i.id for i in FIXTURE_INDICATORS],
-        "indicator": [i.id for i in FIXTURE_INDICATORS],
+        "indicator": [i.id for i in FIXTURE_INDICATORS] + ["adoption_https", "adoption_hsts"],
         "event_id": [lake.ongoing, lake.edited, lake.retracted, outages.ongoing, outages.ended],
         "incident_id": [routing.incident],
         "asn": asns,

@@ -38,13 +38,30 @@ def test_demo_builds_real_and_simulated_indicators_and_reruns_incrementally(
     sources = {r[0] for r in con.execute("SELECT DISTINCT source_id FROM _provenance").fetchall()}
     assert sources == {"ipdb", "rir", "peeringdb", "rpki", "access-now", "bgp-ris",
                        "bgp-routeviews", "atlas", "caida-asrel", "worldbank",
-                       "dbip-city", "country-toplist"}  # fmt: skip
+                       "dbip-city", "country-toplist", "tranco"}  # fmt: skip
     # The simulator's per-country top lists are the scanner's target lists, flagged simulated.
     lists = con.execute(
         "SELECT count(DISTINCT country), count(*), bool_and(simulated) FROM target_lists "
         "WHERE list_id = 'country-toplist'"
     ).fetchone()
     assert lists is not None and lists[0] > 1 and lists[1] > lists[0] and lists[2] is True
+    # ... and the simulator scanned them: scan-list's store, three monthly scans, every row
+    # simulated, so the adoption indicators have simulated values per country.
+    scans = con.execute(
+        "SELECT count(*), bool_and(simulated), count(DISTINCT scan_date) FROM scan_results"
+    ).fetchone()
+    assert scans is not None and scans[0] > 0 and scans[1] is True and scans[2] == 3
+    adoption = con.execute(
+        "SELECT count(DISTINCT country), bool_and(simulated) FROM indicator_values "
+        "WHERE indicator_id = 'adoption_https' AND status = 'measured'"
+    ).fetchone()
+    assert adoption is not None and adoption[0] == lists[0] and adoption[1] is True
+    # the global series: the simulator's Tranco-style list, loaded and scanned too
+    world = con.execute(
+        "SELECT count(DISTINCT scan_date), bool_and(simulated) FROM scan_results "
+        "WHERE list_id = 'tranco' AND country IS NULL"
+    ).fetchone()
+    assert world == (3, True)
     # The simulated DB-IP city file gives region (ISO 3166-2) series next to country ones.
     regions = con.execute(
         "SELECT count(DISTINCT entity) FROM outage_signals WHERE entity LIKE 'region:%'"

@@ -10,7 +10,7 @@ from typing import Literal
 Scale = Literal["tiny", "small", "full"]
 SCALES: tuple[Scale, ...] = ("tiny", "small", "full")
 
-GENERATOR_VERSION = "0.3.2"
+GENERATOR_VERSION = "0.4.0"
 
 
 @dataclass(frozen=True)

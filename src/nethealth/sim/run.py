@@ -28,6 +28,7 @@ from nethealth.sim.ribs import RouteTable
 from nethealth.sim.rir import write_rir_files
 from nethealth.sim.routing import Topology
 from nethealth.sim.rpki import build_rpki, change_labels, write_vrps
+from nethealth.sim.scans import global_list, write_scans
 from nethealth.sim.shutdowns import write_shutdowns
 from nethealth.sim.timeline import epoch, month_firsts
 from nethealth.sim.toplists import write_toplists
@@ -195,7 +196,9 @@ def run(config: SimConfig, progress: Progress | None = None) -> SimResult:
     counts["update_elements"] = sum(n for p, n in mrt_counts.items() if "/updates." in p)
     step(6)
     counts["shutdown_rows"] = write_shutdowns(tree, world, events, config.start)
-    counts["toplist_rows"] = write_toplists(tree, world, res)
+    counts["toplist_rows"], country_lists, tranco = write_toplists(tree, world, res)
+    scanned = [*country_lists, global_list(country_lists, tranco)]
+    counts["scan_results"] = write_scans(tree, scanned, config.seed, config.start)
     counts["dbip_rows"] = write_dbip(tree, world, res, config.start)
     step(7)
     labels = [label_doc(ev) for ev in events] + change_labels(rpki)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -62,7 +63,21 @@ def _tld(cc: str) -> str:
     return _TLD.get(cc, cc.lower())
 
 
-def write_toplists(tree: OutputTree, w: World, res: Resources) -> int:
+@dataclass(frozen=True)
+class CountryList:
+    """A country's list as written: domains in rank order and their FEATURES (0/1 per column)."""
+
+    cc: str
+    domains: list[str]
+    features: np.ndarray  # shape (len(domains), len(FEATURES)), int8
+    tech: float  # the country's adoption propensity (0.5 + its ROA coverage)
+
+
+def write_toplists(
+    tree: OutputTree, w: World, res: Resources
+) -> tuple[int, list[CountryList], list[str]]:
+    """The per-country lists and Tranco's; returns the rows written, the country lists (the
+    simulated scans start from their features) and Tranco's domains in rank order."""
     rng = stream(w.seed, "toplists")
     n = w.params.toplist_size
     v4 = np.flatnonzero(res.pf_af == 4)
@@ -78,6 +93,7 @@ def write_toplists(tree: OutputTree, w: World, res: Resources) -> int:
     tranco: list[tuple[float, str]] = [(float(k), d) for k, d in enumerate(global_sites)]
     seen = set(global_sites)
     lines = 0
+    lists: list[CountryList] = []
     for ci, c in enumerate(w.countries):
         local_as = np.array(
             [
@@ -132,7 +148,9 @@ def write_toplists(tree: OutputTree, w: World, res: Resources) -> int:
         out.writerows(rows)
         tree.write_text(f"mirror/toplists/country/{c.cc}.csv", buf.getvalue())
         lines += len(rows)
+        feats_of = np.array([r[4:] for r in rows], dtype=np.int8).reshape(len(rows), len(FEATURES))
+        lists.append(CountryList(c.cc, [str(r[1]) for r in rows], feats_of, tech))
     tranco.sort()
     text = "".join(f"{k},{d}\n" for k, (_, d) in enumerate(tranco, start=1))
     tree.write_text("mirror/tranco/top-1m.csv", text)
-    return lines
+    return lines, lists, [d for _, d in tranco]

@@ -15,6 +15,7 @@ AREA = Area(
     cli=cli.app,
     router=api.router,
     pages=pages.PAGES,
-    nav=(("/scan", N_("Test your domain")),),
+    sections=pages.SECTIONS,
+    nav=(("/technologies", N_("Enabling technologies")), ("/scan", N_("Test your domain"))),
     cli_extra=(("scan", cli.scan_app), ("scan-list", cli.scan_list_app)),
 )

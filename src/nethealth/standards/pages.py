@@ -1,5 +1,12 @@
-"""Test your domain: the page `/scan` and its JSON twin `/scan.json`, as the dashboard composes
-them (nethealth.web.compose).
+"""The open-standards area's pages, as the dashboard composes them (nethealth.web.compose).
+
+Enabling technologies: `/technologies` (every technology: the latest global value and the
+spread of the countries' latest values, with denominators; the technologies not measured yet),
+`/technologies/{indicator}` (the global trend, a sortable country table, a link to the home map
+coloured by the indicator) and the country page's section "technologies", all from the read
+model `standards.query` (the adoption API's), with JSON twins.
+
+Test your domain: the page `/scan` and its JSON twin `/scan.json`.
 
 Without `domain` the page is the form. With it, the page starts (or joins, or reuses) the same
 scan job the API starts (nethealth.standards.jobs) and shows its progress while it runs, then the
@@ -10,17 +17,33 @@ A refused name redisplays the form with an error summary (the twin answers 400).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import anyio.from_thread
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 
-from nethealth.area import Page
-from nethealth.errors import InputError
+from nethealth.area import Glance, Page, Section, SectionContext
+from nethealth.errors import DatasetNotBuiltError, InputError
+from nethealth.standards import query
+from nethealth.standards.adoption import TECHNOLOGIES, AdoptionRow
 from nethealth.standards.jobs import JOB_ID, Board, Job, ScanJobs, client_of, job_location
 from nethealth.standards.score import report_json
+from nethealth.standards.tech_views import (
+    CountryTechnologies,
+    Order,
+    TechIndexView,
+    TechPageView,
+    TechSort,
+    TechValue,
+    country_technologies,
+    index_view,
+    tech_page_view,
+)
+from nethealth.ui.charts import NARROW, WIDE, LineChart, Point, line_chart
+from nethealth.ui.context import AppContext, get_context
 from nethealth.ui.i18n import Translator
 from nethealth.ui.views import PageLinks
 
@@ -177,7 +200,125 @@ def _title(view: ScanPageView, t: Translator) -> str:
     return t.gettext("Test your domain")
 
 
+# Enabling technologies ---------------------------------------------------------------------------
+
+Ctx = Annotated[AppContext, Depends(get_context)]
+SortParam = Annotated[
+    TechSort, Query(description="Country table column: name, value, change, date")
+]
+OrderParam = Annotated[Order, Query(description="asc or desc")]
+
+
+def _names(ctx: AppContext, t: Translator) -> dict[str, str]:
+    """The lake's countries by code, named in the reader's language when the lake has it."""
+    out = {}
+    for c in ctx.lake.countries():
+        local = {"fr": c.name_fr, "es": c.name_es}.get(t.lang)
+        out[c.cc] = local or c.name
+    return out
+
+
+def _series(ctx: AppContext, indicator_id: str) -> dict[str | None, list[AdoptionRow]]:
+    """The technology's series per country; none (every value not measured, never 0) in a
+    lake built before the scan_results step existed."""
+    try:
+        return query.by_country(ctx.settings.lake_dir, indicator_id)
+    except DatasetNotBuiltError:
+        return {}
+
+
+def technologies(ctx: Ctx, *, t: Translator) -> TechIndexView:
+    """Every technology with its latest global value and the countries' latest values."""
+    return index_view({tech.id: _series(ctx, tech.id) for tech in TECHNOLOGIES})
+
+
+def technology_page(
+    indicator: str,
+    ctx: Ctx,
+    sort: SortParam = TechSort.value,
+    order: OrderParam = Order.desc,
+    *,
+    t: Translator,
+) -> TechPageView:
+    """One technology: the global series, and per country the latest value and its trend."""
+    tech = query.known(indicator)
+    series = _series(ctx, tech.id)
+    return tech_page_view(tech, series, _names(ctx, t), sort, order)
+
+
+def trend_charts(values: list[TechValue]) -> list[LineChart]:
+    """Wide and narrow renderings of a series (none for fewer than two measured values: the
+    table and the summary say it all)."""
+    points = [Point(v.date, v.value) for v in values if v.date is not None]
+    if sum(1 for p in points if p.value is not None) < 2:
+        return []
+    drawn = [line_chart(points, "%", size) for size in (WIDE, NARROW)]
+    return [c for c in drawn if c is not None]
+
+
+def _tech_extras(view: TechPageView, _t: Translator) -> Mapping[str, Any]:
+    def sort_href(key: TechSort) -> str:
+        # the sorted column flips its order; another column starts with its natural order
+        if key is view.sort:
+            order = Order.asc if view.order is Order.desc else Order.desc
+        else:
+            order = Order.asc if key is TechSort.name else Order.desc
+        return f"/technologies/{view.id}?sort={key.value}&order={order.value}#countries"
+
+    return {"charts": trend_charts(view.global_series), "sort_href": sort_href,
+            "TechSort": TechSort}  # fmt: skip
+
+
+def _country_section(ctx: SectionContext) -> CountryTechnologies | None:
+    try:
+        series = query.by_technology(ctx.app.settings.lake_dir, ctx.cc)
+    except DatasetNotBuiltError:
+        return None  # a lake built before scan_results existed: no section
+    return country_technologies(ctx.cc, series)
+
+
+def _glance(model: CountryTechnologies, t: Translator) -> Glance | None:
+    if not model.measured:
+        return None
+    return Glance(
+        "technologies",
+        t.gettext("Enabling technologies measured"),
+        t.gettext("%(num)s of %(total)s", num=model.measured, total=len(model.technologies)),
+    )
+
+
+SECTIONS = (
+    Section(
+        "technologies",
+        "tech_country.html",
+        CountryTechnologies,
+        _country_section,
+        glance=_glance,
+        description="Adoption of each enabling technology on the country's top sites: latest "
+        "value, date, denominator, trend (null when the lake has no scan_results)",
+    ),
+)
+
+
 PAGES = (
+    Page(
+        "/technologies",
+        "tech_index.html",
+        technologies,
+        title=lambda _view, t: t.gettext("Enabling technologies"),
+        summary="JSON twin of the enabling technologies page: each technology's latest global "
+        "value and the countries' latest values, with denominators; the technologies not "
+        "measured yet",
+    ),
+    Page(
+        "/technologies/{indicator}",
+        "tech.html",
+        technology_page,
+        title=lambda view, _t: view.title,
+        summary="JSON twin of a technology's page: the global series and per country the "
+        "latest value, its denominator and trend",
+        extras=_tech_extras,
+    ),
     Page(
         "/scan",
         "scan.html",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -17,7 +18,9 @@ import duckdb
 from nethealth.common.status import Status
 from nethealth.errors import DatasetNotBuiltError, InputError, NotFoundError
 from nethealth.standards.adoption import (
+    COUNTRY_LISTS,
     GAPS,
+    GLOBAL_LIST,
     LISTS,
     TECHNOLOGIES,
     VERSION,
@@ -99,3 +102,60 @@ def not_measured_row(series: Series) -> dict[str, object]:
 
 def method_version() -> str:
     return VERSION
+
+
+def _scan_table(lake_dir: Path) -> Path:
+    path = lake_dir / f"{RESULTS}.parquet"
+    if not path.is_file():
+        raise DatasetNotBuiltError(
+            f"dataset {RESULTS} has not been built",
+            hint="scan a list (`nethealth scan-list LIST`) and run `nethealth build`",
+        )
+    return path
+
+
+def by_technology(lake_dir: Path, country: str | None) -> dict[str, list[AdoptionRow]]:
+    """Every technology's series for one country (its own list) or, with None, the world
+    (Tranco's list): only that country's results are read (a bound filter)."""
+    path = _scan_table(lake_dir)
+    con = duckdb.connect()
+    try:
+        if country is None:
+            con.execute(f"CREATE TEMP TABLE {RESULTS} AS SELECT * FROM read_parquet(?) "
+                        "WHERE country IS NULL AND list_id = ?", [str(path), GLOBAL_LIST])  # fmt: skip
+        else:
+            con.execute(f"CREATE TEMP TABLE {RESULTS} AS SELECT * FROM read_parquet(?) "
+                        "WHERE country = ?", [str(path), country])  # fmt: skip
+        lists = [GLOBAL_LIST] if country is None else list(COUNTRY_LISTS)
+        out = {}
+        for tech in TECHNOLOGIES:
+            rows = preferred(adoption_rows(con, tech, lists))
+            out[tech.id] = [r for r in rows if r.country == country]
+        return out
+    finally:
+        con.close()
+
+
+def by_country(lake_dir: Path, indicator_id: str) -> dict[str | None, list[AdoptionRow]]:
+    """One technology's series for every country (its own list) and the world (key None).
+    Kept per version of the dataset file (a build replaces it, so its stat changes)."""
+    tech = known(indicator_id)
+    path = _scan_table(lake_dir)
+    st = path.stat()
+    return dict(_by_country(str(path), st.st_mtime_ns, st.st_size, tech))
+
+
+@lru_cache(maxsize=64)
+def _by_country(
+    path: str, _mtime: int, _size: int, tech: Technology
+) -> dict[str | None, list[AdoptionRow]]:
+    con = duckdb.connect()
+    try:
+        con.read_parquet(path).create_view(RESULTS)
+        rows = preferred(adoption_rows(con, tech, [*COUNTRY_LISTS, GLOBAL_LIST]))
+    finally:
+        con.close()
+    out: dict[str | None, list[AdoptionRow]] = {}
+    for r in rows:
+        out.setdefault(r.country, []).append(r)
+    return out
