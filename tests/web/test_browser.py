@@ -69,9 +69,11 @@ def routing_world(
     outage_world: OutageFixture,  # detected outages in the same served lake
 ) -> RoutingFixture:
     """Routing datasets of a tiny simulated world, in the served lake (the routing API's dir),
-    and the hegemony datasets of a hand-made RIB (the country page's transit section for NL)."""
+    and the hegemony datasets of a hand-made RIB (the country page's transit section for NL;
+    not flagged simulated: the lake is shared, and the shutdown pages' tests check that NL's
+    page carries no simulated notice)."""
     write_hegemony_datasets(shutdown_lake.settings.lake_dir, tmp_path_factory.mktemp("hegemony"),
-                            codes=("NL", "KE"), simulated=True)  # fmt: skip
+                            codes=("NL", "KE"))  # fmt: skip
     return build_routing(tmp_path_factory.mktemp("routingsim"), shutdown_lake.settings.lake_dir)
 
 
