@@ -101,7 +101,7 @@ def test_stored_days_detect_what_one_whole_window_computation_detects(
     assert (new.start, new.end, new.geo_source) == (old.start, old.end, old.geo_source)
     assert old.events.num_rows >= 3  # the labelled outages of the three days
     assert new.events.equals(old.events)
-    assert _sorted(new.signals).equals(_sorted(old.signals))
+    assert _sorted(lake.signals_table(new)).equals(_sorted(lake.signals_table(old)))
     assert new.artefacts.equals(old.artefacts)
     assert new.notes == old.notes
 

@@ -17,7 +17,7 @@ from nethealth.outages.inputs import (
     data_windows,
     select_mrt_checked,
 )
-from nethealth.outages.lake import detect, masked
+from nethealth.outages.lake import detect, masked, signals_table
 from nethealth.outages.series import Series
 from nethealth.settings import Settings
 
@@ -84,6 +84,7 @@ def test_a_2010_rib_is_not_the_state_of_a_2015_window(
     refused = [n for n in result.notes if n.startswith("rrc06: newest RIB")]
     # the window starts with its 24 h of history
     assert refused and "2010-07-01T07:59Z, is 4 years older than 2015-03-31T00:00Z" in refused[0]
-    bgp = result.signals.filter(np.isin(result.signals["signal"].to_numpy(
-        zero_copy_only=False), ["bgp", "bgp6"]))  # fmt: skip
+    signals = signals_table(result)
+    bgp = signals.filter(np.isin(signals["signal"].to_numpy(zero_copy_only=False),
+                                 ["bgp", "bgp6"]))  # fmt: skip
     assert bgp.num_rows == 0  # no series drawn from a state the data do not have

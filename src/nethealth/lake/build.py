@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -106,6 +107,14 @@ class StepContext:
         """Stage a dataset; all staged outputs replace the old ones only when the step succeeds."""
         staged = self.lake_dir / f".{name}.parquet.staged"
         write_parquet_atomic(staged, table)
+        self.staged[name] = staged
+        self.written[name] = sha256_file(staged)
+
+    def stage_file(self, name: str, path: Path) -> None:
+        """Stage a dataset already written to `path` (a Parquet file on the lake's disk, moved,
+        not copied: a dataset too big to hold in memory is written as it is computed)."""
+        staged = self.lake_dir / f".{name}.parquet.staged"
+        os.replace(path, staged)
         self.staged[name] = staged
         self.written[name] = sha256_file(staged)
 

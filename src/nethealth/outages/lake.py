@@ -234,7 +234,7 @@ def _user_signals(settings: Settings) -> pa.Table | None:
 @dataclass
 class DetectResult:
     events: pa.Table
-    signals: pa.Table
+    signals: pa.Table | Path  # SIGNAL_SCHEMA, or the Parquet file it was written to
     start: int
     end: int
     history_start: int
@@ -492,6 +492,37 @@ def _iso(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
+class SignalSink:
+    """The signals dataset written as it is computed, a few series at a time (over a 40-day
+    window the kept series are tens of millions of rows: never all in memory)."""
+
+    SERIES_PER_WRITE = 64
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = pq.ParquetWriter(path, SIGNAL_SCHEMA, compression="zstd")
+        self.rows = 0
+
+    def add(self, series: Sequence[Series]) -> None:
+        for a in range(0, len(series), self.SERIES_PER_WRITE):
+            t = to_table(series[a : a + self.SERIES_PER_WRITE]).cast(SIGNAL_SCHEMA)
+            if t.num_rows:
+                self._writer.write_table(t)
+                self.rows += t.num_rows
+
+    def close(self) -> Path:
+        self._writer.close()
+        return self.path
+
+
+def signals_table(result: DetectResult) -> pa.Table:
+    """The signals of a result as a table (read from its file when it was written to one)."""
+    if isinstance(result.signals, Path):
+        return pq.read_table(result.signals).cast(SIGNAL_SCHEMA)
+    return result.signals
+
+
 def write(settings: Settings, result: DetectResult) -> tuple[Path, Path]:
     """Write the three datasets (events, signals, artefacts); all are replaced or none."""
     lake = settings.lake_dir
@@ -500,7 +531,10 @@ def write(settings: Settings, result: DetectResult) -> tuple[Path, Path]:
     staged = {name: lake / f".{name}.parquet.{os.getpid()}.staged" for name in names}
     try:
         write_parquet_atomic(staged[EVENTS], result.events.cast(EVENT_SCHEMA))
-        write_parquet_atomic(staged[SIGNALS], result.signals.cast(SIGNAL_SCHEMA))
+        if isinstance(result.signals, Path):
+            os.replace(result.signals, staged[SIGNALS])
+        else:
+            write_parquet_atomic(staged[SIGNALS], result.signals.cast(SIGNAL_SCHEMA))
         write_parquet_atomic(staged[ARTEFACTS], result.artefacts.cast(artefact_mod.SCHEMA))
         for name, path in staged.items():
             path.replace(dataset_path(settings, name))
@@ -530,7 +564,10 @@ def build(ctx: StepContext) -> None:
         ctx.write_dataset(ARTEFACTS, artefact_mod.SCHEMA.empty_table())
         return
     ctx.write_dataset(EVENTS, result.events)
-    ctx.write_dataset(SIGNALS, result.signals)
+    if isinstance(result.signals, Path):
+        ctx.stage_file(SIGNALS, result.signals)
+    else:
+        ctx.write_dataset(SIGNALS, result.signals)
     ctx.write_dataset(ARTEFACTS, result.artefacts)
 
 
@@ -867,7 +904,10 @@ def detect_stored(
     # regions before networks: a region episode is dropped when a network explains it
     chunks = [c for kind in ("region:", "") for c in daily.entity_chunks(
         [k for k in rest if k[1].startswith("region:") == (kind == "region:")], n_bins)]  # fmt: skip
-    stored_parts: list[pa.Table] = [to_table(countries)]
+    for old in settings.lake_dir.glob(f".{SIGNALS}.*.parquet.part"):  # of a build that died
+        old.unlink()  # (builds hold the data directory's lock: none is running)
+    sink = SignalSink(settings.lake_dir / f".{SIGNALS}.{os.getpid()}.parquet.part")
+    sink.add(countries)
 
     def series_of(chunk: list[str]) -> list[Series]:
         mine = set(chunk)
@@ -875,7 +915,7 @@ def detect_stored(
         got = daily.window_series(settings, days, t0, stop, step, wanted)
         got += [u for e in chunk for u in user_of.get(e, [])]
         # what the signals dataset keeps of every entity but networks (those: in events)
-        stored_parts.append(to_table(s for s in got if not s.entity.startswith("asn:")))
+        sink.add([s for s in got if not s.entity.startswith("asn:")])
         return got
 
     rejected: list[Episode] = []
@@ -930,12 +970,12 @@ def detect_stored(
         events = with_costs(events, panel, read_dataset(settings, "shutdown_costs"))
         if not len(panel):
             notes.append("no World Bank figures in the raw store: costs only from curated links")
-    keep = sorted(e for e in _kept_entities(events) if e.startswith("asn:"))
-    networks = daily.window_series(
-        settings, days, t0, stop, step, [k for k in keys if k[1] in keep]
-    )
-    networks += [u for e in keep for u in user_of.get(e, [])]
-    stored_parts.append(to_table(networks))
+    keep = set(e for e in _kept_entities(events) if e.startswith("asn:"))
+    kept = [k for k in keys if k[1] in keep]
+    for part in daily.entity_chunks(kept, n_bins):  # a chunk of networks at a time
+        mine = set(part)
+        got = daily.window_series(settings, days, t0, stop, step, [k for k in kept if k[1] in mine])
+        sink.add(got + [u for e in part for u in user_of.get(e, [])])
     found_art = artefact_mod.SCHEMA.empty_table()
     if mrt:
         found_art = artefact_mod.find(
@@ -944,6 +984,6 @@ def detect_stored(
             simulated=simulated,
             single_peer=[e for e in rejected if e.start < stop],
         )
-    signals = pa.concat_tables(stored_parts).cast(SIGNAL_SCHEMA)
+    signals = sink.close()
     return DetectResult(events, signals, first, stop, first, detector, geo_source, simulated,
                         len(keys) + len(user), notes, found_art)  # fmt: skip
