@@ -104,6 +104,8 @@ def _detect_window(settings: object) -> None:
     """The window-dependent part of the step alone (`lake.detect_stored`: the detector over
     every stored day, a chunk of entities at a time, the events and the signals dataset
     written), over the days stored in `outage_days`; no BGP files, so no peer questions."""
+    import pyarrow.parquet as pq
+
     from nethealth.outages import daily, lake, robust
     from nethealth.settings import Settings
 
@@ -112,9 +114,9 @@ def _detect_window(settings: object) -> None:
     first, stop = daily.epoch_of(days[0]), daily.epoch_of(days[-1]) + daily.DAY
     result = lake.detect_stored(settings, days, first, stop, detector=robust.NAME, notes=[],
                                 span_views=None, mrt=[], simulated=True, geo_source="sim")  # fmt: skip
-    lake.write(settings, result)
+    _events, signals = lake.write(settings, result)
     print(f"series {result.series}, events {result.events.num_rows}, "
-          f"signal rows {result.signals.num_rows}", file=sys.stderr)  # fmt: skip
+          f"signal rows {pq.ParquetFile(signals).metadata.num_rows}", file=sys.stderr)  # fmt: skip
 
 
 def synthetic_window(grown: Path, out: Path, days: int) -> Path:

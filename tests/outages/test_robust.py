@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from nethealth.outages import ioda, robust
 from nethealth.outages.fusion import detect_robust, merge, run_detector
@@ -223,3 +224,46 @@ def test_a_thin_series_confirmed_by_another_begins_where_the_support_does() -> N
     assert det.start == T0 + 420 * STEP
     # alone, a one-probe series never makes an episode (alone_min_reference)
     assert detect_robust([s(atlas, "atlas", "asn:64500")]) == []
+
+
+def test_trailing_stats_equal_numpys_nan_functions_to_the_bit() -> None:
+    """trailing_stats computes the median, MAD and "lower" quantile of each window from one
+    sort; numpy's nanmedian / nanquantile (per row) are the reference."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from nethealth.outages.episodes import trailing_stats
+
+    rng = np.random.default_rng(7)
+    values = rng.normal(100.0, 15.0, 3000).round(3)
+    values[rng.random(3000) < 0.3] = np.nan
+    values[500:800] = np.nan  # windows with few or no values
+    width, q = 288, 0.01
+    at = np.arange(len(values))
+    med, dev, low = trailing_stats(values, width, at, 1, mad=True, quantile=q)
+    padded = np.concatenate([np.full(width, np.nan), values])
+    view = sliding_window_view(padded, width)[: len(values)]
+    count = np.count_nonzero(~np.isnan(view), axis=1)
+    for i in np.flatnonzero(count > 0):
+        row = view[i]
+        m = np.nanmedian(row)
+        assert med[i] == m
+        assert dev[i] == np.nanmedian(np.abs(row - m))
+        if count[i] >= 100:
+            assert low[i] == np.nanquantile(row, q, method="lower")
+        else:
+            assert np.isnan(low[i])
+    assert np.isnan(med[count == 0]).all()
+
+
+@pytest.mark.parametrize("width", [1, 2, 7, 288])
+def test_trailing_max_equals_the_max_of_each_window(width: int) -> None:
+    from nethealth.outages.episodes import trailing_max
+
+    rng = np.random.default_rng(width)
+    values = rng.normal(0.0, 1.0, 1000)
+    values[rng.random(1000) < 0.2] = np.nan
+    got = trailing_max(values, width)
+    for i in range(len(values)):
+        window = values[max(0, i - width) : i]
+        window = window[~np.isnan(window)]
+        assert got[i] == (window.max() if len(window) else -np.inf), i

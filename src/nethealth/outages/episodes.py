@@ -65,13 +65,20 @@ def _windows(values: np.ndarray, width: int) -> np.ndarray:
 
 
 def trailing_max(values: np.ndarray, width: int) -> np.ndarray:
-    """Max of the `width` bins before each bin (NaN ignored; -inf when none)."""
+    """Max of the `width` bins before each bin (NaN ignored; -inf when none), in linear time
+    (van Herk / Gil-Werman: running maxima within blocks of `width`, forwards and backwards;
+    a window is the tail of one block and the head of the next)."""
+    n = len(values)
+    if n == 0 or width <= 0:
+        return np.full(n, -np.inf)
     clean = np.where(np.isnan(values), -np.inf, values)
-    padded = np.concatenate([np.full(width, -np.inf), clean])
-    view = sliding_window_view(padded, width)[: len(values)]
-    out = np.empty(len(values))
-    for lo in range(0, len(values), CHUNK_ROWS):
-        out[lo : lo + CHUNK_ROWS] = view[lo : lo + CHUNK_ROWS].max(axis=1)
+    blocks = -(-(n + width) // width)
+    padded = np.full(blocks * width, -np.inf)
+    padded[width : width + n] = clean  # window of bin i: padded[i : i + width]
+    grid = padded.reshape(blocks, width)
+    ahead = np.maximum.accumulate(grid, axis=1).ravel()  # max from the block's start
+    behind = np.maximum.accumulate(grid[:, ::-1], axis=1)[:, ::-1].ravel()  # to its end
+    out: np.ndarray = np.maximum(behind[:n], ahead[width - 1 : width - 1 + n])
     return out
 
 
@@ -103,16 +110,30 @@ def trailing_stats(
         ok = count >= max(1, min_count)
         if not ok.any():
             continue
-        rows = win[ok]
-        m = np.nanmedian(rows, axis=1)
+        rows = np.sort(win[ok], axis=1)  # NaN last
+        n = count[ok]
+        m = _sorted_median(rows, n)
         med[idx[ok]] = m
         if mad:
-            dev[idx[ok]] = np.nanmedian(np.abs(rows - m[:, None]), axis=1)
+            dev[idx[ok]] = _sorted_median(np.sort(np.abs(rows - m[:, None]), axis=1), n)
         if quantile is not None:
             # A q-quantile means something only with at least 1/q values.
-            enough = count[ok] >= int(np.ceil(1.0 / quantile))
+            enough = n >= int(np.ceil(1.0 / quantile))
             if enough.any():
-                low[idx[ok][enough]] = np.nanquantile(
-                    rows[enough], quantile, axis=1, method="lower"
-                )
+                # numpy's method "lower": the value at floor(q (n - 1)) of the sorted values
+                at_q = np.floor(quantile * (n[enough] - 1)).astype(np.int64)
+                low[idx[ok][enough]] = rows[enough][np.arange(int(enough.sum())), at_q]
     return med, dev, low
+
+
+def _sorted_median(rows: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Per row, the median of its first `n` values (rows sorted, NaN last): what
+    `np.nanmedian(axis=1)` returns, to the bit (the mean of the two middle values is their sum
+    halved, as numpy computes it), without its per-row fallback on small arrays."""
+    r = np.arange(len(rows))
+    lo = np.maximum((n - 1) // 2, 0)
+    hi = np.maximum(n // 2, 0)
+    with np.errstate(invalid="ignore"):
+        out: np.ndarray = (rows[r, lo] + rows[r, hi]) / 2.0
+    out[n == 0] = np.nan
+    return out
