@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.infrastructure.ixp_fixture import IxpWorld
-from tests.web.conftest import AXE, LiveServer, browser  # noqa: F401  (the session fixture)
+from tests.web.conftest import AXE, LiveServer, launch_chromium
 
 pytestmark = pytest.mark.browser
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -32,8 +32,14 @@ def server(ixp_world: IxpWorld) -> Iterator[LiveServer]:
     live.stop()
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Chromium for this module only (tests after it call asyncio.run: `launch_chromium`)."""
+    yield from launch_chromium()
+
+
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:  # noqa: F811
+def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
     yield context.new_page()
     context.close()

@@ -24,7 +24,7 @@ from tests.api.conftest import ASSETS, fixture_app
 from tests.standards.conftest import Gate
 from tests.standards.lab import Lab
 from tests.standards.test_api import POLLS, _poll
-from tests.web.conftest import AXE, CHROMIUM, CHROMIUM_ARGS, LiveServer
+from tests.web.conftest import LiveServer, launch_chromium
 from tests.web.test_browser import _axe_violations
 
 MAIN = '<main id="main" tabindex="-1" class="container"'
@@ -172,17 +172,8 @@ def live(lab: Lab, tmp_path: Path) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Chromium for this module only: Playwright's sync API keeps an event loop running in the
-    main thread while it is open, and the scanner's tests after this module call asyncio.run."""
-    if not CHROMIUM.is_file():
-        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium for browser tests")
-    if not AXE.is_file():
-        pytest.skip(f"{AXE} is absent: run `npm ci` to install axe-core")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    """Chromium for this module only (the scanner's tests after it call asyncio.run)."""
+    yield from launch_chromium()
 
 
 @pytest.fixture

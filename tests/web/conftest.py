@@ -85,8 +85,11 @@ def live_server(shutdown_lake: ShutdownFixture) -> Iterator[LiveServer]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def launch_chromium() -> Iterator[Any]:
+    """Headless Chromium for a fixture (skips without Chromium, axe-core or Playwright).
+    Playwright's sync API keeps an event loop running in the main thread while it is open, so
+    outside tests/web (which runs last) use it in a module-scoped fixture: a session-wide one
+    would make every later `asyncio.run` fail."""
     if not CHROMIUM.is_file():
         pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium for browser tests")
     if not AXE.is_file():
@@ -96,3 +99,8 @@ def browser() -> Iterator[Any]:
         b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    yield from launch_chromium()
