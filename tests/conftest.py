@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,3 +32,13 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     for var in ("NETHEALTH_DATA_DIR", "NETHEALTH_ASSETS_DIR"):
         monkeypatch.delenv(var, raising=False)
     yield load_settings(data_dir=tmp_path / "data", assets_dir=ASSETS)
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh Chromium page from the nearest `browser` fixture (session-wide in tests/web,
+    per module elsewhere: tests.web.conftest.launch_chromium). bypass_csp: axe is injected as
+    an inline script, which the app's CSP rightly refuses."""
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()

@@ -38,13 +38,6 @@ def browser() -> Iterator[Any]:
     yield from launch_chromium()
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
-    yield context.new_page()
-    context.close()
-
-
 def _violations(page: Any) -> list[dict[str, Any]]:
     page.add_script_tag(path=str(AXE))
     result: dict[str, Any] = page.evaluate(

@@ -176,13 +176,6 @@ def browser() -> Iterator[Any]:
     yield from launch_chromium()
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
-    yield context.new_page()
-    context.close()
-
-
 @pytest.mark.browser
 def test_form_progress_and_report_in_chromium(live: LiveServer, page: Any, gate: Gate) -> None:
     page.goto(live.url + "/scan")

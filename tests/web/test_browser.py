@@ -110,14 +110,6 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    # bypass_csp: axe is injected as an inline script, which the app's CSP rightly refuses.
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
-    yield context.new_page()
-    context.close()
-
-
-@pytest.fixture
 def strict_page(browser: Any) -> Iterator[Any]:
     """A page under the app's real Content-Security-Policy."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})

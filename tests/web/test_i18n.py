@@ -277,13 +277,6 @@ def test_error_page_in_french(web: TestClient) -> None:
 # Browser ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
-    yield context.new_page()
-    context.close()
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("path", ["/?lang=fr", "/shutdowns?lang=es", "/methodology?lang=fr"])
 def test_translated_pages_have_no_axe_violations(

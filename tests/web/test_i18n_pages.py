@@ -154,13 +154,6 @@ def server(world: World) -> Iterator[LiveServer]:
     live.stop()
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
-    yield context.new_page()
-    context.close()
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("kind", ["country-fr", "country-es", "outage-es", "asn-fr", "incident-es"])
 def test_translated_pages_have_no_axe_violations(

@@ -111,14 +111,6 @@ def tech_server(tech_settings: Settings) -> Iterator[LiveServer]:
     server.stop()
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    # bypass_csp: axe is injected as an inline script, which the app's CSP rightly refuses.
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
-    yield context.new_page()
-    context.close()
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 @pytest.mark.parametrize(
