@@ -9,16 +9,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from nethealth.ui import values as service
 from nethealth.ui.context import AppContext, get_context
-from nethealth.ui.formats import OutputFormat, csv_response, wants_csv
+from nethealth.ui.formats import Format, csv_response, wants_csv
 from nethealth.ui.models import ERROR_RESPONSES, CountryDetail, CountryList
 
 router = APIRouter(prefix="/api/v1", tags=["countries"], responses=ERROR_RESPONSES)
 
 Ctx = Annotated[AppContext, Depends(get_context)]
-Format = Annotated[
-    OutputFormat | None,
-    Query(description="json (default) or csv; `Accept: text/csv` also selects CSV"),
-]
 _CSV = {"text/csv": {"schema": {"type": "string"}}}
 
 

@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from nethealth.api.countries import SERIES_CSV, Format
+from nethealth.api.countries import SERIES_CSV
 from nethealth.common.dates import parse_date
 from nethealth.ui import values as service
 from nethealth.ui.context import AppContext, get_context
-from nethealth.ui.formats import csv_response, wants_csv
+from nethealth.ui.formats import Format, csv_response, wants_csv
 from nethealth.ui.models import ERROR_RESPONSES, IndicatorList, IndicatorValues
 from nethealth.ui.params import DATE
 

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from nethealth.bgp import query
 from nethealth.bgp.query import BgpLake
 from nethealth.common.dates import parse_date
-from nethealth.ui.formats import OutputFormat, csv_response, wants_csv
+from nethealth.ui.formats import Format, csv_response, wants_csv
 from nethealth.ui.models import ERROR_RESPONSES
 from nethealth.ui.params import DATE
 
@@ -25,10 +25,6 @@ router = APIRouter(
 MAX_LIMIT = 100_000
 
 Lake = Annotated[BgpLake, Depends(query.bgp_lake)]
-Format = Annotated[
-    OutputFormat | None,
-    Query(description="json (default) or csv; `Accept: text/csv` also selects CSV"),
-]
 DayParam = Annotated[
     str | None,
     DATE,

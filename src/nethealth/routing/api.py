@@ -18,7 +18,7 @@ from nethealth.common.dates import parse_date, parse_datetime, parse_month
 from nethealth.errors import InputError, NotFoundError
 from nethealth.routing import query
 from nethealth.routing.query import IncidentQuery, RoutingLake
-from nethealth.ui.formats import OutputFormat, csv_response, wants_csv
+from nethealth.ui.formats import Format, OutputFormat, csv_response, wants_csv
 from nethealth.ui.models import ERROR_RESPONSES
 from nethealth.ui.params import DATE, DATE_TIME, MONTH
 
@@ -34,10 +34,6 @@ MAX_RANGE_DAYS = 366
 PREFIX_KEYS = ("snapshot", "prefix", "state", "reason", "peers")  # v1's prefix fields
 
 Lake = Annotated[RoutingLake, Depends(query.routing_lake)]
-Format = Annotated[
-    OutputFormat | None,
-    Query(description="json (default) or csv; `Accept: text/csv` also selects CSV"),
-]
 DayParam = Annotated[
     str | None,
     DATE,

@@ -6,8 +6,9 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 
 from nethealth.common.csv_cells import safe_cell
@@ -18,6 +19,13 @@ CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 class OutputFormat(StrEnum):
     json = "json"
     csv = "csv"
+
+
+# The `format` query parameter of the routes that answer JSON or CSV.
+Format = Annotated[
+    OutputFormat | None,
+    Query(description="json (default) or csv; `Accept: text/csv` also selects CSV"),
+]
 
 
 def wants_csv(request: Request, fmt: OutputFormat | None) -> bool:
