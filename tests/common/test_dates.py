@@ -44,6 +44,19 @@ def test_datetime_forms_and_the_utc_rule(text: str, expected: datetime) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1969-12-31T23:59:00-00:01", datetime(1970, 1, 1, tzinfo=UTC)),  # found by Hypothesis
+        ("2101-01-01T00:30:00+01:00", datetime(2100, 12, 31, 23, 30, tzinfo=UTC)),
+    ],
+)
+def test_local_dates_across_the_bounds_are_judged_by_their_instant(
+    text: str, expected: datetime
+) -> None:
+    assert parse_datetime(text, "from") == expected
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "9999-12-31T23:59:59-01:00",  # was an OverflowError (a 500)

@@ -86,8 +86,11 @@ def parse_datetime(text: str | None, field: str) -> datetime | None:
     m = _DATETIME.fullmatch(value)
     if m is None:
         raise InputError(f"{value!r} is not a date or time", field=field, hint=DATETIME_HINT)
-    # Check the year before any arithmetic: 9999-12-31T23:59-01:00 overflows in UTC.
-    _year_in_range(int(m[1]), value, field)
+    # A rough year check before any arithmetic (9999-12-31T23:59-01:00 overflows in UTC); one
+    # year of slack either side, since an offset moves the local date across the UTC bounds
+    # ('1969-12-31T23:59-00:01' is 1970-01-01T00:00Z). The exact bound is on the instant below.
+    if not MIN_YEAR - 1 <= int(m[1]) <= MAX_YEAR + 1:
+        raise _out_of_range(value, field)
     year, month, day, hour, minute, second, frac, _zulu, sign, off_h, off_m = m.groups()
     tz = UTC  # 'Z', and no offset at all
     if sign:
