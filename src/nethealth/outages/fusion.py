@@ -212,9 +212,11 @@ def _entity_episodes(
     scored_all: Sequence[tuple[Series, robust.Scores]],
     onset: Mapping[int, np.ndarray],
     gaps: Mapping[str, Mapping[int, np.ndarray]],
+    routed: set[str] | None = None,
 ) -> list[Episode]:
     """The episodes of each entity, its signals corroborating each other, outside the
-    Atlas platform gaps (`common_mode`)."""
+    Atlas platform gaps (`common_mode`); `routed`: the entities with a measured BGP count
+    (default: read from the series)."""
     by_entity: dict[str, list[tuple[Series, robust.Scores]]] = defaultdict(list)
     for s, sc in scored_all:
         gap = gaps.get(s.signal, {}).get(s.start)
@@ -223,9 +225,13 @@ def _entity_episodes(
         by_entity[s.entity].append((s, sc))
     out: list[Episode] = []
     for scored in by_entity.values():
-        routed = any(
-            signal_family(s.signal) in BGP_SIGNALS and bool(np.isfinite(s.values).any())
-            for s, _ in scored
+        has_bgp = (
+            scored[0][0].entity in routed
+            if routed is not None
+            else any(
+                signal_family(s.signal) in BGP_SIGNALS and bool(np.isfinite(s.values).any())
+                for s, _ in scored
+            )
         )
         for s, sc in scored:
             others = [(o, osc.anomalous) for o, osc in scored if o is not s]
@@ -233,38 +239,32 @@ def _entity_episodes(
             majority_backed = onset.get(id(s))
             if majority_backed is not None:
                 support = majority_backed if support is None else support | majority_backed
-            out.extend(robust.episodes(s, sc, support=support, routed=routed))
-    return out
-
-
-def detect_robust_chunked(
-    countries: Sequence[Series],
-    chunks: Iterable[Sequence[Series]],
-    rejected: list[Episode] | None = None,
-) -> list[Episode]:
-    """`detect_robust` (without per-peer views) with the series in memory a chunk at a time:
-    `countries` first (every country series: the Atlas platform gaps are judged on them),
-    then `chunks` of whole entities (all the series of an entity in one chunk; chunks with
-    regions before those with networks). The same rules give the same episodes: a region
-    episode is dropped when a network of any later chunk explains it."""
-    scored_c, onset_c = _scored(our_series(countries), majority_twins(countries))
-    gaps = {sig: common_mode(scored_c, sig) for sig in ("atlas", "atlas_targets")}
-    out = _entity_episodes(scored_c, onset_c, gaps)
-    del scored_c, onset_c
-    region_lost: list[tuple[Episode, float]] = []
-    for chunk in chunks:
-        scored, onset = _scored(our_series(chunk), majority_twins(chunk))
-        eps = _entity_episodes(scored, onset, gaps)
-        region_lost += _region_losses(eps, scored)
-        out += eps
-        if region_lost:
-            gone = _explained(region_lost, _asns_by_signal(scored))
-            region_lost = [(e, lost) for e, lost in region_lost if id(e) not in gone]
-            out = [e for e in out if id(e) not in gone]
+            out.extend(robust.episodes(s, sc, support=support, routed=has_bgp))
     return out
 
 
 ONE_NETWORK_TOLERANCE = 0.1  # a network's loss within 10 % of the region's explains it
+
+
+def region_loss_floor(signal: str) -> float:
+    """The least loss of a network that can explain a region's episode of `signal`: the
+    region's anomalous bin lost at least its effect's units and `z` noise floors, and the
+    network must lose that within the tolerance."""
+    p = robust.params_for(signal)
+    least = max(robust.effect_for(signal, "region:").min_units, p.z * p.abs_floor)
+    return least * (1 - ONE_NETWORK_TOLERANCE)
+
+
+def detect_scored(
+    scored_all: Sequence[tuple[Series, robust.Scores]],
+    onset: Mapping[int, np.ndarray],
+    routed: set[str],
+) -> list[Episode]:
+    """`detect_robust`'s episodes (without per-peer views) from series scored already
+    (`dayscores`: the Atlas platform gaps applied, the bins of IODA's majority count in the
+    flags and in `onset`)."""
+    out = _entity_episodes(scored_all, onset, {}, routed)
+    return drop_single_network_regions(out, scored_all)
 
 
 def _lost_at(

@@ -39,11 +39,11 @@ from nethealth.lake.build import StepContext
 from nethealth.lake.raw import RawStore
 from nethealth.lake.storage import write_bytes_atomic, write_parquet_atomic
 from nethealth.outages import artefacts as artefact_mod
-from nethealth.outages import daily, geo, ioda, robust
+from nethealth.outages import daily, dayscores, geo, ioda, robust
 from nethealth.outages.cost import with_costs
 from nethealth.outages.episodes import Episode
 from nethealth.outages.events import EVENT_SCHEMA, EventContext, events_table
-from nethealth.outages.fusion import detect_robust_chunked, merge, run_detector
+from nethealth.outages.fusion import detect_scored, merge, run_detector
 from nethealth.outages.inputs import (
     AtlasFiles,
     BgpFiles,
@@ -921,7 +921,15 @@ def detect_stored(
     rejected: list[Episode] = []
     counts: dict[tuple[str, str, int], PeerCount | None] = {}
     if detector == robust.NAME:
-        eps = detect_robust_chunked(countries, (series_of(c) for c in chunks))
+        # a day at a time: days scored before are read back (dayscores)
+        dayscores.score_days(settings, days, progress=progress)
+        scored, onset, routed = dayscores.window_scored(settings, days, t0, stop)
+        scored += [(u, robust.score(u)) for u in user]
+        eps = detect_scored(scored, onset, routed)
+        del scored, onset
+        for c in chunks:  # the signals dataset keeps every entity's series but networks'
+            if not all(e.startswith("asn:") for e in c):
+                series_of([e for e in c if not e.startswith("asn:")])
         if span_views is not None:
             eps, rejected, counts = _corroborate(eps, span_views)
         found_dets = merge(eps)

@@ -144,40 +144,49 @@ class Scores:
     anomalous: np.ndarray
 
 
-def _seasonal(values: np.ndarray, step: int, p: RobustParams) -> tuple[np.ndarray, ...]:
+def _seasonal(
+    values: np.ndarray, step: int, p: RobustParams, at: np.ndarray | None = None
+) -> tuple[np.ndarray, ...]:
     """(median, MAD, no quantile) of the same time of day on previous days; NaN where fewer
-    than `min_season_days` days have data."""
+    than `min_season_days` days have data, and outside the bins `at` (default: every bin)."""
     n = len(values)
     per_day = 86400 // step
     hw = p.season_halfwidth_bins
     nan = np.full(n, np.nan)
     if n == 0 or per_day * p.min_season_days >= n:
         return nan, nan.copy(), nan.copy()
+    rows_at = np.arange(n) if at is None else at
     days = np.arange(1, p.season_days + 1)
     offsets = (days[:, None] * per_day + np.arange(-hw, hw + 1)[None, :]).ravel()
-    idx = np.arange(n)[:, None] - offsets[None, :]
+    idx = rows_at[:, None] - offsets[None, :]
     gathered = np.where(idx >= 0, values[np.clip(idx, 0, n - 1)], np.nan)
-    per = gathered.reshape(n, p.season_days, 2 * hw + 1)
+    per = gathered.reshape(len(rows_at), p.season_days, 2 * hw + 1)
     days_with = np.count_nonzero(np.any(~np.isnan(per), axis=2), axis=1)
     use = days_with >= p.min_season_days
     med, mad = nan, nan.copy()
     if use.any():
         rows = gathered[use]
         m = np.nanmedian(rows, axis=1)
-        med[use] = m
-        mad[use] = np.nanmedian(np.abs(rows - m[:, None]), axis=1)
+        med[rows_at[use]] = m
+        mad[rows_at[use]] = np.nanmedian(np.abs(rows - m[:, None]), axis=1)
     # Too few values at one time of day for a low quantile: the MAD speaks for the spread.
     return med, mad, np.full(n, np.nan)
 
 
 def _reference(
-    history: np.ndarray, values: np.ndarray, step: int, p: RobustParams
+    history: np.ndarray,
+    values: np.ndarray,
+    step: int,
+    p: RobustParams,
+    at: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Reference, MAD and low quantile for the bins of `values`, from `history` (earlier
-    bins): of the same time on previous days where there are enough, else of the trailing
-    window."""
-    med, mad, low = _seasonal(history, step, p)
+    """Reference, MAD and low quantile for the bins of `values` (those `at`, default all;
+    NaN elsewhere), from `history` (earlier bins): of the same time on previous days where
+    there are enough, else of the trailing window."""
+    med, mad, low = _seasonal(history, step, p, at)
     need = np.isnan(med) & ~np.isnan(values)
+    if at is not None:
+        need &= np.isin(np.arange(len(values)), at)
     width = max(1, p.window_seconds // step)
     upper = trailing_max(history, width)
     # A bin can only be anomalous below (1 - min_drop) * reference <= that share of the max.
@@ -195,7 +204,10 @@ def _score(
     low: np.ndarray | None,
     p: RobustParams,
     effect: Effect = NO_EFFECT,
+    started: bool = False,
 ) -> Scores:
+    """`started`: the bin before the first was anomalous, so a run at the first bin has had
+    its onset already (scoring the tail of a series whose earlier bins are settled)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         noise = np.fmax(np.fmax(MAD_TO_SIGMA * mad, p.rel_floor * ref), p.abs_floor)
         noise = np.where(noise > 0, noise, np.nan)
@@ -210,6 +222,8 @@ def _score(
             # quantile does not block); once started it lasts while below the reference.
             onset = anomalous & ~(values >= low)
             for a, b in runs(anomalous):
+                if started and a == 0:
+                    continue
                 first = np.flatnonzero(onset[a:b])
                 anomalous[a : b if not len(first) else a + int(first[0])] = False
     return Scores(ref, noise, drop, z, anomalous)
@@ -248,19 +262,65 @@ def score(
 
 
 def _causal_reference(
-    v: np.ndarray, frozen: np.ndarray, long_runs: list[tuple[int, int]], step: int, p: RobustParams
+    v: np.ndarray,
+    frozen: np.ndarray,
+    long_runs: list[tuple[int, int]],
+    step: int,
+    p: RobustParams,
+    at: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """References with the long runs out of the history, except that during the first
-    `freeze_bins` bins of a run the run itself is still history (it was not known to be long
-    yet); runs before it, already known long, stay out."""
-    med, mad, low = (a.copy() for a in _reference(np.where(frozen, np.nan, v), v, step, p))
+    """References (of the bins `at`, default all) with the long runs out of the history,
+    except that during the first `freeze_bins` bins of a run the run itself is still history
+    (it was not known to be long yet); runs before it, already known long, stay out."""
+    med, mad, low = (a.copy() for a in _reference(np.where(frozen, np.nan, v), v, step, p, at))
     idx = np.arange(len(v))
     for a, b in long_runs:
         early = (idx >= a) & (idx < min(b, a + p.freeze_bins))
+        if at is not None:
+            early &= np.isin(idx, at)
+        if not early.any():
+            continue
         hist = np.where(frozen & (idx < a), np.nan, v)
-        m2, d2, l2 = _reference(hist, np.where(early, v, np.nan), step, p)
+        m2, d2, l2 = _reference(hist, np.where(early, v, np.nan), step, p, np.flatnonzero(early))
         med[early], mad[early], low[early] = m2[early], d2[early], l2[early]
     return med, mad, low
+
+
+def score_tail(
+    series: Series,
+    start: int,
+    settled: np.ndarray,
+    params: RobustParams | None = None,
+    effect: Effect | None = None,
+) -> Scores:
+    """The scores of bins `start`… of `series` given the final anomaly flags of the bins
+    before (`settled`, from an earlier run): what `score` over the whole series gives for
+    those bins, since scoring is causal — at the cost of the tail (and a history as long as
+    the reference looks back), not of the whole series. Long runs are judged over settled
+    and new bins together (a run that began before `start` may become long in the tail)."""
+    p = params or params_for(series.signal)
+    eff = effect if effect is not None else effect_for(series.signal, series.entity)
+    v = series.values.astype(np.float64)
+    n, step = len(v), series.step
+    at = np.arange(start, n)
+    started = bool(start > 0 and settled[-1])
+    ref = _reference(v, v, step, p, at)
+    current = _score(v[start:], ref[0][start:], ref[1][start:], None, p, eff)
+    frozen = np.zeros(n, dtype=bool)
+    for k in range(MAX_PASSES):
+        flags = np.concatenate([settled.astype(bool), current.anomalous])
+        long_runs = [(int(a), int(b)) for a, b in runs(flags) if b - a >= p.freeze_bins]
+        grown = np.zeros(n, dtype=bool)
+        for a, b in long_runs:
+            grown[a:b] = True
+        if k > 0 and (grown == frozen).all():
+            break
+        frozen = grown
+        if frozen.any():
+            ref = _causal_reference(v, frozen, long_runs, step, p, at)
+        tail = tuple(r[start:] for r in ref)
+        current = _score(v[start:], tail[0], tail[1], tail[2], p, eff, started=started)
+    return current
 
 
 def episodes(
