@@ -195,3 +195,10 @@ def test_rib_dump_taken_while_a_session_is_down_lacks_its_peer(
     down_ip = ipaddress.ip_address(col.sessions[0].ip)
     assert str(down_ip) in peers[0] and str(down_ip) not in peers[1]
     assert peers[1] == peers[0] - {str(down_ip)}
+
+
+def test_a_world_of_no_days_is_simulated_with_its_noise_on(tmp_path: Path) -> None:
+    """`days=0` (the RIBs at the start, no window): probes that would connect after the start
+    have no window to connect in — the small world used to fail here."""
+    res = run(SimConfig(out=tmp_path / "w", seed=3, scale="small", days=0))
+    assert res.config.days == 0 and (tmp_path / "w" / "mirror").is_dir()

@@ -203,7 +203,8 @@ def probe_downtime(
         a = int(rng.integers(t0 - 3 * 86400, t1))
         spans.append((a, a + int(86400 * float(rng.lognormal(np.log(3.0), 0.8)))))
     first_seen = None
-    if not p.stable and rng.random() < cfg.new_probe_share:
+    # (a window of less than an hour has no room for a probe connected after its start)
+    if not p.stable and rng.random() < cfg.new_probe_share and t1 > t0 + 3600:
         first_seen = int(rng.integers(t0 + 3600, t1))
     controller = _h("controller", p.id) % max(1, cfg.controllers)
     spans += [(a, b) for c, a, b in gaps if c == controller]
