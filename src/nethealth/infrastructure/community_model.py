@@ -12,7 +12,7 @@ Four kinds, each a list of records with a stable `id`:
 Every record names its `source_url` and the day it was checked (`checked_on`) and how
 (`verification`: `curator-knowledge` — "as known to the curator on <date>" — or
 `source-verified`, read at the source that day). The seed records are data in this package
-(`data/communities/<kind>.json`); curators' changes are appended to a log (`community_store`).
+(`src/nethealth/infrastructure/curated/<kind>.json`); curators' changes are appended to a log (`community_store`).
 """
 
 from __future__ import annotations

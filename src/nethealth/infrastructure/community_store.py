@@ -1,5 +1,5 @@
 """The curated community datasets as stored: the seed records kept in this package
-(`data/communities/<kind>.json`, versioned with the code) plus an append-only log of curators'
+(`src/nethealth/infrastructure/curated/<kind>.json`, versioned with the code) plus an append-only log of curators'
 changes in the data directory (`<data>/communities/log.jsonl`), one JSON object a line:
 
   {"seq", "at", "actor", "op", "kind", "record_id", "changes": {field: [old, new]}, "reason"}
@@ -137,7 +137,7 @@ def seed_records(kind: str) -> tuple[dict[str, Json], ...]:
     """The seed records of a kind, checked like any curator's record (a bad seed is a bug of
     this package: it fails loudly rather than serve an unchecked record)."""
     name = f"{check_kind(kind)}.json"
-    ref = resources.files("nethealth.infrastructure").joinpath("data", "communities", name)
+    ref = resources.files("nethealth.infrastructure").joinpath("curated", name)
     data = json.loads(ref.read_text(encoding="utf-8"))
     out = []
     seen: set[str] = set()
