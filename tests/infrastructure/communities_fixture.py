@@ -68,7 +68,14 @@ def build_world(tmp: Path) -> CommunityWorld:
     asrel = files / "20250601.as-rel2.txt"
     asrel.write_text(ASREL)
     cli(settings, "load", "caida-asrel", str(asrel), "--date", SNAP.isoformat())
-    build(settings, "countries", "peeringdb", "atlas_anchors", "manrs_ixps", "ixp_tracker",
-          "as_customer_links")
+    build(
+        settings,
+        "countries",
+        "peeringdb",
+        "atlas_anchors",
+        "manrs_ixps",
+        "ixp_tracker",
+        "as_customer_links",
+    )
     build_fixture_lake(settings)  # indicator values, so that the country page renders
     return CommunityWorld(settings, files)
