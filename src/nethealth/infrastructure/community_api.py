@@ -143,11 +143,11 @@ def list_kind(
     kind: str,
     country: Country = None,
     retracted: Annotated[str | None, Query(description="true: include retracted")] = None,
-    fmt: Format = None,
+    format: Format = None,
 ) -> Any:
     recs = query.community_records(get_context(request).settings, check_kind(kind),
                                    check_country(country), _flag(retracted, "retracted"))  # fmt: skip
-    if wants_csv(request, fmt):
+    if wants_csv(request, format):
         return csv_response(f"{kind}.csv", cs.columns(kind), cs.csv_rows(kind, recs))
     return KindList(kind=kind, count=len(recs), records=[r.as_dict() for r in recs])
 

@@ -186,7 +186,7 @@ def _asns(name: str, value: Json) -> list[int]:
             or not text.isdigit()
             or not (0 < int(text) <= MAX_ASN)
         ):
-            raise InputError(f"{name}: {str(item)[:20]!r} is not an AS number (1 to {MAX_ASN})",
+            raise InputError(f"{str(item)[:20]!r} is not an AS number (1 to {MAX_ASN})",
                              field=name, hint="e.g. AS1103 or 1103")  # fmt: skip
         if int(text) not in out:
             out.append(int(text))
