@@ -9,12 +9,23 @@ import csv
 import io
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
+from nethealth.bgp.hegemony_step import AS_HEGEMONY, AS_HEGEMONY_SCHEMA, DAYS, DAYS_SCHEMA
 from nethealth.infrastructure import community_store as cs
+from nethealth.infrastructure import query
+from nethealth.lake.reader import LakeReader
+from nethealth.outages.events import EVENT_SCHEMA
+from nethealth.outages.lake import EVENTS
 from nethealth.server.app import create_app
+from nethealth.settings import load_settings
+from tests.conftest import ASSETS
 from tests.infrastructure.communities_fixture import TOKEN, CommunityWorld
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -146,3 +157,43 @@ def test_pages_twins_and_the_country_section(client: TestClient, clean_log: None
     assert [r["id"] for r in section["kinds"][0]["records"]] == ["geant", "surf"]
     assert [n["asn"] for n in section["peeringdb_nrens"]["networks"]] == [1103]
     assert 'id="communities"' in client.get("/country/NL?lang=es").text
+
+
+def test_transit_and_outages_come_from_the_bgp_and_outage_read_models(
+    community_world: CommunityWorld, tmp_path: Path
+) -> None:
+    """A copy of the world with an AS-hegemony day and two outage events written as those steps
+    write them: the origin itself is not its own transit, and only events naming AS1103 count."""
+    data = tmp_path / "data"
+    shutil.copytree(community_world.settings.data_dir, data)
+    settings = load_settings(data_dir=data, assets_dir=ASSETS)
+    day = date(2025, 6, 2)
+    pq.write_table(pa.Table.from_pylist([
+        {"date": day, "af": 4, "collectors": "rrc00", "peer_sessions": 12, "peer_ases": 10,
+         "routes": 1000, "skipped": "{}", "country_status": "measured", "country_reason": "",
+         "geo_snapshot": day, "simulated": False}], schema=DAYS_SCHEMA),
+        settings.lake_dir / f"{DAYS}.parquet")  # fmt: skip
+    pq.write_table(pa.Table.from_pylist([
+        {"date": day, "af": 4, "scope": 1103, "asn": a, "hegemony": h, "peers": 10,
+         "simulated": False} for a, h in ((1103, 1.0), (20965, 0.6), (3356, 0.25))],
+        schema=AS_HEGEMONY_SCHEMA), settings.lake_dir / f"{AS_HEGEMONY}.parquet")  # fmt: skip
+    start = datetime(2025, 6, 3, 10, tzinfo=UTC)
+
+    def event(event_id: str, asn: int) -> dict[str, object]:
+        row: dict[str, object] = {f.name: None for f in EVENT_SCHEMA}
+        row.update(event_id=event_id, detector="bgp", method_version="1", start=start,
+                   end=start + timedelta(hours=2), status="ended", duration_seconds=7200,
+                   known_at=start, scope="asn", asn=asn, asns=[asn], severity="major",
+                   data_end=start + timedelta(hours=3), simulated=False)  # fmt: skip
+        return row
+
+    pq.write_table(pa.Table.from_pylist([event("out-000000000001", 1103),
+                                         event("out-000000000002", 64999)], schema=EVENT_SCHEMA),
+                   settings.lake_dir / f"{EVENTS}.parquet")  # fmt: skip
+    conn = query.connectivity(settings, LakeReader(settings), [1103])
+    assert conn is not None
+    assert conn.transit.status == "measured" and conn.transit.as_of == day and conn.transit.af == 4
+    assert [(u.asn, u.hegemony) for u in conn.transit.transit] == [(20965, 0.6), (3356, 0.25)]
+    assert conn.outages.status == "measured"
+    assert [(e.event_id, e.asn, e.severity) for e in conn.outages.events] == [
+        ("out-000000000001", 1103, "major")]  # fmt: skip
