@@ -8,10 +8,9 @@ from nethealth.area import Area
 from nethealth.infrastructure import api, cli, community_api, indicators, pages, source, step
 from nethealth.ui.msgids import N_
 
-# The IXP tracker's routes (/api/v1/ixps) and the communities' (/api/v1/communities).
-ROUTER = APIRouter()
-ROUTER.include_router(api.router)
-ROUTER.include_router(community_api.router)
+# The IXP tracker's routes (/api/v1/ixps) and the communities' (/api/v1/communities): one
+# router whose routes carry their full paths.
+ROUTER = APIRouter(routes=[*api.router.routes, *community_api.router.routes])
 
 AREA = Area(
     id="infrastructure",
