@@ -148,3 +148,23 @@ def parse_instant(text: str | None, option: str) -> datetime | None:
         return parse_datetime(text, option)
     except InputError as exc:
         raise _usage(exc, option) from None
+
+
+def cli_actor(curator: str | None) -> str:
+    """Who makes a curation change from the command line: `--curator`, else the login name
+    (whoever can write the data directory may curate; the API asks for a token instead)."""
+    import getpass
+
+    name = (curator or "").strip() or getpass.getuser()
+    return f"cli:{name}"
+
+
+def field_pairs(items: Sequence[str] | None) -> dict[str, str]:
+    """`--set field=value` options as {field: value} (the record's own checks judge values)."""
+    fields: dict[str, str] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"--set {item!r} is not field=value", hint="e.g. --set scope=regional")
+        fields[name.strip()] = value
+    return fields

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from nethealth.area import Glance, Page, Section, SectionContext
 from nethealth.common.dates import parse_date
+from nethealth.infrastructure import community_pages as cp
 from nethealth.infrastructure import query
 from nethealth.infrastructure.query import HistoryPoint, Ixp, Member
 from nethealth.ui.context import AppContext, get_context
@@ -121,7 +122,11 @@ def _ixp_title(view: IxpPageView, t: Translator) -> str:
 PAGES = (
     Page("/ixps", "ixps.html", ixps, _list_title, "JSON twin of /ixps"),
     Page("/ixp/{ix_id}", "ixp.html", ixp, _ixp_title, "JSON twin of an IXP's page"),
-)
+    Page("/communities", "communities.html", cp.communities, cp.list_title,
+         "JSON twin of /communities"),
+    Page("/communities/{kind}/{record_id}", "community.html", cp.community_record,
+         cp.record_title, "JSON twin of a community record's page"),
+)  # fmt: skip
 
 
 # The country page's section -------------------------------------------------------------------
@@ -181,4 +186,8 @@ def _glance(model: CountryIxps, t: Translator) -> Glance:
 SECTIONS = (
     Section("ixp_tracker", "ixp_country.html", CountryIxps, country_ixps, glance=_glance,
             description="The country's IXPs in the latest PeeringDB snapshot (IXP tracker)"),
+    Section("communities", "community_country.html", cp.CountryCommunities,
+            cp.country_communities,
+            description="The country's curated NRENs, NOGs, community networks and enabling "
+            "environment, and PeeringDB's research networks"),
 )  # fmt: skip

@@ -52,6 +52,7 @@ from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nethealth import __version__ as nethealth_version
+from nethealth.infrastructure.community_store import CommunityStore
 from nethealth.lake.build import STATE_FILE
 from nethealth.ops.report import LATEST as LATEST_RUN
 from nethealth.ops.update import state_path as update_state_path
@@ -86,6 +87,7 @@ def data_files(settings: Settings) -> list[Path]:
         # also those written outside a build (`nethealth outages detect`, `load-series`)
         settings.lake_dir,
         store_dir(settings) / CURATION_LOG,
+        CommunityStore.for_settings(settings).path,  # curated communities
         review_dir(settings) / REVIEW_LOG,
         settings.runs_dir / LATEST_RUN,  # the about page's last `nethealth update`
         update_state_path(settings),  # … and when it last asked each publisher

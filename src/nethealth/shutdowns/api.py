@@ -10,22 +10,13 @@ the record page's (nethealth.shutdowns.views_cost.record_cost).
 
 from __future__ import annotations
 
-import hmac
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from nethealth.errors import (
-    ForbiddenError,
-    InputError,
-    TooLargeError,
-    UnauthorizedError,
-)
-from nethealth.settings import Settings
-from nethealth.shutdowns.config import ShutdownSettings
+from nethealth.errors import InputError
 from nethealth.shutdowns.curation import (
     add_event,
     edit_event,
@@ -53,13 +44,13 @@ from nethealth.shutdowns.store import LogEntry, ShutdownStore
 from nethealth.shutdowns.views import names_of
 from nethealth.shutdowns.views_cost import record_cost
 from nethealth.ui.context import AppContext, get_context
+from nethealth.ui.curation import MAX_BODY, body_reason, json_body, require_curator
 from nethealth.ui.models import ErrorBody
 from nethealth.ui.params import YEAR
 
 MAX_LIMIT = 5000
 MAX_CSV = 10000
 MAX_LOG = 1000
-MAX_BODY = 64 * 1024
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Bad parameter"},
@@ -79,59 +70,11 @@ Ctx = Annotated[AppContext, Depends(get_context)]
 Store = Annotated[ShutdownStore, Depends(get_store)]
 
 
-def _curator(request: Request, settings: Settings) -> str:
-    """The curator's name for a valid bearer token, else 401/403. The tokens are the settings'
-    (NETHEALTH_SHUTDOWNS_CURATORS, NETHEALTH_SHUTDOWNS_API_TOKEN), checked when the app starts."""
-    conf = ShutdownSettings.from_settings(settings)
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    challenge = {"WWW-Authenticate": 'Bearer realm="nethealth curation"'}
-    if scheme.lower() != "bearer" or not token.strip():
-        raise UnauthorizedError(
-            "curation needs a bearer token",
-            hint="send `Authorization: Bearer <token>`; tokens are set with "
-            "NETHEALTH_SHUTDOWNS_CURATORS",
-            headers=challenge,
-        )
-    if not conf.curators:
-        raise ForbiddenError(
-            "curation through the API is closed on this server",
-            hint="the operator enables it with NETHEALTH_SHUTDOWNS_CURATORS=name=token,…",
-        )
-    given = token.strip().encode()
-    for known, name in conf.curators.items():
-        if hmac.compare_digest(given, known.encode()):
-            return f"api:{name}"
-    raise ForbiddenError("this token is not a curator's", hint="ask the operator for a token")
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise TooLargeError(f"the body is larger than {MAX_BODY} bytes", hint="send fewer fields")
-    try:
-        data = json.loads(raw or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"the body is not JSON: {exc}", hint="send a JSON object") from None
-    if not isinstance(data, dict):
-        raise InputError("the body must be a JSON object", hint='e.g. {"fields": {…}}')
-    return data
-
-
 def _fields(body: dict[str, Any]) -> dict[str, Any]:
     fields = body.get("fields")
     if not isinstance(fields, dict):
         raise InputError("the body needs a `fields` object", hint='e.g. {"fields": {"scope": …}}')
     return fields
-
-
-def _reason(body: dict[str, Any], required: bool = False) -> str | None:
-    reason = body.get("reason")
-    if reason is not None and not isinstance(reason, str):
-        raise InputError("`reason` must be text")
-    if required and not (reason or "").strip():
-        raise InputError("a reason is required", hint="say why, in a sentence")
-    return reason
 
 
 def _entry(e: LogEntry) -> dict[str, Any]:
@@ -393,9 +336,9 @@ def _record_ids(body: dict[str, Any]) -> list[str]:
     openapi_extra=_GROUP_BODY,
 )
 async def merge(request: Request, ctx: Ctx, store: Store) -> Any:
-    actor = _curator(request, ctx.settings)
-    body = await _body(request)
-    ids, reason = _record_ids(body), _reason(body, required=True) or ""
+    actor = require_curator(request, ctx.settings)
+    body = await json_body(request, MAX_BODY)
+    ids, reason = _record_ids(body), body_reason(body, required=True) or ""
     event, entries = await run_in_threadpool(
         merge_records, ctx.settings, ids, actor=actor, reason=reason
     )
@@ -410,9 +353,9 @@ async def merge(request: Request, ctx: Ctx, store: Store) -> Any:
     openapi_extra=_GROUP_BODY,
 )
 async def split(request: Request, ctx: Ctx, store: Store) -> Any:
-    actor = _curator(request, ctx.settings)
-    body = await _body(request)
-    ids, reason = _record_ids(body), _reason(body, required=True) or ""
+    actor = require_curator(request, ctx.settings)
+    body = await json_body(request, MAX_BODY)
+    ids, reason = _record_ids(body), body_reason(body, required=True) or ""
     events, entries = await run_in_threadpool(
         split_records, ctx.settings, ids, actor=actor, reason=reason
     )
@@ -470,9 +413,9 @@ _WRITE_BODY = {
     openapi_extra=_WRITE_BODY,
 )
 async def add(request: Request, ctx: Ctx) -> Any:
-    actor = _curator(request, ctx.settings)
-    body = await _body(request)
-    fields, reason = _fields(body), _reason(body)
+    actor = require_curator(request, ctx.settings)
+    body = await json_body(request, MAX_BODY)
+    fields, reason = _fields(body), body_reason(body)
     ev = await run_in_threadpool(add_event, ctx.settings, fields, actor=actor, reason=reason)
     return JSONResponse({"event": ev.as_record()}, status_code=201)
 
@@ -484,9 +427,9 @@ async def add(request: Request, ctx: Ctx) -> Any:
     openapi_extra=_WRITE_BODY,
 )
 async def edit(request: Request, ctx: Ctx, event_id: str) -> Any:
-    actor = _curator(request, ctx.settings)
-    body = await _body(request)
-    fields, reason = _fields(body), _reason(body)
+    actor = require_curator(request, ctx.settings)
+    body = await json_body(request, MAX_BODY)
+    fields, reason = _fields(body), body_reason(body)
     ev, entry = await run_in_threadpool(
         edit_event, ctx.settings, event_id, fields, actor=actor, reason=reason
     )
@@ -500,8 +443,8 @@ async def edit(request: Request, ctx: Ctx, event_id: str) -> Any:
     openapi_extra=_WRITE_BODY,
 )
 async def retract(request: Request, ctx: Ctx, event_id: str) -> Any:
-    actor = _curator(request, ctx.settings)
-    body = await _body(request)
-    reason = _reason(body, required=True) or ""
+    actor = require_curator(request, ctx.settings)
+    body = await json_body(request, MAX_BODY)
+    reason = body_reason(body, required=True) or ""
     ev = await run_in_threadpool(retract_event, ctx.settings, event_id, actor=actor, reason=reason)
     return {"event": ev.as_record()}

@@ -10,7 +10,6 @@ worldbank`.
 
 from __future__ import annotations
 
-import getpass
 import json
 import re
 from datetime import date
@@ -21,7 +20,15 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from nethealth.cli_common import console, expand_paths, one_of, parse_day, settings_of
+from nethealth.cli_common import (
+    cli_actor,
+    console,
+    expand_paths,
+    field_pairs,
+    one_of,
+    parse_day,
+    settings_of,
+)
 from nethealth.errors import ConfigError, InputError
 from nethealth.settings import Settings
 from nethealth.sources.common import today_utc
@@ -54,21 +61,6 @@ WdiOpt = Annotated[
         "files win. Default: the fetched or loaded raw files",
     ),
 ]
-
-
-def _actor(curator: str | None) -> str:
-    name = (curator or "").strip() or getpass.getuser()
-    return f"cli:{name}"
-
-
-def _pairs(items: list[str] | None) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    for item in items or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise InputError(f"--set {item!r} is not field=value", hint="e.g. --set scope=regional")
-        fields[name.strip()] = value
-    return fields
 
 
 def _today() -> date:
@@ -127,7 +119,7 @@ def import_(
                 path,
                 sheet=sheet,
                 lenient=lenient,
-                actor=_actor(curator),
+                actor=cli_actor(curator),
                 snapshot=given.isoformat() if given else None,
                 progress=bar,
             )
@@ -231,7 +223,7 @@ def merge(
     """Join the events of these records into one event (logged on each record linked)."""
     from nethealth.shutdowns.curation import merge_records
 
-    event, entries = merge_records(settings_of(ctx), ids, actor=_actor(curator), reason=reason)
+    event, entries = merge_records(settings_of(ctx), ids, actor=cli_actor(curator), reason=reason)
     out.print(
         f"{event.event_id}: {len(event.records)} records ({len(entries)} log entries)",
         highlight=False,
@@ -248,7 +240,7 @@ def split(
     """Take these records out of their event: they become an event of their own."""
     from nethealth.shutdowns.curation import split_records
 
-    events, entries = split_records(settings_of(ctx), ids, actor=_actor(curator), reason=reason)
+    events, entries = split_records(settings_of(ctx), ids, actor=cli_actor(curator), reason=reason)
     for event in events:
         out.print(
             f"{event.event_id}: {', '.join(event.record_ids)}",
@@ -417,8 +409,8 @@ def add(
         "affects_group": affects_group,
         "criteria_basis": criteria_basis,
     }
-    fields.update(_pairs(set_))
-    ev = add_event(settings_of(ctx), fields, actor=_actor(curator), reason=reason)
+    fields.update(field_pairs(set_))
+    ev = add_event(settings_of(ctx), fields, actor=cli_actor(curator), reason=reason)
     out.print(f"added {ev.event_id}", highlight=False)
 
 
@@ -435,7 +427,7 @@ def edit(
     from nethealth.shutdowns.store import describe_changes
 
     ev, entry = edit_event(
-        settings_of(ctx), event_id, _pairs(set_), actor=_actor(curator), reason=reason
+        settings_of(ctx), event_id, field_pairs(set_), actor=cli_actor(curator), reason=reason
     )
     if entry is None:
         out.print(f"{ev.event_id}: nothing changed (the values were already so)")
@@ -453,7 +445,7 @@ def retract(
     """Withdraw an event. It is kept (retracted=true) with the reason; nothing is deleted."""
     from nethealth.shutdowns.curation import retract_event
 
-    ev = retract_event(settings_of(ctx), event_id, actor=_actor(curator), reason=reason)
+    ev = retract_event(settings_of(ctx), event_id, actor=cli_actor(curator), reason=reason)
     out.print(f"retracted {ev.event_id}", highlight=False)
 
 

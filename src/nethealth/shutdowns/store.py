@@ -12,17 +12,15 @@ record's current fields;
 last published by the source, so a later import can tell a curator's correction (kept) from an
 upstream revision (applied).
 
-Writers take an exclusive lock, read the log, and replace it with the old bytes plus the new
-lines through a temporary file and a rename: a reader sees the old log or the new one, never
-half of a batch, and a batch (a whole import) is all or nothing.
+Writers append through `nethealth.lake.journal.locked_append` (an exclusive lock, then the old
+bytes plus the new lines through a temporary file and a rename): a reader sees the old log or the
+new one, never half of a batch, and a batch (a whole import) is all or nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -31,7 +29,7 @@ from typing import Any
 
 from nethealth.common.json_types import Json
 from nethealth.errors import InputError, NotFoundError
-from nethealth.lake.storage import atomic_path
+from nethealth.lake.journal import locked_append
 from nethealth.settings import Settings
 
 LOG_NAME = "events.jsonl"
@@ -289,28 +287,14 @@ class ShutdownStore:
     @contextlib.contextmanager
     def transaction(self, actor: str, batch: str | None = None) -> Iterator[Transaction]:
         """Lock, read the log fresh, collect entries, then append them atomically (or nothing,
-        if the block raises or records nothing)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self._lock_path, "a+b") as lock:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-            try:
-                old = self.path.read_bytes() if self.path.is_file() else b""
-                _entries, state = _parse(self.path, old)
-                tx = Transaction(state, actor, batch, self.path)
-                yield tx
-                if tx.pending:
-                    self._write(old, tx.pending)
-            finally:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
-
-    def _write(self, old: bytes, new: list[LogEntry]) -> None:
-        lines = "".join(e.to_json() + "\n" for e in new).encode("utf-8")
-        with atomic_path(self.path) as tmp, open(tmp, "wb") as fh:
-            fh.write(old)
-            fh.write(lines)
-            fh.flush()
-            os.fsync(fh.fileno())
-        self._cache = None
+        if the block raises or records nothing): `nethealth.lake.journal`."""
+        with locked_append(self.path, self._lock_path) as append:
+            _entries, state = _parse(self.path, append.old)
+            tx = Transaction(state, actor, batch, self.path)
+            yield tx
+            append.lines.extend(e.to_json() for e in tx.pending)
+        if tx.pending:
+            self._cache = None
 
 
 def describe_changes(changes: dict[str, list[Any]]) -> str:

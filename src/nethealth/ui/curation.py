@@ -1,0 +1,64 @@
+"""What every curated dataset's write API shares (shutdown events, communities): the curator
+behind a bearer token (401 without one, 403 for a token that is not a curator's or when
+curation is closed) and the JSON body of a write, bounded in size. The tokens are the
+curators' of `nethealth.common.tokens.curator_tokens`; routes raise, the one handler renders."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Request
+
+from nethealth.common.tokens import bearer_token, curator_tokens, name_for
+from nethealth.errors import ForbiddenError, InputError, TooLargeError, UnauthorizedError
+from nethealth.settings import Settings
+
+MAX_BODY = 64 * 1024
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="nethealth curation"'}
+
+
+def require_curator(request: Request, settings: Settings) -> str:
+    """`api:<name>` of the curator whose bearer token the request carries."""
+    token = bearer_token(request.headers.get("authorization", ""))
+    if token is None:
+        raise UnauthorizedError(
+            "curation needs a bearer token",
+            hint="send `Authorization: Bearer <token>`; tokens are set with "
+            "NETHEALTH_SHUTDOWNS_CURATORS",
+            headers=CHALLENGE,
+        )
+    tokens = curator_tokens(settings)
+    if not tokens:
+        raise ForbiddenError(
+            "curation through the API is closed on this server",
+            hint="the operator enables it with NETHEALTH_SHUTDOWNS_CURATORS=name=token,…",
+        )
+    name = name_for(token, tokens)
+    if name is None:
+        raise ForbiddenError("this token is not a curator's", hint="ask the operator for a token")
+    return f"api:{name}"
+
+
+async def json_body(request: Request, max_bytes: int = MAX_BODY) -> dict[str, Any]:
+    """The request's JSON object (400 if it is not one, 413 above `max_bytes`)."""
+    raw = await request.body()
+    if len(raw) > max_bytes:
+        raise TooLargeError(f"the body is larger than {max_bytes} bytes", hint="send fewer fields")
+    try:
+        data = json.loads(raw or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"the body is not JSON: {exc}", hint="send a JSON object") from None
+    if not isinstance(data, dict):
+        raise InputError("the body must be a JSON object", hint='e.g. {"fields": {…}}')
+    return data
+
+
+def body_reason(body: dict[str, Any], required: bool = False) -> str | None:
+    """The body's `reason` (kept in the audit log); `required` refuses a blank one."""
+    reason = body.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise InputError("`reason` must be text", field="reason")
+    if required and not (reason or "").strip():
+        raise InputError("a reason is required", field="reason", hint="say why, in a sentence")
+    return reason
