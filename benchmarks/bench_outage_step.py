@@ -18,6 +18,8 @@ update dump and Atlas dump after it). Big files go to a temporary directory, rem
 
 Usage: python benchmarks/bench_outage_step.py [--scale small] [--days 2,5,10] [--cold 10]
        [--tmp DIR] [--sim DIR (reuse a simulated world of at least max(days) days)]
+       [--window 10,20 (the detection alone over synthetic windows: every day scored, then
+       one day more)] [--grown DIR (only the windows, from the grown data dir of a run)]
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ START = date(2025, 6, 1)
 SEED = 5
 COLLECTORS = ("rrc00", "route-views2")
 CAP_GIB = 12  # address-space cap of each child: a failed run, not an out-of-memory machine
-MODES = ("before", "after-incremental", "after-cold", "window")
+MODES = ("before", "after-incremental", "after-cold", "window", "window+1")
 
 
 def _local(settings: object, mirror: Path) -> object:
@@ -88,7 +90,7 @@ def child(mode: str, data_dir: Path) -> None:
     from nethealth.settings import load_settings
 
     settings = load_settings(data_dir=data_dir)
-    if mode == "window":
+    if mode in ("window", "window+1"):
         _detect_window(settings)
         return
     if mode == "before":
@@ -101,9 +103,10 @@ def child(mode: str, data_dir: Path) -> None:
 
 
 def _detect_window(settings: object) -> None:
-    """The window-dependent part of the step alone (`lake.detect_stored`: the detector over
-    every stored day, a chunk of entities at a time, the events and the signals dataset
-    written), over the days stored in `outage_days`; no BGP files, so no peer questions."""
+    """The window-dependent part of the step alone (`lake.detect_stored`: the days not
+    scored yet scored (`dayscores`), the episodes from the stored scores, the events and the
+    signals dataset written), over the days stored in `outage_days`; no BGP files, so no peer
+    questions."""
     import pyarrow.parquet as pq
 
     from nethealth.outages import daily, lake, robust
@@ -124,23 +127,28 @@ def synthetic_window(grown: Path, out: Path, days: int) -> Path:
     the grown lake stored, moved on by a day each (its series and grid `start`), beside a copy
     of the grown lake's other datasets. What the window-dependent part reads at full scale
     without simulating that many days; not the signals of real days."""
+    shutil.copytree(grown / "lake", out / "lake", ignore=shutil.ignore_patterns("outage_*", ".*"))
+    for i in range(days):
+        add_synthetic_day(grown, out, i)
+    return out
+
+
+def add_synthetic_day(grown: Path, out: Path, i: int) -> None:
+    """Day i of the synthetic window: the grown lake's first stored day moved on by i days."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    shutil.copytree(grown / "lake", out / "lake", ignore=shutil.ignore_patterns("outage_*", ".*"))
     src = sorted((grown / "lake" / "outage_days").glob("day=*"))[0]
     d0 = date.fromisoformat(src.name[4:])
-    tables = {n: pq.read_table(src / f"{n}.parquet") for n in ("series", "grid")}
-    for i in range(days):
-        dst = out / "lake" / "outage_days" / f"day={d0 + timedelta(days=i)}"
-        dst.mkdir(parents=True)
-        for name, t in tables.items():
-            moved = t.set_column(t.schema.get_field_index("start"), "start",
-                                 pc.add(t["start"], i * 86400))  # fmt: skip
-            pq.write_table(moved, dst / f"{name}.parquet", compression="zstd", row_group_size=256)
-        for name in ("peers.parquet", "places.parquet", "meta.json"):
-            shutil.copy(src / name, dst / name)
-    return out
+    dst = out / "lake" / "outage_days" / f"day={d0 + timedelta(days=i)}"
+    dst.mkdir(parents=True)
+    for name in ("series", "grid"):
+        t = pq.read_table(src / f"{name}.parquet")
+        moved = t.set_column(t.schema.get_field_index("start"), "start",
+                             pc.add(t["start"], i * 86400))  # fmt: skip
+        pq.write_table(moved, dst / f"{name}.parquet", compression="zstd", row_group_size=256)
+    for name in ("peers.parquet", "places.parquet", "meta.json"):
+        shutil.copy(src / name, dst / name)
 
 
 @dataclass
@@ -219,8 +227,8 @@ def _cells(r: Run | None) -> str:
 def report(runs: list[Run]) -> list[str]:
     lines = [
         "| days | before: wall s / CPU s / peak RSS MiB | after, +1 day | after, cold "
-        "| detection alone, synthetic window |",
-        "|---:|---|---|---|---|",
+        "| detection alone, synthetic window: every day scored | the same + 1 day |",
+        "|---:|---|---|---|---|---|",
     ]
     by = {(r.days, r.mode): r for r in runs}
     for d in sorted({r.days for r in runs if r.mode in MODES}):  # (catch-up runs: log only)
@@ -250,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="also measure before (the whole-window computation)")  # fmt: skip
     ap.add_argument("--window", default="", help="numbers of days of a synthetic stored window "
                     "(copies of the last grown lake's first stored day) for the detection alone")  # fmt: skip
+    ap.add_argument("--grown", type=Path, default=None, help="a grown data dir of an earlier "
+                    "run: only the synthetic windows are measured, copied from it")  # fmt: skip
     ap.add_argument("--child", nargs=2, metavar=("MODE", "DATA_DIR"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -263,17 +273,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores",
               file=sys.stderr)  # fmt: skip
         sim = args.sim
-        if sim is None:
+        if args.grown is not None:
+            sim = root  # unused: no days are loaded
+        elif sim is None:
             sim = root / "sim"
             t0 = time.perf_counter()
             make_sim(sim, args.scale, counts[-1])
             print(f"  simulated {counts[-1]} days at {args.scale} scale in "
                   f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)  # fmt: skip
         cold = {int(x) for x in args.cold.split(",") if x} or {counts[-1]}
-        runs = bench(root, sim / "mirror", counts, cold, before=args.before)
+        grown = args.grown or root / "grown"
+        runs = [] if args.grown else bench(root, sim / "mirror", counts, cold, before=args.before)
         for w in sorted({int(x) for x in args.window.split(",") if x}):
-            data = synthetic_window(root / "grown", root / f"window-{w}", w)
-            runs.append(measure("window", data, w))
+            data = synthetic_window(grown, root / f"window-{w}", w)
+            runs.append(measure("window", data, w))  # every day scored: the catch-up
+            add_synthetic_day(grown, data, w)
+            runs.append(measure("window+1", data, w + 1))  # the new day scored, w read back
             shutil.rmtree(data)
         print(f"load after: {os.getloadavg()[0]:.2f} (1 min)", file=sys.stderr)
     finally:
