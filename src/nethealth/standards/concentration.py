@@ -1,0 +1,502 @@
+"""Concentration of the providers a list's targets depend on: the build step `concentration`
+(docs/methodology/concentration.md).
+
+1. `provider_attributions`: every provider evidence result of `scan_results` (the checks of
+   `standards.checks.providers`, and the target's name for the TLD) attributed by the rules of
+   `standards.attribution` (version `attribution.VERSION`): one row per list × country × target
+   × block × scan day, `attributed` (a provider), `unknown` (why), or `not_applicable` (no MX, no
+   NS). Addresses get their origin AS from `bgp_prefix_origins` (the snapshot on or before the
+   scan day within ORIGIN_TOLERANCE_DAYS; visibility ≥ VISIBLE, the longest prefix, then the most
+   visible origin), and ASNs a name from `as_names` where loaded.
+2. `concentration`: per block × list × country × computation date D (each day with a result of
+   the block), each target's latest attribution scanned in (D − WINDOW_DAYS, D] (the adoption
+   indicators' window): n targets attributed, unknown and not applicable counted apart, and over
+   the attributed targets' providers HHI with its band, CR-1/3/5 and Gini
+   (`nethealth.common.concentration`). On the global list's rows (Tranco's) also the
+   population-weighted Gini across the countries: units are (country, provider) pairs of the
+   countries' own lists on D, value the provider's share of that country's attributed targets,
+   weight the country's population (World Bank SP.POP.TOTL of D's year, nearest year within 5);
+   `not measured` when no population is loaded; other rows `not applicable`.
+3. `concentration_providers`: the provider table behind each value (provider, name, targets,
+   share in percent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pycountry
+
+from nethealth.common import concentration as measures
+from nethealth.common.status import Status
+from nethealth.lake.build import Step, StepContext
+from nethealth.settings import Settings
+from nethealth.standards import attribution
+from nethealth.standards.adoption import COUNTRY_LISTS, GLOBAL_LIST, WINDOW_DAYS
+from nethealth.standards.attribution import BLOCKS, EVIDENCE_CHECKS, Block
+from nethealth.standards.results import DATASET as RESULTS
+
+VERSION = "1"
+ATTRIBUTIONS = "provider_attributions"
+VALUES = "concentration"
+TABLES = "concentration_providers"
+ORIGINS = "bgp_prefix_origins"
+AS_NAMES = "as_names"
+ORIGIN_TOLERANCE_DAYS = 7  # a site's hosting origin changes over months, not days
+NOT_APPLICABLE = "not applicable"  # a weighted Gini on one country's row (one population)
+VISIBLE = 0.5  # an origin seen by fewer full-feed peers is not taken (bgp.derived's threshold)
+
+ATTRIBUTION_SCHEMA = pa.schema([
+    ("list_id", pa.string()), ("list_date", pa.date32()), ("country", pa.string()),
+    ("target", pa.string()), ("block", pa.string()), ("scan_date", pa.date32()),
+    ("scanned_at", pa.timestamp("us", tz="UTC")), ("check_version", pa.int32()),
+    ("rules_version", pa.int32()), ("status", pa.string()), ("provider", pa.string()),
+    ("name", pa.string()), ("asns", pa.string()), ("rule", pa.string()), ("why", pa.string()),
+    ("origins_snapshot", pa.date32()), ("simulated", pa.bool_()),
+])  # fmt: skip
+VALUE_SCHEMA = pa.schema([
+    ("block", pa.string()), ("list_id", pa.string()), ("country", pa.string()),
+    ("date", pa.date32()), ("status", pa.string()), ("reason", pa.string()),
+    ("targets", pa.int64()), ("attributed", pa.int64()), ("unknown", pa.int64()),
+    ("not_applicable", pa.int64()), ("providers", pa.int64()), ("hhi", pa.float64()),
+    ("band", pa.string()), ("cr1", pa.float64()), ("cr3", pa.float64()), ("cr5", pa.float64()),
+    ("gini", pa.float64()), ("weighted_gini", pa.float64()), ("weighted_status", pa.string()),
+    ("weighted_reason", pa.string()), ("list_from", pa.date32()), ("list_to", pa.date32()),
+    ("scan_from", pa.date32()), ("simulated", pa.bool_()),
+])  # fmt: skip
+TABLE_SCHEMA = pa.schema([
+    ("block", pa.string()), ("list_id", pa.string()), ("country", pa.string()),
+    ("date", pa.date32()), ("provider", pa.string()), ("name", pa.string()),
+    ("targets", pa.int64()), ("share", pa.float64()), ("simulated", pa.bool_()),
+])  # fmt: skip
+
+_EVIDENCE_SQL = f"""
+SELECT list_id, list_date, country, target, check_id, check_version, status, reason, detail,
+       scanned_at, scan_date, simulated
+FROM {RESULTS} WHERE check_id IN (SELECT unnest(?::VARCHAR[]))
+ORDER BY list_id, country, target, scan_date, check_id
+"""
+# The TLD needs no evidence: every target scanned that day (any check) has one.
+_TARGETS_SQL = f"""
+SELECT list_id, arg_max(list_date, scanned_at), country, target, scan_date, max(scanned_at),
+       bool_or(simulated)
+FROM {RESULTS} GROUP BY list_id, country, target, scan_date
+ORDER BY list_id, country, target, scan_date
+"""
+
+
+# Origin ASNs of addresses ------------------------------------------------------------------------
+
+
+def _address_words(address: str) -> tuple[int, int, int]:
+    """(af, hi, lo) in the lake's range convention (common.prefixes.range_columns)."""
+    import ipaddress
+
+    ip = ipaddress.ip_address(address)
+    if ip.version == 4:
+        return 4, int(ip), 0
+    value = int(ip)
+    return 6, value >> 64, value & (2**64 - 1)
+
+
+_LOOKUP_SQL = f"""
+WITH a AS (SELECT * FROM wanted)
+SELECT a.address, arg_max(o.origin_asn, (o.prefix_len, o.visibility, -o.origin_asn::BIGINT))
+FROM a JOIN {ORIGINS} o
+  ON o.snapshot = ? AND o.af = a.af AND o.visibility >= ?
+ AND (o.range_start < a.hi OR (o.range_start = a.hi AND o.range_start_lo <= a.lo))
+ AND (o.range_end > a.hi OR (o.range_end = a.hi AND o.range_end_lo >= a.lo))
+GROUP BY a.address
+"""
+
+
+def origin_lookup(
+    con: duckdb.DuckDBPyConnection, snapshot: dt.date, addresses: Iterable[str]
+) -> dict[str, int]:
+    """Each address's origin AS in `bgp_prefix_origins` of `snapshot` (a view on `con`): the
+    longest visible prefix covering it, then the most visible origin, then the lowest ASN."""
+    rows = []
+    for a in sorted(set(addresses)):
+        try:
+            rows.append((a, *_address_words(a)))
+        except ValueError:
+            continue  # not an address: left unknown by the rules
+    if not rows:
+        return {}
+    wanted = pa.table({
+        "address": pa.array([r[0] for r in rows], pa.string()),
+        "af": pa.array([r[1] for r in rows], pa.int8()),
+        "hi": pa.array([r[2] for r in rows], pa.uint64()),
+        "lo": pa.array([r[3] for r in rows], pa.uint64()),
+    })  # fmt: skip
+    con.register("wanted", wanted)
+    try:
+        found = con.execute(_LOOKUP_SQL, [snapshot, VISIBLE]).fetchall()
+    finally:
+        con.unregister("wanted")
+    return {str(a): int(asn) for a, asn in found}
+
+
+def choose_snapshot(snapshots: Sequence[dt.date], day: dt.date) -> dt.date | None:
+    """The latest snapshot on or before `day` within ORIGIN_TOLERANCE_DAYS (never a later one)."""
+    before = [s for s in snapshots if s <= day and (day - s).days <= ORIGIN_TOLERANCE_DAYS]
+    return max(before) if before else None
+
+
+# Attribution ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    list_id: str
+    list_date: dt.date
+    country: str | None
+    target: str
+    block: Block
+    check_version: int
+    status: str
+    reason: str | None
+    detail: str
+    scanned_at: dt.datetime
+    scan_date: dt.date
+    simulated: bool
+
+
+def _addresses(ev: Mapping[str, Any]) -> list[str]:
+    return [str(a) for a in ev.get("addresses") or []]
+
+
+def _parse(e: Evidence) -> dict[str, Any] | None:
+    try:
+        data = json.loads(e.detail)
+    except (json.JSONDecodeError, TypeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def attribute_rows(
+    evidence: Sequence[Evidence],
+    targets: Sequence[tuple[Any, ...]],
+    origins: Callable[[dt.date, list[str]], tuple[dt.date | None, dict[str, int]]],
+    as_name: Callable[[int], str | None],
+) -> list[dict[str, Any]]:
+    """The rows of `provider_attributions` (ATTRIBUTION_SCHEMA) for the evidence results and the
+    targets' TLDs. `origins(day, addresses)` gives the origin snapshot used and the lookup."""
+    by_day: dict[dt.date, set[str]] = defaultdict(set)
+    parsed: list[tuple[Evidence, dict[str, Any] | None]] = []
+    for e in evidence:
+        data = _parse(e) if e.status == "info" else None
+        parsed.append((e, data))
+        if data is not None and not data.get("asns"):
+            by_day[e.scan_date].update(_addresses(data))
+    lookups = {day: origins(day, sorted(addrs)) for day, addrs in by_day.items()}
+    rows = []
+    for e, data in parsed:
+        snapshot, table = lookups.get(e.scan_date, (None, {}))
+        base = {
+            "list_id": e.list_id, "list_date": e.list_date, "country": e.country,
+            "target": e.target, "block": e.block, "scan_date": e.scan_date,
+            "scanned_at": e.scanned_at, "check_version": e.check_version,
+            "rules_version": attribution.VERSION, "simulated": e.simulated,
+            "origins_snapshot": None, "asns": None, "provider": None, "name": None,
+        }  # fmt: skip
+        if e.status == "not_applicable":
+            rows.append({**base, "status": "not_applicable", "rule": "not-applicable",
+                         "why": e.detail})  # fmt: skip
+            continue
+        if e.status != "info" or data is None:
+            why = (f"the scan erred ({e.reason}): {e.detail}" if e.status == "error"
+                   else f"unreadable evidence ({e.status}): {e.detail[:200]}")  # fmt: skip
+            rows.append({**base, "status": "unknown", "rule": "unknown", "why": why})
+            continue
+        asn_of = (lambda a, t=table: t.get(a)) if snapshot is not None else None
+        found = attribution.attribute(e.block, e.target, data, asn_of, as_name)
+        rows.append({
+            **base, "status": "attributed" if found.provider else "unknown",
+            "provider": found.provider, "name": found.name,
+            "asns": " ".join(str(a) for a in found.asns) or None, "rule": found.rule,
+            "why": found.why, "origins_snapshot": snapshot if not data.get("asns") else None,
+        })  # fmt: skip
+    for list_id, list_date, cc, target, day, at, simulated in targets:
+        found = attribution.attribute("tld", target, None)
+        rows.append({
+            "list_id": list_id, "list_date": list_date, "country": cc, "target": target,
+            "block": "tld", "scan_date": day, "scanned_at": at, "check_version": 0,
+            "rules_version": attribution.VERSION, "simulated": bool(simulated),
+            "origins_snapshot": None, "asns": None, "provider": found.provider, "name": None,
+            "status": "attributed" if found.provider else "unknown", "rule": found.rule,
+            "why": found.why,
+        })  # fmt: skip
+    return rows
+
+
+# Concentration ---------------------------------------------------------------------------------------
+
+_WINDOW_SQL = f"""
+WITH days AS (SELECT DISTINCT block, list_id, country, scan_date AS d FROM {ATTRIBUTIONS}),
+latest AS (
+  SELECT days.block, days.list_id, days.country, days.d, a.target,
+         arg_max(a.status, a.scanned_at) AS status, arg_max(a.provider, a.scanned_at) AS provider,
+         arg_max(a.name, a.scanned_at) AS name, arg_max(a.list_date, a.scanned_at) AS list_date,
+         min(a.scan_date) AS first_scan, bool_or(a.simulated) AS simulated
+  FROM days JOIN {ATTRIBUTIONS} a
+    ON a.block = days.block AND a.list_id = days.list_id
+   AND a.country IS NOT DISTINCT FROM days.country
+   AND a.scan_date <= days.d AND a.scan_date > days.d - {WINDOW_DAYS}
+  GROUP BY ALL)
+SELECT block, list_id, country, d, status, provider, any_value(name), count(*),
+       min(list_date), max(list_date), min(first_scan), bool_or(simulated)
+FROM latest GROUP BY block, list_id, country, d, status, provider
+ORDER BY block, list_id, country, d, provider
+"""
+
+GroupKey = tuple[str, str, str | None, dt.date]
+
+
+@dataclass
+class Group:
+    """One block × list × country × date: the counts per provider of its window."""
+
+    providers: dict[str, tuple[str | None, int]]
+    unknown: int = 0
+    not_applicable: int = 0
+    list_from: dt.date | None = None
+    list_to: dt.date | None = None
+    scan_from: dt.date | None = None
+    simulated: bool = False
+
+
+def groups(con: duckdb.DuckDBPyConnection) -> dict[GroupKey, Group]:
+    """The window's counts per group, from `provider_attributions` (a view on `con`)."""
+    out: dict[GroupKey, Group] = {}
+    for block, lst, cc, d, status, provider, name, n, l_from, l_to, s_from, sim in con.execute(
+        _WINDOW_SQL
+    ).fetchall():
+        g = out.setdefault((block, lst, cc, d), Group({}))
+        if status == "attributed" and provider:
+            g.providers[provider] = (name, int(n))
+        elif status == "not_applicable":
+            g.not_applicable += int(n)
+        else:
+            g.unknown += int(n)
+        g.list_from = min(filter(None, (g.list_from, l_from)), default=None)
+        g.list_to = max(filter(None, (g.list_to, l_to)), default=None)
+        g.scan_from = min(filter(None, (g.scan_from, s_from)), default=None)
+        g.simulated = g.simulated or bool(sim)
+    return out
+
+
+Population = Callable[[str, int], float | None]  # (alpha-2 country, year) -> people
+
+
+def population_from_panel(panel: Any) -> Population:
+    """A population lookup over a World Bank panel (`economics.wdi.WdiPanel`)."""
+    from nethealth.formats.wdi import POPULATION
+
+    def lookup(cc: str, year: int) -> float | None:
+        country = pycountry.countries.get(alpha_2=cc)
+        found = panel.get(str(country.alpha_3), POPULATION, year) if country else None
+        return float(found.value) if found is not None else None
+
+    return lookup
+
+
+def country_lists(keys: Iterable[GroupKey]) -> dict[str, str]:
+    """Each country's own list (the first of COUNTRY_LISTS with any value: one list per
+    country, as the adoption indicators)."""
+    chosen: dict[str, str] = {}
+    for _block, lst, cc, _d in keys:
+        if cc is None or lst not in COUNTRY_LISTS:
+            continue
+        seen = chosen.get(cc)
+        if seen is None or COUNTRY_LISTS.index(lst) < COUNTRY_LISTS.index(seen):
+            chosen[cc] = lst
+    return chosen
+
+
+def weighted(
+    block: str, day: dt.date, all_groups: Mapping[GroupKey, Group], population: Population | None
+) -> tuple[float | None, str, str]:
+    """(value, status, reason) of the population-weighted Gini across the countries' lists."""
+    own = country_lists(all_groups)
+    units = [
+        (cc, g) for (b, lst, cc, d), g in all_groups.items()
+        if b == block and d == day and cc is not None and own.get(cc) == lst and g.providers
+    ]  # fmt: skip
+    if not units:
+        return None, Status.NOT_MEASURED.value, f"no country list with a {block} value on {day}"
+    if population is None:
+        return None, Status.NOT_MEASURED.value, ("no population loaded (World Bank SP.POP.TOTL: "
+                                                 "`nethealth fetch worldbank`)")  # fmt: skip
+    values: list[float] = []
+    weights: list[float] = []
+    missing = []
+    for cc, g in sorted(units, key=lambda u: u[0] or ""):
+        people = population(cc, day.year)
+        if people is None:
+            missing.append(cc)
+            continue
+        total = sum(n for _name, n in g.providers.values())
+        for _name, n in g.providers.values():
+            values.append(100.0 * n / total)
+            weights.append(people)
+    value = measures.weighted_gini(values, weights) if values else None
+    if value is None:
+        return (
+            None,
+            Status.NOT_MEASURED.value,
+            (f"no population for any of the {len(units)} countries with a value on {day}"),
+        )
+    reason = (
+        f"over {len(units) - len(missing)} countries' lists on {day}: each (country, "
+        "provider) pair weighted by the country's population (World Bank SP.POP.TOTL)"
+    )
+    if missing:
+        reason += f"; without population, left out: {', '.join(missing)}"
+    return value, Status.MEASURED.value, reason
+
+
+def value_rows(
+    all_groups: Mapping[GroupKey, Group], population: Population | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows of `concentration` and `concentration_providers`."""
+    values, tables = [], []
+    for (block, lst, cc, day), g in sorted(all_groups.items(), key=lambda kv: (
+            kv[0][0], kv[0][1], kv[0][2] or "", kv[0][3])):  # fmt: skip
+        amounts = [n for _name, n in g.providers.values()]
+        m = measures.measure(amounts)
+        attributed = sum(amounts)
+        counted = (f"{attributed} targets attributed to {len(amounts)} providers, {g.unknown} "
+                   f"unknown and {g.not_applicable} not applicable left out; {lst}"
+                   f"{' ' + cc if cc else ''} list of {g.list_from}, scanned "
+                   f"{g.scan_from}…{day}")  # fmt: skip
+        reason = counted if attributed else "no target attributed: " + counted
+        if cc is None and lst == GLOBAL_LIST:
+            wg, w_status, w_reason = weighted(block, day, all_groups, population)
+        else:
+            wg, w_status = None, NOT_APPLICABLE
+            w_reason = "computed across countries, on the global list's rows"
+        values.append({
+            "block": block, "list_id": lst, "country": cc, "date": day,
+            "status": m.status.value, "reason": reason, "targets": attributed + g.unknown,
+            "attributed": attributed, "unknown": g.unknown, "not_applicable": g.not_applicable,
+            "providers": len(amounts), "hhi": m.hhi, "band": m.band, "cr1": m.cr1, "cr3": m.cr3,
+            "cr5": m.cr5, "gini": m.gini, "weighted_gini": wg, "weighted_status": w_status,
+            "weighted_reason": w_reason, "list_from": g.list_from, "list_to": g.list_to,
+            "scan_from": g.scan_from, "simulated": g.simulated,
+        })  # fmt: skip
+        for provider, (name, n) in sorted(g.providers.items(), key=lambda kv: (-kv[1][1], kv[0])):
+            tables.append({
+                "block": block, "list_id": lst, "country": cc, "date": day,
+                "provider": provider, "name": name, "targets": n,
+                "share": 100.0 * n / attributed, "simulated": g.simulated,
+            })  # fmt: skip
+    return values, tables
+
+
+# The step -------------------------------------------------------------------------------------------
+
+
+def _as_names(con: duckdb.DuckDBPyConnection, ctx: StepContext) -> Callable[[int], str | None]:
+    path = ctx.dataset_path(AS_NAMES)
+    if not path.is_file():
+        return lambda _asn: None
+    names = dict(con.execute(
+        "SELECT asn, arg_max(coalesce(name, handle), snapshot) FROM read_parquet(?) GROUP BY asn",
+        [str(path)],
+    ).fetchall())  # fmt: skip
+    return lambda asn: names.get(asn)
+
+
+def _population(ctx: StepContext) -> Population | None:
+    from nethealth.economics.worldbank import panel_from_raw
+
+    panel = panel_from_raw(ctx.settings)
+    return population_from_panel(panel) if len(panel) else None
+
+
+def build(ctx: StepContext) -> None:
+    ctx.progress("concentration", 0, 3)
+    results = ctx.dataset_path(RESULTS)
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        if results.is_file():
+            con.read_parquet(str(results)).create_view(RESULTS)
+            ev_rows = con.execute(_EVIDENCE_SQL, [list(EVIDENCE_CHECKS)]).fetchall()
+            targets = con.execute(_TARGETS_SQL).fetchall()
+        else:
+            ev_rows, targets = [], []
+        evidence = [
+            Evidence(lst, ld, cc, t, EVIDENCE_CHECKS[check], int(v), st, rs, det or "", at, d,
+                     bool(sim))
+            for lst, ld, cc, t, check, v, st, rs, det, at, d, sim in ev_rows
+        ]  # fmt: skip
+        origins_path = ctx.dataset_path(ORIGINS)
+        snapshots: list[dt.date] = []
+        if origins_path.is_file():
+            con.read_parquet(str(origins_path)).create_view(ORIGINS)
+            found = con.execute(f"SELECT DISTINCT snapshot FROM {ORIGINS}").fetchall()
+            snapshots = [r[0] for r in found]
+        else:
+            ctx.note("no bgp_prefix_origins: hosting networks (and CDN rules by ASN) are unknown "
+                     "for scanned addresses", level="warning")  # fmt: skip
+
+        def origins(day: dt.date, addresses: list[str]) -> tuple[dt.date | None, dict[str, int]]:
+            snap = choose_snapshot(snapshots, day)
+            return (snap, origin_lookup(con, snap, addresses)) if snap else (None, {})
+
+        rows = attribute_rows(evidence, targets, origins, _as_names(con, ctx))
+        table = pa.Table.from_pylist(rows, schema=ATTRIBUTION_SCHEMA)
+        ctx.progress("concentration", 1, 3)
+        con.register(ATTRIBUTIONS, table)
+        all_groups = groups(con)
+    finally:
+        con.close()
+    ctx.progress("concentration", 2, 3)
+    population = _population(ctx)
+    values, tables = value_rows(all_groups, population)
+    ctx.write_dataset(ATTRIBUTIONS, table)
+    ctx.write_dataset(VALUES, pa.Table.from_pylist(values, schema=VALUE_SCHEMA))
+    ctx.write_dataset(TABLES, pa.Table.from_pylist(tables, schema=TABLE_SCHEMA))
+    ctx.progress("concentration", 3, 3)
+    ctx.note(f"{table.num_rows:,} attributions, {len(values):,} concentration values")
+
+
+def _fingerprint(settings: Settings) -> str:
+    """The rules and the optional inputs: a changed rule table, a rebuilt bgp_prefix_origins or
+    as_names (their steps are not dependencies: a lake without BGP still measures the other
+    blocks) or a new World Bank file rebuilds."""
+    h = hashlib.sha256(f"{attribution.VERSION}:{attribution.CDN_RULES!r}".encode())
+    for name in (ORIGINS, AS_NAMES):
+        path = settings.lake_dir / f"{name}.parquet"
+        if path.is_file():
+            h.update(f"{name}:{path.stat().st_size}:{path.stat().st_mtime_ns}\n".encode())
+    root = settings.raw_dir / "worldbank"
+    if root.is_dir():
+        for p in sorted(root.rglob("*")):
+            if p.is_file():
+                h.update(f"{p.relative_to(root)}:{p.stat().st_size}\n".encode())
+    return h.hexdigest()
+
+
+STEP = Step(
+    id="concentration",
+    version=VERSION,
+    description="Attribute providers to the scanned targets and measure their concentration "
+    "(HHI, CR-n, Gini) per building block, list, country and date",
+    run=build,
+    outputs=(ATTRIBUTIONS, VALUES, TABLES),
+    depends=("scan_results",),
+    extra_fingerprint=_fingerprint,
+)
+
+__all__ = ["BLOCKS", "STEP"]

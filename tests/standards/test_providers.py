@@ -1,0 +1,179 @@
+"""Provider attribution and concentration from stored scans: the rules (registrable domain, CDN
+rules, unknowns) and the step `concentration` end to end on a small scan set whose answers are
+computed by hand (tests/standards/scanset.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from nethealth.lake.build import run_build
+from nethealth.settings import Settings
+from nethealth.standards.attribution import (
+    CDN_HEADERS,
+    CDN_RULES,
+    attribute,
+    operator_of,
+    registrable_domain,
+)
+from nethealth.standards.concentration import Group, choose_snapshot, value_rows, weighted
+from nethealth.standards.step import STEPS
+from tests.standards.scanset import DAY, LATER, write_scan_set
+
+
+@pytest.mark.parametrize(("host", "expected"), [
+    ("www.example.com", "example.com"),
+    ("example.com.", "example.com"),
+    ("mx.example.co.uk", "example.co.uk"),
+    ("a.b.example.com.br", "example.com.br"),
+    ("ns1.gouv.fr", "ns1.gouv.fr"),  # gouv.fr is a second level: the name under it registers
+    ("co.uk", "co.uk"),  # too short to have a second level: the rule's limit, named in the docs
+    ("localhost", None),
+    ("192.0.2.1", None),
+])  # fmt: skip
+def test_registrable_domain_rule(host: str, expected: str | None) -> None:
+    assert registrable_domain(host) == expected
+
+
+def test_operators_spread_over_domains() -> None:
+    assert operator_of("awsdns-01.com") == operator_of("awsdns-22.co.uk") == "Amazon Route 53"
+    assert operator_of("ovh.net") == "ovh.net"
+
+
+@pytest.mark.parametrize(("evidence", "asns", "cdn", "rule"), [
+    ({"headers": {"cf-ray": "8a-CDG"}}, [], "Cloudflare", "cloudflare-header"),
+    ({"cnames": ["shop.example.com.edgekey.net."]}, [], "Akamai", "akamai-cname-edgekey"),
+    ({"cnames": ["d1.cloudfront.net"]}, [], "Amazon CloudFront", "cloudfront-cname"),
+    ({"headers": {"via": "1.1 google"}}, [], "Google Cloud CDN", "google-cdn-via"),
+    ({"headers": {"via": "1.1 varnish"}}, [], None, "unknown"),
+    ({"addresses": ["192.0.2.1"]}, [54113], "Fastly", "fastly-asn"),
+    ({"cnames": ["www.example.net"], "headers": {"server": "nginx"}}, [64500], None, "unknown"),
+])  # fmt: skip
+def test_cdn_rules(evidence: dict[str, Any], asns: list[int], cdn: str | None, rule: str) -> None:
+    found = attribute("cdn", "example.com", {**evidence, "asns": asns})
+    assert (found.provider, found.rule) == (cdn, rule)
+
+
+def test_every_cdn_rule_has_a_source_and_its_header_is_recorded() -> None:
+    assert len({r.id for r in CDN_RULES}) == len(CDN_RULES)
+    assert all(r.source.startswith("https://") for r in CDN_RULES)
+    for r in CDN_RULES:
+        if r.kind == "header":
+            assert r.pattern in CDN_HEADERS
+
+
+def test_unknowns_are_unknown_never_empty() -> None:
+    assert attribute("hosting", "x.fr", {"addresses": ["192.0.2.1"]}, None).provider is None
+    nothing = attribute("hosting", "x.fr", {"addresses": ["192.0.2.1"]}, lambda _a: None)
+    assert nothing.provider is None and "no routed prefix" in nothing.why
+    assert attribute("ca", "x.fr", {"issuer_o": None, "issuer_cn": None}).provider is None
+    assert attribute("ca", "x.fr", {"issuer_cn": "nethealth test lab CA"}).provider == (
+        "nethealth test lab CA"
+    )  # no O: the issuer's CN, with the rule saying so
+    assert attribute("mail", "x.fr", {"mx": ["localhost"]}).provider is None
+    assert attribute("tld", "localhost", None).provider is None
+    named = attribute("hosting", "x.fr", {"asns": [13335]}, None, {13335: "CLOUDFLARENET"}.get)
+    assert (named.provider, named.name) == ("AS13335", "CLOUDFLARENET")
+
+
+def test_origin_snapshot_is_never_later_than_the_scan() -> None:
+    snaps = [dt.date(2026, 11, 20), dt.date(2026, 11, 29), dt.date(2026, 12, 2)]
+    assert choose_snapshot(snaps, dt.date(2026, 12, 1)) == dt.date(2026, 11, 29)
+    assert choose_snapshot(snaps, dt.date(2026, 11, 19)) is None
+    assert choose_snapshot([dt.date(2026, 11, 1)], dt.date(2026, 12, 1)) is None  # > 7 days
+
+
+def _built(settings: Settings) -> duckdb.DuckDBPyConnection:
+    write_scan_set(settings)
+    run_build(STEPS, settings, only=("scan_results", "concentration"))
+    con = duckdb.connect()
+    for name in ("concentration", "concentration_providers", "provider_attributions"):
+        con.read_parquet(str(settings.lake_dir / f"{name}.parquet")).create_view(name)
+    return con
+
+
+def _value(con: duckdb.DuckDBPyConnection, block: str, day: dt.date) -> dict[str, Any]:
+    cur = con.execute("SELECT * FROM concentration WHERE block = ? AND date = ? AND "
+                      "country = 'FR'", [block, day])  # fmt: skip
+    names = [d[0] for d in cur.description]
+    rows = cur.fetchall()
+    assert len(rows) == 1
+    return dict(zip(names, rows[0], strict=True))
+
+
+def _table(con: duckdb.DuckDBPyConnection, block: str, day: dt.date) -> list[tuple[Any, ...]]:
+    return con.execute("SELECT provider, targets, round(share, 4) FROM concentration_providers "
+                       "WHERE block = ? AND date = ? ORDER BY targets DESC, provider",
+                       [block, day]).fetchall()  # fmt: skip
+
+
+def test_step_end_to_end_by_hand(settings: Settings) -> None:
+    con = _built(settings)
+    # CA: Let's Encrypt 3, DigiCert 1, e.fr's handshake timed out (unknown, counted).
+    ca = _value(con, "ca", DAY)
+    assert (ca["attributed"], ca["unknown"], ca["providers"]) == (3 + 1, 1, 2)
+    assert ca["hhi"] == pytest.approx(75**2 + 25**2)  # 6,250
+    assert ca["band"] == "extremely high"
+    assert (ca["cr1"], ca["cr3"], ca["cr5"]) == pytest.approx((75, 100, 100))
+    assert ca["gini"] == pytest.approx(((2 - 3) * 1 + (4 - 3) * 3) / (2 * 4))  # 0.25
+    assert _table(con, "ca", DAY) == [("Let's Encrypt", 3, 75.0), ("DigiCert Inc", 1, 25.0)]
+    # A fortnight later a.fr's new certificate is DigiCert's; the others' results of 1 December
+    # are still in the 30-day window: 2 and 2, HHI 5,000 — the boundary is in the lower band.
+    later = _value(con, "ca", LATER)
+    assert (later["hhi"], later["band"], later["gini"]) == (pytest.approx(5000), "high", 0)
+    # Hosting: the longest visible prefix decides (192.0.2.0/25 over /24; the invisible /25 of
+    # 198.51.100.0 is ignored); 203.0.113.9 is not routed: unknown.
+    assert _table(con, "hosting", DAY) == [("AS64501", 2, 50.0), ("AS64500", 1, 25.0),
+                                           ("AS64502", 1, 25.0)]  # fmt: skip
+    hosting = _value(con, "hosting", DAY)
+    assert (hosting["hhi"], hosting["band"], hosting["unknown"]) == (pytest.approx(3750), "high", 1)
+    assert hosting["gini"] == pytest.approx(((2 - 4) * 1 + 0 * 1 + (6 - 4) * 2) / (3 * 4))
+    # DNS: both awsdns domains are Amazon Route 53; ovh.net runs two zones.
+    assert _table(con, "dns", DAY) == [("ovh.net", 2, 40.0), ("Amazon Route 53", 1, 20.0),
+                                       ("cloudflare.com", 1, 20.0), ("example.co.uk", 1, 20.0)]  # fmt: skip
+    dns = _value(con, "dns", DAY)
+    assert (dns["hhi"], dns["cr1"], dns["cr3"]) == pytest.approx((2800, 40, 80))
+    assert dns["gini"] == pytest.approx((-3 - 1 + 1 + 2 * 3) / (4 * 5))  # 0.15
+    # Mail: d.fr has no MX: not applicable, neither a provider nor unknown.
+    mail = _value(con, "mail", DAY)
+    assert (mail["attributed"], mail["unknown"], mail["not_applicable"]) == (4, 0, 1)
+    assert _table(con, "mail", DAY)[0] == ("google.com", 2, 50.0)
+    # CDN: two sites behind a CDN the rules know, three unknown.
+    cdn = _value(con, "cdn", DAY)
+    assert (cdn["attributed"], cdn["unknown"], cdn["hhi"]) == (2, 3, pytest.approx(5000))
+    assert _value(con, "tld", DAY)["hhi"] == pytest.approx(10_000)
+    # The global weighted Gini is computed on the global list only.
+    assert mail["weighted_status"] == "not applicable"
+    why = con.execute("SELECT why FROM provider_attributions WHERE target = 'e.fr' AND "
+                      "block = 'ca'").fetchone()  # fmt: skip
+    assert why is not None and "timeout" in why[0]
+
+
+def test_weighted_gini_across_countries_by_hand() -> None:
+    fr = Group({"A": (None, 3), "B": (None, 1)})  # shares 75, 25
+    de = Group({"A": (None, 2)})  # 100
+    groups = {("ca", "country-toplist", "FR", DAY): fr, ("ca", "country-toplist", "DE", DAY): de,
+              ("ca", "tranco", None, DAY): Group({"A": (None, 1)})}  # fmt: skip
+    people = {"FR": 2.0, "DE": 1.0}
+    value, status, reason = weighted("ca", DAY, groups, lambda cc, _y: people.get(cc))
+    # values 75, 25, 100 with weights 2, 2, 1: W = 5, mean 60; Σᵢⱼ wᵢwⱼ|xᵢ−xⱼ| = 2·(200 + 50 +
+    # 150) = 800; 800 / (2 · 25 · 60) = 0.2667
+    assert value == pytest.approx(800 / 3000)
+    assert status == "measured" and "2 countries" in reason
+    assert weighted("ca", DAY, groups, None)[1] == "not measured"
+    rows, _tables = value_rows(groups, None)
+    by = {(r["list_id"], r["country"]): r for r in rows}
+    assert by[("tranco", None)]["weighted_status"] == "not measured"
+    assert by[("country-toplist", "FR")]["weighted_status"] == "not applicable"
+
+
+def test_no_scans_builds_empty_datasets(settings: Settings, tmp_path: Path) -> None:
+    run_build(STEPS, settings, only=("scan_results", "concentration"))
+    con = duckdb.connect()
+    n = con.execute("SELECT count(*) FROM read_parquet(?)",
+                    [str(settings.lake_dir / "concentration.parquet")]).fetchone()  # fmt: skip
+    assert n == (0,)
