@@ -10,9 +10,12 @@ from typing import Any
 
 import duckdb
 import pytest
+from fastapi.testclient import TestClient
 
+from nethealth.areas import get_indicator
 from nethealth.lake.build import run_build
-from nethealth.settings import Settings
+from nethealth.settings import Settings, load_settings
+from nethealth.standards import api
 from nethealth.standards.attribution import (
     CDN_HEADERS,
     CDN_RULES,
@@ -22,6 +25,7 @@ from nethealth.standards.attribution import (
 )
 from nethealth.standards.concentration import Group, choose_snapshot, value_rows, weighted
 from nethealth.standards.step import STEPS
+from tests.apps import router_app
 from tests.standards.scanset import DAY, LATER, write_scan_set
 
 
@@ -177,3 +181,67 @@ def test_no_scans_builds_empty_datasets(settings: Settings, tmp_path: Path) -> N
     n = con.execute("SELECT count(*) FROM read_parquet(?)",
                     [str(settings.lake_dir / "concentration.parquet")]).fetchone()  # fmt: skip
     assert n == (0,)
+
+
+@pytest.fixture
+def client(settings: Settings) -> TestClient:
+    _built(settings).close()
+    return TestClient(router_app(api.router, settings=settings))
+
+
+def test_api_block_with_providers_series_and_countries(client: TestClient) -> None:
+    body = client.get("/api/v1/concentration/ca?country=fr").json()
+    assert (body["country"], body["list"], body["indicator"]) == (
+        "FR",
+        "country-toplist",
+        "concentration_hhi_ca",
+    )
+    assert [(v["date"], v["hhi"], v["band"]) for v in body["series"]] == [
+        ("2026-12-01", pytest.approx(6250), "extremely high"),
+        ("2026-12-15", pytest.approx(5000), "high")]  # fmt: skip
+    assert body["value"]["date"] == "2026-12-15" and body["value"]["unknown"] == 1
+    assert [(p["provider"], p["targets"]) for p in body["providers"]] == [
+        ("DigiCert Inc", 2), ("Let's Encrypt", 2)]  # fmt: skip
+    assert [c["country"] for c in body["countries"]] == ["FR"]
+    dated = client.get("/api/v1/concentration/ca?country=FR&date=2026-12-10").json()
+    assert dated["value"]["date"] == "2026-12-01"
+    assert [p["share"] for p in dated["providers"]] == [75.0, 25.0]
+    world = client.get("/api/v1/concentration/ca").json()
+    assert (world["value"]["status"], world["value"]["hhi"]) == ("not measured", None)
+    assert world["providers"] == [] and "Tranco" in world["value"]["reason"]
+
+
+def test_api_index_errors_and_csv(client: TestClient) -> None:
+    index = client.get("/api/v1/concentration").json()
+    assert [b["block"] for b in index["blocks"]] == ["hosting", "dns", "ca", "cdn", "mail", "tld"]
+    assert all(b["global"]["status"] == "not measured" for b in index["blocks"])
+    assert [b["countries_measured"] for b in index["blocks"]] == [1] * 6
+    assert client.get("/api/v1/concentration/isp").status_code == 404
+    assert client.get("/api/v1/concentration/ca?list=nope").status_code == 400
+    assert client.get("/api/v1/concentration/ca?country=XZ").status_code == 400
+    got = client.get("/api/v1/concentration/hosting?country=FR&table=providers&format=csv")
+    assert got.headers["content-type"].startswith("text/csv")
+    assert got.text.splitlines() == [
+        "block,list,country,date,provider,name,targets,share",
+        "hosting,country-toplist,FR,2026-12-01,AS64501,,2,50.0",
+        "hosting,country-toplist,FR,2026-12-01,AS64500,,1,25.0",
+        "hosting,country-toplist,FR,2026-12-01,AS64502,,1,25.0",
+    ]
+    series = client.get("/api/v1/concentration/ca?country=FR&format=csv").text.splitlines()
+    assert series[0].startswith("block,list,country,date,status,reason,hhi,band")
+    assert len(series) == 1 + 2 and series[1].startswith("ca,country-toplist,FR,2026-12-01,")
+
+
+def test_api_without_the_datasets(tmp_path: Path) -> None:
+    app = router_app(api.router, settings=load_settings(data_dir=tmp_path / "d"))
+    got = TestClient(app).get("/api/v1/concentration/ca")
+    assert got.status_code == 503 and "scan-list" in got.json()["error"]["hint"]
+
+
+def test_indicators_registered_per_block(settings: Settings) -> None:
+    con = _built(settings)
+    hhi = get_indicator("concentration_hhi_hosting")
+    assert hhi.area == "standards" and "Pulse" in hhi.method
+    table = hhi.compute(con).to_pylist()
+    assert [(r["country"], r["value"], r["status"]) for r in table] == [
+        ("FR", pytest.approx(3750), "measured")]  # fmt: skip

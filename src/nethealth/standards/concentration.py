@@ -37,6 +37,7 @@ import pycountry
 
 from nethealth.common import concentration as measures
 from nethealth.common.status import Status
+from nethealth.indicators.registry import Indicator
 from nethealth.lake.build import Step, StepContext
 from nethealth.settings import Settings
 from nethealth.standards import attribution
@@ -499,4 +500,79 @@ STEP = Step(
     extra_fingerprint=_fingerprint,
 )
 
-__all__ = ["BLOCKS", "STEP"]
+
+# Indicators ---------------------------------------------------------------------------------------
+
+BLOCK_TITLES: dict[str, str] = {
+    "hosting": "Hosting network", "dns": "DNS provider", "ca": "Certificate authority",
+    "cdn": "CDN", "mail": "Mail provider", "tld": "Top-level domain",
+}  # fmt: skip
+BLOCK_WHAT: dict[str, str] = {
+    "hosting": "the origin AS of the site's web address (IPv4 first) in the routing table of "
+    "the scan date (bgp_prefix_origins), named from as_names where loaded",
+    "dns": "the operator of the zone's name servers: their registrable domain (the most "
+    "common among them), with a few operators spread over many domains merged (OPERATOR_RULES)",
+    "ca": "the issuer organisation (O) of the leaf certificate, else its common name",
+    "cdn": "the first rule of the documented CDN rule table (CNAME suffixes, response headers, "
+    "origin ASNs) that matches; a site no rule matches is unknown, not 'no CDN'",
+    "mail": "the operator of the MX hosts: their registrable domain (the most common)",
+    "tld": "the last label of the site's name",
+}  # fmt: skip
+
+
+def method(block: str) -> str:
+    return (
+        f"Herfindahl–Hirschman index of the providers of {BLOCK_TITLES[block].lower()} over a "
+        f"country's top sites: each site's provider is {BLOCK_WHAT[block]}. Per computation "
+        f"date D (each day with a result), each site's latest attribution scanned in the "
+        f"{WINDOW_DAYS} days up to D counts; HHI = Σ sᵢ² over the providers' shares in percent "
+        "(0–10,000), banded as the Internet Society's Pulse does: < 1,500 low, 1,500–2,500 "
+        "moderate, 2,500–5,000 high, > 5,000 extremely high. Sites whose provider is unknown "
+        "(scan error, no rule matched, no route) and sites where the block does not apply (no "
+        "MX) are left out and counted in the reason. The country is the list's (its CrUX list "
+        "if scanned, else its country-toplist); CR-1/3/5, Gini and the provider tables are in "
+        f"/api/v1/concentration/{block}. Attribution rules version {attribution.VERSION}."
+    )
+
+
+def _country_rows(con: duckdb.DuckDBPyConnection, block: str) -> list[tuple[Any, ...]]:
+    rows = con.execute(
+        f"SELECT list_id, country, date, hhi, simulated, status, reason FROM {VALUES} "
+        "WHERE block = ? AND country IS NOT NULL ORDER BY country, date",
+        [block],
+    ).fetchall()
+    own = country_lists((block, r[0], r[1], r[2]) for r in rows)
+    return [r[1:] for r in rows if own.get(r[1]) == r[0]]
+
+
+def _compute(block: str) -> Callable[[duckdb.DuckDBPyConnection], pa.Table]:
+    def compute(con: duckdb.DuckDBPyConnection) -> pa.Table:
+        rows = _country_rows(con, block)
+        return pa.table({
+            "country": pa.array([r[0] for r in rows], pa.string()),
+            "date": pa.array([r[1] for r in rows], pa.date32()),
+            "value": pa.array([r[2] for r in rows], pa.float64()),
+            "simulated": pa.array([bool(r[3]) for r in rows], pa.bool_()),
+            "status": pa.array([r[4] for r in rows], pa.string()),
+            "reason": pa.array([r[5] for r in rows], pa.string()),
+        })  # fmt: skip
+
+    return compute
+
+
+def indicator_id(block: str) -> str:
+    return f"concentration_hhi_{block}"
+
+
+INDICATORS: tuple[Indicator, ...] = tuple(
+    Indicator(
+        id=indicator_id(b), title=f"{BLOCK_TITLES[b]} concentration (HHI)", unit="HHI (0–10,000)",
+        area="standards", method=method(b), version=VERSION,
+        sources=COUNTRY_LISTS, datasets=(VALUES,), compute=_compute(b),
+        higher_is="worse",
+        caveats="Each top site counts once whatever its traffic; a site served by several "
+        "providers counts for its main one (the first address, the most common name-server "
+        "domain). Registrable domains follow a documented rule, not the Public Suffix List.",
+    )
+    for b in BLOCKS
+)  # fmt: skip
