@@ -77,10 +77,10 @@ ORIGINS = (
 )
 
 
-def _row(target: str, rank: int, check: str, status: str, detail: Any,
-         day: dt.date) -> dict[str, Any]:  # fmt: skip
+def _row(target: str, rank: int, check: str, status: str, detail: Any, day: dt.date,
+         list_id: str = "country-toplist", cc: str | None = "FR") -> dict[str, Any]:  # fmt: skip
     return {
-        "list_id": "country-toplist", "list_date": LIST_DATE, "country": "FR", "rank": rank,
+        "list_id": list_id, "list_date": LIST_DATE, "country": cc, "rank": rank,
         "bucketed": False, "target": target, "check_id": check, "check_version": 1,
         "status": status, "reason": "timeout" if status == "error" else None,
         "detail": json.dumps(detail) if isinstance(detail, dict) else detail,
@@ -89,7 +89,9 @@ def _row(target: str, rank: int, check: str, status: str, detail: Any,
     }  # fmt: skip
 
 
-def write_scan_set(settings: Settings) -> None:
+def write_scan_set(settings: Settings, with_global: bool = False) -> None:
+    """The FR list's scans; `with_global` adds Tranco's list scanned on DAY with a.fr and b.fr
+    (the same evidence): hosting AS64501 2 of 2, HHI 10,000."""
     rows = [
         _row(target, rank, check, status, detail, DAY)
         for rank, (target, checks) in enumerate(EVIDENCE.items(), start=1)
@@ -102,6 +104,15 @@ def write_scan_set(settings: Settings) -> None:
     for day, batch in ((DAY, rows), (LATER, later)):
         write_parquet_atomic(root / day.isoformat() / "batch-test.parquet",
                              pa.Table.from_pylist(batch, schema=RESULT_SCHEMA))  # fmt: skip
+    if with_global:
+        tranco = [
+            _row(target, rank, check, status, detail, DAY, "tranco", None)
+            for rank, target in enumerate(("a.fr", "b.fr"), start=1)
+            for check, (status, detail) in EVIDENCE[target].items()
+        ]
+        write_parquet_atomic(store_root(settings) / "tranco" / "global" / DAY.isoformat()
+                             / "batch-test.parquet",
+                             pa.Table.from_pylist(tranco, schema=RESULT_SCHEMA))  # fmt: skip
     write_origins(settings, DAY)
 
 

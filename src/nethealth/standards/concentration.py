@@ -44,6 +44,7 @@ from nethealth.standards import attribution
 from nethealth.standards.adoption import COUNTRY_LISTS, GLOBAL_LIST, WINDOW_DAYS
 from nethealth.standards.attribution import BLOCKS, EVIDENCE_CHECKS, Block
 from nethealth.standards.results import DATASET as RESULTS
+from nethealth.ui.msgids import N_
 
 VERSION = "1"
 ATTRIBUTIONS = "provider_attributions"
@@ -504,8 +505,9 @@ STEP = Step(
 # Indicators ---------------------------------------------------------------------------------------
 
 BLOCK_TITLES: dict[str, str] = {
-    "hosting": "Hosting network", "dns": "DNS provider", "ca": "Certificate authority",
-    "cdn": "CDN", "mail": "Mail provider", "tld": "Top-level domain",
+    "hosting": N_("Hosting network"), "dns": N_("DNS provider"),
+    "ca": N_("Certificate authority"), "cdn": N_("CDN"), "mail": N_("Mail provider"),
+    "tld": N_("Top-level domain"),
 }  # fmt: skip
 BLOCK_WHAT: dict[str, str] = {
     "hosting": "the origin AS of the site's web address (IPv4 first) in the routing table of "
