@@ -120,7 +120,7 @@ def test_conc_pages_have_no_axe_violations(
 
 @pytest.mark.browser
 def test_provider_table_reachable_from_the_keyboard(conc_server: LiveServer, page: Any) -> None:
-    page.goto(f"{conc_server.url}/concentration/ca?country=FR")
+    page.goto(f"{conc_server.url}/concentration/ca?country=FR&date=2026-12-10")
     for _ in range(80):  # Tab to the scrollable provider table (a focusable region)
         page.keyboard.press("Tab")
         label = page.evaluate("document.activeElement.getAttribute('aria-labelledby') || ''")
