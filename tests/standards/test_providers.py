@@ -4,17 +4,23 @@ computed by hand (tests/standards/scanset.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
 
-from nethealth.areas import get_indicator
+from nethealth.areas import get_indicator, get_source
+from nethealth.bgp.derived import ORIGINS_SCHEMA
 from nethealth.lake.build import run_build
+from nethealth.lake.storage import write_parquet_atomic
 from nethealth.settings import Settings, load_settings
+from nethealth.sources.base import LoadOptions
+from nethealth.sources.load import load_files
 from nethealth.standards import api
 from nethealth.standards.attribution import (
     CDN_HEADERS,
@@ -23,9 +29,12 @@ from nethealth.standards.attribution import (
     operator_of,
     registrable_domain,
 )
+from nethealth.standards.checks.providers import PROVIDERS
 from nethealth.standards.concentration import Group, choose_snapshot, value_rows, weighted
+from nethealth.standards.scanlist import choose_list, run_list
 from nethealth.standards.step import STEPS
 from tests.apps import router_app
+from tests.standards.lab import Lab
 from tests.standards.scanset import DAY, LATER, write_scan_set
 
 
@@ -245,3 +254,46 @@ def test_indicators_registered_per_block(settings: Settings) -> None:
     table = hhi.compute(con).to_pylist()
     assert [(r["country"], r["value"], r["status"]) for r in table] == [
         ("FR", pytest.approx(3750), "measured")]  # fmt: skip
+
+
+def test_the_lab_scanned_for_real_records_its_providers(lab: Lab, tmp_path: Path) -> None:
+    """scan-list over lab domains with the provider checks, then the step: the lab CA, the lab
+    zones' name servers and MX hosts, and the loopback addresses' origin from a routing table
+    that announces 127.0.0.0/8 (AS64496, a documentation ASN)."""
+    settings = lab.settings(data_dir=tmp_path / "data")
+    ranked = tmp_path / "fr.csv"
+    ranked.write_text("1,ideal.lab\n2,no-hsts.lab\n3,no-spf.mail.lab\n")
+    load_files(settings, get_source("country-toplist"), [ranked],
+               LoadOptions(day=DAY, country="FR"))  # fmt: skip
+    run_build(STEPS, settings, only=("target_lists",))
+    choice = choose_list(settings, "country-toplist", "FR")
+    summary = asyncio.run(run_list(settings, choice, PROVIDERS, max_age=dt.timedelta(days=1),
+                                   concurrency=1, lab=True))  # fmt: skip
+    assert (summary.scanned, summary.results) == (3, 3 * len(PROVIDERS))
+    scanned = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)  # a RIB before the scan
+    write_parquet_atomic(settings.lake_dir / "bgp_prefix_origins.parquet", pa.Table.from_pylist(
+        [{"snapshot": scanned, "af": 4, "prefix": "127.0.0.0/8", "prefix_len": 8,
+          "range_start": 127 << 24, "range_end": (128 << 24) - 1, "range_start_lo": 0,
+          "range_end_lo": 0, "origin_asn": 64496, "peers": 1, "full_feed_peers": 1,
+          "visibility": 1.0, "simulated": False}], schema=ORIGINS_SCHEMA))  # fmt: skip
+    run_build(STEPS, settings, only=("scan_results", "concentration"))
+    con = duckdb.connect()
+    rows = con.execute(
+        "SELECT target, block, status, provider FROM read_parquet(?) ORDER BY target, block",
+        [str(settings.lake_dir / "provider_attributions.parquet")],
+    ).fetchall()
+    got = {(t, b): (s, p) for t, b, s, p in rows}
+    assert got[("ideal.lab", "ca")] == ("attributed", "nethealth test lab CA")
+    assert got[("ideal.lab", "hosting")] == ("attributed", "AS64496")
+    assert got[("ideal.lab", "dns")] == ("attributed", "ideal.lab")  # ns1/ns2.ideal.lab
+    assert got[("ideal.lab", "mail")] == ("attributed", "ideal.lab")  # mx1.ideal.lab
+    assert got[("ideal.lab", "cdn")] == ("unknown", None)  # no CDN sign on the lab's servers
+    assert got[("ideal.lab", "tld")] == ("attributed", "lab")
+    assert got[("no-spf.mail.lab", "mail")] == ("attributed", "mail.lab")
+    # no web address for the mail-only zone: its certificate is unknown (the scan's error)
+    assert got[("no-spf.mail.lab", "ca")] == ("unknown", None)
+    ca = con.execute(
+        "SELECT hhi, attributed, unknown FROM read_parquet(?) WHERE block = 'ca'",
+        [str(settings.lake_dir / "concentration.parquet")],
+    ).fetchall()
+    assert ca == [(pytest.approx(10_000), 2, 1)]  # one CA for both web sites: a monopoly
