@@ -135,3 +135,30 @@ def write_origins(settings: Settings, snapshot: dt.date) -> None:
         })  # fmt: skip
     write_parquet_atomic(settings.lake_dir / "bgp_prefix_origins.parquet",
                          pa.Table.from_pylist(rows, schema=ORIGINS_SCHEMA))  # fmt: skip
+
+
+def add_concentration(settings: Settings) -> None:
+    """The scan set's provider evidence (not its adoption row) appended to a lake's
+    `scan_results` as the step writes it, the routing table, then the step `concentration`
+    alone: the full world's concentration datasets beside its own scan results."""
+    import pyarrow.parquet as pq
+
+    from nethealth.lake.build import run_build
+    from nethealth.standards.results import SCHEMA
+    from nethealth.standards.step import STEPS
+
+    rows = [
+        {**_row(target, rank, check, status, detail, DAY), "scan_date": DAY}
+        for rank, (target, checks) in enumerate(EVIDENCE.items(), start=1)
+        for check, (status, detail) in checks.items()
+    ]
+    path = settings.lake_dir / "scan_results.parquet"
+    ours = pa.Table.from_pylist(rows, schema=SCHEMA)
+    table = pa.concat_tables([pq.read_table(path).cast(SCHEMA), ours]) if path.is_file() else ours
+    write_parquet_atomic(path, table)
+    origins = settings.lake_dir / "bgp_prefix_origins.parquet"
+    if origins.is_file():
+        raise RuntimeError(f"{origins} exists: add_concentration would replace it")
+    write_origins(settings, DAY)
+    run_build(STEPS, settings, only=("concentration",))
+    origins.unlink()  # the world's other areas see the lake as it was
