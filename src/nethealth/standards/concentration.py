@@ -33,6 +33,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pycountry
 
 from nethealth.common import concentration as measures
@@ -84,14 +85,16 @@ _EVIDENCE_SQL = f"""
 SELECT list_id, list_date, country, target, check_id, check_version, status, reason, detail,
        scanned_at, scan_date, simulated
 FROM {RESULTS} WHERE check_id IN (SELECT unnest(?::VARCHAR[]))
-ORDER BY list_id, country, target, scan_date, check_id
+  AND list_id = ? AND country IS NOT DISTINCT FROM ?
+ORDER BY target, scan_date, check_id
 """
 # The TLD needs no evidence: every target scanned that day (any check) has one.
 _TARGETS_SQL = f"""
 SELECT list_id, arg_max(list_date, scanned_at), country, target, scan_date, max(scanned_at),
        bool_or(simulated)
-FROM {RESULTS} GROUP BY list_id, country, target, scan_date
-ORDER BY list_id, country, target, scan_date
+FROM {RESULTS} WHERE list_id = ? AND country IS NOT DISTINCT FROM ?
+GROUP BY list_id, country, target, scan_date
+ORDER BY target, scan_date
 """
 
 
@@ -426,22 +429,19 @@ def _population(ctx: StepContext) -> Population | None:
 
 
 def build(ctx: StepContext) -> None:
-    ctx.progress("concentration", 0, 3)
+    """One list (and country) at a time into `provider_attributions`, written as it goes (memory
+    bounded by the largest list's scans), then the values from the written dataset."""
     results = ctx.dataset_path(RESULTS)
+    staged = ctx.lake_dir / f".{ATTRIBUTIONS}.parquet.writing"
     con = duckdb.connect()
+    attributed = 0
     try:
         con.execute("SET TimeZone = 'UTC'")
+        lists: list[tuple[str, str | None]] = []
         if results.is_file():
             con.read_parquet(str(results)).create_view(RESULTS)
-            ev_rows = con.execute(_EVIDENCE_SQL, [list(EVIDENCE_CHECKS)]).fetchall()
-            targets = con.execute(_TARGETS_SQL).fetchall()
-        else:
-            ev_rows, targets = [], []
-        evidence = [
-            Evidence(lst, ld, cc, t, EVIDENCE_CHECKS[check], int(v), st, rs, det or "", at, d,
-                     bool(sim))
-            for lst, ld, cc, t, check, v, st, rs, det, at, d, sim in ev_rows
-        ]  # fmt: skip
+            lists = [(str(a), b) for a, b in con.execute(
+                f"SELECT DISTINCT list_id, country FROM {RESULTS} ORDER BY ALL").fetchall()]  # fmt: skip
         origins_path = ctx.dataset_path(ORIGINS)
         snapshots: list[dt.date] = []
         if origins_path.is_file():
@@ -456,21 +456,36 @@ def build(ctx: StepContext) -> None:
             snap = choose_snapshot(snapshots, day)
             return (snap, origin_lookup(con, snap, addresses)) if snap else (None, {})
 
-        rows = attribute_rows(evidence, targets, origins, _as_names(con, ctx))
-        table = pa.Table.from_pylist(rows, schema=ATTRIBUTION_SCHEMA)
-        ctx.progress("concentration", 1, 3)
-        con.register(ATTRIBUTIONS, table)
+        names = _as_names(con, ctx)
+        with pq.ParquetWriter(staged, ATTRIBUTION_SCHEMA) as writer:
+            writer.write_table(ATTRIBUTION_SCHEMA.empty_table())
+            for i, (list_id, cc) in enumerate(lists):
+                ctx.progress(f"concentration {list_id} {cc or 'global'}", i, len(lists) + 1)
+                evidence = [
+                    Evidence(lst, ld, c, t, EVIDENCE_CHECKS[check], int(v), st, rs, det or "",
+                             at, d, bool(sim))
+                    for lst, ld, c, t, check, v, st, rs, det, at, d, sim in con.execute(
+                        _EVIDENCE_SQL, [list(EVIDENCE_CHECKS), list_id, cc]).fetchall()
+                ]  # fmt: skip
+                targets = con.execute(_TARGETS_SQL, [list_id, cc]).fetchall()
+                rows = attribute_rows(evidence, targets, origins, names)
+                writer.write_table(pa.Table.from_pylist(rows, schema=ATTRIBUTION_SCHEMA))
+                attributed += len(rows)
+        ctx.progress("concentration values", len(lists), len(lists) + 1)
+        con.read_parquet(str(staged)).create_view(ATTRIBUTIONS)
         all_groups = groups(con)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
     finally:
         con.close()
-    ctx.progress("concentration", 2, 3)
-    population = _population(ctx)
-    values, tables = value_rows(all_groups, population)
-    ctx.write_dataset(ATTRIBUTIONS, table)
+    values, tables = value_rows(all_groups, _population(ctx))
+    ctx.stage_file(ATTRIBUTIONS, staged)
     ctx.write_dataset(VALUES, pa.Table.from_pylist(values, schema=VALUE_SCHEMA))
     ctx.write_dataset(TABLES, pa.Table.from_pylist(tables, schema=TABLE_SCHEMA))
-    ctx.progress("concentration", 3, 3)
-    ctx.note(f"{table.num_rows:,} attributions, {len(values):,} concentration values")
+    ctx.progress("concentration values", len(lists) + 1, len(lists) + 1)
+    ctx.note(f"{attributed:,} attributions of {len(lists):,} lists, {len(values):,} "
+             "concentration values")  # fmt: skip
 
 
 def _fingerprint(settings: Settings) -> str:
