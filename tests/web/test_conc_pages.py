@@ -44,6 +44,16 @@ def test_index_twin(cc: TestClient) -> None:
     assert (hosting["global"]["value"], hosting["global"]["band"]) == (10_000, "extremely high")
     assert hosting["countries_measured"] == 1
     assert hosting["country_high"]["country"] == "FR" and hosting["country_high"]["value"] == 3750
+    # the country table: one row per country with a value, one value per block in order
+    (fr,) = body["countries"]
+    assert fr["cc"] == "FR" and [v["value"] for v in fr["values"]] == [
+        3750,
+        2800,
+        5000,
+        5000,
+        3750,
+        10_000,
+    ]  # hosting, dns, ca (15 Dec), cdn, mail, tld
 
 
 def test_block_twin_providers_and_countries(cc: TestClient) -> None:

@@ -92,14 +92,35 @@ class BlockSummary(BaseModel):
     country_low: ConcView | None = Field(description="The least concentrated latest country")
 
 
+class CountryBlocks(BaseModel):
+    """One row of the index's country table: the country's latest value of each block."""
+
+    cc: str
+    name: str
+    values: list[ConcView] = Field(description="One per block, in BLOCKS order")
+
+
 class ConcIndexView(BaseModel):
     rules_version: int
     blocks: list[BlockSummary]
+    countries: list[CountryBlocks] = Field(description="Countries with any value, by name")
     simulated: bool
     links: PageLinks
 
 
-def index_view(by_block: dict[str, BlockData]) -> ConcIndexView:
+def country_rows(by_block: dict[str, BlockData], names: dict[str, str]) -> list[CountryBlocks]:
+    latest = {(v.block, v.country): conc_view(v) for d in by_block.values() for v in d.countries}
+    ccs = sorted({cc for _b, cc in latest if cc}, key=lambda c: names.get(c, c))
+    return [
+        CountryBlocks(cc=cc, name=names.get(cc, cc), values=[
+            latest.get((b, cc)) or missing(b, f"no {b} attribution for {cc}") for b in BLOCKS])
+        for cc in ccs
+    ]  # fmt: skip
+
+
+def index_view(
+    by_block: dict[str, BlockData], names: dict[str, str] | None = None
+) -> ConcIndexView:
     items = []
     for block in BLOCKS:
         data = by_block.get(block)
@@ -120,7 +141,8 @@ def index_view(by_block: dict[str, BlockData]) -> ConcIndexView:
     sim = any(
         v.simulated for d in by_block.values() for v in [*d.series, *d.countries]
     )  # fmt: skip
-    return ConcIndexView(rules_version=RULES_VERSION, blocks=items, simulated=sim,
+    return ConcIndexView(rules_version=RULES_VERSION, blocks=items,
+                         countries=country_rows(by_block, names or {}), simulated=sim,
                          links=PageLinks(html=BASE, json_=f"{BASE}.json", api=API))  # fmt: skip
 
 

@@ -318,7 +318,7 @@ def _blocks(ctx: AppContext, country: str | None, with_providers: bool) -> dict[
 
 def concentration(ctx: Ctx, *, t: Translator) -> conc_views.ConcIndexView:
     """Every building block: its latest global value and the countries' spread."""
-    return conc_views.index_view(_blocks(ctx, None, with_providers=False))
+    return conc_views.index_view(_blocks(ctx, None, with_providers=False), _names(ctx, t))
 
 
 def concentration_block(
