@@ -48,7 +48,7 @@ EVIDENCE: dict[str, dict[str, tuple[str, Any]]] = {
         "provider-hosting": ("info", {"addresses": ["198.51.100.5"]}),
         "provider-ca": ("info", {"issuer_o": "Let's Encrypt", "issuer_cn": "E6"}),
         "provider-mail": ("info", {"mx": ["mx.ovh.net"]}),
-        "provider-dns": ("info", {"ns": ["dns1.ovh.net"]}),
+        "provider-dns": ("info", {"ns": ["dns1.ovh.net"], "addresses": ["198.51.100.53"]}),
         "provider-cdn": ("info", {"cnames": [], "headers": {}, "addresses": ["198.51.100.5"]}),
     },
     "d.fr": {

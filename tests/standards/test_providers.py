@@ -164,6 +164,10 @@ def test_step_end_to_end_by_hand(settings: Settings) -> None:
     why = con.execute("SELECT why FROM provider_attributions WHERE target = 'e.fr' AND "
                       "block = 'ca'").fetchone()  # fmt: skip
     assert why is not None and "timeout" in why[0]
+    # the name servers' ASNs are recorded beside the operator (c.fr's NS in 198.51.100.0/24)
+    ns = con.execute("SELECT provider, asns, origins_snapshot FROM provider_attributions "
+                     "WHERE target = 'c.fr' AND block = 'dns'").fetchone()  # fmt: skip
+    assert ns == ("ovh.net", "64502", DAY)
 
 
 def test_weighted_gini_across_countries_by_hand() -> None:
