@@ -130,7 +130,7 @@ def _declare(family: Any, id: str, title: str, run: Any) -> Check:
 
 PROVIDERS: tuple[Check, ...] = (
     _declare("web", "provider-hosting", "Hosting network (web addresses)", hosting),
-    _declare("dns", "provider-dns", "DNS operator (name servers)", dns_operator),
+    _declare("web", "provider-dns", "DNS operator (name servers)", dns_operator),
     _declare("web", "provider-ca", "Certificate authority (issuer)", certificate_authority),
     _declare("web", "provider-cdn", "CDN (CNAMEs, headers, addresses)", cdn),
     _declare("mail", "provider-mail", "Mail provider (MX hosts)", mail),
