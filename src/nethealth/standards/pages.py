@@ -52,6 +52,7 @@ from nethealth.standards.tech_views import (
 from nethealth.ui.charts import NARROW, WIDE, LineChart, Point, line_chart
 from nethealth.ui.context import AppContext, get_context
 from nethealth.ui.i18n import Translator
+from nethealth.ui.params import DATE
 from nethealth.ui.views import PageLinks
 
 DomainParam = Annotated[
@@ -302,7 +303,9 @@ CountryParam = Annotated[
           "global list, Tranco's)"),
 ]  # fmt: skip
 DateParam = Annotated[
-    str | None, Query(max_length=10, description="YYYY-MM-DD: the latest value on or before it")
+    str | None,
+    DATE,
+    Query(max_length=10, description="YYYY-MM-DD: the latest value on or before it"),
 ]
 
 
