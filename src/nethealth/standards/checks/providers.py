@@ -109,9 +109,7 @@ async def cdn(ctx: ScanContext) -> Attempt:
         response = await ctx.https_get("/")
         headers = {h: v for h in CDN_HEADERS if (v := response.header(h)) is not None}
     except (TimeoutError, OSError) as exc:  # no HTTPS: the CNAMEs and addresses still tell
-        headers = {}
-        cnames = cnames or []
-        return _info({"cnames": cnames, "headers": headers, "addresses": addresses,
+        return _info({"cnames": cnames, "headers": {}, "addresses": addresses,
                       "https": f"{type(exc).__name__}: {exc}"})  # fmt: skip
     return _info({"cnames": cnames, "headers": headers, "addresses": addresses})
 
