@@ -301,3 +301,26 @@ def test_the_lab_scanned_for_real_records_its_providers(lab: Lab, tmp_path: Path
         [str(settings.lake_dir / "concentration.parquet")],
     ).fetchall()
     assert ca == [(pytest.approx(10_000), 2, 1)]  # one CA for both web sites: a monopoly
+
+
+def test_the_latest_attribution_counts_with_its_own_name() -> None:
+    """A site moved from AS1 (named) to AS2 (no name loaded), and another became unknown: the
+    window takes each site's latest row whole, never an older row's provider or name."""
+    from nethealth.standards.concentration import ATTRIBUTION_SCHEMA, groups
+
+    def row(target: str, day: dt.date, status: str, provider: str | None,
+            name: str | None) -> dict[str, Any]:  # fmt: skip
+        return {"list_id": "tranco", "list_date": DAY, "country": None, "target": target,
+                "block": "hosting", "scan_date": day, "scanned_at": dt.datetime.combine(
+                    day, dt.time(1), tzinfo=dt.UTC), "check_version": 1, "rules_version": 1,
+                "status": status, "provider": provider, "name": name, "asns": None,
+                "rule": "r", "why": "w", "origins_snapshot": None, "simulated": False}  # fmt: skip
+
+    rows = [row("a.fr", DAY, "attributed", "AS1", "ONE"), row("a.fr", LATER, "attributed",
+            "AS2", None), row("b.fr", DAY, "attributed", "AS1", "ONE"),
+            row("b.fr", LATER, "unknown", None, None)]  # fmt: skip
+    con = duckdb.connect()
+    con.register("provider_attributions", pa.Table.from_pylist(rows, schema=ATTRIBUTION_SCHEMA))
+    got = groups(con)[("hosting", "tranco", None, LATER)]
+    assert got.providers == {"AS2": (None, 1)} and got.unknown == 1
+    assert groups(con)[("hosting", "tranco", None, DAY)].providers == {"AS1": ("ONE", 2)}

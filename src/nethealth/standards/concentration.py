@@ -249,18 +249,20 @@ _WINDOW_SQL = f"""
 WITH days AS (SELECT DISTINCT block, list_id, country, scan_date AS d FROM {ATTRIBUTIONS}),
 latest AS (
   SELECT days.block, days.list_id, days.country, days.d, a.target,
-         arg_max(a.status, a.scanned_at) AS status, arg_max(a.provider, a.scanned_at) AS provider,
-         arg_max(a.name, a.scanned_at) AS name, arg_max(a.list_date, a.scanned_at) AS list_date,
+         -- one struct: arg_max skips NULL arguments, so a latest unknown provider (or a
+         -- provider without a name) must not borrow an older row's
+         arg_max(struct_pack(status := a.status, provider := a.provider, name := a.name,
+                             list_date := a.list_date), a.scanned_at) AS last,
          min(a.scan_date) AS first_scan, bool_or(a.simulated) AS simulated
   FROM days JOIN {ATTRIBUTIONS} a
     ON a.block = days.block AND a.list_id = days.list_id
    AND a.country IS NOT DISTINCT FROM days.country
    AND a.scan_date <= days.d AND a.scan_date > days.d - {WINDOW_DAYS}
   GROUP BY ALL)
-SELECT block, list_id, country, d, status, provider, any_value(name), count(*),
-       min(list_date), max(list_date), min(first_scan), bool_or(simulated)
-FROM latest GROUP BY block, list_id, country, d, status, provider
-ORDER BY block, list_id, country, d, provider
+SELECT block, list_id, country, d, last.status, last.provider, any_value(last.name), count(*),
+       min(last.list_date), max(last.list_date), min(first_scan), bool_or(simulated)
+FROM latest GROUP BY block, list_id, country, d, last.status, last.provider
+ORDER BY block, list_id, country, d, last.provider
 """
 
 GroupKey = tuple[str, str, str | None, dt.date]
