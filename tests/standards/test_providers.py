@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import ipaddress
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +169,9 @@ def test_step_end_to_end_by_hand(settings: Settings) -> None:
     ns = con.execute("SELECT provider, asns, origins_snapshot FROM provider_attributions "
                      "WHERE target = 'c.fr' AND block = 'dns'").fetchone()  # fmt: skip
     assert ns == ("ovh.net", "64502", DAY)
+    source = con.execute("SELECT DISTINCT origins_source FROM provider_attributions WHERE "
+                         "block = 'hosting'").fetchall()  # fmt: skip
+    assert source == [("bgp_prefix_origins",)]
 
 
 def test_weighted_gini_across_countries_by_hand() -> None:
@@ -324,3 +328,37 @@ def test_the_latest_attribution_counts_with_its_own_name() -> None:
     got = groups(con)[("hosting", "tranco", None, LATER)]
     assert got.providers == {"AS2": (None, 1)} and got.unknown == 1
     assert groups(con)[("hosting", "tranco", None, DAY)].providers == {"AS1": ("ONE", 2)}
+
+
+def test_ip_to_asn_ranges_when_no_routing_table_is_near(settings: Settings) -> None:
+    """Without a RIB snapshot within 7 days of the scan, ip-location-db's ranges (ipdb_asn, a
+    snapshot within its 31-day tolerance) give the ASN and its name; the narrowest range wins."""
+    from nethealth.sources.ipdb import ASN_SCHEMA
+
+    write_scan_set(settings)
+    (settings.lake_dir / "bgp_prefix_origins.parquet").unlink()
+    v6 = int(ipaddress.ip_address("2001:db8::")) >> 64
+    ranges = [(4, "192.0.2.0", "192.0.2.255", 64510, "EXAMPLE-NET"),
+              (4, "192.0.2.16", "192.0.2.31", 64511, "SMALL-NET")]  # fmt: skip
+    rows = [{"snapshot": DAY - dt.timedelta(days=20), "af": af,
+             "start": int(ipaddress.ip_address(a)), "end": int(ipaddress.ip_address(b)),
+             "asn": asn, "as_name": name, "simulated": False}
+            for af, a, b, asn, name in ranges]  # fmt: skip
+    rows.append({"snapshot": DAY - dt.timedelta(days=20), "af": 6, "start": v6, "end": v6 + 0xFFFF,
+                 "asn": 64512, "as_name": "V6-NET", "simulated": False})  # fmt: skip
+    write_parquet_atomic(settings.lake_dir / "ipdb_asn.parquet",
+                         pa.Table.from_pylist(rows, schema=ASN_SCHEMA))  # fmt: skip
+    run_build(STEPS, settings, only=("scan_results", "concentration"))
+    con = duckdb.connect()
+    got = con.execute(
+        "SELECT target, provider, name, origins_source, origins_snapshot FROM read_parquet(?) "
+        "WHERE block = 'hosting' ORDER BY target",
+        [str(settings.lake_dir / "provider_attributions.parquet")]).fetchall()  # fmt: skip
+    snap = DAY - dt.timedelta(days=20)
+    assert got == [
+        ("a.fr", "AS64510", "EXAMPLE-NET", "ipdb_asn", snap),  # 192.0.2.10
+        ("b.fr", "AS64511", "SMALL-NET", "ipdb_asn", snap),  # 192.0.2.20: the narrower range
+        ("c.fr", None, None, "ipdb_asn", snap),  # 198.51.100.5: in no range
+        ("d.fr", "AS64512", "V6-NET", "ipdb_asn", snap),  # 2001:db8::1
+        ("e.fr", None, None, "ipdb_asn", snap),
+    ]

@@ -7,7 +7,8 @@
    × block × scan day, `attributed` (a provider), `unknown` (why), or `not_applicable` (no MX, no
    NS). Addresses get their origin AS from `bgp_prefix_origins` (the snapshot on or before the
    scan day within ORIGIN_TOLERANCE_DAYS; visibility ≥ VISIBLE, the longest prefix, then the most
-   visible origin), and ASNs a name from `as_names` where loaded.
+   visible origin; without a RIB snapshot, the narrowest range of `ipdb_asn` within its as-of
+   tolerance), and ASNs a name from `as_names` (else the range's own) where loaded.
 2. `concentration`: per block × list × country × computation date D (each day with a result of
    the block), each target's latest attribution scanned in (D − WINDOW_DAYS, D] (the adoption
    indicators' window): n targets attributed, unknown and not applicable counted apart, and over
@@ -37,6 +38,7 @@ import pyarrow.parquet as pq
 import pycountry
 
 from nethealth.common import concentration as measures
+from nethealth.common.asof import TOLERANCES
 from nethealth.common.status import Status
 from nethealth.indicators.registry import Indicator
 from nethealth.lake.build import Step, StepContext
@@ -53,6 +55,8 @@ VALUES = "concentration"
 TABLES = "concentration_providers"
 ORIGINS = "bgp_prefix_origins"
 AS_NAMES = "as_names"
+IPDB = "ipdb_asn"  # the fallback: ip-location-db's IP-to-ASN ranges (RouteViews and DB-IP)
+IPDB_TOLERANCE_DAYS = TOLERANCES["ipdb"].days
 ORIGIN_TOLERANCE_DAYS = 7  # a site's hosting origin changes over months, not days
 NOT_APPLICABLE = "not applicable"  # a weighted Gini on one country's row (one population)
 VISIBLE = 0.5  # an origin seen by fewer full-feed peers is not taken (bgp.derived's threshold)
@@ -63,7 +67,7 @@ ATTRIBUTION_SCHEMA = pa.schema([
     ("scanned_at", pa.timestamp("us", tz="UTC")), ("check_version", pa.int32()),
     ("rules_version", pa.int32()), ("status", pa.string()), ("provider", pa.string()),
     ("name", pa.string()), ("asns", pa.string()), ("rule", pa.string()), ("why", pa.string()),
-    ("origins_snapshot", pa.date32()), ("simulated", pa.bool_()),
+    ("origins_snapshot", pa.date32()), ("origins_source", pa.string()), ("simulated", pa.bool_()),
 ])  # fmt: skip
 VALUE_SCHEMA = pa.schema([
     ("block", pa.string()), ("list_id", pa.string()), ("country", pa.string()),
@@ -156,6 +160,61 @@ def choose_snapshot(snapshots: Sequence[dt.date], day: dt.date) -> dt.date | Non
     return max(before) if before else None
 
 
+@dataclass(frozen=True)
+class Origins:
+    """The routing data a scan day's addresses were looked up in: `source` (ORIGINS or IPDB),
+    its snapshot, each address's ASN, and AS names the source carries (ipdb_asn does)."""
+
+    source: str | None
+    snapshot: dt.date | None
+    asns: dict[str, int]
+    names: dict[int, str]
+
+
+NO_ORIGINS = Origins(None, None, {}, {})
+
+_IPDB_LOOKUP_SQL = f"""
+SELECT a.address, arg_min(i.asn, i."end" - i.start), arg_min(i.as_name, i."end" - i.start)
+FROM wanted a JOIN {IPDB} i
+  ON i.snapshot = ? AND i.af = a.af AND i.start <= a.hi AND i."end" >= a.hi
+GROUP BY a.address
+"""
+
+
+def ipdb_lookup(
+    con: duckdb.DuckDBPyConnection, snapshot: dt.date, addresses: Iterable[str]
+) -> tuple[dict[str, int], dict[int, str]]:
+    """Each address's ASN in `ipdb_asn` of `snapshot` (a view on `con`; the narrowest range
+    covering it; IPv6 ranges are compared on their top 64 bits, the lake's convention), and the
+    AS names the ranges carry."""
+    rows = []
+    for a in sorted(set(addresses)):
+        try:
+            rows.append((a, *_address_words(a)))
+        except ValueError:
+            continue
+    if not rows:
+        return {}, {}
+    wanted = pa.table({
+        "address": pa.array([r[0] for r in rows], pa.string()),
+        "af": pa.array([r[1] for r in rows], pa.int8()),
+        "hi": pa.array([r[2] for r in rows], pa.uint64()),
+    })  # fmt: skip
+    con.register("wanted", wanted)
+    try:
+        found = con.execute(_IPDB_LOOKUP_SQL, [snapshot]).fetchall()
+    finally:
+        con.unregister("wanted")
+    return ({str(a): int(asn) for a, asn, _n in found},
+            {int(asn): str(n) for _a, asn, n in found if n})  # fmt: skip
+
+
+def choose_ipdb_snapshot(snapshots: Sequence[dt.date], day: dt.date) -> dt.date | None:
+    """The latest ipdb_asn snapshot on or before `day` within the as-of rule's tolerance."""
+    before = [s for s in snapshots if s <= day and (day - s).days <= IPDB_TOLERANCE_DAYS]
+    return max(before) if before else None
+
+
 # Attribution ---------------------------------------------------------------------------------------
 
 
@@ -187,14 +246,21 @@ def _parse(e: Evidence) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _names_with(
+    as_name: Callable[[int], str | None], extra: Mapping[int, str]
+) -> Callable[[int], str | None]:
+    """AS names from as_names, else from the routing data's own (ipdb_asn carries them)."""
+    return lambda asn: as_name(asn) or extra.get(asn)
+
+
 def attribute_rows(
     evidence: Sequence[Evidence],
     targets: Sequence[tuple[Any, ...]],
-    origins: Callable[[dt.date, list[str]], tuple[dt.date | None, dict[str, int]]],
+    origins: Callable[[dt.date, list[str]], Origins],
     as_name: Callable[[int], str | None],
 ) -> list[dict[str, Any]]:
     """The rows of `provider_attributions` (ATTRIBUTION_SCHEMA) for the evidence results and the
-    targets' TLDs. `origins(day, addresses)` gives the origin snapshot used and the lookup."""
+    targets' TLDs. `origins(day, addresses)` gives the routing data used and the lookup."""
     by_day: dict[dt.date, set[str]] = defaultdict(set)
     parsed: list[tuple[Evidence, dict[str, Any] | None]] = []
     for e in evidence:
@@ -205,13 +271,15 @@ def attribute_rows(
     lookups = {day: origins(day, sorted(addrs)) for day, addrs in by_day.items()}
     rows = []
     for e, data in parsed:
-        snapshot, table = lookups.get(e.scan_date, (None, {}))
+        found_origins = lookups.get(e.scan_date, NO_ORIGINS)
+        snapshot, table = found_origins.snapshot, found_origins.asns
         base = {
             "list_id": e.list_id, "list_date": e.list_date, "country": e.country,
             "target": e.target, "block": e.block, "scan_date": e.scan_date,
             "scanned_at": e.scanned_at, "check_version": e.check_version,
             "rules_version": attribution.VERSION, "simulated": e.simulated,
-            "origins_snapshot": None, "asns": None, "provider": None, "name": None,
+            "origins_snapshot": None, "origins_source": None, "asns": None, "provider": None,
+            "name": None,
         }  # fmt: skip
         if e.status == "not_applicable":
             rows.append({**base, "status": "not_applicable", "rule": "not-applicable",
@@ -223,12 +291,15 @@ def attribute_rows(
             rows.append({**base, "status": "unknown", "rule": "unknown", "why": why})
             continue
         asn_of = (lambda a, t=table: t.get(a)) if snapshot is not None else None
-        found = attribution.attribute(e.block, e.target, data, asn_of, as_name)
+        found = attribution.attribute(e.block, e.target, data, asn_of,
+                                      _names_with(as_name, found_origins.names))  # fmt: skip
+        looked_up = snapshot is not None and not data.get("asns") and bool(_addresses(data))
         rows.append({
             **base, "status": "attributed" if found.provider else "unknown",
             "provider": found.provider, "name": found.name,
             "asns": " ".join(str(a) for a in found.asns) or None, "rule": found.rule,
-            "why": found.why, "origins_snapshot": snapshot if not data.get("asns") else None,
+            "why": found.why, "origins_snapshot": snapshot if looked_up else None,
+            "origins_source": found_origins.source if looked_up else None,
         })  # fmt: skip
     for list_id, list_date, cc, target, day, at, simulated in targets:
         found = attribution.attribute("tld", target, None)
@@ -236,7 +307,8 @@ def attribute_rows(
             "list_id": list_id, "list_date": list_date, "country": cc, "target": target,
             "block": "tld", "scan_date": day, "scanned_at": at, "check_version": 0,
             "rules_version": attribution.VERSION, "simulated": bool(simulated),
-            "origins_snapshot": None, "asns": None, "provider": found.provider, "name": None,
+            "origins_snapshot": None, "origins_source": None, "asns": None,
+            "provider": found.provider, "name": None,
             "status": "attributed" if found.provider else "unknown", "rule": found.rule,
             "why": found.why,
         })  # fmt: skip
@@ -412,6 +484,15 @@ def value_rows(
 # The step -------------------------------------------------------------------------------------------
 
 
+def _snapshots(con: duckdb.DuckDBPyConnection, ctx: StepContext, name: str) -> list[dt.date]:
+    """The dataset's snapshots, with a view `name` on `con`; none when it is not built."""
+    path = ctx.dataset_path(name)
+    if not path.is_file():
+        return []
+    con.read_parquet(str(path)).create_view(name)
+    return [r[0] for r in con.execute(f"SELECT DISTINCT snapshot FROM {name}").fetchall()]
+
+
 def _as_names(con: duckdb.DuckDBPyConnection, ctx: StepContext) -> Callable[[int], str | None]:
     path = ctx.dataset_path(AS_NAMES)
     if not path.is_file():
@@ -444,19 +525,20 @@ def build(ctx: StepContext) -> None:
             con.read_parquet(str(results)).create_view(RESULTS)
             lists = [(str(a), b) for a, b in con.execute(
                 f"SELECT DISTINCT list_id, country FROM {RESULTS} ORDER BY ALL").fetchall()]  # fmt: skip
-        origins_path = ctx.dataset_path(ORIGINS)
-        snapshots: list[dt.date] = []
-        if origins_path.is_file():
-            con.read_parquet(str(origins_path)).create_view(ORIGINS)
-            found = con.execute(f"SELECT DISTINCT snapshot FROM {ORIGINS}").fetchall()
-            snapshots = [r[0] for r in found]
-        else:
-            ctx.note("no bgp_prefix_origins: hosting networks (and CDN rules by ASN) are unknown "
-                     "for scanned addresses", level="warning")  # fmt: skip
+        snapshots = _snapshots(con, ctx, ORIGINS)
+        ipdb_snapshots = _snapshots(con, ctx, IPDB)
+        if not snapshots and not ipdb_snapshots:
+            ctx.note("no bgp_prefix_origins nor ipdb_asn: hosting networks (and CDN rules by "
+                     "ASN) are unknown for scanned addresses", level="warning")  # fmt: skip
 
-        def origins(day: dt.date, addresses: list[str]) -> tuple[dt.date | None, dict[str, int]]:
+        def origins(day: dt.date, addresses: list[str]) -> Origins:
             snap = choose_snapshot(snapshots, day)
-            return (snap, origin_lookup(con, snap, addresses)) if snap else (None, {})
+            if snap is not None:
+                return Origins(ORIGINS, snap, origin_lookup(con, snap, addresses), {})
+            fallback = choose_ipdb_snapshot(ipdb_snapshots, day)
+            if fallback is not None:
+                return Origins(IPDB, fallback, *ipdb_lookup(con, fallback, addresses))
+            return NO_ORIGINS
 
         names = _as_names(con, ctx)
         with pq.ParquetWriter(staged, ATTRIBUTION_SCHEMA) as writer:
@@ -495,7 +577,7 @@ def _fingerprint(settings: Settings) -> str:
     as_names (their steps are not dependencies: a lake without BGP still measures the other
     blocks) or a new World Bank file rebuilds."""
     h = hashlib.sha256(f"{attribution.VERSION}:{attribution.CDN_RULES!r}".encode())
-    for name in (ORIGINS, AS_NAMES):
+    for name in (ORIGINS, IPDB, AS_NAMES):
         path = settings.lake_dir / f"{name}.parquet"
         if path.is_file():
             h.update(f"{name}:{path.stat().st_size}:{path.stat().st_mtime_ns}\n".encode())
