@@ -121,6 +121,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         "year": ["2019", str(date.today().year)],
         "status": ["ongoing", "ended"],
         "format": ["json", "csv"],
+        "block": ["hosting", "dns", "ca", "cdn", "mail", "tld"],
     }
     with TestClient(app):  # runs the lifespan: the lake reader is closed at the end
         yield World(app, known)

@@ -62,6 +62,13 @@ def test_demo_builds_real_and_simulated_indicators_and_reruns_incrementally(
         "WHERE list_id = 'tranco' AND country IS NULL"
     ).fetchone()
     assert world == (3, True)
+    # ... with the simulated provider evidence: concentration per building block and country,
+    # labelled simulated, the global list's too.
+    conc = con.execute(
+        "SELECT count(DISTINCT block), count(DISTINCT country), bool_and(simulated), "
+        "count(*) FILTER (WHERE status = 'measured' AND country IS NULL) FROM concentration"
+    ).fetchone()
+    assert conc is not None and conc[:3] == (6, lists[0], True) and conc[3] == 6 * 3
     # The simulated DB-IP city file gives region (ISO 3166-2) series next to country ones.
     regions = con.execute(
         "SELECT count(DISTINCT entity) FROM outage_signals WHERE entity LIKE 'region:%'"

@@ -30,6 +30,7 @@ from nethealth.rpki.config import rpki_config
 from nethealth.server.app import create_app
 from nethealth.settings import Settings, load_settings
 from nethealth.sources import atlas_anchors, countries, ipdb, manrs_ixps, peeringdb, rir
+from nethealth.standards import concentration
 from nethealth.standards import results as scan_results
 from tests.conftest import ASSETS, SHARED
 
@@ -41,6 +42,7 @@ INDICATORS = next(s for s in all_steps() if s.id == "indicators")
 STEPS = [
     countries.STEP, ipdb.STEP, rir.STEP, peeringdb.STEP, rpki_step.RPKI, bgp_step.STEP,
     routing_step.ROUTING, routing_step.INCIDENTS, routing_step.SCORECARDS, scan_results.STEP,
+    concentration.STEP,
     atlas_anchors.STEP, manrs_ixps.STEP, ixp.STEP, asrel.STEP, INDICATORS,
 ]  # fmt: skip
 

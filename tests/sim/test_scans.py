@@ -17,6 +17,7 @@ from nethealth.demo import copy_scans
 from nethealth.errors import ConfigError
 from nethealth.lake.build import run_build
 from nethealth.settings import load_settings
+from nethealth.sim import providers as sim_providers
 from nethealth.sim.output import OutputTree
 from nethealth.sim.scans import (
     CHECK_VERSION,
@@ -30,8 +31,10 @@ from nethealth.sim.scans import (
 from nethealth.sim.toplists import FEATURES, CountryList
 from nethealth.standards.adoption import TECHNOLOGIES, adoption_rows, technology
 from nethealth.standards.checks import REGISTRY
+from nethealth.standards.checks.providers import PROVIDERS
 from nethealth.standards.results import STEP
 from nethealth.standards.scanlist import RESULT_SCHEMA as SCAN_LIST_SCHEMA
+from nethealth.standards.step import STEPS as STANDARDS_STEPS
 
 START = dt.date(2026, 6, 18)
 
@@ -90,8 +93,9 @@ def test_demo_copy_feeds_scan_results_and_the_indicators(tmp_path: Path) -> None
     assert (world.features[1] == lists[1].features[0]).all()  # site0.ke's own columns
     written = write_scans(tree, [*lists, world], 7, START)
     settings = load_settings(data_dir=tmp_path / "data")
-    assert copy_scans(settings, tmp_path / "sim") == 9  # 3 lists x 3 scan days
-    assert copy_scans(settings, tmp_path / "sim") == 9  # again: the same bytes, kept
+    # 3 lists x 3 scan days x (checks, provider evidence)
+    assert copy_scans(settings, tmp_path / "sim") == 18
+    assert copy_scans(settings, tmp_path / "sim") == 18  # again: the same bytes, kept
     run_build([STEP], settings)
     table = pq.read_table(settings.lake_dir / "scan_results.parquet")
     assert table.num_rows == written
@@ -121,3 +125,37 @@ def test_copy_refuses_another_schema(tmp_path: Path) -> None:
     pq.write_table(table, bad / "batch-000000-sim.parquet")
     with pytest.raises(ConfigError, match="not scan-list's"):
         copy_scans(load_settings(data_dir=tmp_path / "data"), tmp_path / "sim")
+
+
+def test_simulated_providers_feed_the_concentration_step(tmp_path: Path) -> None:
+    assert set(sim_providers.CHECKS) == {c.id for c in PROVIDERS}
+    assert {c.version for c in PROVIDERS} == {sim_providers.CHECK_VERSION}
+    hosts = tuple(64500 + i % 3 for i in range(200))
+    nl = CountryList("NL", [f"site{i}.nl" for i in range(200)], _list("NL").features, 1.0, hosts)
+    ke = _list("KE", seed=2)  # no hosting column: hosting unknown, never a provider ""
+    tree = OutputTree(tmp_path / "sim")
+    write_scans(tree, [nl, ke], 7, START)
+    settings = load_settings(data_dir=tmp_path / "data")
+    copy_scans(settings, tmp_path / "sim")
+    run_build(STANDARDS_STEPS, settings, only=("scan_results", "concentration"))
+    con = duckdb.connect()
+    values = con.execute(
+        "SELECT country, block, date, hhi, unknown, attributed, simulated FROM read_parquet(?) "
+        "ORDER BY country, block, date", [str(settings.lake_dir / "concentration.parquet")]
+    ).fetchall()  # fmt: skip
+    assert values and all(v[6] for v in values)  # every value labelled simulated
+    by = {(v[0], v[1], v[2]): v for v in values}
+    # NL: three hosting ASNs in turn over 200 sites, a few timeouts: shares near a third each
+    nl_hosting = by[("NL", "hosting", START)]
+    assert 3300 < nl_hosting[3] < 3400 and nl_hosting[4] > 0
+    ke_hosting = by[("KE", "hosting", START)]
+    assert ke_hosting[3] is None and ke_hosting[5] == 0  # not measured, every site unknown
+    # the same sites' providers drift little from month to month; the countries' mixes differ
+    ca = {(v[0], v[2]): v[3] for v in values if v[1] == "ca"}
+    assert ca[("NL", START)] != ca[("KE", START)]
+    names = con.execute(
+        "SELECT DISTINCT provider FROM read_parquet(?) WHERE block = 'dns'",
+        [str(settings.lake_dir / "concentration_providers.parquet")],
+    ).fetchall()  # fmt: skip
+    assert ("Amazon Route 53",) in names and ("cloudflare.com",) in names
+    assert ("hosting.nl",) in names and ("hosting.ke",) in names  # the countries' own operators

@@ -8,7 +8,8 @@ flagged simulated. The first scan (on the lists' date) reads the lists' own tech
 each later monthly scan lets every site that does not adopt a technology take it up with the
 country's monthly rate (a few sites also drop it), so adoption differs by country and drifts.
 Checks without a column of their own are drawn from the country's propensity. Deterministic by
-seed (one random stream per country).
+seed (one random stream per country). A second batch per list and scan day holds the provider
+evidence (`sim.providers`: the provider-* checks' results) for the concentration measures.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from nethealth.sim import providers
 from nethealth.sim.output import OutputTree
 from nethealth.sim.rng import stream
 from nethealth.sim.toplists import FEATURES, CountryList
@@ -108,7 +110,8 @@ def global_list(lists: list[CountryList], tranco: list[str]) -> CountryList:
             where.setdefault(domain, (lst, i))
     domains = [d for d in tranco if d in where][:GLOBAL_SCANNED]
     feats = np.array([where[d][0].features[where[d][1]] for d in domains], dtype=np.int8)
-    return CountryList(GLOBAL, domains, feats.reshape(len(domains), len(FEATURES)), 1.0)
+    hosts = tuple(where[d][0].hosting[where[d][1]] if where[d][0].hosting else 0 for d in domains)
+    return CountryList(GLOBAL, domains, feats.reshape(len(domains), len(FEATURES)), 1.0, hosts)
 
 
 def country_batches(lst: CountryList, seed: int, start: dt.date) -> list[pa.Table]:
@@ -159,15 +162,33 @@ def country_batches(lst: CountryList, seed: int, start: dt.date) -> list[pa.Tabl
     return tables
 
 
+def provider_batches(lst: CountryList, seed: int, start: dt.date) -> list[pa.Table]:
+    """One table per scan day: the provider-* evidence of every target (sim.providers), the
+    same sites without MX as the mail checks."""
+    _adopts, has_mx, _errors = _states(lst, seed)
+    days = scan_days(start)
+    hosting = list(lst.hosting) or [0] * len(lst.domains)
+    list_id, country = (GLOBAL_ID, None) if lst.cc == GLOBAL else (LIST_ID, lst.cc)
+    per_day = providers.provider_rows(country, lst.domains, hosting, has_mx, days, seed)
+    return [
+        providers.provider_table(rows, RESULT_SCHEMA, list_id, start, country, lst.domains,
+                                 dt.datetime.combine(day, dt.time(SCAN_HOUR), tzinfo=dt.UTC))
+        for day, rows in zip(days, per_day, strict=True)
+    ]  # fmt: skip
+
+
 def write_scans(tree: OutputTree, lists: list[CountryList], seed: int, start: dt.date) -> int:
-    """The scan store of every list; returns the results written."""
+    """The scan store of every list (the checks' batch and the provider evidence's batch per
+    scan day); returns the results written."""
     results = 0
     for lst in lists:
         where = f"{GLOBAL_ID}/global" if lst.cc == GLOBAL else f"{LIST_ID}/{lst.cc}"
-        for day, table in zip(scan_days(start), country_batches(lst, seed, start), strict=True):
-            buf = io.BytesIO()
-            pq.write_table(table, buf)
-            rel = f"scans/{where}/{day.isoformat()}/batch-000000-sim.parquet"
-            tree.write_bytes(rel, buf.getvalue())
-            results += table.num_rows
+        days = scan_days(start)
+        for name, tables in (("batch-000000-sim", country_batches(lst, seed, start)),
+                             ("batch-000001-sim-providers", provider_batches(lst, seed, start))):  # fmt: skip
+            for day, table in zip(days, tables, strict=True):
+                buf = io.BytesIO()
+                pq.write_table(table, buf)
+                tree.write_bytes(f"scans/{where}/{day.isoformat()}/{name}.parquet", buf.getvalue())
+                results += table.num_rows
     return results

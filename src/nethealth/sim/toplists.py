@@ -71,6 +71,7 @@ class CountryList:
     domains: list[str]
     features: np.ndarray  # shape (len(domains), len(FEATURES)), int8
     tech: float  # the country's adoption propensity (0.5 + its ROA coverage)
+    hosting: tuple[int, ...] = ()  # each domain's hosting ASN (empty: not known)
 
 
 def write_toplists(
@@ -149,7 +150,8 @@ def write_toplists(
         tree.write_text(f"mirror/toplists/country/{c.cc}.csv", buf.getvalue())
         lines += len(rows)
         feats_of = np.array([r[4:] for r in rows], dtype=np.int8).reshape(len(rows), len(FEATURES))
-        lists.append(CountryList(c.cc, [str(r[1]) for r in rows], feats_of, tech))
+        hosts = tuple(int(r[2]) for r in rows)
+        lists.append(CountryList(c.cc, [str(r[1]) for r in rows], feats_of, tech, hosts))
     tranco.sort()
     text = "".join(f"{k},{d}\n" for k, (_, d) in enumerate(tranco, start=1))
     tree.write_text("mirror/tranco/top-1m.csv", text)

@@ -16,6 +16,10 @@ AREA = Area(
     router=api.router,
     pages=pages.PAGES,
     sections=pages.SECTIONS,
-    nav=(("/technologies", N_("Enabling technologies")), ("/scan", N_("Test your domain"))),
+    nav=(
+        ("/technologies", N_("Enabling technologies")),
+        ("/concentration", N_("Concentration")),
+        ("/scan", N_("Test your domain")),
+    ),
     cli_extra=(("scan", cli.scan_app), ("scan-list", cli.scan_list_app)),
 )

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from nethealth.cli_common import console, settings_of
 from nethealth.errors import ConfigError, InputError
-from nethealth.standards.checks import REGISTRY, select
+from nethealth.standards.checks import LIST_CHECKS, REGISTRY, select
 from nethealth.standards.scan import Report, Result, scan
 from nethealth.standards.score import RULES, explanation, report_json, scores
 
@@ -125,7 +125,8 @@ def scan_list_command(
     day: Annotated[str | None, typer.Option("--date", help="the list of this day or the latest "
                                             "before it (default: the latest)")] = None,
     checks: Annotated[str | None, typer.Option("--checks", help="comma-separated check ids "
-                                               "(default: all)")] = None,
+                                               "(default: all, and the provider-* evidence "
+                                               "checks)")] = None,
     max_age: Annotated[float, typer.Option("--max-age", help="days: results younger than this "
                                            "are kept, not rescanned (0: rescan all)")] = 30.0,
     limit: Annotated[int | None, typer.Option("--limit", help="only the first N targets in "
@@ -156,7 +157,7 @@ def scan_list_command(
                           hint="set NETHEALTH_STANDARDS_LAB_HOSTS (docs/standards.md, Lab mode)")  # fmt: skip
     cc = country_code(country) if country is not None else None
     choice = choose_list(settings, list_id, cc, parse_date(day, "--date"))
-    selected = select(checks.split(",")) if checks is not None else REGISTRY
+    selected = select(checks.split(",")) if checks is not None else LIST_CHECKS
     err = console(stderr=True)
     err.print(f"list {choice.label}: {choice.targets:,} targets; {len(selected)} checks")
     with progress_bar(err) as bar:

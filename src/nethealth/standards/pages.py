@@ -6,6 +6,11 @@ spread of the countries' latest values, with denominators; the technologies not 
 coloured by the indicator) and the country page's section "technologies", all from the read
 model `standards.query` (the adoption API's), with JSON twins.
 
+Concentration: `/concentration` (every building block: the global value with its band, the
+countries measured and the most and least concentrated), `/concentration/{block}` (the value of
+a list — global, or `?country=` — with its trend, provider table and the countries' table) and
+the country page's section "concentration", from the same read model (`standards.conc_views`).
+
 Test your domain: the page `/scan` and its JSON twin `/scan.json`.
 
 Without `domain` the page is the form. With it, the page starts (or joins, or reuses) the same
@@ -27,8 +32,10 @@ from pydantic import BaseModel
 
 from nethealth.area import Glance, Page, Section, SectionContext
 from nethealth.errors import DatasetNotBuiltError, InputError
-from nethealth.standards import query
+from nethealth.standards import conc_views, query
 from nethealth.standards.adoption import TECHNOLOGIES, AdoptionRow
+from nethealth.standards.attribution import BLOCKS
+from nethealth.standards.conc_views import CountryConcentration
 from nethealth.standards.jobs import JOB_ID, Board, Job, ScanJobs, client_of, job_location
 from nethealth.standards.score import report_json
 from nethealth.standards.tech_views import (
@@ -45,6 +52,7 @@ from nethealth.standards.tech_views import (
 from nethealth.ui.charts import NARROW, WIDE, LineChart, Point, line_chart
 from nethealth.ui.context import AppContext, get_context
 from nethealth.ui.i18n import Translator
+from nethealth.ui.params import DATE
 from nethealth.ui.views import PageLinks
 
 DomainParam = Annotated[
@@ -287,6 +295,64 @@ def _glance(model: CountryTechnologies, t: Translator) -> Glance | None:
     )
 
 
+# Concentration ----------------------------------------------------------------------------------
+
+CountryParam = Annotated[
+    str | None,
+    Query(max_length=2, description="ISO 3166-1 alpha-2: the country's own list (omitted: the "
+          "global list, Tranco's)"),
+]  # fmt: skip
+DateParam = Annotated[
+    str | None,
+    DATE,
+    Query(max_length=10, description="YYYY-MM-DD: the latest value on or before it"),
+]
+
+
+def _blocks(ctx: AppContext, country: str | None, with_providers: bool) -> dict[str, Any]:
+    """Each block's data; none (every value not measured, never 0) in a lake built before the
+    concentration step existed."""
+    try:
+        return {b: query.block_data(ctx.settings.lake_dir, b, country,
+                                    with_providers=with_providers) for b in BLOCKS}  # fmt: skip
+    except DatasetNotBuiltError:
+        return {}
+
+
+def concentration(ctx: Ctx, *, t: Translator) -> conc_views.ConcIndexView:
+    """Every building block: its latest global value and the countries' spread."""
+    return conc_views.index_view(_blocks(ctx, None, with_providers=False), _names(ctx, t))
+
+
+def concentration_block(
+    block: str, ctx: Ctx, country: CountryParam = None, date: DateParam = None, *, t: Translator
+) -> conc_views.ConcBlockView:
+    """One block for the global list or a country's: value, trend, providers, countries."""
+    from nethealth.common.dates import parse_date
+    from nethealth.standards.source import country_code
+
+    query.known_block(block)
+    cc = country_code(country, "country") if country else None
+    data = query.block_data(ctx.settings.lake_dir, block, cc, parse_date(date, "date"))
+    return conc_views.block_view(data, _names(ctx, t))
+
+
+def _conc_extras(view: conc_views.ConcBlockView, _t: Translator) -> Mapping[str, Any]:
+    points = [Point(v.date, v.value) for v in view.series if v.date is not None]
+    charts: list[LineChart] = []
+    if sum(1 for p in points if p.value is not None) >= 2:
+        drawn = [line_chart(points, "", size) for size in (WIDE, NARROW)]
+        charts = [c for c in drawn if c is not None]
+    return {"charts": charts}
+
+
+def _conc_section(ctx: SectionContext) -> CountryConcentration | None:
+    blocks = _blocks(ctx.app, ctx.cc, with_providers=True)
+    if not blocks:
+        return None  # a lake built before the concentration step: no section
+    return conc_views.country_concentration(ctx.cc, blocks)
+
+
 SECTIONS = (
     Section(
         "technologies",
@@ -296,6 +362,15 @@ SECTIONS = (
         glance=_glance,
         description="Adoption of each enabling technology on the country's top sites: latest "
         "value, date, denominator, trend (null when the lake has no scan_results)",
+    ),
+    Section(
+        "concentration",
+        "tech_conc_country.html",
+        CountryConcentration,
+        _conc_section,
+        description="Concentration of the providers of the country's top sites per building "
+        "block: latest HHI with its band, CR-1, the largest provider, the sites counted (null "
+        "when the lake has no concentration datasets)",
     ),
 )
 
@@ -318,6 +393,23 @@ PAGES = (
         summary="JSON twin of a technology's page: the global series and per country the "
         "latest value, its denominator and trend",
         extras=_tech_extras,
+    ),
+    Page(
+        "/concentration",
+        "tech_conc_index.html",
+        concentration,
+        title=lambda _view, t: t.gettext("Concentration"),
+        summary="JSON twin of the concentration page: per building block the latest global HHI "
+        "with its band, CR-n and Gini, and the countries' spread",
+    ),
+    Page(
+        "/concentration/{block}",
+        "tech_conc_block.html",
+        concentration_block,
+        title=lambda view, t: t.gettext("Concentration: %(block)s", block=t.gettext(view.title)),
+        summary="JSON twin of a building block's concentration page: the value of a list "
+        "(global or ?country=) with its trend, provider table and the countries' latest values",
+        extras=_conc_extras,
     ),
     Page(
         "/scan",
