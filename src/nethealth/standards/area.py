@@ -17,5 +17,5 @@ AREA = Area(
     pages=pages.PAGES,
     sections=pages.SECTIONS,
     nav=(("/technologies", N_("Enabling technologies")), ("/scan", N_("Test your domain"))),
-    cli_extra=(("scan", cli.scan_app), ("scan-list", cli.scan_list_app)),
+    cli_extra=(("scan", cli.scan_app), ("scan-list", cli.scan_list_app), ("lab", cli.lab_app)),
 )

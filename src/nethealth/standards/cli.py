@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -173,3 +174,80 @@ def scan_list_command(
         highlight=False,
     )
     out.print("run `nethealth build` to update scan_results and the adoption indicators")
+
+
+lab_app = typer.Typer(
+    help="The open-standards demonstration lab: real servers in a network namespace "
+    "(docs/lab.md)",
+    no_args_is_help=True,
+)
+LabDir = Annotated[
+    Path | None,
+    typer.Option("--dir", help="the lab's directory (default: <data_dir>/lab)"),
+]
+LabFormat = Annotated[str, typer.Option("--format", help="output: table (default) or json")]
+
+
+def _lab_dir(ctx: typer.Context, directory: Path | None) -> Path:
+    from nethealth.standards.lab.control import default_dir
+
+    return (directory or default_dir(settings_of(ctx))).resolve()
+
+
+def _print_lab(state: dict[str, object], fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ConfigError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
+    out = console()
+    if fmt == "json":
+        out.print(json.dumps(state, indent=2, ensure_ascii=False), highlight=False)
+        return
+    mode = state.get("mode") or "not started"
+    out.print(f"lab in {state['directory']}: {mode}", highlight=False)
+    if state.get("note"):
+        out.print(str(state["note"]), highlight=False)
+    servers = Table(title="servers")
+    for column in ("server", "state", "pid", "log", "what"):
+        servers.add_column(column, overflow="fold")
+    for s in state.get("servers") or []:  # type: ignore[attr-defined]
+        servers.add_row(s["server"], s["state"], str(s["pid"] or ""), s["log"], s["what"])
+    out.print(servers)
+    domains = Table(title="domains")
+    for column in ("domain", "built to fail", "mistake"):
+        domains.add_column(column, overflow="fold")
+    for d in state.get("domains") or []:  # type: ignore[attr-defined]
+        domains.add_row(d["domain"], ", ".join(d["fails"]) or "nothing (ideal)", d["mistake"])
+    out.print(domains)
+
+
+@lab_app.command("up")
+def lab_up(
+    ctx: typer.Context,
+    directory: LabDir = None,
+    loopback: Annotated[bool, typer.Option("--loopback", help="listen on loopback even where "
+                                           "network namespaces are available")] = False,
+    fmt: LabFormat = "table",
+) -> None:  # fmt: skip
+    """Start the lab (idempotent): files, certificates, signed zones, then every server."""
+    from nethealth.standards.lab.control import up
+
+    err = console(stderr=True)
+    state = up(_lab_dir(ctx, directory), lambda m: err.print(m, highlight=False),
+               mode="loopback" if loopback else None)  # fmt: skip
+    _print_lab(state, fmt)
+
+
+@lab_app.command("status")
+def lab_status(ctx: typer.Context, directory: LabDir = None, fmt: LabFormat = "table") -> None:
+    """The lab's servers (running or not) and each domain with the checks it is built to fail."""
+    from nethealth.standards.lab.control import status
+
+    _print_lab(status(_lab_dir(ctx, directory)), fmt)
+
+
+@lab_app.command("down")
+def lab_down(ctx: typer.Context, directory: LabDir = None) -> None:
+    """Stop every lab server; remove the network namespace and the lab's files."""
+    from nethealth.standards.lab.control import down
+
+    err = console(stderr=True)
+    down(_lab_dir(ctx, directory), lambda m: err.print(m, highlight=False))
