@@ -13,6 +13,7 @@ from rich.table import Table
 from nethealth.cli_common import console, settings_of
 from nethealth.errors import ConfigError, InputError
 from nethealth.standards.checks import REGISTRY, select
+from nethealth.standards.lab.plan import config_link
 from nethealth.standards.scan import Report, Result, scan
 from nethealth.standards.score import RULES, explanation, report_json, scores
 
@@ -44,16 +45,19 @@ def scan_command(
     checks: Annotated[str | None, typer.Option("--checks", help="comma-separated check ids "
                                                "(default: all; see `nethealth standards checks`)")] = None,
     fmt: Annotated[str, typer.Option("--format", help="output: table (default) or json")] = "table",
+    lab_dir: Annotated[Path | None, typer.Option("--lab-dir", help="with --lab: the directory "
+                                                 "of the lab `nethealth lab up` started "
+                                                 "(default: <data_dir>/lab)")] = None,
 ) -> None:  # fmt: skip
     """Scan DOMAIN: every check, its status and detail, the score per category and the rules."""
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
     settings = settings_of(ctx)
-    if lab and not settings.standards_lab_hosts:
-        raise ConfigError(
-            "--lab needs the lab's names",
-            hint="set NETHEALTH_STANDARDS_LAB_HOSTS (docs/standards.md, Lab mode)",
-        )
+    if lab and (lab_dir is not None or not settings.standards_lab_hosts):
+        # the running lab's names, resolver, CA and anchor (docs/lab.md)
+        from nethealth.standards.lab.control import default_dir, lab_settings
+
+        settings = lab_settings(settings, (lab_dir or default_dir(settings)).resolve())
     selected = select(checks.split(",")) if checks is not None else REGISTRY
     err = console(stderr=True)
     done = [0]
@@ -82,7 +86,8 @@ def _table(report: Report) -> None:
         status = r.attempt.status + (f" ({r.attempt.reason})" if r.attempt.reason else "")
         table.add_row(
             r.check.id, status, pts if r.check.mandatory else "informative", r.attempt.detail,
-            explanation(r.attempt.status, r.check.advice),
+            explanation(r.attempt.status, r.check.advice)
+            + ("" if r.attempt.status == "pass" else f" (how: {config_link(r.check.id)})"),
         )  # fmt: skip
     out.print(table)
     for s in scores(report):
@@ -177,8 +182,7 @@ def scan_list_command(
 
 
 lab_app = typer.Typer(
-    help="The open-standards demonstration lab: real servers in a network namespace "
-    "(docs/lab.md)",
+    help="The open-standards demonstration lab: real servers in a network namespace (docs/lab.md)",
     no_args_is_help=True,
 )
 LabDir = Annotated[

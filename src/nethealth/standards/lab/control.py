@@ -313,7 +313,7 @@ def _start_all(site: Site, say: Say) -> list[Started]:
          ["chronyd", "-x", "-u", "root", "-f", str(root / "chrony-plain.conf"), "-l",
           str(log / "chrony-plain.log")], None),
     ]  # fmt: skip
-    started = []
+    started: list[Started] = []
     for i, (server, command, probe) in enumerate(specs, 1):
         say(f"[{i}/{len(specs)}] starting {server.name}")
         try:
@@ -418,7 +418,7 @@ def status(directory: Path) -> dict[str, Any]:
         what = next((s.what for s in SERVERS if s.name == server.name), "")
         servers.append({"server": server.name, "state": "running" if pid else "stopped",
                         "pid": pid, "log": server.log, "what": what})  # fmt: skip
-    plan = Plan(mode if mode == "loopback" else "netns")
+    plan = Plan("loopback" if mode == "loopback" else "netns")
     note = None
     if mode == "loopback":
         note = ("network namespaces were not available: the servers listen on loopback "
@@ -431,10 +431,15 @@ def status(directory: Path) -> dict[str, Any]:
         "note": note,
         "servers": servers,
         "domains": [
-            {"domain": d.name, "fails": fails(d, plan), "mistake": d.mistake,
-             "web": d.web, "mx": d.mx}
+            {
+                "domain": d.name,
+                "fails": fails(d, plan),
+                "mistake": d.mistake,
+                "web": d.web,
+                "mx": d.mx,
+            }
             for d in DOMAINS
-        ],  # fmt: skip
+        ],
         "http3": "not in the lab: aioquic is not installed (docs/lab.md)",
         "scanner": state["scanner"] if state else None,
     }

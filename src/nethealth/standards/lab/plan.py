@@ -116,3 +116,21 @@ SERVERS: tuple[Server, ...] = (
 # The tools `lab up` runs besides the servers: key generation and signing, namespaces.
 TOOLS = {"keymgr": "knot", "ldns-keygen": "ldnsutils", "ldns-signzone": "ldnsutils",
          "ldns-key2ds": "ldnsutils", "ip": "iproute2"}  # fmt: skip
+
+# The section of docs/lab.md whose configuration does right what each check tests: the scan
+# report's link from a check's advice (score.report_json's `lab_config`).
+LAB_DOCS = "https://github.com/nethealth/nethealth/blob/main/docs/lab.md"
+_DNS_CHECKS = ("web-dns-www", "web-ns-ipv6", "web-dnssec", "web-caa", "mail-mx", "mail-spf",
+               "mail-dmarc", "mail-tls-rpt")  # fmt: skip
+CONFIG_SECTIONS: dict[str, str] = {
+    **dict.fromkeys(_DNS_CHECKS, "dns-knot-and-a-signed-zone"),
+    "mail-mta-sts": "mta-sts-policy-nginx",
+    "mail-starttls": "mail-server-postfix",
+    "mail-ipv6": "mail-server-postfix",
+}
+
+
+def config_link(check_id: str) -> str:
+    """The docs/lab.md section showing the configuration that passes `check_id`."""
+    section = CONFIG_SECTIONS.get(check_id, "web-server-nginx")  # every other check: web
+    return f"{LAB_DOCS}#{section}"
