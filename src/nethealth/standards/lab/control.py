@@ -136,6 +136,7 @@ def up(directory: Path, say: Say, mode: Mode | None = None) -> dict[str, Any]:
             hint="stop that lab with `nethealth lab down --dir <its directory>`, or remove the "
             f"namespace with `ip netns del {NETNS}`",
         )
+    _check_reachable(directory)
     plan = Plan(mode)
     say(f"lab directory {directory}; mode {mode}")
     state: dict[str, Any] = {
@@ -173,6 +174,22 @@ def up(directory: Path, say: Say, mode: Mode | None = None) -> dict[str, Any]:
     _start_all(site, say, state)
     say("the lab runs: `nethealth scan DOMAIN --lab` scans it")
     return status(directory)
+
+
+def _check_reachable(directory: Path) -> None:
+    """Make `directory`, readable by the servers' own users (postfix drops root): every parent
+    must let others through, else postfix fails to start without a word."""
+    closed = [
+        str(p) for p in directory.resolve().parents if p.exists() and not p.stat().st_mode & 0o001
+    ]
+    if closed:
+        raise ConfigError(
+            f"the lab directory {directory} is below {', '.join(closed)}, which other users "
+            "may not enter: postfix's daemons could not reach their files",
+            hint="choose another --dir (e.g. under /var/tmp), or chmod o+x those directories",
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o755)
 
 
 def _overlaps() -> list[str]:
@@ -468,15 +485,15 @@ def _stop(servers: list[Started]) -> list[str]:
             continue
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and _alive(pid):
+        while time.monotonic() < deadline and alive(pid):
             time.sleep(0.05)
-        if _alive(pid):
+        if alive(pid):
             os.kill(pid, signal.SIGKILL)
         stopped.append(server.name)
     return stopped
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except OSError:

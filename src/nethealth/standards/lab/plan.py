@@ -56,7 +56,9 @@ class Plan:
         return base if self.mode == "netns" else base + LOOPBACK_PORT_OFFSET
 
     def networks(self) -> list[str]:
-        return [NET4, NET6] if self.mode == "netns" else [LOOPBACK4]
+        """Where the lab's clients are: the lab's ranges, or all of loopback (a client on
+        loopback sends from 127.0.0.1, not from 127.77.0.0/24)."""
+        return [NET4, NET6] if self.mode == "netns" else ["127.0.0.0/8"]
 
 
 @dataclass(frozen=True)
