@@ -460,3 +460,20 @@ def chrony_conf(site: Site, server: str) -> str:
     else:
         lines.append("# the mistake: no ntsserverkey/ntsservercert, so no NTS")
     return "\n".join(lines) + "\n"
+
+
+def doc_blocks() -> dict[str, str]:
+    """The configuration docs/lab.md quotes, by the name of its `<!-- lab:NAME -->` marker."""
+    site = docs_context()
+    ideal, tls12 = DOMAINS[0], next(d for d in DOMAINS if d.web == "web-tls12")
+    return {
+        "nginx-ideal": nginx_web(site, ideal),
+        "nginx-tls12": nginx_web(site, tls12),
+        "nginx-mta-sts": nginx_mta_sts(site, ideal),
+        "zone-ideal": zone(site, ideal),
+        "knot-zones": knot_zones(site),
+        "unbound": unbound_conf(site),
+        "postfix-tls": postfix_tls(site),
+        "postfix-plain": postfix_main(site, "mx-plain"),
+        "chrony-nts": chrony_conf(site, "ntp-nts"),
+    }
