@@ -1,0 +1,47 @@
+"""A lab server that does not start: `lab up` fails naming the server and its log file, and
+`lab down` then stops what did start and leaves nothing (loopback mode: no namespace needed).
+Skipped, with the reason, when not root or when a Debian package is missing (`make lab`)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nethealth.standards.lab import control, templates
+
+
+@pytest.fixture
+def lab_dir() -> Iterator[Path]:
+    if os.geteuid() != 0:
+        pytest.skip("the real lab needs root")
+    missing = control.missing_programs()
+    if missing:
+        pytest.skip(f"the real lab needs {', '.join(sorted(set(missing.values())))}: `make lab`")
+    parent = Path(tempfile.mkdtemp(prefix="nethealth-lab-fail-", dir="/var/tmp"))
+    parent.chmod(0o755)
+    yield parent / "lab"
+    control.down(parent / "lab", lambda _m: None)
+    parent.rmdir()
+
+
+def test_a_server_that_fails_is_named_with_its_log(
+    lab_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(templates, "nginx_conf", lambda _site: "this is not nginx syntax\n")
+    with pytest.raises(control.LabError) as caught:
+        control.up(lab_dir, lambda _m: None, mode="loopback")
+    message = str(caught.value)
+    assert "starting nginx" in message
+    assert f"log: {lab_dir / 'log' / 'nginx.log'}" in message
+    state = control.status(lab_dir)
+    assert not state["running"]
+    running = {s["server"] for s in state["servers"] if s["state"] == "running"}
+    assert running == {"knot", "unbound"}  # started before nginx, and still up
+    pids = [s["pid"] for s in state["servers"] if s["pid"]]
+    control.down(lab_dir, lambda _m: None)
+    assert [p for p in pids if control.alive(p)] == []
+    assert not lab_dir.exists()
