@@ -144,6 +144,8 @@ def test_the_resolver_validates_with_the_lab_anchor(real_lab: dict[str, Any]) ->
     good = ask("ideal.lab")
     assert good.rcode() == dns.rcode.NOERROR and good.flags & dns.flags.AD
     assert ask("broken-sig.lab").rcode() == dns.rcode.SERVFAIL  # expired RRSIGs: bogus
+    insecure = ask("unsigned.lab")  # no DS in lab.: answered, not validated
+    assert insecure.rcode() == dns.rcode.NOERROR and not insecure.flags & dns.flags.AD
     assert ask("example.com").rcode() == dns.rcode.REFUSED  # nothing outside lab. is asked
 
 

@@ -271,6 +271,8 @@ def _zones(site: Site) -> Site:
     ds: dict[str, list[str]] = {}
     for d in DOMAINS:
         (zones / f"{d.name}.zone").write_text(templates.zone(site, d))
+        if d.signing == "none":
+            continue
         if d.signing == "knot":
             _run(["keymgr", "-c", str(conf), f"{d.name}.", "generate",
                   "algorithm=ecdsap256sha256", "ksk=yes", "zsk=yes"], f"keymgr {d.name}")  # fmt: skip

@@ -24,7 +24,7 @@ LOOPBACK_PORT_OFFSET = 10000
 
 # The last part of each server's address (198.51.100.N, 2001:db8:6c61:62::N, 127.77.0.N).
 HOSTS: dict[str, int] = {
-    "web-ideal": 10, "web-tls12": 11, "ns1": 53, "ns2": 54, "resolver": 55,
+    "web-ideal": 10, "web-tls12": 11, "web-tls10": 12, "web-no-redirect": 13, "ns1": 53, "ns2": 54, "resolver": 55,
     "mx-ideal": 25, "mx-plain": 26, "ntp-nts": 123, "ntp-plain": 124,
 }  # fmt: skip
 STANDARD_PORTS = {"https": 443, "http": 80, "dns": 53, "smtp": 25, "ntp": 123, "nts-ke": 4460}
@@ -69,7 +69,8 @@ class Domain:
     name: str
     web: str = "web-ideal"
     mx: str = "mx-ideal"
-    signing: Literal["knot", "expired"] = "knot"  # knot signs it; or presigned, expired RRSIGs
+    # knot signs it; presigned with expired RRSIGs; or not signed at all (no DS either)
+    signing: Literal["knot", "expired", "none"] = "knot"
     fails: frozenset[str] = frozenset()
     mistake: str = ""  # what the counterpart gets wrong, in one sentence (docs/lab.md)
 
@@ -83,6 +84,12 @@ DOMAINS: tuple[Domain, ...] = (
            "answer SERVFAIL)"),
     Domain("no-starttls.lab", mx="mx-plain", fails=frozenset({"mail-starttls"}),
            mistake="postfix does not offer STARTTLS: mail reaches it in clear text"),
+    Domain("tls10.lab", web="web-tls10", fails=frozenset({"web-tls-legacy"}),
+           mistake="nginx still allows TLS 1.0 and 1.1 (and the CBC suites they need)"),
+    Domain("no-redirect.lab", web="web-no-redirect", fails=frozenset({"web-https-redirect"}),
+           mistake="nginx serves the site over plain HTTP instead of redirecting to HTTPS"),
+    Domain("unsigned.lab", signing="none", fails=frozenset({"web-dnssec"}),
+           mistake="the zone is not signed and its parent has no DS: no DNSSEC at all"),
 )  # fmt: skip
 
 # Checks every domain fails in loopback mode: loopback has no IPv6 address of the lab's own.
@@ -106,10 +113,12 @@ class Server:
 
 SERVERS: tuple[Server, ...] = (
     Server("knot", "knotd", "knot", "authoritative DNS (ns1, ns2): the lab. parent and the "
-           "domains' zones, signed by knot; broken-sig.lab presigned with expired signatures"),
+           "domains' zones, signed by knot; broken-sig.lab presigned with expired signatures, "
+           "unsigned.lab not signed"),
     Server("unbound", "unbound", "unbound", "validating resolver with the lab trust anchor"),
     Server("nginx", "nginx", "nginx-light", "web: ideal (TLS 1.3+1.2, HSTS, HTTP/2, headers, "
-           "security.txt, MTA-STS policies) and tls12 (TLS 1.2 only, no HSTS)"),
+           "security.txt, MTA-STS policies); tls12 (TLS 1.2 only, no HSTS), tls10 (TLS 1.0 and "
+           "1.1 allowed), no-redirect (HTTP not redirected)"),
     Server("postfix-ideal", "postfix", "postfix", "MX with STARTTLS (TLS 1.2+) and DANE TLSA"),
     Server("postfix-plain", "postfix", "postfix", "MX without STARTTLS"),
     Server("chrony-nts", "chronyd", "chrony", "NTP with NTS (NTS-KE on 4460)"),

@@ -18,6 +18,7 @@ TLS12_CIPHERS = (
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
     "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 )
+LEGACY_CIPHERS = "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA"  # what TLS 1.0/1.1 can use
 HSTS = "max-age=63072000; includeSubDomains"  # two years: above the one-year minimum
 SECURITY_HEADERS = (
     ("Content-Security-Policy", "default-src 'self'; frame-ancestors 'self'"),
@@ -87,17 +88,31 @@ def _quoted(text: str) -> str:
 
 def nginx_web(site: Site, domain: Domain) -> str:
     """The domain's server blocks: the redirect on port 80 and the HTTPS site. The ideal web
-    server's settings, or the tls12 counterpart's (TLS 1.2 only, no HSTS)."""
-    ideal = domain.web == "web-ideal"
+    server's settings, or a counterpart's: tls12 (TLS 1.2 only, no HSTS), tls10 (TLS 1.0 and
+    1.1 allowed), no-redirect (the site over plain HTTP)."""
+    profile = domain.web
     names = f"{domain.name} www.{domain.name}"
     cert = f"web-{domain.name}"
-    lines = [
-        "# HTTP: nothing but a permanent redirect to HTTPS on the same host",
-        "server {",
-        *_listen(site, domain.web, "http"),
-        f"    server_name {names};",
-        f"    return 301 {_https_url(site)};",
-        "}",
+    if profile == "web-no-redirect":
+        lines = [
+            "# the mistake: the site over plain HTTP, no redirect to HTTPS",
+            "server {",
+            *_listen(site, domain.web, "http"),
+            f"    server_name {names};",
+            "    default_type text/html;",
+            f'    return 200 "<!doctype html><title>{domain.name}</title><p>nethealth lab\\n";',
+            "}",
+        ]
+    else:
+        lines = [
+            "# HTTP: nothing but a permanent redirect to HTTPS on the same host",
+            "server {",
+            *_listen(site, domain.web, "http"),
+            f"    server_name {names};",
+            f"    return 301 {_https_url(site)};",
+            "}",
+        ]
+    lines += [
         "",
         "server {",
         *_listen(site, domain.web, "https", " ssl http2"),
@@ -105,19 +120,27 @@ def nginx_web(site: Site, domain: Domain) -> str:
         f"    ssl_certificate     {site.path('certs', cert + '.pem')};",
         f"    ssl_certificate_key {site.path('certs', cert + '.key')};",
     ]
-    if ideal:
+    if profile == "web-tls12":
+        lines += [
+            "    # the mistake: TLS 1.2 only (no TLS 1.3) and no Strict-Transport-Security",
+            "    ssl_protocols TLSv1.2;",
+            f"    ssl_ciphers {TLS12_CIPHERS};",
+        ]
+    elif profile == "web-tls10":
+        lines += [
+            "    # the mistake: TLS 1.0 and 1.1 still allowed (OpenSSL 3 needs security level 0",
+            "    # and CBC suites for them)",
+            "    ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;",
+            f"    ssl_ciphers {TLS12_CIPHERS}:{LEGACY_CIPHERS}:@SECLEVEL=0;",
+            f'    add_header Strict-Transport-Security "{HSTS}" always;',
+        ]
+    else:
         lines += [
             "    ssl_protocols TLSv1.2 TLSv1.3;",
             f"    ssl_ciphers {TLS12_CIPHERS};",
             "    ssl_prefer_server_ciphers off;",
             "    ssl_session_tickets off;",
             f'    add_header Strict-Transport-Security "{HSTS}" always;',
-        ]
-    else:
-        lines += [
-            "    # the mistake: TLS 1.2 only (no TLS 1.3) and no Strict-Transport-Security",
-            "    ssl_protocols TLSv1.2;",
-            f"    ssl_ciphers {TLS12_CIPHERS};",
         ]
     lines += [f'    add_header {name} "{value}" always;' for name, value in SECURITY_HEADERS]
     lines += [
@@ -268,6 +291,8 @@ def knot_zones(site: Site) -> str:
         lines.append(f"  - domain: {d.name}.")
         if d.signing == "knot":
             lines += ["    dnssec-signing: on", "    dnssec-policy: lab"]
+        elif d.signing == "none":
+            lines.append("    # the mistake: not signed (and no DS in lab.)")
         else:
             lines += [
                 "    # the mistake: signed once by hand (ldns-signzone), never re-signed",
@@ -465,10 +490,13 @@ def chrony_conf(site: Site, server: str) -> str:
 def doc_blocks() -> dict[str, str]:
     """The configuration docs/lab.md quotes, by the name of its `<!-- lab:NAME -->` marker."""
     site = docs_context()
-    ideal, tls12 = DOMAINS[0], next(d for d in DOMAINS if d.web == "web-tls12")
+    ideal = DOMAINS[0]
+    web = {d.web: d for d in reversed(DOMAINS)}  # each web server's first domain
     return {
         "nginx-ideal": nginx_web(site, ideal),
-        "nginx-tls12": nginx_web(site, tls12),
+        "nginx-tls12": nginx_web(site, web["web-tls12"]),
+        "nginx-tls10": nginx_web(site, web["web-tls10"]),
+        "nginx-no-redirect": nginx_web(site, web["web-no-redirect"]),
         "nginx-mta-sts": nginx_mta_sts(site, ideal),
         "zone-ideal": zone(site, ideal),
         "knot-zones": knot_zones(site),
