@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from nethealth.errors import ConfigError
 from nethealth.standards.lab import control, templates
 
 
@@ -45,3 +46,21 @@ def test_a_server_that_fails_is_named_with_its_log(
     control.down(lab_dir, lambda _m: None)
     assert [p for p in pids if control.alive(p)] == []
     assert not lab_dir.exists()
+
+
+def test_up_needs_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    with pytest.raises(ConfigError, match="needs root"):
+        control.up(tmp_path / "lab", lambda _m: None)
+    assert not (tmp_path / "lab").exists()
+
+
+def test_a_directory_that_holds_something_else_is_refused_and_left(lab_dir: Path) -> None:
+    lab_dir.mkdir()
+    keep = lab_dir / "notes.txt"
+    keep.write_text("mine")
+    with pytest.raises(ConfigError, match="holds no lab"):
+        control.up(lab_dir, lambda _m: None, mode="loopback")
+    control.down(lab_dir, lambda _m: None)
+    assert keep.read_text() == "mine"  # neither up nor down touched it
+    keep.unlink()

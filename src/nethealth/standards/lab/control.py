@@ -114,6 +114,12 @@ def netns_exists() -> bool:
 
 def up(directory: Path, say: Say, mode: Mode | None = None) -> dict[str, Any]:
     """Start the lab in `directory` (idempotent: a running lab is reported, not restarted)."""
+    if os.geteuid() != 0:
+        raise ConfigError(
+            "`nethealth lab up` needs root: it makes a network namespace, and postfix and "
+            "chrony start as root before dropping privileges",
+            hint="run it with sudo (docs/lab.md)",
+        )
     missing = missing_programs()
     if missing:
         raise ConfigError(
@@ -187,6 +193,11 @@ def _check_reachable(directory: Path) -> None:
             f"the lab directory {directory} is below {', '.join(closed)}, which other users "
             "may not enter: postfix's daemons could not reach their files",
             hint="choose another --dir (e.g. under /var/tmp), or chmod o+x those directories",
+        )
+    if directory.exists() and any(directory.iterdir()) and not (directory / STATE).exists():
+        raise ConfigError(
+            f"{directory} is not empty and holds no lab: `lab down` would delete it",
+            hint="give --dir a new or empty directory",
         )
     directory.mkdir(parents=True, exist_ok=True)
     directory.chmod(0o755)
