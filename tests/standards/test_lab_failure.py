@@ -4,6 +4,7 @@ Skipped, with the reason, when not root or when a Debian package is missing (`ma
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -64,3 +65,19 @@ def test_a_directory_that_holds_something_else_is_refused_and_left(lab_dir: Path
     control.down(lab_dir, lambda _m: None)
     assert keep.read_text() == "mine"  # neither up nor down touched it
     keep.unlink()
+
+
+def test_a_stale_pid_file_never_stops_someone_elses_process(tmp_path: Path) -> None:
+    """A server died and its pid went to another process (here: this test's own): status
+    says stopped, and down signals nobody."""
+    directory = tmp_path / "lab"
+    (directory / "run").mkdir(parents=True)
+    pidfile = directory / "run" / "nginx.pid"
+    pidfile.write_text(f"{os.getpid()}\n")
+    state = {"mode": "loopback", "directory": str(directory), "servers": [
+        {"name": "nginx", "pidfile": str(pidfile), "log": str(directory / "log/nginx.log")}
+    ], "scanner": None}  # fmt: skip
+    (directory / "lab.json").write_text(json.dumps(state))
+    assert control.status(directory)["servers"][0]["state"] == "stopped"
+    assert control.down(directory, lambda _m: None)["stopped"] == []  # and we are still here
+    assert not directory.exists()

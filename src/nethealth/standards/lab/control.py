@@ -114,6 +114,7 @@ def netns_exists() -> bool:
 
 def up(directory: Path, say: Say, mode: Mode | None = None) -> dict[str, Any]:
     """Start the lab in `directory` (idempotent: a running lab is reported, not restarted)."""
+    directory = directory.resolve()  # the servers' command lines name it (see _pid)
     if os.geteuid() != 0:
         raise ConfigError(
             "`nethealth lab up` needs root: it makes a network namespace, and postfix and "
@@ -359,14 +360,14 @@ def _start_all(site: Site, say: Say, state: dict[str, Any]) -> list[Started]:
         _save(site.root, state)
         _run(command, f"starting {server.name}", Path(server.log), netns)
         started.append(server)
-        _wait_ready(server, probe)
+        _wait_ready(server, probe, root)
     return started
 
 
-def _wait_ready(server: Started, probe: tuple[str, int] | None) -> None:
+def _wait_ready(server: Started, probe: tuple[str, int] | None, root: Path) -> None:
     deadline = time.monotonic() + READY_SECONDS
     while time.monotonic() < deadline:
-        if _pid(server) is not None and (probe is None or _accepts(*probe)):
+        if _pid(server, root) is not None and (probe is None or _accepts(*probe)):
             return
         time.sleep(0.1)
     where = f" on {probe[0]} port {probe[1]}" if probe else ""
@@ -409,7 +410,7 @@ def _scanner_settings(site: Site) -> dict[str, Any]:
 def lab_settings(settings: Settings, directory: Path) -> Settings:
     """`settings` pointed at the lab running in `directory` (ConfigError when none runs)."""
     state = _state(directory)
-    if state is None:
+    if state is None or not state.get("scanner"):
         raise ConfigError(
             f"no lab runs in {directory}", hint="start it with `nethealth lab up`, or set "
             "NETHEALTH_STANDARDS_LAB_HOSTS (docs/standards.md, Lab mode)",
@@ -437,23 +438,31 @@ def _state(directory: Path) -> dict[str, Any] | None:
     return state
 
 
-def _pid(server: Started) -> int | None:
-    """The server's pid when its process runs, else None."""
+def _pid(server: Started, root: Path) -> int | None:
+    """The server's pid when its process runs, else None. A pid file can outlive its process
+    and the pid be reused: the process must be the lab's (its command line names the lab's
+    directory, or it works in it, as postfix's master does in its queue)."""
     try:
         pid = int(Path(server.pidfile).read_text().split()[0])
-        os.kill(pid, 0)
+        if not alive(pid):
+            return None
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        cwd = Path(os.readlink(f"/proc/{pid}/cwd"))
     except (OSError, ValueError, IndexError):
         return None
-    return pid
+    if str(root) in cmdline or cwd == root or root in cwd.parents:
+        return pid
+    return None
 
 
 def status(directory: Path) -> dict[str, Any]:
     state = _state(directory)
     mode: str | None = state["mode"] if state else None
     servers = []
+    root = Path(state["directory"]) if state else directory
     for entry in state["servers"] if state else []:
         server = Started(**entry)
-        pid = _pid(server)
+        pid = _pid(server, root)
         what = next((s.what for s in SERVERS if s.name == server.name), "")
         servers.append({"server": server.name, "state": "running" if pid else "stopped",
                         "pid": pid, "log": server.log, "what": what})  # fmt: skip
@@ -489,11 +498,11 @@ def status(directory: Path) -> dict[str, Any]:
 # down
 
 
-def _stop(servers: list[Started]) -> list[str]:
+def _stop(servers: list[Started], root: Path) -> list[str]:
     """Stop `servers` (SIGTERM, then SIGKILL after 5 s); the names of those that were running."""
     stopped = []
     for server in reversed(servers):
-        pid = _pid(server)
+        pid = _pid(server, root)
         if pid is None:
             continue
         os.kill(pid, signal.SIGTERM)
@@ -521,7 +530,7 @@ def down(directory: Path, say: Say) -> dict[str, Any]:
     """Stop every lab server, delete the namespace and the lab's directory."""
     state = _state(directory)
     servers = [Started(**e) for e in state["servers"]] if state else []
-    stopped = _stop(servers)
+    stopped = _stop(servers, Path(state["directory"])) if state else []
     for name in stopped:
         say(f"stopped {name}")
     left = 0
