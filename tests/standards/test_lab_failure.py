@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from nethealth.errors import ConfigError
+from nethealth.errors import ConfigError, ServiceError
 from nethealth.standards.lab import control, templates
 
 
@@ -34,7 +34,7 @@ def test_a_server_that_fails_is_named_with_its_log(
     lab_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(templates, "nginx_conf", lambda _site: "this is not nginx syntax\n")
-    with pytest.raises(control.LabError) as caught:
+    with pytest.raises(ServiceError) as caught:
         control.up(lab_dir, lambda _m: None, mode="loopback")
     message = str(caught.value)
     assert "starting nginx" in message

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nethealth.errors import ConfigError, NethealthError
+from nethealth.errors import ConfigError, ServiceError
 from nethealth.lake.storage import write_bytes_atomic
 from nethealth.settings import LabHost, Settings
 from nethealth.standards.lab import templates
@@ -51,10 +51,6 @@ STATE = "lab.json"
 READY_SECONDS = 15.0  # how long a server may take to accept connections
 
 
-class LabError(NethealthError):
-    """A lab server or tool failed; the message names it and its log file."""
-
-
 @dataclass(frozen=True)
 class Started:
     """How to find one running server: its pid file and log."""
@@ -69,19 +65,19 @@ def default_dir(settings: Settings) -> Path:
 
 
 def _run(args: list[str], what: str, log: Path | None = None, netns: str | None = None) -> str:
-    """Run a lab command (inside the namespace when `netns`); LabError naming `what` and its
+    """Run a lab command (inside the namespace when `netns`); ServiceError naming `what` and its
     log when it fails."""
     full = ["ip", "netns", "exec", netns, *args] if netns else args
     try:
         done = subprocess.run(full, capture_output=True, text=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise LabError(f"{what}: {' '.join(args)} failed: {exc}") from None
+        raise ServiceError(f"{what}: {' '.join(args)} failed: {exc}") from None
     if done.returncode != 0:
         where = f"; log: {log}" if log is not None else ""
         output = (done.stderr or done.stdout).strip().splitlines()[-5:]
         if not output and args[0] == "postfix":  # postfix tells only a terminal or syslog
             output = [f"run `{' '.join(args[:3])} check` in a terminal to see why"]
-        raise LabError(
+        raise ServiceError(
             f"{what}: `{' '.join(args)}` exited {done.returncode}: {' / '.join(output)}{where}"
         )
     return done.stdout
@@ -138,7 +134,7 @@ def up(directory: Path, say: Say, mode: Mode | None = None) -> dict[str, Any]:
     if mode is None:
         mode = "netns" if netns_available() else "loopback"
     if mode == "netns" and netns_exists():
-        raise LabError(
+        raise ServiceError(
             f"the network namespace {NETNS} exists but no lab runs from {directory}",
             hint="stop that lab with `nethealth lab down --dir <its directory>`, or remove the "
             f"namespace with `ip netns del {NETNS}`",
@@ -269,7 +265,7 @@ def _ds_lines(text: str, zone: str) -> list[str]:
             if len(rdata) >= 4 and rdata[2] == "2":
                 out.append(" ".join([*rdata[:3], "".join(rdata[3:]).lower()]))
     if not out:
-        raise LabError(f"no SHA-256 DS record for {zone} in: {text.strip()[:200]}")
+        raise ServiceError(f"no SHA-256 DS record for {zone} in: {text.strip()[:200]}")
     return out
 
 
@@ -325,7 +321,7 @@ def _save(directory: Path, state: dict[str, Any]) -> None:
 
 def _start_all(site: Site, say: Say, state: dict[str, Any]) -> list[Started]:
     """Start every server in order, each recorded in `state` before it starts (so `down`
-    stops it even when `up` fails after it); LabError on the first that fails."""
+    stops it even when `up` fails after it); ServiceError on the first that fails."""
     root, plan = site.root, site.plan
     netns = NETNS if plan.mode == "netns" else None
     log = root / "log"
@@ -371,7 +367,7 @@ def _wait_ready(server: Started, probe: tuple[str, int] | None, root: Path) -> N
             return
         time.sleep(0.1)
     where = f" on {probe[0]} port {probe[1]}" if probe else ""
-    raise LabError(
+    raise ServiceError(
         f"{server.name} did not start{where} within {READY_SECONDS:g} s; log: {server.log}",
         hint="read the log, then `nethealth lab down --dir DIR` (it stops what started) and "
         "`nethealth lab up` again",
@@ -542,7 +538,7 @@ def down(directory: Path, say: Say) -> dict[str, Any]:
                 os.kill(int(pid), signal.SIGKILL)
                 left += 1
         _run(["ip", "netns", "del", NETNS], "deleting the network namespace")
-        with contextlib.suppress(LabError):  # gone with the namespace's end of the pair
+        with contextlib.suppress(ServiceError):  # gone with the namespace's end of the pair
             _run(["ip", "link", "del", VETH_HOST], "deleting the veth pair")
         say(f"deleted the network namespace {NETNS}")
     if directory.exists():
