@@ -73,6 +73,7 @@ class Domain:
     signing: Literal["knot", "expired", "none"] = "knot"
     fails: frozenset[str] = frozenset()
     mistake: str = ""  # what the counterpart gets wrong, in one sentence (docs/lab.md)
+    missing: frozenset[str] = frozenset()  # records its zone leaves out: caa, spf, dmarc
 
 
 DOMAINS: tuple[Domain, ...] = (
@@ -90,6 +91,12 @@ DOMAINS: tuple[Domain, ...] = (
            mistake="nginx serves the site over plain HTTP instead of redirecting to HTTPS"),
     Domain("unsigned.lab", signing="none", fails=frozenset({"web-dnssec"}),
            mistake="the zone is not signed and its parent has no DS: no DNSSEC at all"),
+    Domain("no-caa.lab", missing=frozenset({"caa"}), fails=frozenset({"web-caa"}),
+           mistake="no CAA record: any CA may issue certificates for the domain"),
+    Domain("no-spf.lab", missing=frozenset({"spf"}), fails=frozenset({"mail-spf"}),
+           mistake="no SPF record: anyone may send mail in the domain's name"),
+    Domain("no-dmarc.lab", missing=frozenset({"dmarc"}), fails=frozenset({"mail-dmarc"}),
+           mistake="no DMARC record: receivers are not told to reject forged mail"),
 )  # fmt: skip
 
 # Checks every domain fails in loopback mode: loopback has no IPv6 address of the lab's own.

@@ -226,15 +226,18 @@ def zone(site: Site, domain: Domain) -> str:
         v6 = p.v6(host)
         if v6:
             lines.append(f"{label} AAAA {v6}")
-    lines += [
-        '@ CAA 0 issue "letsencrypt.org"',
-        f'@ CAA 0 iodef "mailto:security@{domain.name}"',
-        "@ MX 10 mx1",
-        '@ TXT "v=spf1 mx -all"',
-        f'_dmarc TXT "v=DMARC1; p=reject; rua=mailto:dmarc@{domain.name}"',
-        f'_mta-sts TXT "v=STSv1; id={MTA_STS_ID}"',
-        f'_smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@{domain.name}"',
-    ]
+    parts = {
+        "caa": ['@ CAA 0 issue "letsencrypt.org"',
+                f'@ CAA 0 iodef "mailto:security@{domain.name}"'],
+        "mx": ["@ MX 10 mx1"],
+        "spf": ['@ TXT "v=spf1 mx -all"'],
+        "dmarc": [f'_dmarc TXT "v=DMARC1; p=reject; rua=mailto:dmarc@{domain.name}"'],
+        "mta-sts": [f'_mta-sts TXT "v=STSv1; id={MTA_STS_ID}"'],
+        "tls-rpt": [f'_smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@{domain.name}"'],
+    }  # fmt: skip
+    for part, records in parts.items():
+        if part not in domain.missing:  # a counterpart's mistake: the records it lacks
+            lines += records
     # DANE (RFC 7672, RFC 6698): 3 1 1 = the server's own key (SPKI), SHA-256
     if domain.mx == "mx-ideal" and "mx-ideal" in site.tlsa:
         lines.append(f"_25._tcp.mx1 TLSA 3 1 1 {site.tlsa['mx-ideal']}")
