@@ -12,6 +12,7 @@ import pytest
 from nethealth.standards.checks import REGISTRY
 from nethealth.standards.lab.plan import DOMAINS, LAB_DOCS, Plan, config_link, fails
 from nethealth.standards.lab.templates import doc_blocks
+from scripts import lab_docs
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "lab.md"
 BLOCK = re.compile(r"<!-- lab:([a-z0-9-]+) -->\n```[a-z]*\n(.*?)```", re.DOTALL)
@@ -27,7 +28,19 @@ def test_every_quoted_block_is_what_the_templates_render() -> None:
     expected = doc_blocks()
     assert set(quoted) == set(expected)
     for name, text in expected.items():
-        assert quoted[name] == text, f"docs/lab.md block {name!r} differs; it should read:\n{text}"
+        assert quoted[name] == text, (
+            f"docs/lab.md block {name!r} differs (run scripts/lab_docs.py); it should read:\n{text}"
+        )
+
+
+def test_the_rewriting_script_keeps_the_doc_as_committed() -> None:
+    """scripts/lab_docs.py renders the committed docs/lab.md unchanged, and puts back a block
+    and a table row someone edited by hand."""
+    committed = DOC.read_text()
+    assert lab_docs.rendered(committed) == committed
+    edited = committed.replace("ssl_session_tickets off;", "ssl_session_tickets on;", 1)
+    edited = edited.replace("| no-spf.lab | `mail-spf` |", "| no-spf.lab | `mail-dmarc` |")
+    assert edited != committed and lab_docs.rendered(edited) == committed
 
 
 def test_the_domains_table_is_the_plan() -> None:
