@@ -160,6 +160,7 @@ def up(directory: Path, say: Say, mode: Mode | None = None) -> dict[str, Any]:
     site = _certificates(plan, directory)
     say("DNSSEC: keys (keymgr, ldns-keygen), zones, signatures")
     site = _zones(site)
+    (directory / "lab.anchor").write_text(templates.trust_anchor(site))
     (directory / "unbound.conf").write_text(templates.unbound_conf(site))
     (directory / "nginx.conf").write_text(templates.nginx_conf(site))
     for server in ("mx-ideal", "mx-plain"):

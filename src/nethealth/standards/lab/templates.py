@@ -332,6 +332,11 @@ def knot_conf(site: Site) -> str:
     return "\n".join(lines) + knot_zones(site)
 
 
+def trust_anchor(site: Site) -> str:
+    """The lab's trust anchor file: the DS of `lab.`, whose key signs the lab's parent zone."""
+    return f"lab. IN DS {site.anchor}\n"
+
+
 def unbound_conf(site: Site) -> str:
     """A validating resolver whose only trust anchor is the lab's; it asks knot for lab. and
     refuses every other name (nothing leaves the lab)."""
@@ -352,7 +357,7 @@ def unbound_conf(site: Site) -> str:
         f"    do-ip6: {'yes' if p.ipv6 else 'no'}",
         "    do-not-query-localhost: no",
         '    module-config: "validator iterator"',
-        f'    trust-anchor: "lab. DS {site.anchor}"',
+        f"    trust-anchor-file: {site.path('lab.anchor')}",
         "    val-log-level: 2",
         "    harden-dnssec-stripped: yes",
         "    harden-below-nxdomain: yes",
@@ -505,6 +510,7 @@ def doc_blocks() -> dict[str, str]:
         "zone-ideal": zone(site, ideal),
         "knot-zones": knot_zones(site),
         "unbound": unbound_conf(site),
+        "anchor": trust_anchor(site),
         "postfix-tls": postfix_tls(site),
         "postfix-plain": postfix_main(site, "mx-plain"),
         "chrony-nts": chrony_conf(site, "ntp-nts"),
