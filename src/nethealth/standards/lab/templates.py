@@ -47,8 +47,6 @@ class Site:
 def docs_context() -> Site:
     """The lab as docs/lab.md shows it: network namespace mode, in /var/lib/nethealth/lab, with
     placeholder digests (the real ones are made by each `lab up`)."""
-    from nethealth.standards.lab.plan import Plan
-
     digest = "<sha256 of the certificate's public key, hex>"
     return Site(
         plan=Plan("netns"),
