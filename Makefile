@@ -8,7 +8,7 @@ NPM_STAMP := node_modules/.installed
 DATA   ?= data/demo
 FUZZ_SECONDS ?= 60
 
-.PHONY: setup demo test lint bench fuzz system-deps test-deps bench-deps clean
+.PHONY: setup demo test lint bench fuzz system-deps test-deps bench-deps lab clean
 
 setup: $(PY_STAMP) $(NPM_STAMP)
 
@@ -20,11 +20,25 @@ system-deps:
 	$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; fi
 
-test-deps: system-deps
+test-deps: system-deps lab
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v bgpdump >/dev/null || missing="$$missing bgpdump"; \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; fi
+
+# The open-standards demonstration lab's servers and tools (docs/lab.md; `nethealth lab up`
+# runs its own instances in a network namespace, never the packages' services). Where services
+# start on install, Debian starts these packages' own (chrony then disciplines the clock).
+lab:
+	@missing=""; \
+	command -v nginx >/dev/null || missing="$$missing nginx-light"; \
+	command -v knotd >/dev/null && command -v keymgr >/dev/null || missing="$$missing knot"; \
+	command -v ldns-signzone >/dev/null || missing="$$missing ldnsutils"; \
+	command -v unbound >/dev/null || missing="$$missing unbound"; \
+	command -v postfix >/dev/null || missing="$$missing postfix"; \
+	command -v chronyd >/dev/null || missing="$$missing chrony"; \
+	command -v ip >/dev/null || missing="$$missing iproute2"; \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; fi
 
 # The serving benchmark's load generator and peer (benchmarks/bench_serve.py). Debian's nginx
 # package enables its own service on port 80 where services start; the benchmark runs its own

@@ -149,6 +149,13 @@ class BusyError(NethealthError):
     code = "busy"
 
 
+class ServiceError(NethealthError):
+    """A server or tool a command starts did not start or failed (`nethealth lab up`); the
+    message names it and its log file."""
+
+    exit_code = 10
+
+
 class TooManyRequestsError(NethealthError):
     """A client over its rate limit, or the server at its bound of concurrent work (HTTP 429):
     the answer's Retry-After says in how many seconds to try again."""

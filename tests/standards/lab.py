@@ -7,8 +7,9 @@ HTTPS server of their MTA-STS policy hosts. No Internet: every server listens on
         settings = lab.settings()      # standards_lab_hosts and standards_lab_ca for --lab
         lab.spec("ideal.lab").fails    # the checks that domain is built to fail ({} for ideal)
 
-Phase 2 of issue 14 replaces this by nginx/knot/postfix/chrony in network namespaces
-(`nethealth lab up`); until then this is the lab the checks are tested against.
+The demonstration lab of real servers (`nethealth lab up`, docs/lab.md) runs nginx, knot,
+unbound, postfix and chrony with one counterpart per common mistake; this lab stays the fast
+test bed with a counterpart for every check, in one process.
 """
 
 from __future__ import annotations

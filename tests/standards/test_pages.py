@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from nethealth.standards.checks import REGISTRY
 from nethealth.standards.jobs import Job, board_of
+from nethealth.standards.lab.plan import config_link
 from nethealth.standards.model import Attempt
 from nethealth.standards.scan import Report, Result
 from tests.api.conftest import ASSETS, fixture_app
@@ -113,6 +114,10 @@ def test_the_report_page_per_category(app: FastAPI, lang: str) -> None:
     advice = next(c.advice for c in REGISTRY if c.id == "web-hsts")
     row = hsts[hsts.index("<code>web-hsts</code>") :].split("</tr>")[0]
     assert 'class="badge scan-fail">' in row and advice.replace("'", "&#39;") in row
+    link = {"en": "The configuration that does it right", "fr": "La configuration qui le fait "
+            "bien", "es": "La configuración que lo hace bien"}[lang]  # fmt: skip
+    assert f'<a href="{config_link("web-hsts")}" hreflang="en">{link}' in row  # docs/lab.md
+    assert link not in ideal  # only a miss links to the configuration
     note = {"en": None, "fr": "sont affichés en anglais", "es": "se muestran en inglés"}[lang]
     assert note is None or note in ideal
     assert "shown in English" not in ideal
@@ -197,7 +202,7 @@ def test_form_progress_and_report_in_chromium(live: LiveServer, page: Any, gate:
 
 @pytest.mark.browser
 def test_the_report_in_chromium_in_french_and_spanish(live: LiveServer, page: Any) -> None:
-    for lang in ("fr", "es"):
+    for lang in ("en", "fr", "es"):  # a report with a miss: its link to docs/lab.md too
         page.goto(live.url + f"/scan?domain=no-hsts.lab&lang={lang}")
         page.wait_for_selector("#scores-title", timeout=POLLS * 50)
         assert _axe_violations(page) == []

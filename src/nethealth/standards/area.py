@@ -21,5 +21,5 @@ AREA = Area(
         ("/concentration", N_("Concentration")),
         ("/scan", N_("Test your domain")),
     ),
-    cli_extra=(("scan", cli.scan_app), ("scan-list", cli.scan_list_app)),
+    cli_extra=(("scan", cli.scan_app), ("scan-list", cli.scan_list_app), ("lab", cli.lab_app)),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from rich.table import Table
 from nethealth.cli_common import console, settings_of
 from nethealth.errors import ConfigError, InputError
 from nethealth.standards.checks import LIST_CHECKS, REGISTRY, select
+from nethealth.standards.lab.plan import config_link
 from nethealth.standards.scan import Report, Result, scan
 from nethealth.standards.score import RULES, explanation, report_json, scores
 
@@ -43,16 +45,19 @@ def scan_command(
     checks: Annotated[str | None, typer.Option("--checks", help="comma-separated check ids "
                                                "(default: all; see `nethealth standards checks`)")] = None,
     fmt: Annotated[str, typer.Option("--format", help="output: table (default) or json")] = "table",
+    lab_dir: Annotated[Path | None, typer.Option("--lab-dir", help="with --lab: the directory "
+                                                 "of the lab `nethealth lab up` started "
+                                                 "(default: <data_dir>/lab)")] = None,
 ) -> None:  # fmt: skip
     """Scan DOMAIN: every check, its status and detail, the score per category and the rules."""
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
     settings = settings_of(ctx)
-    if lab and not settings.standards_lab_hosts:
-        raise ConfigError(
-            "--lab needs the lab's names",
-            hint="set NETHEALTH_STANDARDS_LAB_HOSTS (docs/standards.md, Lab mode)",
-        )
+    if lab and (lab_dir is not None or not settings.standards_lab_hosts):
+        # the running lab's names, resolver, CA and anchor (docs/lab.md)
+        from nethealth.standards.lab.control import default_dir, lab_settings
+
+        settings = lab_settings(settings, (lab_dir or default_dir(settings)).resolve())
     selected = select(checks.split(",")) if checks is not None else REGISTRY
     err = console(stderr=True)
     done = [0]
@@ -81,7 +86,8 @@ def _table(report: Report) -> None:
         status = r.attempt.status + (f" ({r.attempt.reason})" if r.attempt.reason else "")
         table.add_row(
             r.check.id, status, pts if r.check.mandatory else "informative", r.attempt.detail,
-            explanation(r.attempt.status, r.check.advice),
+            explanation(r.attempt.status, r.check.advice)
+            + ("" if r.attempt.status == "pass" else f" (how: {config_link(r.check.id)})"),
         )  # fmt: skip
     out.print(table)
     for s in scores(report):
@@ -174,3 +180,79 @@ def scan_list_command(
         highlight=False,
     )
     out.print("run `nethealth build` to update scan_results and the adoption indicators")
+
+
+lab_app = typer.Typer(
+    help="The open-standards demonstration lab: real servers in a network namespace (docs/lab.md)",
+    no_args_is_help=True,
+)
+LabDir = Annotated[
+    Path | None,
+    typer.Option("--dir", help="the lab's directory (default: <data_dir>/lab)"),
+]
+LabFormat = Annotated[str, typer.Option("--format", help="output: table (default) or json")]
+
+
+def _lab_dir(ctx: typer.Context, directory: Path | None) -> Path:
+    from nethealth.standards.lab.control import default_dir
+
+    return (directory or default_dir(settings_of(ctx))).resolve()
+
+
+def _print_lab(state: dict[str, object], fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ConfigError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
+    out = console()
+    if fmt == "json":
+        out.print(json.dumps(state, indent=2, ensure_ascii=False), highlight=False)
+        return
+    mode = state.get("mode") or "not started"
+    out.print(f"lab in {state['directory']}: {mode}", highlight=False)
+    if state.get("note"):
+        out.print(str(state["note"]), highlight=False)
+    servers = Table(title="servers")
+    for column in ("server", "state", "pid", "log", "what"):
+        servers.add_column(column, overflow="fold")
+    for s in state.get("servers") or []:  # type: ignore[attr-defined]
+        servers.add_row(s["server"], s["state"], str(s["pid"] or ""), s["log"], s["what"])
+    out.print(servers)
+    domains = Table(title="domains")
+    for column in ("domain", "built to fail", "mistake"):
+        domains.add_column(column, overflow="fold")
+    for d in state.get("domains") or []:  # type: ignore[attr-defined]
+        domains.add_row(d["domain"], ", ".join(d["fails"]) or "nothing (ideal)", d["mistake"])
+    out.print(domains)
+
+
+@lab_app.command("up")
+def lab_up(
+    ctx: typer.Context,
+    directory: LabDir = None,
+    loopback: Annotated[bool, typer.Option("--loopback", help="listen on loopback even where "
+                                           "network namespaces are available")] = False,
+    fmt: LabFormat = "table",
+) -> None:  # fmt: skip
+    """Start the lab (idempotent): files, certificates, signed zones, then every server."""
+    from nethealth.standards.lab.control import up
+
+    err = console(stderr=True)
+    state = up(_lab_dir(ctx, directory), lambda m: err.print(m, highlight=False),
+               mode="loopback" if loopback else None)  # fmt: skip
+    _print_lab(state, fmt)
+
+
+@lab_app.command("status")
+def lab_status(ctx: typer.Context, directory: LabDir = None, fmt: LabFormat = "table") -> None:
+    """The lab's servers (running or not) and each domain with the checks it is built to fail."""
+    from nethealth.standards.lab.control import status
+
+    _print_lab(status(_lab_dir(ctx, directory)), fmt)
+
+
+@lab_app.command("down")
+def lab_down(ctx: typer.Context, directory: LabDir = None) -> None:
+    """Stop every lab server; remove the network namespace and the lab's files."""
+    from nethealth.standards.lab.control import down
+
+    err = console(stderr=True)
+    down(_lab_dir(ctx, directory), lambda m: err.print(m, highlight=False))

@@ -104,6 +104,10 @@ class DnsClient:
     async def _one(self, server: str, name: str, rdtype: str, *, recursion: bool) -> DnsAnswer:
         query = dns.message.make_query(name, rdtype, want_dnssec=True)
         query.flags |= dns.flags.AD  # ask for the AD bit (RFC 6840 §5.7)
+        # Checking Disabled: the scanner validates DNSSEC itself (checks.domain.dnssec), so a
+        # validating resolver must hand over bogus answers rather than SERVFAIL (RFC 6840
+        # §5.9); otherwise a broken signature would turn every DNS check into an error.
+        query.flags |= dns.flags.CD
         if not recursion:
             query.flags &= ~dns.flags.RD
         response = await self._exchange(query, server, name, rdtype)

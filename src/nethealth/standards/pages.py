@@ -77,6 +77,7 @@ class ScanCheckRow(BaseModel):
     earned: int
     explanation: str  # what the result means and how to fix a miss
     reference: str
+    lab_config: str  # the docs/lab.md section whose configuration passes the check
 
 
 class ScanCategory(BaseModel):

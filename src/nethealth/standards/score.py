@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nethealth.standards.lab.plan import config_link
 from nethealth.standards.model import Family
 from nethealth.standards.scan import Report
 
@@ -61,8 +62,9 @@ def explanation(status: str, advice: str) -> str:
 
 
 def report_json(report: Report) -> dict[str, object]:
-    """The report as JSON: one object per check (check, status, detail, …), `score` per
-    category (percent null when nothing applied), and the scoring rules."""
+    """The report as JSON: one object per check (check, status, detail, …, `lab_config`: the
+    docs/lab.md section whose configuration passes it), `score` per category (percent null when
+    nothing applied), and the scoring rules."""
     return {
         "domain": report.domain,
         "lab": report.lab,
@@ -83,6 +85,7 @@ def report_json(report: Report) -> dict[str, object]:
                 "earned": r.check.points if r.attempt.status == "pass" else 0,
                 "explanation": explanation(r.attempt.status, r.check.advice),
                 "reference": r.check.reference,
+                "lab_config": config_link(r.check.id),
             }
             for r in report.results
         ],
