@@ -183,8 +183,8 @@ def _by_days(settings: Settings, days: list[date]) -> list[Episode]:
     t0 = daily.epoch_of(days[0])
     stop = daily.epoch_of(days[-1]) + daily.DAY
     dayscores.score_days(settings, days)
-    scored, onset, routed = dayscores.window_scored(settings, days, t0, stop)
-    return fusion.detect_scored(scored, onset, routed)
+    stored = dayscores.window_scored(settings, days, t0, stop)
+    return fusion.detect_scored(stored.entities(), stored.routed, stored.network_losses())
 
 
 def _whole(settings: Settings, days: list[date]) -> list[Episode]:

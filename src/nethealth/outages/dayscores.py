@@ -29,13 +29,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from nethealth.lake.storage import atomic_path
@@ -338,51 +339,87 @@ def _rows(series: Sequence[Series], scored: Sequence[_Scored], ctx: _Day) -> pa.
     return pa.table(arrays, schema=ROWS_SCHEMA)
 
 
-def window_scored(
-    settings: Settings, days: Sequence[date], t0: int, stop: int
-) -> tuple[list[tuple[Series, robust.Scores]], dict[int, np.ndarray], set[str]]:
-    """The stored scores of `days` on the window's grid [t0, stop): each series with a
-    stored row, its scores at those bins (NaN and not anomalous elsewhere, values only where
-    stored — all the episode rules read), the bins its majority count backs (by id), and the
-    entities with a measured BGP count."""
-    step = BIN_SECONDS
-    n = max(0, -(-(stop - t0) // step))
+# One series of the window rebuilt from its rows: the series, its scores, the bins its
+# majority count backs (None: none).
+Rebuilt = tuple[Series, robust.Scores, np.ndarray | None]
+
+
+@dataclass
+class WindowScores:
+    """The stored rows of a window's days on its grid [t0, t0 + n·step), read once; series
+    rebuilt an entity at a time (`entities`), so memory holds one entity's arrays."""
+
+    t0: int
+    n: int
+    table: pa.Table  # the rows of the window's bins, twins left out, sorted by entity
+    bins: np.ndarray  # each row's bin index
+    routed: set[str]
+
+    def entities(self) -> Iterator[list[Rebuilt]]:
+        """Per entity, each of its series with a stored row: its scores at those bins (NaN
+        and not anomalous elsewhere) and its values where stored — all the episode rules read."""
+        t = self.table
+        if not t.num_rows:
+            return
+        ent = t["entity"].to_numpy(zero_copy_only=False)
+        sig = t["signal"].to_numpy(zero_copy_only=False)
+        col = {c: t[c].to_numpy(zero_copy_only=False) for c in ROWS_SCHEMA.names[3:]}
+        cuts = np.flatnonzero(ent[1:] != ent[:-1]) + 1
+        for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(ent)], strict=True):
+            group: list[Rebuilt] = []
+            for signal in dict.fromkeys(sig[lo:hi]):
+                r = lo + np.flatnonzero(sig[lo:hi] == signal)
+                group.append(self._rebuilt(str(signal), str(ent[lo]), r, col))
+            yield group
+
+    def _rebuilt(
+        self, signal: str, entity: str, r: np.ndarray, col: Mapping[str, np.ndarray]
+    ) -> Rebuilt:
+        at = self.bins[r]
+        arrays = {c: np.full(self.n, np.nan) for c in ("value", "reference", "noise", "drop", "z")}
+        flags = {c: np.zeros(self.n, dtype=bool) for c in ("flag", "backed")}
+        arrays["value"][at] = col["value"][r]
+        scored = ~np.isnan(col["reference"][r])  # a gap row of the next day has none
+        for c in ("reference", "noise", "drop", "z"):
+            arrays[c][at[scored]] = col[c][r][scored]
+        for c in flags:
+            np.logical_or.at(flags[c], at, col[c][r])
+        sc = robust.Scores(arrays["reference"], arrays["noise"], arrays["drop"], arrays["z"],
+                           flags["flag"])  # fmt: skip
+        s = Series(signal, entity, self.t0, BIN_SECONDS, arrays["value"])
+        return s, sc, flags["backed"] if flags["backed"].any() else None
+
+    def network_losses(self) -> dict[tuple[str, int], list[float]]:
+        """Per (signal, bin start), the units each network lost below its reference there
+        (where stored, and positive): what explains a region's episode (`fusion`)."""
+        t = self.table
+        out: dict[tuple[str, int], list[float]] = defaultdict(list)
+        ent = t["entity"].to_numpy(zero_copy_only=False)
+        asn = np.flatnonzero(np.char.startswith(ent.astype(str), "asn:")) if len(ent) else ent
+        lost = t["reference"].to_numpy()[asn] - t["value"].to_numpy()[asn]
+        sig = t["signal"].to_numpy(zero_copy_only=False)[asn]
+        ts = self.t0 + self.bins[asn] * BIN_SECONDS
+        for i in np.flatnonzero(np.isfinite(lost) & (lost > 0)):
+            out[(str(sig[i]), int(ts[i]))].append(float(lost[i]))
+        return out
+
+
+def window_scored(settings: Settings, days: Sequence[date], t0: int, stop: int) -> WindowScores:
+    """The stored scores of `days` on the window's grid [t0, stop), and the entities with a
+    measured BGP count on one of them."""
+    n = max(0, -(-(stop - t0) // BIN_SECONDS))
     routed: set[str] = set()
-    tables = []
+    tables = [ROWS_SCHEMA.empty_table()]
     for d in days:
         t = pq.read_table(_path(daily.day_dir(settings, d)))
         routed.update(json.loads((t.schema.metadata or {}).get(_META_ROUTED, b"[]")))
         tables.append(t.replace_schema_metadata(None))
-    if not tables:
-        return [], {}, routed
     t = pa.concat_tables(tables)
-    idx = (t["ts"].to_numpy() - t0) // step
+    idx = (t["ts"].to_numpy() - t0) // BIN_SECONDS
     keep = (~t["twin"].to_numpy(zero_copy_only=False)) & (idx >= 0) & (idx < n)
     t = t.filter(pa.array(keep))
-    idx = idx[keep]
-    sig = t["signal"].to_pylist()
-    ent = t["entity"].to_pylist()
-    col = {c: t[c].to_numpy(zero_copy_only=False) for c in ROWS_SCHEMA.names[3:]}
-    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, k in enumerate(zip(sig, ent, strict=True)):
-        groups[k].append(i)
-    scored: list[tuple[Series, robust.Scores]] = []
-    onset: dict[int, np.ndarray] = {}
-    for (signal, entity), rows in groups.items():
-        r = np.asarray(rows)
-        at = idx[r]
-        arrays = {c: np.full(n, np.nan) for c in ("value", "reference", "noise", "drop", "z")}
-        flags = {c: np.zeros(n, dtype=bool) for c in ("flag", "backed")}
-        arrays["value"][at] = col["value"][r]
-        scored_rows = ~np.isnan(col["reference"][r])  # a gap row of the next day has none
-        for c in ("reference", "noise", "drop", "z"):
-            arrays[c][at[scored_rows]] = col[c][r][scored_rows]
-        for c in flags:
-            np.logical_or.at(flags[c], at, col[c][r])
-        s = Series(signal, entity, t0, step, arrays["value"])
-        sc = robust.Scores(arrays["reference"], arrays["noise"], arrays["drop"], arrays["z"],
-                           flags["flag"])  # fmt: skip
-        scored.append((s, sc))
-        if flags["backed"].any():
-            onset[id(s)] = flags["backed"]
-    return scored, onset, routed
+    order = pc.sort_indices(t, [("entity", "ascending"), ("signal", "ascending"),
+                                ("ts", "ascending")])  # fmt: skip
+    t = t.take(order)
+    bins = ((t["ts"].to_numpy() - t0) // BIN_SECONDS).astype(np.int64)
+    return WindowScores(t0, n, t, bins, routed)

@@ -19,6 +19,7 @@ from nethealth.outages.peers import corroborated
 from nethealth.outages.series import (
     ATLAS_SIGNALS,
     BGP_SIGNALS,
+    BIN_SECONDS,
     IODA_BGP,
     WEIGHTED_BGP,
     Series,
@@ -256,15 +257,29 @@ def region_loss_floor(signal: str) -> float:
 
 
 def detect_scored(
-    scored_all: Sequence[tuple[Series, robust.Scores]],
-    onset: Mapping[int, np.ndarray],
+    entities: Iterable[Sequence[tuple[Series, robust.Scores, np.ndarray | None]]],
     routed: set[str],
+    network_losses: Mapping[tuple[str, int], Sequence[float]],
 ) -> list[Episode]:
-    """`detect_robust`'s episodes (without per-peer views) from series scored already
-    (`dayscores`: the Atlas platform gaps applied, the bins of IODA's majority count in the
-    flags and in `onset`)."""
-    out = _entity_episodes(scored_all, onset, {}, routed)
-    return drop_single_network_regions(out, scored_all)
+    """`detect_robust`'s episodes (without per-peer views) from series scored already, an
+    entity at a time (`dayscores`: the Atlas platform gaps applied, the bins IODA's majority
+    count backs in the flags and given beside them); a region's episode left out when a
+    network lost the same units in its confirming bin (`network_losses`: per (signal, bin
+    start), each network's loss there)."""
+    out: list[Episode] = []
+    region_lost: list[tuple[Episode, float]] = []
+    for group in entities:
+        scored = [(s, sc) for s, sc, _b in group]
+        onset = {id(s): b for s, _sc, b in group if b is not None}
+        eps = _entity_episodes(scored, onset, {}, routed)
+        region_lost += _region_losses(eps, scored)
+        out += eps
+    gone: set[int] = set()
+    for ep, lost in region_lost:
+        others = network_losses.get((ep.signal, ep.known_at - BIN_SECONDS), ())  # its bin
+        if any(abs(o - lost) <= ONE_NETWORK_TOLERANCE * lost for o in others):
+            gone.add(id(ep))
+    return [e for e in out if id(e) not in gone]
 
 
 def _lost_at(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -870,6 +870,21 @@ def detect_daily(
     return result, stats
 
 
+def _with_user(
+    entities: Iterable[list[dayscores.Rebuilt]], user_of: Mapping[str, list[Series]]
+) -> Iterator[list[dayscores.Rebuilt]]:
+    """Each entity's stored scores with its user series (loaded by operators: few, scored
+    whole over the window), then the entities that have user series only."""
+    seen: set[str] = set()
+    for group in entities:
+        entity = group[0][0].entity
+        seen.add(entity)
+        yield group + [(u, robust.score(u), None) for u in user_of.get(entity, [])]
+    for entity, us in user_of.items():
+        if entity not in seen:
+            yield [(u, robust.score(u), None) for u in us]
+
+
 def detect_stored(
     settings: Settings,
     days: Sequence[date],
@@ -923,10 +938,10 @@ def detect_stored(
     if detector == robust.NAME:
         # a day at a time: days scored before are read back (dayscores)
         dayscores.score_days(settings, days, progress=progress)
-        scored, onset, routed = dayscores.window_scored(settings, days, t0, stop)
-        scored += [(u, robust.score(u)) for u in user]
-        eps = detect_scored(scored, onset, routed)
-        del scored, onset
+        stored = dayscores.window_scored(settings, days, t0, stop)
+        entities = _with_user(stored.entities(), user_of)
+        eps = detect_scored(entities, stored.routed, stored.network_losses())
+        del stored
         for c in chunks:  # the signals dataset keeps every entity's series but networks'
             if not all(e.startswith("asn:") for e in c):
                 series_of([e for e in c if not e.startswith("asn:")])
