@@ -26,7 +26,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("ui",),
     ("area",),  # the manifest types every area fills in
     ("sim",),  # the simulated Internet: written in the publishers' formats, below the areas
-    ("economics", "infrastructure", "bgp", "rpki", "shutdowns", "routing", "outages", "standards"),
+    ("economics", "infrastructure", "bgp", "rpki", "shutdowns", "routing", "outages", "standards",
+     "resilience"),
     ("areas", "pipeline", "demo", "ops"),  # ops: the daily routine over all of them
     ("server", "api", "web", "cli"),
 )

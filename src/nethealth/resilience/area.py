@@ -1,0 +1,15 @@
+"""The resilience area as data (see nethealth.area): the resilience index, its own source
+(APNIC IPv6 capability), its API, pages and country-page section."""
+
+from __future__ import annotations
+
+from nethealth.area import Area
+from nethealth.resilience import api, source, step
+
+AREA = Area(
+    id="resilience",
+    title="Resilience",
+    sources=source.SOURCES,
+    steps=step.STEPS,
+    router=api.router,
+)
