@@ -22,7 +22,10 @@ def client(world: World) -> Iterator[TestClient]:
 
 def test_list_all_countries_latest_date(client: TestClient) -> None:
     body = client.get("/api/v1/resilience").json()
-    assert body["date"] == DAY.isoformat() and body["dates"] == [EARLIER.isoformat(), DAY.isoformat()]
+    assert body["date"] == DAY.isoformat() and body["dates"] == [
+        EARLIER.isoformat(),
+        DAY.isoformat(),
+    ]
     assert body["ranked"] == 6
     first = body["countries"][0]
     assert first["cc"] == "US" and first["rank"] == 1

@@ -24,7 +24,9 @@ def test_index_dates_are_the_latest_and_month_ends() -> None:
 
 
 def test_only_dates_with_an_index_are_kept(world: World) -> None:
-    got = [r[0] for r in _lake(world).query("SELECT DISTINCT date FROM resilience_scores ORDER BY 1")]
+    got = [
+        r[0] for r in _lake(world).query("SELECT DISTINCT date FROM resilience_scores ORDER BY 1")
+    ]
     assert got == [EARLIER, DAY]
 
 
@@ -76,7 +78,7 @@ def test_ranks_and_intervals(world: World) -> None:
     rows = _lake(world).query("SELECT cc, score, rank, rank_low, rank_high, ranked FROM "
                               "resilience_scores WHERE date = ? AND level = 'index' AND "
                               "score IS NOT NULL ORDER BY rank", [DAY])  # fmt: skip
-    assert [r[0] for r in rows][0] == "US" and [r[0] for r in rows][-1] == "KE"
+    assert rows[0][0] == "US" and rows[-1][0] == "KE"
     assert [r[2] for r in rows] == list(range(1, 7))
     for _cc, _s, rank, lo, hi, ranked in rows:
         assert lo <= rank <= hi and ranked == 6

@@ -108,7 +108,9 @@ def compute_date(
             bound["used"] = False
             bound["reason"] = (
                 f"{len(values)} countries measured, fewer than {config.min_countries}"
-                if len(values) < config.min_countries else "every capped value is equal")
+                if len(values) < config.min_countries
+                else "every capped value is equal"
+            )
             out.bounds.append(bound)
             capped: dict[str, float] = {}
             scores: dict[str, float] = {}
@@ -202,8 +204,9 @@ def compute(ctx: StepContext, config: Config = CONFIG) -> None:
                 one = Tables()
                 compute_date(day, obs, ccs, config, one)
                 # a past month end where no country has an index adds nothing to a history
-                if day == days[-1] or any(r["score"] is not None for r in one.scores
-                                          if r["level"] == "index"):
+                if day == days[-1] or any(
+                    r["score"] is not None for r in one.scores if r["level"] == "index"
+                ):
                     tables.inputs += one.inputs
                     tables.bounds += one.bounds
                     tables.scores += one.scores

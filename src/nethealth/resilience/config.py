@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from nethealth.errors import ConfigError
+from nethealth.ui.msgids import N_
 
 CONFIG_VERSION = "1"
 
@@ -48,7 +49,7 @@ class Missing(StrEnum):
 @dataclass(frozen=True)
 class Input:
     id: str
-    title: str  # English; the pages translate it (msgids in resilience/pages.py)
+    title: str  # msgid (N_): the pages translate it
     kind: Kind
     ref: str  # indicator id, WDI code, or the kind's own name
     source: str  # the source id(s) of the catalog, for the reader
@@ -111,79 +112,79 @@ WDI_AGE = 3 * YEAR  # the World Bank publishes a year's figures one to two years
 CONFIG = Config(
     version=CONFIG_VERSION,
     pillars=(
-        Pillar("infrastructure", "Infrastructure", 1.0, (
-            Dimension("interconnection", "Interconnection", 1.0, (
-                Input("ixps_active", "Active IXPs", Kind.INDICATOR, "ixps_active", "peeringdb",
+        Pillar("infrastructure", N_("Infrastructure"), 1.0, (
+            Dimension("interconnection", N_("Interconnection"), 1.0, (
+                Input("ixps_active", N_("Active IXPs"), Kind.INDICATOR, "ixps_active", "peeringdb",
                       "IXPs", D.HIGHER_IS_BETTER, 1.0, QUARTER),
-                Input("ixp_domestic_membership", "Domestic networks at a local IXP",
+                Input("ixp_domestic_membership", N_("Domestic networks at a local IXP"),
                       Kind.INDICATOR, "ixp_domestic_membership", "peeringdb, ipdb",
                       "% of networks", D.HIGHER_IS_BETTER, 1.0, QUARTER),
-                Input("facilities", "Colocation facilities (PeeringDB)", Kind.PEERINGDB_FAC,
+                Input("facilities", N_("Colocation facilities (PeeringDB)"), Kind.PEERINGDB_FAC,
                       "fac", "peeringdb", "facilities", D.HIGHER_IS_BETTER, 1.0, MONTH),
             )),
-            Dimension("upstreams", "Routes to the world", 1.0, (
-                Input("route_diversity_hhi", "Concentration of transit (HHI of hegemony > 1 %)",
+            Dimension("upstreams", N_("Routes to the world"), 1.0, (
+                Input("route_diversity_hhi", N_("Concentration of transit (HHI of hegemony > 1 %)"),
                       Kind.ROUTE_DIVERSITY, "bgp_country_dependency", "bgp-ris, bgp-routeviews",
                       "HHI (0–10,000)", D.HIGHER_IS_WORSE, 1.0, MONTH),
             )),
         )),
-        Pillar("performance", "Performance", 1.0, (
-            Dimension("modern_protocols", "Modern protocols", 1.0, (
-                Input("ipv6_capable", "Users able to use IPv6 (APNIC)", Kind.APNIC_IPV6,
+        Pillar("performance", N_("Performance"), 1.0, (
+            Dimension("modern_protocols", N_("Modern protocols"), 1.0, (
+                Input("ipv6_capable", N_("Users able to use IPv6 (APNIC)"), Kind.APNIC_IPV6,
                       "capable_pc", "apnic-ipv6", "% of users", D.HIGHER_IS_BETTER, 1.0, MONTH),
-                Input("adoption_ipv6_web", "Top sites reachable over IPv6", Kind.INDICATOR,
+                Input("adoption_ipv6_web", N_("Top sites reachable over IPv6"), Kind.INDICATOR,
                       "adoption_ipv6_web", "crux-country, country-toplist", "% of top sites",
                       D.HIGHER_IS_BETTER, 0.5, QUARTER),
-                Input("adoption_http2", "Top sites with HTTP/2", Kind.INDICATOR, "adoption_http2",
+                Input("adoption_http2", N_("Top sites with HTTP/2"), Kind.INDICATOR, "adoption_http2",
                       "crux-country, country-toplist", "% of top sites", D.HIGHER_IS_BETTER,
                       0.5, QUARTER),
             )),
-            Dimension("stability", "Stability", 1.0, (
-                Input("shutdowns", "Internet shutdowns in the last 365 days", Kind.SHUTDOWNS,
+            Dimension("stability", N_("Stability"), 1.0, (
+                Input("shutdowns", N_("Internet shutdowns in the last 365 days"), Kind.SHUTDOWNS,
                       "shutdown_events", "shutdowns", "distinct events", D.HIGHER_IS_WORSE, 1.0,
                       MONTH),
             )),
         )),
-        Pillar("security", "Security", 1.0, (
-            Dimension("routing_security", "Routing security", 1.0, (
-                Input("rpki_valid_route_share", "Routes RPKI-valid", Kind.INDICATOR,
+        Pillar("security", N_("Security"), 1.0, (
+            Dimension("routing_security", N_("Routing security"), 1.0, (
+                Input("rpki_valid_route_share", N_("Routes RPKI-valid"), Kind.INDICATOR,
                       "rpki_valid_route_share", "bgp, rpki", "% of routes", D.HIGHER_IS_BETTER,
                       1.0, MONTH),
-                Input("roa_space_coverage_v4", "IPv4 space covered by ROAs", Kind.INDICATOR,
+                Input("roa_space_coverage_v4", N_("IPv4 space covered by ROAs"), Kind.INDICATOR,
                       "roa_space_coverage_v4", "bgp, rpki", "% of addresses",
                       D.HIGHER_IS_BETTER, 1.0, MONTH),
-                Input("manrs_filtering_ready_share", "Networks ready for MANRS filtering",
+                Input("manrs_filtering_ready_share", N_("Networks ready for MANRS filtering"),
                       Kind.INDICATOR, "manrs_filtering_ready_share", "bgp, rpki, irr", "%",
                       D.HIGHER_IS_BETTER, 0.5, QUARTER),
-                Input("manrs_rpki_ready_share", "Networks ready for MANRS RPKI",
+                Input("manrs_rpki_ready_share", N_("Networks ready for MANRS RPKI"),
                       Kind.INDICATOR, "manrs_rpki_ready_share", "bgp, rpki", "%",
                       D.HIGHER_IS_BETTER, 0.5, QUARTER),
             )),
-            Dimension("web_security", "Web and mail security", 1.0, (
-                Input("adoption_https", "Top sites with HTTPS", Kind.INDICATOR, "adoption_https",
+            Dimension("web_security", N_("Web and mail security"), 1.0, (
+                Input("adoption_https", N_("Top sites with HTTPS"), Kind.INDICATOR, "adoption_https",
                       "crux-country, country-toplist", "% of top sites", D.HIGHER_IS_BETTER,
                       1.0, QUARTER),
-                Input("adoption_tls13", "Top sites with TLS 1.3", Kind.INDICATOR,
+                Input("adoption_tls13", N_("Top sites with TLS 1.3"), Kind.INDICATOR,
                       "adoption_tls13", "crux-country, country-toplist", "% of top sites",
                       D.HIGHER_IS_BETTER, 1.0, QUARTER),
-                Input("adoption_dnssec", "Top sites with DNSSEC", Kind.INDICATOR,
+                Input("adoption_dnssec", N_("Top sites with DNSSEC"), Kind.INDICATOR,
                       "adoption_dnssec", "crux-country, country-toplist", "% of top sites",
                       D.HIGHER_IS_BETTER, 1.0, QUARTER),
-                Input("adoption_dmarc_enforced", "Top sites enforcing DMARC", Kind.INDICATOR,
+                Input("adoption_dmarc_enforced", N_("Top sites enforcing DMARC"), Kind.INDICATOR,
                       "adoption_dmarc_enforced", "crux-country, country-toplist",
                       "% of top sites", D.HIGHER_IS_BETTER, 1.0, QUARTER),
             )),
         )),
-        Pillar("market", "Market readiness", 1.0, (
-            Dimension("uptake", "Uptake", 1.0, (
-                Input("internet_users", "Individuals using the Internet (World Bank)", Kind.WDI,
+        Pillar("market", N_("Market readiness"), 1.0, (
+            Dimension("uptake", N_("Uptake"), 1.0, (
+                Input("internet_users", N_("Individuals using the Internet (World Bank)"), Kind.WDI,
                       "IT.NET.USER.ZS", "worldbank", "% of population", D.HIGHER_IS_BETTER, 1.0,
                       WDI_AGE),
             )),
-            Dimension("market_depth", "Market depth", 1.0, (
-                Input("asns_routed", "Networks (ASNs) routed", Kind.INDICATOR, "asns_routed",
+            Dimension("market_depth", N_("Market depth"), 1.0, (
+                Input("asns_routed", N_("Networks (ASNs) routed"), Kind.INDICATOR, "asns_routed",
                       "bgp, rir", "ASNs", D.HIGHER_IS_BETTER, 1.0, MONTH),
-                Input("gdp_per_capita", "GDP per capita (World Bank)", Kind.WDI,
+                Input("gdp_per_capita", N_("GDP per capita (World Bank)"), Kind.WDI,
                       "NY.GDP.PCAP.CD", "worldbank", "current US$", D.HIGHER_IS_BETTER, 0.5,
                       WDI_AGE),
             )),

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pycountry
@@ -66,7 +67,7 @@ class Lake:
                 self.con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet({literal})')
                 self.present.add(name)
 
-    def rows(self, sql: str, params: Iterable[object] = ()) -> list[tuple[object, ...]]:
+    def rows(self, sql: str, params: Iterable[object] = ()) -> list[tuple[Any, ...]]:
         return self.con.execute(sql, list(params)).fetchall()
 
     def close(self) -> None:
@@ -88,7 +89,7 @@ def from_indicator(lake: Lake, inp: Input) -> list[Obs]:
         return []
     rows = lake.rows("SELECT country, date, value, status, reason, simulated FROM "
                      "indicator_values WHERE indicator_id = ?", [inp.ref])  # fmt: skip
-    return [Obs(str(c), d, v, str(s), str(r or ""), bool(sim))  # type: ignore[arg-type]
+    return [Obs(str(c), d, v, str(s), str(r or ""), bool(sim))
             for c, d, v, s, r, sim in rows]  # fmt: skip
 
 
@@ -96,7 +97,7 @@ def from_apnic(lake: Lake, inp: Input) -> list[Obs]:
     if "apnic_ipv6" not in lake.present:
         return []
     rows = lake.rows(f'SELECT cc, date, "{inp.ref}", simulated FROM apnic_ipv6')
-    return [Obs(str(c), d, float(v), Status.MEASURED if v else Status.ZERO_MEASURED,  # type: ignore[arg-type]
+    return [Obs(str(c), d, float(v), Status.MEASURED if v else Status.ZERO_MEASURED,
                 f"APNIC 30-day average of {d}", bool(s)) for c, d, v, s in rows]  # fmt: skip
 
 
@@ -110,14 +111,14 @@ def from_facilities(lake: Lake, inp: Input) -> list[Obs]:
                        "AND country IS NOT NULL GROUP BY 1, 2")  # fmt: skip
     by_snap: dict[date, dict[str, tuple[int, bool]]] = defaultdict(dict)
     for snap, cc, n, sim in counts:
-        by_snap[snap][str(cc)] = (int(n), bool(sim))  # type: ignore[call-overload, index]
+        by_snap[snap][str(cc)] = (int(n), bool(sim))
     snaps = [r[0] for r in lake.rows("SELECT DISTINCT snapshot FROM peeringdb_fac")]
     out = []
     for snap in snaps:
-        got = by_snap.get(snap, {})  # type: ignore[call-overload]
+        got = by_snap.get(snap, {})
         for cc in countries(lake):
             n, sim = got.get(cc, (0, False))
-            out.append(Obs(cc, snap, float(n), Status.MEASURED if n else Status.ZERO_MEASURED,  # type: ignore[arg-type]
+            out.append(Obs(cc, snap, float(n), Status.MEASURED if n else Status.ZERO_MEASURED,
                            f"PeeringDB snapshot of {snap}", sim))  # fmt: skip
     return out
 
@@ -135,8 +136,8 @@ def from_route_diversity(lake: Lake, inp: Input) -> list[Obs]:
                      "bgp_country_dependency WHERE af = 4 GROUP BY 1, 2")  # fmt: skip
     out = []
     for cc, day, scores, sim in rows:
-        v = hhi(float(h) for h in scores)  # type: ignore[attr-defined]
-        out.append(Obs(str(cc), day, v, Status.MEASURED if v else Status.ZERO_MEASURED,  # type: ignore[arg-type]
+        v = hhi(float(h) for h in scores)
+        out.append(Obs(str(cc), day, v, Status.MEASURED if v else Status.ZERO_MEASURED,
                        f"IPv4 country dependency of {day}", bool(sim)))  # fmt: skip
     return out
 
@@ -150,14 +151,14 @@ def shutdown_counts(lake: Lake, day: date) -> list[Obs]:
     until, sim = known[0] if known else (None, False)
     if until is None:
         return []
-    ref = min(day, until)  # type: ignore[type-var]
-    first = ref - timedelta(days=SHUTDOWN_WINDOW - 1)  # type: ignore[operator]
+    ref = min(day, until)
+    first = ref - timedelta(days=SHUTDOWN_WINDOW - 1)
     rows = lake.rows("SELECT cc, count(DISTINCT distinct_event_id) FROM (SELECT "
                      "distinct_event_id, unnest(countries) AS cc, start_date FROM shutdown_events"
                      ") WHERE start_date BETWEEN ? AND ? GROUP BY 1", [first, ref])  # fmt: skip
-    got = {str(c): int(n) for c, n in rows}  # type: ignore[call-overload]
+    got = {str(c): int(n) for c, n in rows}
     why = f"events starting {first} to {ref} (records known until {until})"
-    return [Obs(cc, ref, float(got.get(cc, 0)),  # type: ignore[arg-type]
+    return [Obs(cc, ref, float(got.get(cc, 0)),
                 Status.MEASURED if got.get(cc) else Status.ZERO_MEASURED, why, bool(sim))
             for cc in countries(lake)]  # fmt: skip
 
@@ -198,7 +199,7 @@ def at(obs: list[Obs], inp: Input, day: date, ccs: Iterable[str]) -> dict[str, P
         return {cc: Pick(None, None, Status.NOT_MEASURED, why) for cc in ccs}
     ref = max(dates)
     if (day - ref).days > inp.max_age_days:
-        why = (f"{inp.id}: latest value {ref} is more than {inp.max_age_days} days before {day}")
+        why = f"{inp.id}: latest value {ref} is more than {inp.max_age_days} days before {day}"
         return {cc: Pick(ref, None, Status.NOT_COMPARABLE, why) for cc in ccs}
     on = {o.cc: o for o in obs if o.day == ref}
     out = {}

@@ -115,9 +115,7 @@ def _group_sum(w: Array, group: npt.NDArray[np.int64], n: int) -> Array:
     return np.bincount(group, weights=w, minlength=n).astype(np.float64)
 
 
-def _weighted_mean(
-    scores: Array, w: Array, group: npt.NDArray[np.int64], n: int
-) -> Array:
+def _weighted_mean(scores: Array, w: Array, group: npt.NDArray[np.int64], n: int) -> Array:
     """Per row, the weighted mean of the measured (non-NaN) columns of each group, weights
     renormalised over them; NaN where a group has nothing measured. scores: (rows, columns)."""
     present = ~np.isnan(scores)
@@ -163,7 +161,8 @@ def ranks(values: Array) -> npt.NDArray[np.int64]:
     """Competition ranks, highest first (1 + the number of strictly higher values); only for
     finite values (callers pass the countries that have an index)."""
     v = np.asarray(values, dtype=np.float64)
-    return (1 + (v[None, :] > v[:, None]).sum(axis=1)).astype(np.int64)
+    out: npt.NDArray[np.int64] = (1 + (v[None, :] > v[:, None]).sum(axis=1)).astype(np.int64)
+    return out
 
 
 def _dirichlet(rng: np.random.Generator, w: Array, group: npt.NDArray[np.int64], n: int,

@@ -81,7 +81,8 @@ class InputRecord(InputValue):
     cc: str
     date: dt.date
     bounds: dict[str, float | int | bool | str | None] = Field(
-        description="The input's quartiles, fences, min and max across countries on this date")
+        description="The input's quartiles, fences, min and max across countries on this date"
+    )
     source: SourceRecord
 
 
@@ -324,7 +325,7 @@ def _files(lake: LakeReader, source_id: str, name: str | None) -> list[dict[str,
 
 
 def source_record(lake: LakeReader, cc: str, inp: Input, ref: dt.date | None) -> SourceRecord:
-    rec = SourceRecord(kind=inp.kind.value, source=inp.source)
+    rec = SourceRecord(kind=inp.kind.value, source=inp.source, api=None, url=None)
     if inp.kind is Kind.INDICATOR:
         q = _q(country=cc, **({"from": ref.isoformat(), "to": ref.isoformat()} if ref else {}))
         rec.api = f"/api/v1/indicators/{inp.ref}{q}"
@@ -362,5 +363,10 @@ def input_record(lake: LakeReader, cc: str, input_id: str, day: dt.date | None =
     bounds = dict(zip(names, b[0], strict=True)) if b else {}
     if bounds.get("reference_date") is not None:
         bounds["reference_date"] = str(bounds["reference_date"])
-    return InputRecord(**value.model_dump(), cc=cc, date=d, bounds=bounds,
-                       source=source_record(lake, cc, inp, value.reference_date))
+    return InputRecord(
+        **value.model_dump(),
+        cc=cc,
+        date=d,
+        bounds=bounds,
+        source=source_record(lake, cc, inp, value.reference_date),
+    )

@@ -119,7 +119,7 @@ def load(paths: Sequence[Path], opts: LoadOptions) -> list[Prepared]:
 
 def build(ctx: StepContext) -> None:
     files = sorted(ctx.raw_files(SOURCE_ID), key=lambda f: f.provenance.snapshot)
-    latest: dict[tuple[str, date], tuple[object, ...]] = {}
+    latest: dict[tuple[str, date], tuple[object, ...]] = {}  # the latest file wins
     skipped = 0
     for i, raw in enumerate(files):
         ctx.progress(f"apnic-ipv6 {raw.provenance.name}", i, len(files))
@@ -133,10 +133,8 @@ def build(ctx: StepContext) -> None:
                                                 raw.provenance.simulated)  # fmt: skip
     if skipped:
         ctx.note(f"{skipped:,} APNIC days without samples left out (not measured)")
-    rows = [latest[k] for k in sorted(latest)]
-    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in SCHEMA.names]
-    ctx.write_dataset(DATASET, pa.table({n: list(c) for n, c in zip(SCHEMA.names, cols,
-                                                                      strict=True)}, schema=SCHEMA))  # fmt: skip
+    rows = [dict(zip(SCHEMA.names, latest[k], strict=True)) for k in sorted(latest)]
+    ctx.write_dataset(DATASET, pa.Table.from_pylist(rows, schema=SCHEMA))
 
 
 STEP = Step(
