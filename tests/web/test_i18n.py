@@ -194,9 +194,9 @@ def test_french_home_page(web: TestClient) -> None:
     html = response.text
     doc = outline(html)
     assert doc.all("html")[0]["lang"] == "fr"
-    assert _nav_labels(html)[:9] == [
+    assert _nav_labels(html)[:10] == [
         "Carte du monde", "IXP", "Coupures", "Pannes", "Routage", "Technologies habilitantes",
-        "Testez votre domaine", "Méthodologie", "À propos et sources",
+        "Testez votre domaine", "Résilience", "Méthodologie", "À propos et sources",
     ]  # fmt: skip
     assert "<h1>La santé d'Internet dans le monde</h1>" in html
     assert '<h2 id="data-title">Tableau de données</h2>' in html

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from nethealth.area import Area
-from nethealth.resilience import api, source, step
+from nethealth.resilience import api, pages, source, step
+from nethealth.ui.msgids import N_
 
 AREA = Area(
     id="resilience",
@@ -12,4 +13,7 @@ AREA = Area(
     sources=source.SOURCES,
     steps=step.STEPS,
     router=api.router,
+    pages=pages.PAGES,
+    sections=pages.SECTIONS,
+    nav=(("/resilience", N_("Resilience")),),
 )

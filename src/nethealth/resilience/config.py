@@ -123,7 +123,7 @@ CONFIG = Config(
                       "fac", "peeringdb", "facilities", D.HIGHER_IS_BETTER, 1.0, MONTH),
             )),
             Dimension("upstreams", N_("Routes to the world"), 1.0, (
-                Input("route_diversity_hhi", N_("Concentration of transit (HHI of hegemony > 1 %)"),
+                Input("route_diversity_hhi", N_("Concentration of transit (HHI of hegemony above 1 per cent)"),
                       Kind.ROUTE_DIVERSITY, "bgp_country_dependency", "bgp-ris, bgp-routeviews",
                       "HHI (0–10,000)", D.HIGHER_IS_WORSE, 1.0, MONTH),
             )),
