@@ -58,7 +58,7 @@ def test_drill_down_every_link_resolves(client: TestClient) -> None:
     assert [p["id"] for p in body["pillars"]] == ["infrastructure", "performance", "security",
                                                   "market"]  # fmt: skip
     inputs = _walk(body)
-    assert len(inputs) == 19  # every configured input
+    assert len(inputs) == 20  # every configured input
     for inp in inputs:
         rec = client.get(inp["links"]["record"])  # type: ignore[index]
         assert rec.status_code == 200, inp["links"]
@@ -100,7 +100,7 @@ def test_comparisons_and_history(client: TestClient) -> None:
 def test_country_csv_twin_one_row_per_input(client: TestClient) -> None:
     r = client.get("/api/v1/resilience/KE?format=csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
-    assert len(rows) == 19
+    assert len(rows) == 20
     ixps = next(row for row in rows if row["input"] == "ixps_active")
     assert ixps["reference_date"] == DAY.isoformat() and ixps["pillar"] == "infrastructure"
     assert ixps["record"].startswith("/api/v1/resilience/KE/inputs/ixps_active")

@@ -52,7 +52,7 @@ def test_country_page_and_twin(client: TestClient) -> None:
     assert "Kenya scores 7.2 out of 100" in html
     # every input row links to its source record in the API
     links = re.findall(r'href="(/api/v1/resilience/KE/inputs/[a-z0-9_]+\?date=[0-9-]+)"', html)
-    assert len(links) == 19
+    assert len(links) == 20
     for link in links[:3]:
         assert client.get(link).status_code == 200
 

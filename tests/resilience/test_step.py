@@ -47,9 +47,9 @@ def test_capping_and_min_max_in_the_step(world: World) -> None:
 def test_unloaded_sources_are_not_measured_never_zero(world: World) -> None:
     rows = _lake(world).query("SELECT DISTINCT input_id, status, value, score, reason FROM "
                               "resilience_inputs WHERE date = ? AND input_id IN ('internet_users', "
-                              "'facilities', 'shutdowns', 'route_diversity_hhi')", [DAY])  # fmt: skip
+                              "'facilities', 'shutdowns', 'route_diversity_hhi', 'upstreams')", [DAY])  # fmt: skip
     assert {r[0] for r in rows} == {"internet_users", "facilities", "shutdowns",
-                                    "route_diversity_hhi"}  # fmt: skip
+                                    "route_diversity_hhi", "upstreams"}  # fmt: skip
     for _i, status, value, score, reason in rows:
         assert (status, value, score) == ("not measured", None, None)
         assert "not loaded" in reason
@@ -60,7 +60,7 @@ def test_coverage_rule(world: World) -> None:
     eff = dict(zip([i.id for _p, _d, i in CONFIG.inputs()], Tree.of(CONFIG).effective(),
                    strict=True))  # fmt: skip
     measured = [i for i in eff if i not in ("internet_users", "facilities", "shutdowns",
-                                            "route_diversity_hhi", "gdp_per_capita")]  # fmt: skip
+                                            "route_diversity_hhi", "upstreams", "gdp_per_capita")]  # fmt: skip
     full = sum(eff[i] for i in measured)
     rows = {cc: (s, c, st) for cc, s, c, st in lake.query(
         "SELECT cc, score, coverage, status FROM resilience_scores WHERE date = ? AND "

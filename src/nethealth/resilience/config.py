@@ -33,6 +33,7 @@ class Kind(StrEnum):
     APNIC_IPV6 = "apnic-ipv6"  # APNIC Labs per-economy IPv6 capability (`apnic_ipv6`)
     PEERINGDB_FAC = "peeringdb-fac"  # PeeringDB facilities per country (`peeringdb_fac`)
     ROUTE_DIVERSITY = "route-diversity"  # HHI of transit hegemony > 1 % (`bgp_country_dependency`)
+    UPSTREAMS = "upstreams"  # transit ASes with hegemony ≥ 5 % (`bgp_country_dependency`)
     SHUTDOWNS = "shutdowns"  # distinct shutdown events over 365 days (`shutdown_events`)
 
 
@@ -126,6 +127,9 @@ CONFIG = Config(
                 Input("route_diversity_hhi", N_("Concentration of transit (HHI of hegemony above 1 per cent)"),
                       Kind.ROUTE_DIVERSITY, "bgp_country_dependency", "bgp-ris, bgp-routeviews",
                       "HHI (0–10,000)", D.HIGHER_IS_WORSE, 1.0, MONTH),
+                Input("upstreams", N_("Upstream transit networks (hegemony of 5 per cent or more)"),
+                      Kind.UPSTREAMS, "bgp_country_dependency", "bgp-ris, bgp-routeviews", "ASes",
+                      D.HIGHER_IS_BETTER, 1.0, MONTH),
             )),
         )),
         Pillar("performance", N_("Performance"), 1.0, (

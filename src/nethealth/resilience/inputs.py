@@ -2,8 +2,8 @@
 
 Every input is read into `Obs` rows (country, date, value or null, status, reason): nethealth's
 own indicators from `indicator_values` as they are; World Bank series dated on 31 December of
-the year they describe; APNIC days; PeeringDB facilities counted per snapshot; the HHI of
-transit hegemony per day; shutdown events counted over the 365 days before a date.
+the year they describe; APNIC days; PeeringDB facilities counted per snapshot; route and
+upstream diversity of each IPv4 country dependency (the functions of `bgp.hegemony`); shutdown events counted over the 365 days before a date.
 
 The reference date rule (`at`): for an index date D, an input's reference date R is the latest
 date on or before D at which the input has at least one value; every country's value is its
@@ -25,11 +25,11 @@ from typing import Any
 import duckdb
 import pycountry
 
+from nethealth.bgp import hegemony as heg
 from nethealth.common.status import Status, has_value
 from nethealth.formats.wdi import read_wdi
 from nethealth.resilience.config import Input, Kind
 
-HEGEMONY_FLOOR = 0.01  # transit ASes with hegemony above 1 % enter the HHI (Pulse's rule)
 SHUTDOWN_WINDOW = 365  # days
 
 
@@ -123,21 +123,33 @@ def from_facilities(lake: Lake, inp: Input) -> list[Obs]:
     return out
 
 
-def hhi(scores: Iterable[float], floor: float = HEGEMONY_FLOOR) -> float:
-    """Herfindahl–Hirschman index (0–10,000) over the hegemony scores above `floor` (as
-    fractions): 10,000 · Σ h². One AS carrying everything gives 10,000."""
-    return 10_000.0 * sum(h * h for h in scores if h > floor)
+def _dependency(lake: Lake) -> list[tuple[Any, ...]]:
+    """(cc, date, hegemony scores, simulated) of every IPv4 country dependency."""
+    if "bgp_country_dependency" not in lake.present:
+        return []
+    return lake.rows("SELECT cc, date, list(hegemony), bool_or(simulated) FROM "
+                     "bgp_country_dependency WHERE af = 4 GROUP BY 1, 2")  # fmt: skip
 
 
 def from_route_diversity(lake: Lake, inp: Input) -> list[Obs]:
-    if "bgp_country_dependency" not in lake.present:
-        return []
-    rows = lake.rows("SELECT cc, date, list(hegemony), bool_or(simulated) FROM "
-                     "bgp_country_dependency WHERE af = 4 GROUP BY 1, 2")  # fmt: skip
+    """HHI (0–10,000) of the transit ASes above 1 % hegemony, as the country page's transit
+    section computes it (`bgp.hegemony.route_diversity`); none above 1 %: not measured."""
     out = []
-    for cc, day, scores, sim in rows:
-        v = hhi(float(h) for h in scores)
-        out.append(Obs(str(cc), day, v, Status.MEASURED if v else Status.ZERO_MEASURED,
+    for cc, day, scores, sim in _dependency(lake):
+        v = heg.route_diversity([float(h) for h in scores])
+        why = f"IPv4 country dependency of {day}"
+        status = Status.NOT_MEASURED if v is None else Status.MEASURED
+        out.append(Obs(str(cc), day, v, status, why if v is not None else
+                       f"no transit AS above {heg.HHI_FLOOR:.0%} hegemony on {day}", bool(sim)))  # fmt: skip
+    return out
+
+
+def from_upstreams(lake: Lake, inp: Input) -> list[Obs]:
+    """Transit ASes with hegemony of at least 5 % (`bgp.hegemony.upstream_diversity`)."""
+    out = []
+    for cc, day, scores, sim in _dependency(lake):
+        n = heg.upstream_diversity([float(h) for h in scores])
+        out.append(Obs(str(cc), day, float(n), Status.MEASURED if n else Status.ZERO_MEASURED,
                        f"IPv4 country dependency of {day}", bool(sim)))  # fmt: skip
     return out
 
@@ -187,6 +199,7 @@ READERS: dict[Kind, Reader] = {
     Kind.APNIC_IPV6: from_apnic,
     Kind.PEERINGDB_FAC: from_facilities,
     Kind.ROUTE_DIVERSITY: from_route_diversity,
+    Kind.UPSTREAMS: from_upstreams,
 }
 
 

@@ -310,7 +310,7 @@ WDI_PAGE = "https://data.worldbank.org/indicator/{code}?locations={cc}"
 APNIC_PAGE = "https://stats.labs.apnic.net/ipv6/{cc}"
 PROVENANCE_OF: dict[Kind, str] = {
     Kind.WDI: "worldbank", Kind.APNIC_IPV6: "apnic-ipv6", Kind.PEERINGDB_FAC: "peeringdb",
-    Kind.ROUTE_DIVERSITY: "bgp-ris", Kind.SHUTDOWNS: "shutdowns",
+    Kind.ROUTE_DIVERSITY: "bgp-ris", Kind.UPSTREAMS: "bgp-ris", Kind.SHUTDOWNS: "shutdowns",
 }  # fmt: skip
 
 
@@ -334,6 +334,8 @@ def source_record(lake: LakeReader, cc: str, inp: Input, ref: dt.date | None) ->
         rec.url = WDI_PAGE.format(code=inp.ref, cc=cc)
     elif inp.kind is Kind.APNIC_IPV6:
         rec.url = APNIC_PAGE.format(cc=cc)
+    elif inp.kind in (Kind.ROUTE_DIVERSITY, Kind.UPSTREAMS):
+        rec.api = f"/api/v1/countries/{cc}/dependency{_q(date=ref.isoformat() if ref else None)}"
     elif inp.kind is Kind.SHUTDOWNS:
         rec.api = f"/api/v1/shutdowns{_q(country=cc)}"
     name = f"{cc}.json" if inp.kind is Kind.APNIC_IPV6 else None
