@@ -82,6 +82,19 @@ def test_higher_is_worse_turns_the_scale_around() -> None:
     assert out[2] == pytest.approx({"A": 100, "B": 500 / 6, "C": 400 / 6, "D": 50, "E": 0})
 
 
+def test_sparse_counts_collapse_the_fences_unless_capping_is_off() -> None:
+    # shutdown-like counts: seven 0, then 2 and 5 (n = 9): Q3 at position 8 · 0.75 = 6 → 0;
+    # Q1 = Q3 = 0, fences 0 and 0: every count capped to 0, nothing left to scale
+    counts = {c: 0.0 for c in "ABCDEFI"} | {"G": 2.0, "H": 5.0}
+    assert normalise(counts, DOWN) is None
+    out = normalise(counts, DOWN, capping=False)
+    assert out is not None
+    bounds, capped, scores = out
+    assert (bounds.low, bounds.high) == (0.0, 0.0) and capped["H"] == 5.0
+    # min 0, max 5, turned around: 0 → 100, 2 → 60, 5 → 0
+    assert (scores["A"], scores["G"], scores["H"]) == pytest.approx((100, 60, 0))
+
+
 def test_all_equal_cannot_be_scaled() -> None:
     assert normalise({"A": 5, "B": 5, "C": 5}, UP) is None
     assert fences([5, 5, 5]) == (5, 5)

@@ -103,7 +103,11 @@ def compute_date(
         ref = next((p.reference for p in pick.values() if p.reference), None)
         bound: dict[str, object] = {"date": day, "input_id": inp.id, "reference_date": ref,
                                     "config_version": v, "countries": len(values)}  # fmt: skip
-        result = normalise(values, inp.direction) if len(values) >= config.min_countries else None
+        result = (
+            normalise(values, inp.direction, inp.capping)
+            if len(values) >= config.min_countries
+            else None
+        )
         if result is None:
             bound["used"] = False
             bound["reason"] = (

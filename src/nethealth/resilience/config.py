@@ -59,6 +59,9 @@ class Input:
     weight: float
     max_age_days: int
     missing: Missing = Missing.RENORMALISE
+    # IQR capping assumes a spread; on a count that is zero for most countries (shutdowns) Q1 =
+    # Q3 = 0 and the fences would cap every event to 0. Such an input is scaled uncapped.
+    capping: bool = True
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,7 @@ CONFIG = Config(
             Dimension("stability", N_("Stability"), 1.0, (
                 Input("shutdowns", N_("Internet shutdowns in the last 365 days"), Kind.SHUTDOWNS,
                       "shutdown_events", "shutdowns", "distinct events", D.HIGHER_IS_WORSE, 1.0,
-                      MONTH),
+                      MONTH, capping=False),
             )),
         )),
         Pillar("security", N_("Security"), 1.0, (

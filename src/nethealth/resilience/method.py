@@ -55,16 +55,17 @@ def cap(value: float, low: float, high: float) -> float:
 
 
 def normalise(
-    values: Mapping[str, float], direction: Direction
+    values: Mapping[str, float], direction: Direction, capping: bool = True
 ) -> tuple[Bounds, dict[str, float], dict[str, float]] | None:
     """(bounds, capped value, score 0–100) per country, or None when the capped values are all
-    equal (min–max is undefined: the input says nothing about who is more resilient)."""
+    equal (min–max is undefined: the input says nothing about who is more resilient).
+    `capping=False` scales the values as they are (the fences are still recorded)."""
     if not values:
         return None
     raw = list(values.values())
     q1, q3 = quartiles(raw)
     low, high = fences(raw)
-    capped = {cc: cap(v, low, high) for cc, v in values.items()}
+    capped = {cc: cap(v, low, high) if capping else v for cc, v in values.items()}
     lo, hi = min(capped.values()), max(capped.values())
     if hi == lo:
         return None
