@@ -181,13 +181,13 @@ def compute(ctx: StepContext, config: Config = CONFIG) -> None:
     lake = Lake({name: ctx.dataset_path(name) for name in DATASETS})
     try:
         ccs = countries(lake)
-        wdi_paths = [f.path for f in ctx.raw_files("worldbank")]
+        wdi_files = ctx.raw_files("worldbank")
         obs: dict[str, list[Obs]] = {}
         shutdown_inputs = []
         for n, (_p, _d, inp) in enumerate(config.inputs()):
             ctx.progress(f"resilience input {inp.id}", n, len(config.inputs()))
             if inp.kind is Kind.WDI:
-                obs[inp.id] = wdi_observations(wdi_paths, inp.ref)
+                obs[inp.id] = wdi_observations(wdi_files, inp.ref)
             elif inp.kind is Kind.SHUTDOWNS:
                 shutdown_inputs.append(inp)
                 obs[inp.id] = []

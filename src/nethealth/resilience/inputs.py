@@ -27,7 +27,9 @@ import pycountry
 
 from nethealth.bgp import hegemony as heg
 from nethealth.common.status import Status, has_value
+from nethealth.economics.worldbank import indicator_of_name
 from nethealth.formats.wdi import read_wdi
+from nethealth.lake.raw import RawFile
 from nethealth.resilience.config import Input, Kind
 
 SHUTDOWN_WINDOW = 365  # days
@@ -175,12 +177,13 @@ def shutdown_counts(lake: Lake, day: date) -> list[Obs]:
             for cc in countries(lake)]  # fmt: skip
 
 
-def wdi_observations(paths: Iterable[Path], code: str) -> list[Obs]:
-    """A WDI series from stored World Bank files, dated 31 December of each year; later files
-    replace earlier values of the same country-year."""
+def wdi_observations(files: Iterable[RawFile], code: str) -> list[Obs]:
+    """A WDI series from the stored World Bank files (oldest snapshot first; later files replace
+    earlier values of the same country-year), dated 31 December of each year. A wide CSV without
+    indicator code is read as the indicator its stored name carries (`economics.worldbank`)."""
     values: dict[tuple[str, int], float] = {}
-    for path in paths:
-        for o in read_wdi(path):
+    for f in sorted(files, key=lambda f: f.provenance.snapshot):
+        for o in read_wdi(f.path, indicator_of_name(f.provenance.name)):
             if o.indicator == code:
                 values[(o.iso3, o.year)] = o.value
     out = []
