@@ -26,7 +26,7 @@ def test_list_all_countries_latest_date(client: TestClient) -> None:
         EARLIER.isoformat(),
         DAY.isoformat(),
     ]
-    assert body["ranked"] == 6
+    assert body["ranked"] == 7
     first = body["countries"][0]
     assert first["cc"] == "US" and first["rank"] == 1
     assert first["rank_low"] <= 1 <= first["rank_high"]
@@ -54,11 +54,11 @@ def _walk(body: dict[str, object]) -> list[dict[str, object]]:
 
 def test_drill_down_every_link_resolves(client: TestClient) -> None:
     body = client.get("/api/v1/resilience/ke").json()
-    assert body["cc"] == "KE" and body["rank"] == 6 and body["date"] == DAY.isoformat()
+    assert body["cc"] == "KE" and body["rank"] == 7 and body["date"] == DAY.isoformat()
     assert [p["id"] for p in body["pillars"]] == ["infrastructure", "performance", "security",
                                                   "market"]  # fmt: skip
     inputs = _walk(body)
-    assert len(inputs) == 20  # every configured input
+    assert len(inputs) == 23  # every configured input
     for inp in inputs:
         rec = client.get(inp["links"]["record"])  # type: ignore[index]
         assert rec.status_code == 200, inp["links"]
@@ -100,7 +100,7 @@ def test_comparisons_and_history(client: TestClient) -> None:
 def test_country_csv_twin_one_row_per_input(client: TestClient) -> None:
     r = client.get("/api/v1/resilience/KE?format=csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
-    assert len(rows) == 20
+    assert len(rows) == 23
     ixps = next(row for row in rows if row["input"] == "ixps_active")
     assert ixps["reference_date"] == DAY.isoformat() and ixps["pillar"] == "infrastructure"
     assert ixps["record"].startswith("/api/v1/resilience/KE/inputs/ixps_active")

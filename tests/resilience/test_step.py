@@ -79,9 +79,9 @@ def test_ranks_and_intervals(world: World) -> None:
                               "resilience_scores WHERE date = ? AND level = 'index' AND "
                               "score IS NOT NULL ORDER BY rank", [DAY])  # fmt: skip
     assert rows[0][0] == "US" and rows[-1][0] == "KE"
-    assert [r[2] for r in rows] == list(range(1, 7))
+    assert [r[2] for r in rows] == list(range(1, 8))
     for _cc, _s, rank, lo, hi, ranked in rows:
-        assert lo <= rank <= hi and ranked == 6
+        assert lo <= rank <= hi and ranked == 7
     scores = [r[1] for r in rows]
     assert scores == sorted(scores, reverse=True)
 

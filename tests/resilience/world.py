@@ -4,7 +4,9 @@ Eight countries (NL FR DE KE BR US JP ZA) have nethealth indicator values on 202
 2025-05-31 for the inputs listed in `VALUES`; APNIC IPv6 files (in APNIC's v6economy JSON) are
 loaded through `nethealth load apnic-ipv6` for six of them; AQ has one input only. The World
 Bank, PeeringDB facilities, country dependency and shutdown datasets are not loaded: their inputs
-are "not measured" for everyone.
+are "not measured" for everyone. Ookla fixed and mobile tiles of the first quarter of 2025
+(files in Ookla's layout, `tests/resilience/ookla_files.py`) place one tile of 200 tests in each
+of the eight countries.
 
 `ixps_active` on 2025-06-01 is 0 1 2 3 4 5 6 60 over NL FR DE KE BR US JP ZA: type-7 quartiles
 Q1 = 1.75, Q3 = 5.25 (IQR 3.5), upper fence 10.5, so ZA's 60 is capped to 10.5 and KE's 3
@@ -27,10 +29,12 @@ from nethealth.lake.build import StepContext
 from nethealth.lake.catalog import write_catalog
 from nethealth.lake.raw import RawStore
 from nethealth.resilience.compute import STEP as INDEX
+from nethealth.resilience.ookla import STEP as OOKLA
 from nethealth.settings import Settings, load_settings
 from nethealth.sources.apnic_ipv6 import STEP as APNIC
 from tests.api.fixture_lake import countries_table
 from tests.conftest import ASSETS
+from tests.resilience.ookla_files import PLACES, quadkey, write_tiles
 
 DAY = date(2025, 6, 1)
 EARLIER = date(2025, 5, 31)
@@ -52,6 +56,12 @@ VALUES: dict[str, dict[str, float]] = {
     "adoption_http2": dict(zip(CCS, (70, 68, 69, 50, 60, 72, 66, 55), strict=True)),
     "asns_routed": {cc: v for cc, v in zip(CCS, (900, 700, 1800, 150, 8000, 20000, 0, 500),
                                             strict=True) if cc != "JP"},
+}  # fmt: skip
+# fixed download (kbit/s), mobile download (kbit/s), fixed latency (ms)
+SPEEDS = {
+    "NL": (180_000, 90_000, 8), "FR": (200_000, 70_000, 10), "DE": (120_000, 60_000, 12),
+    "KE": (15_000, 20_000, 35), "BR": (110_000, 30_000, 15), "US": (230_000, 110_000, 11),
+    "JP": (190_000, 60_000, 9), "ZA": (45_000, 35_000, 20),
 }  # fmt: skip
 APNIC_CAPABLE = {"NL": 60.0, "FR": 80.0, "DE": 70.0, "KE": 10.0, "BR": 45.0, "US": 52.0}
 
@@ -120,8 +130,18 @@ def build_world(tmp: Path) -> World:
     result = CliRunner().invoke(app, ["--data-dir", str(settings.data_dir), "load",
                                       "apnic-ipv6", str(files)])  # fmt: skip
     assert result.exit_code == 0, result.output
+    ookla = tmp / "ookla"
+    ookla.mkdir()
+    for k, kind in enumerate(("fixed", "mobile")):
+        write_tiles(ookla / f"2025-01-01_performance_{kind}_tiles.parquet",
+                    [(quadkey(*PLACES[cc]), v[k], v[k] // 4, v[2], 200, 50)
+                     for cc, v in SPEEDS.items()])  # fmt: skip
+    result = CliRunner().invoke(app, ["--data-dir", str(settings.data_dir), "load", "ookla",
+                                      str(ookla)])  # fmt: skip
+    assert result.exit_code == 0, result.output
     _run(settings, APNIC)
+    _run(settings, OOKLA)
     _run(settings, INDEX)
-    prov = RawStore(settings.raw_dir).all_provenance(["apnic-ipv6"])
+    prov = RawStore(settings.raw_dir).all_provenance(["apnic-ipv6", "ookla"])
     write_catalog(settings, list(prov), {})
     return World(settings)

@@ -232,5 +232,13 @@ STEP = Step(
     run=compute,
     outputs=("resilience_inputs", "resilience_bounds", "resilience_scores"),
     sources=("worldbank",),
-    depends=("indicators", "countries", "apnic_ipv6", "peeringdb", "bgp_hegemony", "shutdowns"),
+    depends=(
+        "indicators",
+        "countries",
+        "apnic_ipv6",
+        "ookla_country",
+        "peeringdb",
+        "bgp_hegemony",
+        "shutdowns",
+    ),
 )

@@ -35,6 +35,7 @@ class Kind(StrEnum):
     ROUTE_DIVERSITY = "route-diversity"  # HHI of transit hegemony > 1 % (`bgp_country_dependency`)
     UPSTREAMS = "upstreams"  # transit ASes with hegemony ≥ 5 % (`bgp_country_dependency`)
     SHUTDOWNS = "shutdowns"  # distinct shutdown events over 365 days (`shutdown_events`)
+    OOKLA = "ookla"  # Ookla speed tests per country and quarter (`ookla_country`), ref kind:column
 
 
 class Direction(StrEnum):
@@ -111,6 +112,7 @@ D = Direction
 YEAR = 366
 QUARTER = 92
 MONTH = 31
+HALF_YEAR = 184  # Ookla publishes a quarter some weeks after it ends
 WDI_AGE = 3 * YEAR  # the World Bank publishes a year's figures one to two years after it
 
 CONFIG = Config(
@@ -145,6 +147,14 @@ CONFIG = Config(
                 Input("adoption_http2", N_("Top sites with HTTP/2"), Kind.INDICATOR, "adoption_http2",
                       "crux-country, country-toplist", "% of top sites", D.HIGHER_IS_BETTER,
                       0.5, QUARTER),
+            )),
+            Dimension("speed", N_("Speed and latency"), 1.0, (
+                Input("fixed_download", N_("Fixed download speed (Ookla)"), Kind.OOKLA,
+                      "fixed:d_mbps", "ookla", "Mbit/s", D.HIGHER_IS_BETTER, 1.0, HALF_YEAR),
+                Input("mobile_download", N_("Mobile download speed (Ookla)"), Kind.OOKLA,
+                      "mobile:d_mbps", "ookla", "Mbit/s", D.HIGHER_IS_BETTER, 1.0, HALF_YEAR),
+                Input("fixed_latency", N_("Fixed latency (Ookla)"), Kind.OOKLA, "fixed:lat_ms",
+                      "ookla", "ms", D.HIGHER_IS_WORSE, 0.5, HALF_YEAR),
             )),
             Dimension("stability", N_("Stability"), 1.0, (
                 Input("shutdowns", N_("Internet shutdowns in the last 365 days"), Kind.SHUTDOWNS,

@@ -77,7 +77,7 @@ class Lake:
 
 
 DATASETS = ("indicator_values", "countries", "apnic_ipv6", "peeringdb_fac",
-            "bgp_country_dependency", "shutdown_events")  # fmt: skip
+            "bgp_country_dependency", "shutdown_events", "ookla_country")  # fmt: skip
 
 
 def countries(lake: Lake) -> list[str]:
@@ -156,6 +156,21 @@ def from_upstreams(lake: Lake, inp: Input) -> list[Obs]:
     return out
 
 
+OOKLA_COLUMNS = ("d_mbps", "u_mbps", "lat_ms")
+
+
+def from_ookla(lake: Lake, inp: Input) -> list[Obs]:
+    """`kind:column` of `ookla_country` (e.g. fixed:d_mbps), dated on the quarter's last day."""
+    kind, _sep, column = inp.ref.partition(":")
+    if "ookla_country" not in lake.present or column not in OOKLA_COLUMNS:
+        return []
+    rows = lake.rows(f'SELECT cc, date, "{column}", tests, simulated FROM ookla_country '
+                     "WHERE kind = ?", [kind])  # fmt: skip
+    return [Obs(str(cc), day, float(v), Status.MEASURED if v else Status.ZERO_MEASURED,
+                f"Ookla {kind} tiles of the quarter ending {day} ({n:,} tests)", bool(sim))
+            for cc, day, v, n, sim in rows]  # fmt: skip
+
+
 def shutdown_counts(lake: Lake, day: date) -> list[Obs]:
     """Distinct shutdown events starting in the 365 days up to `day` that list each country,
     dated at min(day, the records' known-until date)."""
@@ -203,6 +218,7 @@ READERS: dict[Kind, Reader] = {
     Kind.PEERINGDB_FAC: from_facilities,
     Kind.ROUTE_DIVERSITY: from_route_diversity,
     Kind.UPSTREAMS: from_upstreams,
+    Kind.OOKLA: from_ookla,
 }
 
 

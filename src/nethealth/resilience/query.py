@@ -311,6 +311,7 @@ APNIC_PAGE = "https://stats.labs.apnic.net/ipv6/{cc}"
 PROVENANCE_OF: dict[Kind, str] = {
     Kind.WDI: "worldbank", Kind.APNIC_IPV6: "apnic-ipv6", Kind.PEERINGDB_FAC: "peeringdb",
     Kind.ROUTE_DIVERSITY: "bgp-ris", Kind.UPSTREAMS: "bgp-ris", Kind.SHUTDOWNS: "shutdowns",
+    Kind.OOKLA: "ookla",
 }  # fmt: skip
 
 
