@@ -216,6 +216,10 @@ def compute(ctx: StepContext, config: Config = CONFIG) -> None:
                     tables.scores += one.scores
             scored = sum(1 for r in tables.scores
                          if r["level"] == "index" and r["date"] == days[-1] and r["score"] is not None)  # fmt: skip
+            out = [f"{b['input_id']} ({b['reason']})" for b in tables.bounds
+                   if b["date"] == days[-1] and not b["used"]]  # fmt: skip
+            if out:
+                ctx.note(f"inputs left out of the index on {days[-1]}: {'; '.join(out)}")
             ctx.note(f"index dates {days[0]} to {days[-1]}; {scored} countries scored on "
                      f"{days[-1]} (config {config.version})")  # fmt: skip
     finally:
