@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from nethealth.area import Area
-from nethealth.resilience import api, pages, source, step
+from nethealth.resilience import api, cli, pages, source, step
 from nethealth.ui.msgids import N_
 
 AREA = Area(
@@ -12,6 +12,7 @@ AREA = Area(
     title="Resilience",
     sources=source.SOURCES,
     steps=step.STEPS,
+    cli=cli.app,
     router=api.router,
     pages=pages.PAGES,
     sections=pages.SECTIONS,
