@@ -82,17 +82,29 @@ def test_higher_is_worse_turns_the_scale_around() -> None:
     assert out[2] == pytest.approx({"A": 100, "B": 500 / 6, "C": 400 / 6, "D": 50, "E": 0})
 
 
-def test_sparse_counts_collapse_the_fences_unless_capping_is_off() -> None:
-    # shutdown-like counts: seven 0, then 2 and 5 (n = 9): Q3 at position 8 · 0.75 = 6 → 0;
-    # Q1 = Q3 = 0, fences 0 and 0: every count capped to 0, nothing left to scale
+def test_an_iqr_of_zero_means_no_capping() -> None:
+    # seven 0, then 2 and 5 (n = 9): Q1 = Q3 = 0 (position 6 is still 0), fences 0 and 0 —
+    # capping would flatten 2 and 5 onto 0; the values are scaled as they are
     counts = {c: 0.0 for c in "ABCDEFI"} | {"G": 2.0, "H": 5.0}
-    assert normalise(counts, DOWN) is None
-    out = normalise(counts, DOWN, capping=False)
+    out = normalise(counts, DOWN)
     assert out is not None
     bounds, capped, scores = out
-    assert (bounds.low, bounds.high) == (0.0, 0.0) and capped["H"] == 5.0
+    assert (bounds.q1, bounds.q3, bounds.low, bounds.high) == (0, 0, 0, 0) and capped["H"] == 5.0
     # min 0, max 5, turned around: 0 → 100, 2 → 60, 5 → 0
     assert (scores["A"], scores["G"], scores["H"]) == pytest.approx((100, 60, 0))
+
+
+def test_sparse_counts_squashed_by_the_fences_unless_capping_is_off() -> None:
+    # six 0, then 2 and 5 (n = 8): Q3 at position 5.25 → 0 + 0.25 · 2 = 0.5, fences −0.75 and
+    # 1.25: both 2 and 5 are capped to 1.25 and tie; uncapped (the shutdown input) they do not
+    counts = {c: 0.0 for c in "ABCDEF"} | {"G": 2.0, "H": 5.0}
+    capped_out = normalise(counts, DOWN)
+    assert capped_out is not None
+    assert capped_out[1]["G"] == capped_out[1]["H"] == 1.25
+    assert capped_out[2]["G"] == capped_out[2]["H"] == 0
+    free = normalise(counts, DOWN, capping=False)
+    assert free is not None
+    assert (free[2]["A"], free[2]["G"], free[2]["H"]) == pytest.approx((100, 60, 0))
 
 
 def test_all_equal_cannot_be_scaled() -> None:

@@ -94,3 +94,30 @@ def test_index_is_the_weighted_mean_of_its_pillars(world: World) -> None:
                        "level = 'index'", [DAY])[0][0]  # fmt: skip
     # equal pillar weights, every pillar measured
     assert index == pytest.approx(sum(pillars.values()) / 4)
+
+
+class _Notes:
+    def __init__(self) -> None:
+        self.notes: list[tuple[str, str]] = []
+
+    def note(self, message: str, *, level: str = "info") -> None:
+        self.notes.append((message, level))
+
+
+def test_an_empty_latest_date_is_dropped_when_an_earlier_one_has_an_index() -> None:
+    from nethealth.resilience.compute import Tables, _drop_empty_latest
+
+    def rows(day: date, score: float | None) -> list[dict[str, object]]:
+        return [{"date": day, "level": "index", "score": score, "cc": "KE"}]
+
+    d1, d2 = date(2025, 5, 31), date(2025, 6, 1)
+    tables = Tables(inputs=rows(d1, None) + rows(d2, None), bounds=[],
+                    scores=rows(d1, 50.0) + rows(d2, None))  # fmt: skip
+    ctx = _Notes()
+    _drop_empty_latest(tables, [d1, d2], ctx)  # type: ignore[arg-type]
+    assert {r["date"] for r in tables.scores} == {d1} and {r["date"] for r in tables.inputs} == {d1}
+    assert ctx.notes and ctx.notes[0][1] == "warning"
+    # nothing anywhere: the latest stays, so the API can say why
+    empty = Tables(scores=rows(d1, None) + rows(d2, None))
+    _drop_empty_latest(empty, [d1, d2], _Notes())  # type: ignore[arg-type]
+    assert {r["date"] for r in empty.scores} == {d1, d2}

@@ -129,7 +129,7 @@ def compute_date(
             if cc in scores:
                 matrix[i, k] = scores[cc]
             elif p.value is not None:  # measured, but the input was left out at this date
-                status, reason = Status.NOT_COMPARABLE, f"left out of the index: {bound['reason']}"
+                reason = f"{reason}; left out of the index: {bound['reason']}"
             out.inputs.append({
                 "date": day, "cc": cc, "input_id": inp.id, "reference_date": p.reference,
                 "value": p.value, "capped": capped.get(cc), "score": scores.get(cc),
@@ -170,6 +170,20 @@ def compute_date(
                     "rank": None, "rank_low": None, "rank_high": None, "ranked": None,
                     "simulated": sim, "config_version": v,
                 })  # fmt: skip
+
+
+def _drop_empty_latest(tables: Tables, days: list[date], ctx: StepContext) -> None:
+    def has_index(day: date) -> bool:
+        return any(r["score"] is not None for r in tables.scores
+                   if r["date"] == day and r["level"] == "index")  # fmt: skip
+
+    latest = days[-1]
+    if has_index(latest) or not any(has_index(d) for d in days[:-1]):
+        return
+    for name in ("inputs", "bounds", "scores"):
+        setattr(tables, name, [r for r in getattr(tables, name) if r["date"] != latest])
+    ctx.note(f"no country has an index on {latest}, the newest input date; the index ends at "
+             "the last month end with one", level="warning")  # fmt: skip
 
 
 def _table(rows: list[dict[str, object]], schema: pa.Schema) -> pa.Table:
@@ -214,6 +228,10 @@ def compute(ctx: StepContext, config: Config = CONFIG) -> None:
                     tables.inputs += one.inputs
                     tables.bounds += one.bounds
                     tables.scores += one.scores
+            # a latest date at which no country has an index (its newest input alone is that
+            # recent) would show an empty index by default: the last date with one is latest
+            _drop_empty_latest(tables, days, ctx)
+            days = [d for d in days if any(r["date"] == d for r in tables.scores)]
             scored = sum(1 for r in tables.scores
                          if r["level"] == "index" and r["date"] == days[-1] and r["score"] is not None)  # fmt: skip
             out = [f"{b['input_id']} ({b['reason']})" for b in tables.bounds

@@ -5,6 +5,7 @@ tree, coverage, ranks and the Monte Carlo rank interval (docs/methodology/resili
   QUARTILE.INC, R's default): position (n − 1)·p in the sorted values.
 - Outliers are capped at Q1 − 1.5·IQR and Q3 + 1.5·IQR: a value beyond a fence is replaced by the
   fence itself, so capping never reorders countries (Pulse's rule since its 11 April 2025 notes).
+  With an IQR of 0 the fences coincide and would flatten every value onto them: no capping then.
 - Min–max scales the capped values to 0–100 across the countries that have one; an input whose
   capped values are all equal cannot rank anyone and is left out (`None`).
 - A higher-is-worse input is turned around (100 − score) after scaling.
@@ -59,13 +60,15 @@ def normalise(
 ) -> tuple[Bounds, dict[str, float], dict[str, float]] | None:
     """(bounds, capped value, score 0–100) per country, or None when the capped values are all
     equal (min–max is undefined: the input says nothing about who is more resilient).
-    `capping=False` scales the values as they are (the fences are still recorded)."""
+    `capping=False`, or an IQR of 0, scales the values as they are (the fences are recorded)."""
     if not values:
         return None
     raw = list(values.values())
     q1, q3 = quartiles(raw)
     low, high = fences(raw)
-    capped = {cc: cap(v, low, high) if capping else v for cc, v in values.items()}
+    # IQR 0 (half the countries or more share one value, e.g. no IXP at all): the fences would
+    # flatten every other value onto that one; such an input is scaled uncapped
+    capped = {cc: cap(v, low, high) if capping and q3 > q1 else v for cc, v in values.items()}
     lo, hi = min(capped.values()), max(capped.values())
     if hi == lo:
         return None
