@@ -70,6 +70,11 @@ def read_tiles(data: bytes, path: Path | str) -> pa.Table:
         raise InputError(f"not an Ookla tiles Parquet file: {exc}", path=path,
                          hint="give a YYYY-MM-01_performance_{fixed,mobile}_tiles.parquet file"
                          ) from None  # fmt: skip
+    try:  # Parquet does not check its strings are UTF-8; a damaged file can hold any bytes
+        table.validate(full=True)
+    except (pa.ArrowException, UnicodeDecodeError) as exc:
+        raise InputError(f"damaged Parquet data: {exc}", path=path,
+                         hint="download the file again") from None  # fmt: skip
     if not pa.types.is_string(table["quadkey"].type) and not pa.types.is_large_string(
         table["quadkey"].type
     ):
