@@ -30,7 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
      "resilience"),
     ("areas", "pipeline", "demo", "ops"),  # ops: the daily routine over all of them
     ("server", "api", "web", "cli"),
-)
+)  # fmt: skip
 # Stricter than the layer order: `formats` parses bytes and imports nothing else of ours.
 ONLY = {"formats": {"formats", "errors", "common"}}
 __doc__ = (__doc__ or "") + "\n".join(f"    {i}. {', '.join(g)}" for i, g in enumerate(LAYERS))
