@@ -1,6 +1,7 @@
 """Fuzz targets for the parsers of files `nethealth load` accepts (formats/tranco, targetlists
 (CrUX lists and host lists), asnames, hegemony, mrt_head, lz4, manrs_ixps, atlas_anchors, and the
-PeeringDB and Atlas pieces that date and classify documents).
+PeeringDB and Atlas pieces that date and classify documents, APNIC's v6economy JSON, Ookla's
+tiles Parquet).
 
 Property checked on every input: a parser returns its result or raises InputError naming the
 input ("fuzz") — never another exception; results respect their schema (tables validate, ranks
@@ -21,12 +22,14 @@ from typing import Any
 
 from nethealth.errors import InputError
 from nethealth.formats import atlas, peeringdb
+from nethealth.formats.apnic_ipv6 import parse_v6economy
 from nethealth.formats.asnames import parse_asnames
 from nethealth.formats.atlas_anchors import parse_anchors
 from nethealth.formats.hegemony import parse_hegemony
 from nethealth.formats.lz4 import decompress as lz4_decompress
 from nethealth.formats.manrs_ixps import parse_manrs_ixps
 from nethealth.formats.mrt_head import parse_head
+from nethealth.formats.ookla import read_tiles
 from nethealth.formats.targetlists import parse_crux, parse_hosts
 from nethealth.formats.tranco import parse_toplist
 
@@ -112,6 +115,34 @@ def _atlas_anchors(data: bytes) -> None:
     assert all(cc is None or cc == cc.upper() for cc in page.table["country"].to_pylist())
 
 
+def _apnic_ipv6(data: bytes) -> None:
+    parsed = parse_v6economy(data, WHERE, "KE")
+    parsed.table.validate(full=True)
+    assert all(0 <= v <= 100 for v in parsed.table["capable_pc"].to_pylist())
+    assert parsed.skipped >= 0
+
+
+def _ookla(data: bytes) -> None:
+    table = read_tiles(data, WHERE)
+    table.validate(full=True)
+    assert all(set(q) <= set("0123") for q in table["quadkey"].to_pylist())
+
+
+def _ookla_seed() -> bytes:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(pa.table({
+        "quadkey": ["1202102332221212"], "tile": ["POLYGON((13.4 52.5, 13.41 52.5, 13.41 52.49, "
+        "13.4 52.49, 13.4 52.5))"], "avg_d_kbps": [95000], "avg_u_kbps": [31000],
+        "avg_lat_ms": [14], "tests": [12], "devices": [7],
+    }), buf)  # fmt: skip
+    return buf.getvalue()
+
+
 TARGETS: dict[str, Callable[[bytes], None]] = {
     "tranco": _tranco,
     "crux": _crux,
@@ -123,8 +154,14 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "lz4": _lz4,
     "manrs_ixps": _manrs_ixps,
     "atlas_anchors": _atlas_anchors,
+    "apnic_ipv6": _apnic_ipv6,
+    "ookla": _ookla,
 }
 SEEDS: dict[str, list[bytes]] = {
+    "apnic_ipv6": [b'{"data": [{"30": {"seen": 50321.0, "preferred": 8905.8, "preferred_pc": 17.7, '
+                   b'"capable": 9511.7, "capable_pc": 18.9}, "type": "v6economy", '
+                   b'"date": "2024-05-01", "cc": "KE", "updated": "2024-05-03:04:18:16"}]}'],
+    "ookla": [_ookla_seed()],
     "tranco": [b"1,google.com\n2,example.org\n", b"Domain\ngoogle.com\nmail.ru\n",
                b"rank,domain\n1,a.b\n"],
     "crux": [b"origin,rank\nhttps://www.google.com.au,1000\nhttp://ameblo.jp,5000\n"],

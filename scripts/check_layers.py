@@ -26,10 +26,11 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("ui",),
     ("area",),  # the manifest types every area fills in
     ("sim",),  # the simulated Internet: written in the publishers' formats, below the areas
-    ("economics", "infrastructure", "bgp", "rpki", "shutdowns", "routing", "outages", "standards"),
+    ("economics", "infrastructure", "bgp", "rpki", "shutdowns", "routing", "outages", "standards",
+     "resilience"),
     ("areas", "pipeline", "demo", "ops"),  # ops: the daily routine over all of them
     ("server", "api", "web", "cli"),
-)
+)  # fmt: skip
 # Stricter than the layer order: `formats` parses bytes and imports nothing else of ours.
 ONLY = {"formats": {"formats", "errors", "common"}}
 __doc__ = (__doc__ or "") + "\n".join(f"    {i}. {', '.join(g)}" for i, g in enumerate(LAYERS))

@@ -18,6 +18,7 @@ from nethealth.indicators.step import indicators_step
 from nethealth.infrastructure.area import AREA as INFRASTRUCTURE
 from nethealth.lake.build import Step
 from nethealth.outages.area import AREA as OUTAGES
+from nethealth.resilience.area import AREA as RESILIENCE
 from nethealth.routing.area import AREA as ROUTING
 from nethealth.rpki.area import AREA as RPKI
 from nethealth.shutdowns.area import AREA as SHUTDOWNS
@@ -27,7 +28,7 @@ from nethealth.standards.area import AREA as STANDARDS
 # Order matters where it shows: steps run in this order (each after the steps it depends on),
 # the country page's sections and the menu follow it.
 AREAS: tuple[Area, ...] = (
-    INFRASTRUCTURE, ECONOMICS, BGP, RPKI, SHUTDOWNS, OUTAGES, ROUTING, STANDARDS,
+    INFRASTRUCTURE, ECONOMICS, BGP, RPKI, SHUTDOWNS, OUTAGES, ROUTING, STANDARDS, RESILIENCE,
 )  # fmt: skip
 
 

@@ -196,7 +196,7 @@ def test_french_home_page(web: TestClient) -> None:
     assert doc.all("html")[0]["lang"] == "fr"
     assert _nav_labels(html)[:10] == [
         "Carte du monde", "IXP", "Communautés", "Coupures", "Pannes", "Routage",
-        "Technologies habilitantes", "Concentration", "Testez votre domaine", "Méthodologie",
+        "Technologies habilitantes", "Concentration", "Testez votre domaine", "Résilience",
     ]  # fmt: skip
     assert "<h1>La santé d'Internet dans le monde</h1>" in html
     assert '<h2 id="data-title">Tableau de données</h2>' in html

@@ -34,6 +34,7 @@ TRANSLATED = frozenset({
     "home.html", "about.html", "methodology.html", "error.html", "shutdowns.html",
     "shutdown.html", "country.html", "asn.html", "incident.html", "routing_incidents.html",
     "outage.html", "outages.html", "shutdown_event.html", "scan.html", "ixps.html", "ixp.html",
+    "resilience.html", "resilience_country.html",
 })  # fmt: skip
 
 

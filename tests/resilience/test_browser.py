@@ -1,0 +1,75 @@
+"""The resilience pages in headless Chromium: no axe-core violation (WCAG 2.2 AA) in English,
+French and Spanish, nothing from another host, and the table sortable with the keyboard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.resilience.world import World
+from tests.web.conftest import AXE, LiveServer, launch_chromium
+
+pytestmark = pytest.mark.browser
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+PAGES = {
+    "list": "/resilience",
+    "list-sorted": "/resilience?sort=coverage&order=desc",
+    "list-dated": "/resilience?date=2025-05-31",
+    "country": "/resilience/KE",
+    "country-not-measured": "/resilience/JP",
+    "country-page-section": "/country/KE",
+}
+
+
+@pytest.fixture(scope="module")
+def server(world: World) -> Iterator[LiveServer]:
+    live = LiveServer(world.settings).start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Chromium for this module only (tests after it call asyncio.run: `launch_chromium`)."""
+    yield from launch_chromium()
+
+
+def _violations(page: Any) -> list[dict[str, Any]]:
+    page.add_script_tag(path=str(AXE))
+    result: dict[str, Any] = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"][:5]]}
+            for v in result["violations"]]  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_no_axe_violations(server: LiveServer, page: Any, name: str, lang: str) -> None:
+    hosts: list[str] = []
+    page.on("request", lambda r: hosts.append(urlsplit(r.url).hostname or r.url))
+    path = PAGES[name]
+    response = page.goto(f"{server.url}{path}{'&' if '?' in path else '?'}lang={lang}")
+    assert response is not None and response.status == 200
+    assert page.get_attribute("html", "lang") == lang
+    assert set(hosts) == {"127.0.0.1"}
+    assert _violations(page) == []
+
+
+def test_sorting_by_keyboard(server: LiveServer, page: Any) -> None:
+    """Tab to the Country column heading's link and press Enter: the table sorts by name."""
+    page.goto(server.url + "/resilience")
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Country":
+            break
+    else:
+        raise AssertionError("the Country heading link is not reachable with Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**sort=name**")
+    assert page.get_attribute("th[aria-sort]", "aria-sort") == "ascending"
+    first = page.locator("tbody th[scope=row] a").first.text_content()
+    assert first is not None and first.strip() == "Afghanistan"
