@@ -356,10 +356,10 @@ READ_COLUMNS = (
 )  # fmt: skip
 
 
-def read_into(aggregate: RibAggregate, parquet: Path) -> None:
-    """Feed a decoded RIB file to `aggregate`, a row group at a time."""
+def read_into(aggregate: RibAggregate, parquet: Path, batch_size: int = 1 << 17) -> None:
+    """Feed a decoded RIB file to `aggregate`, a batch at a time."""
     f = pq.ParquetFile(parquet)
-    for batch in f.iter_batches(columns=list(READ_COLUMNS), batch_size=1 << 17):
+    for batch in f.iter_batches(columns=list(READ_COLUMNS), batch_size=batch_size):
         aggregate.add(batch)
 
 
