@@ -215,8 +215,8 @@ def _codes(arr: pa.Array) -> tuple[np.ndarray, list[Any]]:
     """A dictionary column's indices (nulls as -1) and its dictionary as Python values."""
     if not isinstance(arr, pa.DictionaryArray):
         arr = arr.dictionary_encode()
-    idx = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return idx, arr.dictionary.to_pylist()
+    indices = arr.indices if arr.indices.null_count == 0 else arr.indices.fill_null(-1)
+    return indices.to_numpy(zero_copy_only=False), arr.dictionary.to_pylist()
 
 
 def _list_parts(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -321,7 +321,8 @@ class RibAggregate:
         c_idx, c_dict = _codes(batch.column("collector"))
         p_idx, p_dict = _codes(batch.column("peer_ip"))
         af = batch.column("af").to_numpy(zero_copy_only=False).astype(np.int64)
-        code = ((c_idx + 1) * (len(p_dict) + 1) + p_idx) * 2 + (af == 6)
+        c64, p64 = c_idx.astype(np.int64), p_idx.astype(np.int64)
+        code = ((c64 + 1) * (len(p_dict) + 1) + p64) * 2 + (af == 6)
         lut = np.full(int(code.max()) + 1, -1, dtype=np.int64)
         present = np.flatnonzero(np.bincount(code) > 0)
         first = np.full(len(lut), -1, dtype=np.int64)
@@ -365,23 +366,23 @@ class RibAggregate:
         sub_vals = values[take]
         h = path_hashes(sub_vals, sub_off)
         p = peer[rows]
-        h_rank, _, one_per_path = _rank(h)
-        # distinct (peer, path) in this batch: their hops count towards peers per link
-        pair = (h_rank.astype(U64) << U64(16)) | p.astype(U64)
-        _, _, one_per_pair = _rank(pair)
-        self._emit_hops("link_peer", sub_vals, sub_off, one_per_pair, p=p)
-        # distinct paths in this batch: their hops count towards paths per link
-        self._emit_hops("link_path", sub_vals, sub_off, one_per_path, h=h)
-
-    def _emit_hops(
-        self, stream: str, vals: np.ndarray, off: np.ndarray, pick: np.ndarray, **per_row: Any
-    ) -> None:
-        lengths = off[pick + 1] - off[pick]
+        h_rank, _, _ = _rank(h)
+        # distinct (path, peer) pairs in this batch, in path order: their hops count towards
+        # the peers per link; the first pair of each path, towards the distinct paths per link
+        _, pairs, pick = _rank((h_rank.astype(U64) << U64(16)) | p.astype(U64))
+        path_first = np.ones(len(pairs), dtype=bool)
+        path_first[1:] = (pairs[1:] >> U64(16)) != (pairs[:-1] >> U64(16))
+        lengths = sub_off[pick + 1] - sub_off[pick]
         p_off = np.concatenate([[0], np.cumsum(lengths)])
-        take = np.repeat(off[pick] - p_off[:-1], lengths) + np.arange(p_off[-1])
-        owner, a, b = _hops(vals[take], p_off)
-        extra = {k: v[pick][owner] for k, v in per_row.items()}
-        self.store.add(stream, _rows(STREAMS[stream], a=a, b=b, **extra), _link_part(a, b))
+        take = np.repeat(sub_off[pick] - p_off[:-1], lengths) + np.arange(p_off[-1])
+        owner, a, b = _hops(sub_vals[take], p_off)
+        part = _link_part(a, b)
+        self.store.add("link_peer", _rows(LINK_PEER, a=a, b=b, p=p[pick][owner]), part)
+        first = path_first[owner]
+        self.store.add(
+            "link_path", _rows(LINK_PATH, a=a[first], b=b[first], h=h[pick][owner][first]),
+            part[first],
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ counting
 
@@ -475,22 +476,18 @@ class RibAggregate:
             self.store.partitions("link_peer"), self.store.partitions("link_path"), strict=True
         )
         for lp, lh in parts:
-            aid, ua = _dense(np.concatenate([lp["a"], lp["b"], lh["a"], lh["b"]]))
-            n1, n2 = len(lp), len(lh)
-            a1, b1 = aid[:n1], aid[n1 : 2 * n1]
-            a2, b2 = aid[2 * n1 : 2 * n1 + n2], aid[2 * n1 + n2 :]
-            w = _bits(len(ua))
-            a, b, _ = _distinct_packed([(a1, w), (b1, w), (lp["p"], 16)])
-            s = _first_of_runs(a, b)
+            lr, links, _ = _rank((lp["a"].astype(U64) << U64(32)) | lp["b"].astype(U64))
+            lr_, links_, _ = _rank((lh["a"].astype(U64) << U64(32)) | lh["b"].astype(U64))
+            if not np.array_equal(links, links_):  # the same hops, so the same links
+                raise AssertionError("link partitions disagree")
+            w = _bits(len(links))
+            r, _ = _distinct_packed([(lr, w), (lp["p"], 16)])
             hr, uh, _ = _rank(lh["h"])
-            a_, b_, _ = _distinct_packed([(a2, w), (b2, w), (hr, _bits(len(uh)))])
-            s2 = _first_of_runs(a_, b_)
-            if not (np.array_equal(a_[s2], a[s]) and np.array_equal(b_[s2], b[s])):
-                raise AssertionError("link partitions disagree")  # same hops, same links
-            near.append(ua[a[s]])
-            far.append(ua[b[s]])
-            peers.append(np.diff(np.append(s, len(a))))
-            paths.append(np.diff(np.append(s2, len(a_))))
+            r_, _ = _distinct_packed([(lr_, w), (hr, _bits(len(uh)))])
+            near.append((links >> U64(32)).astype(np.uint32))
+            far.append((links & U64(0xFFFFFFFF)).astype(np.uint32))
+            peers.append(np.bincount(r, minlength=len(links)))
+            paths.append(np.bincount(r_, minlength=len(links)))
         a = np.concatenate(near) if near else np.zeros(0, np.uint32)
         b = np.concatenate(far) if far else np.zeros(0, np.uint32)
         np_, nh = (np.concatenate(x) if x else np.zeros(0, np.int64) for x in (peers, paths))
