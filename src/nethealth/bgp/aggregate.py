@@ -78,8 +78,8 @@ def _hops(values: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def _rank(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Dense ranks of `keys` (0 = smallest), the distinct keys in order, and for each distinct
-    key the index of its first row. A stable sort: nearly sorted input (RIB order) is cheap."""
-    order = np.argsort(keys, kind="stable")
+    key the index of one of its rows. NumPy's default sort (vectorised where the CPU allows)."""
+    order = np.argsort(keys)
     s = keys[order]
     new = np.ones(len(s), dtype=bool)
     new[1:] = s[1:] != s[:-1]
@@ -179,7 +179,8 @@ class _Store:
 
     def _write(self, stream: str, rows: np.ndarray, part: np.ndarray) -> None:
         assert self.folder is not None
-        order = np.argsort(part, kind="stable")
+        part = part.astype(np.uint8)  # PARTS <= 256
+        order = np.argsort(part, kind="stable")  # a radix sort for 8-bit keys
         counts = np.bincount(part[order].astype(np.intp), minlength=PARTS)
         start = 0
         for p, c in enumerate(counts.tolist()):
@@ -442,8 +443,11 @@ class RibAggregate:
         ffp = np.concatenate(fs).astype(np.int64) if fs else np.zeros(0, np.int64)
         pk, cols, texts = self.prefixes.finish()
         # canonical prefix order: af, range_start, range_start_lo, prefix_len
-        canon = np.lexsort((cols["prefix_len"], cols["range_start_lo"], cols["range_start"],
-                            cols["af"]))  # fmt: skip
+        # (IPv4 keys sort as start, length and before the IPv6 ones: only those need a sort)
+        n4 = int(np.searchsorted(pk, U64(1 << 63)))
+        v6 = np.lexsort((cols["prefix_len"][n4:], cols["range_start_lo"][n4:],
+                         cols["range_start"][n4:]))  # fmt: skip
+        canon = np.concatenate([np.arange(n4), n4 + v6])
         position = np.empty(len(pk), dtype=np.int64)
         position[canon] = np.arange(len(pk))
         at = np.searchsorted(pk, key)
