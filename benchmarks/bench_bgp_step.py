@@ -19,7 +19,8 @@ Inputs: (a) the real RIS rrc06 RIB of 2010-07-01 (641,957 entries); (b) 2.57 M a
 entries made by replicating (a)'s peers (`bench_mrt.make_full_rib`); (d) with `--sim DIR`, the
 first RIB of a simulated day for each collector (`nethealth sim`), as one step run.
 
-Usage: python benchmarks/bench_bgp_step.py [--skip-large] [--sim DIR] [--no-before] [--tmp DIR]
+Usage: python benchmarks/bench_bgp_step.py [--skip-large] [--sim DIR] [--no-before]
+       [--no-before-large] [--tmp DIR]
 """
 
 from __future__ import annotations
@@ -230,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-large", action="store_true", help="not the 25 M-entry input")
     ap.add_argument("--sim", type=Path, help="a `nethealth sim` output: its day's first RIBs")
     ap.add_argument("--no-before", action="store_true", help="skip the code before issue 17")
+    ap.add_argument(
+        "--no-before-large", action="store_true", help="skip it on the 25 M-entry input only"
+    )
     ap.add_argument("--tmp", type=Path, default=None, help="work directory (default: system)")
     ap.add_argument("--child", nargs=2, metavar=("PART", "DATA_DIR"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -257,7 +261,8 @@ def main(argv: list[str] | None = None) -> int:
             inputs.append(("(d) simulator day", sim_ribs(args.sim)))
         for label, ribs in inputs:
             entries[label] = count_entries(ribs)
-            runs += bench(label, ribs, entries[label], root, not args.no_before)
+            before = not args.no_before and not (args.no_before_large and label.startswith("(c)"))
+            runs += bench(label, ribs, entries[label], root, before)
         print(f"load after: {os.getloadavg()[0]:.2f} (1 min)", file=sys.stderr)
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -49,12 +49,14 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 def path_hashes(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """A 64-bit hash of each list `values[offsets[i]:offsets[i+1]]` (every list non-empty):
-    the sum of its elements mixed with their positions, mixed with its length."""
+    a polynomial in a random odd 64-bit number over its elements (order matters), mixed with
+    its length."""
     n = len(offsets) - 1
     lengths = np.diff(offsets)
-    owner = np.repeat(np.arange(n), lengths)
-    pos = np.arange(len(values), dtype=np.int64) - offsets[:-1][owner]
-    x = _mix(values.astype(U64) * U64(0x9E3779B97F4A7C15) + pos.astype(U64))
+    longest = int(lengths.max()) if n else 0
+    powers = np.cumprod(np.full(max(longest, 1), U64(0x9E3779B97F4A7C15), dtype=U64))
+    pos = np.arange(len(values), dtype=np.int64) - np.repeat(offsets[:-1], lengths)
+    x = (values.astype(U64) + U64(1)) * powers[pos]
     h = np.add.reduceat(x, offsets[:-1].astype(np.intp)) if n else np.zeros(0, U64)
     result: np.ndarray = _mix(h ^ lengths.astype(U64))
     return result
@@ -391,8 +393,11 @@ class RibAggregate:
         """Prefixes per peer and family, full-feed flag; ordered by af, collector, peer_ip."""
         counts = np.zeros(len(self.peer_keys), dtype=np.int64)
         for part in self.store.partitions("peer_pfx"):
-            ranks, uniq, _ = _rank(part["k"])
-            _, p = _distinct_packed([(ranks, _bits(len(uniq))), (part["p"], 16)])
+            v4 = part["k"] < U64(1 << 40)  # IPv4 keys are below 2^40: packed as they are
+            _, p = _distinct_packed([(part["k"][v4], 40), (part["p"][v4], 16)])
+            counts += np.bincount(p, minlength=len(counts))
+            ranks, uniq, _ = _rank(part["k"][~v4])
+            _, p = _distinct_packed([(ranks, _bits(len(uniq))), (part["p"][~v4], 16)])
             counts += np.bincount(p, minlength=len(counts))
         seen = [i for i in range(len(self.peer_keys)) if counts[i] > 0]
         seen.sort(key=lambda i: (self.peer_keys[i][2], *_nulls_last(self.peer_keys[i][0]),
