@@ -19,8 +19,8 @@ Inputs: (a) the real RIS rrc06 RIB of 2010-07-01 (641,957 entries); (b) 2.57 M a
 entries made by replicating (a)'s peers (`bench_mrt.make_full_rib`); (d) with `--sim DIR`, the
 first RIB of a simulated day for each collector (`nethealth sim`), as one step run.
 
-Usage: python benchmarks/bench_bgp_step.py [--skip-large] [--sim DIR] [--no-before]
-       [--no-before-large] [--tmp DIR]
+Usage: python benchmarks/bench_bgp_step.py [--skip-large] [--sim DIR [--sim-only]]
+       [--no-before] [--no-before-large] [--tmp DIR]
 """
 
 from __future__ import annotations
@@ -230,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--skip-large", action="store_true", help="not the 25 M-entry input")
     ap.add_argument("--sim", type=Path, help="a `nethealth sim` output: its day's first RIBs")
+    ap.add_argument("--sim-only", action="store_true", help="only the --sim input")
     ap.add_argument("--no-before", action="store_true", help="skip the code before issue 17")
     ap.add_argument(
         "--no-before-large", action="store_true", help="skip it on the 25 M-entry input only"
@@ -253,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)  # fmt: skip
         inputs: list[tuple[str, list[tuple[str, Path]]]] = [("(a) rrc06 2010", [("rrc06", RIB)])]
         sizes = [2_570_000] + ([] if args.skip_large else [25_000_000])
+        if args.sim_only:
+            inputs, sizes = [], []
         for i, size in enumerate(sizes):
             big = root / f"big{i}.mrt.gz"
             n = make_full_rib(size, big)

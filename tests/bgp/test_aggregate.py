@@ -170,3 +170,20 @@ def test_prefix_keys_are_exact_for_ipv4() -> None:
     k = prefix_keys(af, plen, rs, rsl)
     assert k[:3].tolist() == [(0x0A000000 << 8) | 8, (0x0A000000 << 8) | 16, 0]
     assert (k[3:] >> np.uint64(63)).tolist() == [1, 1] and k[3] != k[4]
+
+
+def test_spill_folders_are_removed_by_prune(tmp_path: Path) -> None:
+    """Spilled partitions live in the decoded-RIB folder; `close` removes them, and a run that
+    was killed before it could leaves them to the next prune."""
+    folder = derived.cache_dir(tmp_path)
+    aggregate = RibAggregate(0, folder)  # spills at once
+    rib = tmp_path / "rrc98.bview.20240501.0000.mrt"
+    _edge_rib(rib)
+    derived.read_into(aggregate, Path(ingest_file(rib, tmp_path / "pq").output))
+    spills = list(folder.glob(".bgp-aggregate-*"))
+    assert len(spills) == 1 and any(spills[0].iterdir())
+    aggregate.close()
+    assert not spills[0].exists()
+    (folder / ".bgp-aggregate-left").mkdir()
+    derived.prune_cache(tmp_path, [])
+    assert not list(folder.glob(".bgp-aggregate-*"))

@@ -218,13 +218,16 @@ def decoded_rib(
 
 
 def prune_cache(lake_dir: Path, files: Sequence[RawFile]) -> None:
-    """Remove cached decodes of files no longer stored in `files`, and of older decoders."""
+    """Remove cached decodes of files no longer stored in `files`, of older decoders, and
+    aggregation spills that an interrupted run left (`RibAggregate`)."""
     shas = {f.provenance.sha256 for f in files}
     folder = cache_dir(lake_dir)
     for p in folder.glob("*.parquet") if folder.is_dir() else ():
         current = p.name.endswith(f".v{DECODE_VERSION}.parquet")
         if not current or p.name.split(".", 1)[0] not in shas:
             p.unlink(missing_ok=True)
+    for spill in folder.glob(".bgp-aggregate-*") if folder.is_dir() else ():
+        shutil.rmtree(spill, ignore_errors=True)  # left by an interrupted run of this step
 
 
 def select_ribs(files: Sequence[RawFile]) -> dict[date, list[tuple[str, RawFile]]]:
