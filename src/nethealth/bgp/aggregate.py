@@ -2,17 +2,19 @@
 
 `RibAggregate.add(batch)` takes record batches of decoded elements (`formats.mrt_schema.SCHEMA`,
 straight from the decoder or read back from the decoded-RIB cache) and reduces each batch to
-compact integer rows with NumPy: a peer id (collector, peer address, family), a prefix id (the
-masked prefix, found once per run of equal prefixes: a TABLE_DUMP_V2 record is one prefix), the
-origin ASNs, and per AS_SEQUENCE path a 64-bit hash with its hops. `tables()` then counts
-distinct values by sorting those rows: prefixes per peer, peers per (prefix, origin), peers and
-distinct paths per AS link — the same definitions as the SQL it replaces
+compact integer rows with NumPy: a peer id (collector, peer address, family), a 64-bit prefix key
+(`prefix_keys`; the prefix's fields and text are kept once per run of equal prefixes, as a
+TABLE_DUMP_V2 record is one prefix), the origin ASNs, and the hops of each distinct (AS_SEQUENCE
+path, peer) pair of the batch with the path's 64-bit hash. `peers`, `origins` and `links` then
+count distinct values by sorting packed 64-bit keys: prefixes per peer, peers per (prefix,
+origin), peers and distinct paths per AS link — the definitions of the SQL this replaced
 (`nethealth.bgp.derived.sql_aggregates`, kept as the reference; tests compare them row for row).
 
 Memory: the compact rows are about 10 bytes per RIB entry. Past `rows_per_pass` of them they are
 spilled to disk in `PARTS` hash partitions (by prefix for the prefix counts, by AS link for the
 link counts: a group never spans two partitions, so every count is exact) and counted one
-partition at a time; what stays in memory is one batch, one partition and the outputs.
+partition at a time; what stays in memory is one batch, one partition, one row per distinct
+prefix and the outputs.
 """
 
 from __future__ import annotations
