@@ -23,7 +23,8 @@ and computes:
 Each RIB is decoded once per build: `decoded_rib` keeps the decoded elements (Parquet,
 `bgp.elements/1`) under the lake's `.work/decoded-ribs/`, named by the raw file's SHA-256, so
 the `routing` step (and a rerun) reads them instead of decoding again, and a changed file gets a
-new entry. This step removes the entries of files no longer in the raw store.
+new entry. This step removes the entries of files no longer in the raw store. The counts are
+made while a RIB is decoded (or read back), in one streaming pass (`nethealth.bgp.aggregate`).
 """
 
 from __future__ import annotations
@@ -82,9 +83,10 @@ COUNTRY_SCHEMA = pa.schema([
     ("simulated", pa.bool_()),
 ])  # fmt: skip
 
-# The heavy aggregates run in K passes over hash partitions of their group key (a prefix, a
-# peer, a path), so memory stays bounded whatever the RIB size; groups never span partitions,
-# so every count is exact. `rib` is the RIB Parquet, `peers` the peer table (with `pid`).
+# The reference SQL (`sql_aggregates`; the step itself uses `bgp.aggregate`): the aggregates run
+# in K passes over hash partitions of their group key (a prefix, a peer, a path), so memory stays
+# bounded; groups never span partitions, so every count is exact. `rib` is the RIB Parquet,
+# `peers` the peer table (with `pid`).
 PART = "hash({key}) % ? = ?"  # {key} is one of the fixed expressions below, never user input
 PREFIX_KEY = "r.range_start, r.range_start_lo, r.prefix_len"
 PEER_COUNTS_SQL = """
