@@ -88,9 +88,9 @@ def child(mode: str, data_dir: Path) -> None:
     from nethealth.bgp.ingest import ingest_file
     from nethealth.lake.build import StepContext
     from nethealth.lake.raw import RawStore
+    from nethealth.routing import coverage_step as routing_step
     from nethealth.routing import relationships
     from nethealth.routing import snapshot as snap
-    from nethealth.routing import step as routing_step
     from nethealth.routing.routes import read_routes, route_paths
     from nethealth.settings import load_settings
 
@@ -109,11 +109,13 @@ def child(mode: str, data_dir: Path) -> None:
     elif mode == "after-relationships":  # distinct paths with counts (DuckDB, out of core)
         elements = [derived.decoded_rib(settings.lake_dir, f, c) for c, f in ribs]
         paths, counts = route_paths(elements)
-        relationships.infer(paths, weights=counts)
+        relationships.infer_gao(paths, weights=counts)
     elif mode == "before-relationships":  # every route's path in memory, as before
         elements = [derived.decoded_rib(settings.lake_dir, f, c) for c, f in ribs]
         every = [pq.read_table(e, columns=["as_path"])["as_path"] for e in elements]
-        relationships.infer(pa.chunked_array([c for t in every for c in t.chunks]).combine_chunks())
+        relationships.infer_gao(
+            pa.chunked_array([c for t in every for c in t.chunks]).combine_chunks()
+        )
     elif mode == "before-bgp":  # the step's body as it was: decode to a temporary file
         work = Path(tempfile.mkdtemp(dir=settings.lake_dir))
         parquets = [

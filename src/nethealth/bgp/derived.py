@@ -23,7 +23,8 @@ and computes:
 Each RIB is decoded once per build: `decoded_rib` keeps the decoded elements (Parquet,
 `bgp.elements/1`) under the lake's `.work/decoded-ribs/`, named by the raw file's SHA-256, so
 the `routing` step (and a rerun) reads them instead of decoding again, and a changed file gets a
-new entry. This step removes the entries of files no longer in the raw store.
+new entry. This step removes the entries of files no longer in the raw store. The counts are
+made while a RIB is decoded (or read back), in one streaming pass (`nethealth.bgp.aggregate`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from nethealth.bgp.aggregate import RibAggregate
 from nethealth.bgp.damage import report_decode
 from nethealth.bgp.ingest import ingest_file, read_report
 from nethealth.common.asof import AsOf, GroupAsOf, pick
@@ -81,9 +83,10 @@ COUNTRY_SCHEMA = pa.schema([
     ("simulated", pa.bool_()),
 ])  # fmt: skip
 
-# The heavy aggregates run in K passes over hash partitions of their group key (a prefix, a
-# peer, a path), so memory stays bounded whatever the RIB size; groups never span partitions,
-# so every count is exact. `rib` is the RIB Parquet, `peers` the peer table (with `pid`).
+# The reference SQL (`sql_aggregates`; the step itself uses `bgp.aggregate`): the aggregates run
+# in K passes over hash partitions of their group key (a prefix, a peer, a path), so memory stays
+# bounded; groups never span partitions, so every count is exact. `rib` is the RIB Parquet,
+# `peers` the peer table (with `pid`).
 PART = "hash({key}) % ? = ?"  # {key} is one of the fixed expressions below, never user input
 PREFIX_KEY = "r.range_start, r.range_start_lo, r.prefix_len"
 PEER_COUNTS_SQL = """
@@ -186,8 +189,14 @@ def cache_dir(lake_dir: Path) -> Path:
     return lake_dir / CACHE_DIR
 
 
-def decoded_rib(lake_dir: Path, raw: RawFile, collector: str) -> Path:
-    """The decoded elements of a stored RIB, decoding it (lenient) only when not cached yet.
+def decoded_rib(
+    lake_dir: Path,
+    raw: RawFile,
+    collector: str,
+    sink: RibAggregate | None = None,
+) -> Path:
+    """The decoded elements of a stored RIB, decoding it (lenient) only when not cached yet;
+    `sink` receives every decoded batch either way (as it is decoded, else read back).
 
     The key is the raw file's SHA-256 with the collector (written into every row) and the
     decoder's output version, so a changed file or decoder never reads a stale entry."""
@@ -195,11 +204,14 @@ def decoded_rib(lake_dir: Path, raw: RawFile, collector: str) -> Path:
     target = cache_dir(lake_dir) / f"{raw.provenance.sha256}.{safe}.v{DECODE_VERSION}.parquet"
     if target.is_file():
         report_decode(raw.path, read_report(target))  # damaged or complete: every step says
+        if sink is not None:
+            read_into(sink, target)
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".decode-", dir=target.parent))
     try:  # ingest_file writes atomically in `tmp`; the rename publishes it whole
-        out = ingest_file(raw.path, tmp, collector=collector, strict=False).output
+        feed = None if sink is None else sink.add
+        out = ingest_file(raw.path, tmp, collector=collector, strict=False, sink=feed).output
         Path(out).replace(target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -208,13 +220,16 @@ def decoded_rib(lake_dir: Path, raw: RawFile, collector: str) -> Path:
 
 
 def prune_cache(lake_dir: Path, files: Sequence[RawFile]) -> None:
-    """Remove cached decodes of files no longer stored in `files`, and of older decoders."""
+    """Remove cached decodes of files no longer stored in `files`, of older decoders, and
+    aggregation spills that an interrupted run left (`RibAggregate`)."""
     shas = {f.provenance.sha256 for f in files}
     folder = cache_dir(lake_dir)
     for p in folder.glob("*.parquet") if folder.is_dir() else ():
         current = p.name.endswith(f".v{DECODE_VERSION}.parquet")
         if not current or p.name.split(".", 1)[0] not in shas:
             p.unlink(missing_ok=True)
+    for spill in folder.glob(".bgp-aggregate-*") if folder.is_dir() else ():
+        shutil.rmtree(spill, ignore_errors=True)  # left by an interrupted run of this step
 
 
 def select_ribs(files: Sequence[RawFile]) -> dict[date, list[tuple[str, RawFile]]]:
@@ -307,13 +322,12 @@ def _with_rib(judgement: Judgement, day: date) -> str:
     return judgement.reason
 
 
-def snapshot_tables(
-    rib_parquets: Sequence[Path],
-    day: date,
-    simulated: bool,
-    lake: dict[str, Path],
-) -> dict[str, pa.Table]:
-    """The derived tables of one snapshot from decoded RIB Parquet files."""
+def sql_aggregates(
+    rib_parquets: Sequence[Path], day: date, simulated: bool
+) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Peers, prefix origins and AS links of decoded RIBs with DuckDB, in hash-partitioned
+    passes: the step's code before `nethealth.bgp.aggregate` (issue 17), kept as the reference
+    that the tests and `benchmarks/bench_bgp_step.py` compare the streaming pass with."""
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")
     con.read_parquet([str(p) for p in rib_parquets]).create_view("rib")
@@ -333,10 +347,66 @@ def snapshot_tables(
     con.register("peers", peers)
     passes(ORIGINS_SQL, PREFIX_KEY, "origin_parts")
     origins = con.sql(ORIGINS_FINAL_SQL, params=[day, simulated]).to_arrow_table()
-    con.register("origins", origins)
     passes(LINK_PEERS_SQL, "p.pid", "link_peer_parts")
     passes(LINK_PATHS_SQL, "r.as_path", "link_path_parts")
     links = con.sql(LINKS_SQL, params=[day, simulated]).to_arrow_table()
+    con.close()
+    return peers, origins, links
+
+
+READ_COLUMNS = (
+    "collector", "elem_type", "peer_ip", "peer_asn", "prefix", "af", "prefix_len",
+    "range_start", "range_end", "range_start_lo", "range_end_lo", "as_path",
+    "as_path_segments", "origin_asns",
+)  # fmt: skip
+
+
+def read_into(aggregate: RibAggregate, parquet: Path, batch_size: int = 1 << 17) -> None:
+    """Feed a decoded RIB file to `aggregate`, a batch at a time."""
+    f = pq.ParquetFile(parquet)
+    for batch in f.iter_batches(columns=list(READ_COLUMNS), batch_size=batch_size):
+        aggregate.add(batch)
+
+
+def snapshot_tables(
+    rib_parquets: Sequence[Path],
+    day: date,
+    simulated: bool,
+    lake: dict[str, Path],
+) -> dict[str, pa.Table]:
+    """The derived tables of one snapshot from decoded RIB Parquet files."""
+    spill = rib_parquets[0].parent if rib_parquets else None
+    aggregate = RibAggregate(ROWS_PER_PASS, spill)
+    try:
+        for p in rib_parquets:
+            read_into(aggregate, p)
+        return aggregated_tables(aggregate, day, simulated, lake)
+    finally:
+        aggregate.close()
+
+
+def aggregated_tables(
+    aggregate: RibAggregate, day: date, simulated: bool, lake: dict[str, Path]
+) -> dict[str, pa.Table]:
+    """The derived tables of one snapshot from the RIB entries fed to `aggregate`."""
+    peers = aggregate.peers(day, FULL_FEED_SHARE, simulated)
+    origins = aggregate.origins(day, simulated)
+    links = aggregate.links(day, simulated)
+    return finish_tables(peers, origins, links, day, simulated, lake)
+
+
+def finish_tables(
+    peers: pa.Table,
+    origins: pa.Table,
+    links: pa.Table,
+    day: date,
+    simulated: bool,
+    lake: dict[str, Path],
+) -> dict[str, pa.Table]:
+    """Add the per-country tables (RIR and ip-location-db files in force) to the aggregates."""
+    con = duckdb.connect()
+    con.register("peers", peers)
+    con.register("origins", origins)
     countries: dict[str, dict[str, float]] = {}
     judged = {m: Judgement(Status.NOT_MEASURED, "") for m in MEASURES}
     rir = _rir_in_force(con, lake, day)
@@ -408,9 +478,16 @@ def build(ctx: StepContext) -> None:
     parts: dict[str, list[pa.Table]] = {n: [] for n in OUTPUTS}
     for i, (day, ribs) in enumerate(sorted(by_day.items())):
         ctx.progress(f"bgp {day} ({len(ribs)} RIBs)", i, len(by_day))
-        parquets = [decoded_rib(ctx.lake_dir, f, collector) for collector, f in ribs]
         simulated = any(f.provenance.simulated for _, f in ribs)
-        for name, table in snapshot_tables(parquets, day, simulated, lake).items():
+        # one pass per RIB: decoded (or read back from the cache) and aggregated at once
+        aggregate = RibAggregate(ROWS_PER_PASS, cache_dir(ctx.lake_dir))
+        try:
+            for collector, f in ribs:
+                decoded_rib(ctx.lake_dir, f, collector, sink=aggregate)
+            day_tables = aggregated_tables(aggregate, day, simulated, lake)
+        finally:
+            aggregate.close()
+        for name, table in day_tables.items():
             parts[name].append(table)
     prune_cache(ctx.lake_dir, files)  # the routing step reads these entries too: keep them
     for name, tables in parts.items():

@@ -27,6 +27,14 @@ from nethealth.formats.mrt_schema import SCHEMA
 from nethealth.sources.mrt import collector_from_path
 
 ROW_GROUP = 1 << 19
+# Parquet writer options: dictionary pages only for the columns that are dictionaries already
+# (elsewhere the writer tried and dropped them: per-prefix text, lists), statistics only for
+# the columns that readers filter on. Same data; ~40% less CPU to write and a smaller file.
+WRITE_OPTIONS: dict[str, Any] = {
+    "compression": "zstd",
+    "use_dictionary": ["collector", "record_type", "elem_type", "peer_ip", "origin"],
+    "write_statistics": ["elem_type", "timestamp", "af", "prefix_len", "range_start"],
+}
 Progress = Callable[[str, int, int], None]
 
 
@@ -63,8 +71,10 @@ def ingest_file(
     collector: str | None = None,
     strict: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    sink: Callable[[pa.RecordBatch], None] | None = None,
 ) -> IngestResult:
-    """Decode one MRT file into `out_dir/<name>.parquet` (temp file, then rename)."""
+    """Decode one MRT file into `out_dir/<name>.parquet` (temp file, then rename); `sink`, when
+    given, also receives every decoded batch (the `bgp` step aggregates while it writes)."""
     started = time.time()
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / output_name(path)
@@ -74,8 +84,10 @@ def ingest_file(
     pending: list[pa.RecordBatch] = []
     rows = 0
     try:
-        with pq.ParquetWriter(tmp, SCHEMA, compression="zstd") as writer:
+        with pq.ParquetWriter(tmp, SCHEMA, **WRITE_OPTIONS) as writer:
             for batch in reader:
+                if sink is not None:
+                    sink(batch)
                 pending.append(batch)
                 rows += batch.num_rows
                 if rows >= ROW_GROUP:
