@@ -241,3 +241,18 @@ def test_days_added_later_and_a_moved_window_reuse_what_was_scored(lake: Setting
         daily._write(path, daily.pq.read_table(path), "k9b")
     stats = dayscores.score_days(lake, moved)
     assert stats.computed == changed and stats.reused == moved[: len(moved) - len(changed)]
+
+
+def test_a_quiet_window_stores_no_rows_and_finds_nothing(lake: Settings) -> None:
+    """Nothing anomalous anywhere: no rows, no losses, no episodes (and no error)."""
+    flat = [Series("bgp_weighted", f"asn:{a}", daily.epoch_of(START), STEP,
+                   np.full(PER_DAY * 2, 50.0)) for a in (1, 2)]  # fmt: skip
+    days = _store(lake, flat, range(2))
+    stats = dayscores.score_days(lake, days)
+    assert stats.scored == 0 and stats.screened == 4
+    stored = dayscores.window_scored(
+        lake, days, daily.epoch_of(START), daily.epoch_of(START) + 2 * 86400
+    )
+    assert stored.table.num_rows == 0 and stored.network_losses() == {}
+    assert fusion.detect_scored(stored.entities(), stored.routed, stored.network_losses()) == []
+    assert stored.routed == {"asn:1", "asn:2"}

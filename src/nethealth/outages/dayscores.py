@@ -395,7 +395,9 @@ class WindowScores:
         t = self.table
         out: dict[tuple[str, int], list[float]] = defaultdict(list)
         ent = t["entity"].to_numpy(zero_copy_only=False)
-        asn = np.flatnonzero(np.char.startswith(ent.astype(str), "asn:")) if len(ent) else ent
+        if not len(ent):
+            return out
+        asn = np.flatnonzero(np.char.startswith(ent.astype(str), "asn:"))
         lost = t["reference"].to_numpy()[asn] - t["value"].to_numpy()[asn]
         sig = t["signal"].to_numpy(zero_copy_only=False)[asn]
         ts = self.t0 + self.bins[asn] * BIN_SECONDS
