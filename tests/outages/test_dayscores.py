@@ -184,7 +184,7 @@ def _by_days(settings: Settings, days: list[date]) -> list[Episode]:
     stop = daily.epoch_of(days[-1]) + daily.DAY
     dayscores.score_days(settings, days)
     stored = dayscores.window_scored(settings, days, t0, stop)
-    return fusion.detect_scored(stored.entities(), stored.routed, stored.network_losses())
+    return fusion.detect_scored(stored.entities(), stored.routed, stored.network_losses)
 
 
 def _whole(settings: Settings, days: list[date]) -> list[Episode]:
@@ -199,11 +199,21 @@ def lake(tmp_path: Path) -> Settings:
     return load_settings(data_dir=tmp_path / "data")
 
 
-def test_episodes_from_the_stored_days_equal_the_whole_window(lake: Settings) -> None:
+@pytest.mark.parametrize("small", [False, True], ids=["one-range", "ranges-of-200-rows"])
+def test_episodes_from_the_stored_days_equal_the_whole_window(
+    lake: Settings, small: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also with the rows read a few entities at a time (small row groups and ranges)."""
+    if small:
+        monkeypatch.setattr(dayscores, "ROW_GROUP", 100)
+        monkeypatch.setattr(dayscores, "CHUNK_ROWS", 200)
     world = _shifted(_world())
     days = _store(lake, world, range(DAYS))
     new, old = _by_days(lake, days), _whole(lake, days)
     assert _episodes(new) == _episodes(old)
+    t0 = daily.epoch_of(START)
+    ranges = dayscores.window_scored(lake, days, t0, t0 + DAYS * 86400).ranges
+    assert len(ranges) > 5 if small else len(ranges) == 1
     found = {(e.entity, e.signal) for e in old}
     # the outages planted are found, the region one network explains is not
     assert {("country:DE", "bgp_weighted"), ("asn:3", "bgp_weighted"),
@@ -253,6 +263,6 @@ def test_a_quiet_window_stores_no_rows_and_finds_nothing(lake: Settings) -> None
     stored = dayscores.window_scored(
         lake, days, daily.epoch_of(START), daily.epoch_of(START) + 2 * 86400
     )
-    assert stored.table.num_rows == 0 and stored.network_losses() == {}
-    assert fusion.detect_scored(stored.entities(), stored.routed, stored.network_losses()) == []
+    assert stored.ranges == [] and stored.network_losses({("bgp_weighted", 0)}) == {}
+    assert fusion.detect_scored(stored.entities(), stored.routed, stored.network_losses) == []
     assert stored.routed == {"asn:1", "asn:2"}

@@ -54,6 +54,8 @@ from nethealth.settings import Settings
 SCORES_FILE = "scores.parquet"
 SCORES_VERSION = "1"
 LOOKBACK_DAYS = 9
+ROW_GROUP = 16384  # rows sorted by entity: a range of entities reads only its row groups
+CHUNK_ROWS = 1 << 19  # stored rows of the window held at a time (entities kept whole)
 Progress = Callable[[str, int, int], None]
 
 ROWS_SCHEMA = pa.schema(
@@ -130,7 +132,8 @@ def score_days(
             _META_ROUTED: json.dumps(sorted(routed)).encode(),
         }
         with atomic_path(path) as tmp:
-            pq.write_table(rows.replace_schema_metadata(meta), tmp, compression="zstd")
+            pq.write_table(rows.replace_schema_metadata(meta), tmp, compression="zstd",
+                           row_group_size=ROW_GROUP)  # fmt: skip
         chain = want
         stats.computed.append(d)
     progress("outage scores", len(days), len(days))
@@ -346,36 +349,71 @@ Rebuilt = tuple[Series, robust.Scores, np.ndarray | None]
 
 @dataclass
 class WindowScores:
-    """The stored rows of a window's days on its grid [t0, t0 + n·step), read once; series
-    rebuilt an entity at a time (`entities`), so memory holds one entity's arrays."""
+    """The stored rows of a window's days on its grid [t0, t0 + n·step): series rebuilt a
+    range of entities at a time (`entities`), reading only the row groups of that range, so
+    memory holds about CHUNK_ROWS rows and one entity's arrays, whatever the window."""
 
+    paths: list[Path]
     t0: int
     n: int
-    table: pa.Table  # the rows of the window's bins, twins left out, sorted by entity
-    bins: np.ndarray  # each row's bin index
     routed: set[str]
+    ranges: list[tuple[str, str]]  # entity ranges of about CHUNK_ROWS rows, in order
 
     def entities(self) -> Iterator[list[Rebuilt]]:
         """Per entity, each of its series with a stored row: its scores at those bins (NaN
         and not anomalous elsewhere) and its values where stored — all the episode rules read."""
-        t = self.table
-        if not t.num_rows:
-            return
-        ent = t["entity"].to_numpy(zero_copy_only=False)
-        sig = t["signal"].to_numpy(zero_copy_only=False)
-        col = {c: t[c].to_numpy(zero_copy_only=False) for c in ROWS_SCHEMA.names[3:]}
-        cuts = np.flatnonzero(ent[1:] != ent[:-1]) + 1
-        for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(ent)], strict=True):
-            group: list[Rebuilt] = []
-            for signal in dict.fromkeys(sig[lo:hi]):
-                r = lo + np.flatnonzero(sig[lo:hi] == signal)
-                group.append(self._rebuilt(str(signal), str(ent[lo]), r, col))
-            yield group
+        for lo, hi in self.ranges:
+            t = self._rows(lo, hi)
+            if not t.num_rows:
+                continue
+            bins = (t["ts"].to_numpy() - self.t0) // BIN_SECONDS
+            ent = t["entity"].to_numpy(zero_copy_only=False)
+            sig = t["signal"].to_numpy(zero_copy_only=False)
+            col = {c: t[c].to_numpy(zero_copy_only=False) for c in ROWS_SCHEMA.names[3:]}
+            cuts = np.flatnonzero(ent[1:] != ent[:-1]) + 1
+            for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(ent)], strict=True):
+                group: list[Rebuilt] = []
+                for signal in dict.fromkeys(sig[a:b]):
+                    r = a + np.flatnonzero(sig[a:b] == signal)
+                    group.append(self._rebuilt(str(signal), str(ent[a]), bins[r], r, col))
+                yield group
+
+    def _rows(self, lo: str, hi: str) -> pa.Table:
+        """The rows of entities lo..hi (inclusive) of every day, twins and bins outside the
+        window left out, sorted by entity, signal and time."""
+        parts = [ROWS_SCHEMA.empty_table()]
+        for path in self.paths:
+            f = pq.ParquetFile(path)
+            col = f.schema_arrow.get_field_index("entity")
+            groups = []
+            for i in range(f.metadata.num_row_groups):
+                st = f.metadata.row_group(i).column(col).statistics
+                if st is None or not st.has_min_max or (str(st.min) <= hi and str(st.max) >= lo):
+                    groups.append(i)
+            if not groups:
+                continue
+            t = f.read_row_groups(groups).replace_schema_metadata(None)
+            e = t["entity"]
+            bins = pc.divide(pc.subtract(t["ts"], self.t0), BIN_SECONDS)
+            keep = pc.and_(
+                pc.and_(pc.greater_equal(e, lo), pc.less_equal(e, hi)),
+                pc.and_(pc.invert(t["twin"]),
+                        pc.and_(pc.greater_equal(bins, 0), pc.less(bins, self.n))),
+            )  # fmt: skip
+            parts.append(t.filter(keep))
+        t = pa.concat_tables(parts)
+        order = pc.sort_indices(t, [("entity", "ascending"), ("signal", "ascending"),
+                                    ("ts", "ascending")])  # fmt: skip
+        return t.take(order)
 
     def _rebuilt(
-        self, signal: str, entity: str, r: np.ndarray, col: Mapping[str, np.ndarray]
+        self,
+        signal: str,
+        entity: str,
+        at: np.ndarray,
+        r: np.ndarray,
+        col: Mapping[str, np.ndarray],
     ) -> Rebuilt:
-        at = self.bins[r]
         arrays = {c: np.full(self.n, np.nan) for c in ("value", "reference", "noise", "drop", "z")}
         flags = {c: np.zeros(self.n, dtype=bool) for c in ("flag", "backed")}
         arrays["value"][at] = col["value"][r]
@@ -389,39 +427,49 @@ class WindowScores:
         s = Series(signal, entity, self.t0, BIN_SECONDS, arrays["value"])
         return s, sc, flags["backed"] if flags["backed"].any() else None
 
-    def network_losses(self) -> dict[tuple[str, int], list[float]]:
-        """Per (signal, bin start), the units each network lost below its reference there
-        (where stored, and positive): what explains a region's episode (`fusion`)."""
-        t = self.table
+    def network_losses(self, wanted: set[tuple[str, int]]) -> dict[tuple[str, int], list[float]]:
+        """For each wanted (signal, bin start), the units each network lost below its
+        reference there (where stored, and positive): what explains a region's episode."""
         out: dict[tuple[str, int], list[float]] = defaultdict(list)
-        ent = t["entity"].to_numpy(zero_copy_only=False)
-        if not len(ent):
+        if not wanted:
             return out
-        asn = np.flatnonzero(np.char.startswith(ent.astype(str), "asn:"))
-        lost = t["reference"].to_numpy()[asn] - t["value"].to_numpy()[asn]
-        sig = t["signal"].to_numpy(zero_copy_only=False)[asn]
-        ts = self.t0 + self.bins[asn] * BIN_SECONDS
-        for i in np.flatnonzero(np.isfinite(lost) & (lost > 0)):
-            out[(str(sig[i]), int(ts[i]))].append(float(lost[i]))
+        times = pa.array(sorted({ts for _s, ts in wanted}), pa.int64())
+        for path in self.paths:
+            t = pq.read_table(path, columns=["signal", "entity", "ts", "value", "reference",
+                                              "twin"])  # fmt: skip
+            keep = pc.and_(pc.is_in(t["ts"], value_set=times),
+                           pc.and_(pc.invert(t["twin"]), pc.starts_with(t["entity"], "asn:")))  # fmt: skip
+            t = t.filter(keep)
+            lost = t["reference"].to_numpy() - t["value"].to_numpy()
+            for sig, ts, x in zip(t["signal"].to_pylist(), t["ts"].to_pylist(), lost, strict=True):
+                if (sig, ts) in wanted and np.isfinite(x) and x > 0:
+                    out[(sig, ts)].append(float(x))
         return out
 
 
 def window_scored(settings: Settings, days: Sequence[date], t0: int, stop: int) -> WindowScores:
-    """The stored scores of `days` on the window's grid [t0, stop), and the entities with a
-    measured BGP count on one of them."""
+    """The stored scores of `days` on the window's grid [t0, stop), read a range of entities
+    at a time, and the entities with a measured BGP count on one of them."""
     n = max(0, -(-(stop - t0) // BIN_SECONDS))
     routed: set[str] = set()
-    tables = [ROWS_SCHEMA.empty_table()]
-    for d in days:
-        t = pq.read_table(_path(daily.day_dir(settings, d)))
-        routed.update(json.loads((t.schema.metadata or {}).get(_META_ROUTED, b"[]")))
-        tables.append(t.replace_schema_metadata(None))
-    t = pa.concat_tables(tables)
-    idx = (t["ts"].to_numpy() - t0) // BIN_SECONDS
-    keep = (~t["twin"].to_numpy(zero_copy_only=False)) & (idx >= 0) & (idx < n)
-    t = t.filter(pa.array(keep))
-    order = pc.sort_indices(t, [("entity", "ascending"), ("signal", "ascending"),
-                                ("ts", "ascending")])  # fmt: skip
-    t = t.take(order)
-    bins = ((t["ts"].to_numpy() - t0) // BIN_SECONDS).astype(np.int64)
-    return WindowScores(t0, n, t, bins, routed)
+    paths = [_path(daily.day_dir(settings, d)) for d in days]
+    rows: dict[str, int] = defaultdict(int)
+    for path in paths:
+        f = pq.ParquetFile(path)
+        meta = f.schema_arrow.metadata or {}
+        routed.update(json.loads(meta.get(_META_ROUTED, b"[]")))
+        counts = pc.value_counts(f.read(columns=["entity"])["entity"])
+        for e, c in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(),
+                        strict=True):  # fmt: skip
+            rows[str(e)] += int(c)
+    ranges: list[tuple[str, str]] = []
+    first, size = "", 0
+    ordered = sorted(rows)
+    for i, e in enumerate(ordered):
+        if size == 0:
+            first = e
+        size += rows[e]
+        if size >= CHUNK_ROWS or i == len(ordered) - 1:
+            ranges.append((first, e))
+            size = 0
+    return WindowScores(paths, t0, n, routed, ranges)

@@ -259,13 +259,13 @@ def region_loss_floor(signal: str) -> float:
 def detect_scored(
     entities: Iterable[Sequence[tuple[Series, robust.Scores, np.ndarray | None]]],
     routed: set[str],
-    network_losses: Mapping[tuple[str, int], Sequence[float]],
+    network_losses: Callable[[set[tuple[str, int]]], Mapping[tuple[str, int], Sequence[float]]],
 ) -> list[Episode]:
     """`detect_robust`'s episodes (without per-peer views) from series scored already, an
     entity at a time (`dayscores`: the Atlas platform gaps applied, the bins IODA's majority
     count backs in the flags and given beside them); a region's episode left out when a
-    network lost the same units in its confirming bin (`network_losses`: per (signal, bin
-    start), each network's loss there)."""
+    network lost the same units in its confirming bin (`network_losses`: for the (signal,
+    bin start) pairs asked, each network's loss there)."""
     out: list[Episode] = []
     region_lost: list[tuple[Episode, float]] = []
     for group in entities:
@@ -275,8 +275,9 @@ def detect_scored(
         region_lost += _region_losses(eps, scored)
         out += eps
     gone: set[int] = set()
+    losses = network_losses({(ep.signal, ep.known_at - BIN_SECONDS) for ep, _ in region_lost})
     for ep, lost in region_lost:
-        others = network_losses.get((ep.signal, ep.known_at - BIN_SECONDS), ())  # its bin
+        others = losses.get((ep.signal, ep.known_at - BIN_SECONDS), ())  # its bin
         if any(abs(o - lost) <= ONE_NETWORK_TOLERANCE * lost for o in others):
             gone.add(id(ep))
     return [e for e in out if id(e) not in gone]

@@ -940,7 +940,7 @@ def detect_stored(
         dayscores.score_days(settings, days, progress=progress)
         stored = dayscores.window_scored(settings, days, t0, stop)
         entities = _with_user(stored.entities(), user_of)
-        eps = detect_scored(entities, stored.routed, stored.network_losses())
+        eps = detect_scored(entities, stored.routed, stored.network_losses)
         del stored
         for c in chunks:  # the signals dataset keeps every entity's series but networks'
             if not all(e.startswith("asn:") for e in c):
