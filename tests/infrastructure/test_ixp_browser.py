@@ -10,10 +10,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.infrastructure.ixp_fixture import IxpWorld
-from tests.web.conftest import AXE, LiveServer, launch_chromium
+from tests.web.conftest import LiveServer, axe_violations, launch_chromium
 
 pytestmark = pytest.mark.browser
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PAGES = {
     "list": "/ixps?date=2025-06-01",
     "list-filtered": "/ixps?country=KE&active=true",
@@ -38,15 +37,6 @@ def browser() -> Iterator[Any]:
     yield from launch_chromium()
 
 
-def _violations(page: Any) -> list[dict[str, Any]]:
-    page.add_script_tag(path=str(AXE))
-    result: dict[str, Any] = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
-    )
-    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"][:5]]}
-            for v in result["violations"]]  # fmt: skip
-
-
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 @pytest.mark.parametrize("name", list(PAGES))
 def test_no_axe_violations(server: LiveServer, page: Any, name: str, lang: str) -> None:
@@ -58,7 +48,7 @@ def test_no_axe_violations(server: LiveServer, page: Any, name: str, lang: str) 
     assert response.status == (404 if name.endswith("not-found") else 200)
     assert page.get_attribute("html", "lang") == lang
     assert set(hosts) == {"127.0.0.1"}
-    assert _violations(page) == []
+    assert axe_violations(page) == []
 
 
 def test_tables_are_reachable_by_keyboard(server: LiveServer, page: Any) -> None:

@@ -85,6 +85,21 @@ def live_server(shutdown_lake: ShutdownFixture) -> Iterator[LiveServer]:
     server.stop()
 
 
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]  # WCAG 2.2 AA
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's violations of WCAG 2.2 AA on the page as loaded: id, help, first nodes."""
+    page.add_script_tag(path=str(AXE))
+    result: dict[str, Any] = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    return [
+        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:5]]}
+        for v in result["violations"]
+    ]
+
+
 def launch_chromium() -> Iterator[Any]:
     """Headless Chromium for a fixture (skips without Chromium, axe-core or Playwright).
     Playwright's sync API keeps an event loop running in the main thread while it is open, so

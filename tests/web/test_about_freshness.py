@@ -12,10 +12,9 @@ import pytest
 from nethealth import pipeline
 from nethealth.settings import Settings
 from tests.ops.conftest import make_lake
-from tests.web.conftest import AXE, LiveServer
+from tests.web.conftest import LiveServer, axe_violations
 
 pytestmark = pytest.mark.browser
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 @pytest.fixture
@@ -41,10 +40,6 @@ def test_about_page_with_warnings_has_no_axe_violations(
         assert response is not None and response.status == 200
         for section in ("#fresh-title", "#notes-title", "#jumps-title", "#mixed-title"):
             assert page.locator(section).count() == 1, section
-        page.add_script_tag(path=str(AXE))
-        result: dict[str, Any] = page.evaluate(
-            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
-        )
-        assert [v["id"] for v in result["violations"]] == []
+        assert [v["id"] for v in axe_violations(page)] == []
     finally:
         context.close()

@@ -12,7 +12,7 @@ import pytest
 from nethealth.outages.query import EventFilter, list_events
 from tests.bgp.test_hegemony_lake import write_hegemony_datasets
 from tests.web import outage_fixture
-from tests.web.conftest import AXE, LiveServer
+from tests.web.conftest import LiveServer, axe_violations
 from tests.web.outage_fixture import OutageFixture
 from tests.web.routing_fixture import RoutingFixture, build_routing
 from tests.web.shutdown_fixture import ShutdownFixture
@@ -106,26 +106,12 @@ def _outage_ids(fx: ShutdownFixture) -> dict[str, str]:
     }
 
 
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
 @pytest.fixture
 def strict_page(browser: Any) -> Iterator[Any]:
     """A page under the app's real Content-Security-Policy."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     yield context.new_page()
     context.close()
-
-
-def _axe_violations(page: Any) -> list[dict[str, Any]]:
-    page.add_script_tag(path=str(AXE))
-    result: dict[str, Any] = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
-    )
-    return [
-        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:5]]}
-        for v in result["violations"]
-    ]
 
 
 def _record_hosts(page: Any) -> list[str]:
@@ -151,7 +137,7 @@ def test_page_has_no_axe_violations_and_stays_local(
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     if name == "country":  # /country/NL carries the transit section (routing_world writes it)
         assert page.locator("#transit-caption").count() == 1
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
 
 
 def test_pages_obey_their_content_security_policy(
