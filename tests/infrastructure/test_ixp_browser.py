@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from tests.infrastructure.ixp_fixture import IxpWorld
-from tests.web.conftest import LiveServer, axe_violations, launch_chromium
+from tests.web.conftest import LiveServer, check_page, launch_chromium
 
 pytestmark = pytest.mark.browser
 PAGES = {
@@ -40,15 +39,7 @@ def browser() -> Iterator[Any]:
 @pytest.mark.parametrize("lang", ["en", "fr", "es"])
 @pytest.mark.parametrize("name", list(PAGES))
 def test_no_axe_violations(server: LiveServer, page: Any, name: str, lang: str) -> None:
-    hosts: list[str] = []
-    page.on("request", lambda r: hosts.append(urlsplit(r.url).hostname or r.url))
-    path = PAGES[name]
-    response = page.goto(f"{server.url}{path}{'&' if '?' in path else '?'}lang={lang}")
-    assert response is not None
-    assert response.status == (404 if name.endswith("not-found") else 200)
-    assert page.get_attribute("html", "lang") == lang
-    assert set(hosts) == {"127.0.0.1"}
-    assert axe_violations(page) == []
+    check_page(page, server.url, PAGES[name], lang, 404 if name.endswith("not-found") else 200)
 
 
 def test_tables_are_reachable_by_keyboard(server: LiveServer, page: Any) -> None:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
@@ -98,6 +99,18 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
         {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:5]]}
         for v in result["violations"]
     ]
+
+
+def check_page(page: Any, base: str, path: str, lang: str, status: int = 200) -> None:
+    """Open `path` in `lang`: the status, the page's language, nothing loaded from another
+    host, and no axe-core violation."""
+    hosts: list[str] = []
+    page.on("request", lambda r: hosts.append(urlsplit(r.url).hostname or r.url))
+    response = page.goto(f"{base}{path}{'&' if '?' in path else '?'}lang={lang}")
+    assert response is not None and response.status == status
+    assert page.get_attribute("html", "lang") == lang
+    assert set(hosts) == {"127.0.0.1"}
+    assert axe_violations(page) == []
 
 
 def launch_chromium() -> Iterator[Any]:
