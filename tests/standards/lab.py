@@ -44,6 +44,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from nethealth.settings import Settings, load_settings
+from nethealth.standards.lab.pki import ca_certificate
 
 IDEAL_HEADERS = (
     ("Strict-Transport-Security", "max-age=63072000; includeSubDomains"),
@@ -218,26 +219,8 @@ class CA:
     def __post_init__(self) -> None:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.leaf_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "nethealth test lab CA")])
-        now = dt.datetime.now(dt.UTC)
-        self.cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(self.key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(
-                x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-                critical=True,
-            )
-            .add_extension(
-                x509.SubjectKeyIdentifier.from_public_key(self.key.public_key()), critical=False
-            )
-            .sign(self.key, hashes.SHA256())
-        )
+        self.cert = ca_certificate(self.key, "nethealth test lab CA", dt.timedelta(days=1),
+                                   dt.timedelta(days=3650))  # fmt: skip
         self.path.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
 
     @property

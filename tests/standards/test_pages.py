@@ -25,8 +25,7 @@ from tests.api.conftest import ASSETS, fixture_app
 from tests.standards.conftest import Gate
 from tests.standards.lab import Lab
 from tests.standards.test_api import POLLS, _poll
-from tests.web.conftest import LiveServer, launch_chromium
-from tests.web.test_browser import _axe_violations
+from tests.web.conftest import LiveServer, axe_violations, launch_chromium
 
 MAIN = '<main id="main" tabindex="-1" class="container"'
 WORDS = {  # the status "pass", the form's label and the menu entry, per language
@@ -184,20 +183,20 @@ def browser() -> Iterator[Any]:
 @pytest.mark.browser
 def test_form_progress_and_report_in_chromium(live: LiveServer, page: Any, gate: Gate) -> None:
     page.goto(live.url + "/scan")
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     page.fill("#domain", "ideal.lab")
     page.focus("#domain")
     page.keyboard.press("Enter")  # the form submits with Enter
     page.wait_for_selector("[data-scan-poll]")
     assert page.url.endswith("/scan?domain=ideal.lab")
-    assert _axe_violations(page) == []  # the progress page
+    assert axe_violations(page) == []  # the progress page
     gate.open.set()
     page.wait_for_selector("#scores-title", timeout=POLLS * 50)  # the script opens the report
     assert "job=" in page.url
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     page.goto(live.url + "/scan?domain=127.0.0.1")
     assert page.locator(".error-summary").count() == 1
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
 
 
 @pytest.mark.browser
@@ -205,4 +204,4 @@ def test_the_report_in_chromium_in_french_and_spanish(live: LiveServer, page: An
     for lang in ("en", "fr", "es"):  # a report with a miss: its link to docs/lab.md too
         page.goto(live.url + f"/scan?domain=no-hsts.lab&lang={lang}")
         page.wait_for_selector("#scores-title", timeout=POLLS * 50)
-        assert _axe_violations(page) == []
+        assert axe_violations(page) == []

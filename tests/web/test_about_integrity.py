@@ -104,7 +104,7 @@ def test_catalog_without_integrity_columns_still_serves(
 
 @pytest.mark.browser
 def test_about_with_damage_has_no_axe_violations(damaged_lake: Settings, browser: Any) -> None:
-    from tests.web.test_browser import _axe_violations
+    from tests.web.conftest import axe_violations
 
     server = LiveServer(damaged_lake).start()
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
@@ -113,7 +113,7 @@ def test_about_with_damage_has_no_axe_violations(damaged_lake: Settings, browser
             page = context.new_page()
             response = page.goto(f"{server.url}/about?lang={lang}")
             assert response is not None and response.status == 200
-            assert _axe_violations(page) == []
+            assert axe_violations(page) == []
     finally:
         context.close()
         server.stop()

@@ -17,8 +17,7 @@ from nethealth.ui.formatting import fmt_number
 from nethealth.ui.models import ErrorDetail
 from nethealth.web import render
 from tests.api.conftest import fixture_app
-from tests.web.conftest import LiveServer
-from tests.web.test_browser import _axe_violations
+from tests.web.conftest import LiveServer, axe_violations
 from tests.web.test_pages import outline
 
 TRANSLATED = [lang for lang in i18n.LANGUAGES if lang != i18n.DEFAULT]
@@ -286,4 +285,4 @@ def test_translated_pages_have_no_axe_violations(
     assert response is not None and response.status == 200
     assert page.evaluate("document.documentElement.lang") == path[-2:]
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []

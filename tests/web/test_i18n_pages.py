@@ -14,11 +14,10 @@ from fastapi.testclient import TestClient
 from nethealth.settings import Settings
 from tests.api.conftest import fixture_app
 from tests.bgp.test_hegemony_lake import write_hegemony_datasets
-from tests.web.conftest import LiveServer
+from tests.web.conftest import LiveServer, axe_violations
 from tests.web.outage_fixture import OutageFixture, build_outages
 from tests.web.routing_fixture import RoutingFixture, build_routing
 from tests.web.shutdown_fixture import build_shutdown_lake
-from tests.web.test_browser import _axe_violations
 
 MAIN = '<main id="main" tabindex="-1" class="container"'
 
@@ -172,4 +171,4 @@ def test_translated_pages_have_no_axe_violations(
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     if kind.startswith("country"):  # the transit section is on the page axe checks
         assert page.locator("#transit-caption").count() == 1
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []

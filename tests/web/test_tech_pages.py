@@ -15,9 +15,8 @@ from fastapi.testclient import TestClient
 from nethealth.settings import Settings
 from tests.api.conftest import ASSETS, fixture_app
 from tests.api.fixture_lake import build_fixture_lake, make_settings
-from tests.web.conftest import LiveServer
+from tests.web.conftest import LiveServer, axe_violations
 from tests.web.tech_fixture import build_tech_lake
-from tests.web.test_browser import _axe_violations
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +123,7 @@ def test_tech_pages_have_no_axe_violations(
     assert response is not None and response.status == 200
     assert page.evaluate("document.documentElement.lang") == lang
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
 
 
 @pytest.mark.browser
