@@ -29,12 +29,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from nethealth.common.dates import parse_datetime
-from nethealth.common.tokens import bearer_token, name_for, parse_name_tokens
+from nethealth.common.tokens import parse_name_tokens
 from nethealth.errors import (
-    ForbiddenError,
     InputError,
     TooLargeError,
-    UnauthorizedError,
 )
 from nethealth.formats.atom import MEDIA_TYPE as ATOM_MEDIA_TYPE
 from nethealth.outages import query
@@ -43,6 +41,7 @@ from nethealth.outages.query import MAX_LIMIT, EventFilter
 from nethealth.outages.review import ACTIONS, Review, ReviewStore
 from nethealth.settings import Settings
 from nethealth.ui.context import get_context
+from nethealth.ui.curation import require_token_holder
 from nethealth.ui.models import ErrorBody
 from nethealth.ui.params import DATE_TIME
 
@@ -209,24 +208,11 @@ def event_reviews(request: Request, event_id: str) -> Response:
 
 def _reviewer(request: Request, settings: Settings) -> str:
     """The reviewer's name for a valid bearer token, else 401 (no token) or 403."""
-    token = bearer_token(request.headers.get("authorization", ""))
-    if token is None:
-        raise UnauthorizedError(
-            "reviewing needs a bearer token",
-            hint="send `Authorization: Bearer <token>`; tokens are set with "
-            "NETHEALTH_OUTAGES_REVIEWERS",
-            headers=CHALLENGE,
-        )
     tokens = parse_name_tokens(settings.outages_reviewers, "NETHEALTH_OUTAGES_REVIEWERS")
-    if not tokens:
-        raise ForbiddenError(
-            "outage review through the API is closed on this server",
-            hint="the operator enables it with NETHEALTH_OUTAGES_REVIEWERS=name=token,…",
-        )
-    name = name_for(token, tokens)
-    if name is None:
-        raise ForbiddenError("this token is not a reviewer's", hint="ask the operator for a token")
-    return f"api:{name}"
+    return require_token_holder(
+        request, tokens, needs="reviewing", closed="outage review through the API",
+        env="NETHEALTH_OUTAGES_REVIEWERS", role="reviewer", challenge=CHALLENGE,
+    )  # fmt: skip
 
 
 async def _body(request: Request) -> dict[str, Any]:

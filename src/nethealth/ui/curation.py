@@ -20,23 +20,40 @@ CHALLENGE = {"WWW-Authenticate": 'Bearer realm="nethealth curation"'}
 
 def require_curator(request: Request, settings: Settings) -> str:
     """`api:<name>` of the curator whose bearer token the request carries."""
+    return require_token_holder(
+        request, curator_tokens(settings), needs="curation", closed="curation through the API",
+        env="NETHEALTH_SHUTDOWNS_CURATORS", role="curator",
+    )  # fmt: skip
+
+
+def require_token_holder(
+    request: Request,
+    tokens: dict[str, str],
+    *,
+    needs: str,
+    closed: str,
+    env: str,
+    role: str,
+    challenge: dict[str, str] = CHALLENGE,
+) -> str:
+    """`api:<name>` of the holder of the request's bearer token among `tokens` (name → token,
+    set by the operator in `env`): 401 without a token, 403 when none is configured or the
+    token is not a `role`'s."""
     token = bearer_token(request.headers.get("authorization", ""))
     if token is None:
         raise UnauthorizedError(
-            "curation needs a bearer token",
-            hint="send `Authorization: Bearer <token>`; tokens are set with "
-            "NETHEALTH_SHUTDOWNS_CURATORS",
-            headers=CHALLENGE,
+            f"{needs} needs a bearer token",
+            hint=f"send `Authorization: Bearer <token>`; tokens are set with {env}",
+            headers=challenge,
         )
-    tokens = curator_tokens(settings)
     if not tokens:
         raise ForbiddenError(
-            "curation through the API is closed on this server",
-            hint="the operator enables it with NETHEALTH_SHUTDOWNS_CURATORS=name=token,…",
+            f"{closed} is closed on this server",
+            hint=f"the operator enables it with {env}=name=token,…",
         )
     name = name_for(token, tokens)
     if name is None:
-        raise ForbiddenError("this token is not a curator's", hint="ask the operator for a token")
+        raise ForbiddenError(f"this token is not a {role}'s", hint="ask the operator for a token")
     return f"api:{name}"
 
 
